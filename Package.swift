@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The target table and its arrows are in ../shared/DESIGN.md. Build with
+// `--explicit-target-dependency-import-check error` (the Makefile does) so
+// SwiftPM refuses an import that the table does not allow.
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "BerthModel"),
+        .target(
+            name: "ComposeLoader",
+            dependencies: [
+                "BerthModel",
+                "CYAML",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "berth",
+            dependencies: [
+                "ComposeLoader",
+                "BerthModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(
+            name: "ComposeLoaderTests",
+            dependencies: ["ComposeLoader", "BerthModel"]
+        ),
+    ]
+)

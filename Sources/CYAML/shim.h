@@ -1,0 +1,2 @@
+// libyaml's public header, from Debian's libyaml-dev.
+#include <yaml.h>

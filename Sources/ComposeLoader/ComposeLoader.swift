@@ -1,0 +1,123 @@
+import BerthModel
+
+/// Loads compose files into a `Project`: finds the files, reads `.env`,
+/// parses, interpolates, canonicalizes, resolves `extends` and `include`,
+/// merges, applies profiles, validates, and types the result.
+public struct ComposeLoader {
+    /// The names docker compose looks for, in its order.
+    public static let defaultFileNames = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]
+
+    let options: LoadOptions
+    let files = SourceFiles()
+
+    public init(options: LoadOptions) {
+        self.options = options
+    }
+
+    /// Loads the project the options describe.
+    public func load() throws(BerthError) -> LoadedProject {
+        var options = options
+        let cwd = options.workingDirectory
+        // .env of the working (or project) directory may name COMPOSE_FILE and friends.
+        let earlyDirectory = options.projectDirectory.map { Paths.resolve($0, base: cwd, home: options.environment["HOME"]) } ?? cwd
+        var dotenv = try readEnvFiles(options.envFiles.isEmpty ? nil : options.envFiles, directory: earlyDirectory, base: cwd)
+        func variable(_ name: String) -> String? { options.environment[name] ?? dotenv[name] }
+
+        // Which files.
+        var paths = options.files
+        if paths.isEmpty, let list = variable("COMPOSE_FILE"), !list.isEmpty {
+            let separator = variable("COMPOSE_PATH_SEPARATOR").flatMap(\.first) ?? ":"
+            paths = list.split(separator: separator).map(String.init)
+        }
+        if paths.isEmpty {
+            paths = [try Self.discover(from: earlyDirectory)]
+            // A compose.override.yaml next to it is merged, as docker compose does.
+            let dir = Paths.directory(paths[0])
+            let base = Paths.base(paths[0])
+            let stem = base.hasSuffix(".yml") ? String(base.dropLast(4)) : String(base.dropLast(5))
+            for ext in [".yaml", ".yml"] where FileSystem.kind("\(dir)/\(stem).override\(ext)") == .file {
+                paths.append("\(dir)/\(stem).override\(ext)")
+                break
+            }
+        }
+        let resolvedPaths = paths.map { $0 == "-" ? "-" : Paths.resolve($0, base: cwd, home: options.environment["HOME"]) }
+        let projectDirectory: String
+        if let dir = options.projectDirectory {
+            projectDirectory = Paths.resolve(dir, base: cwd, home: options.environment["HOME"])
+        } else if let first = resolvedPaths.first, first != "-" {
+            projectDirectory = Paths.directory(first)
+        } else {
+            projectDirectory = cwd
+        }
+        if projectDirectory != earlyDirectory && options.envFiles.isEmpty {
+            dotenv = try readEnvFiles(nil, directory: projectDirectory, base: cwd)
+        }
+        options.profiles += (variable("COMPOSE_PROFILES") ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+
+        let context = LoadContext(files: files, environment: options.environment, dotenv: dotenv, interpolate: options.interpolate, standardInput: options.standardInput)
+        var model = try context.loadModel(paths: resolvedPaths, projectDirectory: projectDirectory, includeStack: [])
+
+        // Project name: -p, COMPOSE_PROJECT_NAME, name:, directory.
+        let name = try projectName(options: options, variable: variable, model: model, projectDirectory: projectDirectory)
+        model["name"] = .string(name.rawValue)
+
+        return try Finalizer(files: files, options: options, name: name, projectDirectory: projectDirectory, environment: context.lookup)
+            .finalize(model, readFiles: context.readOrder)
+    }
+
+    /// The first default file name found in `directory` or a parent.
+    static func discover(from directory: String) throws(BerthError) -> String {
+        var dir = directory
+        while true {
+            for name in defaultFileNames {
+                let candidate = dir == "/" ? "/\(name)" : "\(dir)/\(name)"
+                if FileSystem.kind(candidate) == .file { return candidate }
+            }
+            if dir == "/" { break }
+            dir = Paths.directory(dir)
+        }
+        throw BerthError(
+            .noComposeFile,
+            "no compose file found in \(directory) or its parents (looked for \(defaultFileNames.joined(separator: ", "))); name one with -f")
+    }
+
+    /// Variables from `.env` files: the given ones, or the directory's `.env` when present.
+    func readEnvFiles(_ paths: [String]?, directory: String, base: String) throws(BerthError) -> [String: String] {
+        var result: [String: String] = [:]
+        let list = paths ?? [directory + "/.env"]
+        for raw in list {
+            let path = Paths.resolve(raw, base: base, home: options.environment["HOME"])
+            if paths == nil, FileSystem.kind(path) != .file { continue }
+            let bytes = try FileSystem.read(path)
+            try TextCheck.check(bytes, path: path)
+            do {
+                let env = options.environment
+                let pairs = try DotEnv.parse(String(decoding: bytes, as: UTF8.self)) { env[$0] ?? result[$0] }
+                for (key, value) in pairs { result[key] = value }
+            } catch {
+                throw BerthError(.invalidCompose, error.message, location: SourceLocation(file: path, line: error.line, column: 1))
+            }
+        }
+        return result
+    }
+
+    private func projectName(options: LoadOptions, variable: (String) -> String?, model: Node, projectDirectory: String) throws(BerthError) -> ProjectName {
+        if let raw = options.projectName ?? variable("COMPOSE_PROJECT_NAME"), !raw.isEmpty {
+            guard let name = ProjectName(raw) else {
+                throw BerthError(.invalidCompose, "project name \"\(raw)\" must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit")
+            }
+            return name
+        }
+        if let node = model["name"], let raw = node.scalarText, !raw.isEmpty {
+            guard let name = ProjectName(raw) else {
+                throw BerthError(.invalidCompose, "project name \"\(raw)\" must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit", location: files.location(node.mark), path: "name")
+            }
+            return name
+        }
+        let base = Paths.base(projectDirectory)
+        guard let name = ProjectName.fromDirectory(base) else {
+            throw BerthError(.invalidCompose, "cannot make a project name from the directory \"\(base)\"; set one with -p or a top-level name:")
+        }
+        return name
+    }
+}

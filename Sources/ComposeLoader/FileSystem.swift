@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import BerthModel
+
+/// The few file operations the loader needs, straight over libc so that a
+/// `berth config` does not pay for Foundation's start-up.
+enum FileSystem {
+    /// What is at a path.
+    enum Kind { case missing, file, directory, other }
+
+    static func kind(_ path: String) -> Kind {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    /// The whole file, or a clear error naming the path.
+    static func read(_ path: String) throws(BerthError) -> [UInt8] {
+        switch kind(path) {
+        case .missing:
+            throw BerthError(.unreadableFile, "\(path): no such file")
+        case .directory:
+            throw BerthError(.unreadableFile, "\(path): is a directory, not a compose file")
+        default:
+            break
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw BerthError(.unreadableFile, "\(path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        return try readAll(fd, name: path)
+    }
+
+    /// Everything a descriptor gives until end of file.
+    static func readAll(_ fd: Int32, name: String) throws(BerthError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BerthError(.unreadableFile, "\(name): cannot read: \(String(cString: strerror(errno)))")
+            }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > 64 << 20 {
+                throw BerthError(.unreadableFile, "\(name): larger than 64 MiB; not a compose file")
+            }
+        }
+        return bytes
+    }
+
+    /// The current directory.
+    static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "/" }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+
+    /// The process environment.
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+/// Checks that bytes are text a YAML parser should see, with one clear line when not.
+enum TextCheck {
+    static func check(_ bytes: [UInt8], path: String) throws(BerthError) {
+        if bytes.contains(0) {
+            throw BerthError(.unreadableFile, "\(path): is a binary file, not a compose file (it contains NUL bytes)")
+        }
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        var line = 1
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                offset += 1
+                if scalar == "\n" { line += 1 }
+            case .emptyInput:
+                break loop
+            case .error:
+                throw BerthError(
+                    .unreadableFile, "\(path): is not valid UTF-8 text (first bad byte on line \(line)); save it as UTF-8",
+                    location: SourceLocation(file: path, line: line, column: 1))
+            }
+        }
+    }
+}

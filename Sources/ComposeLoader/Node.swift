@@ -1,0 +1,281 @@
+import BerthModel
+
+/// A position in a loaded file: an index into `SourceFiles`, line and column (1-based).
+///
+/// Kept to twelve bytes because every node of a thousand-service file has one.
+public struct Mark: Hashable, Sendable {
+    public var file: UInt32
+    public var line: UInt32
+    public var column: UInt32
+
+    public init(file: UInt32, line: UInt32, column: UInt32) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    /// A mark for values Berth made itself (defaults, normalized forms).
+    public static let synthetic = Mark(file: UInt32.max, line: 0, column: 0)
+}
+
+/// The files a load has read, so a `Mark` can name its file.
+public final class SourceFiles: @unchecked Sendable {
+    private var paths: [String] = []
+    private var index: [String: UInt32] = [:]
+
+    public init() {}
+
+    /// The id of `path`, registering it on first use.
+    public func id(for path: String) -> UInt32 {
+        if let id = index[path] { return id }
+        let id = UInt32(paths.count)
+        paths.append(path)
+        index[path] = id
+        return id
+    }
+
+    /// The path registered under `id`.
+    public func path(_ id: UInt32) -> String? {
+        Int(id) < paths.count ? paths[Int(id)] : nil
+    }
+
+    /// The location a mark stands for, or nil for a synthetic mark.
+    public func location(_ mark: Mark) -> SourceLocation? {
+        guard let path = path(mark.file) else { return nil }
+        return SourceLocation(file: path, line: Int(mark.line), column: Int(mark.column))
+    }
+}
+
+/// A YAML node with its place in the source: the loader's working form.
+///
+/// Mapping keys are plain strings (compose never uses complex keys), kept in
+/// source order with their own marks so that an error about a key points at
+/// the key.
+public struct Node: Sendable {
+    /// How a scalar is typed when printed or decoded.
+    public enum Style: UInt8, Sendable {
+        /// Typed by its text, as YAML 1.2's core schema does: `8080` is an
+        /// integer, `true` a boolean, `~` null.
+        case plain
+        /// Always a string: it was quoted or a block scalar in the source,
+        /// or Berth made it a string.
+        case string
+    }
+
+    /// The compose-specific tags (13-merge.md).
+    public enum Tag: UInt8, Sendable {
+        case none
+        /// `!reset`: remove the value inherited from an earlier file.
+        case reset
+        /// `!override`: replace the inherited value instead of merging.
+        case override
+        /// Not from YAML: a canonical mapping whose keys print in the order
+        /// given (a port's `mode, host_ip, target, …`) instead of sorted.
+        case ordered
+    }
+
+    /// One key and its value.
+    public struct Entry: Sendable {
+        public var key: String
+        public var keyMark: Mark
+        public var value: Node
+
+        public init(key: String, keyMark: Mark, value: Node) {
+            self.key = key
+            self.keyMark = keyMark
+            self.value = value
+        }
+    }
+
+    public enum Value: Sendable {
+        case scalar(String, Style)
+        case sequence([Node])
+        case mapping([Entry])
+    }
+
+    public var value: Value
+    public var mark: Mark
+    public var tag: Tag
+
+    public init(_ value: Value, mark: Mark = .synthetic, tag: Tag = .none) {
+        self.value = value
+        self.mark = mark
+        self.tag = tag
+    }
+
+    /// A plain scalar (typed by its text).
+    public static func plain(_ text: String, _ mark: Mark = .synthetic) -> Node {
+        Node(.scalar(text, .plain), mark: mark)
+    }
+
+    /// A scalar that is always a string.
+    public static func string(_ text: String, _ mark: Mark = .synthetic) -> Node {
+        Node(.scalar(text, .string), mark: mark)
+    }
+
+    /// The YAML null.
+    public static func null(_ mark: Mark = .synthetic) -> Node {
+        Node(.scalar("null", .plain), mark: mark)
+    }
+
+    /// An integer.
+    public static func int(_ value: Int, _ mark: Mark = .synthetic) -> Node {
+        Node(.scalar(String(value), .plain), mark: mark)
+    }
+
+    /// A boolean.
+    public static func bool(_ value: Bool, _ mark: Mark = .synthetic) -> Node {
+        Node(.scalar(value ? "true" : "false", .plain), mark: mark)
+    }
+
+    /// A mapping made of keys and values in the given order.
+    public static func map(_ pairs: [(String, Node)], _ mark: Mark = .synthetic) -> Node {
+        Node(.mapping(pairs.map { Entry(key: $0.0, keyMark: mark, value: $0.1) }), mark: mark)
+    }
+
+    /// A sequence.
+    public static func seq(_ items: [Node], _ mark: Mark = .synthetic) -> Node {
+        Node(.sequence(items), mark: mark)
+    }
+}
+
+extension Node {
+    /// The scalar's text, or nil for a collection.
+    public var scalarText: String? {
+        if case .scalar(let text, _) = value { return text }
+        return nil
+    }
+
+    /// The mapping's entries, or nil.
+    public var entries: [Entry]? {
+        if case .mapping(let entries) = value { return entries }
+        return nil
+    }
+
+    /// The sequence's items, or nil.
+    public var items: [Node]? {
+        if case .sequence(let items) = value { return items }
+        return nil
+    }
+
+    /// True for the YAML null (`null`, `~`, or nothing at all).
+    public var isNull: Bool {
+        if case .scalar(let text, .plain) = value { return ScalarType.isNull(text) }
+        return false
+    }
+
+    /// The value under `key` in a mapping.
+    public subscript(key: String) -> Node? {
+        get {
+            guard case .mapping(let entries) = value else { return nil }
+            return entries.first { $0.key == key }?.value
+        }
+        set {
+            guard case .mapping(var entries) = value else { return }
+            if let i = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
+            } else if let newValue {
+                entries.append(Entry(key: key, keyMark: newValue.mark, value: newValue))
+            }
+            value = .mapping(entries)
+        }
+    }
+
+    /// The entry for `key`, with the key's own mark.
+    public func entry(_ key: String) -> Entry? {
+        entries?.first { $0.key == key }
+    }
+
+    /// What kind of YAML value this is, for messages ("a string", "a list").
+    public var kindName: String {
+        switch value {
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        case .scalar(let text, let style):
+            if style == .string { return "a string" }
+            switch ScalarType.resolve(text) {
+            case .null: return "null"
+            case .bool: return "a boolean"
+            case .int: return "an integer"
+            case .float: return "a number"
+            case .string: return "a string"
+            }
+        }
+    }
+}
+
+/// YAML 1.2 core-schema typing of plain scalars (what compose-go's YAML
+/// library does): `yes`/`no` are strings, not booleans.
+public enum ScalarType: Sendable {
+    case null, bool, int, float, string
+
+    /// The type a plain scalar's text resolves to.
+    public static func resolve(_ text: String) -> ScalarType {
+        guard let first = text.utf8.first else { return .null }
+        switch first {
+        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "~"):
+            return isNull(text) ? .null : .string
+        case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+            return bool(text) != nil ? .bool : .string
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
+            if int(text) != nil { return .int }
+            if float(text) != nil { return .float }
+            return .string
+        default:
+            return .string
+        }
+    }
+
+    /// True for `null`, `Null`, `NULL`, `~` and the empty scalar.
+    public static func isNull(_ text: String) -> Bool {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return true
+        default: return false
+        }
+    }
+
+    /// `true`/`false` in any of the core schema's spellings.
+    public static func bool(_ text: String) -> Bool? {
+        switch text {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: return nil
+        }
+    }
+
+    /// A decimal, `0o` octal or `0x` hexadecimal integer.
+    public static func int(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var negative = false
+        if digits.first == "-" || digits.first == "+" {
+            negative = digits.first == "-"
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty else { return nil }
+        var radix = 10
+        if digits.hasPrefix("0x") {
+            radix = 16
+            digits = digits.dropFirst(2)
+        } else if digits.hasPrefix("0o") {
+            radix = 8
+            digits = digits.dropFirst(2)
+        }
+        guard !digits.isEmpty, let value = Int(digits, radix: radix) else { return nil }
+        return negative ? -value : value
+    }
+
+    /// A floating-point number, including `.inf` and `.nan`.
+    public static func float(_ text: String) -> Double? {
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
+        case "-.inf", "-.Inf", "-.INF": return -.infinity
+        case ".nan", ".NaN", ".NAN": return .nan
+        default: break
+        }
+        // Swift's parser takes forms YAML does not ("inf", "0x1p3"); refuse those.
+        guard text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 || $0 == 101 || $0 == 69 }),
+              text.utf8.contains(where: { $0 >= 48 && $0 <= 57 })
+        else { return nil }
+        return Double(text)
+    }
+}

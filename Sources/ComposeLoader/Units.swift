@@ -1,0 +1,229 @@
+/// Durations in Go's syntax (`1m30s`, `500ms`, `1.5h`), which compose uses.
+enum DurationText {
+    /// Nanoseconds, or nil when `text` is not a duration. A bare number is refused,
+    /// as docker compose refuses it (`10` could mean seconds or nanoseconds).
+    static func parse(_ text: String) -> Int64? {
+        var chars = Substring(text.trimmingSpaces)
+        var negative = false
+        if chars.first == "-" || chars.first == "+" {
+            negative = chars.first == "-"
+            chars = chars.dropFirst()
+        }
+        if chars == "0" { return 0 }
+        guard !chars.isEmpty else { return nil }
+        var total: Double = 0
+        while !chars.isEmpty {
+            let number = chars.prefix { ($0 >= "0" && $0 <= "9") || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            chars = chars.dropFirst(number.count)
+            let unit = chars.prefix { !(($0 >= "0" && $0 <= "9") || $0 == ".") }
+            chars = chars.dropFirst(unit.count)
+            let scale: Double
+            switch unit {
+            case "ns": scale = 1
+            case "us", "µs", "μs": scale = 1e3
+            case "ms": scale = 1e6
+            case "s": scale = 1e9
+            case "m": scale = 60e9
+            case "h": scale = 3600e9
+            default: return nil
+            }
+            total += value * scale
+            guard total < 9.2e18 else { return nil }
+        }
+        return Int64(negative ? -total : total)
+    }
+
+    /// Go's `time.Duration.String()`: `1m30s`, `500ms`, `1h0m0s`, `0s`.
+    static func format(_ nanoseconds: Int64) -> String {
+        if nanoseconds == 0 { return "0s" }
+        let sign = nanoseconds < 0 ? "-" : ""
+        let ns = nanoseconds.magnitude
+        if ns < 1_000 { return "\(sign)\(ns)ns" }
+        if ns < 1_000_000 { return sign + fraction(ns, 1_000) + "µs" }
+        if ns < 1_000_000_000 { return sign + fraction(ns, 1_000_000) + "ms" }
+        let hours = ns / 3_600_000_000_000
+        let minutes = (ns / 60_000_000_000) % 60
+        let seconds = fraction(ns % 60_000_000_000, 1_000_000_000) + "s"
+        if hours > 0 { return "\(sign)\(hours)h\(minutes)m\(seconds)" }
+        if minutes > 0 { return "\(sign)\(minutes)m\(seconds)" }
+        return sign + seconds
+    }
+
+    /// `value / unit` with the remainder as decimals, trailing zeros dropped.
+    private static func fraction(_ value: UInt64, _ unit: UInt64) -> String {
+        let whole = value / unit
+        var rest = value % unit
+        guard rest > 0 else { return "\(whole)" }
+        var digits = ""
+        var scale = unit / 10
+        while rest > 0, scale > 0 {
+            digits.append(Character(String(rest / scale)))
+            rest %= scale
+            scale /= 10
+        }
+        return "\(whole).\(digits)"
+    }
+}
+
+/// Byte sizes as docker writes them: `512m`, `1g`, `1gb`, `100k`, `1024`, `1.5g`.
+enum ByteSize {
+    /// Bytes, or nil. Units are binary (k = 1024), case-insensitive, with an
+    /// optional `b` or `ib` after the letter.
+    static func parse(_ text: String) -> Int64? {
+        let lowered = text.trimmingSpaces.lowercased()
+        let digits = lowered.prefix { ($0 >= "0" && $0 <= "9") || $0 == "." }
+        guard !digits.isEmpty, let value = Double(digits), value >= 0 else { return nil }
+        let unit = lowered.dropFirst(digits.count).trimmingCharacters(" ")
+        let multiplier: Double
+        switch unit {
+        case "", "b": multiplier = 1
+        case "k", "kb", "kib": multiplier = 1024
+        case "m", "mb", "mib": multiplier = 1024 * 1024
+        case "g", "gb", "gib": multiplier = 1024 * 1024 * 1024
+        case "t", "tb", "tib": multiplier = 1024 * 1024 * 1024 * 1024
+        case "p", "pb", "pib": multiplier = 1024 * 1024 * 1024 * 1024 * 1024
+        default: return nil
+        }
+        let bytes = value * multiplier
+        guard bytes < 9.2e18 else { return nil }
+        return Int64(bytes)
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(_ c: Character) -> String {
+        var s = self
+        while s.first == c { s = s.dropFirst() }
+        while s.last == c { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Host paths: `~` expansion, relative paths against a base, `.` and `..` folded.
+enum Paths {
+    /// An absolute, folded path for `raw`.
+    static func resolve(_ raw: String, base: String, home: String?) -> String {
+        var path = raw
+        if path == "~" || path.hasPrefix("~/") {
+            path = (home ?? "/root") + path.dropFirst()
+        }
+        if !path.hasPrefix("/") { path = base + "/" + path }
+        return normalize(path)
+    }
+
+    /// Folds `.`, `..` and repeated slashes of an absolute path.
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// The directory part of a path (`/a/b/c.yaml` → `/a/b`).
+    static func directory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
+    }
+
+    /// The last component of a path.
+    static func base(_ path: String) -> String {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        guard let slash = trimmed.lastIndex(of: "/") else { return trimmed }
+        return String(trimmed[trimmed.index(after: slash)...])
+    }
+}
+
+/// "Did you mean …?" for misspelt keys.
+enum Suggest {
+    /// The candidate closest to `word` by edit distance, when close enough to be a likely typo.
+    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let limit = max(1, min(3, word.count / 3 + 1))
+        var best: (String, Int)?
+        for candidate in candidates {
+            let d = distance(word.lowercased(), candidate)
+            if d <= limit, d < (best?.1 ?? Int.max) || (d == best?.1 && candidate < (best?.0 ?? "")) {
+                best = (candidate, d)
+            }
+        }
+        return best?.0
+    }
+
+    /// Levenshtein distance.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}
+
+/// Splits a command string as a POSIX shell would (quotes and backslashes),
+/// without expanding anything: what compose does with `command: "a b"`.
+enum ShellWords {
+    /// The words, or nil when a quote is left open.
+    static func split(_ text: String) -> [String]? {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var iterator = text.makeIterator()
+        while let c = iterator.next() {
+            switch c {
+            case " ", "\t", "\n", "\r":
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
+            case "\\":
+                inWord = true
+                if let next = iterator.next() { current.append(next) }
+            case "'":
+                inWord = true
+                var closed = false
+                while let q = iterator.next() {
+                    if q == "'" { closed = true; break }
+                    current.append(q)
+                }
+                if !closed { return nil }
+            case "\"":
+                inWord = true
+                var closed = false
+                while let q = iterator.next() {
+                    if q == "\"" { closed = true; break }
+                    if q == "\\" {
+                        guard let escaped = iterator.next() else { return nil }
+                        if escaped != "\"" && escaped != "\\" && escaped != "$" && escaped != "`" && escaped != "\n" {
+                            current.append("\\")
+                        }
+                        if escaped != "\n" { current.append(escaped) }
+                        continue
+                    }
+                    current.append(q)
+                }
+                if !closed { return nil }
+            default:
+                inWord = true
+                current.append(c)
+            }
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import BerthModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth`: docker compose's commands, run by Berth.
+@main
+struct Berth {
+    static func main() {
+        let arguments = GlobalArguments.reorder(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try BerthCommand.parseAsRoot(arguments)
+            try command.run()
+        } catch let error as BerthError {
+            FileHandleOutput.standardError(error.description + "\n")
+            exit(1)
+        } catch {
+            BerthCommand.exit(withError: error)
+        }
+    }
+}
+
+struct BerthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berth",
+        abstract: "Run Compose projects without Docker.",
+        subcommands: [ConfigCommand.self]
+    )
+}
+
+/// Writes to the standard streams without Foundation.
+enum FileHandleOutput {
+    static func standardOutput(_ text: String) {
+        write(1, text)
+    }
+
+    static func standardError(_ text: String) {
+        write(2, text)
+    }
+
+    private static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                guard let base = buffer.baseAddress else { return }
+                let n = Glibc.write(fd, base + offset, buffer.count - offset)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+}
+
+/// Writes a whole file (`config -o`).
+enum OutputFile {
+    static func write(_ text: String, to path: String) throws(BerthError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw BerthError(.unreadableFile, "\(path): cannot write: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var text = text
+        let ok = text.withUTF8 { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                guard let base = buffer.baseAddress else { return true }
+                let n = Glibc.write(fd, base + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        if !ok { throw BerthError(.unreadableFile, "\(path): cannot write: \(String(cString: strerror(errno)))") }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import BerthModel
+import ComposeLoader
+
+/// `berth config`: the project in canonical form, as `docker compose config` prints it.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Validate the compose files and print the canonical project."
+    )
+
+    @OptionGroup var project: ProjectOptions
+
+    @Option(help: "Output format: yaml or json.")
+    var format: OutputFormat = .yaml
+
+    @Flag(name: .customLong("no-interpolate"), help: "Do not substitute variables.")
+    var noInterpolate = false
+
+    @Flag(help: "Print the service names, one per line.")
+    var services = false
+
+    @Flag(help: "Print the volume names, one per line.")
+    var volumes = false
+
+    @Flag(help: "Print the network names, one per line.")
+    var networks = false
+
+    @Flag(help: "Print the profile names, one per line.")
+    var profiles = false
+
+    @Flag(help: "Print the image names, one per line.")
+    var images = false
+
+    @Option(help: "Print the config hash of these services (comma-separated, or '*').")
+    var hash: String?
+
+    @Flag(name: [.short, .customLong("quiet")], help: "Only validate; print nothing.")
+    var quiet = false
+
+    @Option(name: [.short, .customLong("output")], help: "Write to this file instead of standard output.")
+    var output: String?
+
+    @Argument(help: "Services to include (their profiles are enabled).")
+    var serviceNames: [String] = []
+
+    enum OutputFormat: String, ExpressibleByArgument { case yaml, json }
+
+    func run() throws {
+        let loaded = try ComposeLoader(options: project.loadOptions(services: serviceNames, interpolate: !noInterpolate)).load()
+        let model = loaded.project
+        if quiet { return }
+        var text: String
+        if services {
+            text = lines(model.serviceNames)
+        } else if volumes {
+            text = lines(model.volumes.keys.sorted())
+        } else if networks {
+            text = lines(model.networks.keys.sorted())
+        } else if profiles {
+            text = lines(loaded.allProfiles)
+        } else if images {
+            text = lines(model.serviceNames.map { name in
+                model.services[name]?.image ?? "\(model.name.rawValue)-\(name)"
+            })
+        } else if let hash {
+            let wanted = hash == "*" ? model.serviceNames : hash.split(separator: ",").map(String.init)
+            var out: [String] = []
+            for name in wanted {
+                guard let service = model.services[name] else {
+                    throw BerthError(.usage, "no such service: \(name)")
+                }
+                out.append("\(name) \(service.configHash)")
+            }
+            text = lines(out)
+        } else {
+            var canonical = loaded.canonical
+            if !serviceNames.isEmpty {
+                let keep = Set(model.graph.selecting(serviceNames, noDeps: false))
+                canonical["services"] = canonical["services"].map { node in
+                    Node(.mapping((node.entries ?? []).filter { keep.contains($0.key) }), mark: node.mark)
+                }
+            }
+            text = format == .json ? Emitter.json(canonical) : Emitter.yaml(canonical)
+        }
+        if let output {
+            try OutputFile.write(text, to: output)
+        } else {
+            FileHandleOutput.standardOutput(text)
+        }
+    }
+
+    private func lines(_ items: [String]) -> String {
+        items.isEmpty ? "" : items.joined(separator: "\n") + "\n"
+    }
+}

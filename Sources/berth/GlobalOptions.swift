@@ -1,0 +1,61 @@
+import ArgumentParser
+import BerthModel
+import ComposeLoader
+
+/// The options every project command takes, as docker compose has them.
+struct ProjectOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("file")], help: "Compose file (repeatable; - for standard input).")
+    var files: [String] = []
+
+    @Option(name: [.short, .customLong("project-name")], help: "Project name.")
+    var projectName: String?
+
+    @Option(name: .customLong("project-directory"), help: "Directory that relative paths resolve from.")
+    var projectDirectory: String?
+
+    @Option(name: .customLong("env-file"), help: "Environment file instead of the project's .env (repeatable).")
+    var envFiles: [String] = []
+
+    @Option(name: .customLong("profile"), help: "Profile to enable (repeatable).")
+    var profiles: [String] = []
+
+    /// Loader options from the flags, the process environment and the current directory.
+    func loadOptions(services: [String] = [], interpolate: Bool = true) -> LoadOptions {
+        var options = LoadOptions()
+        options.files = files
+        options.projectName = projectName
+        options.projectDirectory = projectDirectory
+        options.envFiles = envFiles
+        options.profiles = profiles
+        options.services = services
+        options.interpolate = interpolate
+        return options
+    }
+}
+
+/// Flags docker compose takes before the subcommand (`berth -f x.yaml config`).
+/// ArgumentParser only reads a command's own options after its name, so the
+/// arguments are reordered before parsing: each global flag that comes before
+/// the subcommand is moved to just after it.
+enum GlobalArguments {
+    static let withValue: Set<String> = ["-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile"]
+
+    static func reorder(_ arguments: [String]) -> [String] {
+        var globals: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let argument = arguments[i]
+            if withValue.contains(argument), i + 1 < arguments.count {
+                globals += [argument, arguments[i + 1]]
+                i += 2
+            } else if let eq = argument.firstIndex(of: "="), withValue.contains(String(argument[..<eq])) {
+                globals.append(argument)
+                i += 1
+            } else {
+                break
+            }
+        }
+        guard !globals.isEmpty, i < arguments.count else { return arguments }
+        return [arguments[i]] + globals + arguments[(i + 1)...]
+    }
+}

@@ -14,6 +14,12 @@ struct DotEnvError: Error, Equatable {
 /// interpolated), single-quoted (literal, only `\'` unescaped) or double-quoted (escapes, may
 /// span lines, interpolated). Where compose-go is lenient we are too: text after a closing
 /// quote is read as the next statement, `=value` defines the empty key.
+///
+/// We part from compose-go only where its result is an accident: a bare `KEY` on the last
+/// line without a newline is inherited (compose-go makes it the value of an empty key), a file
+/// ending in `export ` is fine (compose-go: "zero length string"), an unterminated quote is
+/// reported at the line it opens (compose-go: the last line of the file), and line numbers
+/// stay right after a bare `KEY ` with trailing blanks.
 enum DotEnv {
     /// Parses the text of a .env file into its keys, in order of first definition, each with
     /// its last value.
@@ -91,15 +97,15 @@ enum DotEnv {
                         throw DotEnvError(
                             line: line,
                             message: "unexpected character \(goQuoted(String(c))) in variable name "
-                                + goQuoted(restOfLine(s, keyStart)))
+                                + goQuoted(restOfLine(s, keyStart, keepCR: true)))
                     }
                     j += 1
                 }
             }
             var keyEnd = j
             while keyEnd > keyStart && s[keyEnd - 1].properties.isWhitespace { keyEnd -= 1 }
-            // compose-go rejects only an inner ' '; a tab inside a key is as surely a typo.
-            if s[keyStart..<keyEnd].contains(where: { $0.properties.isWhitespace }) {
+            // Like compose-go, only an inner ' ' is an error; `A\tB` passes as a (strange) key.
+            if s[keyStart..<keyEnd].contains(" ") {
                 throw DotEnvError(line: line, message: "key cannot contain a space")
             }
             let key = string(s[keyStart..<keyEnd])
@@ -108,6 +114,8 @@ enum DotEnv {
                 // A bare `KEY` inherits from the environment. compose-go also meant this at the
                 // end of the file, though its loop turns that case into an empty key.
                 if !key.isEmpty, let value = lookup(key) { define(key, value) }
+                // compose-go skips this count when the key had trailing blanks, so its later
+                // line numbers drift; ours do not.
                 if terminator != nil { line += 1 }
                 i = j + 1
                 continue
@@ -268,10 +276,12 @@ enum DotEnv {
         }
     }
 
-    private static func restOfLine(_ s: [Unicode.Scalar], _ start: Int) -> String {
+    /// The text from `start` to the end of its line. A quoted message shows a CRLF file's `\r`
+    /// as compose-go does; a raw one drops it so it cannot garble a terminal.
+    private static func restOfLine(_ s: [Unicode.Scalar], _ start: Int, keepCR: Bool = false) -> String {
         var end = start
         while end < s.count && s[end] != "\n" { end += 1 }
-        if end > start && s[end - 1] == "\r" { end -= 1 }  // CRLF files
+        if !keepCR && end > start && s[end - 1] == "\r" { end -= 1 }
         return string(s[start..<end])
     }
 
@@ -281,22 +291,44 @@ enum DotEnv {
         return String(view)
     }
 
-    /// Go's `%q`, so messages read like compose-go's and show control characters.
+    /// Go's `%q` (strconv.Quote), so messages read like compose-go's and show invisible
+    /// characters: `\f`, `\x1b`, `\u00a0`.
     private static func goQuoted(_ text: String) -> String {
         var out = "\""
         for c in text.unicodeScalars {
             switch c {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
+            case "\u{07}": out += "\\a"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where c.value < 0x20 || c.value == 0x7F:
-                let hex = String(c.value, radix: 16)
-                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            default: out.unicodeScalars.append(c)
+            case "\u{0B}": out += "\\v"
+            case " ": out += " "
+            default:
+                if isPrintable(c) {
+                    out.unicodeScalars.append(c)
+                } else {
+                    let hex = String(c.value, radix: 16)
+                    let width = c.value < 0x80 ? 2 : c.value <= 0xFFFF ? 4 : 8
+                    let prefix = c.value < 0x80 ? "\\x" : c.value <= 0xFFFF ? "\\u" : "\\U"
+                    out += prefix + String(repeating: "0", count: max(0, width - hex.count)) + hex
+                }
             }
         }
         return out + "\""
+    }
+
+    /// Go's `unicode.IsPrint` minus the ASCII space: letters, marks, numbers, punctuation, symbols.
+    private static func isPrintable(_ c: Unicode.Scalar) -> Bool {
+        switch c.properties.generalCategory {
+        case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .format, .surrogate,
+            .privateUse, .unassigned:
+            return false
+        default:
+            return true
+        }
     }
 }

@@ -22,6 +22,11 @@ struct InterpolationError: Error, Equatable {
 ///   So `${A:-{"k":1}}` defaults to `{"k":1}`, while `${A:-x` with no `}` on its line is an error.
 /// - A `$` that is not followed by `$`, `{` or a name start stays a literal `$`.
 /// - Arguments (default, alternative, error text) are interpolated only when used.
+///
+/// A malformed form is reported with the text of the innermost default / alternative / error
+/// text that holds it, or else the whole value. compose-go, which interpolates the text after
+/// an operator form as a separate template, would name only that tail (`" ${ }"` for
+/// `${A:-x} ${ }`). Nesting deeper than `maxNesting` is an error instead of a deep recursion.
 enum Interpolation {
     /// Substitutes variables in one scalar value. `lookup` returns nil for an unset variable
     /// (a variable set to "" is set, and empty). An unset variable without a default becomes "".

@@ -1,0 +1,36 @@
+# The verbs a newcomer looks for. `make demo` and `make test` each work on a
+# fresh Debian machine as root: both install what is missing first.
+SWIFT ?= swift
+# SwiftPM holds the import arrows of ../shared/DESIGN.md for us.
+SWIFTFLAGS := --explicit-target-dependency-import-check error
+EXAMPLE ?= examples/webapp
+
+.PHONY: setup build release test demo bench fmt check clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(SWIFT) build $(SWIFTFLAGS)
+
+release: setup
+	$(SWIFT) build -c release $(SWIFTFLAGS)
+
+test: setup
+	$(SWIFT) test $(SWIFTFLAGS)
+
+demo: build
+	@echo "== berth config of $(EXAMPLE)"
+	@.build/debug/berth -f $(EXAMPLE)/compose.yaml config
+
+bench: release
+	scripts/bench/config.sh
+
+fmt:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+check:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

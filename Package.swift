@@ -42,5 +42,8 @@ let package = Package(
             name: "ComposeLoaderTests",
             dependencies: ["ComposeLoader", "BerthModel"]
         ),
+        // Runs the built `berth` binary as a user would; depending on the
+        // executable makes `swift test` build it first.
+        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
     ]
 )

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Times `berth config` on a generated 1,000-service compose file against
+# docker compose's Python implementation (`docker-compose config`, Debian's
+# docker-compose package, installed when missing) and against a bare libyaml
+# parse of the same file (a tiny C program that only reads the events).
+# Prints both ratios. Targets: >= 20x faster than docker-compose, within 3x
+# of the bare parse.
+#
+#   scripts/bench/config.sh [SERVICES] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+services=${1:-1000}
+runs=${2:-15}
+out=$(mktemp -d /tmp/berth-bench-config.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "bench: installing docker-compose (Debian) for the reference" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; }
+fi
+scripts/setup.sh
+swift build -c release --product berth --explicit-target-dependency-import-check error >&2
+berth=$(swift build -c release --show-bin-path)/berth
+cc -O2 -o "$out/yaml-events" scripts/bench/yaml-events.c $(pkg-config --cflags --libs yaml-0.1)
+
+mkdir -p "$out/project"
+python3 scripts/bench/gen-compose.py "$services" > "$out/project/compose.yaml"
+echo "file: $services services, $(wc -l < "$out/project/compose.yaml") lines, $(wc -c < "$out/project/compose.yaml") bytes"
+
+# Each must accept the file before it is timed.
+"$berth" -f "$out/project/compose.yaml" config > "$out/berth.yaml"
+"$out/yaml-events" "$out/project/compose.yaml" > /dev/null
+docker-compose -f "$out/project/compose.yaml" config > "$out/docker-compose.yaml"
+
+python3 - "$runs" "$berth" "$out" <<'PY'
+import subprocess, sys, time, statistics
+runs, berth, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+f = f"{out}/project/compose.yaml"
+commands = {
+    "bare libyaml parse": [f"{out}/yaml-events", f],
+    "berth config": [berth, "-f", f, "config"],
+    "docker-compose config": ["docker-compose", "-f", f, "config"],
+}
+def measure(cmd, n):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+result = {}
+for name, cmd in commands.items():
+    n = max(3, runs // 5) if name.startswith("docker") else runs
+    measure(cmd, 2)  # warm the page cache
+    result[name] = measure(cmd, n)
+    print(f"{name:24s} median {result[name]*1000:9.1f} ms  ({n} runs)")
+b, p, d = result["berth config"], result["bare libyaml parse"], result["docker-compose config"]
+print(f"docker-compose config / berth config = {d/b:6.1f}x   (target >= 20x)")
+print(f"berth config / bare libyaml parse    = {b/p:6.2f}x   (target <= 3x)")
+PY

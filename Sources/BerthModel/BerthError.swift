@@ -64,14 +64,17 @@ public struct BerthError: Error, Hashable, Sendable, CustomStringConvertible {
         self.more = more
     }
 
-    /// One line: `file:line:col: path: message (cause)`.
+    /// One line: `file:line:col: path: message (cause)`. A line break inside
+    /// (a multi-line value quoted in the message) prints as `\n`, so that
+    /// `description` keeps one error per line.
     public var line: String {
         var out = ""
         if let location { out += "\(location): " }
         if let path, !path.isEmpty { out += "\(path): " }
         out += message
         if let cause { out += " (\(cause))" }
-        return out
+        guard out.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return out }
+        return out.replacingLineBreaks()
     }
 
     /// Every error, one per line.
@@ -88,5 +91,21 @@ public struct BerthError: Error, Hashable, Sendable, CustomStringConvertible {
             return [head] + error.more
         }
         return first
+    }
+}
+
+extension String {
+    /// The text with `\n` and `\r` written as escapes.
+    fileprivate func replacingLineBreaks() -> String {
+        var out = ""
+        out.reserveCapacity(utf8.count + 8)
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

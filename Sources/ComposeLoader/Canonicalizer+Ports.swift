@@ -106,7 +106,8 @@ extension Canonicalizer {
             return [Self.portNode(hostIP: hostIP, target: container.lowerBound, published: published, protocol: proto, mark: mark)]
         }
         if let host, host.count != container.count {
-            fail(mark, path, "\"\(raw)\": the host range has \(host.count) ports but the container range has \(container.count)")
+            let ports = { (n: Int) in n == 1 ? "1 port" : "\(n) ports" }
+            fail(mark, path, "\"\(raw)\": the host side has \(ports(host.count)) but the container side has \(ports(container.count)); they must match")
             return []
         }
         return container.enumerated().map { offset, target in

@@ -97,7 +97,7 @@ extension Canonicalizer {
         case "cpus":
             guard let n = number(value, path) else { return nil }
             guard n >= 0 else {
-                fail(value.mark, path, "\(n) is out of range: cpus must be 0 or more")
+                fail(value.mark, path, "\(NumberText.format(n)) is out of range: cpus must be 0 or more")
                 return nil
             }
             return .plain(NumberText.format(n), value.mark)
@@ -184,7 +184,7 @@ extension Canonicalizer {
         case .scalar(let text, let style):
             if style == .plain && ScalarType.isNull(text) { return .null(value.mark) }
             guard let words = ShellWords.split(text) else {
-                fail(value.mark, path, "unterminated quote in \"\(text)\"")
+                fail(value.mark, path, "unterminated quote in \(Emitter.doubleQuoted(text))")
                 return nil
             }
             return Node(.sequence(words.map { .string($0, value.mark) }), mark: value.mark, tag: value.tag)
@@ -258,8 +258,21 @@ extension Canonicalizer {
     }
 
     /// `extra_hosts` as a list of `host=ip` (also taking `host:ip` and a mapping).
+    /// As compose-go: `host=ip1,ip2` gives one entry per address, and brackets
+    /// around an IPv6 address (`[::1]`) are dropped, in either form.
     func extraHosts(_ value: Node, _ path: String) -> Node? {
         var out: [Node] = []
+        func add(_ host: Substring, _ ips: Substring, _ mark: Mark, _ itemPath: String) {
+            guard !host.contains(":") && !host.contains("=") else {
+                fail(mark, itemPath, "\"\(host)\" is not a host name")
+                return
+            }
+            for part in ips.split(separator: ",") {
+                var ip = String(part).trimmingSpaces
+                if ip.count > 2 && ip.hasPrefix("[") && ip.hasSuffix("]") { ip = String(ip.dropFirst().dropLast()) }
+                out.append(.string("\(host)=\(ip)", mark))
+            }
+        }
         switch value.value {
         case .sequence(let items):
             for (i, item) in items.enumerated() {
@@ -270,19 +283,18 @@ extension Canonicalizer {
                     fail(item.mark, "\(path)[\(i)]", "\"\(raw)\" must be HOST=IP or HOST:IP")
                     continue
                 }
-                var ip = String(raw[raw.index(after: sep)...])
-                if ip.hasPrefix("[") && ip.hasSuffix("]") { ip = String(ip.dropFirst().dropLast()) }
-                out.append(.string("\(raw[..<sep])=\(ip)", item.mark))
+                add(raw[..<sep], raw[raw.index(after: sep)...], item.mark, "\(path)[\(i)]")
             }
         case .mapping(let entries):
             for entry in entries {
+                let entryPath = "\(path).\(entry.key)"
                 switch entry.value.value {
                 case .sequence(let ips):
                     for ip in ips {
-                        if let s = text(ip, "\(path).\(entry.key)") { out.append(.string("\(entry.key)=\(s)", ip.mark)) }
+                        if let s = text(ip, entryPath) { add(Substring(entry.key), Substring(s), ip.mark, entryPath) }
                     }
                 default:
-                    if let s = text(entry.value, "\(path).\(entry.key)") { out.append(.string("\(entry.key)=\(s)", entry.value.mark)) }
+                    if let s = text(entry.value, entryPath) { add(Substring(entry.key), Substring(s), entry.value.mark, entryPath) }
                 }
             }
         default:
@@ -380,6 +392,10 @@ extension Canonicalizer {
     }
 
     /// `healthcheck` with `test` as a list, durations in Go's form.
+    ///
+    /// A string test is `CMD-SHELL` and the string, except the string `NONE`, which
+    /// disables the check like `[NONE]` (docker compose would run `sh -c NONE`, fail,
+    /// and, with Berth's restarts on unhealthy, restart the container forever).
     func healthcheck(_ value: Node, _ path: String) -> Node? {
         guard let entries = mapping(value, path) else { return nil }
         checkKeys(entries, path, allowed: ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"])
@@ -502,13 +518,15 @@ extension Canonicalizer {
                 switch e.key {
                 case "mode":
                     // Modes are octal (`0440`); YAML may have read `0440` as 440 decimal text.
-                    guard let raw = text(e.value, fp), let mode = Int(raw.hasPrefix("0o") ? String(raw.dropFirst(2)) : raw, radix: 8), (0...0o7777).contains(mode) else {
+                    guard let raw = text(e.value, fp), let mode = FileModeText.parse(raw) else {
                         fail(e.value.mark, fp, "must be an octal file mode like 0440")
                         continue
                     }
-                    fields.append(.init(key: e.key, keyMark: e.keyMark, value: .int(mode, e.value.mark)))
-                default:
+                    fields.append(.init(key: e.key, keyMark: e.keyMark, value: .string(FileModeText.format(mode), e.value.mark)))
+                case "source", "target", "uid", "gid":
                     if let s = stringNode(e.value, fp) { fields.append(.init(key: e.key, keyMark: e.keyMark, value: s)) }
+                default:
+                    break  // unknown: already reported
                 }
             }
             out.append(Node(.mapping(fields), mark: item.mark))

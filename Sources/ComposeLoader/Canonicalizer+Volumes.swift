@@ -101,6 +101,10 @@ extension Canonicalizer {
             if item["target"] == nil { fail(item.mark, path, "a volume needs a \"target\"") }
             return nil
         }
+        guard target.hasPrefix("/") || type == "npipe" else {
+            fail(targetNode.mark, "\(path).target", "\"\(target)\": the path inside the container must be absolute")
+            return nil
+        }
         var pairs: [Node.Entry] = [.init(key: "type", keyMark: item.mark, value: .string(type, typeNode.mark))]
         if let sourceNode = item["source"], !sourceNode.isNull, let source = text(sourceNode, "\(path).source") {
             var resolved = source
@@ -148,9 +152,9 @@ extension Canonicalizer {
             checkKeys(fields, "\(path).tmpfs", allowed: ["size", "mode"])
             var tmpfs: [(String, Node)] = []
             if let v = node["size"], let size = bytes(v, "\(path).tmpfs.size") { tmpfs.append(("size", size)) }
-            if let v = node["mode"] {
-                if let raw = text(v, "\(path).tmpfs.mode"), let mode = Int(raw, radix: 8), (0...0o7777).contains(mode) {
-                    tmpfs.append(("mode", .int(mode, v.mark)))
+            if let v = node["mode"], let raw = text(v, "\(path).tmpfs.mode") {
+                if let mode = FileModeText.parse(raw) {
+                    tmpfs.append(("mode", .string(FileModeText.format(mode), v.mark)))
                 } else {
                     fail(v.mark, "\(path).tmpfs.mode", "must be an octal file mode like 1777")
                 }
@@ -195,7 +199,8 @@ extension Canonicalizer {
                         }
                     case "priority", "gw_priority": v = int(f.value, fp).map { .int($0, f.value.mark) }
                     case "driver_opts": v = listOrDict(f.value, fp, resolveBare: false)
-                    default: v = stringNode(f.value, fp)
+                    case "mac_address", "interface_name": v = stringNode(f.value, fp)
+                    default: v = nil  // unknown: already reported
                     }
                     if let v { options.append(.init(key: f.key, keyMark: f.keyMark, value: v)) }
                 }
@@ -242,8 +247,10 @@ extension Canonicalizer {
                     if let fv { policy.append(.init(key: f.key, keyMark: f.keyMark, value: fv)) }
                 }
                 v = Node(.mapping(policy), mark: e.value.mark)
-            default:
+            case "rollback_config", "update_config", "placement":
                 v = mapping(e.value, p).map { _ in e.value }
+            default:
+                v = nil  // unknown: already reported
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
         }

@@ -140,6 +140,7 @@ final class Canonicalizer {
     ///
     /// `resolveBare`: a bare `KEY` (or `KEY:` with no value) takes the variable
     /// from the environment, as `environment:` does; when unset it stays null.
+    /// Otherwise (labels, sysctls, driver_opts) it is the empty string, as compose-go has it.
     func listOrDict(_ node: Node, _ path: String, separator: Character = "=", resolveBare: Bool) -> Node? {
         var out: [Node.Entry] = []
         var seen: [String: Int] = [:]
@@ -152,7 +153,8 @@ final class Canonicalizer {
             }
         }
         func bare(_ key: String, _ mark: Mark) -> Node {
-            if resolveBare, let value = environment(key) { return .string(value, mark) }
+            guard resolveBare else { return .string("", mark) }
+            if let value = environment(key) { return .string(value, mark) }
             return .null(mark)
         }
         switch node.value {

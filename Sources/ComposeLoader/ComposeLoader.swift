@@ -102,16 +102,17 @@ public struct ComposeLoader {
     }
 
     private func projectName(options: LoadOptions, variable: (String) -> String?, model: Node, projectDirectory: String) throws(BerthError) -> ProjectName {
-        if let raw = options.projectName ?? variable("COMPOSE_PROJECT_NAME"), !raw.isEmpty {
+        // A name given on the command line or in the environment must already be valid.
+        let given = options.projectName.map { ($0, "-p") } ?? variable("COMPOSE_PROJECT_NAME").map { ($0, "COMPOSE_PROJECT_NAME") }
+        if let (raw, source) = given, !raw.isEmpty {
             guard let name = ProjectName(raw) else {
-                throw BerthError(.invalidCompose, "project name \"\(raw)\" must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit")
+                throw BerthError(.invalidCompose, "project name \"\(raw)\" (from \(source)) must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit")
             }
             return name
         }
-        if let node = model["name"], let raw = node.scalarText, !raw.isEmpty {
-            guard let name = ProjectName(raw) else {
-                throw BerthError(.invalidCompose, "project name \"\(raw)\" must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit", location: files.location(node.mark), path: "name")
-            }
+        // The file's `name:` is cleaned like a directory name, as docker compose does;
+        // one that cleans to nothing leaves the choice to the directory.
+        if let raw = model["name"]?.scalarText, !raw.isEmpty, let name = ProjectName.fromDirectory(raw) {
             return name
         }
         let base = Paths.base(projectDirectory)

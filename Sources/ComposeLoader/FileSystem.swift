@@ -88,19 +88,24 @@ enum TextCheck {
         }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
-        var offset = 0
         var line = 1
+        var column = 1
         loop: while true {
             switch decoder.decode(&iterator) {
             case .scalarValue(let scalar):
-                offset += 1
-                if scalar == "\n" { line += 1 }
+                if scalar == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
             case .emptyInput:
                 break loop
             case .error:
+                // The location already names the file; the message says what is wrong with it.
                 throw BerthError(
-                    .unreadableFile, "\(path): is not valid UTF-8 text (first bad byte on line \(line)); save it as UTF-8",
-                    location: SourceLocation(file: path, line: line, column: 1))
+                    .unreadableFile, "not valid UTF-8 text (the first bad byte is here); save the file as UTF-8",
+                    location: SourceLocation(file: path, line: line, column: column))
             }
         }
     }

@@ -34,7 +34,8 @@ struct Finalizer {
         services.removeAll { disabled[$0.key] != nil }
         for requested in options.services where !services.contains(where: { $0.key == requested }) {
             var message = "no such service: \(requested)"
-            if let close = Suggest.closest(to: requested, in: services.map(\.key)) { message += "; did you mean \"\(close)\"?" }
+            // Disabled services count: naming one would have enabled it.
+            if let close = Suggest.closest(to: requested, in: services.map(\.key) + disabled.keys.sorted()) { message += "; did you mean \"\(close)\"?" }
             errors.append(BerthError(.invalidCompose, message))
         }
 
@@ -125,6 +126,7 @@ struct Finalizer {
             if let containerName = service["container_name"], replicas(service) > 1 {
                 fail(containerName.mark, "\(base).container_name", "container_name \"\(containerName.scalarText ?? "")\" cannot be used with more than one replica")
             }
+            errors += consistencyErrors(service, base)
             // env_file contents join the environment; explicit entries win.
             if let envFiles = service["env_file"]?.items, !envFiles.isEmpty {
                 var fromFiles: [Node.Entry] = []
@@ -179,9 +181,9 @@ struct Finalizer {
         if let error = BerthError.combined(errors) { throw error }
 
         let graph = try DependencyGraph(services: services.map(\.key), edges: edges)
-        let decoder = ModelDecoder(projectDirectory: projectDirectory)
-        let project = decoder.project(model, name: name, activeProfiles: active.sorted(), graph: graph)
-        return LoadedProject(project: project, canonical: Self.ordered(model), allProfiles: allProfiles.sorted(), files: readFiles)
+        return LoadedProject(
+            canonical: Self.ordered(model), name: name, projectDirectory: projectDirectory, graph: graph,
+            activeProfiles: active.sorted(), allProfiles: allProfiles.sorted(), files: readFiles)
     }
 
     private func replicas(_ service: Node) -> Int {

@@ -23,38 +23,49 @@ extension Interpolation {
     /// collecting an error per bad value with its place and path.
     static func tree(_ node: Node, files: SourceFiles, lookup: (String) -> String?, errors: inout [BerthError]) -> Node {
         var path = YAMLPath()
-        return walk(node, &path, files, lookup, &errors)
+        return walk(node, &path, files, lookup, &errors) ?? node
     }
 
+    /// The node with variables substituted, or nil when nothing in it changed
+    /// (most values have no `$`, so arrays are copied only where one does).
     private static func walk(
         _ node: Node, _ path: inout YAMLPath, _ files: SourceFiles, _ lookup: (String) -> String?, _ errors: inout [BerthError]
-    ) -> Node {
+    ) -> Node? {
         switch node.value {
         case .scalar(let text, let style):
-            guard text.utf8.contains(UInt8(ascii: "$")) else { return node }
+            guard text.utf8.contains(UInt8(ascii: "$")) else { return nil }
             do {
                 let value = try substitute(text, lookup: lookup)
-                return Node(.scalar(value, style), mark: node.mark, tag: node.tag)
+                // `A: ${UNSET}` is the empty string, as in docker compose, not YAML's null
+                // (which would mean "take A from the environment" or "not set").
+                let typed: Node.Style = style == .plain && ScalarType.isNull(value) ? .string : style
+                return Node(.scalar(value, typed), mark: node.mark, tag: node.tag)
             } catch {
                 errors.append(BerthError(.interpolation, error.message, location: files.location(node.mark), path: path.text))
-                return node
+                return nil
             }
         case .sequence(let items):
-            var out = items
-            for i in out.indices {
+            var out: [Node]?
+            for i in items.indices {
                 path.parts.append(.index(i))
-                out[i] = walk(items[i], &path, files, lookup, &errors)
+                if let new = walk(items[i], &path, files, lookup, &errors) {
+                    if out == nil { out = items }
+                    out?[i] = new
+                }
                 path.parts.removeLast()
             }
-            return Node(.sequence(out), mark: node.mark, tag: node.tag)
+            return out.map { Node(.sequence($0), mark: node.mark, tag: node.tag) }
         case .mapping(let entries):
-            var out = entries
-            for i in out.indices {
+            var out: [Node.Entry]?
+            for i in entries.indices {
                 path.parts.append(.key(entries[i].key))
-                out[i].value = walk(entries[i].value, &path, files, lookup, &errors)
+                if let new = walk(entries[i].value, &path, files, lookup, &errors) {
+                    if out == nil { out = entries }
+                    out?[i].value = new
+                }
                 path.parts.removeLast()
             }
-            return Node(.mapping(out), mark: node.mark, tag: node.tag)
+            return out.map { Node(.mapping($0), mark: node.mark, tag: node.tag) }
         }
     }
 }

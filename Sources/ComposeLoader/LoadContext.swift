@@ -27,14 +27,20 @@ final class LoadContext {
     /// Loads, resolves `extends` in, and merges `paths` in order, then applies `include`.
     func loadModel(paths: [String], projectDirectory: String, includeStack: [String]) throws(BerthError) -> Node {
         var merged: Node?
+        var allEmpty = true
         for path in paths {
             let file = try loadFile(path, baseDirectory: projectDirectory)
+            if !(file.entries?.isEmpty ?? false) { allEmpty = false }
             let resolved = try resolveExtends(file, filePath: path)
             if let base = merged {
                 merged = Merge.merge(base, resolved, path: [])
             } else {
                 merged = Merge.withoutTags(resolved)
             }
+        }
+        // An empty override (all commented out) is fine; an empty project is not.
+        if allEmpty, let first = paths.first {
+            throw BerthError(.invalidCompose, "\(first == "-" ? "(standard input)" : first): the file is empty; a compose file needs at least a services: section")
         }
         guard var model = merged else { return .map([]) }
         model = try applyInclude(model, projectDirectory: projectDirectory, includeStack: includeStack + paths)
@@ -49,22 +55,27 @@ final class LoadContext {
         let bytes = path == "-" ? try standardInput() : try FileSystem.read(path)
         readOrder.append(displayName)
         try TextCheck.check(bytes, path: displayName)
-        let documents = try YAMLParser(files: files, path: displayName).parse(bytes)
-        guard var root = documents.first, !(documents.count == 1 && root.isNull) else {
-            throw BerthError(.invalidCompose, "\(displayName): the file is empty; a compose file needs at least a services: section")
+        // Empty documents (nothing, comments, a lone `---`) add nothing.
+        let documents = try YAMLParser(files: files, path: displayName).parse(bytes).filter { !$0.isNull }
+        guard !documents.isEmpty else {
+            canonicalCache[key] = .map([])
+            return .map([])
         }
-        // Several documents in one file merge like several files.
-        for document in documents.dropFirst() where !document.isNull {
-            root = Merge.merge(root, document, path: [])
-        }
-        if interpolate {
-            var errors: [BerthError] = []
-            root = Interpolation.tree(root, files: files, lookup: lookup, errors: &errors)
-            if let error = BerthError.combined(errors) { throw error }
-        }
+        // Several documents in one file merge like several files, each in canonical form
+        // (so that `ports: ["80:80"]` and its long form meet on the same key).
         let canonicalizer = Canonicalizer(files: files, baseDirectory: baseDirectory, environment: lookup)
-        let canonical = canonicalizer.file(root)
+        var canonical: Node?
+        for var root in documents {
+            if interpolate {
+                var errors: [BerthError] = []
+                root = Interpolation.tree(root, files: files, lookup: lookup, errors: &errors)
+                if let error = BerthError.combined(errors) { throw error }
+            }
+            let document = canonicalizer.file(root)
+            canonical = canonical.map { Merge.merge($0, document, path: []) } ?? document
+        }
         if let error = BerthError.combined(canonicalizer.errors) { throw error }
+        guard let canonical else { return .map([]) }
         canonicalCache[key] = canonical
         return canonical
     }
@@ -87,7 +98,8 @@ final class LoadContext {
     }
 
     private struct ExtendsStep {
-        var label: String
+        var service: String
+        var file: String
         var mark: Mark
     }
 
@@ -100,16 +112,17 @@ final class LoadContext {
         guard let extends = entry.value["extends"] else { return entry.value }
         let target = extends["service"]?.scalarText ?? ""
         let targetFile = extends["file"]?.scalarText
-        let label = targetFile == nil || targetFile == filePath ? name : "\(name) (\(Paths.base(filePath)))"
-        let step = ExtendsStep(label: label, mark: extends.mark)
-        let chain = stack + [step]
+        let chain = stack + [ExtendsStep(service: name, file: filePath, mark: extends.mark)]
         let targetKey = "\(targetFile ?? filePath)#\(target)"
         if targetKey == memoKey || inProgress.contains(targetKey) {
-            let cycleLabels = chain.map(\.label) + [targetFile == nil ? target : "\(target) (\(Paths.base(targetFile ?? "")))"]
-            let places = chain.compactMap { step in files.location(step.mark).map { "\(step.label) at \($0)" } }
+            // Names carry their file only when the cycle crosses files.
+            let steps = chain.map { ($0.service, $0.file) } + [(target, targetFile ?? filePath)]
+            let crossesFiles = Set(steps.map(\.1)).count > 1
+            func label(_ step: (String, String)) -> String { crossesFiles ? "\(step.0) (\(Paths.base(step.1)))" : step.0 }
+            let places = chain.compactMap { step in files.location(step.mark).map { "\(label((step.service, step.file))) at \($0)" } }
             throw BerthError(
-                .cycle, "extends cycle: \(cycleLabels.joined(separator: " -> ")) (\(places.joined(separator: "; ")))",
-                location: files.location(chain[0].mark), path: "services.\(chain[0].label).extends")
+                .cycle, "extends cycle: \(steps.map(label).joined(separator: " -> ")) (\(places.joined(separator: "; ")))",
+                location: files.location(chain[0].mark), path: "services.\(chain[0].service).extends")
         }
         var base: Node
         var baseServices = services
@@ -194,7 +207,8 @@ final class LoadContext {
             let absolute = paths.map { Paths.resolve($0, base: projectDirectory, home: home) }
             for path in absolute {
                 if let index = includeStack.firstIndex(of: path) {
-                    let cycle = (includeStack[index...] + [path]).map(Paths.base)
+                    // Whole paths: included files are often all called compose.yaml.
+                    let cycle = includeStack[index...] + [path]
                     throw BerthError(.cycle, "include cycle: \(cycle.joined(separator: " -> "))", location: files.location(item.mark), path: p)
                 }
                 guard FileSystem.kind(path) == .file else {
@@ -226,7 +240,7 @@ final class LoadContext {
                     if let clash = existing.first(where: { $0.key == entry.key }) {
                         // Networks and volumes of the same name are one resource; services must not clash.
                         if section == "services" {
-                            throw BerthError(.invalidCompose, "service \"\(entry.key)\" is defined here and in the included \(Paths.base(absolute[0]))",
+                            throw BerthError(.invalidCompose, "service \"\(entry.key)\" is defined here and in the included \(absolute.joined(separator: ", "))",
                                              location: files.location(clash.keyMark), path: "services.\(entry.key)")
                         }
                         continue

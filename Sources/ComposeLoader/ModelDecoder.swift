@@ -69,7 +69,7 @@ struct ModelDecoder {
                   createHostPath: v["bind"]?["create_host_path"]?.scalarText != "false",
                   selinux: v["bind"]?["selinux"]?.scalarText, propagation: v["bind"]?["propagation"]?.scalarText,
                   nocopy: bool(v["volume"]?["nocopy"]), tmpfsSize: int(v["tmpfs"]?["size"]).map(Int64.init),
-                  tmpfsMode: int(v["tmpfs"]?["mode"]))
+                  tmpfsMode: v["tmpfs"]?["mode"]?.scalarText.flatMap(FileModeText.parse))
         }
         s.tmpfs = list(n["tmpfs"]) ?? []
         s.networks = (n["networks"]?.entries ?? []).map { e in
@@ -94,6 +94,15 @@ struct ModelDecoder {
                                         startInterval: duration(h["start_interval"]), disable: bool(h["disable"]))
         }
         s.restart = n["restart"]?.scalarText.flatMap(RestartPolicy.init) ?? .no
+        // docker compose lets deploy.restart_policy decide when it is given (none → no,
+        // on-failure[:max_attempts], any → always; no condition is docker's "no").
+        if let policy = n["deploy"]?["restart_policy"] {
+            switch policy["condition"]?.scalarText {
+            case "on-failure": s.restart = .onFailure(maxRetries: int(policy["max_attempts"]).flatMap { $0 > 0 ? $0 : nil })
+            case "any": s.restart = .always
+            default: s.restart = .no
+            }
+        }
         s.replicas = int(n["deploy"]?["replicas"]) ?? int(n["scale"]) ?? 1
         let limits = n["deploy"]?["resources"]?["limits"]
         let reservations = n["deploy"]?["resources"]?["reservations"]
@@ -129,7 +138,7 @@ struct ModelDecoder {
         func references(_ key: String) -> [FileReference] {
             (n[key]?.items ?? []).map {
                 FileReference(source: $0["source"]?.scalarText ?? "", target: $0["target"]?.scalarText, uid: $0["uid"]?.scalarText,
-                              gid: $0["gid"]?.scalarText, mode: int($0["mode"]))
+                              gid: $0["gid"]?.scalarText, mode: $0["mode"]?.scalarText.flatMap(FileModeText.parse))
             }
         }
         s.secrets = references("secrets")
@@ -178,8 +187,7 @@ enum ConfigHash {
             entries[i].value["replicas"] = nil
             if entries[i].value.entries?.isEmpty == true { entries.remove(at: i) }
         }
-        let json = Emitter.json(Node(.mapping(entries)))
-        let digest = SHA256.hash(data: Array(json.utf8))
+        let digest = SHA256.hash(data: Emitter.jsonBytes(Node(.mapping(entries)), indented: false))
         return digest.map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex

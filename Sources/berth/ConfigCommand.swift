@@ -48,22 +48,26 @@ struct ConfigCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try ComposeLoader(options: project.loadOptions(services: serviceNames, interpolate: !noInterpolate)).load()
-        let model = loaded.project
+        // The process exits right after this; freeing a large tree node by
+        // node would cost more than printing it, so it is left to the kernel.
+        ProcessLifetime.keep(loaded)
         if quiet { return }
         var text: String
+        let names = (loaded.canonical["services"]?.entries ?? []).map(\.key).sorted()
         if services {
-            text = lines(model.serviceNames)
+            text = lines(names)
         } else if volumes {
-            text = lines(model.volumes.keys.sorted())
+            text = lines((loaded.canonical["volumes"]?.entries ?? []).map(\.key).sorted())
         } else if networks {
-            text = lines(model.networks.keys.sorted())
+            text = lines((loaded.canonical["networks"]?.entries ?? []).map(\.key).sorted())
         } else if profiles {
             text = lines(loaded.allProfiles)
         } else if images {
-            text = lines(model.serviceNames.map { name in
-                model.services[name]?.image ?? "\(model.name.rawValue)-\(name)"
+            text = lines(names.map { name in
+                loaded.canonical["services"]?[name]?["image"]?.scalarText ?? "\(loaded.name.rawValue)-\(name)"
             })
         } else if let hash {
+            let model = loaded.project
             let wanted = hash == "*" ? model.serviceNames : hash.split(separator: ",").map(String.init)
             var out: [String] = []
             for name in wanted {
@@ -76,12 +80,14 @@ struct ConfigCommand: ParsableCommand {
         } else {
             var canonical = loaded.canonical
             if !serviceNames.isEmpty {
-                let keep = Set(model.graph.selecting(serviceNames, noDeps: false))
+                let keep = Set(loaded.graph.selecting(serviceNames, noDeps: false))
                 canonical["services"] = canonical["services"].map { node in
                     Node(.mapping((node.entries ?? []).filter { keep.contains($0.key) }), mark: node.mark)
                 }
             }
-            text = format == .json ? Emitter.json(canonical) : Emitter.yaml(canonical)
+            // `$` prints as `$$` (as docker compose does) unless nothing was interpolated.
+            let escape = !noInterpolate
+            text = format == .json ? Emitter.json(canonical, escapeDollars: escape) : Emitter.yaml(canonical, escapeDollars: escape)
         }
         if let output {
             try OutputFile.write(text, to: output)
@@ -93,4 +99,11 @@ struct ConfigCommand: ParsableCommand {
     private func lines(_ items: [String]) -> String {
         items.isEmpty ? "" : items.joined(separator: "\n") + "\n"
     }
+}
+
+/// Values kept until the process exits, never freed one by one.
+enum ProcessLifetime {
+    nonisolated(unsafe) private static var kept: [Any] = []
+
+    static func keep(_ value: Any) { kept.append(value) }
 }

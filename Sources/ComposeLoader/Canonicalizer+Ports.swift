@@ -5,7 +5,7 @@ enum PortText {
     /// The range's bounds, or nil when the text is not a port or range.
     static func range(_ text: Substring, allowZero: Bool) -> ClosedRange<Int>? {
         let low: Int, high: Int
-        if let dash = text.firstIndex(of: "-"), dash != text.startIndex {
+        if let dash = text.utf8.firstIndex(of: UInt8(ascii: "-")), dash != text.startIndex {
             guard let a = Int(text[..<dash]), let b = Int(text[text.index(after: dash)...]) else { return nil }
             low = a
             high = b
@@ -57,7 +57,7 @@ extension Canonicalizer {
     func shortPorts(_ raw: String, _ mark: Mark, _ path: String) -> [Node] {
         var spec = Substring(raw.trimmingSpaces)
         var proto = "tcp"
-        if let slash = spec.lastIndex(of: "/") {
+        if let slash = spec.utf8.lastIndex(of: UInt8(ascii: "/")) {
             proto = String(spec[spec.index(after: slash)...]).lowercased()
             spec = spec[..<slash]
             guard ["tcp", "udp", "sctp"].contains(proto) else {
@@ -66,7 +66,7 @@ extension Canonicalizer {
             }
         }
         var hostIP: String?
-        if spec.hasPrefix("["), let close = spec.firstIndex(of: "]") {
+        if spec.utf8.first == UInt8(ascii: "["), let close = spec.utf8.firstIndex(of: UInt8(ascii: "]")) {
             // `[::1]:8080:80`: an IPv6 host address in brackets.
             hostIP = String(spec[spec.index(after: spec.startIndex)..<close])
             spec = spec[spec.index(after: close)...]
@@ -76,7 +76,7 @@ extension Canonicalizer {
             }
             spec = spec.dropFirst()
         }
-        var parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        var parts = spec.splitASCII(UInt8(ascii: ":"))
         if hostIP == nil, parts.count > 3 {
             // An IPv6 address without brackets: everything but the last two parts.
             hostIP = parts.dropLast(2).joined(separator: ":")
@@ -172,10 +172,10 @@ extension Canonicalizer {
 public enum IPText {
     /// True for a dotted IPv4 address.
     public static func isIPv4(_ text: some StringProtocol) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = Substring(text).splitASCII(UInt8(ascii: "."))
         guard parts.count == 4 else { return false }
         return parts.allSatisfy { part in
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCIIDigit), let n = Int(part) else { return false }
+            guard !part.isEmpty, part.utf8.count <= 3, part.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(part) else { return false }
             return n <= 255
         }
     }

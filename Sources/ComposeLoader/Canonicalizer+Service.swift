@@ -49,10 +49,31 @@ extension Canonicalizer {
 
     /// One service field in canonical form, or nil after reporting an error.
     func serviceField(_ key: String, _ value: Node, _ path: String) -> Node? {
+        // A switch over strings compares case by case: the keys most files
+        // use come first, which matters on a thousand-service file.
         switch key {
+        case "image":
+            if value.isNull { return value }
+            return stringNode(value, path)
+        case "environment":
+            return listOrDict(value, path, resolveBare: true)
+        case "ports":
+            return ports(value, path)
+        case "volumes":
+            return volumes(value, path)
+        case "depends_on":
+            return dependsOn(value, path)
+        case "healthcheck":
+            return healthcheck(value, path)
+        case "command", "entrypoint":
+            return command(value, path)
+        case "networks":
+            return serviceNetworks(value, path)
+        case "labels", "annotations":
+            return listOrDict(value, path, resolveBare: false)
         case _ where key.hasPrefix("x-"):
             return value
-        case "image", "container_name", "hostname", "domainname", "user", "working_dir", "ipc", "pid",
+        case "container_name", "hostname", "domainname", "user", "working_dir", "ipc", "pid",
             "platform", "runtime", "cgroup_parent", "isolation", "mac_address", "userns_mode", "uts", "cpuset",
             "pull_refresh_after":
             if value.isNull { return value }
@@ -106,8 +127,6 @@ extension Canonicalizer {
             return bytes(value, path)
         case "stop_grace_period":
             return duration(value, path)
-        case "command", "entrypoint":
-            return command(value, path)
         case "cap_add", "cap_drop", "security_opt", "device_cgroup_rules", "external_links", "group_add",
             "profiles", "links", "volumes_from", "dns_opt", "post_start", "pre_stop":
             if key == "post_start" || key == "pre_stop" { return hooks(value, path) }
@@ -117,10 +136,6 @@ extension Canonicalizer {
             return stringOrList(value, path)
         case "expose":
             return expose(value, path)
-        case "environment":
-            return listOrDict(value, path, resolveBare: true)
-        case "labels", "annotations":
-            return listOrDict(value, path, resolveBare: false)
         case "sysctls":
             return listOrDict(value, path, resolveBare: false)
         case "extra_hosts":
@@ -129,10 +144,6 @@ extension Canonicalizer {
             return envFile(value, path)
         case "label_file":
             return stringOrList(value, path)
-        case "depends_on":
-            return dependsOn(value, path)
-        case "healthcheck":
-            return healthcheck(value, path)
         case "restart":
             guard let raw = text(value, path) else { return nil }
             guard RestartText.isValid(raw) else {
@@ -140,12 +151,6 @@ extension Canonicalizer {
                 return nil
             }
             return .string(raw, value.mark)
-        case "ports":
-            return ports(value, path)
-        case "volumes":
-            return volumes(value, path)
-        case "networks":
-            return serviceNetworks(value, path)
         case "ulimits":
             return ulimits(value, path)
         case "deploy":

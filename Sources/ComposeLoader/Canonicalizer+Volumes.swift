@@ -26,7 +26,7 @@ extension Canonicalizer {
 
     /// `[SOURCE:]TARGET[:MODE]`.
     func shortVolume(_ raw: String, _ mark: Mark, _ path: String) -> Node? {
-        let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = raw.splitASCII(UInt8(ascii: ":"))
         guard (1...3).contains(parts.count), !parts.contains(where: \.isEmpty) else {
             fail(mark, path, "\"\(raw)\" must be TARGET, SOURCE:TARGET or SOURCE:TARGET:MODE")
             return nil
@@ -49,7 +49,7 @@ extension Canonicalizer {
         var readOnly = false, nocopy = false
         var selinux: String?, propagation: String?
         if parts.count == 3 {
-            for option in parts[2].split(separator: ",") {
+            for option in parts[2].splitASCII(UInt8(ascii: ",")) where !option.isEmpty {
                 switch option {
                 case "ro": readOnly = true
                 case "rw": readOnly = false

@@ -27,77 +27,77 @@ final class Canonicalizer {
     }
 
     /// Records an error about a value of the wrong kind.
-    func wrongType(_ node: Node, _ path: String, expected: String) {
-        fail(node.mark, path, "must be \(expected), not \(node.kindName)")
+    func wrongType(_ node: Node, _ path: @autoclosure () -> String, expected: String) {
+        fail(node.mark, path(), "must be \(expected), not \(node.kindName)")
     }
 
     // MARK: - Scalars
 
     /// The text of any scalar (`80` and `"80"` alike), or an error for a collection or null.
-    func text(_ node: Node, _ path: String, expected: String = "a string") -> String? {
+    func text(_ node: Node, _ path: @autoclosure () -> String, expected: String = "a string") -> String? {
         guard case .scalar(let text, let style) = node.value, !(style == .plain && ScalarType.isNull(text)) else {
-            wrongType(node, path, expected: expected)
+            wrongType(node, path(), expected: expected)
             return nil
         }
         return text
     }
 
     /// A string value, kept as a string node.
-    func stringNode(_ node: Node, _ path: String) -> Node? {
-        text(node, path).map { .string($0, node.mark) }
+    func stringNode(_ node: Node, _ path: @autoclosure () -> String) -> Node? {
+        text(node, path()).map { .string($0, node.mark) }
     }
 
     /// An integer, from a YAML integer or a string holding one.
-    func int(_ node: Node, _ path: String, in range: ClosedRange<Int>? = nil) -> Int? {
-        guard let raw = text(node, path, expected: "an integer"),
+    func int(_ node: Node, _ path: @autoclosure () -> String, in range: ClosedRange<Int>? = nil) -> Int? {
+        guard let raw = text(node, path(), expected: "an integer"),
               let value = ScalarType.int(raw.trimmingSpaces)
         else {
-            if node.scalarText != nil, !node.isNull { fail(node.mark, path, "must be an integer, not \"\(node.scalarText ?? "")\"") }
+            if node.scalarText != nil, !node.isNull { fail(node.mark, path(), "must be an integer, not \"\(node.scalarText ?? "")\"") }
             return nil
         }
         if let range, !range.contains(value) {
-            fail(node.mark, path, "\(value) is out of range (\(range.lowerBound)-\(range.upperBound))")
+            fail(node.mark, path(), "\(value) is out of range (\(range.lowerBound)-\(range.upperBound))")
             return nil
         }
         return value
     }
 
     /// A number (integer or decimal), from YAML or a string.
-    func number(_ node: Node, _ path: String) -> Double? {
-        guard let raw = text(node, path, expected: "a number") else { return nil }
+    func number(_ node: Node, _ path: @autoclosure () -> String) -> Double? {
+        guard let raw = text(node, path(), expected: "a number") else { return nil }
         if let value = ScalarType.int(raw) { return Double(value) }
         if let value = ScalarType.float(raw), value.isFinite { return value }
-        fail(node.mark, path, "must be a number, not \"\(raw)\"")
+        fail(node.mark, path(), "must be a number, not \"\(raw)\"")
         return nil
     }
 
     /// A boolean; compose also takes the strings "true" and "false".
-    func bool(_ node: Node, _ path: String) -> Bool? {
-        guard let raw = text(node, path, expected: "a boolean") else { return nil }
+    func bool(_ node: Node, _ path: @autoclosure () -> String) -> Bool? {
+        guard let raw = text(node, path(), expected: "a boolean") else { return nil }
         if let value = ScalarType.bool(raw) { return value }
-        fail(node.mark, path, "must be true or false, not \"\(raw)\"")
+        fail(node.mark, path(), "must be true or false, not \"\(raw)\"")
         return nil
     }
 
     /// A duration (`1m30s`, `500ms`), printed back in Go's form as docker compose does.
-    func duration(_ node: Node, _ path: String) -> Node? {
-        guard let raw = text(node, path, expected: "a duration") else { return nil }
+    func duration(_ node: Node, _ path: @autoclosure () -> String) -> Node? {
+        guard let raw = text(node, path(), expected: "a duration") else { return nil }
         guard let nanoseconds = DurationText.parse(raw) else {
-            fail(node.mark, path, "\"\(raw)\" is not a duration (write it like 10s, 1m30s or 500ms)")
+            fail(node.mark, path(), "\"\(raw)\" is not a duration (write it like 10s, 1m30s or 500ms)")
             return nil
         }
         guard nanoseconds >= 0 else {
-            fail(node.mark, path, "\"\(raw)\" is negative; a duration must be 0 or more")
+            fail(node.mark, path(), "\"\(raw)\" is negative; a duration must be 0 or more")
             return nil
         }
         return .string(DurationText.format(nanoseconds), node.mark)
     }
 
     /// A size in bytes (`512m`, `1g`, `1024`).
-    func bytes(_ node: Node, _ path: String) -> Node? {
-        guard let raw = text(node, path, expected: "a size") else { return nil }
+    func bytes(_ node: Node, _ path: @autoclosure () -> String) -> Node? {
+        guard let raw = text(node, path(), expected: "a size") else { return nil }
         guard let value = ByteSize.parse(raw) else {
-            fail(node.mark, path, "\"\(raw)\" is not a size (write it like 512m, 1g or 1048576)")
+            fail(node.mark, path(), "\"\(raw)\" is not a size (write it like 512m, 1g or 1048576)")
             return nil
         }
         return .int(Int(clamping: value), node.mark)
@@ -106,31 +106,31 @@ final class Canonicalizer {
     // MARK: - Collections
 
     /// A list of strings.
-    func stringList(_ node: Node, _ path: String) -> Node? {
+    func stringList(_ node: Node, _ path: @autoclosure () -> String) -> Node? {
         guard let items = node.items else {
-            wrongType(node, path, expected: "a list of strings")
+            wrongType(node, path(), expected: "a list of strings")
             return nil
         }
         var out: [Node] = []
         out.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
-            if let s = stringNode(item, "\(path)[\(i)]") { out.append(s) }
+            if let s = stringNode(item, "\(path())[\(i)]") { out.append(s) }
         }
         return Node(.sequence(out), mark: node.mark, tag: node.tag)
     }
 
     /// A string or a list of strings, as a list.
-    func stringOrList(_ node: Node, _ path: String) -> Node? {
+    func stringOrList(_ node: Node, _ path: @autoclosure () -> String) -> Node? {
         if case .scalar = node.value, !node.isNull {
             return Node(.sequence([.string(node.scalarText ?? "", node.mark)]), mark: node.mark, tag: node.tag)
         }
-        return stringList(node, path)
+        return stringList(node, path())
     }
 
     /// A mapping's entries, or an error.
-    func mapping(_ node: Node, _ path: String) -> [Node.Entry]? {
+    func mapping(_ node: Node, _ path: @autoclosure () -> String) -> [Node.Entry]? {
         guard let entries = node.entries else {
-            wrongType(node, path, expected: "a mapping")
+            wrongType(node, path(), expected: "a mapping")
             return nil
         }
         return entries
@@ -141,7 +141,7 @@ final class Canonicalizer {
     /// `resolveBare`: a bare `KEY` (or `KEY:` with no value) takes the variable
     /// from the environment, as `environment:` does; when unset it stays null.
     /// Otherwise (labels, sysctls, driver_opts) it is the empty string, as compose-go has it.
-    func listOrDict(_ node: Node, _ path: String, separator: Character = "=", resolveBare: Bool) -> Node? {
+    func listOrDict(_ node: Node, _ path: @autoclosure () -> String, separator: Character = "=", resolveBare: Bool) -> Node? {
         var out: [Node.Entry] = []
         var seen: [String: Int] = [:]
         func put(_ key: String, _ value: Node, _ mark: Mark) {
@@ -160,11 +160,11 @@ final class Canonicalizer {
         switch node.value {
         case .sequence(let items):
             for (i, item) in items.enumerated() {
-                guard let entry = text(item, "\(path)[\(i)]") else { continue }
+                guard let entry = text(item, "\(path())[\(i)]") else { continue }
                 if let split = entry.firstIndex(of: separator) {
                     let key = String(entry[..<split])
                     guard !key.isEmpty else {
-                        fail(item.mark, "\(path)[\(i)]", "\"\(entry)\" has no name before \"\(separator)\"")
+                        fail(item.mark, "\(path())[\(i)]", "\"\(entry)\" has no name before \"\(separator)\"")
                         continue
                     }
                     put(key, .string(String(entry[entry.index(after: split)...]), item.mark), item.mark)
@@ -183,12 +183,12 @@ final class Canonicalizer {
                         put(entry.key, Node(.scalar(text, .string), mark: value.mark, tag: value.tag), entry.keyMark)
                     }
                 default:
-                    wrongType(value, "\(path).\(entry.key)", expected: "a string, number or boolean")
+                    wrongType(value, "\(path()).\(entry.key)", expected: "a string, number or boolean")
                 }
             }
         default:
             if node.isNull { return Node(.mapping([]), mark: node.mark, tag: node.tag) }
-            wrongType(node, path, expected: "a mapping or a list of KEY\(separator)VALUE strings")
+            wrongType(node, path(), expected: "a mapping or a list of KEY\(separator)VALUE strings")
             return nil
         }
         return Node(.mapping(out), mark: node.mark, tag: node.tag)
@@ -214,9 +214,49 @@ final class Canonicalizer {
 extension String {
     /// The string without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return String(s)
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last,
+              first == 32 || first == 9 || last == 32 || last == 9
+        else { return self }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, utf8[start] == 32 || utf8[start] == 9 { start = utf8.index(after: start) }
+        while end > start, utf8[utf8.index(before: end)] == 32 || utf8[utf8.index(before: end)] == 9 { end = utf8.index(before: end) }
+        return String(self[start..<end])
+    }
+
+    /// Splits on an ASCII byte over UTF-8, keeping empty pieces: no grapheme
+    /// breaking, which the hot paths (ports, volumes) cannot afford.
+    func splitASCII(_ separator: UInt8) -> [Substring] {
+        var parts: [Substring] = []
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            if utf8[i] == separator {
+                parts.append(self[start..<i])
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        parts.append(self[start..<utf8.endIndex])
+        return parts
+    }
+}
+
+extension Substring {
+    /// `String.splitASCII` for a slice.
+    func splitASCII(_ separator: UInt8) -> [Substring] {
+        var parts: [Substring] = []
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            if utf8[i] == separator {
+                parts.append(self[start..<i])
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        parts.append(self[start..<utf8.endIndex])
+        return parts
     }
 }

@@ -48,7 +48,13 @@ public enum Emitter {
 
     static func sorted(_ node: Node, _ entries: [Node.Entry]) -> [Node.Entry] {
         if node.tag == .ordered || entries.count < 2 { return entries }
-        return entries.sorted { $0.key < $1.key }
+        // Canonical mappings are often sorted already; checking is cheaper than sorting.
+        var sorted = true
+        for i in 1..<entries.count where !(entries[i - 1].key < entries[i].key) {
+            sorted = false
+            break
+        }
+        return sorted ? entries : entries.sorted { $0.key < $1.key }
     }
 
     /// The text as a YAML plain scalar when it reads back as the same string, else double-quoted.
@@ -58,11 +64,45 @@ public enum Emitter {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
+    /// Bytes that never need quoting anywhere in a block-context plain scalar.
+    @inline(__always)
+    private static func plainSafe(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x80...0xFF: return true
+        case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "@"),
+            UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "("),
+            UInt8(ascii: ")"), UInt8(ascii: "^"), UInt8(ascii: "$"):
+            return true
+        default: return false
+        }
+    }
+
+    /// Letters that can begin a YAML word with a meaning (null, true, yes, on, …).
+    @inline(__always)
+    private static func startsWord(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"),
+            UInt8(ascii: "F"), UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+            return true
+        default: return false
+        }
+    }
+
     /// True when a string must be quoted to read back as the same string.
     static func needsQuotes(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes -> Bool in
             guard let first = bytes.first, let last = bytes.last else { return true }
+            // Fast path: a name-like string (`svc12`, `/var/lib/app`, `image:tag` has a colon and goes the long way).
+            let letter = (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A)
+            if (letter && (bytes.count > 5 || !startsWord(first))) || first == UInt8(ascii: "/") || first == UInt8(ascii: "_") {
+                var safe = true
+                for b in bytes where !plainSafe(b) {
+                    safe = false
+                    break
+                }
+                if safe { return false }
+            }
             // Only short words and number-like text can read back as something
             // else; test those without making a String of every scalar.
             let numberLike = bytes.allSatisfy { b in
@@ -157,7 +197,7 @@ private struct Output {
 
     /// Text as is, but with `$` doubled when asked.
     mutating func escaped(_ value: String) {
-        guard escapeDollars, value.utf8.contains(UInt8(ascii: "$")) else { return text(value) }
+        guard escapeDollars, value.containsByte(UInt8(ascii: "$")) else { return text(value) }
         for b in value.utf8 {
             bytes.append(b)
             if b == UInt8(ascii: "$") { bytes.append(b) }

@@ -86,6 +86,8 @@ enum TextCheck {
         if bytes.contains(0) {
             throw BerthError(.unreadableFile, "\(path): is a binary file, not a compose file (it contains NUL bytes)")
         }
+        // Most compose files are ASCII: one pass over the bytes settles it.
+        if !bytes.contains(where: { $0 >= 0x80 }) { return }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var line = 1

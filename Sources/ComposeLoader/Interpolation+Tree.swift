@@ -18,22 +18,51 @@ struct YAMLPath {
     }
 }
 
+extension YAMLPath {
+    /// The path of the first scalar marked `mark` under `root`: errors are
+    /// rare, so the walk that finds them does not track paths as it goes.
+    static func find(_ mark: Mark, in root: Node) -> String? {
+        var path = YAMLPath()
+        func search(_ node: Node) -> Bool {
+            switch node.value {
+            case .scalar: return node.mark == mark
+            case .sequence(let items):
+                for (i, item) in items.enumerated() {
+                    path.parts.append(.index(i))
+                    if search(item) { return true }
+                    path.parts.removeLast()
+                }
+            case .mapping(let entries):
+                for entry in entries {
+                    path.parts.append(.key(entry.key))
+                    if search(entry.value) { return true }
+                    path.parts.removeLast()
+                }
+            }
+            return false
+        }
+        return search(root) ? path.text : nil
+    }
+}
+
 extension Interpolation {
     /// Substitutes variables in every scalar value of a tree (never in keys),
     /// collecting an error per bad value with its place and path.
     static func tree(_ node: Node, files: SourceFiles, lookup: (String) -> String?, errors: inout [BerthError]) -> Node {
-        var path = YAMLPath()
-        return walk(node, &path, files, lookup, &errors) ?? node
+        var failures: [(Mark, String)] = []
+        let result = walk(node, lookup, &failures) ?? node
+        for (mark, message) in failures {
+            errors.append(BerthError(.interpolation, message, location: files.location(mark), path: YAMLPath.find(mark, in: node)))
+        }
+        return result
     }
 
     /// The node with variables substituted, or nil when nothing in it changed
     /// (most values have no `$`, so arrays are copied only where one does).
-    private static func walk(
-        _ node: Node, _ path: inout YAMLPath, _ files: SourceFiles, _ lookup: (String) -> String?, _ errors: inout [BerthError]
-    ) -> Node? {
+    private static func walk(_ node: Node, _ lookup: (String) -> String?, _ failures: inout [(Mark, String)]) -> Node? {
         switch node.value {
         case .scalar(let text, let style):
-            guard text.utf8.contains(UInt8(ascii: "$")) else { return nil }
+            guard text.containsByte(UInt8(ascii: "$")) else { return nil }
             do {
                 let value = try substitute(text, lookup: lookup)
                 // `A: ${UNSET}` is the empty string, as in docker compose, not YAML's null
@@ -41,29 +70,25 @@ extension Interpolation {
                 let typed: Node.Style = style == .plain && ScalarType.isNull(value) ? .string : style
                 return Node(.scalar(value, typed), mark: node.mark, tag: node.tag)
             } catch {
-                errors.append(BerthError(.interpolation, error.message, location: files.location(node.mark), path: path.text))
+                failures.append((node.mark, error.message))
                 return nil
             }
         case .sequence(let items):
             var out: [Node]?
             for i in items.indices {
-                path.parts.append(.index(i))
-                if let new = walk(items[i], &path, files, lookup, &errors) {
+                if let new = walk(items[i], lookup, &failures) {
                     if out == nil { out = items }
                     out?[i] = new
                 }
-                path.parts.removeLast()
             }
             return out.map { Node(.sequence($0), mark: node.mark, tag: node.tag) }
         case .mapping(let entries):
             var out: [Node.Entry]?
             for i in entries.indices {
-                path.parts.append(.key(entries[i].key))
-                if let new = walk(entries[i].value, &path, files, lookup, &errors) {
+                if let new = walk(entries[i].value, lookup, &failures) {
                     if out == nil { out = entries }
                     out?[i].value = new
                 }
-                path.parts.removeLast()
             }
             return out.map { Node(.mapping($0), mark: node.mark, tag: node.tag) }
         }

@@ -211,13 +211,19 @@ public enum ScalarType: Sendable {
 
     /// The type a plain scalar's text resolves to.
     public static func resolve(_ text: String) -> ScalarType {
-        guard let first = text.utf8.first else { return .null }
+        let utf8 = text.utf8
+        guard let first = utf8.first else { return .null }
         switch first {
         case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "~"):
-            return isNull(text) ? .null : .string
+            return utf8.count <= 4 && isNull(text) ? .null : .string
         case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
-            return bool(text) != nil ? .bool : .string
+            return utf8.count <= 5 && bool(text) != nil ? .bool : .string
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
+            // Plain decimal digits are by far the common case: settle them without parsing.
+            if utf8.count <= 18, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9"),
+               utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                return .int
+            }
             if int(text) != nil { return .int }
             if float(text) != nil { return .float }
             return .string

@@ -3,32 +3,51 @@ enum DurationText {
     /// Nanoseconds, or nil when `text` is not a duration. A bare number is refused,
     /// as docker compose refuses it (`10` could mean seconds or nanoseconds).
     static func parse(_ text: String) -> Int64? {
-        var chars = Substring(text.trimmingSpaces)
+        // Over UTF-8 bytes: this runs for every healthcheck field of every service.
+        let bytes = Array(text.trimmingSpaces.utf8)
+        var i = 0
         var negative = false
-        if chars.first == "-" || chars.first == "+" {
-            negative = chars.first == "-"
-            chars = chars.dropFirst()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+            negative = bytes[i] == UInt8(ascii: "-")
+            i += 1
         }
-        if chars == "0" { return 0 }
-        guard !chars.isEmpty else { return nil }
+        if bytes.count - i == 1, bytes[i] == UInt8(ascii: "0") { return 0 }
+        guard i < bytes.count else { return nil }
         var total: Double = 0
-        while !chars.isEmpty {
-            let number = chars.prefix { ($0 >= "0" && $0 <= "9") || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { return nil }
-            chars = chars.dropFirst(number.count)
-            let unit = chars.prefix { !(($0 >= "0" && $0 <= "9") || $0 == ".") }
-            chars = chars.dropFirst(unit.count)
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1
-            case "us", "µs", "μs": scale = 1e3
-            case "ms": scale = 1e6
-            case "s": scale = 1e9
-            case "m": scale = 60e9
-            case "h": scale = 3600e9
+        while i < bytes.count {
+            var whole: Double = 0
+            var fraction: Double = 0
+            var scale: Double = 1
+            var digits = 0
+            var seenDot = false
+            while i < bytes.count, (bytes[i] >= 48 && bytes[i] <= 57) || bytes[i] == 46 {
+                if bytes[i] == 46 {
+                    if seenDot { return nil }
+                    seenDot = true
+                } else if seenDot {
+                    scale /= 10
+                    fraction += Double(bytes[i] - 48) * scale
+                    digits += 1
+                } else {
+                    whole = whole * 10 + Double(bytes[i] - 48)
+                    digits += 1
+                }
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            let unitStart = i
+            while i < bytes.count, !((bytes[i] >= 48 && bytes[i] <= 57) || bytes[i] == 46) { i += 1 }
+            let unit: Double
+            switch String(decoding: bytes[unitStart..<i], as: UTF8.self) {
+            case "ns": unit = 1
+            case "us", "µs", "μs": unit = 1e3
+            case "ms": unit = 1e6
+            case "s": unit = 1e9
+            case "m": unit = 60e9
+            case "h": unit = 3600e9
             default: return nil
             }
-            total += value * scale
+            total += (whole + fraction) * unit
             guard total < 9.2e18 else { return nil }
         }
         return Int64(negative ? -total : total)
@@ -243,5 +262,14 @@ enum ShellWords {
         }
         if inWord { words.append(current) }
         return words
+    }
+}
+
+extension String {
+    /// True when the UTF-8 form holds `byte`: one pass over contiguous
+    /// storage, for checks that run on every scalar of a large file.
+    func containsByte(_ byte: UInt8) -> Bool {
+        if let found = utf8.withContiguousStorageIfAvailable({ $0.contains(byte) }) { return found }
+        return utf8.contains(byte)
     }
 }

@@ -168,10 +168,18 @@ extension Node {
     public subscript(key: String) -> Node? {
         get {
             guard case .mapping(let entries) = value else { return nil }
-            return entries.first { $0.key == key }?.value
+            // An index loop compares keys in place; `first(where:)` would copy
+            // (retain and release) every entry it passes.
+            for i in entries.indices where entries[i].key == key {
+                return entries[i].value
+            }
+            return nil
         }
         set {
             guard case .mapping(var entries) = value else { return }
+            // Drop this node's reference first, so `entries` is the only owner
+            // and changing it does not copy the whole array.
+            value = .scalar("", .plain)
             if let i = entries.firstIndex(where: { $0.key == key }) {
                 if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
             } else if let newValue {
@@ -183,7 +191,11 @@ extension Node {
 
     /// The entry for `key`, with the key's own mark.
     public func entry(_ key: String) -> Entry? {
-        entries?.first { $0.key == key }
+        guard case .mapping(let entries) = value else { return nil }
+        for i in entries.indices where entries[i].key == key {
+            return entries[i]
+        }
+        return nil
     }
 
     /// What kind of YAML value this is, for messages ("a string", "a list").

@@ -1,6 +1,6 @@
 # The verbs a newcomer looks for. `make demo` and `make test` each work on a
 # fresh Debian machine as root: both install what is missing first.
-SWIFT ?= swift
+SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 # SwiftPM holds the import arrows of ../shared/DESIGN.md for us.
 SWIFTFLAGS := --explicit-target-dependency-import-check error
 EXAMPLE ?= examples/webapp

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Installs, idempotently, the Debian packages Berth needs to build, test and
-# run its demo. Runs as root on a fresh Debian machine; does nothing when all
-# are present. Swift itself is expected at /opt/swift (or on PATH).
+# run its demo, and prepares the host for crun. Runs as root on a fresh Debian
+# machine; does nothing when all is in place. Swift is expected at /opt/swift
+# (or on PATH).
 set -euo pipefail
 
 packages=(
-  libyaml-dev   # the YAML parser (CYAML system library)
-  pkg-config    # lets SwiftPM find libyaml
-  nftables      # ../shared/tools/netguard, run before system tests
-  iproute2
+  libyaml-dev     # the YAML parser (CYAML system library)
+  pkg-config      # lets SwiftPM find libyaml
+  crun            # the OCI runtime containers run on
+  busybox-static  # the base image the demo and the tests build
+  tini            # PID 1 for `init: true`
+  iproute2        # tests read links and namespaces back with `ip`
+  nftables        # masquerade rules; ../shared/tools/netguard
+  dnsutils        # `dig`, for the embedded DNS tests
+  dnsmasq-base    # a local upstream resolver for the DNS tests
+  curl            # checks published ports in tests
+  netcat-openbsd  # checks that networks do not connect
 )
 
 missing=()
@@ -21,6 +29,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# crun refuses a hybrid cgroup layout whose cgroup2 mount still holds a
+# controller ("cgroups in hybrid mode not supported, drop all controllers
+# from cgroupv2"). On these machines that is hugetlb: give it its own v1
+# hierarchy so the v2 mount holds none. berthd applies the same fix and
+# explains it when it cannot.
+unified=/sys/fs/cgroup/unified
+if [ "$(id -u)" = 0 ] && [ -r "$unified/cgroup.controllers" ] && grep -qw hugetlb "$unified/cgroup.controllers"; then
+  mkdir -p /sys/fs/cgroup/hugetlb
+  mountpoint -q /sys/fs/cgroup/hugetlb || mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+  echo "setup: moved the hugetlb cgroup controller off cgroup2 so crun accepts the layout" >&2
 fi
 
 if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then

@@ -37,7 +37,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The real runtime: image store, containers on crun, networks, volumes.
+        .target(name: "RuntimeLinux", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(name: "RuntimeLinuxTests", dependencies: ["RuntimeLinux"]),
         .testTarget(
             name: "ComposeLoaderTests",
             dependencies: ["ComposeLoader", "BerthModel"]

@@ -1,0 +1,247 @@
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The file operations the store needs, straight over libc: `lstat` rather
+/// than `stat` everywhere, because an archive is input and a symlink in it
+/// must never lead a read or a delete outside the tree it came in.
+enum FileOps {
+    /// What is at a path, without following a final symlink.
+    enum Kind: Equatable { case missing, regular, directory, symlink, other }
+
+    static func kind(_ path: String) -> Kind {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symlink
+        default: return .other
+        }
+    }
+
+    /// The text of the current `errno`.
+    static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+    /// `mkdir -p`, each new directory with `mode`.
+    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(ImageError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, mode) != 0, errno != EEXIST {
+                throw ImageError(.io, "cannot create directory \(prefix)", cause: errnoText())
+            }
+        }
+        guard kind(path) == .directory else {
+            throw ImageError(.io, "cannot create directory \(path)", cause: "something else is in its place")
+        }
+    }
+
+    /// A new, empty, private directory `<parent>/<prefix>XXXXXX`.
+    static func makeTemporaryDirectory(in parent: String, prefix: String) throws(ImageError) -> String {
+        var template = Array((parent + "/" + prefix + "XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.map { mkdtemp($0) != nil } ?? false
+        }
+        guard made else {
+            throw ImageError(.io, "cannot create a temporary directory in \(parent)", cause: errnoText())
+        }
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A path for a new file in `parent` that nothing else uses.
+    static func temporaryFile(in parent: String, prefix: String) throws(ImageError) -> String {
+        var template = Array((parent + "/" + prefix + "XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard fd >= 0 else { throw ImageError(.io, "cannot create a temporary file in \(parent)", cause: errnoText()) }
+        close(fd)
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The names in a directory, without `.` and `..`.
+    static func list(_ path: String) throws(ImageError) -> [String] {
+        guard let dir = opendir(path) else {
+            throw ImageError(.io, "cannot list directory \(path)", cause: errnoText())
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Deletes a tree without following symlinks; best effort, as teardown must keep going.
+    /// Returns whether nothing is left.
+    @discardableResult
+    static func removeTree(_ path: String) -> Bool {
+        switch kind(path) {
+        case .missing:
+            return true
+        case .directory:
+            // A read-only directory (0555 in an image) cannot lose entries otherwise.
+            chmod(path, 0o700)
+            for name in (try? list(path)) ?? [] { removeTree(path + "/" + name) }
+            return rmdir(path) == 0
+        default:
+            return unlink(path) == 0
+        }
+    }
+
+    /// `rename(2)`, with an error naming both ends.
+    static func rename(_ from: String, _ to: String) throws(ImageError) {
+        guard Glibc.rename(from, to) == 0 else {
+            throw ImageError(.io, "cannot rename \(from) to \(to)", cause: errnoText())
+        }
+    }
+
+    /// Flushes a directory's entries, so a rename in it survives a crash.
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    /// Writes `bytes` to a temporary file in `temporaryDirectory`, flushes it and
+    /// renames it to `path`, so a reader sees the old file or the new one, never half.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String) throws(ImageError) {
+        let temp = try temporaryFile(in: temporaryDirectory, prefix: "write-")
+        do throws(ImageError) {
+            try write(bytes, to: temp)
+            try rename(temp, path)
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        syncDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+    }
+
+    /// Writes `bytes` to `path` (created or truncated, mode 0644) and flushes them.
+    static func write(_ bytes: [UInt8], to path: String) throws(ImageError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ImageError(.io, "cannot create \(path)", cause: errnoText()) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImageError(.io, "cannot write \(path)", cause: errnoText())
+            }
+            offset += n
+        }
+        guard fsync(fd) == 0 else { throw ImageError(.io, "cannot flush \(path)", cause: errnoText()) }
+    }
+
+    /// A whole small file (JSON), refusing anything larger than `limit` bytes:
+    /// a manifest is input, and a huge one must not exhaust memory.
+    static func read(_ path: String, limit: Int = 16 << 20, what: String) throws(ImageError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try forEachChunk(path, what: what) { (chunk: UnsafeRawBufferPointer) throws(ImageError) in
+            bytes.append(contentsOf: chunk)
+            if bytes.count > limit {
+                throw ImageError(.invalidArchive, "\(what) at \(path) is larger than \(limit >> 20) MiB")
+            }
+        }
+        return bytes
+    }
+
+    /// The first `count` bytes of a file (fewer if it is shorter).
+    static func prefix(_ path: String, count: Int) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, count) }
+        return n > 0 ? Array(buffer[0..<n]) : []
+    }
+
+    /// The sha256 and size of a file, read in chunks; when `copy` is given,
+    /// the bytes are also written there, so a blob is hashed as it is copied.
+    static func hash(_ path: String, copyTo copy: String? = nil, what: String) throws(ImageError) -> (Digest, Int64) {
+        var out: Int32 = -1
+        if let copy {
+            out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard out >= 0 else { throw ImageError(.io, "cannot create \(copy)", cause: errnoText()) }
+        }
+        defer { if out >= 0 { close(out) } }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        try forEachChunk(path, what: what) { (chunk: UnsafeRawBufferPointer) throws(ImageError) in
+            hasher.update(bufferPointer: chunk)
+            size += Int64(chunk.count)
+            guard out >= 0, let base = chunk.baseAddress else { return }
+            var offset = 0
+            while offset < chunk.count {
+                let n = Glibc.write(out, base + offset, chunk.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ImageError(.io, "cannot write \(copy ?? "")", cause: errnoText())
+                }
+                offset += n
+            }
+        }
+        if out >= 0, fsync(out) != 0 { throw ImageError(.io, "cannot flush \(copy ?? "")", cause: errnoText()) }
+        return (Digest(hasher.finalize()), size)
+    }
+
+    /// Calls `body` with each chunk of a regular file.
+    private static func forEachChunk(
+        _ path: String, what: String, _ body: (UnsafeRawBufferPointer) throws(ImageError) -> Void
+    ) throws(ImageError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw ImageError(.io, "cannot open \(what) at \(path)", cause: errnoText()) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { return }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImageError(.io, "cannot read \(what) at \(path)", cause: errnoText())
+            }
+            // `withUnsafeBytes` rethrows untyped errors; carry ours out by hand.
+            let failure = buffer.withUnsafeBytes { all -> ImageError? in
+                do throws(ImageError) {
+                    try body(UnsafeRawBufferPointer(rebasing: all[0..<n]))
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// `root/relative` when every component is a real directory and the last a
+    /// regular file: no `..`, no absolute path, no symlink anywhere. Archives
+    /// name their own files (`Layers`, `Config`), and those names are input.
+    static func regularFile(_ relative: String, in root: String, what: String) throws(ImageError) -> String {
+        let components = relative.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        guard !relative.hasPrefix("/"), !components.isEmpty, !components.contains("..") else {
+            throw ImageError(.invalidArchive, "\(what) names the path \"\(relative)\", which leaves the archive")
+        }
+        var path = root
+        for (i, component) in components.enumerated() {
+            path += "/" + component
+            let found = kind(path)
+            let last = i == components.count - 1
+            if found == .missing {
+                throw ImageError(.invalidArchive, "\(what) names \"\(relative)\", which is not in the archive")
+            }
+            if found != (last ? .regular : .directory) {
+                throw ImageError(
+                    .invalidArchive, "\(what) names \"\(relative)\", which is not a regular file in the archive")
+            }
+        }
+        return path
+    }
+}

@@ -1,0 +1,309 @@
+import Crypto
+
+/// A parsed image reference: `[registry[:port]/]path[:tag][@sha256:hex]`.
+///
+/// The grammar is docker's (distribution/reference), normalized the way
+/// `docker` normalizes it, so that `busybox`, `busybox:latest`,
+/// `library/busybox` and `docker.io/library/busybox:latest` are one value:
+/// no registry host means `docker.io`, a single path component on docker.io
+/// gets `library/`, and no tag (and no digest) means `latest`. Equality and
+/// hashing use that normal form.
+public struct ImageReference: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+    /// The registry host and optional port, e.g. `docker.io`, `registry.example.com:5000`.
+    public let domain: String
+    /// The repository path on that registry, e.g. `library/busybox`, `team/app`.
+    public let path: String
+    /// The tag; nil only when the reference names a digest and no tag.
+    public let tag: String?
+    /// The manifest digest, when the reference pins one (`name@sha256:…`).
+    public let digest: Digest?
+
+    /// The registry that a reference without a host means.
+    public static let defaultDomain = "docker.io"
+    /// The tag that a reference without a tag or digest means.
+    public static let defaultTag = "latest"
+
+    /// Parses `text`, or throws an error that quotes it and says which rule it breaks.
+    public init(parsing text: String) throws(ImageError) {
+        func refuse(_ why: String) -> ImageError {
+            ImageError(.invalidReference, "invalid image reference \"\(text)\": \(why)")
+        }
+        guard !text.isEmpty else { throw refuse("it is empty") }
+        guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7f }) else {
+            throw refuse("it may hold only printable ASCII characters, no spaces")
+        }
+        var rest = Substring(text)
+        var digest: Digest?
+        if let at = rest.firstIndex(of: "@") {
+            let digestText = String(rest[rest.index(after: at)...])
+            do {
+                digest = try Digest(parsing: digestText)
+            } catch {
+                throw refuse("the digest \"\(digestText)\" is not sha256: and 64 lowercase hex characters")
+            }
+            rest = rest[..<at]
+        }
+        var tag: String?
+        if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
+            let tagText = rest[rest.index(after: colon)...]
+            guard Grammar.isTag(tagText) else {
+                throw refuse("the tag \"\(tagText)\" must be 1 to 128 of [A-Za-z0-9_.-], not starting with . or -")
+            }
+            tag = String(tagText)
+            rest = rest[..<colon]
+        }
+        guard !rest.isEmpty else { throw refuse("it has no repository name") }
+
+        // docker's rule for telling a registry host from a path component: it
+        // has a dot or a port, is `localhost`, or has upper case (a path never does).
+        var domain = Self.defaultDomain
+        var path = rest
+        if let slash = rest.firstIndex(of: "/") {
+            let first = rest[..<slash]
+            if first.contains(where: { $0 == "." || $0 == ":" }) || first == "localhost" || first.lowercased() != first
+            {
+                guard Grammar.isDomain(first) else {
+                    throw refuse("the registry host \"\(first)\" is not a host name or [IPv6] with an optional :port")
+                }
+                domain = first == "index.docker.io" ? Self.defaultDomain : String(first)
+                path = rest[rest.index(after: slash)...]
+            }
+        }
+        guard !path.isEmpty else { throw refuse("it has no repository path after the registry host") }
+        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+            guard !component.isEmpty else { throw refuse("the repository path has an empty component") }
+            if component.contains(where: { $0.isUppercase }) { throw refuse("repository name must be lowercase") }
+            guard Grammar.isPathComponent(component) else {
+                throw refuse(
+                    "the path component \"\(component)\" must be lowercase letters and digits, "
+                        + "separated by one '.', one or two '_', or any '-'")
+            }
+        }
+        if domain == Self.defaultDomain, !path.contains("/") {
+            // A bare 64-hex name is refused, as docker does: it reads as an image ID.
+            if Digest(hex: String(path)) != nil {
+                throw refuse("a 64-character hex string is an image ID, not a repository name")
+            }
+            path = "library/" + path
+        }
+        guard domain.utf8.count + 1 + path.utf8.count <= 255 else {
+            throw refuse("the repository name is longer than 255 characters")
+        }
+        self.domain = domain
+        self.path = String(path)
+        self.digest = digest
+        self.tag = tag ?? (digest == nil ? Self.defaultTag : nil)
+    }
+
+    /// The same repository with `tag` (and no digest), or an error if `tag` is not a valid tag.
+    public func tagged(_ tag: String) throws(ImageError) -> ImageReference {
+        guard Grammar.isTag(Substring(tag)) else {
+            throw ImageError(
+                .invalidReference,
+                "invalid tag \"\(tag)\" for \(repository): must be 1 to 128 of [A-Za-z0-9_.-], not starting with . or -"
+            )
+        }
+        return ImageReference(domain: domain, path: path, tag: tag, digest: nil)
+    }
+
+    /// The same repository pinned to `digest`, with no tag.
+    public func pinned(to digest: Digest) -> ImageReference {
+        ImageReference(domain: domain, path: path, tag: nil, digest: digest)
+    }
+
+    private init(domain: String, path: String, tag: String?, digest: Digest?) {
+        self.domain = domain
+        self.path = path
+        self.tag = tag
+        self.digest = digest
+    }
+
+    /// `domain/path`, e.g. `docker.io/library/busybox`.
+    public var repository: String { "\(domain)/\(path)" }
+
+    /// The full normal form, e.g. `docker.io/library/busybox:latest`.
+    public var description: String {
+        repository + (tag.map { ":" + $0 } ?? "") + (digest.map { "@" + $0.description } ?? "")
+    }
+
+    /// The short form `docker` prints, e.g. `busybox:latest`, `team/app:1.2`,
+    /// `registry.example.com:5000/team/app:1.2`.
+    public var familiar: String {
+        var name = repository
+        if domain == Self.defaultDomain {
+            name = path
+            let parts = path.split(separator: "/")
+            if parts.count == 2, parts[0] == "library" { name = String(parts[1]) }
+        }
+        return name + (tag.map { ":" + $0 } ?? "") + (digest.map { "@" + $0.description } ?? "")
+    }
+
+    /// Orders by the full normal form, so lists are stable.
+    public static func < (a: ImageReference, b: ImageReference) -> Bool { a.description < b.description }
+
+    /// Decodes from a JSON string, parsed as `init(parsing:)` parses.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            self = try ImageReference(parsing: text)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    /// Encodes as the full normal form, a JSON string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// The character rules of distribution/reference, written out rather than as
+/// regular expressions so each refusal can say which rule failed.
+enum Grammar {
+    static func isLowerAlnum(_ c: UInt8) -> Bool { (0x61...0x7a).contains(c) || (0x30...0x39).contains(c) }
+    static func isAlnum(_ c: UInt8) -> Bool { isLowerAlnum(c) || (0x41...0x5a).contains(c) }
+    static func isWord(_ c: UInt8) -> Bool { isAlnum(c) || c == UInt8(ascii: "_") }
+
+    /// `[\w][\w.-]{0,127}`.
+    static func isTag(_ text: Substring) -> Bool {
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first, isWord(first), bytes.count <= 128 else { return false }
+        return bytes.allSatisfy { isWord($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+    static func isPathComponent(_ text: Substring) -> Bool {
+        var separator: [UInt8] = []
+        var sawAlnum = false
+        for c in text.utf8 {
+            if isLowerAlnum(c) {
+                if !separator.isEmpty {
+                    guard
+                        separator == [0x2e] || separator == [0x5f] || separator == [0x5f, 0x5f]
+                            || separator.allSatisfy({ $0 == 0x2d })
+                    else { return false }
+                    separator = []
+                }
+                sawAlnum = true
+            } else if c == 0x2e || c == 0x5f || c == 0x2d {
+                guard sawAlnum else { return false }
+                separator.append(c)
+            } else {
+                return false
+            }
+        }
+        return sawAlnum && separator.isEmpty
+    }
+
+    /// `host[:port]`, host being dot-separated labels or `[IPv6]`.
+    static func isDomain(_ text: Substring) -> Bool {
+        var host = text
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let inside = host[host.index(after: host.startIndex)..<close]
+            guard !inside.isEmpty, inside.allSatisfy({ $0 == ":" || $0.isHexDigit }) else { return false }
+            host = host[host.index(after: close)...]
+            if host.isEmpty { return true }
+            guard host.hasPrefix(":") else { return false }
+            return isPort(host.dropFirst())
+        }
+        if let colon = host.firstIndex(of: ":") {
+            guard isPort(host[host.index(after: colon)...]) else { return false }
+            host = host[..<colon]
+        }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        return !labels.isEmpty
+            && labels.allSatisfy { label in
+                let bytes = Array(label.utf8)
+                guard let first = bytes.first, let last = bytes.last, isAlnum(first), isAlnum(last) else {
+                    return false
+                }
+                return bytes.allSatisfy { isAlnum($0) || $0 == 0x2d }
+            }
+    }
+
+    private static func isPort(_ text: Substring) -> Bool {
+        !text.isEmpty && text.count <= 5 && text.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+}
+
+/// A content digest, `sha256:<64 lowercase hex>`.
+///
+/// Parsed, never merely checked: a digest ends up in a path
+/// (`blobs/sha256/<hex>`, `layers/<hex>`), so a value read from an archive
+/// (`sha256:../../etc`) must not be able to become one. Only sha256 is
+/// accepted; it is what every registry and `docker save` writes.
+public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+    /// The 64 lowercase hex characters.
+    public let hex: String
+
+    /// The digest `text` names, or an error naming `what` it was read from.
+    public init(parsing text: String, what: String = "digest") throws(ImageError) {
+        guard text.hasPrefix("sha256:") else {
+            let algorithm = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
+            throw ImageError(
+                .unsupported, "\(what) \"\(text)\" is not a sha256 digest",
+                cause: text.contains(":") ? "algorithm \(algorithm) is not supported" : "no algorithm prefix")
+        }
+        let hex = String(text.dropFirst("sha256:".count))
+        guard let digest = Digest(hex: hex) else {
+            throw ImageError(
+                .invalidReference, "\(what) \"\(text)\" is not a digest: want sha256: and 64 lowercase hex characters")
+        }
+        self = digest
+    }
+
+    /// The digest whose hex part is `hex`, or nil when it is not 64 lowercase hex characters.
+    public init?(hex: String) {
+        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else { return nil }
+        self.hex = hex
+    }
+
+    /// The sha256 of `bytes`.
+    public init(of bytes: some Sequence<UInt8>) {
+        var hasher = SHA256()
+        hasher.update(data: Array(bytes))
+        self.init(hasher.finalize())
+    }
+
+    /// The digest a finished hasher gives.
+    init(_ value: SHA256.Digest) {
+        var text = ""
+        text.reserveCapacity(64)
+        let digits = Array("0123456789abcdef".utf8)
+        for byte in value {
+            text.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
+            text.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 0x0f)]))
+        }
+        self.hex = text
+    }
+
+    /// `sha256:<hex>`.
+    public var description: String { "sha256:" + hex }
+
+    /// The first 12 hex characters, as `docker images` shows an ID.
+    public var short: String { String(hex.prefix(12)) }
+
+    /// Orders by hex, so lists are stable.
+    public static func < (a: Digest, b: Digest) -> Bool { a.hex < b.hex }
+
+    /// Decodes from a JSON string, parsed as `init(parsing:)` parses.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            self = try Digest(parsing: text)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    /// Encodes as `sha256:<hex>`, a JSON string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

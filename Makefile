@@ -5,7 +5,7 @@ SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 SWIFTFLAGS := --explicit-target-dependency-import-check error
 EXAMPLE ?= examples/webapp
 
-.PHONY: setup build release test demo bench fmt check clean
+.PHONY: setup build release test demo bench busybox-image fmt check clean
 
 setup:
 	@scripts/setup.sh
@@ -22,6 +22,11 @@ test: setup
 demo: build
 	@echo "== berth config of $(EXAMPLE)"
 	@.build/debug/berth -f $(EXAMPLE)/compose.yaml config
+
+# The small base image of the demo and the tests, from Debian's busybox-static (no network).
+busybox-image: setup
+	@mkdir -p .build
+	@scripts/make-busybox-image.sh .build/busybox-oci.tar
 
 bench: release
 	scripts/bench/config.sh

@@ -17,6 +17,8 @@ packages=(
   dnsmasq-base    # a local upstream resolver for the DNS tests
   curl            # checks published ports in tests
   netcat-openbsd  # checks that networks do not connect
+  iputils-ping    # the attach test pings the container it made
+  util-linux      # nsenter, mountpoint
 )
 
 missing=()

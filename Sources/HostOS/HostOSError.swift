@@ -1,0 +1,141 @@
+import CLinuxShim
+import Glibc
+
+/// The one error HostOS throws: what was being done to which object, and the
+/// kernel's answer (errno, and the extended-ack text netlink sometimes adds).
+///
+/// HostOS sits below BerthModel and cannot use `BerthError`; RuntimeLinux
+/// wraps this as the cause of its own error, so `description` is written to
+/// be read by a user as is: `netlink: create bridge "berth0a1b": File exists
+/// (EEXIST)`.
+public struct HostOSError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's spelling, stable across releases.
+        public let rawValue: String
+        /// A code with the given spelling.
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        /// The spelling.
+        public var description: String { rawValue }
+
+        /// The kernel refused a netlink request.
+        public static let netlink = Code("netlink")
+        /// A system call failed.
+        public static let syscall = Code("syscall")
+        /// A value was rejected before it reached the kernel.
+        public static let invalidArgument = Code("invalid-argument")
+        /// A command or a kernel reply did not arrive in time.
+        public static let timeout = Code("timeout")
+        /// A command could not be started, or exited unsuccessfully.
+        public static let command = Code("command")
+        /// The kernel sent something this code does not understand.
+        public static let protocolViolation = Code("protocol")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// The operation and its object, e.g. `netlink: create bridge "berth0a1b"`.
+    public var message: String
+    /// The errno the kernel answered, when it answered one.
+    public var errno: Int32?
+    /// Extra text: netlink's extended ack, or a command's stderr.
+    public var detail: String?
+
+    /// An error with every part given.
+    public init(_ code: Code, _ message: String, errno: Int32? = nil, detail: String? = nil) {
+        self.code = code
+        self.message = message
+        self.errno = errno
+        self.detail = detail
+    }
+
+    /// `message: strerror (ENAME): detail`, each part only when present.
+    public var description: String {
+        var text = message
+        if let errno { text += ": " + Self.describe(errno: errno) }
+        if let detail, !detail.isEmpty { text += ": " + detail }
+        return text
+    }
+
+    /// `File exists (EEXIST)`: the text users read and the name they search
+    /// for. Uses glibc's thread-safe tables rather than strerror's buffer.
+    public static func describe(errno value: Int32) -> String {
+        let text = berth_errno_description(value).map { String(cString: $0) } ?? "Unknown error \(value)"
+        guard let name = berth_errno_name(value) else { return text }
+        return "\(text) (\(String(cString: name)))"
+    }
+
+    /// A failed system call. `errno` is read by the caller right after the
+    /// call: building the message allocates, and malloc may change it.
+    static func syscall(_ message: String, errno value: Int32) -> HostOSError {
+        HostOSError(.syscall, message, errno: value)
+    }
+
+    /// A value refused before any system call.
+    static func invalid(_ message: String) -> HostOSError {
+        HostOSError(.invalidArgument, message)
+    }
+}
+
+/// The choke point for C calls: EINTR retries and errno → `HostOSError`.
+public enum Syscall {
+    /// Calls `body` again while it fails with EINTR (-1 and errno == EINTR).
+    ///
+    /// Signals interrupt blocking calls (read, waitpid, poll, mount on some
+    /// filesystems); SA_RESTART does not cover all of them, and the Swift
+    /// runtime does not install handlers with it anyway.
+    public static func retrying<T: FixedWidthInteger>(_ body: () -> T) -> T {
+        while true {
+            let result = body()
+            if result == -1 && errno == EINTR { continue }
+            return result
+        }
+    }
+
+    /// Runs `body` with EINTR retries and throws `message: strerror (ENAME)`
+    /// when it returns -1. Returns the call's result otherwise.
+    @discardableResult
+    public static func check<T: FixedWidthInteger>(
+        _ message: @autoclosure () -> String, _ body: () -> T
+    ) throws(HostOSError) -> T {
+        let result = retrying(body)
+        if result == -1 {
+            let failure = errno
+            throw HostOSError.syscall(message(), errno: failure)
+        }
+        return result
+    }
+
+    /// For calls that return an errno instead of setting it (posix_spawn,
+    /// pthread_create): throws when `body` returns non-zero.
+    public static func checkReturned(
+        _ message: @autoclosure () -> String, _ body: () -> Int32
+    ) throws(HostOSError) {
+        let rc = body()
+        if rc != 0 { throw HostOSError.syscall(message(), errno: rc) }
+    }
+
+    /// Closes `fd`, ignoring EINTR: on Linux the descriptor is released even
+    /// when close is interrupted, so retrying could close someone else's fd.
+    public static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// Opens `path` with O_CLOEXEC added, so the fd never leaks into a
+    /// process spawned concurrently by another thread.
+    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(HostOSError) -> Int32 {
+        try check("open \"\(path)\"") { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Creates `path` and its missing parents with `mode`, like `mkdir -p`.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(HostOSError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if Glibc.mkdir(prefix, mode) == 0 { continue }
+            let failure = errno
+            if failure == EEXIST { continue }
+            throw HostOSError.syscall("mkdir \"\(prefix)\"", errno: failure)
+        }
+    }
+}

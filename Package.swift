@@ -43,7 +43,12 @@ let package = Package(
         .executableTarget(name: "berth-netattach-bench", dependencies: ["HostOS"]),
         // The real runtime: image store, containers on crun, networks, volumes.
         .target(name: "RuntimeLinux", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Protocols the reconciler and supervisor drive; no Linux in here.
+        .target(name: "RuntimeKit", dependencies: ["BerthModel"]),
+        // FakeRuntime, for tests that need no root.
+        .target(name: "RuntimeTesting", dependencies: ["RuntimeKit", "BerthModel"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeLinuxTests", dependencies: ["RuntimeLinux"]),
         // Root-only system tests skip themselves for other users; the codec
         // tests spell kernel replies with CLinuxShim's structs.

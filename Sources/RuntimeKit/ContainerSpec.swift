@@ -1,0 +1,145 @@
+import BerthModel
+
+/// Everything needed to create one container. The runtime knows containers,
+/// not compose services: the reconciler turns a service into specs.
+public struct ContainerSpec: Sendable, Hashable, Codable {
+    public var name: String
+    /// An image reference the runtime's store can resolve (`busybox`, `busybox:1.36`).
+    public var image: String
+    public var labels: [String: String]
+    /// nil: the image's. A given entrypoint also drops the image's command, as docker does.
+    public var entrypoint: [String]?
+    public var command: [String]?
+    /// Added to the image's environment; these win.
+    public var environment: [String: String]
+    public var workingDir: String?
+    public var user: String?
+    public var hostname: String?
+    public var domainname: String?
+    public var `init`: Bool
+    public var readOnly: Bool
+    public var privileged: Bool
+    public var capAdd: [String]
+    public var capDrop: [String]
+    public var mounts: [MountSpec]
+    public var networkMode: NetworkMode
+    /// In eth0, eth1, … order; used when `networkMode` is `.bridge`.
+    public var networks: [NetworkAttachment]
+    public var ports: [PortSpec]
+    public var resources: Resources
+    public var ulimits: [String: Ulimit]
+    public var sysctls: [String: String]
+    /// `host=ip` entries for /etc/hosts.
+    public var extraHosts: [String]
+    public var dns: [String]
+    public var dnsSearch: [String]
+    public var dnsOptions: [String]
+    public var stopSignal: String?
+    /// Nanoseconds; nil for ten seconds.
+    public var stopGracePeriod: Int64?
+    public var healthcheck: Healthcheck?
+
+    public init(name: String, image: String) {
+        self.name = name
+        self.image = image
+        labels = [:]
+        environment = [:]
+        `init` = false
+        readOnly = false
+        privileged = false
+        capAdd = []
+        capDrop = []
+        mounts = []
+        networkMode = .bridge
+        networks = []
+        ports = []
+        resources = Resources()
+        ulimits = [:]
+        sysctls = [:]
+        extraHosts = []
+        dns = []
+        dnsSearch = []
+        dnsOptions = []
+    }
+}
+
+/// Where a container's network stack comes from.
+public enum NetworkMode: Sendable, Hashable, Codable {
+    /// Its own namespace, attached to `ContainerSpec.networks`.
+    case bridge
+    /// Its own namespace with only `lo`.
+    case none
+    /// The host's namespace.
+    case host
+    /// Another container's namespace (`network_mode: service:x` / `container:x`).
+    case container(String)
+}
+
+/// One network a container joins.
+public struct NetworkAttachment: Sendable, Hashable, Codable {
+    /// The network's name on the host (`<project>_<key>`).
+    public var network: String
+    /// Names this container answers to on the network, besides its own name.
+    public var aliases: [String]
+    public var ipv4Address: String?
+
+    public init(network: String, aliases: [String] = [], ipv4Address: String? = nil) {
+        self.network = network
+        self.aliases = aliases
+        self.ipv4Address = ipv4Address
+    }
+}
+
+/// A mount in a container.
+public enum MountSpec: Sendable, Hashable, Codable {
+    /// A host path (already absolute).
+    case bind(source: String, target: String, readOnly: Bool, createHostPath: Bool)
+    /// A named volume; seeded from the image unless `nocopy`.
+    case volume(name: String, target: String, readOnly: Bool, nocopy: Bool)
+    /// A volume that goes with the container.
+    case anonymous(target: String)
+    case tmpfs(target: String, size: Int64?, mode: Int?)
+
+    /// The path inside the container.
+    public var target: String {
+        switch self {
+        case .bind(_, let target, _, _), .volume(_, let target, _, _), .anonymous(let target), .tmpfs(let target, _, _):
+            return target
+        }
+    }
+}
+
+/// A port published on the host.
+public struct PortSpec: Sendable, Hashable, Codable {
+    /// nil: every address.
+    public var hostIP: String?
+    /// nil or 0: an ephemeral port the runtime picks and reports.
+    public var hostPort: Int?
+    public var containerPort: Int
+    public var `protocol`: PortMapping.TransportProtocol
+
+    public init(hostIP: String? = nil, hostPort: Int? = nil, containerPort: Int, protocol: PortMapping.TransportProtocol = .tcp) {
+        self.hostIP = hostIP
+        self.hostPort = hostPort
+        self.containerPort = containerPort
+        self.protocol = `protocol`
+    }
+}
+
+/// A command run inside a running container.
+public struct ExecSpec: Sendable, Hashable, Codable {
+    public var command: [String]
+    public var environment: [String: String]
+    public var user: String?
+    public var workingDir: String?
+    /// Killed after this many nanoseconds; nil waits for ever.
+    public var timeout: Int64?
+
+    public init(command: [String], environment: [String: String] = [:], user: String? = nil, workingDir: String? = nil, timeout: Int64? = nil) {
+        self.command = command
+        self.environment = environment
+        self.user = user
+        self.workingDir = workingDir
+        self.timeout = timeout
+    }
+}

@@ -1,0 +1,149 @@
+import BerthModel
+
+/// A container's lifecycle state, as observed.
+public enum ContainerState: Sendable, Hashable, Codable {
+    case created
+    case running(pid: Int32)
+    case exited(code: Int32)
+    /// Gone from the OCI runtime while Berth still has its directory.
+    case dead
+
+    /// docker's word for the state (`created`, `running`, `exited`, `dead`).
+    public var name: String {
+        switch self {
+        case .created: return "created"
+        case .running: return "running"
+        case .exited: return "exited"
+        case .dead: return "dead"
+        }
+    }
+
+    public var isRunning: Bool {
+        if case .running = self { return true }
+        return false
+    }
+}
+
+/// A container as the runtime sees it now.
+public struct ContainerInfo: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    public var image: String
+    public var labels: [String: String]
+    public var state: ContainerState
+    /// Network name → the container's IPv4 address on it.
+    public var addresses: [String: String]
+    /// Ports as bound, with ephemeral ones filled in.
+    public var ports: [PortSpec]
+    /// Seconds since the epoch.
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+
+    public init(id: String, name: String, image: String, labels: [String: String], state: ContainerState,
+                addresses: [String: String] = [:], ports: [PortSpec] = [], createdAt: Double, startedAt: Double? = nil, finishedAt: Double? = nil) {
+        self.id = id
+        self.name = name
+        self.image = image
+        self.labels = labels
+        self.state = state
+        self.addresses = addresses
+        self.ports = ports
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A network to create.
+public struct NetworkSpec: Sendable, Hashable, Codable {
+    public var name: String
+    public var labels: [String: String]
+    public var subnet: String?
+    public var gateway: String?
+    public var ipRange: String?
+    public var `internal`: Bool
+
+    public init(name: String, labels: [String: String] = [:], subnet: String? = nil, gateway: String? = nil, ipRange: String? = nil, internal: Bool = false) {
+        self.name = name
+        self.labels = labels
+        self.subnet = subnet
+        self.gateway = gateway
+        self.ipRange = ipRange
+        self.internal = `internal`
+    }
+}
+
+/// A network as it exists.
+public struct NetworkInfo: Sendable, Hashable, Codable {
+    public var name: String
+    public var labels: [String: String]
+    public var subnet: String
+    public var gateway: String
+    public var `internal`: Bool
+
+    public init(name: String, labels: [String: String], subnet: String, gateway: String, internal: Bool) {
+        self.name = name
+        self.labels = labels
+        self.subnet = subnet
+        self.gateway = gateway
+        self.internal = `internal`
+    }
+}
+
+/// A named volume as it exists.
+public struct VolumeInfo: Sendable, Hashable, Codable {
+    public var name: String
+    public var labels: [String: String]
+    /// The directory on the host.
+    public var mountpoint: String
+
+    public init(name: String, labels: [String: String], mountpoint: String) {
+        self.name = name
+        self.labels = labels
+        self.mountpoint = mountpoint
+    }
+}
+
+/// An image in the store.
+public struct ImageInfo: Sendable, Hashable, Codable {
+    public var reference: String
+    public var digest: String
+    public var size: Int64
+
+    public init(reference: String, digest: String, size: Int64) {
+        self.reference = reference
+        self.digest = digest
+        self.size = size
+    }
+}
+
+/// The output and status of an exec.
+public struct ExecResult: Sendable, Hashable, Codable {
+    public var exitCode: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public init(exitCode: Int32, stdout: String, stderr: String) {
+        self.exitCode = exitCode
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+}
+
+/// Something that happened to a container, for the supervisor and `berth events`.
+public struct RuntimeEvent: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable { case create, start, die, kill, stop, destroy }
+    public var kind: Kind
+    public var containerID: String
+    public var containerName: String
+    /// For `die`: the exit code.
+    public var exitCode: Int32?
+
+    public init(kind: Kind, containerID: String, containerName: String, exitCode: Int32? = nil) {
+        self.kind = kind
+        self.containerID = containerID
+        self.containerName = containerName
+        self.exitCode = exitCode
+    }
+}

@@ -45,9 +45,12 @@ let package = Package(
         .target(name: "RuntimeLinux", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Protocols the reconciler and supervisor drive; no Linux in here.
         .target(name: "RuntimeKit", dependencies: ["BerthModel"]),
+        // Observe → plan (pure, printable) → execute, level by level.
+        .target(name: "Reconciler", dependencies: ["BerthModel", "RuntimeKit"]),
         // FakeRuntime, for tests that need no root.
         .target(name: "RuntimeTesting", dependencies: ["RuntimeKit", "BerthModel"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeLinuxTests", dependencies: ["RuntimeLinux"]),
         // Root-only system tests skip themselves for other users; the codec

@@ -1,0 +1,219 @@
+import BerthModel
+import RuntimeKit
+
+/// Turns one replica of a compose service into the `ContainerSpec` the
+/// runtime creates: names, labels, environment, mounts, networks and limits.
+///
+/// A pure translation, so the planner can put the finished spec in the plan
+/// and the executor only hands it over. Fields the spec cannot carry yet
+/// (`ipc`, `pid`, `security_opt`, `tty`, `stdin_open`, `links` aliases) are
+/// left out here and noted in the README when their runtime side arrives.
+public enum ServiceSpecs {
+    /// docker's default stop grace: ten seconds, in nanoseconds.
+    public static let defaultStopGrace: Int64 = 10_000_000_000
+    /// docker's default stop signal.
+    public static let defaultStopSignal = "SIGTERM"
+
+    /// `container_name`, or `<project>-<service>-<n>` (docker compose v2 joins
+    /// with `-`; the loader refuses `container_name` with more than one replica).
+    public static func containerName(project: ProjectName, service: Service, number: Int) -> String {
+        service.containerName ?? "\(project.rawValue)-\(service.name)-\(number)"
+    }
+
+    /// The image to run: `image:`, or for a `build:`-only service the name
+    /// docker compose gives the image it builds, `<project>-<service>`.
+    public static func image(project: ProjectName, service: Service) -> String {
+        service.image ?? "\(project.rawValue)-\(service.name)"
+    }
+
+    /// The whole spec of replica `number` of `service`.
+    public static func spec(for service: Service, number: Int, in project: Project) -> ContainerSpec {
+        var spec = ContainerSpec(
+            name: containerName(project: project.name, service: service, number: number),
+            image: image(project: project.name, service: service))
+        spec.labels = labels(for: service, number: number, in: project)
+        spec.entrypoint = service.entrypoint
+        spec.command = service.command
+        // A bare `KEY` the environment did not set is dropped rather than set
+        // empty, as docker does: the image's own value, if any, stays.
+        spec.environment = service.environment.compactMapValues { $0 }
+        spec.workingDir = service.workingDir
+        spec.user = service.user
+        spec.hostname = service.hostname
+        spec.domainname = service.domainname
+        spec.`init` = service.`init`
+        spec.readOnly = service.readOnly
+        spec.privileged = service.privileged
+        spec.capAdd = service.capAdd
+        spec.capDrop = service.capDrop
+        spec.mounts = mounts(for: service, in: project)
+        spec.networkMode = networkMode(for: service, in: project)
+        if spec.networkMode == .bridge {
+            spec.networks = attachments(for: service, in: project)
+        }
+        spec.ports = ports(for: service)
+        spec.resources = service.resources
+        spec.ulimits = service.ulimits
+        spec.sysctls = service.sysctls
+        spec.extraHosts = service.extraHosts
+        spec.dns = service.dns
+        spec.dnsSearch = service.dnsSearch
+        spec.dnsOptions = service.dnsOptions
+        spec.stopSignal = service.stopSignal
+        spec.stopGracePeriod = service.stopGracePeriod
+        // A disabled healthcheck stays in the spec: it overrides the image's.
+        spec.healthcheck = service.healthcheck
+        return spec
+    }
+
+    /// The user's labels plus the `com.docker.compose.*` ones; ours win, since
+    /// the reconciler finds its containers by them.
+    public static func labels(for service: Service, number: Int, in project: Project) -> [String: String] {
+        var labels = service.labels
+        labels[ComposeLabel.project] = project.name.rawValue
+        labels[ComposeLabel.service] = service.name
+        labels[ComposeLabel.containerNumber] = String(number)
+        labels[ComposeLabel.oneoff] = "False"
+        labels[ComposeLabel.configHash] = service.configHash
+        labels[ComposeLabel.workingDir] = project.workingDirectory
+        labels[ComposeLabel.dependsOn] = RecordedDependency.label(service.dependsOn)
+        return labels
+    }
+
+    /// `network_mode` as the runtime takes it. `service:x` joins replica 1 of
+    /// x, as docker compose does; an unknown mode falls back to the bridge,
+    /// since the loader has already refused what it cannot run.
+    public static func networkMode(for service: Service, in project: Project) -> NetworkMode {
+        guard let mode = service.networkMode else { return .bridge }
+        switch mode {
+        case "none": return .none
+        case "host": return .host
+        case "bridge", "default": return .bridge
+        default:
+            if mode.hasPrefix("service:") {
+                let parentName = String(mode.dropFirst("service:".count))
+                let parent = project.services[parentName] ?? Service(name: parentName)
+                return .container(containerName(project: project.name, service: parent, number: 1))
+            }
+            if mode.hasPrefix("container:") {
+                return .container(String(mode.dropFirst("container:".count)))
+            }
+            return .bridge
+        }
+    }
+
+    /// The networks to join, highest `priority` first (eth0), ties by key as
+    /// docker orders them. The service name is always an alias, so other
+    /// containers reach any replica by it.
+    public static func attachments(for service: Service, in project: Project) -> [NetworkAttachment] {
+        let ordered = service.networks.sorted { lhs, rhs in
+            lhs.priority != rhs.priority ? lhs.priority > rhs.priority : lhs.network < rhs.network
+        }
+        return ordered.map { entry in
+            var aliases = [service.name]
+            for alias in entry.aliases where !aliases.contains(alias) {
+                aliases.append(alias)
+            }
+            return NetworkAttachment(
+                network: networkName(entry.network, in: project), aliases: aliases, ipv4Address: entry.ipv4Address)
+        }
+    }
+
+    /// The host name of network `key`: its `name:` (the loader fills in
+    /// `<project>_<key>`), or that default for a key the project lacks.
+    public static func networkName(_ key: String, in project: Project) -> String {
+        project.networks[key]?.name ?? "\(project.name.rawValue)_\(key)"
+    }
+
+    /// The host name of volume `key`, like `networkName`.
+    public static func volumeName(_ key: String, in project: Project) -> String {
+        project.volumes[key]?.name ?? "\(project.name.rawValue)_\(key)"
+    }
+
+    /// `volumes:`, `tmpfs:`, and file-backed secrets and configs, in that
+    /// order. Secrets and configs whose content comes from the environment
+    /// or inline need a file written by the daemon first, so they are not
+    /// mounted from here.
+    public static func mounts(for service: Service, in project: Project) -> [MountSpec] {
+        var mounts: [MountSpec] = []
+        for mount in service.volumes {
+            switch mount.type {
+            case .volume:
+                if let key = mount.source {
+                    mounts.append(.volume(
+                        name: volumeName(key, in: project), target: mount.target, readOnly: mount.readOnly,
+                        nocopy: mount.nocopy))
+                } else {
+                    mounts.append(.anonymous(target: mount.target))
+                }
+            case .bind:
+                // The loader resolves bind sources to absolute paths.
+                guard let source = mount.source else { continue }
+                mounts.append(.bind(
+                    source: source, target: mount.target, readOnly: mount.readOnly,
+                    createHostPath: mount.createHostPath))
+            case .tmpfs:
+                mounts.append(.tmpfs(target: mount.target, size: mount.tmpfsSize, mode: mount.tmpfsMode))
+            case .image, .npipe, .cluster:
+                // Not supported on this runtime; the loader reports them.
+                continue
+            }
+        }
+        mounts += service.tmpfs.compactMap(tmpfsMount)
+        for reference in service.secrets {
+            guard case .file(let path)? = project.secrets[reference.source]?.source else { continue }
+            let target = reference.target ?? reference.source
+            mounts.append(.bind(
+                source: path, target: target.hasPrefix("/") ? target : "/run/secrets/\(target)", readOnly: true,
+                createHostPath: false))
+        }
+        for reference in service.configs {
+            guard case .file(let path)? = project.configs[reference.source]?.source else { continue }
+            let target = reference.target ?? "/\(reference.source)"
+            mounts.append(.bind(source: path, target: target, readOnly: true, createHostPath: false))
+        }
+        return mounts
+    }
+
+    /// One short `tmpfs:` entry, `/path[:opt,opt]` with `size=` (bytes or
+    /// with a k/m/g suffix) and `mode=` (octal); other options are ignored.
+    static func tmpfsMount(_ text: String) -> MountSpec? {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard let target = parts.first, target.hasPrefix("/") else { return nil }
+        var size: Int64?
+        var mode: Int?
+        if parts.count > 1 {
+            for option in parts[1].split(separator: ",") {
+                if option.hasPrefix("size=") {
+                    size = byteCount(option.dropFirst(5))
+                } else if option.hasPrefix("mode=") {
+                    mode = Int(option.dropFirst(5), radix: 8)
+                }
+            }
+        }
+        return .tmpfs(target: String(target), size: size, mode: mode)
+    }
+
+    private static func byteCount(_ text: Substring) -> Int64? {
+        let lower = text.lowercased()
+        let units: [(String, Int64)] = [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("b", 1)]
+        for (suffix, factor) in units where lower.hasSuffix(suffix) {
+            return Int64(lower.dropLast()).map { $0 * factor }
+        }
+        return Int64(lower)
+    }
+
+    /// Published ports. A published range (`8000-8010`) binds its first
+    /// port: the runtime takes one host port per mapping; no published port
+    /// asks for an ephemeral one. Exposed-only ports publish nothing.
+    public static func ports(for service: Service) -> [PortSpec] {
+        service.ports.map { port in
+            let hostPort = port.published.flatMap { text -> Int? in
+                let low = text.split(separator: "-").first.map(String.init) ?? text
+                return Int(low)
+            }
+            return PortSpec(
+                hostIP: port.hostIP, hostPort: hostPort, containerPort: port.target, protocol: port.protocol)
+        }
+    }
+}

@@ -47,10 +47,13 @@ let package = Package(
         .target(name: "RuntimeKit", dependencies: ["BerthModel"]),
         // Observe → plan (pure, printable) → execute, level by level.
         .target(name: "Reconciler", dependencies: ["BerthModel", "RuntimeKit"]),
+        // Health probes and restart policies: pure machines plus the actor that drives them.
+        .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
         // FakeRuntime, for tests that need no root.
         .target(name: "RuntimeTesting", dependencies: ["RuntimeKit", "BerthModel"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeLinuxTests", dependencies: ["RuntimeLinux"]),
         // Root-only system tests skip themselves for other users; the codec

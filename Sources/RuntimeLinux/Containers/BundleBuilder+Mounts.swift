@@ -1,0 +1,131 @@
+extension BundleBuilder {
+    /// docker's default shm size: 64 MiB.
+    public static let defaultShmSize: Int64 = 64 << 20
+
+    /// The mounts in docker's order: the kernel filesystems, the three `/etc`
+    /// files, tini, then the service's mounts, parents before children.
+    func mounts(for spec: LinuxContainerSpec, paths: ContainerPaths) throws -> [OCIRuntimeSpec.Mount] {
+        typealias Mount = OCIRuntimeSpec.Mount
+        let shm = spec.resources.shmSize ?? Self.defaultShmSize
+        guard shm > 0 else {
+            throw ContainerError(.invalidSpec, "container \(spec.id): shm_size \(shm) must be positive")
+        }
+        var mounts: [Mount] = [
+            Mount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+            Mount(
+                destination: "/dev", type: "tmpfs", source: "tmpfs",
+                options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+            Mount(
+                destination: "/dev/pts", type: "devpts", source: "devpts",
+                options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+            // A privileged container may write /sys (docker's rule).
+            Mount(
+                destination: "/sys", type: "sysfs", source: "sysfs",
+                options: ["nosuid", "noexec", "nodev", spec.privileged ? "rw" : "ro"]),
+            Mount(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+            Mount(
+                destination: "/dev/shm", type: "tmpfs", source: "shm",
+                options: ["nosuid", "noexec", "nodev", "mode=1777", "size=\(shm)"]),
+            // Bound, not copied into the rootfs: the network layer may rewrite
+            // them while the container runs, and a read-only rootfs still
+            // gets them (docker does the same).
+            Mount(destination: "/etc/resolv.conf", type: "bind", source: paths.resolvConf, options: ["rbind", "rprivate"]),
+            Mount(destination: "/etc/hostname", type: "bind", source: paths.hostname, options: ["rbind", "rprivate"]),
+            Mount(destination: "/etc/hosts", type: "bind", source: paths.hosts, options: ["rbind", "rprivate"]),
+        ]
+        if spec.initProcess {
+            mounts.append(
+                Mount(destination: Self.initPath, type: "bind", source: host.initBinary, options: ["rbind", "ro", "rprivate"]))
+        }
+        mounts += try serviceMounts(spec)
+        return mounts
+    }
+
+    /// The service's binds, volumes and tmpfs mounts, sorted so that a
+    /// parent is mounted before what sits inside it (docker sorts the same
+    /// way; a child mounted first would be hidden by its parent).
+    private func serviceMounts(_ spec: LinuxContainerSpec) throws -> [OCIRuntimeSpec.Mount] {
+        var seen = Set<String>()
+        let converted = try spec.mounts.map { mount -> OCIRuntimeSpec.Mount in
+            let target = mount.target
+            guard target.hasPrefix("/") else {
+                throw ContainerError(.invalidSpec, "container \(spec.id): mount target \"\(target)\" is not an absolute path")
+            }
+            guard seen.insert(target).inserted else {
+                throw ContainerError(.invalidSpec, "container \(spec.id): two mounts at \(target)")
+            }
+            switch mount {
+            case .bind(let source, _, let readOnly), .volume(let source, _, let readOnly):
+                guard source.hasPrefix("/") else {
+                    throw ContainerError(.invalidSpec, "container \(spec.id): mount source \"\(source)\" for \(target) is not an absolute path")
+                }
+                return .init(
+                    destination: target, type: "bind", source: source,
+                    options: ["rbind", "rprivate"] + (readOnly ? ["ro"] : []))
+            case .tmpfs(_, let size, let mode):
+                var options = ["nosuid", "nodev", "noexec"]
+                if let size {
+                    guard size > 0 else {
+                        throw ContainerError(.invalidSpec, "container \(spec.id): tmpfs size \(size) at \(target) must be positive")
+                    }
+                    options.append("size=\(size)")
+                }
+                if let mode { options.append("mode=" + String(mode, radix: 8)) }
+                return .init(destination: target, type: "tmpfs", source: "tmpfs", options: options)
+            }
+        }
+        return converted.enumerated().sorted { a, b in
+            let depthA = a.element.destination.split(separator: "/").count
+            let depthB = b.element.destination.split(separator: "/").count
+            return depthA != depthB ? depthA < depthB : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// pid, mount, ipc, uts and cgroup are always new; the network one is
+    /// new (`none`), joined by path (a bridge network), or the host's (absent).
+    static func namespaces(for network: LinuxContainerSpec.Network) -> [OCIRuntimeSpec.Namespace] {
+        var namespaces: [OCIRuntimeSpec.Namespace] = [
+            .init(type: "pid"), .init(type: "mount"), .init(type: "ipc"), .init(type: "uts"), .init(type: "cgroup"),
+        ]
+        switch network {
+        case .none: namespaces.append(.init(type: "network"))
+        case .namespace(let path): namespaces.append(.init(type: "network", path: path))
+        case .host: break
+        }
+        return namespaces
+    }
+
+    /// Memory, CPU bandwidth, pids, and docker's device rules.
+    func resources(for spec: LinuxContainerSpec) -> OCIRuntimeSpec.Resources {
+        let r = spec.resources
+        var memory: OCIRuntimeSpec.Memory?
+        if let limit = r.memoryLimit {
+            // docker: memswap_limit unset means as much swap again as memory.
+            let swap = r.memorySwap ?? (host.swapAccounting ? limit * 2 : nil)
+            memory = .init(limit: limit, swap: swap)
+        }
+        let cpu = r.cpus.map { OCIRuntimeSpec.CPU(quota: Int64(($0 * 100_000).rounded()), period: 100_000) }
+        return .init(
+            memory: memory, cpu: cpu, pids: r.pidsLimit.map { .init(limit: $0) },
+            devices: spec.privileged ? [.init(allow: true)] : Self.deviceRules)
+    }
+
+    /// docker's device cgroup: deny all, allow mknod of any, and read/write
+    /// the devices every container gets (null, zero, full, random, urandom,
+    /// tty, console, ptmx, the pts, tun).
+    static let deviceRules: [OCIRuntimeSpec.DeviceRule] = [
+        .init(allow: false),
+        .init(allow: true, type: "c", access: "m"),
+        .init(allow: true, type: "b", access: "m"),
+        .init(allow: true, type: "c", major: 1, minor: 3),
+        .init(allow: true, type: "c", major: 1, minor: 5),
+        .init(allow: true, type: "c", major: 1, minor: 7),
+        .init(allow: true, type: "c", major: 1, minor: 8),
+        .init(allow: true, type: "c", major: 1, minor: 9),
+        .init(allow: true, type: "c", major: 5, minor: 0),
+        .init(allow: true, type: "c", major: 5, minor: 1),
+        .init(allow: true, type: "c", major: 5, minor: 2),
+        .init(allow: true, type: "c", major: 136),
+        .init(allow: true, type: "c", major: 10, minor: 200),
+    ]
+}

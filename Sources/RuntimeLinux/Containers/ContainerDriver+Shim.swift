@@ -1,0 +1,101 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Runs short blocking work (a crun run, a mount, file writes) on a Dispatch
+/// thread, so that Swift's cooperative pool, one thread per core, never
+/// waits on a syscall. Long waits do not come here: `DirectoryWatches`
+/// serves them all from one thread.
+enum Blocking {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}
+
+extension ContainerDriver {
+    /// The shim's command line for container `spec` (also used by the test
+    /// that starts the shim from a parent it then kills).
+    func shimArguments(_ spec: LinuxContainerSpec, paths: ContainerPaths, mode: String, readyFD: Int32?) -> [String] {
+        var args = [configuration.shimPath, "--id", spec.id.rawValue, "--dir", paths.directory]
+        args += runtime.shimArguments
+        args += ["--mode", mode, "--cgroup", configuration.cgroupParent + "/" + spec.id.rawValue]
+        args += ["--log-max-size", String(max(0, spec.log.maxSize)), "--log-max-files", String(max(1, spec.log.maxFiles))]
+        if let readyFD { args += ["--ready-fd", String(readyFD)] }
+        return args
+    }
+
+    /// Starts the shim and waits for its one line: `ok <pid>` once crun has
+    /// created the container, or `error <text>`. The shim gets the write end
+    /// of a socketpair as fd 3 and nothing else of ours.
+    func launchShim(_ spec: LinuxContainerSpec, paths: ContainerPaths, mode: String) throws -> Int32 {
+        let (ours, theirs) = try ChildProcess.socketPair()
+        defer { close(ours) }
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(shimArguments(spec, paths: paths, mode: mode, readyFD: 3), descriptors: [(theirs, 3)])
+        } catch {
+            close(theirs)
+            throw error
+        }
+        close(theirs)
+        let line = Self.readLine(ours)
+        // The process we spawned exits as soon as the shim has detached.
+        _ = try? ChildProcess.wait(pid)
+        if line.hasPrefix("ok "), let containerPID = Int32(line.dropFirst(3)) {
+            return containerPID
+        }
+        if line.hasPrefix("error ") {
+            throw ContainerError(.runtime, "creating container \(spec.id) failed", cause: String(line.dropFirst(6)))
+        }
+        throw ContainerError(
+            .runtime, "berth-shim for \(spec.id) exited without reporting",
+            cause: "see \(paths.directory)/shim.log; shim said \"\(line)\"")
+    }
+
+    /// Reads up to the first newline or EOF.
+    private static func readLine(_ fd: Int32) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !bytes.contains(UInt8(ascii: "\n")) {
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 {
+                bytes += buffer[0..<n]
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        let line = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).first ?? []
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// The shim's pid while it is alive: shim.pid names it, /proc has it, it
+    /// is not a zombie (an orphaned shim's exit waits forever for a PID 1
+    /// that may never reap it) and its command line names this container's
+    /// directory (so a reused pid is not mistaken for it).
+    func shimPID(_ paths: ContainerPaths) -> Int32? {
+        guard let text = try? String(contentsOfFile: paths.shimPid, encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return Self.isLiveShim(pid, directory: paths.directory) ? pid : nil
+    }
+
+    /// Whether `pid` is a running (not zombie) process whose command line
+    /// contains `directory`.
+    static func isLiveShim(_ pid: Int32, directory: String) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        guard state != "Z", state != "X" else { return false }
+        guard let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return cmdline.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == directory }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// The state an OCI runtime reports for a container (`crun state`).
+public struct OCIState: Codable, Hashable, Sendable {
+    /// The container id.
+    public var id: String
+    /// The init's pid in berthd's pid namespace; 0 once stopped.
+    public var pid: Int32
+    /// `created`, `running`, `paused` or `stopped`.
+    public var status: String
+    /// The bundle directory.
+    public var bundle: String
+    /// When crun created it (RFC 3339).
+    public var created: String?
+}
+
+/// The OCI runtime verbs the driver uses, so that they are one seam: the
+/// real one runs crun, a fake can record calls. `create`/`run` are not here:
+/// the shim runs them, since it must be crun's parent to hold the
+/// container's pipes and reap its init.
+public protocol OCIRuntime: Sendable {
+    /// The runtime's state of `id`, or nil when the runtime has no such container.
+    func state(_ id: ContainerID) throws -> OCIState?
+    /// Lets a created container's process run.
+    func start(_ id: ContainerID) throws
+    /// Sends `signal` to the container's init.
+    func kill(_ id: ContainerID, signal: Int32) throws
+    /// Forgets the container, removing its cgroup; `force` kills it first.
+    func delete(_ id: ContainerID, force: Bool) throws
+    /// Runs the process described in `processFile` (OCI `process` JSON)
+    /// inside the container and waits for it.
+    func exec(_ id: ContainerID, processFile: String) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8])
+    /// The shim's arguments that say which runtime to run and where its state lives.
+    var shimArguments: [String] { get }
+}
+
+/// crun, run as a program: `crun [--root R] VERB …`.
+public struct Crun: OCIRuntime {
+    /// The crun binary.
+    public var path: String
+    /// crun's state directory; nil uses crun's default (/run/crun).
+    public var root: String?
+
+    /// crun at `path`, keeping its state under `root`.
+    public init(path: String = "/usr/bin/crun", root: String? = nil) {
+        self.path = path
+        self.root = root
+    }
+
+    /// `--crun PATH [--crun-root DIR]`.
+    public var shimArguments: [String] {
+        ["--crun", path] + (root.map { ["--crun-root", $0] } ?? [])
+    }
+
+    private func run(_ verb: String, _ args: [String]) throws -> ChildProcess.Output {
+        try ChildProcess.run([path] + (root.map { ["--root", $0] } ?? []) + [verb] + args)
+    }
+
+    private func failure(_ verb: String, _ id: ContainerID, _ output: ChildProcess.Output) -> ContainerError {
+        ContainerError(.runtime, "crun \(verb) \(id) failed with status \(output.status)", cause: output.errorText)
+    }
+
+    /// `crun state`; nil when crun has no state directory for `id`.
+    public func state(_ id: ContainerID) throws -> OCIState? {
+        let output = try run("state", [id.rawValue])
+        guard output.status == 0 else {
+            if output.errorText.contains("No such file or directory") { return nil }
+            throw failure("state", id, output)
+        }
+        do {
+            return try JSONDecoder().decode(OCIState.self, from: Data(output.stdout))
+        } catch {
+            throw ContainerError(.runtime, "crun state \(id): unreadable output", cause: "\(error)")
+        }
+    }
+
+    /// `crun start`.
+    public func start(_ id: ContainerID) throws {
+        let output = try run("start", [id.rawValue])
+        guard output.status == 0 else { throw failure("start", id, output) }
+    }
+
+    /// `crun kill ID SIGNAL`; a container that is no longer running is an
+    /// `invalidState` error, not a runtime failure.
+    public func kill(_ id: ContainerID, signal: Int32) throws {
+        let output = try run("kill", [id.rawValue, String(signal)])
+        guard output.status == 0 else {
+            if output.errorText.contains("No such process") {
+                throw ContainerError(.invalidState, "container \(id) is not running, so signal \(signal) was not sent")
+            }
+            throw failure("kill", id, output)
+        }
+    }
+
+    /// `crun delete [--force]`; a container crun does not know is already deleted.
+    public func delete(_ id: ContainerID, force: Bool) throws {
+        let output = try run("delete", (force ? ["--force"] : []) + [id.rawValue])
+        guard output.status == 0 else {
+            if output.errorText.contains("No such file or directory") { return }
+            throw failure("delete", id, output)
+        }
+    }
+
+    /// `crun exec --process FILE ID`: the file carries argv, env, user, cwd
+    /// and capabilities, which crun's flags cannot all express (no
+    /// supplementary groups).
+    public func exec(_ id: ContainerID, processFile: String) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
+        let output = try run("exec", ["--process", processFile, id.rawValue])
+        return (output.status, output.stdout, output.stderr)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// What the bundle builder needs to know about the host, read once so that
+/// `BundleBuilder` stays a pure function that tests feed by hand.
+public struct HostFacts: Hashable, Sendable {
+    /// berthd's own hard rlimits, by `RLIMIT_*` name.
+    public var hardLimits: [String: UInt64]
+    /// Whether berthd holds CAP_SYS_RESOURCE: without it no rlimit can be
+    /// raised above berthd's own hard limit, so the builder clamps.
+    public var canRaiseLimits: Bool
+    /// berthd's capability bounding set, by number: a container can hold no
+    /// capability its parent lacks.
+    public var boundingSet: Set<Int>
+    /// `/proc/sys/kernel/cap_last_cap`: the highest capability this kernel knows.
+    public var lastCapability: Int
+    /// Whether the memory cgroup accounts swap (`memory.memsw.*` on v1):
+    /// docker's "swap = 2 × memory" default needs it.
+    public var swapAccounting: Bool
+    /// The host's `/etc/resolv.conf`, copied when a container has no DNS of its own.
+    public var resolvConf: String
+    /// The static init (tini) bound into a container with `init: true`.
+    public var initBinary: String
+
+    /// Facts from their parts (tests).
+    public init(
+        hardLimits: [String: UInt64], canRaiseLimits: Bool, boundingSet: Set<Int>, lastCapability: Int,
+        swapAccounting: Bool, resolvConf: String, initBinary: String
+    ) {
+        self.hardLimits = hardLimits
+        self.canRaiseLimits = canRaiseLimits
+        self.boundingSet = boundingSet
+        self.lastCapability = lastCapability
+        self.swapAccounting = swapAccounting
+        self.resolvConf = resolvConf
+        self.initBinary = initBinary
+    }
+
+    /// The rlimits compose knows (`ulimits:` keys), with their kernel numbers.
+    static let rlimits: [(name: String, resource: Int32)] = [
+        ("as", 9), ("core", 4), ("cpu", 0), ("data", 2), ("fsize", 1), ("locks", 10), ("memlock", 8),
+        ("msgqueue", 12), ("nice", 13), ("nofile", 7), ("nproc", 6), ("rss", 5), ("rtprio", 14),
+        ("rttime", 15), ("sigpending", 11), ("stack", 3),
+    ]
+
+    /// Reads the facts of this host and process.
+    public static func current(initBinary: String = "/usr/bin/tini-static") -> HostFacts {
+        var limits: [String: UInt64] = [:]
+        for (name, resource) in rlimits {
+            var value = rlimit()
+            if getrlimit(__rlimit_resource_t(UInt32(resource)), &value) == 0 {
+                limits["RLIMIT_" + name.uppercased()] = UInt64(value.rlim_max)
+            }
+        }
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let effective = capabilityMask(named: "CapEff", in: status)
+        let bounding = capabilityMask(named: "CapBnd", in: status)
+        let last = Int(
+            (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 40
+        let sysResource = 24
+        return HostFacts(
+            hardLimits: limits,
+            canRaiseLimits: effective & (1 << UInt64(sysResource)) != 0,
+            boundingSet: Set((0...63).filter { bounding & (1 << UInt64($0)) != 0 }),
+            lastCapability: last,
+            swapAccounting: FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")
+                || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.subtree_control"),
+            resolvConf: (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "",
+            initBinary: initBinary)
+    }
+
+    /// A `Cap*:` line of /proc/self/status as a bit mask.
+    private static func capabilityMask(named key: String, in status: String) -> UInt64 {
+        for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
+            let hex = line.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces)
+            return UInt64(hex, radix: 16) ?? 0
+        }
+        return 0
+    }
+}
+
+/// Where one container's files live: `<root>/containers/<id>/`.
+///
+/// The directory is the OCI bundle (`config.json`), holds the overlay's
+/// `upper`/`work` and its mount point `rootfs`, the files bound over
+/// `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf`, and what the shim
+/// writes: `json.log` (rotated to `json.log.1`, …), `shim.pid`,
+/// `container.pid`, `crun.log` and, last, `exit.json`.
+public struct ContainerPaths: Hashable, Sendable {
+    /// The container's directory.
+    public let directory: String
+
+    /// The paths of container `id` under the driver root `root`.
+    public init(root: String, id: ContainerID) {
+        directory = root + "/containers/" + id.rawValue
+    }
+
+    /// The OCI config.
+    public var config: String { directory + "/config.json" }
+    /// The overlay's mount point: the container's `/`.
+    public var rootfs: String { directory + "/rootfs" }
+    /// The writable layer.
+    public var upper: String { directory + "/upper" }
+    /// overlayfs's scratch directory (same filesystem as `upper`).
+    public var work: String { directory + "/work" }
+    /// Bound over `/etc/hosts`.
+    public var hosts: String { directory + "/hosts" }
+    /// Bound over `/etc/hostname`.
+    public var hostname: String { directory + "/hostname" }
+    /// Bound over `/etc/resolv.conf`.
+    public var resolvConf: String { directory + "/resolv.conf" }
+    /// The live json-file log.
+    public var log: String { directory + "/json.log" }
+    /// The exit record the shim writes when the container's init exits.
+    public var exitFile: String { directory + "/exit.json" }
+    /// The shim's pid, while it runs.
+    public var shimPid: String { directory + "/shim.pid" }
+    /// The container init's pid, as crun wrote it.
+    public var containerPid: String { directory + "/container.pid" }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+extension JSONFileLog {
+    /// The entries `query` selects, then each new one as the shim writes
+    /// it, until `exitFile` appears (the container ended and the shim wrote
+    /// its last line before that) or the consumer stops iterating.
+    ///
+    /// The live file is read through one descriptor from the start, so no
+    /// line falls between the first read and the follow; a rotation is seen
+    /// as `json.log` naming another inode, after which the old descriptor is
+    /// read to its end before the new file is opened.
+    public func follow(_ query: LogQuery, exitFile: String) -> AsyncThrowingStream<LogEntry, Error> {
+        AsyncThrowingStream { continuation in
+            let cancel: (Int32, Int32)
+            do {
+                cancel = try ChildProcess.socketPair()
+            } catch {
+                continuation.finish(throwing: error)
+                return
+            }
+            continuation.onTermination = { _ in
+                var byte: UInt8 = 1
+                _ = write(cancel.1, &byte, 1)
+            }
+            // A thread of its own: a follow can last as long as the container.
+            let thread = Thread {
+                var inotify: Int32 = -1
+                do {
+                    inotify = try checkSyscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
+                    try self.runFollow(query, exitFile: exitFile, inotify: inotify, cancel: cancel.0) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+                // Closed after finishing: closing an inotify instance waits
+                // for an SRCU grace period (see `DirectoryWatches`).
+                if inotify >= 0 { close(inotify) }
+                close(cancel.0)
+                close(cancel.1)
+            }
+            thread.start()
+        }
+    }
+
+    private func runFollow(
+        _ query: LogQuery, exitFile: String, inotify: Int32, cancel: Int32, emit: (LogEntry) -> Void
+    ) throws {
+        let live = directory + "/json.log"
+        let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
+        try checkSyscall("watching \(directory)") { inotify_add_watch(inotify, directory, mask) }
+        var fd = try checkSyscall("opening \(live)") { open(live, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var pending: [UInt8] = []
+
+        // What is there now: rotated files by path (but not one that is our
+        // descriptor's file, rotated away meanwhile), then the live file.
+        let ours = inode(of: fd)
+        var lines: [Substring] = []
+        for file in files().dropLast() where inode(atPath: file) != ours {
+            if let data = FileManager.default.contents(atPath: file) {
+                lines += String(decoding: data, as: UTF8.self).split(separator: "\n")
+            }
+        }
+        lines += completeLines(readAvailable(fd), pending: &pending).map { Substring($0) }
+        if let tail = query.tail { lines = Array(lines.suffix(max(0, tail))) }
+        for line in lines {
+            guard let entry = try Self.parse(line), query.admits(entry) else { continue }
+            emit(entry)
+        }
+
+        var events = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let exited = FileManager.default.fileExists(atPath: exitFile)
+            let fresh = completeLines(readAvailable(fd), pending: &pending)
+            for line in fresh {
+                guard let entry = try Self.parse(Substring(line)) else { continue }
+                if let until = query.until, entry.date > until { return }
+                if query.admits(entry) { emit(entry) }
+            }
+            if let current = inode(atPath: live), current != inode(of: fd) {
+                // Rotated: the old file is drained (above); go on with the new one.
+                let next = open(live, O_RDONLY | O_CLOEXEC)
+                if next >= 0 {
+                    close(fd)
+                    fd = next
+                    pending = []
+                    continue
+                }
+            }
+            if exited && fresh.isEmpty { return }
+            var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: cancel, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 2, 1000) < 0 && errno != EINTR {
+                throw ContainerError.system("poll on inotify for \(directory)", errno: errno)
+            }
+            if fds[1].revents != 0 { return }
+            while Glibc.read(inotify, &events, events.count) > 0 {}
+        }
+    }
+
+    /// Everything readable from `fd` now.
+    private func readAvailable(_ fd: Int32) -> [UInt8] {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n > 0 {
+                data += buffer[0..<n]
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
+    }
+
+    /// The complete lines in `pending + data`; an unfinished last line stays in `pending`.
+    private func completeLines(_ data: [UInt8], pending: inout [UInt8]) -> [String] {
+        pending += data
+        guard let last = pending.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
+        let lines = pending[..<last].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        pending = Array(pending[(last + 1)...])
+        return lines
+    }
+
+    private func inode(of fd: Int32) -> UInt64? {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    private func inode(atPath path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+}
+
+extension ContainerDriver {
+    /// The container's log entries that `query` selects; with `follow`, new
+    /// ones as they come until the container exits or the consumer stops.
+    public func logs(_ id: ContainerID, _ query: LogQuery = LogQuery()) throws -> AsyncThrowingStream<LogEntry, Error> {
+        try requireExists(id)
+        let paths = self.paths(id)
+        let log = JSONFileLog(directory: paths.directory)
+        if query.follow { return log.follow(query, exitFile: paths.exitFile) }
+        let entries = try log.read(query)
+        return AsyncThrowingStream { continuation in
+            entries.forEach { continuation.yield($0) }
+            continuation.finish()
+        }
+    }
+
+    /// The log as `docker logs` prints it (no follow): each line's text,
+    /// with its time first when `query.timestamps` is set.
+    public func logText(_ id: ContainerID, _ query: LogQuery = LogQuery()) throws -> String {
+        try requireExists(id)
+        return try JSONFileLog(directory: paths(id).directory).read(query)
+            .map { $0.formatted(timestamps: query.timestamps) }.joined()
+    }
+}

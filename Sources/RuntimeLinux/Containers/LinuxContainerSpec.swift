@@ -1,0 +1,251 @@
+/// A container's id: the crun id, the name of its directory and of its
+/// cgroup. Docker's rule for names (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`, here at
+/// most 128 bytes) so that it can reach a path or the kernel unescaped.
+public struct ContainerID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    /// The id as text.
+    public let rawValue: String
+
+    /// Nil unless `rawValue` is 1–128 characters of `[a-zA-Z0-9_.-]` starting
+    /// with a letter or digit.
+    public init?(_ rawValue: String) {
+        let bytes = Array(rawValue.utf8)
+        guard let first = bytes.first, bytes.count <= 128, Self.isAlnum(first) else { return nil }
+        guard bytes.allSatisfy({ Self.isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") })
+        else { return nil }
+        self.rawValue = rawValue
+    }
+
+    private static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+
+    /// The id as text.
+    public var description: String { rawValue }
+
+    /// Ids order as their text.
+    public static func < (a: ContainerID, b: ContainerID) -> Bool { a.rawValue < b.rawValue }
+
+    /// Decodes from a plain string, refusing an invalid id.
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = ContainerID(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid container id \"\(text)\""))
+        }
+        self = id
+    }
+
+    /// Encodes as a plain string.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Everything the driver needs to make one container, resolved down to the
+/// host: the image's config and its unpacked layers, the service's
+/// overrides, the network namespace's path, the volume directories. The
+/// runtime adapter derives it from `RuntimeKit.ContainerSpec` (image
+/// reference, volume names, networks by name); the driver turns it into an
+/// OCI bundle (`BundleBuilder`) and an overlay rootfs.
+public struct LinuxContainerSpec: Hashable, Sendable {
+    /// The container's id.
+    public var id: ContainerID
+    /// The image's own config (entrypoint, cmd, env, working dir, user).
+    public var image: Image
+    /// Unpacked image layers, lowest (the base) first.
+    public var layers: [String]
+    /// The service's `entrypoint`; nil when the service sets none. Given, it
+    /// replaces the image's entrypoint and clears the image's cmd.
+    public var entrypoint: [String]?
+    /// The service's `command`; nil when the service sets none.
+    public var command: [String]?
+    /// The service's `KEY=value` entries; they win over the image's.
+    public var environment: [String] = []
+    /// The service's `working_dir`.
+    public var workingDir: String?
+    /// The service's `user`: `name`, `uid`, `name:group`, `uid:gid`, …
+    public var user: String?
+    /// The service's `group_add`: supplementary groups by name or number.
+    public var groupAdd: [String] = []
+    /// The UTS hostname; nil: the id, up to 63 characters.
+    public var hostname: String?
+    /// Binds, volumes and tmpfs mounts, in order.
+    public var mounts: [Mount] = []
+    /// Which network namespace the container lives in.
+    public var network: Network = .none
+    /// Lines added to `/etc/hosts` after the localhost ones.
+    public var extraHosts: [HostEntry] = []
+    /// The `/etc/resolv.conf` to write; nil copies the host's.
+    public var dns: DNS?
+    /// cgroup limits and the size of `/dev/shm`.
+    public var resources = Resources()
+    /// `ulimits`, clamped to what berthd may grant.
+    public var ulimits: [Ulimit] = []
+    /// Namespaced sysctls (`net.*`, `kernel.shm*`, `fs.mqueue.*`, …).
+    public var sysctls: [String: String] = [:]
+    /// Capabilities added to docker's default set; `ALL` for every one.
+    public var capAdd: [String] = []
+    /// Capabilities removed from docker's default set; `ALL` for every one.
+    public var capDrop: [String] = []
+    /// Every capability, nothing masked, every device allowed.
+    public var privileged = false
+    /// Mounts the rootfs read-only.
+    public var readOnlyRootfs = false
+    /// `security_opt: no-new-privileges`.
+    public var noNewPrivileges = false
+    /// Compose `init: true`: tini as PID 1, reaping zombies and forwarding signals.
+    public var initProcess = false
+    /// Where and how much json-file log to keep.
+    public var log = LogOptions()
+    /// Kept in the bundle as OCI annotations (e.g. compose labels).
+    public var annotations: [String: String] = [:]
+
+    /// A spec with the given id, image config and layers; the rest defaults
+    /// as docker's would.
+    public init(id: ContainerID, image: Image, layers: [String]) {
+        self.id = id
+        self.image = image
+        self.layers = layers
+    }
+
+    /// The parts of an image's config that decide how its process starts.
+    public struct Image: Hashable, Sendable {
+        /// The image's `Entrypoint`.
+        public var entrypoint: [String]?
+        /// The image's `Cmd`.
+        public var cmd: [String]?
+        /// The image's `Env`, `KEY=value`.
+        public var env: [String]
+        /// The image's `WorkingDir`.
+        public var workingDir: String?
+        /// The image's `User`.
+        public var user: String?
+
+        /// An image config from its parts.
+        public init(
+            entrypoint: [String]? = nil, cmd: [String]? = nil, env: [String] = [], workingDir: String? = nil,
+            user: String? = nil
+        ) {
+            self.entrypoint = entrypoint
+            self.cmd = cmd
+            self.env = env
+            self.workingDir = workingDir
+            self.user = user
+        }
+    }
+
+    /// One mount the service asks for.
+    public enum Mount: Hashable, Sendable {
+        /// A host path bound into the container.
+        case bind(source: String, target: String, readOnly: Bool)
+        /// A volume's directory (the volume store gives the path) bound into the container.
+        case volume(source: String, target: String, readOnly: Bool)
+        /// A fresh tmpfs; `size` in bytes, `mode` as permission bits.
+        case tmpfs(target: String, size: Int64?, mode: UInt32?)
+
+        /// The path inside the container.
+        public var target: String {
+            switch self {
+            case .bind(_, let target, _), .volume(_, let target, _), .tmpfs(let target, _, _): return target
+            }
+        }
+    }
+
+    /// The network namespace the container runs in.
+    public enum Network: Hashable, Sendable {
+        /// A new namespace with only loopback (compose `network_mode: none`).
+        case none
+        /// The host's namespace (`network_mode: host`).
+        case host
+        /// An existing namespace, by its file (a bridge network's netns).
+        case namespace(path: String)
+    }
+
+    /// One `/etc/hosts` line: an address and its names.
+    public struct HostEntry: Hashable, Sendable {
+        /// The IP address.
+        public var address: String
+        /// The names for it.
+        public var names: [String]
+
+        /// A hosts line from its parts.
+        public init(address: String, names: [String]) {
+            self.address = address
+            self.names = names
+        }
+    }
+
+    /// The resolver configuration written to `/etc/resolv.conf`.
+    public struct DNS: Hashable, Sendable {
+        /// `nameserver` lines, in order.
+        public var servers: [String]
+        /// The `search` domains.
+        public var search: [String]
+        /// The `options` words.
+        public var options: [String]
+
+        /// A resolver config from its parts.
+        public init(servers: [String], search: [String] = [], options: [String] = []) {
+            self.servers = servers
+            self.search = search
+            self.options = options
+        }
+    }
+
+    /// cgroup limits; nil is unlimited.
+    public struct Resources: Hashable, Sendable {
+        /// `mem_limit`, in bytes.
+        public var memoryLimit: Int64?
+        /// `memswap_limit`, in bytes; nil: twice `memoryLimit`, as docker does; -1: unlimited.
+        public var memorySwap: Int64?
+        /// `cpus`: CPU time as a number of CPUs (0.5 is half of one).
+        public var cpus: Double?
+        /// `pids_limit`.
+        public var pidsLimit: Int64?
+        /// `shm_size`, in bytes; nil: docker's 64 MiB.
+        public var shmSize: Int64?
+
+        /// Limits from their parts; all unlimited by default.
+        public init(
+            memoryLimit: Int64? = nil, memorySwap: Int64? = nil, cpus: Double? = nil, pidsLimit: Int64? = nil,
+            shmSize: Int64? = nil
+        ) {
+            self.memoryLimit = memoryLimit
+            self.memorySwap = memorySwap
+            self.cpus = cpus
+            self.pidsLimit = pidsLimit
+            self.shmSize = shmSize
+        }
+    }
+
+    /// One `ulimits` entry: `nofile`, `nproc`, … with its soft and hard limits.
+    public struct Ulimit: Hashable, Sendable {
+        /// The compose name (`nofile`), without `RLIMIT_`.
+        public var name: String
+        /// The soft limit.
+        public var soft: UInt64
+        /// The hard limit.
+        public var hard: UInt64
+
+        /// A ulimit from its parts.
+        public init(name: String, soft: UInt64, hard: UInt64) {
+            self.name = name
+            self.soft = soft
+            self.hard = hard
+        }
+    }
+
+    /// json-file options (`logging.options.max-size` / `max-file`).
+    public struct LogOptions: Hashable, Sendable {
+        /// Bytes per file before it rotates; 0 never rotates (docker's default).
+        public var maxSize: Int64
+        /// Files kept, the live one included; at least 1.
+        public var maxFiles: Int
+
+        /// Options from their parts.
+        public init(maxSize: Int64 = 0, maxFiles: Int = 1) {
+            self.maxSize = maxSize
+            self.maxFiles = maxFiles
+        }
+    }
+}

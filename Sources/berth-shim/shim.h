@@ -1,0 +1,36 @@
+/* What shim.c and shim_log.c share: the options and the json-file writer. */
+#ifndef BERTH_SHIM_H
+#define BERTH_SHIM_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* The command line, parsed once in main. */
+struct shim_options {
+    const char *id, *dir, *crun, *crun_root, *mode, *cgroup;
+    long long log_max_size; /* bytes per json.log file; 0: never rotate */
+    int log_max_files;      /* json.log plus this many minus one rotated files */
+    int ready_fd;
+};
+extern struct shim_options opt;
+
+/* Docker's json-file reader buffers 16 KiB; a longer line is written as
+ * several entries, all but the last without the trailing "\n". */
+#define LOG_LINE_MAX 16384
+
+/* One of the container's output pipes and the line it has not finished. */
+struct log_stream {
+    const char *name;
+    int fd; /* -1 after EOF */
+    size_t len;
+    unsigned char line[LOG_LINE_MAX];
+};
+
+int write_all(int fd, const void *buf, size_t n);
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int format_time(char *out, size_t cap, const struct timespec *ts);
+int log_open(void);
+void log_pump(struct log_stream *s);
+void log_finish(struct log_stream *s);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * The json-file log writer: docker's format, so that tools that read
+ * /var/lib/docker/containers/<id>/<id>-json.log read Berth's logs too.
+ *
+ *   {"log":"text\n","stream":"stdout","time":"2024-05-01T10:00:00.123456789Z"}
+ *
+ * One entry per line of output, escaped as Go's encoding/json does (HTML
+ * characters as \u003c..., invalid UTF-8 as \ufffd), each written with one
+ * write(2) so that a reader never sees half an entry. Rotation follows
+ * docker's: when an entry would take json.log past the maximum size, json.log
+ * becomes json.log.1, .1 becomes .2, and so on; the oldest falls off.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static int log_fd = -1;
+static long long log_size;
+/* Escaping takes at most 6 bytes per input byte (\u00XX). Static, so that
+ * only the pages a long line touches count towards the shim's memory. */
+static char entry[LOG_LINE_MAX * 6 + 160];
+static unsigned char chunk[65536];
+
+/* Go's RFC3339Nano in UTC, trailing zeros of the fraction trimmed: the form
+ * docker writes in "time". */
+int format_time(char *out, size_t cap, const struct timespec *ts) {
+    struct tm tm;
+    gmtime_r(&ts->tv_sec, &tm);
+    int n = snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (ts->tv_nsec != 0) {
+        char frac[16];
+        snprintf(frac, sizeof frac, ".%09ld", ts->tv_nsec);
+        int k = 10;
+        while (frac[k - 1] == '0') k--;
+        frac[k] = 0;
+        n += snprintf(out + n, cap - (size_t)n, "%s", frac);
+    }
+    n += snprintf(out + n, cap - (size_t)n, "Z");
+    return n;
+}
+
+int log_open(void) {
+    log_fd = open("json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (log_fd < 0) return -1;
+    struct stat st;
+    log_size = fstat(log_fd, &st) == 0 ? (long long)st.st_size : 0;
+    return 0;
+}
+
+static void rotate(void) {
+    if (opt.log_max_files <= 1) {
+        /* No rotated files kept: start the one file over, as docker does. */
+        if (ftruncate(log_fd, 0) < 0) note("truncate json.log: %s", strerror(errno));
+        log_size = 0;
+        return;
+    }
+    char from[32], to[32];
+    for (int i = opt.log_max_files - 1; i >= 1; i--) {
+        if (i == 1) snprintf(from, sizeof from, "json.log");
+        else snprintf(from, sizeof from, "json.log.%d", i - 1);
+        snprintf(to, sizeof to, "json.log.%d", i);
+        if (rename(from, to) < 0 && errno != ENOENT) note("rotate %s: %s", from, strerror(errno));
+    }
+    close(log_fd);
+    if (log_open() < 0) note("reopen json.log: %s", strerror(errno));
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one (the
+ * checks are those of Go's utf8.DecodeRune: no overlongs, no surrogates). */
+static size_t utf8_length(const unsigned char *s, size_t n) {
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+    return len;
+}
+
+static size_t escape(char *out, const unsigned char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t k = utf8_length(s + i, n - i);
+            if (k == 0) {
+                memcpy(out + o, "\\ufffd", 6), o += 6, i++;
+            } else if (k == 3 && c == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
+                /* U+2028/2029 end a line in JavaScript; Go escapes them. */
+                memcpy(out + o, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6), o += 6, i += 3;
+            } else {
+                memcpy(out + o, s + i, k), o += k, i += k;
+            }
+            continue;
+        }
+        i++;
+        switch (c) {
+        case '"': out[o++] = '\\', out[o++] = '"'; break;
+        case '\\': out[o++] = '\\', out[o++] = '\\'; break;
+        case '\n': out[o++] = '\\', out[o++] = 'n'; break;
+        case '\r': out[o++] = '\\', out[o++] = 'r'; break;
+        case '\t': out[o++] = '\\', out[o++] = 't'; break;
+        default:
+            if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+                memcpy(out + o, "\\u00", 4), o += 4;
+                out[o++] = hex[c >> 4], out[o++] = hex[c & 15];
+            } else {
+                out[o++] = (char)c;
+            }
+        }
+    }
+    return o;
+}
+
+static void append(size_t *o, const char *text) {
+    size_t k = strlen(text);
+    memcpy(entry + *o, text, k);
+    *o += k;
+}
+
+static void emit(const char *stream, const unsigned char *text, size_t n, int newline, const char *when) {
+    size_t o = 0;
+    append(&o, "{\"log\":\"");
+    o += escape(entry + o, text, n);
+    if (newline) append(&o, "\\n");
+    append(&o, "\",\"stream\":\"");
+    append(&o, stream);
+    append(&o, "\",\"time\":\"");
+    append(&o, when);
+    append(&o, "\"}\n");
+    if (opt.log_max_size > 0 && log_size > 0 && log_size + (long long)o > opt.log_max_size) rotate();
+    if (log_fd < 0) return;
+    if (write_all(log_fd, entry, o) < 0) {
+        note("write json.log: %s", strerror(errno));
+        return;
+    }
+    log_size += (long long)o;
+}
+
+/* Splits what the pipe gave into entries; a line not yet finished waits in
+ * the stream's buffer until its newline comes or the buffer is full. */
+static void feed(struct log_stream *s, const unsigned char *data, size_t n, const char *when) {
+    while (n > 0) {
+        size_t room = LOG_LINE_MAX - s->len;
+        const unsigned char *nl = memchr(data, '\n', n < room ? n : room);
+        if (nl) {
+            size_t k = (size_t)(nl - data);
+            if (s->len == 0) {
+                emit(s->name, data, k, 1, when);
+            } else {
+                memcpy(s->line + s->len, data, k);
+                emit(s->name, s->line, s->len + k, 1, when);
+                s->len = 0;
+            }
+            data += k + 1, n -= k + 1;
+        } else if (n < room) {
+            memcpy(s->line + s->len, data, n);
+            s->len += n, n = 0;
+        } else {
+            memcpy(s->line + s->len, data, room);
+            emit(s->name, s->line, LOG_LINE_MAX, 0, when);
+            s->len = 0;
+            data += room, n -= room;
+        }
+    }
+}
+
+static void stamp_now(char *when, size_t cap) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    format_time(when, cap, &ts);
+}
+
+/* Reads what is there (poll said so); EOF or an error closes the stream. */
+void log_pump(struct log_stream *s) {
+    if (s->fd < 0) return;
+    ssize_t n = read(s->fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n <= 0) {
+        close(s->fd);
+        s->fd = -1;
+        return;
+    }
+    char when[48];
+    stamp_now(when, sizeof when);
+    feed(s, chunk, (size_t)n, when);
+}
+
+/* Writes a last line that had no newline, as docker does at EOF. */
+void log_finish(struct log_stream *s) {
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    if (s->len == 0) return;
+    char when[48];
+    stamp_now(when, sizeof when);
+    emit(s->name, s->line, s->len, 0, when);
+    s->len = 0;
+}

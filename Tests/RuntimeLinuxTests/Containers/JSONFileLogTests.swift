@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import RuntimeLinux
+
+/// Reading docker's json-file format back, rotated files included.
+struct JSONFileLogTests {
+    /// A directory holding json.log.2, json.log.1 and json.log with lines 1…6.
+    func withLogs(_ body: (String) throws -> Void) throws {
+        let dir = NSTemporaryDirectory() + "berth-log-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func entry(_ n: Int, _ stream: String = "stdout") -> String {
+            #"{"log":"line \#(n)\n","stream":"\#(stream)","time":"2024-05-01T10:00:0\#(n).5Z"}"# + "\n"
+        }
+        try (entry(1) + entry(2)).write(toFile: dir + "/json.log.2", atomically: true, encoding: .utf8)
+        try (entry(3, "stderr") + entry(4)).write(toFile: dir + "/json.log.1", atomically: true, encoding: .utf8)
+        // The last line is still being written: no newline yet.
+        try (entry(5) + entry(6) + #"{"log":"partial"#).write(toFile: dir + "/json.log", atomically: true, encoding: .utf8)
+        try body(dir)
+    }
+
+    @Test func readsEveryFileOldestFirst() throws {
+        try withLogs { dir in
+            let entries = try JSONFileLog(directory: dir).read(LogQuery())
+            #expect(entries.map(\.text) == (1...6).map { "line \($0)\n" })
+            #expect(entries[2].stream == .stderr)
+        }
+    }
+
+    @Test func tailTakesTheLastEntriesAcrossFiles() throws {
+        try withLogs { dir in
+            let log = JSONFileLog(directory: dir)
+            let three = try log.read(LogQuery(tail: 3))
+            let none = try log.read(LogQuery(tail: 0))
+            #expect(three.map(\.text) == ["line 4\n", "line 5\n", "line 6\n"])
+            #expect(none.isEmpty)
+        }
+    }
+
+    @Test func sinceAndUntilFilterByTime() throws {
+        try withLogs { dir in
+            let since = try #require(JSONFileLog.parseTime("2024-05-01T10:00:03.5Z"))
+            let until = try #require(JSONFileLog.parseTime("2024-05-01T10:00:05Z"))
+            let entries = try JSONFileLog(directory: dir).read(LogQuery(since: since, until: until))
+            #expect(entries.map(\.text) == ["line 3\n", "line 4\n"])
+            #expect(entries[0].formatted(timestamps: true) == "2024-05-01T10:00:03.5Z line 3\n")
+        }
+    }
+
+    @Test func timesParseWithNanosecondsAndOffsets() throws {
+        let utc = try #require(JSONFileLog.parseTime("2024-05-01T10:00:00.123456789Z"))
+        #expect(abs(utc.timeIntervalSince1970 - 1_714_557_600.123456789) < 1e-6)
+        let offset = try #require(JSONFileLog.parseTime("2024-05-01T12:00:00+02:00"))
+        #expect(offset.timeIntervalSince1970 == 1_714_557_600)
+        #expect(JSONFileLog.parseTime("yesterday") == nil)
+    }
+}
+
+/// Hybrid cgroup detection, on a fake /sys/fs/cgroup.
+struct CgroupSetupTests {
+    @Test func controllersListIsSplitOnSpaces() {
+        #expect(CgroupSetup.controllersToMove("hugetlb\n") == ["hugetlb"])
+        #expect(CgroupSetup.controllersToMove("cpu memory hugetlb\n") == ["cpu", "memory", "hugetlb"])
+        #expect(CgroupSetup.controllersToMove("\n").isEmpty)
+    }
+
+    @Test func noHybridTreeOrAnEmptyOneIsCompatible() throws {
+        let root = NSTemporaryDirectory() + "berth-cgroup-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/unified", withIntermediateDirectories: true)
+        #expect(try CgroupSetup.ensureCompatible(root: root) == .compatible)
+        try "\n".write(toFile: root + "/unified/cgroup.controllers", atomically: true, encoding: .utf8)
+        #expect(try CgroupSetup.ensureCompatible(root: root) == .compatible)
+    }
+
+    @Test(.enabled(if: getuid() != 0, "root could really mount on the fake tree"))
+    func aControllerThatCannotBeMovedExplainsTheFix() throws {
+        let root = NSTemporaryDirectory() + "berth-cgroup-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/unified", withIntermediateDirectories: true)
+        try "hugetlb\n".write(toFile: root + "/unified/cgroup.controllers", atomically: true, encoding: .utf8)
+        let error = #expect(throws: ContainerError.self) { try CgroupSetup.ensureCompatible(root: root) }
+        #expect(error?.code == .cgroupSetup)
+        #expect(error?.message.contains("mount -t cgroup -o hugetlb cgroup \(root)/hugetlb") == true)
+    }
+}
+
+/// Overlay mount data and container ids: the values that reach the kernel.
+struct OverlayAndIDTests {
+    @Test func overlayWantsTheHighestLayerFirst() throws {
+        let data = try OverlayRootfs.options(layers: ["/l/base", "/l/mid", "/l/top"], upper: "/c/upper", work: "/c/work")
+        #expect(data == "lowerdir=/l/top:/l/mid:/l/base,upperdir=/c/upper,workdir=/c/work")
+    }
+
+    @Test func overlayRefusesPathsItCannotExpress() {
+        #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: ["/l/a:b"], upper: "/u", work: "/w") }
+        #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: ["relative"], upper: "/u", work: "/w") }
+        #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: [], upper: "/u", work: "/w") }
+        let deep = (0..<200).map { "/var/lib/berth/layers/sha256-\(String(repeating: "a", count: 40))\($0)" }
+        let error = #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: deep, upper: "/u", work: "/w") }
+        #expect(error?.message.contains("the kernel takes at most 4095") == true)
+    }
+
+    @Test func containerIDsAreDockerNames() {
+        #expect(ContainerID("web-1")?.rawValue == "web-1")
+        #expect(ContainerID("a.b_c-D9") != nil)
+        for bad in ["", "-lead", "has space", "slash/es", "dots..ok?", String(repeating: "x", count: 129)] {
+            #expect(ContainerID(bad) == nil, "\(bad) was accepted")
+        }
+    }
+}

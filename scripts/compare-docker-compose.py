@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare `berth config` with docker-compose 1.29's `config`, file by file.
 
-Usage: scripts/compare-docker-compose.py [-v] [--berth PATH] [FILE ...]
+Usage: scripts/compare-docker-compose.py [-v] [--berth PATH] [FILE[,OVERRIDE...] ...]
 
 With no FILE, every compose file under ../shared/corpus and examples/ is
 compared. For each file both tools load it with the same environment and the
@@ -23,6 +23,7 @@ its v1-only behaviours are normalized below; each place says why.
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,6 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-DC_PYTHON = None  # set in main()
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 # docker-compose 1.29 run in-process with two v1-only checks taken out:
@@ -112,7 +112,9 @@ def parse_short_port(text):
         published, target = (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0])
     else:
         parts = text.split(":")
-        if len(parts) == 3:
+        if len(parts) > 3:  # 1.29 prints an IPv6 host without brackets: ::1:80:80/tcp
+            host_ip, published, target = ":".join(parts[:-2]), parts[-2], parts[-1]
+        elif len(parts) == 3:
             host_ip, published, target = parts
         elif len(parts) == 2:
             published, target = parts
@@ -175,6 +177,12 @@ def norm_volumes(entries, project_dir):
     return sorted(norm_volume(e, project_dir) for e in entries or [])
 
 
+def clean_targets(volumes):
+    """docker-compose 1.29 cleans the container path (`/etc/pihole/` becomes
+    `/etc/pihole`); compose-go keeps it as written. Both name one mount point."""
+    return sorted((k, s, t.rstrip("/") if len(t) > 1 else t, ro) for k, s, t, ro in volumes)
+
+
 # ---------------------------------------------------------------- environment
 
 
@@ -195,10 +203,36 @@ def norm_env(env):
 # ---------------------------------------------------------------- compare
 
 
-def compare_service(name, dc, berth, project_dir, notes):
+# `${VAR:-$OTHER}` / `${VAR:-$$literal}`: a variable or an escaped `$` inside
+# a default value.
+NESTED_DEFAULT = re.compile(r"\$\{[^}]*?:?[-?+]\$")
+
+
+def v1_literal_dollar(dc_value, berth_value, dc_service, sources):
+    """Why a docker-compose 1.29 value that still holds a `$` is v1-only, or None.
+
+    1.29 prints a literal `$` as `$$`. Where Berth substituted something there,
+    the Compose Specification and docker compose v2 do too:
+    - 1.29 does not interpolate env_file values; v2 does (12-interpolation.md,
+      and the .env syntax of 05-services.md#env_file).
+    - 1.29 does not interpolate inside a default (`${A:-$B}`, `${A:-$$b}`);
+      the spec's nested interpolation does.
+    """
+    if not isinstance(dc_value, str) or "$$" not in dc_value or dc_value == berth_value:
+        return None
+    if NESTED_DEFAULT.search(sources):
+        return "v1 does not interpolate inside ${VAR:-default}"
+    if dc_service.get("env_file"):
+        return "v1 does not interpolate env_file values"
+    return None
+
+
+def compare_service(name, dc, berth, project_dir, sources, notes):
     diffs = []
     if dc.get("image") != berth.get("image"):
-        diffs.append(f"{name}.image: docker-compose {dc.get('image')!r} berth {berth.get('image')!r}")
+        why = v1_literal_dollar(dc.get("image"), berth.get("image"), dc, sources)
+        line = f"{name}.image: docker-compose {dc.get('image')!r} berth {berth.get('image')!r}"
+        (notes if why else diffs).append(f"{line} ({why})" if why else line)
 
     dc_ports, b_ports = norm_ports(dc.get("ports")), norm_ports(berth.get("ports"))
     if dc_ports != b_ports:
@@ -206,8 +240,10 @@ def compare_service(name, dc, berth, project_dir, notes):
 
     dc_vols = norm_volumes(dc.get("volumes"), project_dir)
     b_vols = norm_volumes(berth.get("volumes"), project_dir)
-    if dc_vols != b_vols:
+    if clean_targets(dc_vols) != clean_targets(b_vols):
         diffs.append(f"{name}.volumes: docker-compose {dc_vols} berth {b_vols}")
+    elif dc_vols != b_vols:
+        notes.append(f"{name}.volumes: only trailing slashes of targets differ (v1 cleans container paths)")
 
     dc_env, b_env = norm_env(dc.get("environment")), norm_env(berth.get("environment"))
     for key in sorted(set(dc_env) | set(b_env)):
@@ -218,27 +254,28 @@ def compare_service(name, dc, berth, project_dir, notes):
         dv, bv = dc_env[key], b_env[key]
         if dv == bv:
             continue
-        # docker-compose 1.29 does not interpolate env_file values (it prints a
-        # literal `$` escaped as `$$`); docker compose v2 and the spec's .env
-        # syntax do. Not a Berth difference.
-        if dc.get("env_file") and dv is not None and "$$" in dv:
-            notes.append(f"{name}.environment.{key}: v1 leaves env_file value {dv!r} uninterpolated")
+        why = v1_literal_dollar(dv, bv, dc, sources)
+        if why:
+            notes.append(f"{name}.environment.{key}: docker-compose {dv!r} berth {bv!r} ({why})")
             continue
         diffs.append(f"{name}.environment.{key}: docker-compose {dv!r} berth {bv!r}")
     return diffs
 
 
-def compare_file(path, berth_bin, verbose):
-    path = path.resolve()
-    project_dir = str(path.parent)
-    b_rc, b_out, b_err = run([berth_bin, "-f", str(path), "config", "--format", "json", "--profile", "*"], project_dir)
+def compare_file(spec, berth_bin, dc_python):
+    """One comparison: `spec` is a file, or files joined by commas (several -f)."""
+    paths = [Path(p).resolve() for p in str(spec).split(",")]
+    project_dir = str(paths[0].parent)
+    files = [arg for p in paths for arg in ("-f", str(p))]
+    b_rc, b_out, b_err = run([berth_bin, *files, "config", "--format", "json", "--profile", "*"], project_dir)
     # docker-compose 1.29's `config` prints every service whatever its
     # profiles; `--profile '*'` makes Berth do the same.
-    d_rc, d_out, d_err = run([DC_PYTHON, "-c", DOCKER_COMPOSE_SHIM, "-f", str(path), "config"], project_dir)
+    d_rc, d_out, d_err = run([dc_python, "-c", DOCKER_COMPOSE_SHIM, *files, "config"], project_dir)
     if "Traceback (most recent call last)" in d_err:
-        sys.exit(f"docker-compose crashed on {path}:\n{d_err}")
+        sys.exit(f"docker-compose crashed on {spec}:\n{d_err}")
 
-    result = {"file": str(path), "diffs": [], "notes": []}
+    result = {"file": ",".join(str(p) for p in paths), "diffs": [], "notes": []}
+    sources = "\n".join(p.read_text(errors="replace") for p in paths)
     if b_rc != 0:
         result["status"] = "BERTH-FAIL"
         result["diffs"].append("berth: " + first_line(b_err))
@@ -256,7 +293,9 @@ def compare_file(path, berth_bin, verbose):
     if set(dc_services) != set(b_services):
         result["diffs"].append(f"services: docker-compose {sorted(dc_services)} berth {sorted(b_services)}")
     for name in sorted(set(dc_services) & set(b_services)):
-        result["diffs"] += compare_service(name, dc_services[name], b_services[name], project_dir, result["notes"])
+        result["diffs"] += compare_service(
+            name, dc_services[name], b_services[name], project_dir, sources, result["notes"]
+        )
     result["status"] = "DIFFER" if result["diffs"] else "agree"
     result["services"] = len(b_services)
     return result
@@ -264,20 +303,21 @@ def compare_file(path, berth_bin, verbose):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("files", nargs="*", help="compose file, or FILE,OVERRIDE,... for several -f")
     parser.add_argument("--berth", default=os.environ.get("BERTH", str(REPO / ".build" / "debug" / "berth")))
     parser.add_argument("-v", "--verbose", action="store_true", help="print notes on skipped fields too")
     args = parser.parse_args()
 
-    global DC_PYTHON
-    DC_PYTHON = docker_compose_python()
+    if not os.access(args.berth, os.X_OK):
+        sys.exit(f"no berth binary at {args.berth} (build it, or pass --berth / BERTH=)")
+    dc_python = docker_compose_python()
     files = args.files or default_files()
-    results = [compare_file(f, args.berth, args.verbose) for f in files]
+    results = [compare_file(f, args.berth, dc_python) for f in files]
 
     width = max((len(str(r["file"])) for r in results), default=10)
     cwd = Path.cwd()
     for r in results:
-        shown = os.path.relpath(r["file"], cwd)
+        shown = ",".join(os.path.relpath(f, cwd) for f in r["file"].split(","))
         services = f"{r['services']:>3} services" if "services" in r else ""
         print(f"{r['status']:<11} {shown:<{min(width, 70)}} {services}")
         for d in r["diffs"]:

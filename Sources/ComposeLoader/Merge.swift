@@ -1,8 +1,8 @@
 /// Merging of canonical trees, by the rules of the Compose Specification's
 /// 13-merge.md: mappings merge by key, sequences append, scalars are replaced;
-/// `command`, `entrypoint` and `healthcheck.test` are replaced whole; `ports`,
-/// `volumes`, `secrets` and `configs` merge entries that share their unique
-/// key; `!reset` removes and `!override` replaces.
+/// `command`, `entrypoint` and `healthcheck.test` are replaced whole; in `ports`,
+/// `volumes`, `secrets` and `configs` a later entry replaces the earlier one
+/// that shares its unique key; `!reset` removes and `!override` replaces.
 ///
 /// The same rules serve `extends` (the extended service is the base) and
 /// several `-f` files (each file overrides the one before).
@@ -38,7 +38,10 @@ enum Merge {
                 for item in b {
                     let k = key(item)
                     if let k, let i = items.firstIndex(where: { key($0) == k }) {
-                        items[i] = merge(items[i], item, path: path + ["[]"])
+                        // Whole, not merged field by field: `./b:/data` over
+                        // `./a:/data:ro` is read-write, as compose-go's
+                        // EnforceUnicity and docker-compose 1.29 have it.
+                        items[i] = withoutTags(item)
                     } else {
                         items.append(withoutTags(item))
                     }

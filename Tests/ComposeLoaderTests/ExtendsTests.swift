@@ -196,6 +196,36 @@ struct ExtendsTests {
             """)
     }
 
+    @Test("05-services.md the other way round: the main service's read-write volume drops the base's ro")
+    func specVolumesReadWriteWins() throws {
+        let dir = LoaderScratch()
+        dir.write("compose.yaml", """
+            services:
+              common:
+                image: busybox
+                volumes:
+                  - common-volume:/var/lib/backup/data:ro
+              cli:
+                extends:
+                  service: common
+                volumes:
+                  - cli-volume:/var/lib/backup/data
+            volumes:
+              common-volume:
+              cli-volume:
+            """)
+        #expect(try dir.load().serviceYAML("cli") == """
+            image: busybox
+            networks:
+              default: null
+            volumes:
+              - type: volume
+                source: cli-volume
+                target: /var/lib/backup/data
+
+            """)
+    }
+
     @Test("05-services.md: sequences combine, base items first, duplicates removed")
     func specSequences() throws {
         let dir = LoaderScratch()

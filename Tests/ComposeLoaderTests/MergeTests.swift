@@ -130,6 +130,49 @@ struct MergeTests {
         #expect(app.volumes[2].source == "\(dir.root)/logs")
     }
 
+    @Test("an entry sharing a unique key replaces the earlier one whole, as compose-go does: no :ro or name left over")
+    func uniqueKeyEntryReplacedWhole() throws {
+        let dir = LoaderScratch()
+        dir.write("compose.yaml", """
+            services:
+              app:
+                image: myapp
+                ports:
+                  - {target: 80, published: "8080", name: web, app_protocol: http}
+                volumes:
+                  - ./a:/data:ro
+                  - {type: bind, source: ./x, target: /x, read_only: true, bind: {propagation: rshared}}
+            """)
+        dir.write("override.yaml", """
+            services:
+              app:
+                ports: ["8080:80"]
+                volumes: [./b:/data, ./y:/x]
+            """)
+        #expect(try dir.load(["compose.yaml", "override.yaml"]).serviceYAML("app") == """
+            image: myapp
+            networks:
+              default: null
+            ports:
+              - mode: ingress
+                target: 80
+                published: "8080"
+                protocol: tcp
+            volumes:
+              - type: bind
+                source: \(dir.root)/b
+                target: /data
+                bind:
+                  create_host_path: true
+              - type: bind
+                source: \(dir.root)/y
+                target: /x
+                bind:
+                  create_host_path: true
+
+            """)
+    }
+
     @Test("secrets and configs merge on target")
     func secretsAndConfigsByTarget() throws {
         let dir = LoaderScratch()

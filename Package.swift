@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -48,6 +50,19 @@ let package = Package(
         // at ~1.2 MiB resident instead of ~1.9 MiB with libswiftCore.so.
         .executableTarget(name: "berth-shim", linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .executableTarget(name: "berth-run-bench", dependencies: ["RuntimeLinux"]),
+        // The DNS wire codec and the NIO server that answers on each network's gateway.
+        .target(
+            name: "EmbeddedDNS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "berth-dns-bench",
+            dependencies: ["EmbeddedDNS", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Protocols the reconciler and supervisor drive; no Linux in here.
         .target(name: "RuntimeKit", dependencies: ["BerthModel"]),
         // Observe → plan (pure, printable) → execute, level by level.
@@ -57,6 +72,15 @@ let package = Package(
         // FakeRuntime, for tests that need no root.
         .target(name: "RuntimeTesting", dependencies: ["RuntimeKit", "BerthModel"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(
+            name: "EmbeddedDNSTests",
+            dependencies: [
+                "EmbeddedDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),

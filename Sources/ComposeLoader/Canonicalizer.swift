@@ -224,27 +224,11 @@ extension String {
         while end > start, utf8[utf8.index(before: end)] == 32 || utf8[utf8.index(before: end)] == 9 { end = utf8.index(before: end) }
         return String(self[start..<end])
     }
-
-    /// Splits on an ASCII byte over UTF-8, keeping empty pieces: no grapheme
-    /// breaking, which the hot paths (ports, volumes) cannot afford.
-    func splitASCII(_ separator: UInt8) -> [Substring] {
-        var parts: [Substring] = []
-        var start = utf8.startIndex
-        var i = start
-        while i != utf8.endIndex {
-            if utf8[i] == separator {
-                parts.append(self[start..<i])
-                start = utf8.index(after: i)
-            }
-            i = utf8.index(after: i)
-        }
-        parts.append(self[start..<utf8.endIndex])
-        return parts
-    }
 }
 
-extension Substring {
-    /// `String.splitASCII` for a slice.
+extension StringProtocol where SubSequence == Substring {
+    /// Splits on an ASCII byte over UTF-8, keeping empty pieces: no grapheme
+    /// breaking, which the hot paths (ports, volumes) cannot afford.
     func splitASCII(_ separator: UInt8) -> [Substring] {
         var parts: [Substring] = []
         var start = utf8.startIndex

@@ -44,7 +44,17 @@ let package = Package(
         .target(name: "HostOS", dependencies: ["CLinuxShim"]),
         .executableTarget(name: "berth-netattach-bench", dependencies: ["HostOS"]),
         // The real runtime: image store, containers on crun, networks, volumes.
-        .target(name: "RuntimeLinux", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "RuntimeLinux",
+            dependencies: [
+                "HostOS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Published-port throughput through the proxy against a direct connection.
+        .executableTarget(name: "berth-proxy-bench", dependencies: ["RuntimeLinux", "HostOS"]),
         // One per container, in C to stay small. SwiftPM links even a C
         // executable against the Swift runtime; linked statically it stays
         // at ~1.2 MiB resident instead of ~1.9 MiB with libswiftCore.so.
@@ -85,7 +95,14 @@ let package = Package(
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),
         // Depends on berth-shim so that `swift test` builds it first.
-        .testTarget(name: "RuntimeLinuxTests", dependencies: ["RuntimeLinux", "berth-shim"]),
+        .testTarget(
+            name: "RuntimeLinuxTests",
+            dependencies: [
+                "RuntimeLinux", "berth-shim", "HostOS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Root-only system tests skip themselves for other users; the codec
         // tests spell kernel replies with CLinuxShim's structs.
         .testTarget(name: "HostOSTests", dependencies: ["HostOS", "CLinuxShim"]),

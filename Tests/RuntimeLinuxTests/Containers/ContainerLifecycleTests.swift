@@ -51,7 +51,8 @@ struct ContainerLifecycleTests {
             let status = try await f.driver.stop(spec.id, grace: .seconds(10))
             let elapsed = start.duration(to: clock.now)
             #expect(status.exitCode == 0)
-            #expect(elapsed < .seconds(2), "stop took \(elapsed) though the container exits on TERM")
+            // Not a speed check: without the TERM handler the stop would take the 10 s grace.
+            #expect(elapsed < .seconds(8), "stop took \(elapsed) though the container exits on TERM")
             #expect(try f.driver.logText(spec.id).contains("got TERM"))
         }
     }
@@ -68,7 +69,7 @@ struct ContainerLifecycleTests {
             #expect(status.exitCode == 137)
             #expect(status.signal == 9)
             #expect(elapsed >= .seconds(1), "SIGKILL came before the grace ended: \(elapsed)")
-            #expect(elapsed < .seconds(4), "stop took \(elapsed) with a 1 s grace")
+            #expect(elapsed < .seconds(9), "stop took \(elapsed) with a 1 s grace")
         }
     }
 
@@ -134,7 +135,7 @@ struct ContainerLifecycleTests {
             let start = clock.now
             let timedOut = await #expect(throws: ContainerError.self) { try await f.driver.wait(spec.id, timeout: .milliseconds(300)) }
             #expect(timedOut?.code == .timeout)
-            #expect(start.duration(to: clock.now) < .seconds(2))
+            #expect(start.duration(to: clock.now) < .seconds(8))
 
             let driver = f.driver
             let cancelled = Task { try await driver.wait(spec.id, timeout: .seconds(60)) }

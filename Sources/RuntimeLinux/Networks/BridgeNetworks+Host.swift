@@ -1,0 +1,121 @@
+import Glibc
+import HostOS
+
+/// The acting half of `BridgeNetworks`: netlink and nft calls wrapped into
+/// `NetworkError`s that name the network, and the one-at-a-time gate.
+extension BridgeNetworks {
+    /// Removes every network, detaching its containers first; keeps going
+    /// past failures and reports them all at once (teardown and `down`).
+    public func removeAll() async throws(NetworkError) {
+        var failures: [String] = []
+        for network in list() {
+            for endpoint in network.endpoints {
+                do throws(NetworkError) {
+                    try await detach(network.name, netnsPath: endpoint.netnsPath)
+                } catch {
+                    failures.append(error.description)
+                }
+            }
+            do throws(NetworkError) { try await remove(network.name) } catch { failures.append(error.description) }
+        }
+        if !failures.isEmpty {
+            throw NetworkError(
+                .host, "cannot remove every network (\(failures.count) failed)", cause: failures.joined(separator: "; ")
+            )
+        }
+    }
+
+    /// Runs `body` when no other operation is in flight, handing over to the
+    /// next waiter in arrival order when it is done.
+    func exclusively<T>(_ body: () async throws(NetworkError) -> T) async throws(NetworkError) -> T {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+        defer { handOver() }
+        return try await body()
+    }
+
+    private func handOver() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+
+    /// The host's IPv4 routes, each with its interface's name for messages.
+    func hostRoutes() throws(NetworkError) -> [HostRoute] {
+        do {
+            let names = Dictionary(
+                try netlink.links().map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
+            return try netlink.ipv4Routes().map { route in
+                HostRoute(destination: route.destination, interface: route.interfaceIndex.flatMap { names[$0] })
+            }
+        } catch {
+            throw NetworkError.host("cannot list the host's IPv4 routes", error)
+        }
+    }
+
+    /// The bridge of `network`, with the gateway address, up.
+    ///
+    /// A link by that name that our state does not know is a bridge of ours
+    /// left by a crash between creating it and saving the state (the name is
+    /// our prefix plus a hash of this network's name): it is replaced.
+    func makeBridge(for network: BridgeNetwork) throws(NetworkError) {
+        let bridge = network.bridge
+        let what = "create bridge \"\(bridge)\" for network \"\(network.name)\""
+        guard let address = IPv4CIDR(address: network.gateway, prefixLength: network.subnet.prefixLength) else {
+            throw NetworkError(.invalidArgument, "\(what): invalid gateway \(network.gateway)")
+        }
+        do {
+            if try netlink.linkIndex(of: bridge) != nil { try netlink.deleteLink(bridge) }
+            try netlink.createBridge(bridge)
+            do {
+                try netlink.addAddress(address, to: bridge)
+                try netlink.setLink(bridge, up: true)
+            } catch {
+                try? netlink.deleteLink(bridge)
+                throw error
+            }
+        } catch {
+            throw NetworkError.host(what, error)
+        }
+    }
+
+    /// Deletes a link; one that is gone already counts as deleted.
+    func deleteLink(_ name: InterfaceName, _ what: String) throws(NetworkError) {
+        do {
+            try netlink.deleteLink(name)
+        } catch let error as HostOSError where error.errno == ENODEV {
+            return
+        } catch {
+            throw NetworkError.host(what, error)
+        }
+    }
+
+    /// Runs an attach. When the kernel says EEXIST and a host veth by our
+    /// name exists, that veth is stale (our state holds no endpoint for this
+    /// namespace and network): left by a crash, or the old pair of a
+    /// namespace the kernel is still destroying, which it does
+    /// asynchronously. It is deleted and the attach tried once more.
+    func connect(
+        _ what: String, hostVeth: InterfaceName, _ body: (RTNetlink) throws -> ContainerAttachment
+    ) throws(NetworkError) {
+        do {
+            _ = try body(netlink)
+        } catch let error as HostOSError where error.errno == EEXIST && (try? netlink.linkIndex(of: hostVeth)) != nil {
+            try? netlink.deleteLink(hostVeth)
+            do {
+                _ = try body(netlink)
+            } catch {
+                throw NetworkError.host(what, error)
+            }
+        } catch {
+            throw NetworkError.host(what, error)
+        }
+    }
+
+    /// Rewrites our table for `networks`, or deletes it when none are left.
+    func applyFirewall(_ networks: [NetworkName: BridgeNetwork]) async throws(NetworkError) {
+        let script = FirewallRules.script(table: naming.table, networks: Array(networks.values))
+        try await FirewallRules.apply(script, table: naming.table, runner: runner)
+    }
+}

@@ -1,0 +1,134 @@
+import HostOS
+
+/// The transport of a published port.
+public enum PortProtocol: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// Stream: each accepted connection is spliced to one to the container.
+    case tcp
+    /// Datagrams: each client address gets its own flow to the container.
+    case udp
+
+    /// `tcp` or `udp`, as compose writes it.
+    public var description: String { rawValue }
+}
+
+/// One entry of compose's `ports:` as the proxy needs it: where to listen
+/// on the host and where to send to in the container.
+///
+/// IPv4 only: a container's address on a Berth network is IPv4, and a host
+/// address of nil listens on 0.0.0.0 (docker also binds `[::]`; Berth does
+/// not, yet).
+public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
+    /// The host address to listen on; nil is every address (0.0.0.0).
+    public var hostIP: IPv4Address?
+    /// The host port; nil or 0 lets the kernel pick a free one, which
+    /// `PublishedPort.hostPort` reports.
+    public var hostPort: UInt16?
+    /// TCP or UDP.
+    public var `protocol`: PortProtocol
+    /// The container's address on its network.
+    public var targetIP: IPv4Address
+    /// The port inside the container.
+    public var targetPort: UInt16
+
+    /// A mapping.
+    public init(
+        hostIP: IPv4Address? = nil, hostPort: UInt16?, protocol: PortProtocol = .tcp, targetIP: IPv4Address,
+        targetPort: UInt16
+    ) {
+        self.hostIP = hostIP
+        self.hostPort = hostPort
+        self.protocol = `protocol`
+        self.targetIP = targetIP
+        self.targetPort = targetPort
+    }
+
+    /// The address the proxy binds, as text: `0.0.0.0` for every address.
+    public var listenAddress: String { hostIP?.description ?? "0.0.0.0" }
+
+    /// `0.0.0.0:8080->10.213.1.2:80/tcp`, docker's `ps` notation.
+    public var description: String {
+        "\(listenAddress):\(hostPort ?? 0)->\(targetIP):\(targetPort)/\(`protocol`)"
+    }
+
+    /// One mapping per port of a range (`8000-8002:80-82`): the host range
+    /// and the target range pair up in order and must be the same length.
+    public static func range(
+        hostIP: IPv4Address? = nil, hostPorts: ClosedRange<UInt16>, protocol: PortProtocol = .tcp,
+        targetIP: IPv4Address, targetPorts: ClosedRange<UInt16>
+    ) throws(PortError) -> [PortMapping] {
+        guard hostPorts.count == targetPorts.count else {
+            throw PortError(
+                .invalidArgument,
+                "port range \(hostPorts.lowerBound)-\(hostPorts.upperBound):\(targetPorts.lowerBound)-\(targetPorts.upperBound)/\(`protocol`): the host range has \(hostPorts.count) ports, the container range \(targetPorts.count)"
+            )
+        }
+        return zip(hostPorts, targetPorts).map { host, target in
+            PortMapping(hostIP: hostIP, hostPort: host, protocol: `protocol`, targetIP: targetIP, targetPort: target)
+        }
+    }
+}
+
+/// A port the proxy listens on; hand it back to `PortProxy.unpublish`.
+public struct PublishedPort: Hashable, Sendable, CustomStringConvertible {
+    /// Distinguishes publications of the same mapping over time.
+    public let id: UInt64
+    /// The mapping as it was asked for (`hostPort` nil or 0 for ephemeral).
+    public let mapping: PortMapping
+    /// The port actually bound: the asked one, or the kernel's pick.
+    public let hostPort: UInt16
+
+    /// A handle.
+    public init(id: UInt64, mapping: PortMapping, hostPort: UInt16) {
+        self.id = id
+        self.mapping = mapping
+        self.hostPort = hostPort
+    }
+
+    /// `127.0.0.1:39211->10.213.1.2:80/tcp`.
+    public var description: String {
+        "\(mapping.listenAddress):\(hostPort)->\(mapping.targetIP):\(mapping.targetPort)/\(mapping.protocol)"
+    }
+}
+
+/// What the port proxy throws: a code, a sentence naming the address, the
+/// port and the protocol, and the socket layer's reason.
+public struct PortError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's spelling, stable across releases.
+        public let rawValue: String
+        /// A code with the given spelling.
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        /// The spelling.
+        public var description: String { rawValue }
+
+        /// Something else listens on that address and port.
+        public static let inUse = Code("in-use")
+        /// The host address is not one of this machine's.
+        public static let addressUnavailable = Code("address-unavailable")
+        /// A malformed mapping or range.
+        public static let invalidArgument = Code("invalid-argument")
+        /// Any other failure to listen.
+        public static let bind = Code("bind")
+    }
+
+    /// What kind of failure, for callers that branch on it.
+    public var code: Code
+    /// The operation, the object and the value, in one sentence.
+    public var message: String
+    /// The underlying reason, when another layer gave one.
+    public var cause: String?
+
+    /// An error with a code, a message and an optional cause.
+    public init(_ code: Code, _ message: String, cause: String? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    /// `message (cause)` on one line, as `ImageError` prints.
+    public var description: String {
+        guard let cause, !cause.isEmpty else { return message }
+        return "\(message) (\(cause))"
+    }
+}

@@ -1,0 +1,119 @@
+/// A named volume: a directory under berthd's root that containers mount.
+public struct Volume: Hashable, Sendable, CustomStringConvertible {
+    /// `<project>_<volume>`, as compose names it.
+    public var name: VolumeName
+    /// The directory containers mount: `<root>/volumes/<name>/_data`.
+    public var mountpoint: String
+    /// The labels it was created with (compose's `com.docker.compose.*`).
+    public var labels: [String: String]
+    /// When it was created, RFC 3339 in UTC, as `docker volume inspect` shows.
+    public var createdAt: String
+    /// Always `local`: a directory on this host.
+    public var driver: String { "local" }
+
+    /// A volume record.
+    public init(name: VolumeName, mountpoint: String, labels: [String: String], createdAt: String) {
+        self.name = name
+        self.mountpoint = mountpoint
+        self.labels = labels
+        self.createdAt = createdAt
+    }
+
+    /// `shop_db at /var/lib/berth/volumes/shop_db/_data`.
+    public var description: String { "\(name) at \(mountpoint)" }
+}
+
+/// A volume's name: docker's grammar `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most
+/// 255 bytes. It becomes a directory name under the store, so a name with
+/// `/`, or `.`/`..`, which could lead elsewhere, cannot be made at all.
+public struct VolumeName: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+    /// The name.
+    public let rawValue: String
+
+    /// A name, or nil when the grammar refuses it.
+    public init?(_ rawValue: String) {
+        guard Self.isValid(rawValue) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// A name, or an error that quotes it and gives the grammar.
+    public init(parsing rawValue: String) throws(VolumeError) {
+        guard Self.isValid(rawValue) else {
+            throw VolumeError(
+                .invalidName,
+                "invalid volume name \"\(rawValue)\": use letters, digits, '_', '.' or '-', starting with a letter or digit"
+            )
+        }
+        self.rawValue = rawValue
+    }
+
+    /// Decodes, refusing what `init(parsing:)` refuses.
+    public init(from decoder: any Decoder) throws {
+        self = try VolumeName(parsing: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    /// Encodes as the bare string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    /// The name.
+    public var description: String { rawValue }
+
+    /// Byte order, for stable listings.
+    public static func < (lhs: VolumeName, rhs: VolumeName) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The first byte alphanumeric rules out `.`, `..`, hidden names and
+    /// option-like names (`-rf`); the rest rules out `/`.
+    private static func isValid(_ text: String) -> Bool {
+        NetworkName.isValid(text)
+    }
+}
+
+/// What the volumes throw: a code, one sentence naming the volume (or the
+/// path) and the value, and the lower layer's reason.
+public struct VolumeError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's spelling, stable across releases.
+        public let rawValue: String
+        /// A code with the given spelling.
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        /// The spelling.
+        public var description: String { rawValue }
+
+        /// A volume name the grammar refuses.
+        public static let invalidName = Code("invalid-name")
+        /// A path or option that cannot be used (a relative bind source).
+        public static let invalidArgument = Code("invalid-argument")
+        /// No volume by that name, or a bind source that does not exist.
+        public static let notFound = Code("not-found")
+        /// A container uses the volume.
+        public static let inUse = Code("in-use")
+        /// A file system operation failed.
+        public static let io = Code("io")
+        /// A helper program (`cp`, `rm`) failed.
+        public static let command = Code("command")
+    }
+
+    /// What kind of failure, for callers that branch on it.
+    public var code: Code
+    /// The operation, the object and the value, in one sentence.
+    public var message: String
+    /// The underlying reason, when another layer gave one.
+    public var cause: String?
+
+    /// An error with a code, a message and an optional cause.
+    public init(_ code: Code, _ message: String, cause: String? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    /// `message (cause)` on one line, as `ImageError` prints.
+    public var description: String {
+        guard let cause, !cause.isEmpty else { return message }
+        return "\(message) (\(cause))"
+    }
+}

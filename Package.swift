@@ -47,6 +47,8 @@ let package = Package(
         .target(
             name: "RuntimeLinux",
             dependencies: [
+                // Its errors are the product's one error type.
+                "BerthModel",
                 "HostOS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -98,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "berth-shim", "HostOS",
+                "RuntimeLinux", "berth-shim", "HostOS", "BerthModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,3 +1,4 @@
+import BerthModel
 /// An image in the store: its manifest, its decoded configuration, its
 /// layers (lowest first) and the names that point at it.
 public struct Image: Hashable, Sendable {
@@ -224,57 +225,7 @@ public struct ImageHealthcheck: Hashable, Sendable, Codable {
     }
 }
 
-/// What went wrong in the image store: a code, a message that names the
-/// operation, the object and the value, and the lower layer's reason.
-///
-/// It has `BerthError`'s shape (code, message, cause) but lives here because
-/// `RuntimeLinux` does not import `BerthModel`; the runtime's protocol layer
-/// maps one onto the other.
-public struct ImageError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        /// A code with the given stable name.
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+/// Errors of this part of the runtime are the product's one error type;
+/// the name says where they come from.
+public typealias ImageError = BerthError
 
-        /// An image reference that the grammar refuses.
-        public static let invalidReference = Code("invalid-reference")
-        /// No image, blob or layer by that name or digest.
-        public static let notFound = Code("not-found")
-        /// Content whose sha256 is not the one it was named by.
-        public static let digestMismatch = Code("digest-mismatch")
-        /// An archive or layout that is malformed, truncated or not of a known kind.
-        public static let invalidArchive = Code("invalid-archive")
-        /// Well-formed, but something this store does not handle.
-        public static let unsupported = Code("unsupported")
-        /// The image is used by containers and cannot be removed.
-        public static let inUse = Code("in-use")
-        /// A file system operation failed.
-        public static let io = Code("io")
-        /// A helper command (`tar`, `gzip`) failed.
-        public static let command = Code("command")
-        /// The caller asked for something contradictory.
-        public static let usage = Code("usage")
-    }
-
-    /// What kind of failure, for callers that branch on it.
-    public var code: Code
-    /// The operation, the object and the value, in one sentence.
-    public var message: String
-    /// The underlying reason, when another layer gave one (errno text, tar's stderr).
-    public var cause: String?
-
-    /// An error with a code, a message and an optional cause.
-    public init(_ code: Code, _ message: String, cause: String? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    /// `message (cause)` on one line.
-    public var description: String {
-        guard let cause, !cause.isEmpty else { return message }
-        return "\(message) (\(cause))"
-    }
-}

@@ -1,3 +1,4 @@
+import BerthModel
 import HostOS
 
 /// What `BridgeNetworks.create` is asked for: compose's `networks.<name>`
@@ -154,67 +155,16 @@ public struct AddressPool: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(base) by /\(size)" }
 }
 
-/// What the bridge networks throw: a code to branch on, one sentence that
-/// names the operation, the object and the value, and the lower layer's
-/// reason when there is one (netlink's errno, nft's stderr).
-///
-/// The same shape as `ImageError`, so the daemon maps both into the
-/// product's `BerthError` the same way.
-public struct NetworkError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's spelling, stable across releases.
-        public let rawValue: String
-        /// A code with the given spelling.
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        /// The spelling.
-        public var description: String { rawValue }
+/// Errors of this part of the runtime are the product's one error type;
+/// the name says where they come from.
+public typealias NetworkError = BerthError
 
-        /// A name, address or option that is malformed or contradictory.
-        public static let invalidArgument = Code("invalid-argument")
-        /// No network (or endpoint) by that name.
-        public static let notFound = Code("not-found")
-        /// A network by that name exists already, or the container is
-        /// attached already.
-        public static let alreadyExists = Code("already-exists")
-        /// The network still has containers attached.
-        public static let inUse = Code("in-use")
-        /// A subnet overlaps one the host routes or another network uses.
-        public static let overlap = Code("overlap")
-        /// No subnet left in the pool, or no address left in the subnet.
-        public static let exhausted = Code("exhausted")
-        /// The requested static address belongs to another container.
-        public static let addressTaken = Code("address-taken")
-        /// The kernel or a helper program refused (netlink, nft, sysctl).
-        public static let host = Code("host")
-        /// The state file could not be read or written.
-        public static let state = Code("state")
-    }
-
-    /// What kind of failure, for callers that branch on it.
-    public var code: Code
-    /// The operation, the object and the value, in one sentence.
-    public var message: String
-    /// The underlying reason, when another layer gave one.
-    public var cause: String?
-
-    /// An error with a code, a message and an optional cause.
-    public init(_ code: Code, _ message: String, cause: String? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    /// `message (cause)` on one line, as `ImageError` prints.
-    public var description: String {
-        guard let cause, !cause.isEmpty else { return message }
-        return "\(message) (\(cause))"
-    }
-
+extension BerthError {
     /// Wraps a lower layer's failure (usually a `HostOSError`, whose text is
     /// written to be read as is) under a sentence of our own.
-    static func host(_ message: String, _ error: any Error) -> NetworkError {
+    static func host(_ message: String, _ error: any Error) -> BerthError {
         if let error = error as? NetworkError { return error }
-        return NetworkError(.host, message, cause: "\(error)")
+        return BerthError(.host, message, cause: "\(error)")
     }
 }
+

@@ -1,3 +1,4 @@
+import BerthModel
 import HostOS
 
 /// The transport of a published port.
@@ -90,45 +91,7 @@ public struct PublishedPort: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// What the port proxy throws: a code, a sentence naming the address, the
-/// port and the protocol, and the socket layer's reason.
-public struct PortError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's spelling, stable across releases.
-        public let rawValue: String
-        /// A code with the given spelling.
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        /// The spelling.
-        public var description: String { rawValue }
+/// Errors of this part of the runtime are the product's one error type;
+/// the name says where they come from.
+public typealias PortError = BerthError
 
-        /// Something else listens on that address and port.
-        public static let inUse = Code("in-use")
-        /// The host address is not one of this machine's.
-        public static let addressUnavailable = Code("address-unavailable")
-        /// A malformed mapping or range.
-        public static let invalidArgument = Code("invalid-argument")
-        /// Any other failure to listen.
-        public static let bind = Code("bind")
-    }
-
-    /// What kind of failure, for callers that branch on it.
-    public var code: Code
-    /// The operation, the object and the value, in one sentence.
-    public var message: String
-    /// The underlying reason, when another layer gave one.
-    public var cause: String?
-
-    /// An error with a code, a message and an optional cause.
-    public init(_ code: Code, _ message: String, cause: String? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    /// `message (cause)` on one line, as `ImageError` prints.
-    public var description: String {
-        guard let cause, !cause.isEmpty else { return message }
-        return "\(message) (\(cause))"
-    }
-}

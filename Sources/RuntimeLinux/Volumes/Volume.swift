@@ -1,3 +1,4 @@
+import BerthModel
 /// A named volume: a directory under berthd's root that containers mount.
 public struct Volume: Hashable, Sendable, CustomStringConvertible {
     /// `<project>_<volume>`, as compose names it.
@@ -71,49 +72,7 @@ public struct VolumeName: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 }
 
-/// What the volumes throw: a code, one sentence naming the volume (or the
-/// path) and the value, and the lower layer's reason.
-public struct VolumeError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's spelling, stable across releases.
-        public let rawValue: String
-        /// A code with the given spelling.
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        /// The spelling.
-        public var description: String { rawValue }
+/// Errors of this part of the runtime are the product's one error type;
+/// the name says where they come from.
+public typealias VolumeError = BerthError
 
-        /// A volume name the grammar refuses.
-        public static let invalidName = Code("invalid-name")
-        /// A path or option that cannot be used (a relative bind source).
-        public static let invalidArgument = Code("invalid-argument")
-        /// No volume by that name, or a bind source that does not exist.
-        public static let notFound = Code("not-found")
-        /// A container uses the volume.
-        public static let inUse = Code("in-use")
-        /// A file system operation failed.
-        public static let io = Code("io")
-        /// A helper program (`cp`, `rm`) failed.
-        public static let command = Code("command")
-    }
-
-    /// What kind of failure, for callers that branch on it.
-    public var code: Code
-    /// The operation, the object and the value, in one sentence.
-    public var message: String
-    /// The underlying reason, when another layer gave one.
-    public var cause: String?
-
-    /// An error with a code, a message and an optional cause.
-    public init(_ code: Code, _ message: String, cause: String? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    /// `message (cause)` on one line, as `ImageError` prints.
-    public var description: String {
-        guard let cause, !cause.isEmpty else { return message }
-        return "\(message) (\(cause))"
-    }
-}

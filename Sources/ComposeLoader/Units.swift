@@ -151,8 +151,32 @@ enum Paths {
 
     /// Folds `.`, `..` and repeated slashes of an absolute path.
     static func normalize(_ path: String) -> String {
+        // Most paths are already folded: an absolute path with no `//`, no
+        // `.` or `..` component and no trailing slash is returned as it is.
+        let utf8 = path.utf8
+        if utf8.first == UInt8(ascii: "/"), utf8.count == 1 || utf8.last != UInt8(ascii: "/") {
+            var previous: UInt8 = 0
+            var clean = true
+            var iterator = utf8.makeIterator()
+            var afterSlash = false
+            var dots = 0
+            while let byte = iterator.next() {
+                if byte == UInt8(ascii: "/") {
+                    if previous == UInt8(ascii: "/") || (afterSlash && dots > 0 && dots <= 2) { clean = false; break }
+                    afterSlash = true
+                    dots = 0
+                } else if byte == UInt8(ascii: ".") && afterSlash && (previous == UInt8(ascii: "/") || previous == UInt8(ascii: ".")) {
+                    dots += 1
+                } else {
+                    afterSlash = false
+                    dots = 0
+                }
+                previous = byte
+            }
+            if clean && !(afterSlash && dots > 0 && dots <= 2) { return path }
+        }
         var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+        for part in path.splitASCII(UInt8(ascii: "/")) where !part.isEmpty {
             switch part {
             case ".": continue
             case "..": if !parts.isEmpty { parts.removeLast() }

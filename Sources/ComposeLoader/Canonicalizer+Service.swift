@@ -130,7 +130,6 @@ extension Canonicalizer {
         case "cap_add", "cap_drop", "security_opt", "device_cgroup_rules", "external_links", "group_add",
             "profiles", "links", "volumes_from", "dns_opt", "post_start", "pre_stop":
             if key == "post_start" || key == "pre_stop" { return hooks(value, path) }
-            if key == "group_add" { return scalarList(value, path) }
             return stringList(value, path)
         case "dns", "dns_search", "tmpfs":
             return stringOrList(value, path)
@@ -194,16 +193,11 @@ extension Canonicalizer {
             }
             return Node(.sequence(words.map { .string($0, value.mark) }), mark: value.mark, tag: value.tag)
         case .sequence:
-            return scalarList(value, path)
+            return stringList(value, path)
         case .mapping:
             wrongType(value, path, expected: "a string or a list of strings")
             return nil
         }
-    }
-
-    /// A list whose items may be written as numbers (`group_add: [100]`): all made strings.
-    func scalarList(_ value: Node, _ path: String) -> Node? {
-        stringList(value, path)
     }
 
     /// `post_start`/`pre_stop` hooks: a list of `{command, user, privileged, working_dir, environment}`.

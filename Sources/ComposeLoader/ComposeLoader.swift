@@ -88,15 +88,8 @@ public struct ComposeLoader {
         for raw in list {
             let path = Paths.resolve(raw, base: base, home: options.environment["HOME"])
             if paths == nil, FileSystem.kind(path) != .file { continue }
-            let bytes = try FileSystem.read(path)
-            try TextCheck.check(bytes, path: path)
-            do {
-                let env = options.environment
-                let pairs = try DotEnv.parse(String(decoding: bytes, as: UTF8.self)) { env[$0] ?? result[$0] }
-                for (key, value) in pairs { result[key] = value }
-            } catch {
-                throw BerthError(.invalidCompose, error.message, location: SourceLocation(file: path, line: error.line, column: 1))
-            }
+            let env = options.environment
+            for (key, value) in try DotEnv.read(path, lookup: { env[$0] ?? result[$0] }) { result[key] = value }
         }
         return result
     }

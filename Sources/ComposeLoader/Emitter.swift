@@ -57,13 +57,6 @@ public enum Emitter {
         return sorted ? entries : entries.sorted { $0.key < $1.key }
     }
 
-    /// The text as a YAML plain scalar when it reads back as the same string, else double-quoted.
-    static func quotedIfNeeded(_ text: String) -> String {
-        var out = Output()
-        out.string(text)
-        return String(decoding: out.bytes, as: UTF8.self)
-    }
-
     /// Bytes that never need quoting anywhere in a block-context plain scalar.
     @inline(__always)
     private static func plainSafe(_ c: UInt8) -> Bool {

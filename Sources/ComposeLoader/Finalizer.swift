@@ -138,20 +138,18 @@ struct Finalizer {
                         continue
                     }
                     do {
-                        let bytes = try FileSystem.read(path)
-                        let pairs = try DotEnv.parse(String(decoding: bytes, as: UTF8.self)) { key in
+                        let pairs = try DotEnv.read(path) { key in
                             fromFiles.last(where: { $0.key == key })?.value.scalarText ?? environment(key)
                         }
                         for (key, value) in pairs {
                             fromFiles.removeAll { $0.key == key }
                             fromFiles.append(.init(key: key, keyMark: entry.mark, value: .string(value, entry.mark)))
                         }
-                    } catch let error as DotEnvError {
-                        errors.append(BerthError(.invalidCompose, error.message, location: SourceLocation(file: path, line: error.line, column: 1), path: "\(base).env_file[\(j)]"))
-                    } catch let error as BerthError {
-                        errors.append(error)
                     } catch {
-                        errors.append(BerthError(.unreadableFile, "\(path): \(error)"))
+                        // A syntax error inside the file also names the service that uses it.
+                        var error = error
+                        if error.code == .invalidCompose { error.path = "\(base).env_file[\(j)]" }
+                        errors.append(error)
                     }
                 }
                 let explicit = service["environment"]?.entries ?? []

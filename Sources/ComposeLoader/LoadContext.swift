@@ -220,13 +220,7 @@ final class LoadContext {
             var includedEnv: [String: String] = [:]
             let envPaths = envFiles.map { $0.map { Paths.resolve($0, base: projectDirectory, home: home) } } ?? [includedDirectory + "/.env"]
             for envPath in envPaths where FileSystem.kind(envPath) == .file {
-                let bytes = try FileSystem.read(envPath)
-                do {
-                    let pairs = try DotEnv.parse(String(decoding: bytes, as: UTF8.self)) { includedEnv[$0] }
-                    for (k, v) in pairs { includedEnv[k] = v }
-                } catch {
-                    throw BerthError(.invalidCompose, error.message, location: SourceLocation(file: envPath, line: error.line, column: 1))
-                }
+                for (k, v) in try DotEnv.read(envPath, lookup: { includedEnv[$0] }) { includedEnv[k] = v }
             }
             var combined = includedEnv
             for (k, v) in dotenv { combined[k] = v }

@@ -18,12 +18,18 @@ public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertib
 /// Printed as `file:line:col: path: message` when it comes from a compose
 /// file, so a user can jump straight to the place. `more` carries further
 /// errors found in the same pass (validation reports them all at once).
-public struct BerthError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct BerthError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     /// A stable, extensible error code (the `ServiceGroupError.Code` form).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    /// Coded as its plain string, so the daemon's errors reach the CLI whole.
+    public struct Code: Hashable, Sendable, Codable, CustomStringConvertible {
         public let rawValue: String
         public init(_ rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
+        public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
 
         /// A compose file could not be read (missing, a directory, not text).
         public static let unreadableFile = Code("unreadable-file")

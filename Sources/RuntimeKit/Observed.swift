@@ -33,6 +33,9 @@ public struct ContainerInfo: Sendable, Hashable, Codable {
     public var state: ContainerState
     /// Network name → the container's IPv4 address on it.
     public var addresses: [String: String]
+    /// Network name → the names it answers to there besides its own
+    /// (the service name and the `aliases` of the compose file).
+    public var aliases: [String: [String]] = [:]
     /// Ports as bound, with ephemeral ones filled in.
     public var ports: [PortSpec]
     /// Seconds since the epoch.

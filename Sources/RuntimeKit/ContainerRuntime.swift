@@ -44,3 +44,76 @@ public protocol ContainerRuntime: Sendable {
     /// Container events from now on.
     func events() async -> AsyncStream<RuntimeEvent>
 }
+
+/// Which lines of a container's log to read.
+public struct LogQuery: Sendable, Hashable, Codable {
+    /// Lines from the end; nil: all.
+    public var tail: Int?
+    /// Seconds since the epoch; only lines at or after it.
+    public var since: Double?
+    /// Keep reading new lines until the container is removed or the reader stops.
+    public var follow: Bool
+
+    public init(tail: Int? = nil, since: Double? = nil, follow: Bool = false) {
+        self.tail = tail
+        self.since = since
+        self.follow = follow
+    }
+}
+
+/// One line of a container's output, as docker's json-file keeps it.
+public struct LogRecord: Sendable, Hashable, Codable {
+    /// RFC 3339 with nanoseconds.
+    public var time: String
+    /// `stdout` or `stderr`.
+    public var stream: String
+    /// The line without its newline.
+    public var text: String
+
+    public init(time: String, stream: String, text: String) {
+        self.time = time
+        self.stream = stream
+        self.text = text
+    }
+}
+
+/// The processes of a container, as `ps -ef` prints them.
+public struct ProcessTable: Sendable, Hashable, Codable {
+    public var titles: [String]
+    public var processes: [[String]]
+
+    public init(titles: [String], processes: [[String]]) {
+        self.titles = titles
+        self.processes = processes
+    }
+}
+
+extension BerthError.Code {
+    /// The runtime has no such operation.
+    public static let unsupported = BerthError.Code("unsupported")
+}
+
+/// What only some runtimes do: the default of each says so.
+extension ContainerRuntime {
+    /// The container's output.
+    public func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<LogRecord, any Error> {
+        throw BerthError(.unsupported, "this runtime keeps no logs")
+    }
+
+    /// Imports an OCI layout or archive, a `docker save` tarball, or a root
+    /// filesystem (directory or tar) as `reference`.
+    public func importImage(path: String, reference: String?) async throws -> [ImageInfo] {
+        throw BerthError(.unsupported, "this runtime cannot import images")
+    }
+
+    /// Removes an image's tag (and its content when nothing else uses it);
+    /// refused while a container uses it unless `force`. Returns what went.
+    public func removeImage(_ reference: String, force: Bool) async throws -> [String] {
+        throw BerthError(.unsupported, "this runtime cannot remove images")
+    }
+
+    /// The processes running in a container.
+    public func processes(_ id: String) async throws -> ProcessTable {
+        throw BerthError(.unsupported, "this runtime cannot list processes")
+    }
+}

@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berthd", targets: ["berthd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,8 @@ let package = Package(
             dependencies: [
                 "ComposeLoader",
                 "BerthModel",
+                "DaemonAPI",
+                "DaemonClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +52,7 @@ let package = Package(
             dependencies: [
                 // Its errors are the product's one error type.
                 "BerthModel",
+                "RuntimeKit",
                 "HostOS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,6 +85,41 @@ let package = Package(
         .target(name: "Reconciler", dependencies: ["BerthModel", "RuntimeKit"]),
         // Health probes and restart policies: pure machines plus the actor that drives them.
         .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
+        // Codable wire types and routes of berthd's socket.
+        .target(name: "DaemonAPI", dependencies: ["BerthModel"]),
+        // HTTP/1.1 over the unix socket; the service actor behind it.
+        .target(
+            name: "DaemonServer",
+            dependencies: [
+                "DaemonAPI", "BerthModel", "Reconciler", "Supervisor", "EmbeddedDNS", "RuntimeKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The CLI's side of the socket.
+        .target(
+            name: "DaemonClient",
+            dependencies: [
+                "DaemonAPI", "BerthModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The daemon's main: the only place RuntimeLinux is chosen.
+        .executableTarget(
+            name: "berthd",
+            dependencies: [
+                "DaemonServer", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor", "Reconciler", "HostOS",
+                "BerthModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // FakeRuntime, for tests that need no root.
         .target(name: "RuntimeTesting", dependencies: ["RuntimeKit", "BerthModel"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
@@ -115,5 +154,14 @@ let package = Package(
         // Runs the built `berth` binary as a user would; depending on the
         // executable makes `swift test` build it first.
         .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "DaemonServer", "DaemonClient", "DaemonAPI", "RuntimeTesting", "RuntimeKit", "BerthModel", "ComposeLoader",
+                "Supervisor", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Whole stacks as root: berth and berthd binaries, real clients.
+        .testTarget(name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS"]),
     ]
 )

@@ -8,11 +8,17 @@ import Glibc
 /// `berth`: docker compose's commands, run by Berth.
 @main
 struct Berth {
-    static func main() {
-        let arguments = GlobalArguments.reorder(Array(CommandLine.arguments.dropFirst()))
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        Daemon.hostOverride = GlobalArguments.takeHost(&arguments)
+        arguments = GlobalArguments.reorder(arguments)
         do {
             var command = try BerthCommand.parseAsRoot(arguments)
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let error as BerthError {
             FileHandleOutput.standardError(error.description + "\n")
             exit(1)
@@ -22,11 +28,16 @@ struct Berth {
     }
 }
 
-struct BerthCommand: ParsableCommand {
+struct BerthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "Run Compose projects without Docker.",
-        subcommands: [ConfigCommand.self]
+        subcommands: [
+            UpCommand.self, DownCommand.self, PsCommand.self, LogsCommand.self, ExecCommand.self, StartCommand.self,
+            StopCommand.self, RestartCommand.self, KillCommand.self, RmCommand.self, TopCommand.self, PortCommand.self,
+            ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,
+            ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self,
+        ]
     )
 }
 

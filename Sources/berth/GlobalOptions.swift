@@ -40,6 +40,25 @@ struct ProjectOptions: ParsableArguments {
 enum GlobalArguments {
     static let withValue: Set<String> = ["-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile"]
 
+    /// Removes `--host X` / `-H X` / `--host=X` given before the subcommand and returns X.
+    static func takeHost(_ arguments: inout [String]) -> String? {
+        var i = 0
+        while i < arguments.count, arguments[i].hasPrefix("-") {
+            let argument = arguments[i]
+            if (argument == "--host" || argument == "-H"), i + 1 < arguments.count {
+                let value = arguments[i + 1]
+                arguments.removeSubrange(i...(i + 1))
+                return value
+            }
+            if argument.hasPrefix("--host=") {
+                arguments.remove(at: i)
+                return String(argument.dropFirst("--host=".count))
+            }
+            i += withValue.contains(argument) ? 2 : 1
+        }
+        return nil
+    }
+
     static func reorder(_ arguments: [String]) -> [String] {
         var globals: [String] = []
         var i = 0

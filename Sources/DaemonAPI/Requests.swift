@@ -1,0 +1,252 @@
+import BerthModel
+
+/// `berth up`: the whole loaded project (the CLI loads and validates it, so
+/// errors name file:line:col before any round trip) and the flags.
+public struct UpRequest: Codable, Sendable, Hashable {
+    public var project: Project
+    /// Services named on the command line; empty: all.
+    public var services: [String]
+    public var noDeps: Bool
+    public var forceRecreate: Bool
+    public var noRecreate: Bool
+    public var removeOrphans: Bool
+    public var scale: [String: Int]
+    public var noStart: Bool
+    /// `--wait`: return once every service is running and healthy (or done).
+    public var wait: Bool
+    /// `--wait-timeout`, seconds; nil waits for ever.
+    public var waitTimeout: Double?
+    /// `-t`: the grace period, seconds, for containers stopped to be recreated.
+    public var timeout: Double?
+
+    public init(
+        project: Project, services: [String] = [], noDeps: Bool = false, forceRecreate: Bool = false,
+        noRecreate: Bool = false, removeOrphans: Bool = false, scale: [String: Int] = [:], noStart: Bool = false,
+        wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil
+    ) {
+        self.project = project
+        self.services = services
+        self.noDeps = noDeps
+        self.forceRecreate = forceRecreate
+        self.noRecreate = noRecreate
+        self.removeOrphans = removeOrphans
+        self.scale = scale
+        self.noStart = noStart
+        self.wait = wait
+        self.waitTimeout = waitTimeout
+        self.timeout = timeout
+    }
+}
+
+/// What `up` did, in the end.
+public struct UpResult: Codable, Sendable, Hashable {
+    /// True when nothing had to change.
+    public var unchanged: Bool
+    public var warnings: [String]
+    /// The containers of the project now.
+    public var containers: [ContainerSummary]
+
+    public init(unchanged: Bool, warnings: [String] = [], containers: [ContainerSummary] = []) {
+        self.unchanged = unchanged
+        self.warnings = warnings
+        self.containers = containers
+    }
+}
+
+/// `berth down`. `project` given: its declared networks and volumes go and
+/// services it lacks are orphans; nil: everything labelled `projectName`.
+public struct DownRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var project: Project?
+    public var removeVolumes: Bool
+    public var removeOrphans: Bool
+    /// `-t`, seconds.
+    public var timeout: Double?
+
+    public init(projectName: String, project: Project? = nil, removeVolumes: Bool = false, removeOrphans: Bool = false, timeout: Double? = nil) {
+        self.projectName = projectName
+        self.project = project
+        self.removeVolumes = removeVolumes
+        self.removeOrphans = removeOrphans
+        self.timeout = timeout
+    }
+}
+
+/// `start`, `stop`, `restart`, `kill`, `rm` on some or all services of a project.
+public struct ContainerActionRequest: Codable, Sendable, Hashable {
+    public enum Action: String, Codable, Sendable, Hashable { case start, stop, restart, kill, remove }
+    public var projectName: String
+    public var action: Action
+    /// Empty: every service.
+    public var services: [String]
+    /// For `kill`.
+    public var signal: String?
+    /// `-t`, seconds.
+    public var timeout: Double?
+    /// For `rm`: running containers too (`-f` with `-s`, stopped first).
+    public var force: Bool
+    /// For `rm -v`: anonymous volumes too.
+    public var removeVolumes: Bool
+
+    public init(projectName: String, action: Action, services: [String] = [], signal: String? = nil,
+                timeout: Double? = nil, force: Bool = false, removeVolumes: Bool = false) {
+        self.projectName = projectName
+        self.action = action
+        self.services = services
+        self.signal = signal
+        self.timeout = timeout
+        self.force = force
+        self.removeVolumes = removeVolumes
+    }
+}
+
+/// `berth ps`.
+public struct PsRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var services: [String]
+    /// `-a`: stopped containers too.
+    public var all: Bool
+
+    public init(projectName: String, services: [String] = [], all: Bool = false) {
+        self.projectName = projectName
+        self.services = services
+        self.all = all
+    }
+}
+
+/// `berth logs`.
+public struct LogsRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var services: [String]
+    public var follow: Bool
+    /// Lines from the end of each container's log; nil: all.
+    public var tail: Int?
+    /// Seconds since the epoch; only entries at or after it.
+    public var since: Double?
+
+    public init(projectName: String, services: [String] = [], follow: Bool = false, tail: Int? = nil, since: Double? = nil) {
+        self.projectName = projectName
+        self.services = services
+        self.follow = follow
+        self.tail = tail
+        self.since = since
+    }
+}
+
+/// One line of a container's output.
+public struct LogEntry: Codable, Sendable, Hashable {
+    public var container: String
+    public var service: String
+    /// `stdout` or `stderr`.
+    public var stream: String
+    /// RFC 3339 with nanoseconds, as docker's json-file writes it.
+    public var time: String
+    /// The line, without its newline.
+    public var text: String
+
+    public init(container: String, service: String, stream: String, time: String, text: String) {
+        self.container = container
+        self.service = service
+        self.stream = stream
+        self.time = time
+        self.text = text
+    }
+}
+
+/// `berth exec -T`: a command in a running container of a service.
+public struct ExecRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var service: String
+    /// `--index`, from 1.
+    public var index: Int
+    public var command: [String]
+    public var environment: [String: String]
+    public var user: String?
+    public var workingDir: String?
+
+    public init(projectName: String, service: String, index: Int = 1, command: [String], environment: [String: String] = [:],
+                user: String? = nil, workingDir: String? = nil) {
+        self.projectName = projectName
+        self.service = service
+        self.index = index
+        self.command = command
+        self.environment = environment
+        self.user = user
+        self.workingDir = workingDir
+    }
+}
+
+/// The output and exit code of an exec.
+public struct ExecResponse: Codable, Sendable, Hashable {
+    public var exitCode: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public init(exitCode: Int32, stdout: String, stderr: String) {
+        self.exitCode = exitCode
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+}
+
+/// `berth wait SERVICE…`.
+public struct WaitRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var services: [String]
+
+    public init(projectName: String, services: [String]) {
+        self.projectName = projectName
+        self.services = services
+    }
+}
+
+/// Exit codes by container name.
+public struct WaitResponse: Codable, Sendable, Hashable {
+    public var exitCodes: [String: Int32]
+
+    public init(exitCodes: [String: Int32]) { self.exitCodes = exitCodes }
+}
+
+/// `berth events`.
+public struct EventsRequest: Codable, Sendable, Hashable {
+    /// nil: every project.
+    public var projectName: String?
+
+    public init(projectName: String? = nil) { self.projectName = projectName }
+}
+
+/// `berth top`.
+public struct TopRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var services: [String]
+
+    public init(projectName: String, services: [String] = []) {
+        self.projectName = projectName
+        self.services = services
+    }
+}
+
+/// `berth image import FILE [NAME[:TAG]]`; the path is on berthd's host.
+public struct ImageImportRequest: Codable, Sendable, Hashable {
+    public var path: String
+    public var reference: String?
+    /// For a root filesystem: the config's `Cmd`, `Entrypoint`, `Env` (`docker import -c`).
+    public var changes: [String]
+
+    public init(path: String, reference: String? = nil, changes: [String] = []) {
+        self.path = path
+        self.reference = reference
+        self.changes = changes
+    }
+}
+
+/// `berth volume create NAME`.
+public struct VolumeCreateRequest: Codable, Sendable, Hashable {
+    public var name: String
+    public var labels: [String: String]
+
+    public init(name: String, labels: [String: String] = [:]) {
+        self.name = name
+        self.labels = labels
+    }
+}

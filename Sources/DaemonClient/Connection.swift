@@ -1,0 +1,228 @@
+import BerthModel
+import DaemonAPI
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The CLI's side of berthd's socket: one connection per request, as
+/// `Route` describes the protocol.
+///
+/// Failures are `BerthError`s: berthd's own come back whole from the body of
+/// an error status; the transport's have the codes of `TransportErrors`
+/// (`daemonUnreachable` when nothing answers, so the CLI can start berthd
+/// and retry).
+public struct DaemonConnection: Sendable {
+    /// berthd's socket.
+    public let socketPath: String
+    private let group: any EventLoopGroup
+
+    /// A client of the berthd listening on `socketPath`. Its threads are
+    /// NIO's shared ones, started on the first request, never shut down.
+    public init(socketPath: String) {
+        self.init(socketPath: socketPath, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+    }
+
+    /// A client that runs its connections on `eventLoopGroup`.
+    public init(socketPath: String, eventLoopGroup: any EventLoopGroup) {
+        self.socketPath = socketPath
+        self.group = eventLoopGroup
+    }
+
+    /// Sends `body` to a plain route and returns the body of its `200`
+    /// answer; an error status throws the `BerthError` it carries.
+    public func call(_ route: Route, body: [UInt8]) async throws -> [UInt8] {
+        try await exchange(route, body) { parts in
+            var answer = ByteBuffer()
+            while let part = try await parts.next() {
+                switch part {
+                case .body(var chunk): answer.writeBuffer(&chunk)
+                case .end: return Array(answer.readableBytesView)
+                case .head: throw protocolViolation(route, "a second head in one answer")
+                }
+            }
+            throw connectionLost(route, cause: "the answer ended early")
+        }
+    }
+
+    /// Sends `body` to a streaming route and returns its lines (without
+    /// their newline) as they arrive. It returns once the answer's head is
+    /// in, so an unreachable daemon or an error status throws here; a
+    /// connection lost later ends the lines with an error. Ending the
+    /// iteration early, or cancelling its task, closes the connection, and
+    /// berthd stops the stream's producer.
+    ///
+    /// Lines are buffered here without bound while the consumer is slower
+    /// than the socket: every stream of berthd (progress, logs, events) is
+    /// meant for a terminal or a pipe, which keeps up.
+    public func stream(_ route: Route, body: [UInt8]) async throws -> AsyncThrowingStream<[UInt8], any Error> {
+        let (lines, output) = AsyncThrowingStream.makeStream(of: [UInt8].self)
+        // Finished without an element once the head says 200; thrown into
+        // when the request fails before that.
+        let (opened, open) = AsyncThrowingStream.makeStream(of: Void.self)
+        let reader = Task {
+            do {
+                try await exchange(route, body) { parts in
+                    open.finish()
+                    var splitter = LineSplitter()
+                    while let part = try await parts.next() {
+                        switch part {
+                        case .body(let chunk):
+                            for line in splitter.lines(appending: chunk) { output.yield(line) }
+                        case .end:
+                            if let last = splitter.rest() { output.yield(last) }
+                            return
+                        case .head:
+                            throw protocolViolation(route, "a second head in one answer")
+                        }
+                    }
+                    throw connectionLost(route, cause: "the stream ended without its last chunk")
+                }
+                output.finish()
+            } catch {
+                open.finish(throwing: error)
+                output.finish(throwing: error)
+            }
+        }
+        output.onTermination = { _ in reader.cancel() }
+        try await withTaskCancellationHandler {
+            for try await _ in opened {}
+        } onCancel: {
+            reader.cancel()
+        }
+        // The wait above ends quietly when this task is cancelled.
+        if Task.isCancelled {
+            reader.cancel()
+            throw CancellationError()
+        }
+        return lines
+    }
+
+    /// Connects, sends the request, reads the answer's head and hands the
+    /// rest of a `200` to `read`; an error status throws its `BerthError`.
+    private func exchange<T: Sendable>(
+        _ route: Route, _ body: [UInt8],
+        _ read: (inout NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator) async throws -> T
+    ) async throws -> T {
+        let channel = try await connect()
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                var headers = HTTPHeaders()
+                headers.add(name: "host", value: "berthd")
+                headers.add(name: "content-type", value: "application/json")
+                headers.add(name: "content-length", value: String(body.count))
+                headers.add(name: "connection", value: "close")
+                let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: route.path, headers: headers)
+                try await outbound.write(
+                    contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
+
+                var parts = inbound.makeAsyncIterator()
+                guard case .head(let answer)? = try await parts.next() else {
+                    throw connectionLost(route, cause: "no answer")
+                }
+                guard answer.status == .ok else { throw try await failure(route, answer, &parts) }
+                return try await read(&parts)
+            }
+        } catch let error as BerthError {
+            throw error
+        } catch {
+            // Cancelled: whatever NIO threw while the connection closed is not news.
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            // A reset, a broken pipe, a chunk cut short: berthd went away mid-answer.
+            throw connectionLost(route, cause: "\(error)")
+        }
+    }
+
+    /// The `BerthError` in the body of an error status.
+    private func failure(
+        _ route: Route, _ head: HTTPResponseHead,
+        _ parts: inout NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
+    ) async throws -> BerthError {
+        var body = ByteBuffer()
+        while let part = try await parts.next() {
+            if case .body(var chunk) = part { body.writeBuffer(&chunk) }
+            if case .end = part { break }
+        }
+        let bytes = Array(body.readableBytesView)
+        if let error = try? JSONCoding.decode(BerthError.self, from: bytes) { return error }
+        return protocolViolation(
+            route, "status \(head.status.code) \(head.status.reasonPhrase) without an error in its body",
+            cause: String(decoding: bytes.prefix(200), as: UTF8.self))
+    }
+
+    private func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+        do {
+            return try await ClientBootstrap(group: group).connect(unixDomainSocketPath: socketPath) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        } catch let error as IOError {
+            throw connectFailure(errno: error.errnoCode, error: error)
+        } catch SocketAddressError.unixDomainSocketPathTooLong {
+            throw BerthError(
+                .usage, "berthd's socket path \(socketPath) is too long for a unix socket (107 bytes at most)")
+        } catch {
+            throw BerthError(.daemonUnreachable, "cannot connect to berthd at \(socketPath)", cause: "\(error)")
+        }
+    }
+
+    /// Turns connect's errno into the CLI's next step: start berthd (no
+    /// socket, or nobody listening on it) or become root (mode 0600).
+    private func connectFailure(errno code: Int32, error: IOError) -> BerthError {
+        switch code {
+        case ENOENT, ENOTDIR:
+            return BerthError(.daemonUnreachable, "berthd is not running: no socket at \(socketPath)")
+        case ECONNREFUSED:
+            return BerthError(.daemonUnreachable, "berthd is not running: nothing listens on \(socketPath)")
+        case EACCES, EPERM:
+            return BerthError(
+                .daemonAccessDenied,
+                "permission denied connecting to berthd at \(socketPath): its socket is for root; run berth as root")
+        default:
+            return BerthError(.daemonUnreachable, "cannot connect to berthd at \(socketPath)", cause: "\(error)")
+        }
+    }
+
+    func connectionLost(_ route: Route, cause: String) -> BerthError {
+        BerthError(.daemonConnectionLost, "berthd closed the connection during POST \(route.path)", cause: cause)
+    }
+
+    func protocolViolation(_ route: Route, _ what: String, cause: String? = nil) -> BerthError {
+        BerthError(.daemonProtocol, "berthd answered POST \(route.path) with \(what)", cause: cause)
+    }
+}
+
+/// Cuts a chunked body into lines wherever the chunks fall: a chunk may end
+/// in the middle of a line or hold several.
+struct LineSplitter {
+    private var pending = ByteBuffer()
+
+    /// The lines that `chunk` completes, without newlines; blank lines are skipped.
+    mutating func lines(appending chunk: ByteBuffer) -> [[UInt8]] {
+        var chunk = chunk
+        pending.writeBuffer(&chunk)
+        var lines: [[UInt8]] = []
+        while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+            let length = newline - pending.readerIndex
+            if let line = pending.readBytes(length: length), !line.isEmpty { lines.append(line) }
+            pending.moveReaderIndex(forwardBy: 1)
+        }
+        pending.discardReadBytes()
+        return lines
+    }
+
+    /// What follows the last newline, if anything.
+    mutating func rest() -> [UInt8]? {
+        guard pending.readableBytes > 0 else { return nil }
+        defer { pending.clear() }
+        return Array(pending.readableBytesView)
+    }
+}

@@ -1,0 +1,279 @@
+import BerthModel
+import DaemonAPI
+import Foundation
+import Reconciler
+import RuntimeKit
+import Supervisor
+
+extension DaemonService {
+    /// `berth ps`: the project's containers with the supervisor's view.
+    public func summaries(project: String, services: [String], all: Bool) async throws -> [ContainerSummary] {
+        let containers = try await runtime.containers(matching: .project(project))
+        var result: [ContainerSummary] = []
+        let now = Date().timeIntervalSince1970
+        for info in containers.sorted(by: { $0.name < $1.name }) {
+            if !services.isEmpty, !services.contains(info.composeService ?? "") { continue }
+            if !all, !info.state.isRunning { continue }
+            let status = await supervisor.status(of: info.id)
+            result.append(Self.summary(info, status: status, now: now))
+        }
+        return result
+    }
+
+    static func summary(_ info: ContainerInfo, status: ContainerStatus?, now: Double) -> ContainerSummary {
+        var state = info.state.name
+        var exitCode: Int32 = 0
+        var text: String
+        let health = status?.health
+        switch info.state {
+        case .created:
+            text = "Created"
+        case .running:
+            text = "Up " + humanDuration(now - (info.startedAt ?? now))
+            if let words = status?.healthText { text += " (\(words))" }
+        case .exited(let code):
+            exitCode = code
+            text = "Exited (\(code)) \(humanDuration(now - (info.finishedAt ?? now))) ago"
+            if case .restarting = status?.restart.state {
+                state = "restarting"
+                text = "Restarting (\(code)) \(humanDuration(now - (info.finishedAt ?? now))) ago"
+            }
+        case .dead:
+            text = "Dead"
+        }
+        let publishers = info.ports.map { port in
+            PublisherSummary(
+                url: port.hostIP ?? "0.0.0.0", targetPort: port.containerPort, publishedPort: port.hostPort ?? 0,
+                protocol: port.protocol.rawValue)
+        }
+        let probes = (health?.log ?? []).map {
+            ProbeSummary(start: $0.start.seconds, end: $0.end.seconds, exitCode: $0.exitCode, output: $0.output)
+        }
+        return ContainerSummary(
+            id: info.id, name: info.name, image: info.image, command: "",
+            project: info.labels[ComposeLabel.project] ?? "", service: info.composeService ?? "",
+            created: info.createdAt, state: state, status: text, health: health?.status.rawValue ?? "",
+            exitCode: exitCode, publishers: publishers, labels: info.labels, networks: info.addresses,
+            restartCount: status?.restart.restartCount ?? 0, failingStreak: health?.failingStreak ?? 0, probes: probes)
+    }
+
+    /// docker's `units.HumanDuration`.
+    public static func humanDuration(_ seconds: Double) -> String {
+        let s = Int(max(0, seconds))
+        if s < 1 { return "Less than a second" }
+        if s == 1 { return "1 second" }
+        if s < 60 { return "\(s) seconds" }
+        let minutes = s / 60
+        if minutes == 1 { return "About a minute" }
+        if minutes < 60 { return "\(minutes) minutes" }
+        let hours = Int((Double(s) / 3600).rounded())
+        if hours == 1 { return "About an hour" }
+        if hours < 48 { return "\(hours) hours" }
+        if hours < 24 * 7 * 2 { return "\(hours / 24) days" }
+        if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
+        if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
+        return "\(hours / 24 / 365) years"
+    }
+
+    /// `berth ls`: every project that has containers.
+    public func projects() async throws -> [ProjectSummary] {
+        let containers = try await runtime.containers(matching: LabelFilter([ComposeLabel.project: nil]))
+        var byProject: [String: [ContainerInfo]] = [:]
+        for container in containers {
+            byProject[container.labels[ComposeLabel.project] ?? "", default: []].append(container)
+        }
+        return byProject.keys.sorted().map { name in
+            let members = byProject[name] ?? []
+            var counts: [String: Int] = [:]
+            for member in members { counts[member.state.name, default: 0] += 1 }
+            let status = counts.keys.sorted().map { "\($0)(\(counts[$0] ?? 0))" }.joined(separator: ", ")
+            let files = members.first?.labels[ComposeLabel.configFiles] ?? ""
+            return ProjectSummary(name: name, status: status, configFiles: files)
+        }
+    }
+
+    /// The containers of some services (all: every service) of a project, one-offs excluded.
+    func containers(project: String, services: [String]) async throws -> [ContainerInfo] {
+        let known = try await runtime.containers(matching: .project(project)).filter { !$0.isOneOff }
+        if let missing = services.first(where: { name in !known.contains { $0.composeService == name } }),
+            store.load(project)?.services[missing] == nil
+        {
+            throw BerthError(.init("not-found"), "no such service: \(missing)")
+        }
+        return known.filter { services.isEmpty || services.contains($0.composeService ?? "") }
+            .sorted { $0.name < $1.name }
+    }
+
+    /// `berth logs`: every selected container's lines, merged as they come.
+    public func logs(_ request: LogsRequest) async throws -> AsyncThrowingStream<LogEntry, any Error> {
+        let containers = try await containers(project: request.projectName, services: request.services)
+        let runtime = runtime
+        let query = LogQuery(tail: request.tail, since: request.since, follow: request.follow)
+        let (stream, continuation) = AsyncThrowingStream<LogEntry, any Error>.makeStream()
+        let task = Task {
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for container in containers {
+                        group.addTask {
+                            let lines = try await runtime.logs(container.id, query)
+                            for try await line in lines {
+                                continuation.yield(LogEntry(
+                                    container: container.name, service: container.composeService ?? "",
+                                    stream: line.stream, time: line.time, text: line.text))
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// `berth exec -T`.
+    public func exec(_ request: ExecRequest) async throws -> ExecResponse {
+        let container = try await replica(project: request.projectName, service: request.service, index: request.index)
+        guard container.state.isRunning else {
+            throw BerthError(.init("invalid-state"), "container \(container.name) is not running")
+        }
+        let result = try await runtime.exec(
+            container.id,
+            ExecSpec(command: request.command, environment: request.environment, user: request.user, workingDir: request.workingDir))
+        return ExecResponse(exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    func replica(project: String, service: String, index: Int) async throws -> ContainerInfo {
+        let containers = try await containers(project: project, services: [service])
+        guard let container = containers.first(where: { $0.replicaNumber == index }) else {
+            throw BerthError(.init("not-found"), "service \"\(service)\" has no container with index \(index)")
+        }
+        return container
+    }
+
+    /// `berth wait`: each selected container's exit code.
+    public func wait(_ request: WaitRequest) async throws -> WaitResponse {
+        let containers = try await containers(project: request.projectName, services: request.services)
+        let runtime = runtime
+        var codes: [String: Int32] = [:]
+        try await withThrowingTaskGroup(of: (String, Int32).self) { group in
+            for container in containers {
+                group.addTask { (container.name, try await runtime.waitContainer(container.id)) }
+            }
+            for try await (name, code) in group { codes[name] = code }
+        }
+        return WaitResponse(exitCodes: codes)
+    }
+
+    /// `berth top`.
+    public func top(_ request: TopRequest) async throws -> [TopEntry] {
+        var entries: [TopEntry] = []
+        for container in try await containers(project: request.projectName, services: request.services)
+        where container.state.isRunning {
+            let table = try await runtime.processes(container.id)
+            entries.append(TopEntry(container: container.name, titles: table.titles, processes: table.processes))
+        }
+        return entries
+    }
+
+    /// `berth events`: the runtime's and the supervisor's, as they happen.
+    public func events(_ request: EventsRequest) async -> AsyncStream<EventRecord> {
+        let runtimeEvents = await runtime.events()
+        let supervisorEvents = await supervisor.events()
+        let runtime = runtime
+        let (stream, continuation) = AsyncStream<EventRecord>.makeStream()
+        let project = request.projectName
+        let owner: @Sendable (String) async -> (project: String, service: String)? = { id in
+            guard let info = try? await runtime.containers(matching: LabelFilter()).first(where: { $0.id == id }) else {
+                return nil
+            }
+            return (info.labels[ComposeLabel.project] ?? "", info.composeService ?? "")
+        }
+        let first = Task {
+            for await event in runtimeEvents {
+                let who = await owner(event.containerID)
+                if let project, who?.project != project { continue }
+                var attributes = ["name": event.containerName]
+                if let code = event.exitCode { attributes["exitCode"] = "\(code)" }
+                continuation.yield(EventRecord(
+                    time: Self.now(), action: event.kind.rawValue, id: event.containerID,
+                    service: who?.service ?? "", attributes: attributes))
+            }
+        }
+        let second = Task {
+            for await event in supervisorEvents {
+                if let project, await owner(event.containerID)?.project != project { continue }
+                continuation.yield(EventRecord(
+                    time: Self.now(), action: event.action, id: event.containerID,
+                    service: event.service, attributes: ["name": event.containerName]))
+            }
+        }
+        continuation.onTermination = { _ in
+            first.cancel()
+            second.cancel()
+        }
+        return stream
+    }
+
+    /// The time now in RFC 3339 with fractional seconds.
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    /// `start`, `stop`, `restart`, `kill`, `rm`.
+    public func act(_ request: ContainerActionRequest, report: @escaping ProgressSink) async throws {
+        try await locks.withLock(request.projectName) {
+            let project = store.load(request.projectName)
+            let reporting = ReportingRuntime(base: runtime, supervisor: supervisor, project: project, report: report)
+            let containers = try await containers(project: request.projectName, services: request.services)
+            let grace = request.timeout.map { Int64($0 * 1_000_000_000) }
+            func stopArguments(_ info: ContainerInfo) -> (String, Int64) {
+                let service = info.composeService.flatMap { project?.services[$0] }
+                return (service?.stopSignal ?? ServiceSpecs.defaultStopSignal,
+                        grace ?? service?.stopGracePeriod ?? ServiceSpecs.defaultStopGrace)
+            }
+            var errors: [BerthError] = []
+            func attempt(_ body: () async throws -> Void) async {
+                do { try await body() } catch {
+                    errors.append((error as? BerthError) ?? BerthError(.executionFailed, "\(error)"))
+                }
+            }
+            switch request.action {
+            case .start:
+                for info in containers where !info.state.isRunning {
+                    await attempt { try await reporting.startContainer(info.id) }
+                }
+            case .stop:
+                for info in containers.reversed() where info.state.isRunning {
+                    let (signal, grace) = stopArguments(info)
+                    await attempt { try await reporting.stopContainer(info.id, signal: signal, grace: grace) }
+                }
+            case .restart:
+                for info in containers.reversed() where info.state.isRunning {
+                    let (signal, grace) = stopArguments(info)
+                    await attempt { try await reporting.stopContainer(info.id, signal: signal, grace: grace) }
+                }
+                for info in containers {
+                    await attempt { try await reporting.startContainer(info.id) }
+                }
+            case .kill:
+                for info in containers where info.state.isRunning {
+                    await attempt { try await reporting.killContainer(info.id, signal: request.signal ?? "SIGKILL") }
+                    report(ProgressEvent(kind: .container, name: info.name, status: "Killed", done: true))
+                }
+            case .remove:
+                for info in containers {
+                    if info.state.isRunning && !request.force { continue }
+                    await attempt { try await reporting.removeContainer(info.id, force: request.force) }
+                }
+            }
+            await names?.refresh()
+            if let error = BerthError.combined(errors) { throw error }
+        }
+    }
+}

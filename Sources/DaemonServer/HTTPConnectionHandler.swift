@@ -1,0 +1,139 @@
+import BerthModel
+import DaemonAPI
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One connection, one request: gathers the body, picks the route, and
+/// starts the task that runs it. Closing the connection cancels that task,
+/// so a handler's producer stops when the client goes (Ctrl-C on
+/// `berth logs -f`).
+///
+/// Its lifecycle is `State`, and every transition happens on the channel's
+/// event loop.
+final class HTTPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case awaitingHead
+        case receiving(HTTPRequestHead, ByteBuffer)
+        /// Answered before the body ended (413): the rest is read and
+        /// dropped, so the client is not cut off in the middle of its write
+        /// and does read the answer; the connection closes at its end.
+        case discarding
+        case responding(Task<Void, Never>)
+        case closed
+    }
+
+    private let routes: [String: HTTPServer.Handler]
+    private let maxBodySize: Int
+    private let logger: Logger
+    private var state = State.awaitingHead
+
+    init(routes: [String: HTTPServer.Handler], maxBodySize: Int, logger: Logger) {
+        self.routes = routes
+        self.maxBodySize = maxBodySize
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .awaitingHead):
+            receive(head, context: context)
+        case (.body(var part), .receiving(let head, var body)):
+            guard body.readableBytes + part.readableBytes <= maxBodySize else {
+                refuseTooLarge(head, context: context)
+                return
+            }
+            // Drop the state's reference first so the append does not copy the buffer.
+            state = .awaitingHead
+            body.writeBuffer(&part)
+            state = .receiving(head, body)
+        case (.end, .receiving(let head, let body)):
+            dispatch(head, body: body, context: context)
+        case (.end, .discarding):
+            state = .closed
+            context.close(promise: nil)
+        default:
+            // The rest of a refused body, or a second request on a
+            // keep-alive connection: one request per connection, so ignored.
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .responding(let task) = state { task.cancel() }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A reset from a client that left, or a malformed request (answered
+        // 400 by HTTPServerProtocolErrorHandler before us): only this
+        // connection is concerned.
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let request = "\(head.method) \(head.uri)"
+        guard head.method == .POST else {
+            let error = BerthError(.usage, "\(request): berthd's routes take POST")
+            answerNow(.methodNotAllowed, error, context: context, thenDiscard: true)
+            return
+        }
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodySize {
+            refuseTooLarge(head, context: context)
+            return
+        }
+        let expected = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+        state = .receiving(head, context.channel.allocator.buffer(capacity: expected))
+        // curl asks before sending a body over 1 KiB, and would wait a second for this.
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            let proceed = HTTPResponseHead(version: head.version, status: .continue)
+            context.writeAndFlush(wrapOutboundOut(.head(proceed)), promise: nil)
+        }
+    }
+
+    private func refuseTooLarge(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let error = BerthError(
+            .daemonRequestTooLarge,
+            "\(head.method) \(head.uri): the request body is larger than berthd accepts (\(maxBodySize) bytes)")
+        answerNow(.payloadTooLarge, error, context: context, thenDiscard: true)
+    }
+
+    private func dispatch(_ head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        let request = "\(head.method) \(head.uri)"
+        // A query string selects nothing: routes take their arguments in the body.
+        let path = head.uri.prefix { $0 != "?" }
+        guard let handler = routes[String(path)] else {
+            answerNow(
+                .notFound, BerthError(ErrorStatus.notFound, "\(request): berthd has no such route"), context: context)
+            return
+        }
+        logger.trace("request", metadata: ["request": "\(request)", "bytes": "\(body.readableBytes)"])
+        let writer = ResponseWriter(channel: context.channel, logger: logger, request: request)
+        let bytes = Array(body.readableBytesView)
+        state = .responding(Task { await writer.respond(with: handler, body: bytes) })
+    }
+
+    /// Answers an error from the event loop, without a task. With
+    /// `thenDiscard` the request has not ended yet: the connection closes
+    /// once it has.
+    private func answerNow(
+        _ status: HTTPResponseStatus, _ error: BerthError, context: ChannelHandlerContext, thenDiscard: Bool = false
+    ) {
+        let json = ResponseWriter.encode(error)
+        let head = ResponseWriter.head(status, headers: [("content-length", String(json.count))])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: json)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if thenDiscard {
+            state = .discarding
+        } else {
+            state = .closed
+            context.close(promise: nil)
+        }
+    }
+}

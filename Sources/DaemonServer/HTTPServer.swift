@@ -1,0 +1,171 @@
+import BerthModel
+import DaemonAPI
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// What a route answers with status 200.
+public enum HTTPResponseBody: Sendable {
+    /// One JSON document.
+    case json([UInt8])
+    /// Newline-delimited JSON: each element is one complete JSON line
+    /// without its newline (a `StreamFrame`). Each goes out as its own
+    /// chunk, flushed at once. If the stream throws, the server ends the
+    /// answer with a `failure` frame of the error. When the client leaves,
+    /// iteration is cancelled, so the stream's `onTermination` runs.
+    case stream(AsyncThrowingStream<[UInt8], any Error>)
+}
+
+/// berthd's HTTP/1.1 server on its unix socket: `POST /v1/<route>` with a
+/// JSON body, one request per connection (the answer says
+/// `Connection: close`, whatever the request asked), as `Route` describes.
+///
+/// A route's handler gets the whole body and answers JSON or a stream; a
+/// `BerthError` it throws goes back as JSON with the status `ErrorStatus`
+/// picks, any other error as a 500 whose `BerthError` has the error as
+/// its cause.
+public final class HTTPServer: Sendable {
+    /// Runs one route: the request body in, the answer out.
+    public typealias Handler = @Sendable (_ body: [UInt8]) async throws -> HTTPResponseBody
+
+    /// The largest request body accepted: a whole compose project as JSON
+    /// is a few MiB; beyond this the answer is 413.
+    public static let defaultMaxBodySize = 64 << 20
+
+    /// Where the server listens.
+    public let socketPath: String
+    private let listener: any Channel
+    /// The file the listener was bound to; nil if it vanished at once.
+    private let identity: SocketFile.Identity?
+    private let connections: ConnectionRegistry
+    private let logger: Logger
+
+    private init(
+        socketPath: String, listener: any Channel, identity: SocketFile.Identity?, connections: ConnectionRegistry,
+        logger: Logger
+    ) {
+        self.socketPath = socketPath
+        self.listener = listener
+        self.identity = identity
+        self.connections = connections
+        self.logger = logger
+    }
+
+    /// Listens on `socketPath` with mode 0600, creating its directory (mode
+    /// 0700) when missing. A socket file nobody answers on is the leftover
+    /// of a berthd that died and is replaced; one that answers means
+    /// another berthd runs, and nothing is touched.
+    ///
+    /// - Parameter routes: handlers by path, such as `Route.up.path` (`/v1/up`).
+    public static func start(
+        socketPath: String,
+        routes: [String: Handler],
+        logger: Logger = Logger(label: "berthd.http"),
+        maxBodySize: Int = defaultMaxBodySize,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(BerthError) -> HTTPServer {
+        try SocketFile.createParentDirectory(of: socketPath)
+        switch try SocketFile.probe(socketPath) {
+        case .absent:
+            break
+        case .stale:
+            logger.info("replacing stale socket", metadata: ["socket": "\(socketPath)"])
+            try SocketFile.remove(socketPath)
+        case .answering:
+            throw BerthError(.daemonAlreadyRunning, "another berthd is already listening on \(socketPath)")
+        case .notSocket:
+            throw BerthError(
+                .daemonSocket, "cannot listen on \(socketPath): a file that is not a socket is in the way")
+        }
+
+        let connections = ConnectionRegistry()
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+            // Fifty `berth` processes at once must not see EAGAIN from a full queue.
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelInitializer { channel in
+                guard connections.add(channel) else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in connections.remove(channel) }
+                return channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    // No pipelining assistance: one request per connection.
+                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    try pipeline.addHandler(
+                        HTTPConnectionHandler(routes: routes, maxBodySize: maxBodySize, logger: logger))
+                }
+            }
+        let listener: any Channel
+        do {
+            listener = try await bootstrap.bind(unixDomainSocketPath: socketPath).get()
+        } catch let error as IOError where SocketFile.isAddressInUse(error.errnoCode) {
+            // Another berthd bound it between the probe and here.
+            throw BerthError(.daemonAlreadyRunning, "another berthd is already listening on \(socketPath)")
+        } catch {
+            throw BerthError(.daemonSocket, "binding berthd's socket \(socketPath)", cause: "\(error)")
+        }
+        do {
+            try SocketFile.restrict(socketPath)
+        } catch {
+            try? await listener.close()
+            try? SocketFile.remove(socketPath)
+            throw error
+        }
+        logger.info("listening", metadata: ["socket": "\(socketPath)"])
+        return HTTPServer(
+            socketPath: socketPath, listener: listener, identity: SocketFile.identity(of: socketPath),
+            connections: connections, logger: logger)
+    }
+
+    /// Stops listening, closes every open connection (which cancels the
+    /// requests running on them) and removes the socket file, unless
+    /// another berthd has bound a new one there meanwhile. Calling it again
+    /// does nothing more.
+    public func shutdown() async {
+        // Closing twice fails harmlessly with `alreadyClosed`; nothing to report.
+        try? await listener.close()
+        for channel in connections.closeAll() { try? await channel.close() }
+        if let identity, SocketFile.identity(of: socketPath) == identity {
+            do {
+                try SocketFile.remove(socketPath)
+                logger.info("stopped listening", metadata: ["socket": "\(socketPath)"])
+            } catch {
+                logger.warning("socket not removed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// The connections open now, so that `shutdown` can close them; once it
+/// has, a connection accepted late is closed at once.
+final class ConnectionRegistry: Sendable {
+    private struct State {
+        var closed = false
+        var channels: [ObjectIdentifier: any Channel] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Records `channel`; false after `closeAll`.
+    func add(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard !state.closed else { return false }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    /// Forgets a closed channel.
+    func remove(_ channel: any Channel) {
+        _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Refuses further channels and returns the open ones.
+    func closeAll() -> [any Channel] {
+        state.withLock { state in
+            state.closed = true
+            defer { state.channels = [:] }
+            return Array(state.channels.values)
+        }
+    }
+}

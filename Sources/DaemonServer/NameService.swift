@@ -1,0 +1,123 @@
+import EmbeddedDNS
+import Logging
+import NIOCore
+import RuntimeKit
+
+/// The embedded DNS as berthd hosts it: one server, a listener on each
+/// network's gateway at port 53, and the names of each network rebuilt
+/// from one runtime snapshot whenever containers come and go.
+///
+/// A container answers on a network to its container name, its service
+/// name (every replica) and its aliases there, while it is created or
+/// running; an exited container's names go, as with docker.
+public actor NameService {
+    let server: DNSServer
+    let records: DNSRecords
+    let runtime: any ContainerRuntime
+    let port: Int
+    let logger: Logger
+    /// Network name → the gateway address listened on.
+    var listeners: [String: SocketAddress] = [:]
+    var refreshing = false
+    var dirty = false
+    var watcher: Task<Void, Never>?
+
+    /// A name service over `runtime`, forwarding other names to `upstreams`;
+    /// `port` is 53 except in tests.
+    public init(runtime: any ContainerRuntime, upstreams: [SocketAddress], port: Int = 53, logger: Logger) {
+        let records = DNSRecords()
+        var configuration = DNSServer.Configuration(records: records, upstreams: upstreams)
+        configuration.logger = logger
+        self.records = records
+        self.server = DNSServer(configuration: configuration)
+        self.runtime = runtime
+        self.port = port
+        self.logger = logger
+    }
+
+    /// Starts the server (with no listener yet), builds the tables and
+    /// follows the runtime's events from now on.
+    public func start() async throws {
+        try await server.start(addresses: [])
+        let events = await runtime.events()
+        watcher = Task { [weak self] in
+            for await event in events {
+                switch event.kind {
+                case .create, .start, .die, .destroy: await self?.refresh()
+                case .kill, .stop: continue
+                }
+            }
+        }
+        await refresh()
+    }
+
+    /// Stops listening everywhere.
+    public func shutdown() async {
+        watcher?.cancel()
+        await server.shutdown()
+        listeners = [:]
+    }
+
+    /// Rebuilds every network's names and listeners from one snapshot.
+    /// Calls that arrive while one runs fold into one more run after it.
+    public func refresh() async {
+        if refreshing {
+            dirty = true
+            return
+        }
+        refreshing = true
+        defer { refreshing = false }
+        repeat {
+            dirty = false
+            await rebuild()
+        } while dirty
+    }
+
+    private func rebuild() async {
+        let networks: [NetworkInfo]
+        let containers: [ContainerInfo]
+        do {
+            networks = try await runtime.networks(matching: LabelFilter())
+            containers = try await runtime.containers(matching: LabelFilter())
+        } catch {
+            logger.error("DNS: cannot read the runtime's networks and containers: \(error)")
+            return
+        }
+        var seen: Set<String> = []
+        for network in networks {
+            guard let subnet = IPv4Subnet(network.subnet), let gateway = IPv4Address(network.gateway) else { continue }
+            seen.insert(network.name)
+            var names: [String: [IPv4Address]] = [:]
+            for container in containers {
+                switch container.state {
+                case .created, .running: break
+                case .exited, .dead: continue
+                }
+                guard let text = container.addresses[network.name], let address = IPv4Address(text) else { continue }
+                var own = [container.name]
+                if let service = container.labels[ComposeLabel.service] { own.append(service) }
+                own += container.aliases[network.name] ?? []
+                for name in Set(own) { names[name, default: []].append(address) }
+            }
+            do {
+                try records.set(network: network.name, subnet: subnet, records: names.mapValues { $0.sorted() })
+            } catch {
+                logger.warning("DNS: network \(network.name): \(error)")
+            }
+            if listeners[network.name] == nil {
+                do {
+                    let address = try SocketAddress(ipAddress: gateway.description, port: port)
+                    try await server.addListener(address)
+                    listeners[network.name] = address
+                } catch {
+                    logger.error("DNS: cannot listen on \(gateway):\(port) for network \(network.name): \(error)")
+                }
+            }
+        }
+        for (name, address) in listeners where !seen.contains(name) {
+            await server.removeListener(address)
+            records.remove(network: name)
+            listeners[name] = nil
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import BerthModel
+import Foundation
+import Supervisor
+
+/// berthd's memory of what it was asked, on disk: each project's last `up`
+/// and the supervisor's last snapshot. Written whole through a temporary
+/// file and a rename, so a `kill -9` never leaves half a file.
+struct ProjectStore: Sendable {
+    let root: String
+
+    var directory: String { root + "/projects" }
+
+    func save(_ project: Project) throws {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(project)
+        } catch {
+            throw BerthError(.init("internal"), "cannot encode project \(project.name)", cause: "\(error)")
+        }
+        try write(data, to: directory + "/\(project.name.rawValue).json")
+    }
+
+    func load(_ name: String) -> Project? {
+        guard let data = FileManager.default.contents(atPath: directory + "/\(name).json") else { return nil }
+        return try? JSONDecoder().decode(Project.self, from: data)
+    }
+
+    func loadAll() -> [Project] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.sorted().compactMap { load(String($0.dropLast(5))) }
+    }
+
+    func remove(_ name: String) {
+        try? FileManager.default.removeItem(atPath: directory + "/\(name).json")
+    }
+
+    func saveSupervisorSnapshot(_ snapshot: [ContainerStatus]) {
+        guard let data = try? JSONEncoder().encode(snapshot) else { return }
+        try? write(data, to: root + "/supervisor.json")
+    }
+
+    func loadSupervisorSnapshot() -> [ContainerStatus] {
+        guard let data = FileManager.default.contents(atPath: root + "/supervisor.json") else { return [] }
+        return (try? JSONDecoder().decode([ContainerStatus].self, from: data)) ?? []
+    }
+
+    private func write(_ data: Data, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let temporary = path + ".tmp"
+            try data.write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else {
+                throw BerthError(.init("internal"), "cannot rename \(temporary) to \(path)", cause: String(cString: strerror(errno)))
+            }
+        } catch let error as BerthError {
+            throw error
+        } catch {
+            throw BerthError(.init("internal"), "cannot write \(path)", cause: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import BerthModel
+import DaemonAPI
+import DaemonClient
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where berthd is, and starting it when nothing answers, so a user never
+/// has to. `--host` (or `BERTH_HOST`) names another socket; `BERTH_ROOT`
+/// the root a started berthd uses.
+enum Daemon {
+    /// Set from `--host` before parsing.
+    nonisolated(unsafe) static var hostOverride: String?
+
+    static let defaultSocket = "/run/berth/berth.sock"
+    static let defaultRoot = "/var/lib/berth"
+
+    static var socketPath: String {
+        var host = hostOverride ?? ProcessInfo.processInfo.environment["BERTH_HOST"] ?? defaultSocket
+        if host.hasPrefix("unix://") { host.removeFirst("unix://".count) }
+        return host
+    }
+
+    static var root: String { ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? defaultRoot }
+
+    /// A connection to a daemon that answers, started first if needed.
+    static func connect() async throws -> DaemonConnection {
+        let connection = DaemonConnection(socketPath: socketPath)
+        do {
+            _ = try await connection.call(.ping, Empty(), as: DaemonInfo.self)
+            return connection
+        } catch let error as BerthError where error.code == .daemonUnreachable {
+            try await start(connection)
+            return connection
+        }
+    }
+
+    /// Starts berthd (found next to this executable, else on PATH) in its own
+    /// session with its output in `<root>/berthd.log`, and waits until it answers.
+    static func start(_ connection: DaemonConnection) async throws {
+        let log = root + "/berthd.log"
+        guard let berthd = locateBerthd() else {
+            throw BerthError(.daemonUnreachable, "nothing answers on \(socketPath) and berthd was not found next to berth or on PATH")
+        }
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let arguments = [berthd, "--root", root, "--socket", socketPath]
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own session, so a Ctrl-C at this terminal does not reach it,
+        // and no blocked signals inherited, so SIGTERM does.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let result = posix_spawn(&pid, berthd, &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw BerthError(.daemonUnreachable, "cannot start \(berthd): \(String(cString: strerror(result)))")
+        }
+        FileHandleOutput.standardError("berth: started berthd (pid \(pid), root \(root), log \(log))\n")
+        let deadline = ContinuousClock.now.advanced(by: .seconds(15))
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                throw BerthError(
+                    .daemonUnreachable, "berthd could not start (exit status \(status >> 8)); see \(log)",
+                    cause: lastLines(of: log))
+            }
+            if (try? await connection.call(.ping, Empty(), as: DaemonInfo.self)) != nil { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw BerthError(.daemonUnreachable, "berthd did not answer on \(socketPath) within 15 s; see \(log)", cause: lastLines(of: log))
+    }
+
+    static func locateBerthd() -> String? {
+        var candidates: [String] = []
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append((exe as NSString).deletingLastPathComponent + "/berthd")
+        }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append("\(directory)/berthd")
+        }
+        return candidates.first { access($0, X_OK) == 0 }
+    }
+
+    static func lastLines(of path: String, count: Int = 5) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n").suffix(count)
+        return lines.isEmpty ? nil : lines.joined(separator: " | ")
+    }
+}

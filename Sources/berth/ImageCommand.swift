@@ -1,0 +1,74 @@
+import ArgumentParser
+import DaemonAPI
+import Foundation
+
+/// `berth image import|ls|rm|inspect`: berthd's image store.
+struct ImageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image", abstract: "Manage images.", subcommands: [Import.self, List.self, Remove.self, Inspect.self])
+
+    static func size(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes)B" : String(format: "%.3g%@", value, units[unit])
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import an OCI layout or archive, a docker save tarball, or a root filesystem (directory or tar).")
+        @Argument(help: "File or directory.") var file: String
+        @Argument(help: "NAME[:TAG] (for a root filesystem, or to tag a single image).") var reference: String?
+
+        func run() async throws {
+            let path = URL(fileURLWithPath: file).standardizedFileURL.path
+            let images = try await ProjectContext.call(
+                .imageImport, ImageImportRequest(path: path, reference: reference), as: [ImageSummary].self)
+            for image in images { FileHandleOutput.standardOutput("\(image.reference) \(image.digest)\n") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List images.")
+        @Flag(name: [.short, .customLong("quiet")], help: "Only display IDs.") var quiet = false
+
+        func run() async throws {
+            let images = try await ProjectContext.call(.images, Empty(), as: [ImageSummary].self)
+            if quiet {
+                FileHandleOutput.standardOutput(images.map { String($0.digest.dropFirst(7).prefix(12)) + "\n" }.joined())
+                return
+            }
+            let rows = images.map { image -> [String] in
+                let parts = image.reference.split(separator: ":", maxSplits: 1)
+                return [String(parts[0]), parts.count > 1 ? String(parts[1]) : "latest",
+                        String(image.digest.dropFirst(7).prefix(12)), ImageCommand.size(image.size)]
+            }
+            FileHandleOutput.standardOutput(table(["REPOSITORY", "TAG", "IMAGE ID", "SIZE"], rows))
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove images.")
+        @Flag(name: [.short, .customLong("force")], help: "Remove even if a container uses it.") var force = false
+        @Argument(help: "Images.") var images: [String]
+
+        func run() async throws {
+            let removed = try await ProjectContext.call(.imageRemove, NamesRequest(names: images, force: force), as: [String].self)
+            for line in removed { FileHandleOutput.standardOutput(line + "\n") }
+        }
+    }
+
+    struct Inspect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an image's details as JSON.")
+        @Argument(help: "Images.") var images: [String]
+
+        func run() async throws {
+            let details = try await ProjectContext.call(.imageInspect, NamesRequest(names: images), as: [ImageSummary].self)
+            FileHandleOutput.standardOutput(jsonLine(details) + "\n")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import BerthModel
+import DaemonAPI
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth logs`: the services' output.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "View output from containers.")
+
+    @OptionGroup var project: ProjectOptions
+    @Flag(name: [.short, .customLong("follow")], help: "Follow log output.") var follow = false
+    @Option(name: [.short, .customLong("tail")], help: "Lines from the end of each container's log, or all.") var tail: String = "all"
+    @Flag(name: [.short, .customLong("timestamps")], help: "Show timestamps.") var timestamps = false
+    @Option(help: "Show logs since a timestamp (RFC 3339) or a duration ago (42s, 5m, 1h).") var since: String?
+    @Flag(name: .customLong("no-log-prefix"), help: "Do not print the container name.") var noLogPrefix = false
+    @Argument(help: "Services.") var services: [String] = []
+
+    func run() async throws {
+        let (name, _) = try ProjectContext.name(project)
+        let lines: Int?
+        if tail == "all" || tail == "-1" {
+            lines = nil
+        } else if let n = Int(tail), n >= 0 {
+            lines = n
+        } else {
+            throw BerthError(.usage, "--tail \(tail): expected a number or all")
+        }
+        let request = LogsRequest(
+            projectName: name, services: services, follow: follow, tail: lines, since: try since.map(Self.parseSince))
+        let printer = LogPrinter(noPrefix: noLogPrefix, timestamps: timestamps)
+        let frames = try await Daemon.connect().stream(.logs, request, item: LogEntry.self, result: Empty.self)
+        for try await frame in frames {
+            switch frame {
+            case .item(let entry): printer.print(entry)
+            case .result: return
+            case .failure(let error): throw error
+            }
+        }
+    }
+
+    /// An RFC 3339 time, a Unix time, or a duration before now.
+    static func parseSince(_ text: String) throws -> Double {
+        if let seconds = Double(text) { return seconds }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let n = Double(text.dropLast(suffix.count)) { return Date().timeIntervalSince1970 - n * factor }
+        }
+        throw BerthError(.usage, "--since \(text): expected a timestamp or a duration like 42s, 5m, 1h")
+    }
+}
+
+/// Prints log entries as docker compose does: `web-1  | text`, the prefix
+/// coloured per container on a terminal.
+final class LogPrinter: @unchecked Sendable {
+    let noPrefix: Bool
+    let timestamps: Bool
+    let colour = isatty(1) == 1
+    private var colours: [String: String] = [:]
+    private var width = 0
+    private let lock = NSLock()
+    static let palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
+
+    init(noPrefix: Bool, timestamps: Bool) {
+        self.noPrefix = noPrefix
+        self.timestamps = timestamps
+    }
+
+    func print(_ entry: LogEntry) {
+        lock.lock()
+        defer { lock.unlock() }
+        var line = ""
+        if !noPrefix {
+            let name = entry.container.hasPrefix(entry.service) ? entry.container : Self.shortName(entry)
+            width = max(width, name.count)
+            let padded = name.padding(toLength: width, withPad: " ", startingAt: 0) + "  | "
+            if colour {
+                let code = colours[name] ?? Self.palette[colours.count % Self.palette.count]
+                colours[name] = code
+                line += "\u{1B}[\(code)m\(padded)\u{1B}[0m"
+            } else {
+                line += padded
+            }
+        }
+        if timestamps { line += entry.time + " " }
+        line += entry.text + "\n"
+        FileHandleOutput.standardOutput(line)
+    }
+
+    /// `web-1` for `demo-web-1`, as docker compose prints it.
+    static func shortName(_ entry: LogEntry) -> String {
+        guard let range = entry.container.range(of: "-" + entry.service + "-") else { return entry.container }
+        return String(entry.container[entry.container.index(after: range.lowerBound)...])
+    }
+}

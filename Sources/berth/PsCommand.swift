@@ -1,0 +1,47 @@
+import ArgumentParser
+import DaemonAPI
+import Foundation
+
+/// `berth ps`: the project's containers.
+struct PsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers.")
+
+    @OptionGroup var project: ProjectOptions
+    @Flag(name: [.short, .customLong("all")], help: "Show stopped containers too.") var all = false
+    @Flag(name: [.short, .customLong("quiet")], help: "Only display IDs.") var quiet = false
+    @Flag(help: "Display services.") var services = false
+    @Option(help: "Filter by status (repeatable): created, running, restarting, exited, dead.") var status: [String] = []
+    @Option(help: "table or json.") var format: String = "table"
+    @Argument(help: "Services.") var serviceNames: [String] = []
+
+    func run() async throws {
+        let (name, _) = try ProjectContext.name(project)
+        var containers = try await ProjectContext.call(
+            .ps, PsRequest(projectName: name, services: serviceNames, all: all || !status.isEmpty), as: [ContainerSummary].self)
+        if !status.isEmpty { containers = containers.filter { status.contains($0.state) } }
+        if quiet {
+            FileHandleOutput.standardOutput(containers.map { $0.id + "\n" }.joined())
+        } else if services {
+            FileHandleOutput.standardOutput(Set(containers.map(\.service)).sorted().map { $0 + "\n" }.joined())
+        } else if format == "json" {
+            FileHandleOutput.standardOutput(containers.map { jsonLine($0) + "\n" }.joined())
+        } else {
+            let rows = containers.map { c in
+                [c.name, c.image, c.service, PsCommand.created(c.created), c.status, PsCommand.ports(c.publishers)]
+            }
+            FileHandleOutput.standardOutput(table(["NAME", "IMAGE", "SERVICE", "CREATED", "STATUS", "PORTS"], rows))
+        }
+    }
+
+    static func created(_ time: Double) -> String {
+        let seconds = Int(Date().timeIntervalSince1970 - time)
+        if seconds < 60 { return "\(max(seconds, 0)) seconds ago" }
+        if seconds < 3600 { return "\(seconds / 60) minutes ago" }
+        if seconds < 172_800 { return "\(seconds / 3600) hours ago" }
+        return "\(seconds / 86_400) days ago"
+    }
+
+    static func ports(_ publishers: [PublisherSummary]) -> String {
+        publishers.map { "\($0.url):\($0.publishedPort)->\($0.targetPort)/\($0.protocol)" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import DaemonAPI
+
+/// `berth top`: the processes of each running container.
+struct TopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "top", abstract: "Display the running processes.")
+
+    @OptionGroup var project: ProjectOptions
+    @Argument(help: "Services.") var services: [String] = []
+
+    func run() async throws {
+        let (name, _) = try ProjectContext.name(project)
+        let entries = try await ProjectContext.call(.top, TopRequest(projectName: name, services: services), as: [TopEntry].self)
+        for entry in entries {
+            FileHandleOutput.standardOutput(entry.container + "\n" + table(entry.titles, entry.processes) + "\n")
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import BerthModel
+import DaemonAPI
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `berth up`: create and start the stack, as `docker compose up` does.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "up", abstract: "Create and start containers.")
+
+    @OptionGroup var project: ProjectOptions
+    @Flag(name: [.short, .customLong("detach")], help: "Run in the background.") var detach = false
+    @Flag(help: "Wait for services to be running and healthy (implies --detach).") var wait = false
+    @Option(name: .customLong("wait-timeout"), help: "Seconds to wait with --wait.") var waitTimeout: Double?
+    @Flag(name: .customLong("force-recreate"), help: "Recreate containers even if unchanged.") var forceRecreate = false
+    @Flag(name: .customLong("no-recreate"), help: "Never recreate existing containers.") var noRecreate = false
+    @Flag(name: .customLong("no-deps"), help: "Do not start linked services.") var noDeps = false
+    @Flag(name: .customLong("remove-orphans"), help: "Remove containers of services not in the compose file.") var removeOrphans = false
+    @Option(name: .customLong("scale"), help: "SERVICE=NUM; overrides the compose file.") var scale: [String] = []
+    @Flag(name: .customLong("no-start"), help: "Create but do not start.") var noStart = false
+    @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers if any container stops.") var abortOnExit = false
+    @Option(name: .customLong("exit-code-from"), help: "Return the exit code of this service's container (implies --abort-on-container-exit).")
+    var exitCodeFrom: String?
+    @Option(name: [.short, .customLong("timeout")], help: "Shutdown timeout in seconds.") var timeout: Double?
+    @Option(help: "Progress output: auto, tty, plain, quiet, json.") var progress: ProgressMode = .auto
+    @Argument(help: "Services to start (with their dependencies).") var services: [String] = []
+
+    func run() async throws {
+        let loaded = try ProjectContext.load(project, services: services)
+        let request = UpRequest(
+            project: loaded.project, services: services, noDeps: noDeps, forceRecreate: forceRecreate,
+            noRecreate: noRecreate, removeOrphans: removeOrphans, scale: try parseScale(scale), noStart: noStart,
+            wait: wait, waitTimeout: waitTimeout, timeout: timeout)
+        let printer = ProgressPrinter(mode: progress)
+        let result = try await ProjectContext.stream(.up, request, result: UpResult.self, printer: printer)
+        for warning in result.warnings { printer.note("WARN: \(warning)") }
+        if detach || wait || noStart { return }
+        let code = try await Attached(
+            projectName: loaded.name.rawValue, services: services, abortOnExit: abortOnExit || exitCodeFrom != nil,
+            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer
+        ).run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `up` without `-d`: the services' logs, prefixed and coloured, until
+/// every container has exited; Ctrl-C stops the stack.
+struct Attached {
+    let projectName: String
+    let services: [String]
+    let abortOnExit: Bool
+    let exitCodeFrom: String?
+    let timeout: Double?
+    let printer: ProgressPrinter
+
+    func run() async throws -> Int32 {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let interrupts = AsyncStream<Int32> { continuation in
+            for number in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield(number) }
+                source.resume()
+                SignalSources.keep(source)
+            }
+        }
+        let logs = Task {
+            let printer = LogPrinter(noPrefix: false, timestamps: false)
+            let connection = try await Daemon.connect()
+            let frames = try await connection.stream(
+                .logs, LogsRequest(projectName: projectName, services: services, follow: true),
+                item: LogEntry.self, result: Empty.self)
+            for try await frame in frames {
+                if case .item(let entry) = frame { printer.print(entry) }
+            }
+        }
+        defer { logs.cancel() }
+        let outcome = await withTaskGroup(of: Int32?.self) { group -> Int32 in
+            group.addTask {
+                for await _ in interrupts {
+                    FileHandleOutput.standardError("Gracefully stopping... (press Ctrl+C again to force)\n")
+                    return -1
+                }
+                return nil
+            }
+            group.addTask { await watchExits() }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? 0
+        }
+        logs.cancel()
+        if outcome == -1 || abortOnExit {
+            let request = ContainerActionRequest(projectName: projectName, action: .stop, timeout: timeout)
+            _ = try await ProjectContext.stream(.containerAction, request, result: Empty.self, printer: printer)
+        }
+        if let exitCodeFrom {
+            let containers = try await ProjectContext.call(
+                .ps, PsRequest(projectName: projectName, services: [exitCodeFrom], all: true), as: [ContainerSummary].self)
+            return containers.first?.exitCode ?? 0
+        }
+        return outcome == -1 ? 130 : outcome
+    }
+
+    /// Returns when the stack is done: the first exit with
+    /// `--abort-on-container-exit`, else once no container runs.
+    func watchExits() async -> Int32? {
+        guard let connection = try? await Daemon.connect(),
+            let frames = try? await connection.stream(
+                .events, EventsRequest(projectName: projectName), item: EventRecord.self, result: Empty.self)
+        else { return nil }
+        do {
+            for try await frame in frames {
+                guard case .item(let event) = frame, event.action == "die" else { continue }
+                if abortOnExit { return Int32(event.attributes["exitCode"] ?? "0") ?? 0 }
+                let running = try await ProjectContext.call(
+                    .ps, PsRequest(projectName: projectName, services: services, all: true), as: [ContainerSummary].self)
+                if running.allSatisfy({ $0.state != "running" && $0.state != "restarting" }) { return 0 }
+            }
+        } catch {}
+        return nil
+    }
+}
+
+/// Keeps dispatch signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+}

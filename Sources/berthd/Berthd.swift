@@ -1,0 +1,113 @@
+import ArgumentParser
+import BerthModel
+import DaemonAPI
+import DaemonServer
+import EmbeddedDNS
+import Foundation
+import HostOS
+import Logging
+import RuntimeLinux
+import Supervisor
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// berthd: owns every container, network, volume and image under its
+/// root, serves the CLI on a unix socket, hosts the embedded DNS and the
+/// published ports, and supervises health and restarts. The only place
+/// where the real runtime is chosen.
+@main
+struct Berthd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "berthd", abstract: "The Berth daemon.")
+
+    @Option(help: "Where all state lives.")
+    var root = ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? "/var/lib/berth"
+
+    @Option(help: "The unix socket the CLI talks to.")
+    var socket = "/run/berth/berth.sock"
+
+    @Option(name: .customLong("name-prefix"), help: "Host interfaces begin with this (berth…; 9 characters at most).")
+    var namePrefix = ProcessInfo.processInfo.environment["BERTH_NAME_PREFIX"] ?? "berth"
+
+    @Option(name: .customLong("subnet-pool"), help: "CIDR/size networks are cut from, e.g. 172.30.0.0/16/24.")
+    var subnetPool = ProcessInfo.processInfo.environment["BERTH_SUBNET_POOL"]
+
+    @Option(name: .customLong("dns-port"), help: "Port of the embedded DNS on each gateway.")
+    var dnsPort = Int(ProcessInfo.processInfo.environment["BERTH_DNS_PORT"] ?? "") ?? 53
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
+    var logLevel = ProcessInfo.processInfo.environment["BERTH_LOG_LEVEL"] ?? "info"
+
+    func run() async throws {
+        var logger = Logger(label: "berthd")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        do {
+            try await serve(logger: logger)
+        } catch {
+            logger.critical("berthd cannot run: \(error)")
+            FileHandle.standardError.write(Data("berthd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func serve(logger: Logger) async throws {
+        guard getuid() == 0 else {
+            throw BerthError(.init("permission"), "berthd must run as root (it makes network namespaces, bridges and mounts)")
+        }
+        let pools = try subnetPool.map(Self.pool) ?? AddressPool.defaults
+        let here = Self.executableDirectory()
+        var configuration = LinuxRuntime.Configuration(root: root, shimPath: here + "/berth-shim")
+        configuration.namePrefix = namePrefix
+        configuration.tableName = namePrefix
+        configuration.pools = pools
+        configuration.cgroupParent = "/" + namePrefix
+        let runtime = try await LinuxRuntime(configuration)
+        let upstreams = (try? ResolvConf.upstreams()) ?? []
+        let names = NameService(runtime: runtime, upstreams: upstreams, port: dnsPort, logger: logger)
+        try await names.start()
+        let supervisor = SupervisorService(runtime: runtime)
+        let info = DaemonInfo(version: "0.1.0", pid: getpid(), root: root, socket: socket)
+        let service = DaemonService(
+            runtime: runtime, supervisor: supervisor, names: names, root: root, info: info, logger: logger)
+        await service.restore()
+        let server = try await HTTPServer.start(socketPath: socket, routes: DaemonRoutes.table(service), logger: logger)
+        logger.info("berthd \(info.version) listening on \(socket), root \(root)")
+
+        let stop = AsyncStream<Int32> { continuation in
+            for number in [SIGTERM, SIGINT] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield(number) }
+                source.resume()
+                Self.sources.append(source)
+            }
+        }
+        for await number in stop {
+            logger.info("signal \(number): shutting down; containers keep running")
+            break
+        }
+        await server.shutdown()
+        await service.shutdown()
+        await runtime.shutdown()
+        logger.info("berthd stopped")
+    }
+
+    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+
+    /// `172.30.0.0/16/24` → the /16 cut into /24s; `10.99.0.0/16` alone means /24s.
+    static func pool(_ text: String) throws -> AddressPool {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2 || parts.count == 3, let base = IPv4CIDR("\(parts[0])/\(parts[1])") else {
+            throw BerthError(.usage, "--subnet-pool \(text): expected ADDRESS/PREFIX[/SIZE], like 172.30.0.0/16/24")
+        }
+        let size = parts.count == 3 ? UInt8(parts[2]) : 24
+        guard let size else { throw BerthError(.usage, "--subnet-pool \(text): the block size is not a number") }
+        return try AddressPool(base: base, size: size)
+    }
+
+    static func executableDirectory() -> String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (exe as NSString).deletingLastPathComponent
+    }
+}

@@ -1,0 +1,162 @@
+import BerthModel
+import ComposeLoader
+import DaemonAPI
+import DaemonServer
+import Foundation
+import Logging
+import RuntimeKit
+import RuntimeTesting
+import Supervisor
+import Synchronization
+import Testing
+
+/// The daemon's service over the fake runtime: what `up`, `down`, `ps` and
+/// the lifecycle commands do and report, without root.
+struct DaemonServiceTests {
+    static let compose = """
+        name: shop
+        services:
+          db:
+            image: busybox
+          web:
+            image: busybox
+            depends_on: [db]
+            ports: ["8080:80"]
+          job:
+            image: busybox
+            restart: "no"
+        volumes:
+          data: {}
+        """
+
+    /// Loads YAML as the CLI would.
+    static func project(_ yaml: String) throws -> Project {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-daemon-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try yaml.write(to: directory.appendingPathComponent("compose.yaml"), atomically: true, encoding: .utf8)
+        var options = LoadOptions()
+        options.workingDirectory = directory.path
+        options.environment = [:]
+        return try ComposeLoader(options: options).load().project
+    }
+
+    static func service(_ runtime: FakeRuntime) throws -> (DaemonService, String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-daemon-root-\(UUID().uuidString)").path
+        let service = DaemonService(
+            runtime: runtime, supervisor: SupervisorService(runtime: runtime), names: nil, root: root,
+            info: DaemonInfo(version: "test", pid: 1, root: root, socket: root + "/s"), logger: Logger(label: "test"))
+        return (service, root)
+    }
+
+    /// Collects progress lines from concurrent reporters.
+    final class Lines: Sendable {
+        let lines = Mutex<[String]>([])
+        var sink: ProgressSink { { event in self.lines.withLock { $0.append("\(event.kind.rawValue) \(event.name) \(event.status)") } } }
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    @Test func upCreatesTheStackThenChangesNothing() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        let (service, root) = try Self.service(runtime)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let project = try Self.project(Self.compose)
+
+        let first = Lines()
+        let result = try await service.up(UpRequest(project: project), report: first.sink)
+        #expect(!result.unchanged)
+        #expect(result.containers.map(\.name) == ["shop-db-1", "shop-job-1", "shop-web-1"])
+        #expect(first.all.contains("Network shop_default Created"))
+        #expect(first.all.contains("Container shop-web-1 Started"))
+        // db starts before web: its Started line comes first.
+        let dbStarted = first.all.firstIndex(of: "Container shop-db-1 Started") ?? .max
+        let webStarting = first.all.firstIndex(of: "Container shop-web-1 Starting") ?? -1
+        #expect(dbStarted < webStarting)
+
+        let second = Lines()
+        let again = try await service.up(UpRequest(project: project), report: second.sink)
+        #expect(again.unchanged)
+        #expect(second.all.isEmpty)
+    }
+
+    @Test func psShowsStateAndStatusInDockersWords() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        let (service, root) = try Self.service(runtime)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
+        await runtime.exit("shop-job-1", code: 3)
+        let running = try await service.summaries(project: "shop", services: [], all: false)
+        #expect(running.map(\.name) == ["shop-db-1", "shop-web-1"])
+        let all = try await service.summaries(project: "shop", services: [], all: true)
+        let job = try #require(all.first { $0.service == "job" })
+        #expect(job.state == "exited")
+        #expect(job.exitCode == 3)
+        #expect(job.status.hasPrefix("Exited (3)"))
+        let web = try #require(all.first { $0.service == "web" })
+        #expect(web.status.hasPrefix("Up "))
+        #expect(web.project == "shop")
+    }
+
+    @Test func downRemovesContainersAndNetworksAndVolumesOnlyWithV() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        let (service, root) = try Self.service(runtime)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let yaml = Self.compose.replacingOccurrences(of: "    image: busybox\n    depends_on", with: "    image: busybox\n    volumes: [\"data:/data\"]\n    depends_on")
+        let project = try Self.project(yaml)
+        _ = try await service.up(UpRequest(project: project), report: { _ in })
+        #expect(try await runtime.volumes(matching: .project("shop")).map(\.name) == ["shop_data"])
+
+        let lines = Lines()
+        try await service.down(DownRequest(projectName: "shop", project: project), report: lines.sink)
+        #expect(try await runtime.containers(matching: .project("shop")).isEmpty)
+        #expect(try await runtime.networks(matching: .project("shop")).isEmpty)
+        #expect(try await runtime.volumes(matching: .project("shop")).map(\.name) == ["shop_data"])
+        #expect(lines.all.contains("Container shop-web-1 Removed"))
+
+        try await service.down(DownRequest(projectName: "shop", project: project, removeVolumes: true), report: { _ in })
+        #expect(try await runtime.volumes(matching: .project("shop")).isEmpty)
+    }
+
+    @Test func aFailedStartRemovesWhatItMadeForThatService() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        let (service, root) = try Self.service(runtime)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let yaml = Self.compose.replacingOccurrences(of: "  job:\n    image: busybox", with: "  job:\n    image: missing")
+        await #expect(throws: BerthError.self) {
+            _ = try await service.up(UpRequest(project: try Self.project(yaml)), report: { _ in })
+        }
+        let names = try await runtime.containers(matching: .project("shop")).map(\.name)
+        #expect(!names.contains("shop-job-1"))
+    }
+
+    @Test func stopIsAUserStopAndStartBringsItBack() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        let (service, root) = try Self.service(runtime)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
+        try await service.act(ContainerActionRequest(projectName: "shop", action: .stop, services: ["web"]), report: { _ in })
+        var web = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-web-1" })
+        #expect(!web.state.isRunning)
+        try await service.act(ContainerActionRequest(projectName: "shop", action: .start, services: ["web"]), report: { _ in })
+        web = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-web-1" })
+        #expect(web.state.isRunning)
+    }
+
+    @Test func unknownServiceIsNamed() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        let (service, root) = try Self.service(runtime)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
+        await #expect(throws: BerthError.self) {
+            _ = try await service.exec(ExecRequest(projectName: "shop", service: "nope", command: ["true"]))
+        }
+    }
+
+    @Test(arguments: [
+        (0.2, "Less than a second"), (1, "1 second"), (42, "42 seconds"), (61, "About a minute"), (600, "10 minutes"),
+        (3600, "About an hour"), (7200, "2 hours"), (3 * 86400, "3 days"),
+    ])
+    func humanDurations(seconds: Double, text: String) {
+        #expect(DaemonService.humanDuration(seconds) == text)
+    }
+}

@@ -49,6 +49,8 @@ let package = Package(
             dependencies: [
                 // Its errors are the product's one error type.
                 "BerthModel",
+                // LinuxRuntime implements the protocol the reconciler drives.
+                "RuntimeKit",
                 "HostOS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -100,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "berth-shim", "HostOS", "BerthModel",
+                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

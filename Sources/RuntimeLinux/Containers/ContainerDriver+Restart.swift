@@ -53,7 +53,7 @@ extension ContainerDriver {
                 let failure = errno
                 if failure != ENOENT { throw ContainerError.system("removing \(stale) of container \(id)", errno: failure) }
             }
-            if !OverlayRootfs.isMounted(paths.rootfs) { try OverlayRootfs.mount(layers: layers, paths: paths) }
+            if !OverlayRootfs.isMountPoint(paths.rootfs) { try OverlayRootfs.mount(layers: layers, paths: paths) }
             // The shim removes the old exit.json once its shim.pid is in place.
             return try self.launchShim(id, log: log, paths: paths, mode: "run")
         }

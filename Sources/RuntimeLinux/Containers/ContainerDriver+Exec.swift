@@ -47,7 +47,8 @@ extension ContainerDriver {
         case .timeout?:
             let shown = exec.command.joined(separator: " ")
             throw ContainerError(
-                .timeout, "exec in container \(id): \"\(shown)\" was still running after \(timeout ?? .zero); it was killed")
+                .timeout,
+                "exec in container \(id): \"\(shown)\" was still running after \(timeout ?? .zero); it was killed")
         case .cancelled?: throw CancellationError()
         case nil: return output
         }

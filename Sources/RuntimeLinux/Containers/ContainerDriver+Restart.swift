@@ -51,7 +51,9 @@ extension ContainerDriver {
             // line on failure, which must be this run's.
             for stale in [paths.containerPid, paths.directory + "/crun.log"] where unlink(stale) != 0 {
                 let failure = errno
-                if failure != ENOENT { throw ContainerError.system("removing \(stale) of container \(id)", errno: failure) }
+                if failure != ENOENT {
+                    throw ContainerError.system("removing \(stale) of container \(id)", errno: failure)
+                }
             }
             if !OverlayRootfs.isMountPoint(paths.rootfs) { try OverlayRootfs.mount(layers: layers, paths: paths) }
             // The shim removes the old exit.json once its shim.pid is in place.

@@ -15,10 +15,15 @@ extension LinuxRuntime {
     /// part way is undone by the next runtime's restore.
     public func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo {
         let id = try SpecTranslation.containerID(spec.name)
-        guard records[spec.name] == nil, gate.tryEnter(spec.name) else {
-            throw BerthError(.alreadyExists, "container name \"\(spec.name)\" is already in use")
+        let taken = BerthError(.alreadyExists, "container name \"\(spec.name)\" is already in use")
+        guard records[spec.name] == nil else { throw taken }
+        // Another call may hold the name for a moment (a `start` of it that
+        // is about to fail): wait for it, then look again.
+        if !gate.tryEnter(spec.name) {
+            await withCheckedContinuation { gate.enqueue(spec.name, $0) }
         }
         defer { gate.leave(spec.name) }
+        guard records[spec.name] == nil else { throw taken }
 
         let plan = try await plan(spec, id: id)
         var record = ContainerRecord(
@@ -76,7 +81,8 @@ extension LinuxRuntime {
                 let name = try NetworkName(parsing: attachment.network)
                 guard let network = await bridges.network(name) else {
                     throw BerthError(
-                        .notFound, "container \(spec.name): network \"\(attachment.network)\" not found; create it first")
+                        .notFound,
+                        "container \(spec.name): network \"\(attachment.network)\" not found; create it first")
                 }
                 guard !networks.contains(where: { $0.name == name }) else {
                     throw BerthError(.invalidSpec, "container \(spec.name): network \"\(name)\" is listed twice")
@@ -98,12 +104,14 @@ extension LinuxRuntime {
         case .container(let other):
             guard let parent = records[other], parent.phase == .ready else {
                 throw BerthError(
-                    .notFound, "container \(spec.name): no container \"\(other)\" whose network namespace it could join")
+                    .notFound, "container \(spec.name): no container \"\(other)\" whose network namespace it could join"
+                )
             }
             if !ports.isEmpty {
                 throw BerthError(
                     .invalidSpec,
-                    "container \(spec.name) publishes ports but shares the network of \(other); publish them on \(other)")
+                    "container \(spec.name) publishes ports but shares the network of \(other); publish them on \(other)"
+                )
             }
             netnsPath = parent.netnsPath
             ownsNetns = false
@@ -145,7 +153,8 @@ extension LinuxRuntime {
             do {
                 _ = try await Blocking.run { try NetworkNamespace.create(name, in: directory) }
             } catch {
-                throw BerthError(.host, "container \(spec.name): cannot create its network namespace \(path)", cause: "\(error)")
+                throw BerthError(
+                    .host, "container \(spec.name): cannot create its network namespace \(path)", cause: "\(error)")
             }
         }
         // The default route goes through the first network that has one.
@@ -158,7 +167,9 @@ extension LinuxRuntime {
             if let text = attachment.ipv4Address {
                 guard let parsed = IPv4Address(text) else {
                     throw BerthError(
-                        .invalidArgument, "container \(spec.name): ipv4_address \"\(text)\" on network \(network.name) is not an IPv4 address")
+                        .invalidArgument,
+                        "container \(spec.name): ipv4_address \"\(text)\" on network \(network.name) is not an IPv4 address"
+                    )
                 }
                 address = parsed
             }
@@ -183,13 +194,16 @@ extension LinuxRuntime {
     }
 
     /// Publishes the ports, keeping each as it goes so that an undo finds them.
-    private func publish(_ requests: [SpecTranslation.PortRequest], to target: IPv4Address, container: String) async throws {
+    private func publish(_ requests: [SpecTranslation.PortRequest], to target: IPv4Address, container: String)
+        async throws
+    {
         for request in requests {
             do {
                 let port = try await proxy.publish(request.mapping(to: target))
                 published[container, default: []].append(Publication(spec: request.spec, port: port))
             } catch {
-                throw BerthError(error.code, "container \(container): cannot publish a port: \(error.message)", cause: error.cause)
+                throw BerthError(
+                    error.code, "container \(container): cannot publish a port: \(error.message)", cause: error.cause)
             }
         }
     }
@@ -236,8 +250,10 @@ extension LinuxRuntime {
             if let first = parent.attachments.first, let name = NetworkName(first.network) {
                 parentGateway = await bridges.network(name)?.gateway.description
             }
-            hosts += SpecTranslation.ownHostEntry(parent.spec, address: parent.attachments.first?.address).map { [$0] } ?? []
-            hosts += try SpecTranslation.extraHosts(parent.spec.extraHosts, gateway: parentGateway, container: parent.id)
+            hosts +=
+                SpecTranslation.ownHostEntry(parent.spec, address: parent.attachments.first?.address).map { [$0] } ?? []
+            hosts += try SpecTranslation.extraHosts(
+                parent.spec.extraHosts, gateway: parentGateway, container: parent.id)
             dns = parentGateway.map { SpecTranslation.bridgeDNS(parent.spec, gateway: $0) } ?? hostDNS(parent.spec)
         } else if let first = plan.networks.first {
             let gateway = first.gateway.description
@@ -270,7 +286,8 @@ extension LinuxRuntime {
         }
         seeds += anonymous.map { ($0.name, $0.target, false) }
         for (name, target, nocopy) in seeds {
-            try await volumeStore.seedIfEmpty(try VolumeName(parsing: name), rootfs: rootfs, path: target, nocopy: nocopy)
+            try await volumeStore.seedIfEmpty(
+                try VolumeName(parsing: name), rootfs: rootfs, path: target, nocopy: nocopy)
         }
     }
 

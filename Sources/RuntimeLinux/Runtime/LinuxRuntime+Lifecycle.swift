@@ -183,7 +183,9 @@ extension LinuxRuntime {
         for publication in published[id] ?? [] { await proxy.unpublish(publication.port) }
         published[id] = nil
         if let cid = ContainerID(id), (try? driver.requireExists(cid)) != nil {
-            if let failure = await failure(of: { try await driver.remove(cid, force: true) }) { failures.append(failure) }
+            if let failure = await failure(of: { try await driver.remove(cid, force: true) }) {
+                failures.append(failure)
+            }
         }
         if let netnsPath = record.netnsPath, record.ownsNetns {
             for network in await bridges.list() where network.endpoints.contains(where: { $0.netnsPath == netnsPath }) {
@@ -194,7 +196,9 @@ extension LinuxRuntime {
             if FileManager.default.fileExists(atPath: netnsPath) {
                 do { try NetworkNamespace(path: netnsPath).delete() } catch {
                     failures.append(
-                        BerthError(.host, "container \(id): cannot delete its network namespace \(netnsPath)", cause: "\(error)"))
+                        BerthError(
+                            .host, "container \(id): cannot delete its network namespace \(netnsPath)",
+                            cause: "\(error)"))
                 }
             }
         }

@@ -7,7 +7,9 @@ extension LinuxRuntime {
     /// lines, those since `since`, and with `follow` every new line, across
     /// restarts (the log is the container's, not one run's), until the
     /// container is removed or the reader stops iterating.
-    public func logs(_ id: String, _ query: RuntimeKit.LogQuery) async throws -> AsyncThrowingStream<LogRecord, any Error> {
+    public func logs(_ id: String, _ query: RuntimeKit.LogQuery) async throws -> AsyncThrowingStream<
+        LogRecord, any Error
+    > {
         _ = try record(id)
         let directory = driver.paths(try SpecTranslation.containerID(id)).directory
         let log = JSONFileLog(directory: directory)

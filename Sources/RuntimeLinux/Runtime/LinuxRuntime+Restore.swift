@@ -18,10 +18,13 @@ extension LinuxRuntime {
         for record in records.values.sorted(by: { $0.createdAt < $1.createdAt }) {
             switch record.phase {
             case .creating, .removing:
-                do { try await teardown(record, undoingCreate: record.phase == .creating) } catch let error as BerthError {
+                do { try await teardown(record, undoingCreate: record.phase == .creating) } catch let error
+                    as BerthError
+                {
                     problems.append(error)
                 } catch {
-                    problems.append(BerthError(.runtime, "taking apart container \(record.id) failed", cause: "\(error)"))
+                    problems.append(
+                        BerthError(.runtime, "taking apart container \(record.id) failed", cause: "\(error)"))
                 }
             case .ready:
                 problems += await revive(record)
@@ -41,7 +44,8 @@ extension LinuxRuntime {
         if !alive, record.ownsNetns, let path = record.netnsPath, !OverlayRootfs.isMountPoint(path) {
             do { try await remakeNamespace(record, path: path) } catch {
                 problems.append(
-                    BerthError(.host, "container \(id): cannot remake its network namespace \(path)", cause: "\(error)"))
+                    BerthError(.host, "container \(id): cannot remake its network namespace \(path)", cause: "\(error)")
+                )
             }
         }
         if let first = record.attachments.first, let target = IPv4Address(first.address) {
@@ -52,13 +56,28 @@ extension LinuxRuntime {
                     self.published[id, default: []].append(Publication(spec: port, port: published))
                 } catch let error as BerthError {
                     problems.append(
-                        BerthError(error.code, "container \(id): cannot publish its port again: \(error.message)", cause: error.cause))
+                        BerthError(
+                            error.code, "container \(id): cannot publish its port again: \(error.message)",
+                            cause: error.cause))
                 } catch {
-                    problems.append(BerthError(.bind, "container \(id): cannot publish its port again", cause: "\(error)"))
+                    problems.append(
+                        BerthError(.bind, "container \(id): cannot publish its port again", cause: "\(error)"))
                 }
             }
         }
-        if alive && record.startedAt != nil { watch(id) }
+        if alive, record.startedAt == nil, let cid = ContainerID(id) {
+            // Started by a berthd that died before recording it: crun knows.
+            if case .running = (try? await driver.inspect(cid))?.status {
+                var started = record
+                started.startedAt = Self.now()
+                do { try save(started) } catch {
+                    problems.append(error as? BerthError ?? BerthError(.state, "\(error)"))
+                }
+                watch(id)
+            }
+        } else if alive {
+            watch(id)
+        }
         return problems
     }
 
@@ -87,7 +106,8 @@ extension LinuxRuntime {
         let routed = networks.firstIndex { !$0.isInternal }
         for (index, (attachment, network)) in zip(record.attachments, networks).enumerated() {
             _ = try await bridges.attach(
-                network.name, container: record.id, netnsPath: path, interface: try InterfaceName(parsing: attachment.interface),
+                network.name, container: record.id, netnsPath: path,
+                interface: try InterfaceName(parsing: attachment.interface),
                 address: IPv4Address(attachment.address), defaultRoute: index == routed)
         }
     }
@@ -99,7 +119,8 @@ extension LinuxRuntime {
         var problems: [BerthError] = []
         for name in names where records[name.rawValue] == nil {
             do { try NetworkNamespace(path: netnsDirectory + "/" + name.rawValue).delete() } catch {
-                problems.append(BerthError(.host, "cannot delete the stray network namespace \(name)", cause: "\(error)"))
+                problems.append(
+                    BerthError(.host, "cannot delete the stray network namespace \(name)", cause: "\(error)"))
             }
         }
         return problems

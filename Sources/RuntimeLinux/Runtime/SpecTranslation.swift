@@ -47,17 +47,20 @@ enum SpecTranslation {
     /// are every address), ports in range, TCP or UDP.
     static func portRequests(_ ports: [PortSpec], container: String) throws -> [PortRequest] {
         try ports.map { port in
-            let what = "container \(container): port \(port.hostPort ?? 0):\(port.containerPort)/\(port.protocol.rawValue)"
+            let what =
+                "container \(container): port \(port.hostPort ?? 0):\(port.containerPort)/\(port.protocol.rawValue)"
             var hostIP: IPv4Address?
             if let text = port.hostIP, !text.isEmpty, text != "0.0.0.0" {
                 guard let address = IPv4Address(text) else {
                     throw BerthError(
-                        .unsupported, "\(what): host address \"\(text)\" is not an IPv4 address; Berth publishes on IPv4 only")
+                        .unsupported,
+                        "\(what): host address \"\(text)\" is not an IPv4 address; Berth publishes on IPv4 only")
                 }
                 hostIP = address
             }
             guard (1...65535).contains(port.containerPort) else {
-                throw BerthError(.invalidArgument, "\(what): container port \(port.containerPort) is out of range 1-65535")
+                throw BerthError(
+                    .invalidArgument, "\(what): container port \(port.containerPort) is out of range 1-65535")
             }
             if let hostPort = port.hostPort, !(0...65535).contains(hostPort) {
                 throw BerthError(.invalidArgument, "\(what): host port \(hostPort) is out of range 0-65535")
@@ -78,7 +81,9 @@ enum SpecTranslation {
     /// `extra_hosts` entries (`host=ip`, or `host:ip`) as hosts lines;
     /// docker's `host-gateway` is the gateway of the first network (or
     /// the host's loopback when the container has none).
-    static func extraHosts(_ entries: [String], gateway: String?, container: String) throws -> [LinuxContainerSpec.HostEntry] {
+    static func extraHosts(_ entries: [String], gateway: String?, container: String) throws -> [LinuxContainerSpec
+        .HostEntry]
+    {
         try entries.map { entry in
             guard let separator = entry.firstIndex(of: "=") ?? entry.firstIndex(of: ":"),
                 separator != entry.startIndex, entry.index(after: separator) != entry.endIndex

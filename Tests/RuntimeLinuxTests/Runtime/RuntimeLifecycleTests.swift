@@ -18,7 +18,8 @@ extension HostResourceTests {
                 #expect(
                     error?.message
                         == "container \(spec.name): image \"nosuch:1.0\" not found; import one with "
-                        + "`berth image import FILE nosuch:1.0` (`make busybox-image` builds a busybox image to import)")
+                        + "`berth image import FILE nosuch:1.0` (`make busybox-image` builds a busybox image to import)"
+                )
                 let listed = try await f.runtime.containers(matching: LabelFilter())
                 #expect(listed.isEmpty)
             }
@@ -75,7 +76,9 @@ extension HostResourceTests {
                 let seen = try await collect(events, within: .seconds(20)) { $0.kind == .destroy }
                 // In order for each container; the two containers' events may interleave.
                 func of(_ name: String) -> [String] {
-                    seen.filter { $0.containerName == name }.map { $0.kind.rawValue + ($0.exitCode.map { " \($0)" } ?? "") }
+                    seen.filter { $0.containerName == name }.map {
+                        $0.kind.rawValue + ($0.exitCode.map { " \($0)" } ?? "")
+                    }
                 }
                 #expect(of(spec.name) == ["create", "start", "die 7", "destroy"], "\(seen)")
                 #expect(of(served.name) == ["create", "start", "kill", "die 0", "stop"], "\(seen)")
@@ -111,8 +114,9 @@ extension HostResourceTests {
                 try await f.run(spec)
                 let result = try await f.runtime.exec(
                     spec.name,
-                    ExecSpec(command: ["sh", "-c", "echo $GREETING; id -u; pwd; echo oops >&2; exit 4"],
-                             environment: ["GREETING": "hi"], user: "www-data", workingDir: "/tmp"))
+                    ExecSpec(
+                        command: ["sh", "-c", "echo $GREETING; id -u; pwd; echo oops >&2; exit 4"],
+                        environment: ["GREETING": "hi"], user: "www-data", workingDir: "/tmp"))
                 #expect(result == ExecResult(exitCode: 4, stdout: "hi\n33\n/tmp\n", stderr: "oops\n"))
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -144,7 +148,8 @@ extension HostResourceTests {
 
         @Test func logsTailAndFollowAcrossRestartsUntilRemoved() async throws {
             try await RuntimeFixture.with { f in
-                let script = "for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; while [ ! -f /go ]; do sleep 0.05; done; echo done"
+                let script =
+                    "for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; while [ ! -f /go ]; do sleep 0.05; done; echo done"
                 let spec = f.spec("logs", ["sh", "-c", script])
                 try await f.run(spec)
                 let stream = try await f.runtime.logs(spec.name, LogQuery(tail: 2, follow: true))
@@ -164,6 +169,37 @@ extension HostResourceTests {
                 while let record = try await iterator.next() { rest.append(record.text) }
                 #expect(rest.count <= 7, "the follow ended with the container: \(rest)")
                 await #expect(throws: BerthError.self) { _ = try await f.runtime.logs(f.name("nobody"), LogQuery()) }
+            }
+        }
+
+        /// Figures for the report, not limits: this machine is shared.
+        @Test func timingsOfOneContainer() async throws {
+            try await RuntimeFixture.with { f in
+                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("t")))
+                let clock = ContinuousClock()
+                var lines: [String] = []
+                for n in 0..<3 {
+                    var spec = f.spec(
+                        "t\(n)", ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"], networks: [network.name])
+                    spec.ports = [PortSpec(hostIP: "127.0.0.1", containerPort: 80)]
+                    let t0 = clock.now
+                    _ = try await f.runtime.createContainer(spec)
+                    let t1 = clock.now
+                    try await f.runtime.startContainer(spec.name)
+                    let t2 = clock.now
+                    _ = try await f.runtime.containers(matching: LabelFilter())
+                    let t3 = clock.now
+                    try await f.runtime.stopContainer(spec.name, signal: "TERM", grace: 10_000_000_000)
+                    let t4 = clock.now
+                    try await f.runtime.startContainer(spec.name)
+                    let t5 = clock.now
+                    try await f.runtime.removeContainer(spec.name, force: true)
+                    let t6 = clock.now
+                    lines.append(
+                        "create \(t1 - t0), start \(t2 - t1), containers() \(t3 - t2), stop \(t4 - t3), "
+                            + "start again \(t5 - t4), remove -f \(t6 - t5)")
+                }
+                print("LinuxRuntime timings (network + published port):\n" + lines.joined(separator: "\n"))
             }
         }
 
@@ -199,7 +235,8 @@ func logLines(_ f: RuntimeFixture, _ name: String) async throws -> [String] {
 /// The events of `stream` up to and including the first that `last` accepts;
 /// fails when it does not come within `timeout`.
 func collect(
-    _ stream: AsyncStream<RuntimeEvent>, within timeout: Duration, until last: @escaping @Sendable (RuntimeEvent) -> Bool
+    _ stream: AsyncStream<RuntimeEvent>, within timeout: Duration,
+    until last: @escaping @Sendable (RuntimeEvent) -> Bool
 ) async throws -> [RuntimeEvent] {
     try await withThrowingTaskGroup(of: [RuntimeEvent]?.self) { group in
         group.addTask {

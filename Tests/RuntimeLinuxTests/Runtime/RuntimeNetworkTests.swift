@@ -12,7 +12,8 @@ extension HostResourceTests {
     @Suite struct RuntimeNetworkTests {
         @Test func twoContainersOnOneNetworkReachEachOther() async throws {
             try await RuntimeFixture.with { f in
-                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("front"), labels: ["a": "b"]))
+                let network = try await f.runtime.createNetwork(
+                    NetworkSpec(name: f.resource("front"), labels: ["a": "b"]))
                 #expect(network.labels == ["a": "b"])
                 var webSpec = f.spec("web", RuntimeFixture.httpd("hello-web"), networks: [network.name])
                 webSpec.networks[0].aliases = ["web", "www"]
@@ -56,7 +57,8 @@ extension HostResourceTests {
 
         @Test func staticAddressAndInternalNetwork() async throws {
             try await RuntimeFixture.with { f in
-                let subnet = try #require(IPv4CIDR(address: IPv4Address(f.block.address.value + 2 << 8), prefixLength: 24))
+                let subnet = try #require(
+                    IPv4CIDR(address: IPv4Address(f.block.address.value + 2 << 8), prefixLength: 24))
                 let wanted = IPv4Address(subnet.address.value + 50).description
                 let network = try await f.runtime.createNetwork(
                     NetworkSpec(name: f.resource("inside"), subnet: subnet.description, internal: true))

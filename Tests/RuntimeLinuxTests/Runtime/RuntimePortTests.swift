@@ -20,8 +20,11 @@ extension HostResourceTests {
                 try await f.waitForHTTPD(web.name)
                 let url = "http://127.0.0.1:\(port)/"
                 let output = try await shell(
-                    ["curl", "--silent", "--show-error", "--parallel", "--parallel-immediate", "--parallel-max", "200",
-                     "--max-time", "20", "--write-out", "%{http_code}\\n"]
+                    [
+                        "curl", "--silent", "--show-error", "--parallel", "--parallel-immediate", "--parallel-max",
+                        "200",
+                        "--max-time", "20", "--write-out", "%{http_code}\\n",
+                    ]
                         + Array(repeating: ["--output", "/dev/null", url], count: 200).flatMap { $0 })
                 let codes = output.split(separator: "\n")
                 #expect(codes.count == 200 && codes.allSatisfy { $0 == "200" }, "curl answers: \(output)")
@@ -39,7 +42,8 @@ extension HostResourceTests {
                 try await f.runtime.startContainer(spec.name)
                 #expect(try await f.info(spec.name).ports == created.ports)
                 try await f.waitForHTTPD(spec.name)
-                #expect(try await sh("curl", "--silent", "--max-time", "10", "http://127.0.0.1:\(port)/") == "ephemeral\n")
+                #expect(
+                    try await sh("curl", "--silent", "--max-time", "10", "http://127.0.0.1:\(port)/") == "ephemeral\n")
             }
         }
 
@@ -52,8 +56,9 @@ extension HostResourceTests {
                 spec.ports = [PortSpec(hostIP: "127.0.0.1", hostPort: port, containerPort: 80)]
                 let error = await #expect(throws: BerthError.self) { try await f.runtime.createContainer(spec) }
                 #expect(error?.code == .inUse)
-                #expect(error?.message.contains("127.0.0.1") == true && error?.message.contains("\(port)") == true,
-                        "\(String(describing: error))")
+                #expect(
+                    error?.message.contains("127.0.0.1") == true && error?.message.contains("\(port)") == true,
+                    "\(String(describing: error))")
                 // Nothing of it is left: not listed, no endpoint, no namespace, no bundle.
                 #expect(try await f.runtime.containers(matching: LabelFilter()).isEmpty)
                 #expect(await f.runtime.bridges.list().allSatisfy { $0.endpoints.isEmpty })

@@ -10,7 +10,8 @@ extension HostResourceTests {
     @Suite(.timeLimit(.minutes(3))) struct RuntimeRestoreTests {
         @Test func newRuntimeSeesTheContainersAndPublishesTheirPortsAgain() async throws {
             try await RuntimeFixture.with { f in
-                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("net"), labels: ["x": "y"]))
+                let network = try await f.runtime.createNetwork(
+                    NetworkSpec(name: f.resource("net"), labels: ["x": "y"]))
                 var web = f.spec("web", RuntimeFixture.httpd("still-here"), networks: [network.name])
                 web.ports = [PortSpec(hostIP: "127.0.0.1", containerPort: 80)]
                 web.networks[0].aliases = ["web"]
@@ -31,7 +32,8 @@ extension HostResourceTests {
                 #expect(after.addresses == before.addresses && after.aliases == ["\(network.name)": ["web"]])
                 #expect(try await runtime.networks(matching: LabelFilter(["x": "y"])).map(\.name) == [network.name])
                 try await f.waitForHTTPD(web.name)
-                #expect(try await sh("curl", "--silent", "--max-time", "10", "http://127.0.0.1:\(port)/") == "still-here\n")
+                #expect(
+                    try await sh("curl", "--silent", "--max-time", "10", "http://127.0.0.1:\(port)/") == "still-here\n")
 
                 // Exit watching is back: the restored runtime reports the die.
                 let events = await runtime.events()

@@ -72,7 +72,9 @@ extension HostResourceTests {
                 #expect(try String(contentsOfFile: source + "/f", encoding: .utf8) == "hi\n")
                 #expect(try await f.exec(spec.name, ["sh", "-c", "echo no > /mnt/ro/g"]).exitCode != 0)
                 var missing = f.spec("nobind", ["true"])
-                missing.mounts = [.bind(source: f.root + "/absent", target: "/x", readOnly: false, createHostPath: false)]
+                missing.mounts = [
+                    .bind(source: f.root + "/absent", target: "/x", readOnly: false, createHostPath: false)
+                ]
                 await #expect(throws: BerthError.self) { try await f.runtime.createContainer(missing) }
             }
         }

@@ -34,7 +34,10 @@ struct SpecTranslationTests {
         let ipv6 = #expect(throws: BerthError.self) {
             try SpecTranslation.portRequests([PortSpec(hostIP: "::1", containerPort: 80)], container: "c")
         }
-        #expect(ipv6?.message == "container c: port 0:80/tcp: host address \"::1\" is not an IPv4 address; Berth publishes on IPv4 only")
+        #expect(
+            ipv6?.message
+                == "container c: port 0:80/tcp: host address \"::1\" is not an IPv4 address; Berth publishes on IPv4 only"
+        )
         #expect(throws: BerthError.self) {
             try SpecTranslation.portRequests([PortSpec(containerPort: 70000)], container: "c")
         }
@@ -91,7 +94,8 @@ struct SpecTranslationTests {
         #expect(linux.image.cmd == ["sh"] && linux.image.env == ["PATH=/bin"])
         #expect(linux.initProcess && linux.readOnlyRootfs && linux.user == "www-data")
         #expect(linux.resources == .init(memoryLimit: 1 << 20, cpus: 0.5, pidsLimit: 10, shmSize: 1 << 16))
-        #expect(linux.ulimits == [.init(name: "core", soft: .max, hard: .max), .init(name: "nofile", soft: 100, hard: 200)])
+        #expect(
+            linux.ulimits == [.init(name: "core", soft: .max, hard: .max), .init(name: "nofile", soft: 100, hard: 200)])
         #expect(linux.annotations == spec.labels)
     }
 }

@@ -36,8 +36,9 @@ extension LinuxRuntime {
         do {
             try await make(&record, plan: plan, id: id)
         } catch {
-            do { try await teardown(record, undoingCreate: true) } catch let failure {
-                records[spec.name] = nil
+            do { try await shieldedTeardown(record, undoingCreate: true) } catch let failure {
+                // The record stays (as `removing`, listed as dead): a remove
+                // or the next restore finishes the undo.
                 throw BerthError(
                     .runtime, "creating container \(spec.name) failed and could not be undone completely",
                     cause: "\(error); undo: \(failure)")

@@ -95,7 +95,7 @@ extension LinuxRuntime {
             }
             record.phase = .removing
             try save(record)
-            try await teardown(record, undoingCreate: false)
+            try await shieldedTeardown(record, undoingCreate: false)
             emit(.destroy, id)
         }
     }
@@ -115,14 +115,16 @@ extension LinuxRuntime {
     }
 
     /// Runs a command in a running container, as `docker exec` does;
-    /// `spec.timeout` kills it (and the call throws a `timeout` error).
+    /// `spec.timeout` (when positive) kills it, and the call throws a
+    /// `timeout` error. Cancelling the calling task kills it too.
     public func exec(_ id: String, _ spec: ExecSpec) async throws -> ExecResult {
         _ = try record(id)
         let cid = try SpecTranslation.containerID(id)
         let exec = LinuxExecSpec(
             spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             user: spec.user, workingDir: spec.workingDir)
-        let output = try await driver.exec(cid, exec, timeout: spec.timeout.map { .nanoseconds(max(0, $0)) })
+        let timeout = spec.timeout.flatMap { $0 > 0 ? Duration.nanoseconds($0) : nil }
+        let output = try await driver.exec(cid, exec, timeout: timeout)
         return ExecResult(exitCode: output.exitCode, stdout: output.output, stderr: output.errorOutput)
     }
 
@@ -219,6 +221,13 @@ extension LinuxRuntime {
         }
         try recordStore.delete(id)
         records[id] = nil
+    }
+
+    /// `teardown` in a task of its own: a caller cancelled half-way (a
+    /// client that hung up) must not leave half a container, and the waits
+    /// of a teardown end at once in a cancelled task.
+    func shieldedTeardown(_ record: ContainerRecord, undoingCreate: Bool) async throws {
+        try await Task { try await self.teardown(record, undoingCreate: undoingCreate) }.value
     }
 
     /// The error `body` throws, as a `BerthError`; nil when it succeeds.

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Glibc
 import RuntimeKit
 import Testing
 
@@ -128,6 +129,54 @@ extension HostResourceTests {
                 // The killed process is gone from the container.
                 let left = try await f.runtime.processes(spec.name)
                 #expect(!left.processes.contains { $0.last == "sleep 100" }, "\(left)")
+            }
+        }
+
+        @Test func cancelledExecIsKilled() async throws {
+            try await RuntimeFixture.with { f in
+                let spec = f.spec("cancel", ["sleep", "1000"])
+                try await f.run(spec)
+                let runtime = f.runtime
+                let probe = Task { try await runtime.exec(spec.name, ExecSpec(command: ["sleep", "101"])) }
+                let running = try await eventually {
+                    try await runtime.processes(spec.name).processes.contains { $0.last == "sleep 101" }
+                }
+                #expect(running)
+                probe.cancel()
+                await #expect(throws: CancellationError.self) { try await probe.value }
+                let left = try await runtime.processes(spec.name)
+                #expect(!left.processes.contains { $0.last == "sleep 101" }, "\(left)")
+            }
+        }
+
+        @Test func lateFailureUndoesEverythingMadeBefore() async throws {
+            try await RuntimeFixture.with { f in
+                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("net")))
+                var spec = f.spec("late", ["true"], networks: [network.name])
+                let port = try freePort()
+                spec.ports = [PortSpec(hostIP: "127.0.0.1", hostPort: port, containerPort: 80)]
+                // The driver refuses the relative target, after the namespace,
+                // the endpoint, the port and the volumes were made.
+                spec.mounts = [
+                    .anonymous(target: "/data"),
+                    .volume(name: f.resource("new"), target: "/new", readOnly: false, nocopy: false),
+                    .tmpfs(target: "relative", size: nil, mode: nil),
+                ]
+                let error = await #expect(throws: BerthError.self) { try await f.runtime.createContainer(spec) }
+                #expect(error?.message.contains("relative") == true, "\(String(describing: error))")
+                let listed = try await f.runtime.containers(matching: LabelFilter())
+                #expect(listed.isEmpty)
+                #expect(try await f.runtime.volumes(matching: LabelFilter()).isEmpty)
+                #expect(await f.runtime.bridges.list().allSatisfy { $0.endpoints.isEmpty })
+                #expect(!FileManager.default.fileExists(atPath: f.root + "/netns/" + spec.name))
+                // Free again; for a moment a process forked elsewhere in this
+                // test run may still hold a copy of the closed listener.
+                let free = try await eventually {
+                    guard let (socket, _) = try? listeningSocket(port: port) else { return false }
+                    close(socket)
+                    return true
+                }
+                #expect(free, "port \(port) is still taken")
             }
         }
 

@@ -80,14 +80,14 @@ func freePort() throws -> Int {
     return port
 }
 
-/// A socket listening on 127.0.0.1 on a port the kernel picks, and the port.
-func listeningSocket() throws -> (Int32, Int) {
+/// A socket listening on 127.0.0.1 on `port` (0: one the kernel picks), and the port.
+func listeningSocket(port: Int = 0) throws -> (Int32, Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw BerthError(.system, "socket") }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
@@ -96,8 +96,9 @@ func listeningSocket() throws -> (Int32, Int) {
         }
     }
     guard bound else {
+        let failure = errno
         close(fd)
-        throw BerthError(.system, "binding a test socket on 127.0.0.1")
+        throw BerthError(.system, "binding a test socket on 127.0.0.1:\(port)", cause: String(cString: strerror(failure)))
     }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }

@@ -51,6 +51,8 @@ final class RuntimeFixture: Sendable {
                 root: root, shimPath: ContainerFixture.shimBinary, namePrefix: prefix, tableName: table,
                 pools: [try AddressPool(base: block, size: 24)])
             let runtime = try await LinuxRuntime(configuration)
+            let problems = await runtime.restoreProblems
+            #expect(problems.isEmpty, "a fresh root restores without problems: \(problems)")
             let fixture = RuntimeFixture(root: root, prefix: prefix, table: table, block: block, runtime: runtime)
             // Registered before the teardown, so it runs after it.
             scope.onExit("check for leaks") { try await fixture.checkLeaks() }

@@ -132,6 +132,40 @@ extension HostResourceTests {
             }
         }
 
+        @Test func theSpecReachesTheContainer() async throws {
+            try await RuntimeFixture.with { f in
+                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("net")))
+                var spec = f.spec("full", ["sleep", "1000"], networks: [network.name])
+                spec.`init` = true
+                spec.hostname = "box"
+                spec.extraHosts = ["db=10.9.8.7", "gw=host-gateway"]
+                spec.environment = ["MODE": "test"]
+                spec.workingDir = "/tmp"
+                spec.user = "nobody"
+                spec.readOnly = true
+                spec.dnsSearch = ["example.test"]
+                let info = try await f.run(spec)
+                let address = try #require(info.addresses[network.name])
+                let output = try await f.exec(
+                    spec.name,
+                    [
+                        "sh", "-c",
+                        "tr '\\0' ' ' < /proc/1/cmdline; echo; hostname; echo $MODE; pwd; id -u; touch /x || echo ro",
+                    ])
+                #expect(
+                    output.stdout
+                        == "/sbin/docker-init -- sleep 1000 \nbox\ntest\n/tmp\n65534\nro\n", "\(output)")
+                let hosts = try await f.exec(spec.name, ["cat", "/etc/hosts"]).stdout
+                #expect(hosts.contains("\(address)\tbox \(spec.name)\n"), "\(hosts)")
+                #expect(hosts.contains("10.9.8.7\tdb\n") && hosts.contains("\(network.gateway)\tgw\n"), "\(hosts)")
+                let resolv = try await f.exec(spec.name, ["cat", "/etc/resolv.conf"]).stdout
+                #expect(resolv == "nameserver \(network.gateway)\nsearch example.test\n")
+                let config = try String(
+                    contentsOfFile: f.root + "/containers/\(spec.name)/config.json", encoding: .utf8)
+                #expect(config.contains("\"test.prefix\":\"\(f.prefix)\""), "labels are annotations")
+            }
+        }
+
         @Test func cancelledExecIsKilled() async throws {
             try await RuntimeFixture.with { f in
                 let spec = f.spec("cancel", ["sleep", "1000"])
@@ -255,7 +289,7 @@ extension HostResourceTests {
         @Test func containersAreCreatedAndStartedInParallel() async throws {
             try await RuntimeFixture.with { f in
                 let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("many")))
-                let count = 8
+                let count = Int(ProcessInfo.processInfo.environment["BERTH_TEST_PARALLEL"] ?? "") ?? 8
                 let clock = ContinuousClock()
                 let start = clock.now
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -267,10 +301,14 @@ extension HostResourceTests {
                     try await group.waitForAll()
                 }
                 let elapsed = clock.now - start
+                let listing = clock.now
                 let all = try await f.runtime.containers(matching: LabelFilter(["test.prefix": f.prefix]))
+                let listed = clock.now - listing
                 #expect(all.count == count && all.allSatisfy(\.state.isRunning))
                 #expect(Set(all.compactMap { $0.addresses[network.name] }).count == count)
-                print("LinuxRuntime: \(count) containers created and started in parallel in \(elapsed)")
+                print(
+                    "LinuxRuntime: \(count) containers created and started in parallel in \(elapsed), listed in \(listed)"
+                )
             }
         }
     }

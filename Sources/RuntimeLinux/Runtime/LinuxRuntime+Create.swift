@@ -88,6 +88,11 @@ extension LinuxRuntime {
                 guard !networks.contains(where: { $0.name == name }) else {
                     throw BerthError(.invalidSpec, "container \(spec.name): network \"\(name)\" is listed twice")
                 }
+                if let text = attachment.ipv4Address, IPv4Address(text) == nil {
+                    throw BerthError(
+                        .invalidArgument,
+                        "container \(spec.name): ipv4_address \"\(text)\" on network \(name) is not an IPv4 address")
+                }
                 networks.append(network)
             }
             if !ports.isEmpty && networks.isEmpty {
@@ -164,19 +169,9 @@ extension LinuxRuntime {
             guard let netnsPath = record.netnsPath else { break }
             let attachment = spec.networks[index]
             let interface = try InterfaceName(parsing: "eth\(index)")
-            var address: IPv4Address?
-            if let text = attachment.ipv4Address {
-                guard let parsed = IPv4Address(text) else {
-                    throw BerthError(
-                        .invalidArgument,
-                        "container \(spec.name): ipv4_address \"\(text)\" on network \(network.name) is not an IPv4 address"
-                    )
-                }
-                address = parsed
-            }
             let endpoint = try await bridges.attach(
-                network.name, container: spec.name, netnsPath: netnsPath, interface: interface, address: address,
-                defaultRoute: index == routed)
+                network.name, container: spec.name, netnsPath: netnsPath, interface: interface,
+                address: attachment.ipv4Address.flatMap(IPv4Address.init), defaultRoute: index == routed)
             record.attachments.append(
                 .init(
                     network: network.name.rawValue, interface: interface.rawValue,
@@ -245,25 +240,22 @@ extension LinuxRuntime {
         let network: LinuxContainerSpec.Network = record.netnsPath.map { .namespace(path: $0) } ?? .host
         var hosts: [LinuxContainerSpec.HostEntry] = []
         let dns: LinuxContainerSpec.DNS
+        var gateway = plan.networks.first?.gateway.description
         if let parent = plan.sharedWith {
             // Another container's network: its names and resolver, as docker shares them.
-            var parentGateway: String?
             if let first = parent.attachments.first, let name = NetworkName(first.network) {
-                parentGateway = await bridges.network(name)?.gateway.description
+                gateway = await bridges.network(name)?.gateway.description
             }
             hosts +=
                 SpecTranslation.ownHostEntry(parent.spec, address: parent.attachments.first?.address).map { [$0] } ?? []
-            hosts += try SpecTranslation.extraHosts(
-                parent.spec.extraHosts, gateway: parentGateway, container: parent.id)
-            dns = parentGateway.map { SpecTranslation.bridgeDNS(parent.spec, gateway: $0) } ?? hostDNS(parent.spec)
-        } else if let first = plan.networks.first {
-            let gateway = first.gateway.description
+            hosts += try SpecTranslation.extraHosts(parent.spec.extraHosts, gateway: gateway, container: parent.id)
+            dns = gateway.map { SpecTranslation.bridgeDNS(parent.spec, gateway: $0) } ?? hostDNS(parent.spec)
+        } else if let gateway {
             hosts += SpecTranslation.ownHostEntry(spec, address: record.attachments.first?.address).map { [$0] } ?? []
             dns = SpecTranslation.bridgeDNS(spec, gateway: gateway)
         } else {
             dns = hostDNS(spec)
         }
-        let gateway = plan.networks.first?.gateway.description
         hosts += try SpecTranslation.extraHosts(spec.extraHosts, gateway: gateway, container: spec.name)
         return SpecTranslation.linuxSpec(
             spec, id: id, image: plan.image.config, layers: plan.layers, network: network, mounts: mounts,

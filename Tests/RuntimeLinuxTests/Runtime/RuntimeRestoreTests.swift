@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 import RuntimeKit
 import Testing
 
@@ -43,6 +44,34 @@ extension HostResourceTests {
                 // And an exited container of the old runtime starts again.
                 try await runtime.startContainer(done.name)
                 #expect(try await runtime.waitContainer(done.name) == 5)
+            }
+        }
+
+        @Test func afterARebootTheNamespaceIsRemadeWithTheSameAddress() async throws {
+            try await RuntimeFixture.with { f in
+                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("net")))
+                let spec = f.spec("boot", ["sh", "-c", "ip -o -4 addr show eth0; ip route"], networks: [network.name])
+                let info = try await f.run(spec)
+                let address = try #require(info.addresses[network.name])
+                #expect(try await f.runtime.waitContainer(spec.name) == 0)
+                await f.runtime.shutdown()
+                // What a reboot takes: the namespace mount (and with it the
+                // veth pair) and the rootfs mount. Files on disk stay.
+                let netns = f.root + "/netns/" + spec.name
+                try Mounts.unmount(netns, detach: true)
+                try OverlayRootfs.unmount(
+                    paths: ContainerPaths(root: f.root, id: try SpecTranslation.containerID(spec.name)))
+                #expect(!OverlayRootfs.isMountPoint(netns))
+
+                let runtime = try await f.reopen()
+                let problems = await runtime.restoreProblems
+                #expect(problems.isEmpty, "\(problems)")
+                #expect(OverlayRootfs.isMountPoint(netns))
+                try await runtime.startContainer(spec.name)
+                #expect(try await runtime.waitContainer(spec.name) == 0)
+                let lines = try await logLines(f, spec.name)
+                #expect(lines.filter { $0.contains(" \(address)/") }.count == 2, "\(lines)")
+                #expect(lines.filter { $0.hasPrefix("default via \(network.gateway)") }.count == 2, "\(lines)")
             }
         }
 

@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 // Its errors are the product's one error type.
                 "BerthModel",
+                // LinuxRuntime implements the protocol the reconciler drives.
                 "RuntimeKit",
                 "HostOS",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -139,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "berth-shim", "HostOS", "BerthModel",
+                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

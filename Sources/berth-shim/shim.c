@@ -13,7 +13,10 @@
  *              [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N] [--ready-fd FD]
  *
  * DIR is the OCI bundle (config.json) and receives json.log (.1, .2, ... when
- * rotated), shim.pid, container.pid, crun.log and exit.json. --mode create
+ * rotated), shim.pid, container.pid, crun.log and exit.json. The same DIR may
+ * be run again after its container exited (berthd's `start` of an exited
+ * container): the log is appended to, and the last run's exit.json removed
+ * once the new shim.pid is in place. --mode create
  * runs `crun create` (berthd runs `crun start` later: docker's create/start
  * split); --mode run runs `crun run --detach`, which creates and starts in one
  * crun process: each crun exec costs about 2.5 ms of dynamic linking before it
@@ -175,9 +178,14 @@ static void detach(void) {
         _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
     }
     if (setsid() < 0) fail("berth-shim %s: setsid: %s", opt.id, strerror(errno));
+    /* The shim waits at this gate until its parent has written shim.pid and
+     * removed an old exit.json, and exits. */
+    int gate[2];
+    if (pipe2(gate, O_CLOEXEC) < 0) fail("berth-shim %s: pipe: %s", opt.id, strerror(errno));
     pid_t b = fork();
     if (b < 0) fail("berth-shim %s: fork: %s", opt.id, strerror(errno));
     if (b > 0) {
+        close(gate[0]);
         /* shim.pid is there before the process berthd started returns: a
          * waiter that finds neither it nor exit.json may take the shim for
          * dead, so there must be no moment when a live shim has none. */
@@ -187,8 +195,20 @@ static void detach(void) {
             kill(b, SIGKILL);
             fail("berth-shim %s: write shim.pid: %s", opt.id, strerror(errno));
         }
-        _exit(0);
+        /* A relaunch (`start` of an exited container) finds the last run's
+         * exit.json. It goes only now that shim.pid names the new shim, for
+         * the same reason, and before the shim runs crun, so that the new
+         * run's record can never be the one removed. */
+        if (unlink("exit.json") < 0 && errno != ENOENT) {
+            kill(b, SIGKILL);
+            fail("berth-shim %s: remove the last run's exit.json: %s", opt.id, strerror(errno));
+        }
+        _exit(0); /* closes gate[1]: the shim reads EOF and goes on */
     }
+    close(gate[1]);
+    char byte;
+    while (read(gate[0], &byte, 1) < 0 && errno == EINTR) {}
+    close(gate[0]);
 }
 
 /* Runs crun with the container's stdout/stderr as its own; crun hands them

@@ -1,12 +1,22 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 extension ContainerDriver {
     /// Runs `exec` inside the running container and waits for it, as
     /// `docker exec` does: the container's process settings (capabilities,
     /// rlimits, no-new-privileges) with the exec's argv, the container's
     /// environment plus the exec's (the exec's wins), the exec's user
     /// resolved in the container's own /etc/passwd, and its working directory.
-    public func exec(_ id: ContainerID, _ exec: LinuxExecSpec) async throws -> ExecOutput {
+    ///
+    /// After `timeout`, or when the task is cancelled, the process is killed
+    /// (SIGKILL; what it started itself lives on, as with docker) and the
+    /// exec throws a `.timeout` error or `CancellationError`.
+    public func exec(_ id: ContainerID, _ exec: LinuxExecSpec, timeout: Duration? = nil) async throws -> ExecOutput {
         try requireExists(id)
         guard !exec.command.isEmpty else {
             throw ContainerError(.invalidSpec, "exec in container \(id): no command given")
@@ -15,10 +25,36 @@ extension ContainerDriver {
         guard case .running = status else {
             throw ContainerError(.invalidState, "exec in container \(id): it is \(status.name), not running")
         }
-        return try await Blocking.run { try self.execNow(id, exec) }
+        let killer = ExecKiller(pidFile: paths(id).directory + "/exec-\(UUID().uuidString).pid")
+        let timer = timeout.map { limit in
+            let item = DispatchWorkItem { killer.kill(.timeout) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(limit.milliseconds), execute: item)
+            return item
+        }
+        defer {
+            timer?.cancel()
+            unlink(killer.pidFile)
+        }
+        let output = try await withTaskCancellationHandler {
+            try await Blocking.run {
+                defer { killer.finish() }
+                return try self.execNow(id, exec, pidFile: killer.pidFile)
+            }
+        } onCancel: {
+            killer.kill(.cancelled)
+        }
+        switch killer.reason {
+        case .timeout?:
+            let shown = exec.command.joined(separator: " ")
+            throw ContainerError(
+                .timeout,
+                "exec in container \(id): \"\(shown)\" was still running after \(timeout ?? .zero); it was killed")
+        case .cancelled?: throw CancellationError()
+        case nil: return output
+        }
     }
 
-    private func execNow(_ id: ContainerID, _ exec: LinuxExecSpec) throws -> ExecOutput {
+    private func execNow(_ id: ContainerID, _ exec: LinuxExecSpec, pidFile: String) throws -> ExecOutput {
         let paths = self.paths(id)
         let spec: OCIRuntimeSpec
         do {
@@ -49,7 +85,7 @@ extension ContainerDriver {
             throw ContainerError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
         }
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try runtime.exec(id, processFile: file)
+        let result = try runtime.exec(id, processFile: file, pidFile: pidFile)
         return ExecOutput(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 
@@ -66,5 +102,53 @@ extension ContainerDriver {
             }
         }
         return result
+    }
+}
+
+/// Kills one exec's process when its time is up or its task is cancelled.
+///
+/// crun writes the process's host pid to `pidFile` once it runs; a kill
+/// asked for before that retries every few milliseconds until the pid is
+/// there or the exec has finished. `finish` is called as soon as crun
+/// returns, so that a pid reused after the process ended is never signalled
+/// (the window left is the few instructions between crun's return and it).
+final class ExecKiller: @unchecked Sendable {
+    /// Why the process was killed.
+    enum Reason { case timeout, cancelled }
+
+    let pidFile: String
+    private let lock = NSLock()
+    private var finished = false
+    private var why: Reason?
+
+    init(pidFile: String) { self.pidFile = pidFile }
+
+    /// Why it was killed, if it was.
+    var reason: Reason? { lock.withLock { why } }
+
+    /// The exec has returned: nothing more may be killed.
+    func finish() { lock.withLock { finished = true } }
+
+    /// Kills the process now, or as soon as crun has written its pid.
+    func kill(_ reason: Reason) {
+        let first = lock.withLock { () -> Bool in
+            guard !finished, why == nil else { return false }
+            why = reason
+            return true
+        }
+        if first { attempt() }
+    }
+
+    private func attempt() {
+        let retry = lock.withLock { () -> Bool in
+            guard !finished else { return false }
+            let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+            guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return true }
+            _ = Glibc.kill(pid, SIGKILL)
+            return false
+        }
+        if retry {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) { self.attempt() }
+        }
     }
 }

@@ -22,10 +22,17 @@ extension ContainerDriver {
     /// The shim's command line for container `spec` (also used by the test
     /// that starts the shim from a parent it then kills).
     func shimArguments(_ spec: LinuxContainerSpec, paths: ContainerPaths, mode: String, readyFD: Int32?) -> [String] {
-        var args = [configuration.shimPath, "--id", spec.id.rawValue, "--dir", paths.directory]
+        shimArguments(spec.id, log: spec.log, paths: paths, mode: mode, readyFD: readyFD)
+    }
+
+    /// The shim's command line for container `id` with these log options.
+    func shimArguments(
+        _ id: ContainerID, log: LinuxContainerSpec.LogOptions, paths: ContainerPaths, mode: String, readyFD: Int32?
+    ) -> [String] {
+        var args = [configuration.shimPath, "--id", id.rawValue, "--dir", paths.directory]
         args += runtime.shimArguments
-        args += ["--mode", mode, "--cgroup", configuration.cgroupParent + "/" + spec.id.rawValue]
-        args += ["--log-max-size", String(max(0, spec.log.maxSize)), "--log-max-files", String(max(1, spec.log.maxFiles))]
+        args += ["--mode", mode, "--cgroup", configuration.cgroupParent + "/" + id.rawValue]
+        args += ["--log-max-size", String(max(0, log.maxSize)), "--log-max-files", String(max(1, log.maxFiles))]
         if let readyFD { args += ["--ready-fd", String(readyFD)] }
         return args
     }
@@ -34,11 +41,19 @@ extension ContainerDriver {
     /// created the container, or `error <text>`. The shim gets the write end
     /// of a socketpair as fd 3 and nothing else of ours.
     func launchShim(_ spec: LinuxContainerSpec, paths: ContainerPaths, mode: String) throws -> Int32 {
+        try launchShim(spec.id, log: spec.log, paths: paths, mode: mode)
+    }
+
+    /// `launchShim` for container `id` with these log options.
+    func launchShim(_ id: ContainerID, log: LinuxContainerSpec.LogOptions, paths: ContainerPaths, mode: String) throws
+        -> Int32
+    {
         let (ours, theirs) = try ChildProcess.socketPair()
         defer { close(ours) }
         let pid: pid_t
         do {
-            pid = try ChildProcess.spawn(shimArguments(spec, paths: paths, mode: mode, readyFD: 3), descriptors: [(theirs, 3)])
+            pid = try ChildProcess.spawn(
+                shimArguments(id, log: log, paths: paths, mode: mode, readyFD: 3), descriptors: [(theirs, 3)])
         } catch {
             close(theirs)
             throw error
@@ -51,10 +66,11 @@ extension ContainerDriver {
             return containerPID
         }
         if line.hasPrefix("error ") {
-            throw ContainerError(.runtime, "creating container \(spec.id) failed", cause: String(line.dropFirst(6)))
+            let verb = mode == "run" ? "running" : "creating"
+            throw ContainerError(.runtime, "\(verb) container \(id) failed", cause: String(line.dropFirst(6)))
         }
         throw ContainerError(
-            .runtime, "berth-shim for \(spec.id) exited without reporting",
+            .runtime, "berth-shim for \(id) exited without reporting",
             cause: "see \(paths.directory)/shim.log; shim said \"\(line)\"")
     }
 

@@ -28,8 +28,9 @@ public protocol OCIRuntime: Sendable {
     /// Forgets the container, removing its cgroup; `force` kills it first.
     func delete(_ id: ContainerID, force: Bool) throws
     /// Runs the process described in `processFile` (OCI `process` JSON)
-    /// inside the container and waits for it.
-    func exec(_ id: ContainerID, processFile: String) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8])
+    /// inside the container and waits for it; its host pid goes to
+    /// `pidFile` when one is given.
+    func exec(_ id: ContainerID, processFile: String, pidFile: String?) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8])
     /// The shim's arguments that say which runtime to run and where its state lives.
     var shimArguments: [String] { get }
 }
@@ -104,8 +105,8 @@ public struct Crun: OCIRuntime {
     /// `crun exec --process FILE ID`: the file carries argv, env, user, cwd
     /// and capabilities, which crun's flags cannot all express (no
     /// supplementary groups).
-    public func exec(_ id: ContainerID, processFile: String) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
-        let output = try run("exec", ["--process", processFile, id.rawValue])
+    public func exec(_ id: ContainerID, processFile: String, pidFile: String?) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
+        let output = try run("exec", ["--process", processFile] + (pidFile.map { ["--pid-file", $0] } ?? []) + [id.rawValue])
         return (output.status, output.stdout, output.stderr)
     }
 }

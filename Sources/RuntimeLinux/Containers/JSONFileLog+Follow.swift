@@ -16,6 +16,16 @@ extension JSONFileLog {
     /// as `json.log` naming another inode, after which the old descriptor is
     /// read to its end before the new file is opened.
     public func follow(_ query: LogQuery, exitFile: String) -> AsyncThrowingStream<LogEntry, Error> {
+        follow(query) { FileManager.default.fileExists(atPath: exitFile) }
+    }
+
+    /// `follow`, until `ended` says no more lines will come (checked after
+    /// each file event and at least once a second) and the file has been
+    /// read to its end; e.g. until the container's directory is gone, to
+    /// follow a container across restarts.
+    public func follow(
+        _ query: LogQuery, until ended: @escaping @Sendable () -> Bool
+    ) -> AsyncThrowingStream<LogEntry, Error> {
         AsyncThrowingStream { continuation in
             let cancel: (Int32, Int32)
             do {
@@ -33,7 +43,7 @@ extension JSONFileLog {
                 var inotify: Int32 = -1
                 do {
                     inotify = try checkSyscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
-                    try self.runFollow(query, exitFile: exitFile, inotify: inotify, cancel: cancel.0) { continuation.yield($0) }
+                    try self.runFollow(query, ended: ended, inotify: inotify, cancel: cancel.0) { continuation.yield($0) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -49,7 +59,7 @@ extension JSONFileLog {
     }
 
     private func runFollow(
-        _ query: LogQuery, exitFile: String, inotify: Int32, cancel: Int32, emit: (LogEntry) -> Void
+        _ query: LogQuery, ended: () -> Bool, inotify: Int32, cancel: Int32, emit: (LogEntry) -> Void
     ) throws {
         let live = directory + "/json.log"
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
@@ -76,7 +86,7 @@ extension JSONFileLog {
 
         var events = [UInt8](repeating: 0, count: 4096)
         while true {
-            let exited = FileManager.default.fileExists(atPath: exitFile)
+            let exited = ended()
             let fresh = completeLines(readAvailable(fd), pending: &pending)
             for line in fresh {
                 guard let entry = try Self.parse(Substring(line)) else { continue }

@@ -85,6 +85,20 @@ public enum OverlayRootfs {
         mountPoints().contains(path)
     }
 
+    /// Whether something is mounted on `path`: its device differs from its
+    /// parent directory's (an overlay, or the nsfs of a namespace file).
+    /// One stat each, atomic: mountinfo is read in pieces, and while other
+    /// mounts come and go a reader can miss a line that was there all along.
+    /// (A bind mount from the parent's own filesystem would not show; Berth
+    /// makes none where this is asked.)
+    public static func isMountPoint(_ path: String) -> Bool {
+        var own = stat()
+        var parent = stat()
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        guard stat(path, &own) == 0, stat(directory.isEmpty ? "/" : directory, &parent) == 0 else { return false }
+        return own.st_dev != parent.st_dev
+    }
+
     /// Every mount point of this process's mount namespace (the fifth field
     /// of /proc/self/mountinfo, with the kernel's octal escapes undone).
     public static func mountPoints() -> [String] {

@@ -41,6 +41,23 @@ extension ImageStore {
         }
     }
 
+    /// Takes names off an image and never deletes it: `reference` itself,
+    /// or every name of the image a digest reference pins. An image left
+    /// without a name stays as an untagged one (`docker rmi --force` of an
+    /// image that containers were made from).
+    @discardableResult
+    public func untag(_ reference: ImageReference) throws(ImageError) -> ImageRemoval {
+        try locked { () throws(ImageError) -> ImageRemoval in
+            var index = try TagIndex.load(indexPath)
+            guard let descriptor = find(reference, in: index) else { throw notFound(reference) }
+            let names = reference.digest == nil ? [reference] : index.names(of: descriptor.digest)
+            for name in names { index.tags[name] = nil }
+            if index.names(of: descriptor.digest).isEmpty { index.untagged[descriptor.digest] = descriptor }
+            try index.save(indexPath, temporaryDirectory: temporaryDirectory)
+            return ImageRemoval(untagged: names, deleted: [])
+        }
+    }
+
     private func delete(
         _ digest: Digest, shown: String, index: inout TagIndex, inUse: (Digest) -> [String]
     ) throws(ImageError) -> ImageRemoval {

@@ -1,0 +1,327 @@
+import BerthModel
+import Foundation
+import HostOS
+import RuntimeKit
+
+extension LinuxRuntime {
+    /// Creates (does not start) a container as `spec` asks: its image's
+    /// layers under a writable one, a network namespace of its own (or the
+    /// host's, or another container's) attached to its networks in order as
+    /// eth0, eth1, …, its volumes (named ones made on first use and seeded
+    /// from the image, anonymous ones made for it), its ports published on
+    /// the host, and a shim holding its process ready to start.
+    ///
+    /// All or nothing: a failure undoes every step made so far, and a crash
+    /// part way is undone by the next runtime's restore.
+    public func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo {
+        let id = try SpecTranslation.containerID(spec.name)
+        let taken = BerthError(.alreadyExists, "container name \"\(spec.name)\" is already in use")
+        guard records[spec.name] == nil else { throw taken }
+        // Another call may hold the name for a moment (a `start` of it that
+        // is about to fail): wait for it, then look again.
+        if !gate.tryEnter(spec.name) {
+            await withCheckedContinuation { gate.enqueue(spec.name, $0) }
+        }
+        defer { gate.leave(spec.name) }
+        guard records[spec.name] == nil else { throw taken }
+
+        let plan = try await plan(spec, id: id)
+        var record = ContainerRecord(
+            phase: .creating, spec: spec, imageDigest: plan.image.digest.description, netnsPath: plan.netnsPath,
+            ownsNetns: plan.ownsNetns, volumes: plan.namedVolumes, createdVolumes: plan.missingVolumes,
+            anonymousVolumes: plan.anonymousVolumes.map(\.name), createdAt: Self.now())
+        // Written before anything is made: a crash from here on leaves a
+        // record naming what to undo.
+        try save(record)
+        do {
+            try await make(&record, plan: plan, id: id)
+        } catch {
+            do { try await shieldedTeardown(record, undoingCreate: true) } catch let failure {
+                // The record stays (as `removing`, listed as dead): a remove
+                // or the next restore finishes the undo.
+                throw BerthError(
+                    .runtime, "creating container \(spec.name) failed and could not be undone completely",
+                    cause: "\(error); undo: \(failure)")
+            }
+            throw error
+        }
+        emit(.create, spec.name)
+        return info(record)
+    }
+
+    /// What a create will make, decided before anything is.
+    struct CreatePlan: Sendable {
+        var image: Image
+        var layers: [String]
+        var ports: [SpecTranslation.PortRequest]
+        /// The networks, in eth order.
+        var networks: [BridgeNetwork]
+        var netnsPath: String?
+        var ownsNetns: Bool
+        /// For `network_mode: container:x`: x's record.
+        var sharedWith: ContainerRecord?
+        var namedVolumes: [String]
+        /// Named volumes that do not exist yet.
+        var missingVolumes: [String]
+        /// Anonymous volumes: the spec's and the image's `VOLUME`s no mount covers.
+        var anonymousVolumes: [(name: String, target: String)]
+    }
+
+    /// Checks everything that can be checked without making anything: the
+    /// image, the networks, the ports, the volume names.
+    private func plan(_ spec: ContainerSpec, id: ContainerID) async throws -> CreatePlan {
+        let (image, layers) = try await resolveImage(spec.image, for: spec.name)
+        var ports = try SpecTranslation.portRequests(spec.ports, container: spec.name)
+        var networks: [BridgeNetwork] = []
+        var netnsPath: String? = netnsDirectory + "/" + id.rawValue
+        var ownsNetns = true
+        var sharedWith: ContainerRecord?
+        switch spec.networkMode {
+        case .bridge:
+            for attachment in spec.networks {
+                let name = try NetworkName(parsing: attachment.network)
+                guard let network = await bridges.network(name) else {
+                    throw BerthError(
+                        .notFound,
+                        "container \(spec.name): network \"\(attachment.network)\" not found; create it first")
+                }
+                guard !networks.contains(where: { $0.name == name }) else {
+                    throw BerthError(.invalidSpec, "container \(spec.name): network \"\(name)\" is listed twice")
+                }
+                if let text = attachment.ipv4Address, IPv4Address(text) == nil {
+                    throw BerthError(
+                        .invalidArgument,
+                        "container \(spec.name): ipv4_address \"\(text)\" on network \(name) is not an IPv4 address")
+                }
+                networks.append(network)
+            }
+            if !ports.isEmpty && networks.isEmpty {
+                throw BerthError(.invalidSpec, "container \(spec.name) publishes ports but is on no network")
+            }
+        case .none:
+            if !ports.isEmpty {
+                throw BerthError(.invalidSpec, "container \(spec.name) publishes ports but has network_mode none")
+            }
+        case .host:
+            // docker too drops them: the container's ports are the host's.
+            ports = []
+            netnsPath = nil
+            ownsNetns = false
+        case .container(let other):
+            guard let parent = records[other], parent.phase == .ready else {
+                throw BerthError(
+                    .notFound, "container \(spec.name): no container \"\(other)\" whose network namespace it could join"
+                )
+            }
+            if !ports.isEmpty {
+                throw BerthError(
+                    .invalidSpec,
+                    "container \(spec.name) publishes ports but shares the network of \(other); publish them on \(other)"
+                )
+            }
+            netnsPath = parent.netnsPath
+            ownsNetns = false
+            sharedWith = parent
+        }
+        var named: [String] = []
+        var anonymous: [(name: String, target: String)] = []
+        for mount in spec.mounts {
+            switch mount {
+            case .volume(let name, _, _, _):
+                let valid = try VolumeName(parsing: name).rawValue
+                if !named.contains(valid) { named.append(valid) }
+            case .anonymous(let target):
+                anonymous.append((Self.anonymousVolumeName(), target))
+            case .bind, .tmpfs: break
+            }
+        }
+        // The image's `VOLUME`s get an anonymous volume each, as with docker,
+        // unless the service mounts something there.
+        let targets = Set(spec.mounts.map { Self.normalized($0.target) })
+        for path in image.config.volumes where !targets.contains(Self.normalized(path)) {
+            anonymous.append((Self.anonymousVolumeName(), path))
+        }
+        let missing = named.filter { name in
+            VolumeName(name).map { (try? volumeStore.inspect($0)) == nil } ?? false
+        }
+        return CreatePlan(
+            image: image, layers: layers, ports: ports, networks: networks, netnsPath: netnsPath,
+            ownsNetns: ownsNetns, sharedWith: sharedWith, namedVolumes: named, missingVolumes: missing,
+            anonymousVolumes: anonymous)
+    }
+
+    /// Makes what the plan says, in an order that fails early on what is
+    /// most often wrong (a port taken) and cheap to undo.
+    private func make(_ record: inout ContainerRecord, plan: CreatePlan, id: ContainerID) async throws {
+        let spec = record.spec
+        if plan.ownsNetns, let path = record.netnsPath, let name = NetworkNamespace.Name(id.rawValue) {
+            let directory = netnsDirectory
+            do {
+                _ = try await Blocking.run { try NetworkNamespace.create(name, in: directory) }
+            } catch {
+                throw BerthError(
+                    .host, "container \(spec.name): cannot create its network namespace \(path)", cause: "\(error)")
+            }
+        }
+        // The default route goes through the first network that has one.
+        let routed = plan.networks.firstIndex { !$0.isInternal }
+        for (index, network) in plan.networks.enumerated() {
+            guard let netnsPath = record.netnsPath else { break }
+            let attachment = spec.networks[index]
+            let interface = try InterfaceName(parsing: "eth\(index)")
+            let endpoint = try await bridges.attach(
+                network.name, container: spec.name, netnsPath: netnsPath, interface: interface,
+                address: attachment.ipv4Address.flatMap(IPv4Address.init), defaultRoute: index == routed)
+            record.attachments.append(
+                .init(
+                    network: network.name.rawValue, interface: interface.rawValue,
+                    address: endpoint.address.address.description, aliases: attachment.aliases))
+        }
+        if let first = record.attachments.first, let target = IPv4Address(first.address) {
+            try await publish(plan.ports, to: target, container: spec.name)
+            record.ports = published[spec.name, default: []].map(\.resolved)
+        }
+        let mounts = try makeMounts(spec, plan: plan)
+        let linux = try await linuxSpec(record, plan: plan, id: id, mounts: mounts)
+        _ = try await driver.create(linux)
+        try await seedVolumes(spec, plan: plan, id: id)
+        record.phase = .ready
+        try save(record)
+    }
+
+    /// Publishes the ports, keeping each as it goes so that an undo finds them.
+    private func publish(_ requests: [SpecTranslation.PortRequest], to target: IPv4Address, container: String)
+        async throws
+    {
+        for request in requests {
+            do {
+                let port = try await proxy.publish(request.mapping(to: target))
+                published[container, default: []].append(Publication(spec: request.spec, port: port))
+            } catch {
+                throw BerthError(
+                    error.code, "container \(container): cannot publish a port: \(error.message)", cause: error.cause)
+            }
+        }
+    }
+
+    /// The volumes made and every mount resolved to a host path.
+    private func makeMounts(_ spec: ContainerSpec, plan: CreatePlan) throws -> [LinuxContainerSpec.Mount] {
+        var mounts: [LinuxContainerSpec.Mount] = []
+        var anonymous = plan.anonymousVolumes[...]
+        for mount in spec.mounts {
+            switch mount {
+            case .bind(let source, let target, let readOnly, let createHostPath):
+                let path = try BindSource.prepare(source, createHostPath: createHostPath)
+                mounts.append(.bind(source: path, target: target, readOnly: readOnly))
+            case .volume(let name, let target, let readOnly, _):
+                let volume = try volumeStore.create(try VolumeName(parsing: name))
+                mounts.append(.volume(source: volume.mountpoint, target: target, readOnly: readOnly))
+            case .anonymous:
+                guard let next = anonymous.popFirst() else { continue }
+                let volume = try volumeStore.create(try VolumeName(parsing: next.name), labels: Self.anonymousLabels)
+                mounts.append(.volume(source: volume.mountpoint, target: next.target, readOnly: false))
+            case .tmpfs(let target, let size, let mode):
+                mounts.append(.tmpfs(target: target, size: size, mode: mode.map { UInt32(truncatingIfNeeded: $0) }))
+            }
+        }
+        for next in anonymous {
+            let volume = try volumeStore.create(try VolumeName(parsing: next.name), labels: Self.anonymousLabels)
+            mounts.append(.volume(source: volume.mountpoint, target: next.target, readOnly: false))
+        }
+        return mounts
+    }
+
+    /// The driver's spec, with the namespace, /etc/hosts and /etc/resolv.conf
+    /// of the container's network mode.
+    private func linuxSpec(
+        _ record: ContainerRecord, plan: CreatePlan, id: ContainerID, mounts: [LinuxContainerSpec.Mount]
+    ) async throws -> LinuxContainerSpec {
+        let spec = record.spec
+        let network: LinuxContainerSpec.Network = record.netnsPath.map { .namespace(path: $0) } ?? .host
+        var hosts: [LinuxContainerSpec.HostEntry] = []
+        let dns: LinuxContainerSpec.DNS
+        var gateway = plan.networks.first?.gateway.description
+        if let parent = plan.sharedWith {
+            // Another container's network: its names and resolver, as docker shares them.
+            if let first = parent.attachments.first, let name = NetworkName(first.network) {
+                gateway = await bridges.network(name)?.gateway.description
+            }
+            hosts +=
+                SpecTranslation.ownHostEntry(parent.spec, address: parent.attachments.first?.address).map { [$0] } ?? []
+            hosts += try SpecTranslation.extraHosts(parent.spec.extraHosts, gateway: gateway, container: parent.id)
+            dns = gateway.map { SpecTranslation.bridgeDNS(parent.spec, gateway: $0) } ?? hostDNS(parent.spec)
+        } else if let gateway {
+            hosts += SpecTranslation.ownHostEntry(spec, address: record.attachments.first?.address).map { [$0] } ?? []
+            dns = SpecTranslation.bridgeDNS(spec, gateway: gateway)
+        } else {
+            dns = hostDNS(spec)
+        }
+        hosts += try SpecTranslation.extraHosts(spec.extraHosts, gateway: gateway, container: spec.name)
+        return SpecTranslation.linuxSpec(
+            spec, id: id, image: plan.image.config, layers: plan.layers, network: network, mounts: mounts,
+            hosts: hosts, dns: dns)
+    }
+
+    /// Seeds the named and anonymous volumes that are still empty from the
+    /// image's content at their mount points, owners and modes kept: the
+    /// rootfs is mounted by now, the volumes are not on it (crun binds them
+    /// in the container's own mount namespace).
+    private func seedVolumes(_ spec: ContainerSpec, plan: CreatePlan, id: ContainerID) async throws {
+        let rootfs = driver.paths(id).rootfs
+        var seeds: [(String, String, Bool)] = []
+        var anonymous = plan.anonymousVolumes[...]
+        for mount in spec.mounts {
+            switch mount {
+            case .volume(let name, let target, _, let nocopy): seeds.append((name, target, nocopy))
+            case .anonymous: if let next = anonymous.popFirst() { seeds.append((next.name, next.target, false)) }
+            case .bind, .tmpfs: break
+            }
+        }
+        seeds += anonymous.map { ($0.name, $0.target, false) }
+        for (name, target, nocopy) in seeds {
+            try await volumeStore.seedIfEmpty(
+                try VolumeName(parsing: name), rootfs: rootfs, path: target, nocopy: nocopy)
+        }
+    }
+
+    /// The image a reference names and its layer directories, or the error
+    /// that says how to get it.
+    func resolveImage(_ reference: String, for container: String) async throws -> (Image, [String]) {
+        let store = imageStore
+        do {
+            return try await Blocking.run {
+                let image = try store.image(try ImageReference(parsing: reference))
+                return (image, store.layerDirectories(for: image))
+            }
+        } catch let error as BerthError where error.code == .notFound {
+            throw BerthError(
+                .notFound,
+                "container \(container): image \"\(reference)\" not found; import one with "
+                    + "`berth image import FILE \(reference)` (`make busybox-image` builds a busybox image to import)")
+        } catch let error as BerthError {
+            throw BerthError(error.code, "container \(container): \(error.message)", cause: error.cause)
+        }
+    }
+
+    /// The host's resolver configuration with the spec's `dns*` in place of its lines.
+    func hostDNS(_ spec: ContainerSpec) -> LinuxContainerSpec.DNS {
+        let text = (try? String(contentsOfFile: configuration.hostResolvConf, encoding: .utf8)) ?? ""
+        return SpecTranslation.hostDNS(spec, hostResolvConf: text)
+    }
+
+    /// docker's mark on anonymous volumes.
+    static let anonymousLabels = ["com.docker.volume.anonymous": ""]
+
+    /// docker's form: 64 random hex digits.
+    static func anonymousVolumeName() -> String {
+        (0..<4).map { _ in
+            let hex = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    /// A container path without trailing or doubled slashes, for comparing mount targets.
+    static func normalized(_ path: String) -> String {
+        "/" + path.split(separator: "/").joined(separator: "/")
+    }
+}

@@ -1,0 +1,255 @@
+import BerthModel
+import Foundation
+import Glibc
+import HostOS
+import RuntimeKit
+
+/// A task waiting for one run of a container to end; `token` tells runs apart.
+struct Watcher: Sendable {
+    var token: UInt64
+    var task: Task<Void, Never>
+}
+
+extension LinuxRuntime {
+    /// Starts a container: a created one for the first time, or an exited
+    /// one again, as docker does for restart policies: the same container,
+    /// its writable layer, namespace and addresses kept. A running one is
+    /// left as it is. Every successful call emits `start` (as the fake
+    /// runtime does), so a caller that counts its own starts stays in step.
+    public func startContainer(_ id: String) async throws {
+        try await exclusively(id) {
+            var record = try record(id)
+            let cid = try SpecTranslation.containerID(id)
+            guard record.phase == .ready else {
+                throw BerthError(.invalidState, "container \(id) is being removed and cannot start")
+            }
+            var started = true
+            switch driver.observe(cid) {
+            case .alive:
+                if record.startedAt == nil { try await driver.start(cid) } else { started = false }
+            case .exited, .lost:
+                let (_, layers) = try await imageLayers(record)
+                _ = try await driver.restart(cid, layers: layers)
+            }
+            if started {
+                record.startedAt = Self.now()
+                try save(record)
+                watch(id)
+            }
+            emit(.start, id)
+        }
+    }
+
+    /// Sends a signal (`SIGHUP`, `HUP`, `1`) to the container's init; a
+    /// container that does not run is an `invalid-state` error.
+    public func killContainer(_ id: String, signal: String) async throws {
+        let record = try record(id)
+        let number = try SpecTranslation.signal(signal, "kill container \(id)")
+        let cid = try SpecTranslation.containerID(id)
+        guard case .alive = driver.observe(cid), record.startedAt != nil else {
+            throw BerthError(.invalidState, "container \(id) is not running, so \(signal) was not sent")
+        }
+        do {
+            try await driver.kill(cid, signal: number)
+        } catch let error as BerthError where error.code == .invalidState {
+            throw BerthError(.invalidState, "container \(id) is not running, so \(signal) was not sent")
+        }
+        emit(.kill, id)
+    }
+
+    /// docker's stop: `signal`, then SIGKILL once `grace` nanoseconds have
+    /// passed. Returns once the container has exited (its `die` emitted),
+    /// then emits `stop`; a container that does not run is left as it is,
+    /// and `stop` still emitted.
+    public func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
+        let number = try SpecTranslation.signal(signal, "stop container \(id)")
+        try await exclusively(id) {
+            let record = try record(id)
+            let cid = try SpecTranslation.containerID(id)
+            if case .alive = driver.observe(cid), record.startedAt != nil {
+                emit(.kill, id)
+                _ = try await driver.stop(cid, signal: number, grace: .nanoseconds(max(0, grace)))
+                await watcherDone(id)
+            }
+            emit(.stop, id)
+        }
+    }
+
+    /// Removes a container and everything made for it: its ports, its
+    /// network endpoints and namespace, its bundle and writable layer, its
+    /// anonymous volumes, its record. A running one only with `force`
+    /// (then it is killed first). Every step is tried; the failures are
+    /// reported together, and the container then shows as `dead` until a
+    /// later remove (or restore) finishes the job.
+    public func removeContainer(_ id: String, force: Bool) async throws {
+        try await exclusively(id) {
+            var record = try record(id)
+            let cid = try SpecTranslation.containerID(id)
+            if case .alive = driver.observe(cid) {
+                guard force || record.startedAt == nil else {
+                    throw BerthError(
+                        .invalidState, "container \(id) is running; stop it before removing it, or force the removal")
+                }
+                _ = try? await driver.stop(cid, signal: SIGKILL, grace: .seconds(10))
+                await watcherDone(id)
+            }
+            record.phase = .removing
+            try save(record)
+            try await shieldedTeardown(record, undoingCreate: false)
+            emit(.destroy, id)
+        }
+    }
+
+    /// Waits for the container to exit (as long as that takes; a created
+    /// one first has to be started) and returns its exit code.
+    public func waitContainer(_ id: String) async throws -> Int32 {
+        _ = try record(id)
+        let cid = try SpecTranslation.containerID(id)
+        while true {
+            do {
+                return try await driver.wait(cid, timeout: .seconds(3600)).exitCode
+            } catch let error as BerthError where error.code == .timeout {
+                continue
+            }
+        }
+    }
+
+    /// Runs a command in a running container, as `docker exec` does;
+    /// `spec.timeout` (when positive) kills it, and the call throws a
+    /// `timeout` error. Cancelling the calling task kills it too.
+    public func exec(_ id: String, _ spec: ExecSpec) async throws -> ExecResult {
+        _ = try record(id)
+        let cid = try SpecTranslation.containerID(id)
+        let exec = LinuxExecSpec(
+            spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+            user: spec.user, workingDir: spec.workingDir)
+        let timeout = spec.timeout.flatMap { $0 > 0 ? Duration.nanoseconds($0) : nil }
+        let output = try await driver.exec(cid, exec, timeout: timeout)
+        return ExecResult(exitCode: output.exitCode, stdout: output.output, stderr: output.errorOutput)
+    }
+
+    // MARK: Exit watching
+
+    /// Watches the current run of a started container: `die` with its exit
+    /// code when it ends.
+    func watch(_ id: String) {
+        guard let cid = ContainerID(id) else { return }
+        watchers[id]?.task.cancel()
+        nextWatcher += 1
+        let token = nextWatcher
+        let driver = self.driver
+        let task = Task {
+            var status: ExitStatus?
+            while !Task.isCancelled {
+                do {
+                    status = try await driver.wait(cid, timeout: .seconds(3600))
+                    break
+                } catch let error as BerthError where error.code == .timeout {
+                    continue
+                } catch {
+                    // Cancelled, removed, or its shim died without a record:
+                    // there is no exit code to report.
+                    break
+                }
+            }
+            self.exited(id, token: token, status: status)
+        }
+        watchers[id] = Watcher(token: token, task: task)
+    }
+
+    private func exited(_ id: String, token: UInt64, status: ExitStatus?) {
+        guard watchers[id]?.token == token else { return }
+        watchers[id] = nil
+        if let status { emit(.die, id, exitCode: status.exitCode) }
+    }
+
+    /// Waits until the watcher of `id` has seen the exit and emitted `die`.
+    func watcherDone(_ id: String) async {
+        await watchers[id]?.task.value
+    }
+
+    // MARK: Taking apart
+
+    /// Undoes a container: its ports, its driver state, its network
+    /// endpoints (found by namespace, so a create that crashed before
+    /// recording them is undone too), its own namespace, its anonymous
+    /// volumes (and, `undoingCreate`, the named ones this create made and
+    /// nobody else uses), and its record. Keeps going past failures; when
+    /// one happened the record stays, in `removing`, and the error names
+    /// every failure.
+    func teardown(_ record: ContainerRecord, undoingCreate: Bool) async throws {
+        let id = record.id
+        var failures: [BerthError] = []
+        watchers[id]?.task.cancel()
+        watchers[id] = nil
+        for publication in published[id] ?? [] { await proxy.unpublish(publication.port) }
+        published[id] = nil
+        if let cid = ContainerID(id), (try? driver.requireExists(cid)) != nil {
+            if let failure = await failure(of: { try await driver.remove(cid, force: true) }) {
+                failures.append(failure)
+            }
+        }
+        if let netnsPath = record.netnsPath, record.ownsNetns {
+            for network in await bridges.list() where network.endpoints.contains(where: { $0.netnsPath == netnsPath }) {
+                if let failure = await failure(of: { try await bridges.detach(network.name, netnsPath: netnsPath) }) {
+                    failures.append(failure)
+                }
+            }
+            if FileManager.default.fileExists(atPath: netnsPath) {
+                do { try NetworkNamespace(path: netnsPath).delete() } catch {
+                    failures.append(
+                        BerthError(
+                            .host, "container \(id): cannot delete its network namespace \(netnsPath)",
+                            cause: "\(error)"))
+                }
+            }
+        }
+        let others = records.values.filter { $0.id != id }
+        let inUse = Set(others.flatMap { $0.volumes + $0.anonymousVolumes })
+        let doomed = record.anonymousVolumes + (undoingCreate ? record.createdVolumes : [])
+        for name in doomed where !inUse.contains(name) {
+            guard let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil else { continue }
+            if let failure = await failure(of: { try await volumeStore.remove(volume, inUse: { _ in nil }) }) {
+                failures.append(failure)
+            }
+        }
+        if let error = BerthError.combined(failures) {
+            var kept = record
+            kept.phase = .removing
+            try? save(kept)
+            throw BerthError(.runtime, "removing container \(id) left work undone", cause: error.description)
+        }
+        try recordStore.delete(id)
+        records[id] = nil
+    }
+
+    /// `teardown` in a task of its own: a caller cancelled half-way (a
+    /// client that hung up) must not leave half a container, and the waits
+    /// of a teardown end at once in a cancelled task.
+    func shieldedTeardown(_ record: ContainerRecord, undoingCreate: Bool) async throws {
+        try await Task { try await self.teardown(record, undoingCreate: undoingCreate) }.value
+    }
+
+    /// The error `body` throws, as a `BerthError`; nil when it succeeds.
+    private func failure(of body: () async throws -> Void) async -> BerthError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as BerthError {
+            return error
+        } catch {
+            return BerthError(.runtime, "\(error)")
+        }
+    }
+
+    /// The image a container was made from (by digest: its name may have
+    /// moved since) and its layer directories.
+    func imageLayers(_ record: ContainerRecord) async throws -> (Image, [String]) {
+        let store = imageStore
+        let digest = record.imageDigest
+        return try await Blocking.run {
+            let image = try store.image(digest: try Digest(parsing: digest))
+            return (image, store.layerDirectories(for: image))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import BerthModel
+import Foundation
+import RuntimeKit
+
+extension LinuxRuntime {
+    /// The container's output from its json-file log: the last `tail`
+    /// lines, those since `since`, and with `follow` every new line, across
+    /// restarts (the log is the container's, not one run's), until the
+    /// container is removed or the reader stops iterating.
+    public func logs(_ id: String, _ query: RuntimeKit.LogQuery) async throws -> AsyncThrowingStream<
+        LogRecord, any Error
+    > {
+        _ = try record(id)
+        let directory = driver.paths(try SpecTranslation.containerID(id)).directory
+        let log = JSONFileLog(directory: directory)
+        let selection = LogQuery(
+            tail: query.tail, since: query.since.map { Date(timeIntervalSince1970: $0) }, follow: query.follow)
+        let entries: AsyncThrowingStream<LogEntry, any Error>
+        if query.follow {
+            entries = log.follow(selection) { !FileManager.default.fileExists(atPath: directory) }
+        } else {
+            let read = try log.read(selection)
+            entries = AsyncThrowingStream { continuation in
+                read.forEach { continuation.yield($0) }
+                continuation.finish()
+            }
+        }
+        return AsyncThrowingStream { continuation in
+            let task = Task.detached {
+                do {
+                    for try await entry in entries { continuation.yield(Self.record(entry)) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            // Cancelling the task ends the iteration of `entries`, whose
+            // own termination stops the follow's thread.
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    static func record(_ entry: LogEntry) -> LogRecord {
+        var text = entry.text
+        if text.hasSuffix("\n") { text.removeLast() }
+        return LogRecord(time: entry.time, stream: entry.stream.rawValue, text: text)
+    }
+
+    /// The container's processes as `docker top` shows them (`ps -ef`'s
+    /// columns): every process of its cgroup, read from /proc.
+    public func processes(_ id: String) async throws -> ProcessTable {
+        _ = try record(id)
+        let cid = try SpecTranslation.containerID(id)
+        guard case .alive = driver.observe(cid) else {
+            throw BerthError(.invalidState, "container \(id) is not running, so it has no processes")
+        }
+        let cgroup = configuration.cgroupParent + "/" + id
+        return try await Blocking.run { ProcessList.table(pids: ProcessList.pids(inCgroup: cgroup)) }
+    }
+}

@@ -43,6 +43,16 @@ public protocol ContainerRuntime: Sendable {
     // MARK: Events
     /// Container events from now on.
     func events() async -> AsyncStream<RuntimeEvent>
+
+    // MARK: Optional (defaults below say the runtime cannot)
+    /// The container's output.
+    func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<LogRecord, any Error>
+    /// Imports an OCI layout or archive, a `docker save` tarball, or a root filesystem as `reference`.
+    func importImage(path: String, reference: String?) async throws -> [ImageInfo]
+    /// Removes an image; refused while a container uses it unless `force`. Returns what went.
+    func removeImage(_ reference: String, force: Bool) async throws -> [String]
+    /// The processes running in a container.
+    func processes(_ id: String) async throws -> ProcessTable
 }
 
 /// Which lines of a container's log to read.

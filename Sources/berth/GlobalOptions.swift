@@ -33,6 +33,36 @@ struct ProjectOptions: ParsableArguments {
     }
 }
 
+/// ProjectOptions for a command whose `-f` means something else (`logs -f`
+/// follows): the file is `--file` there, or `-f` before the command.
+struct ProjectOptionsLongFile: ParsableArguments {
+    @Option(name: .customLong("file"), help: "Compose file (repeatable; - for standard input).")
+    var files: [String] = []
+
+    @Option(name: [.short, .customLong("project-name")], help: "Project name.")
+    var projectName: String?
+
+    @Option(name: .customLong("project-directory"), help: "Directory that relative paths resolve from.")
+    var projectDirectory: String?
+
+    @Option(name: .customLong("env-file"), help: "Environment file instead of the project's .env (repeatable).")
+    var envFiles: [String] = []
+
+    @Option(name: .customLong("profile"), help: "Profile to enable (repeatable).")
+    var profiles: [String] = []
+
+    /// The same options as a `ProjectOptions`.
+    var options: ProjectOptions {
+        var options = ProjectOptions()
+        options.files = files
+        options.projectName = projectName
+        options.projectDirectory = projectDirectory
+        options.envFiles = envFiles
+        options.profiles = profiles
+        return options
+    }
+}
+
 /// Flags docker compose takes before the subcommand (`berth -f x.yaml config`).
 /// ArgumentParser only reads a command's own options after its name, so the
 /// arguments are reordered before parsing: each global flag that comes before
@@ -65,7 +95,9 @@ enum GlobalArguments {
         while i < arguments.count {
             let argument = arguments[i]
             if withValue.contains(argument), i + 1 < arguments.count {
-                globals += [argument, arguments[i + 1]]
+                // `logs -f` is --follow: there, only --file names a file.
+                let own = arguments.dropFirst(i).first { !$0.hasPrefix("-") && !withValue.contains($0) }
+                globals += [argument == "-f" && own == "logs" ? "--file" : argument, arguments[i + 1]]
                 i += 2
             } else if let eq = argument.firstIndex(of: "="), withValue.contains(String(argument[..<eq])) {
                 globals.append(argument)

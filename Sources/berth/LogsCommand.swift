@@ -11,16 +11,16 @@ import Glibc
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logs", abstract: "View output from containers.")
 
-    @OptionGroup var project: ProjectOptions
+    @OptionGroup var project: ProjectOptionsLongFile
     @Flag(name: [.short, .customLong("follow")], help: "Follow log output.") var follow = false
-    @Option(name: [.short, .customLong("tail")], help: "Lines from the end of each container's log, or all.") var tail: String = "all"
+    @Option(name: [.customShort("n"), .customLong("tail")], help: "Lines from the end of each container's log, or all.") var tail: String = "all"
     @Flag(name: [.short, .customLong("timestamps")], help: "Show timestamps.") var timestamps = false
     @Option(help: "Show logs since a timestamp (RFC 3339) or a duration ago (42s, 5m, 1h).") var since: String?
     @Flag(name: .customLong("no-log-prefix"), help: "Do not print the container name.") var noLogPrefix = false
     @Argument(help: "Services.") var services: [String] = []
 
     func run() async throws {
-        let (name, _) = try ProjectContext.name(project)
+        let (name, _) = try ProjectContext.name(project.options)
         let lines: Int?
         if tail == "all" || tail == "-1" {
             lines = nil

@@ -21,7 +21,8 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
 /// network, volume and container, redrawn in place with its state and
 /// elapsed time; otherwise one plain line per change. Written to standard
 /// error, as docker compose does, so standard output stays for data.
-final class ProgressPrinter {
+final class ProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
     let mode: ProgressMode
     private var order: [String] = []
     private var latest: [String: ProgressEvent] = [:]
@@ -33,6 +34,8 @@ final class ProgressPrinter {
     }
 
     func handle(_ event: ProgressEvent) {
+        lock.lock()
+        defer { lock.unlock() }
         switch mode {
         case .quiet, .auto:
             return

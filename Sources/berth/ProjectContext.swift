@@ -27,7 +27,7 @@ enum ProjectContext {
     }
 
     /// Runs a streaming command, showing its progress, and returns its result.
-    static func stream<Request: Encodable, Result: Decodable & Sendable>(
+    static func stream<Request: Encodable, Result: Codable & Sendable>(
         _ route: Route, _ request: Request, result: Result.Type, printer: ProgressPrinter
     ) async throws -> Result {
         let connection = try await Daemon.connect()

@@ -34,11 +34,7 @@ struct PsCommand: AsyncParsableCommand {
     }
 
     static func created(_ time: Double) -> String {
-        let seconds = Int(Date().timeIntervalSince1970 - time)
-        if seconds < 60 { return "\(max(seconds, 0)) seconds ago" }
-        if seconds < 3600 { return "\(seconds / 60) minutes ago" }
-        if seconds < 172_800 { return "\(seconds / 3600) hours ago" }
-        return "\(seconds / 86_400) days ago"
+        HumanDuration.text(Date().timeIntervalSince1970 - time) + " ago"
     }
 
     static func ports(_ publishers: [PublisherSummary]) -> String {

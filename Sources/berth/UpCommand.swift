@@ -48,7 +48,7 @@ struct UpCommand: AsyncParsableCommand {
 
 /// `up` without `-d`: the services' logs, prefixed and coloured, until
 /// every container has exited; Ctrl-C stops the stack.
-struct Attached {
+struct Attached: Sendable {
     let projectName: String
     let services: [String]
     let abortOnExit: Bool

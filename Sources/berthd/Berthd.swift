@@ -31,7 +31,7 @@ struct Berthd: AsyncParsableCommand {
     var namePrefix = ProcessInfo.processInfo.environment["BERTH_NAME_PREFIX"] ?? "berth"
 
     @Option(name: .customLong("subnet-pool"), help: "CIDR/size networks are cut from, e.g. 172.30.0.0/16/24.")
-    var subnetPool = ProcessInfo.processInfo.environment["BERTH_SUBNET_POOL"]
+    var subnetPool: String = ProcessInfo.processInfo.environment["BERTH_SUBNET_POOL"] ?? ""
 
     @Option(name: .customLong("dns-port"), help: "Port of the embedded DNS on each gateway.")
     var dnsPort = Int(ProcessInfo.processInfo.environment["BERTH_DNS_PORT"] ?? "") ?? 53
@@ -55,7 +55,7 @@ struct Berthd: AsyncParsableCommand {
         guard getuid() == 0 else {
             throw BerthError(.init("permission"), "berthd must run as root (it makes network namespaces, bridges and mounts)")
         }
-        let pools = try subnetPool.map(Self.pool) ?? AddressPool.defaults
+        let pools = subnetPool.isEmpty ? AddressPool.defaults : [try Self.pool(subnetPool)]
         let here = Self.executableDirectory()
         var configuration = LinuxRuntime.Configuration(root: root, shimPath: here + "/berth-shim")
         configuration.namePrefix = namePrefix

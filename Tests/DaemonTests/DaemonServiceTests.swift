@@ -153,8 +153,8 @@ struct DaemonServiceTests {
     }
 
     @Test(arguments: [
-        (0.2, "Less than a second"), (1, "1 second"), (42, "42 seconds"), (61, "About a minute"), (600, "10 minutes"),
-        (3600, "About an hour"), (7200, "2 hours"), (3 * 86400, "3 days"),
+        (0.2, "Less than a second"), (1.0, "1 second"), (42.0, "42 seconds"), (61.0, "About a minute"),
+        (600.0, "10 minutes"), (3600.0, "About an hour"), (7200.0, "2 hours"), (259_200.0, "3 days"),
     ])
     func humanDurations(seconds: Double, text: String) {
         #expect(DaemonService.humanDuration(seconds) == text)

@@ -7,7 +7,9 @@ import HostOS
 ///
 /// - postrouting: a non-internal network's subnet leaving by anything but
 ///   its own bridge is masqueraded, so the far side can answer without
-///   knowing our subnets.
+///   knowing our subnets. Loopback is left alone: the host asking a
+///   gateway's embedded DNS keeps the gateway as its source address, which
+///   tells the DNS which network's names to answer with.
 /// - forward: a packet from one Berth bridge to another is dropped, so
 ///   containers on different networks cannot reach each other (a container
 ///   on both talks to each side directly, on that side's bridge); an
@@ -53,7 +55,7 @@ enum FirewallRules {
         for network in sorted where !network.isInternal {
             let bridge = quoted(network.bridge)
             lines.append(
-                "\t\tip saddr \(network.subnet) oifname != \(bridge) masquerade comment \"network \(network.name)\"")
+                "\t\tip saddr \(network.subnet) oifname != \(bridge) oifname != \"lo\" masquerade comment \"network \(network.name)\"")
         }
         lines.append("\t}")
         lines.append("}")

@@ -72,8 +72,8 @@ import Testing
                 \t}
                 \tchain postrouting {
                 \t\ttype nat hook postrouting priority srcnat; policy accept;
-                \t\tip saddr 10.213.1.0/24 oifname != "berthaa" masquerade comment "network a"
-                \t\tip saddr 10.213.2.0/24 oifname != "berthbb" masquerade comment "network b"
+                \t\tip saddr 10.213.1.0/24 oifname != "berthaa" oifname != "lo" masquerade comment "network a"
+                \t\tip saddr 10.213.2.0/24 oifname != "berthbb" oifname != "lo" masquerade comment "network b"
                 \t}
                 }
 

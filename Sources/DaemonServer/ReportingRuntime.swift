@@ -46,6 +46,12 @@ struct ReportingRuntime: ContainerRuntime {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
+    /// The container's name for the progress line: runtimes may give ids
+    /// that are not names.
+    func name(of id: String) async -> String {
+        (try? await base.containers(matching: LabelFilter()).first { $0.id == id })?.name ?? id
+    }
+
     func image(_ reference: String) async throws -> ImageInfo { try await base.image(reference) }
     func images() async throws -> [ImageInfo] { try await base.images() }
 
@@ -54,7 +60,7 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     func startContainer(_ id: String) async throws {
-        try await timed(.container, id, "Starting", "Started") {
+        try await timed(.container, await name(of: id), "Starting", "Started") {
             try await base.startContainer(id)
             await supervise(id)
         }
@@ -75,7 +81,7 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
-        try await timed(.container, id, "Stopping", "Stopped") {
+        try await timed(.container, await name(of: id), "Stopping", "Stopped") {
             if await supervisor.status(of: id) != nil {
                 try await supervisor.stop(id)
             } else {
@@ -85,7 +91,7 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     func removeContainer(_ id: String, force: Bool) async throws {
-        try await timed(.container, id, "Removing", "Removed") {
+        try await timed(.container, await name(of: id), "Removing", "Removed") {
             await supervisor.unregister(id)
             try await base.removeContainer(id, force: force)
         }

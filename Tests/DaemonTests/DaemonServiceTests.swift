@@ -84,7 +84,8 @@ struct DaemonServiceTests {
         let (service, root) = try Self.service(runtime)
         defer { try? FileManager.default.removeItem(atPath: root) }
         _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
-        await runtime.exit("shop-job-1", code: 3)
+        let job1 = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-job-1" })
+        await runtime.exit(job1.id, code: 3)
         let running = try await service.summaries(project: "shop", services: [], all: false)
         #expect(running.map(\.name) == ["shop-db-1", "shop-web-1"])
         let all = try await service.summaries(project: "shop", services: [], all: true)

@@ -3,7 +3,6 @@
 SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 # SwiftPM holds the import arrows of ../shared/DESIGN.md for us.
 SWIFTFLAGS := --explicit-target-dependency-import-check error
-EXAMPLE ?= examples/webapp
 
 .PHONY: setup build release test demo bench busybox-image fmt check clean
 
@@ -19,9 +18,10 @@ release: setup
 test: setup
 	$(SWIFT) test $(SWIFTFLAGS)
 
-demo: build
-	@echo "== berth config of $(EXAMPLE)"
-	@.build/debug/berth -f $(EXAMPLE)/compose.yaml config
+# Installs what is missing, builds, makes the busybox image and brings the
+# demo stack up with `berth up --wait` (berth starts berthd itself).
+demo: build busybox-image
+	@scripts/demo.sh
 
 # The small base image of the demo and the tests, from Debian's busybox-static (no network).
 busybox-image: setup
@@ -30,6 +30,7 @@ busybox-image: setup
 
 bench: release
 	scripts/bench/config.sh
+	scripts/bench/up-down.sh
 
 fmt:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

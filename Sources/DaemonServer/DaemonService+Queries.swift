@@ -258,6 +258,7 @@ extension DaemonService {
                 }
             }
             await names?.refresh()
+            store.saveSupervisorSnapshot(await supervisor.snapshot())
             if let error = BerthError.combined(errors) { throw error }
         }
     }

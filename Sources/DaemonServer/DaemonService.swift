@@ -109,6 +109,7 @@ public actor DaemonService {
             if request.wait && !request.noStart {
                 try await waitUntilReady(project, services: selected(request), timeout: request.waitTimeout, report: report)
             }
+            store.saveSupervisorSnapshot(await supervisor.snapshot())
             let containers = try await summaries(project: project.name.rawValue, services: [], all: true)
             return UpResult(unchanged: plan.isEmpty, warnings: warnings, containers: containers)
         }
@@ -231,6 +232,7 @@ public actor DaemonService {
             let gate = RuntimeDependencyGate(project: name, runtime: runtime)
             _ = try await Executor(runtime: reporting, gate: gate).execute(plan2)
             await names?.refresh()
+            store.saveSupervisorSnapshot(await supervisor.snapshot())
             let left = try await runtime.containers(matching: .project(name.rawValue))
             if left.isEmpty { store.remove(name.rawValue) }
         }

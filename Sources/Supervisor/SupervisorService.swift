@@ -144,6 +144,12 @@ public actor SupervisorService {
                 applyRestart(container.id, .adoptedRunning(since: startedAt ?? now))
                 applyHealth(container.id, .adopted(startedAt: startedAt ?? now, now: now))
             case .exited(let code):
+                if previous[container.id] == nil, let startedAt {
+                    // Nothing remembered (berthd was killed before it wrote
+                    // anything down): the runtime says it did start, so the
+                    // policy sees a container that ran and exited.
+                    applyRestart(container.id, .adoptedRunning(since: startedAt))
+                }
                 let finishedAt = info.finishedAt.map(Timestamp.init(seconds:))
                 let ranFor = startedAt.flatMap { start in finishedAt.map { $0 - start } }
                 applyRestart(container.id, .adoptedExited(code: code, ranFor: ranFor, now: now))

@@ -55,6 +55,20 @@ struct SupervisorServiceRegistrationTests {
         #expect(await h.supervisor.status(of: always)?.restart.restartCount == 3)
     }
 
+    /// berthd killed before it wrote its memory down: the runtime's start
+    /// time is enough for the policy to bring an exited container back.
+    @Test func anExitedContainerWithNothingRememberedIsRestartedByItsPolicy() async throws {
+        let h = SupervisorHarness()
+        let now = h.clock.now.seconds
+        let id = await seedExited(h, "keeper", code: 137, startedAt: now - 60, finishedAt: now - 5)
+        let container = h.supervised(id, "keeper", restart: .always)
+        try await h.supervisor.adopt([container], remembered: [])
+        // The restart is due at once; wait (with a deadline) for its start.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await h.fake.calls.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await h.fake.calls == ["start demo-keeper-1"])
+    }
+
     @Test func aRunningContainerIsProbedAgainAfterAdoption() async throws {
         let h = SupervisorHarness()
         let now = h.clock.now

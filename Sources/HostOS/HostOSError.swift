@@ -115,6 +115,13 @@ public enum Syscall {
         if rc != 0 { throw HostOSError.syscall(message(), errno: rc) }
     }
 
+    /// Adds "close every fd >= `lowest`" to a spawn's file actions (after
+    /// its dup2s): a descriptor someone opened without O_CLOEXEC (SwiftNIO
+    /// accepts connections without it) must not live on in a child.
+    public static func closeFrom(_ lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+        _ = berth_spawn_file_actions_addclosefrom(&actions, lowest)
+    }
+
     /// Closes `fd`, ignoring EINTR: on Linux the descriptor is released even
     /// when close is interrupted, so retrying could close someone else's fd.
     public static func close(_ fd: Int32) {

@@ -1,4 +1,5 @@
 import Foundation
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -63,6 +64,10 @@ enum ChildProcess {
         for (source, target) in descriptors {
             posix_spawn_file_actions_adddup2(&actions, source, target)
         }
+        // Nothing else of ours: a proxied connection berthd accepted (NIO
+        // sets no O_CLOEXEC on those) kept open by a `crun exec` would not
+        // close for its client until the exec ends.
+        Syscall.closeFrom(max(3, (descriptors.map(\.1).max() ?? 0) + 1), in: &actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

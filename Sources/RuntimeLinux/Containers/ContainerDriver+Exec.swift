@@ -1,4 +1,5 @@
 import Foundation
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -36,7 +37,10 @@ extension ContainerDriver {
             unlink(killer.pidFile)
         }
         let output = try await withTaskCancellationHandler {
-            try await Blocking.run {
+            // A thread of its own: an exec (a health probe) may run for
+            // minutes, and a blocked Dispatch worker is one that the short
+            // crun runs of every other container wait for.
+            try await DedicatedThread.run {
                 defer { killer.finish() }
                 return try self.execNow(id, exec, pidFile: killer.pidFile)
             }

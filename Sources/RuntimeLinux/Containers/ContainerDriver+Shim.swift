@@ -1,4 +1,5 @@
 import Foundation
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -6,15 +7,19 @@ import Foundation
     import Musl
 #endif
 
-/// Runs short blocking work (a crun run, a mount, file writes) on a Dispatch
-/// thread, so that Swift's cooperative pool, one thread per core, never
+/// Runs short blocking work (a crun run, a mount, file writes) on a thread
+/// of its own, so that Swift's cooperative pool, one thread per core, never
 /// waits on a syscall. Long waits do not come here: `DirectoryWatches`
 /// serves them all from one thread.
+///
+/// Not a Dispatch queue: on Linux the global queue runs about one worker
+/// per core and notices a blocked worker only after a while, so with both
+/// workers in crun runs every other container's crun run queued behind
+/// them (a 1 s stop took 10 s while tests ran in parallel). A thread costs
+/// tens of microseconds; a crun run, milliseconds.
 enum Blocking {
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
+        try await DedicatedThread.run(body)
     }
 }
 

@@ -68,15 +68,22 @@ public enum OverlayRootfs {
     /// Unmounts the rootfs; not mounted is fine. A mount still busy (a
     /// process that kept a cwd in it) is detached lazily so that removal can
     /// go on: the kernel frees it when the last user leaves.
+    ///
+    /// Mounts stacked on it (a second overlay, should one ever be mounted
+    /// over the first) are unmounted too, up to a few.
     public static func unmount(paths: ContainerPaths) throws {
-        if umount2(paths.rootfs, 0) == 0 { return }
-        let err = errno
-        switch err {
-        case EINVAL, ENOENT: return
-        case EBUSY:
-            try checkSyscall("detaching busy rootfs \(paths.rootfs)") { umount2(paths.rootfs, Int32(MNT_DETACH)) }
-        default:
-            throw ContainerError.system("unmounting rootfs \(paths.rootfs)", errno: err)
+        for _ in 0..<8 {
+            if umount2(paths.rootfs, 0) != 0 {
+                let err = errno
+                switch err {
+                case EINVAL, ENOENT: return
+                case EBUSY:
+                    try checkSyscall("detaching busy rootfs \(paths.rootfs)") { umount2(paths.rootfs, Int32(MNT_DETACH)) }
+                default:
+                    throw ContainerError.system("unmounting rootfs \(paths.rootfs)", errno: err)
+                }
+            }
+            if !isMountPoint(paths.rootfs) { return }
         }
     }
 

@@ -102,7 +102,8 @@ extension LinuxRuntime {
         let store = imageStore
         let url = URL(fileURLWithPath: path)
         let name = try reference.map { try ImageReference(parsing: $0) }
-        let imported = try await Blocking.run { () throws -> [Image] in
+        // A thread of its own: an import unpacks layers for seconds.
+        let imported = try await DedicatedThread.run { () throws -> [Image] in
             if let name { return [try store.importImage(from: url, as: name)] }
             return try store.importImages(from: url)
         }

@@ -1,6 +1,7 @@
 import BerthModel
 import Foundation
 import Glibc
+import HostOS
 import RuntimeKit
 import Testing
 
@@ -44,6 +45,31 @@ extension HostResourceTests {
                 try await f.waitForHTTPD(spec.name)
                 #expect(
                     try await sh("curl", "--silent", "--max-time", "10", "http://127.0.0.1:\(port)/") == "ephemeral\n")
+            }
+        }
+
+        @Test func aPortIsFreeAgainAtOnceWhileAnExecRuns() async throws {
+            try await RuntimeFixture.with { f in
+                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("web")))
+                let port = try freePort()
+                var spec = f.spec("web", RuntimeFixture.httpd("one"), networks: [network.name])
+                spec.ports = [PortSpec(hostIP: "127.0.0.1", hostPort: port, containerPort: 80)]
+                try await f.run(spec)
+                let sleeper = try await f.run(f.spec("sleeper", ["sleep", "1000"]))
+                let runtime = f.runtime
+                // A crun exec spawned while the port is published must not
+                // inherit its listening socket (SwiftNIO sets no O_CLOEXEC)...
+                let exec = Task { try await runtime.exec(sleeper.name, ExecSpec(command: ["sleep", "6"])) }
+                defer { exec.cancel() }
+                let running = try await eventually {
+                    try await runtime.processes(sleeper.name).processes.contains { $0.last == "sleep 6" }
+                }
+                #expect(running)
+                // ...or the same port could not be published again until it ends.
+                try await runtime.removeContainer(spec.name, force: true)
+                spec.name = f.name("web2")
+                let again = try await runtime.createContainer(spec)
+                #expect(again.ports.first?.hostPort == port)
             }
         }
 
@@ -98,7 +124,8 @@ func listeningSocket(port: Int = 0) throws -> (Int32, Int) {
     guard bound else {
         let failure = errno
         close(fd)
-        throw BerthError(.system, "binding a test socket on 127.0.0.1:\(port)", cause: String(cString: strerror(failure)))
+        throw BerthError(
+            .system, "binding a test socket on 127.0.0.1:\(port)", cause: String(cString: strerror(failure)))
     }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }

@@ -250,3 +250,57 @@ public struct VolumeCreateRequest: Codable, Sendable, Hashable {
         self.labels = labels
     }
 }
+
+/// `berth run SERVICE [COMMAND…]`: a one-off container of a service.
+public struct RunRequest: Codable, Sendable, Hashable {
+    public var project: Project
+    public var service: String
+    /// Replaces the service's command when not empty.
+    public var command: [String]
+    public var entrypoint: [String]?
+    public var environment: [String: String]
+    public var user: String?
+    public var workingDir: String?
+    /// `--rm`: remove the container when it exits.
+    public var remove: Bool
+    /// `--no-deps`: do not start the services it depends on.
+    public var noDeps: Bool
+    /// `--service-ports`: publish the service's ports (off by default, as docker compose).
+    public var servicePorts: Bool
+    /// `-d`: start it and return its name.
+    public var detach: Bool
+
+    public init(project: Project, service: String, command: [String] = [], entrypoint: [String]? = nil,
+                environment: [String: String] = [:], user: String? = nil, workingDir: String? = nil, remove: Bool = false,
+                noDeps: Bool = false, servicePorts: Bool = false, detach: Bool = false) {
+        self.project = project
+        self.service = service
+        self.command = command
+        self.entrypoint = entrypoint
+        self.environment = environment
+        self.user = user
+        self.workingDir = workingDir
+        self.remove = remove
+        self.noDeps = noDeps
+        self.servicePorts = servicePorts
+        self.detach = detach
+    }
+}
+
+/// A line of a `run`'s stream: progress of its dependencies, or its output.
+public enum RunOutput: Codable, Sendable, Hashable {
+    case progress(ProgressEvent)
+    case log(LogEntry)
+}
+
+/// How a `run` ended.
+public struct RunResult: Codable, Sendable, Hashable {
+    public var container: String
+    /// nil with `-d`.
+    public var exitCode: Int32?
+
+    public init(container: String, exitCode: Int32?) {
+        self.container = container
+        self.exitCode = exitCode
+    }
+}

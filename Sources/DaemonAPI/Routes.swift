@@ -22,6 +22,9 @@ public enum Route: String, Sendable, CaseIterable {
     case logs
     /// `ExecRequest` → `ExecResponse`.
     case exec
+    /// `RunRequest` → stream of `RunOutput` (progress, then the container's
+    /// lines), result `RunResult`.
+    case run
     /// `WaitRequest` → `WaitResponse`.
     case wait
     /// `EventsRequest` → stream of `EventRecord` (never ends by itself).

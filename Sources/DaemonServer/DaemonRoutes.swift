@@ -57,6 +57,9 @@ public enum DaemonRoutes {
             return Empty()
         }
         plain(.exec, ExecRequest.self) { try await service.exec($0) }
+        streaming(.run, RunRequest.self, item: RunOutput.self) { request, send in
+            try await service.run(request, send: send)
+        }
         plain(.wait, WaitRequest.self) { try await service.wait($0) }
         streaming(.events, EventsRequest.self, item: EventRecord.self) { request, send in
             for await event in await service.events(request) { send(event) }

@@ -73,6 +73,33 @@ public actor NameService {
         } while dirty
     }
 
+    /// Ids of the per-container entries, apart from the networks' names.
+    static let extraPrefix = "\u{1}container:"
+
+    /// Created or running: an exited container's names go.
+    static func isLive(_ container: ContainerInfo) -> Bool {
+        switch container.state {
+        case .created, .running: return true
+        case .exited, .dead: return false
+        }
+    }
+
+    /// The names on one network: each live container's name, its service's
+    /// name (every replica) and its aliases there.
+    static func names(on network: String, containers: [ContainerInfo]) -> [String: [IPv4Address]] {
+        var names: [String: [IPv4Address]] = [:]
+        for container in containers where isLive(container) {
+            guard let text = container.addresses[network], let address = IPv4Address(text) else { continue }
+            var own = [container.name]
+            if let service = container.labels[ComposeLabel.service], container.labels[ComposeLabel.oneoff] != "True" {
+                own.append(service)
+            }
+            own += container.aliases[network] ?? []
+            for name in Set(own) { names[name, default: []].append(address) }
+        }
+        return names.mapValues { $0.sorted() }
+    }
+
     private func rebuild() async {
         let networks: [NetworkInfo]
         let containers: [ContainerInfo]
@@ -84,23 +111,14 @@ public actor NameService {
             return
         }
         var seen: Set<String> = []
+        var tables: [String: [String: [IPv4Address]]] = [:]
         for network in networks {
             guard let subnet = IPv4Subnet(network.subnet), let gateway = IPv4Address(network.gateway) else { continue }
             seen.insert(network.name)
-            var names: [String: [IPv4Address]] = [:]
-            for container in containers {
-                switch container.state {
-                case .created, .running: break
-                case .exited, .dead: continue
-                }
-                guard let text = container.addresses[network.name], let address = IPv4Address(text) else { continue }
-                var own = [container.name]
-                if let service = container.labels[ComposeLabel.service] { own.append(service) }
-                own += container.aliases[network.name] ?? []
-                for name in Set(own) { names[name, default: []].append(address) }
-            }
+            let names = Self.names(on: network.name, containers: containers)
+            tables[network.name] = names
             do {
-                try records.set(network: network.name, subnet: subnet, records: names.mapValues { $0.sorted() })
+                try records.set(network: network.name, subnet: subnet, records: names)
             } catch {
                 logger.warning("DNS: network \(network.name): \(error)")
             }
@@ -114,6 +132,25 @@ public actor NameService {
                 }
             }
         }
+        // A container on several networks sees the names of all of them,
+        // whichever address it asks from: an entry for each of its
+        // addresses alone (a /32) carries the names of its other networks.
+        let oldExtras = Set(records.networkIDs.filter { $0.hasPrefix(Self.extraPrefix) })
+        var extras: Set<String> = []
+        for container in containers where Self.isLive(container) && container.addresses.count > 1 {
+            var union: [String: [IPv4Address]] = [:]
+            for network in container.addresses.keys {
+                for (name, addresses) in tables[network] ?? [:] { union[name, default: []] += addresses }
+            }
+            union = union.mapValues { Array(Set($0)).sorted() }
+            for (network, text) in container.addresses {
+                guard let address = IPv4Address(text), let host = IPv4Subnet(address, prefixLength: 32) else { continue }
+                let id = "\(Self.extraPrefix)\(container.name)@\(network)"
+                extras.insert(id)
+                try? records.set(network: id, subnet: host, records: union)
+            }
+        }
+        for id in oldExtras.subtracting(extras) { records.remove(network: id) }
         for (name, address) in listeners where !seen.contains(name) {
             await server.removeListener(address)
             records.remove(network: name)

@@ -33,7 +33,8 @@ struct BerthCommand: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Run Compose projects without Docker.",
         subcommands: [
-            UpCommand.self, DownCommand.self, PsCommand.self, LogsCommand.self, ExecCommand.self, StartCommand.self,
+            UpCommand.self, DownCommand.self, PsCommand.self, LogsCommand.self, ExecCommand.self, RunCommand.self,
+            StartCommand.self,
             StopCommand.self, RestartCommand.self, KillCommand.self, RmCommand.self, TopCommand.self, PortCommand.self,
             ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,
             ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self,

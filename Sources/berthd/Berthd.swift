@@ -36,6 +36,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("dns-port"), help: "Port of the embedded DNS on each gateway.")
     var dnsPort = Int(ProcessInfo.processInfo.environment["BERTH_DNS_PORT"] ?? "") ?? 53
 
+    @Option(name: .customLong("resolv-conf"), help: "Where the host's resolvers are listed, for names the DNS does not know.")
+    var resolvConf = ProcessInfo.processInfo.environment["BERTH_RESOLV_CONF"] ?? "/etc/resolv.conf"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel = ProcessInfo.processInfo.environment["BERTH_LOG_LEVEL"] ?? "info"
 
@@ -63,7 +66,7 @@ struct Berthd: AsyncParsableCommand {
         configuration.pools = pools
         configuration.cgroupParent = "/" + namePrefix
         let runtime = try await LinuxRuntime(configuration)
-        let upstreams = (try? ResolvConf.upstreams()) ?? []
+        let upstreams = (try? ResolvConf.upstreams(path: resolvConf)) ?? []
         let names = NameService(runtime: runtime, upstreams: upstreams, port: dnsPort, logger: logger)
         try await names.start()
         let supervisor = SupervisorService(runtime: runtime)

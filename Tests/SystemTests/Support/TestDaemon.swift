@@ -63,13 +63,14 @@ final class TestDaemon: @unchecked Sendable {
         throw HostOSError(.invalidArgument, "no free /22 in 10.214.0.0/16")
     }
 
-    /// Starts berthd and waits until its socket accepts connections.
-    func start() async throws {
+    /// Starts berthd and waits until its socket accepts connections;
+    /// `arguments` are added to its command line.
+    func start(_ extra: [String] = []) async throws {
         let log = root + "/berthd.log"
         let arguments = [
             Self.binaries + "/berthd", "--root", root, "--socket", socket, "--name-prefix", prefix, "--subnet-pool", pool,
             "--log-level", "debug",
-        ]
+        ] + extra
         pid = try spawn(arguments, log: log)
         let started = try await eventually(within: 20) { Self.answers(self.socket) }
         if !started {

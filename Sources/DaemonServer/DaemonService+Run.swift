@@ -1,0 +1,86 @@
+import BerthModel
+import DaemonAPI
+import Foundation
+import Reconciler
+import RuntimeKit
+import Synchronization
+
+extension DaemonService {
+    /// `berth run`: brings the service's dependencies up (unless
+    /// `--no-deps`), then creates a one-off container of the service named
+    /// `<project>-<service>-run-<hex>`, labelled `oneoff=True` (so `up` and
+    /// `down` know it is not a replica), without the service's ports unless
+    /// `--service-ports`, starts it and streams its output until it exits.
+    public func run(_ request: RunRequest, send: @escaping @Sendable (RunOutput) -> Void) async throws -> RunResult {
+        let project = request.project
+        guard let service = project.services[request.service] else {
+            throw BerthError(.init("not-found"), "no such service: \(request.service)")
+        }
+        if !request.noDeps, !service.dependsOn.isEmpty {
+            let dependencies = service.dependsOn.keys.sorted()
+            _ = try await up(UpRequest(project: project, services: dependencies), report: { send(.progress($0)) })
+        }
+        var spec = ServiceSpecs.spec(for: service, number: 1, in: project)
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        spec.name = "\(project.name.rawValue)-\(service.name)-run-\(suffix)"
+        spec.labels[ComposeLabel.oneoff] = "True"
+        spec.labels[ComposeLabel.containerNumber] = "1"
+        if !request.command.isEmpty { spec.command = request.command }
+        if let entrypoint = request.entrypoint {
+            spec.entrypoint = entrypoint
+            if request.command.isEmpty { spec.command = nil }
+        }
+        spec.environment.merge(request.environment) { $1 }
+        if let user = request.user { spec.user = user }
+        if let workingDir = request.workingDir { spec.workingDir = workingDir }
+        if !request.servicePorts { spec.ports = [] }
+        // A one-off never answers to the service's name on the network.
+        spec.networks = spec.networks.map { attachment in
+            var attachment = attachment
+            attachment.aliases = attachment.aliases.filter { $0 != service.name }
+            return attachment
+        }
+        let info = try await runtime.createContainer(spec)
+        do {
+            try await runtime.startContainer(info.id)
+        } catch {
+            try? await runtime.removeContainer(info.id, force: true)
+            throw error
+        }
+        if request.detach { return RunResult(container: info.name, exitCode: nil) }
+        let runtime = runtime
+        // Live lines while it runs; once it has exited, whatever the follow
+        // had not reached yet is read from the log and sent, so nothing is
+        // lost and nothing repeated (the log is this container's alone).
+        let sent = Mutex(0)
+        let forward: @Sendable (LogRecord) -> Void = { line in
+            sent.withLock { $0 += 1 }
+            send(.log(LogEntry(container: info.name, service: service.name, stream: line.stream, time: line.time, text: line.text)))
+        }
+        let lines = Task {
+            for try await line in try await runtime.logs(info.id, LogQuery(follow: true)) { forward(line) }
+        }
+        let code: Int32
+        do {
+            code = try await withTaskCancellationHandler {
+                try await runtime.waitContainer(info.id)
+            } onCancel: {
+                Task { try? await runtime.removeContainer(info.id, force: true) }
+            }
+        } catch {
+            lines.cancel()
+            throw error
+        }
+        lines.cancel()
+        _ = await lines.result
+        let rest = try await runtime.logs(info.id, LogQuery(follow: false))
+        var index = 0
+        let already = sent.withLock { $0 }
+        for try await line in rest {
+            index += 1
+            if index > already { forward(line) }
+        }
+        if request.remove { try? await runtime.removeContainer(info.id, force: true) }
+        return RunResult(container: info.name, exitCode: code)
+    }
+}

@@ -6,7 +6,7 @@ import Testing
 
 @testable import RuntimeLinux
 
-extension HostResourceTests {
+extension HostResourceTests.LinuxRuntimeTests {
     /// A container's life through `LinuxRuntime`: errors, start, restart,
     /// stop, remove, wait, exec, events.
     @Suite(.timeLimit(.minutes(3))) struct RuntimeLifecycleTests {

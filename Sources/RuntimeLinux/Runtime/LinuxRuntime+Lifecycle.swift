@@ -78,9 +78,9 @@ extension LinuxRuntime {
     /// Removes a container and everything made for it: its ports, its
     /// network endpoints and namespace, its bundle and writable layer, its
     /// anonymous volumes, its record. A running one only with `force`
-    /// (then it is killed first: `kill`, `die`, then `destroy`). Every step is tried; the failures are
-    /// reported together, and the container then shows as `dead` until a
-    /// later remove (or restore) finishes the job.
+    /// (then it is killed first: `kill`, `die`, then `destroy`). Every step
+    /// is tried; the failures are reported together, and the container then
+    /// shows as `dead` until a later remove (or restore) finishes the job.
     public func removeContainer(_ id: String, force: Bool) async throws {
         try await exclusively(id) {
             var record = try record(id)

@@ -78,9 +78,9 @@ extension LinuxRuntime {
     /// Removes a container and everything made for it: its ports, its
     /// network endpoints and namespace, its bundle and writable layer, its
     /// anonymous volumes, its record. A running one only with `force`
-    /// (then it is killed first). Every step is tried; the failures are
-    /// reported together, and the container then shows as `dead` until a
-    /// later remove (or restore) finishes the job.
+    /// (then it is killed first: `kill`, `die`, then `destroy`). Every step
+    /// is tried; the failures are reported together, and the container then
+    /// shows as `dead` until a later remove (or restore) finishes the job.
     public func removeContainer(_ id: String, force: Bool) async throws {
         try await exclusively(id) {
             var record = try record(id)
@@ -90,6 +90,7 @@ extension LinuxRuntime {
                     throw BerthError(
                         .invalidState, "container \(id) is running; stop it before removing it, or force the removal")
                 }
+                if record.startedAt != nil { emit(.kill, id) }
                 _ = try? await driver.stop(cid, signal: SIGKILL, grace: .seconds(10))
                 await watcherDone(id)
             }

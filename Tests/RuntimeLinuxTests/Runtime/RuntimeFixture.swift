@@ -8,6 +8,14 @@ import Testing
 
 @testable import RuntimeLinux
 
+extension HostResourceTests {
+    /// The system tests of `LinuxRuntime`, one at a time: each starts
+    /// containers, servers and clients, and run all at once beside the
+    /// other suites they starve the timing-sensitive ones (UDP idle flows,
+    /// stop grace) on a small machine.
+    @Suite(.serialized) struct LinuxRuntimeTests {}
+}
+
 /// One runtime test's world: its own root under /tmp/berth-test-*, name
 /// prefix (`berth` + 4 hex: interfaces, containers, networks), nft table,
 /// and /22 of 10.213.0.0/16 as the address pool; a `LinuxRuntime` over it
@@ -123,13 +131,13 @@ final class RuntimeFixture: Sendable {
         return result.exitCode == 0 ? result.stdout : nil
     }
 
-    /// Waits, with a deadline, until the container's httpd answers from
-    /// inside it (it starts in the background of its shell).
+    /// Waits, with a deadline, until the container's httpd (started in the
+    /// background of its shell) accepts connections on port 80, tried from
+    /// the host on the container's first address: a connect, no process.
     func waitForHTTPD(_ name: String) async throws {
-        let ready = try await eventually(within: 10) {
-            try await self.exec(name, ["sh", "-c", "netstat -ltn | grep -q ':80 '"]).exitCode == 0
-        }
-        try #require(ready, "the httpd of \(name) never listened")
+        let address = try #require(try await info(name).addresses.values.first, "\(name) has no address")
+        let ready = try await eventually(within: 10) { SocketClient.canConnect(address, 80) }
+        try #require(ready, "the httpd of \(name) never listened on \(address):80")
     }
 
     private func tearDown() async {

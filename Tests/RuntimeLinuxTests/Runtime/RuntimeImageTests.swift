@@ -5,7 +5,7 @@ import Testing
 
 @testable import RuntimeLinux
 
-extension HostResourceTests {
+extension HostResourceTests.LinuxRuntimeTests {
     /// Images through `LinuxRuntime`: listing, import, removal while used.
     @Suite(.timeLimit(.minutes(3))) struct RuntimeImageTests {
         @Test func importedImagesAreListedAndLookedUp() async throws {

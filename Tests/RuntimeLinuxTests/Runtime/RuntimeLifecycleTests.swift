@@ -6,7 +6,7 @@ import Testing
 
 @testable import RuntimeLinux
 
-extension HostResourceTests {
+extension HostResourceTests.LinuxRuntimeTests {
     /// A container's life through `LinuxRuntime`: errors, start, restart,
     /// stop, remove, wait, exec, events.
     @Suite(.timeLimit(.minutes(3))) struct RuntimeLifecycleTests {
@@ -73,8 +73,13 @@ extension HostResourceTests {
                 let served = f.spec("served", ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"])
                 try await f.run(served)
                 try await f.runtime.stopContainer(served.name, signal: "SIGTERM", grace: 10_000_000_000)
+                let forced = f.spec("forced", ["sleep", "1000"])
+                try await f.run(forced)
+                try await f.runtime.removeContainer(forced.name, force: true)
                 try await f.runtime.removeContainer(spec.name, force: false)
-                let seen = try await collect(events, within: .seconds(20)) { $0.kind == .destroy }
+                let seen = try await collect(events, within: .seconds(20)) {
+                    $0.kind == .destroy && $0.containerName == spec.name
+                }
                 // In order for each container; the two containers' events may interleave.
                 func of(_ name: String) -> [String] {
                     seen.filter { $0.containerName == name }.map {
@@ -83,6 +88,7 @@ extension HostResourceTests {
                 }
                 #expect(of(spec.name) == ["create", "start", "die 7", "destroy"], "\(seen)")
                 #expect(of(served.name) == ["create", "start", "kill", "die 0", "stop"], "\(seen)")
+                #expect(of(forced.name) == ["create", "start", "kill", "die 137", "destroy"], "\(seen)")
                 #expect(seen.allSatisfy { $0.containerID == $0.containerName })
             }
         }

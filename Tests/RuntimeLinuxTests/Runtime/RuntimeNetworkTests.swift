@@ -6,7 +6,7 @@ import Testing
 
 @testable import RuntimeLinux
 
-extension HostResourceTests {
+extension HostResourceTests.LinuxRuntimeTests {
     /// Containers on bridge networks through `LinuxRuntime`, checked with
     /// busybox's own clients inside them.
     @Suite struct RuntimeNetworkTests {

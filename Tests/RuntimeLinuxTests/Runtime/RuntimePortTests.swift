@@ -7,7 +7,7 @@ import Testing
 
 @testable import RuntimeLinux
 
-extension HostResourceTests {
+extension HostResourceTests.LinuxRuntimeTests {
     /// Published ports through `LinuxRuntime`, checked with curl from the host.
     @Suite struct RuntimePortTests {
         @Test func publishedPortAnswersTwoHundredParallelConnections() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 @testable import RuntimeLinux
 
-extension HostResourceTests {
+extension HostResourceTests.LinuxRuntimeTests {
     /// A second `LinuxRuntime` over the same root, as a restarted berthd.
     @Suite(.timeLimit(.minutes(3))) struct RuntimeRestoreTests {
         @Test func newRuntimeSeesTheContainersAndPublishesTheirPortsAgain() async throws {

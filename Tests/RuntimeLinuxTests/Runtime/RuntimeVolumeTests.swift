@@ -6,7 +6,7 @@ import Testing
 
 @testable import RuntimeLinux
 
-extension HostResourceTests {
+extension HostResourceTests.LinuxRuntimeTests {
     /// Volumes and binds through `LinuxRuntime`.
     @Suite(.timeLimit(.minutes(3))) struct RuntimeVolumeTests {
         @Test func namedVolumeIsSeededFromTheImageAndOutlivesItsContainer() async throws {

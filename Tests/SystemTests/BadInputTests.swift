@@ -2,116 +2,109 @@ import Foundation
 import Glibc
 import Testing
 
-/// Bad input ends with one clear message and a non-zero exit, and leaves
-/// nothing half-made: what `up` created for the failed service is gone.
-@Suite(.enabled(if: getuid() == 0, "needs root and a real kernel"))
-struct BadInputTests {
-    /// Writes a compose file into a fresh directory under the daemon's root.
-    func project(_ daemon: TestDaemon, _ yaml: String) throws -> String {
-        let directory = daemon.root + "/p\(UInt16.random(in: 1000...9999))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try yaml.write(toFile: directory + "/compose.yaml", atomically: true, encoding: .utf8)
-        return directory
-    }
-
-    @Test func upWithNoComposeFileSaysWhereItLooked() async throws {
-        try await withDaemon(start: false) { daemon in
-            let empty = daemon.root + "/empty"
-            try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-            let output = try await daemon.berth(["up", "-d"], in: empty)
-            #expect(output.status != 0)
-            #expect(output.stderr.contains("compose.yaml"), "\(output.stderr)")
-            #expect(!output.stderr.contains("Fatal error"))
-            // Nothing was asked of a daemon: none was started.
-            #expect(daemon.daemonPID() == nil)
-        }
-    }
-
-    @Test func aCycleIsNamedBeforeAnythingRuns() async throws {
-        try await withDaemon(start: false) { daemon in
-            let directory = try project(daemon, """
-                services:
-                  a: {image: busybox, depends_on: [b]}
-                  b: {image: busybox, depends_on: [a]}
-                """)
-            let output = try await daemon.berth(["up", "-d"], in: directory)
-            #expect(output.status != 0)
-            #expect(output.stderr.contains("cycle"), "\(output.stderr)")
-            #expect(output.stderr.contains("a") && output.stderr.contains("b"))
-            #expect(daemon.daemonPID() == nil)
-        }
-    }
-
-    @Test func aMissingImageSaysHowToGetOneAndLeavesNoContainer() async throws {
-        try await withDaemon { daemon in
-            try await BusyboxImage.load(into: daemon)
-            let directory = try project(daemon, """
-                name: missing\(daemon.prefix.dropFirst(5))
-                services:
-                  ok:
-                    image: busybox
-                    init: true
-                    command: ["sleep", "600"]
-                  broken:
-                    image: nosuchimage:1.0
-                """)
-            let output = try await daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
-            #expect(output.status != 0)
-            #expect(output.stderr.contains("nosuchimage:1.0"), "\(output.stderr)")
-            #expect(output.stderr.contains("berth image import"), "\(output.stderr)")
-            #expect(!output.stderr.contains("Fatal error"))
-            let ps = try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory)
-            let services = try psJSON(ps.stdout).compactMap { $0["Service"] as? String }
-            #expect(!services.contains("broken"), "the failed service's container was left: \(ps.stdout)")
-            try await daemon.berthOK(["down"], in: directory)
-        }
-    }
-
-    @Test func aPortAlreadyTakenIsNamedAndTheServiceLeavesNothing() async throws {
-        try await withDaemon { daemon in
-            try await BusyboxImage.load(into: daemon)
-            // Something of ours holds the port on loopback.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+extension SystemTests {
+    /// Bad input ends with one clear message and a non-zero exit, and leaves
+    /// nothing half-made: what `up` created for the failed service is gone.
+    @Suite struct BadInputTests {
+        @Test func upWithNoComposeFileSaysWhereItLooked() async throws {
+            try await withDaemon(start: false) { daemon in
+                let empty = daemon.root + "/empty"
+                try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+                let output = try await daemon.berth(["up", "-d"], in: empty)
+                #expect(output.status != 0)
+                #expect(output.stderr.contains("compose.yaml"), "\(output.stderr)")
+                #expect(!output.stderr.contains("Fatal error"))
+                // Nothing was asked of a daemon: none was started.
+                #expect(daemon.daemonPID() == nil)
             }
-            listen(fd, 1)
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            let port = Int(UInt16(bigEndian: address.sin_port))
-            let directory = try project(daemon, """
-                name: port\(daemon.prefix.dropFirst(5))
-                services:
-                  web:
-                    image: busybox
-                    init: true
-                    command: ["httpd", "-f", "-p", "80"]
-                    ports: ["127.0.0.1:\(port):80"]
-                """)
-            let output = try await daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
-            #expect(output.status != 0)
-            #expect(output.stderr.contains("\(port)"), "\(output.stderr)")
-            let ps = try await daemon.berthOK(["ps", "-a", "-q"], in: directory)
-            #expect(ps.stdout.isEmpty, "containers left: \(ps.stdout)")
-            try await daemon.berthOK(["down"], in: directory)
         }
-    }
 
-    @Test func aDaemonThatCannotStartIsExplainedWithItsLog() async throws {
-        try await withDaemon(start: false) { daemon in
-            let directory = try project(daemon, "services:\n  a: {image: busybox}\n")
-            let output = try await daemon.berth(["ps"], in: directory, environment: ["BERTH_SUBNET_POOL": "not-a-subnet"])
-            #expect(output.status != 0)
-            #expect(output.stderr.contains("berthd could not start"), "\(output.stderr)")
-            #expect(output.stderr.contains(daemon.root + "/berthd.log"), "\(output.stderr)")
-            #expect(output.stderr.contains("subnet-pool"), "the reason is shown: \(output.stderr)")
+        @Test func aCycleIsNamedBeforeAnythingRuns() async throws {
+            try await withDaemon(start: false) { daemon in
+                let directory = try writeProject(daemon, """
+                    services:
+                      a: {image: busybox, depends_on: [b]}
+                      b: {image: busybox, depends_on: [a]}
+                    """)
+                let output = try await daemon.berth(["up", "-d"], in: directory)
+                #expect(output.status != 0)
+                #expect(output.stderr.contains("cycle"), "\(output.stderr)")
+                #expect(output.stderr.contains("a") && output.stderr.contains("b"))
+                #expect(daemon.daemonPID() == nil)
+            }
+        }
+
+        @Test func aMissingImageSaysHowToGetOneAndLeavesNoContainer() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(daemon, """
+                    name: missing\(daemon.prefix.dropFirst(5))
+                    services:
+                      ok:
+                        image: busybox
+                        init: true
+                        command: ["sleep", "600"]
+                      broken:
+                        image: nosuchimage:1.0
+                    """)
+                let output = try await daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
+                #expect(output.status != 0)
+                #expect(output.stderr.contains("nosuchimage:1.0"), "\(output.stderr)")
+                #expect(output.stderr.contains("berth image import"), "\(output.stderr)")
+                #expect(!output.stderr.contains("Fatal error"))
+                let ps = try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory)
+                let services = try psJSON(ps.stdout).compactMap { $0["Service"] as? String }
+                #expect(!services.contains("broken"), "the failed service's container was left: \(ps.stdout)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func aPortAlreadyTakenIsNamedAndTheServiceLeavesNothing() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                // Something of ours holds the port on loopback.
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                address.sin_port = 0
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                listen(fd, 1)
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                _ = withUnsafeMutablePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+                }
+                let port = Int(UInt16(bigEndian: address.sin_port))
+                let directory = try writeProject(daemon, """
+                    name: port\(daemon.prefix.dropFirst(5))
+                    services:
+                      web:
+                        image: busybox
+                        init: true
+                        command: ["httpd", "-f", "-p", "80"]
+                        ports: ["127.0.0.1:\(port):80"]
+                    """)
+                let output = try await daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
+                #expect(output.status != 0)
+                #expect(output.stderr.contains("\(port)"), "\(output.stderr)")
+                let ps = try await daemon.berthOK(["ps", "-a", "-q"], in: directory)
+                #expect(ps.stdout.isEmpty, "containers left: \(ps.stdout)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func aDaemonThatCannotStartIsExplainedWithItsLog() async throws {
+            try await withDaemon(start: false) { daemon in
+                let directory = try writeProject(daemon, "services:\n  a: {image: busybox}\n")
+                let output = try await daemon.berth(["ps"], in: directory, environment: ["BERTH_SUBNET_POOL": "not-a-subnet"])
+                #expect(output.status != 0)
+                #expect(output.stderr.contains("berthd could not start"), "\(output.stderr)")
+                #expect(output.stderr.contains(daemon.root + "/berthd.log"), "\(output.stderr)")
+                #expect(output.stderr.contains("subnet-pool"), "the reason is shown: \(output.stderr)")
+            }
         }
     }
 }

@@ -24,6 +24,14 @@ func copyExample(_ name: String, into daemon: TestDaemon) async throws -> String
     return target
 }
 
+/// Writes a compose file into a fresh directory under the daemon's root.
+func writeProject(_ daemon: TestDaemon, _ yaml: String) throws -> String {
+    let directory = daemon.root + "/p\(UInt16.random(in: 1000...9999))"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try yaml.write(toFile: directory + "/compose.yaml", atomically: true, encoding: .utf8)
+    return directory
+}
+
 /// Runs a test with a fresh daemon, started, stopped and cleaned up
 /// whatever happens; the host must hold nothing of it afterwards.
 func withDaemon(start: Bool = true, _ body: (TestDaemon) async throws -> Void) async throws {

@@ -73,9 +73,25 @@ final class LogPrinter: @unchecked Sendable {
         self.timestamps = timestamps
     }
 
-    func print(_ entry: LogEntry) {
+    /// The time of the latest line printed, seconds since the epoch.
+    private(set) var lastTime: Double?
+    /// The lines printed at `lastTime`, to skip when read again.
+    private var atLastTime: Set<String> = []
+
+    /// Prints an entry; `skippingSeen` drops one already printed (a catch-up
+    /// read from `lastTime` on).
+    func print(_ entry: LogEntry, skippingSeen: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
+        let key = entry.container + "\u{0}" + entry.time + "\u{0}" + entry.text
+        if let time = Self.seconds(entry.time) {
+            if skippingSeen, let lastTime, time < lastTime || (time == lastTime && atLastTime.contains(key)) { return }
+            if time != lastTime { atLastTime = [] }
+            if lastTime.map({ time >= $0 }) ?? true {
+                lastTime = time
+                atLastTime.insert(key)
+            }
+        }
         var line = ""
         if !noPrefix {
             let name = entry.container.hasPrefix(entry.service) ? entry.container : Self.shortName(entry)
@@ -92,6 +108,15 @@ final class LogPrinter: @unchecked Sendable {
         if timestamps { line += entry.time + " " }
         line += entry.text + "\n"
         FileHandleOutput.standardOutput(line)
+    }
+
+    /// `2026-11-29T19:50:56.123456789Z` → seconds since the epoch.
+    static func seconds(_ text: String) -> Double? {
+        guard text.hasSuffix("Z") else { return nil }
+        let dot = text.firstIndex(of: ".") ?? text.index(before: text.endIndex)
+        guard let date = ISO8601DateFormatter().date(from: String(text[..<dot]) + "Z") else { return nil }
+        let fraction = Double("0" + text[dot..<text.index(before: text.endIndex)]) ?? 0
+        return date.timeIntervalSince1970 + fraction
     }
 
     /// `web-1` for `demo-web-1`, as docker compose prints it.

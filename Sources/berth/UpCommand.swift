@@ -67,8 +67,9 @@ struct Attached: Sendable {
                 SignalSources.keep(source)
             }
         }
+        let logPrinter = LogPrinter(noPrefix: false, timestamps: false)
         let logs = Task {
-            let printer = LogPrinter(noPrefix: false, timestamps: false)
+            let printer = logPrinter
             let connection = try await Daemon.connect()
             let frames = try await connection.stream(
                 .logs, LogsRequest(projectName: projectName, services: services, follow: true),
@@ -91,10 +92,24 @@ struct Attached: Sendable {
             group.cancelAll()
             return first ?? 0
         }
-        logs.cancel()
         if outcome == -1 || abortOnExit {
+            if outcome != -1 { FileHandleOutput.standardOutput("Aborting on container exit...\n") }
             let request = ContainerActionRequest(projectName: projectName, action: .stop, timeout: timeout)
             _ = try await ProjectContext.stream(.containerAction, request, result: Empty.self, printer: printer)
+        }
+        // The services' last lines (what they said on the way down) come
+        // before the end: what the follow had not reached yet is read once more.
+        logs.cancel()
+        _ = await logs.result
+        if let since = logPrinter.lastTime {
+            let rest = try? await Daemon.connect().stream(
+                .logs, LogsRequest(projectName: projectName, services: services, follow: false, since: since),
+                item: LogEntry.self, result: Empty.self)
+            if let rest {
+                for try await frame in rest {
+                    if case .item(let entry) = frame { logPrinter.print(entry, skippingSeen: true) }
+                }
+            }
         }
         if let exitCodeFrom {
             let containers = try await ProjectContext.call(
@@ -114,6 +129,9 @@ struct Attached: Sendable {
         do {
             for try await frame in frames {
                 guard case .item(let event) = frame, event.action == "die" else { continue }
+                let name = event.attributes["name"] ?? event.id
+                let short = name.hasPrefix(projectName + "-") ? String(name.dropFirst(projectName.count + 1)) : name
+                FileHandleOutput.standardOutput("\(short) exited with code \(event.attributes["exitCode"] ?? "?")\n")
                 if abortOnExit { return Int32(event.attributes["exitCode"] ?? "0") ?? 0 }
                 let running = try await ProjectContext.call(
                     .ps, PsRequest(projectName: projectName, services: services, all: true), as: [ContainerSummary].self)

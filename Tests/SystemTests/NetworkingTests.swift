@@ -136,5 +136,30 @@ extension SystemTests {
                 try await daemon.berthOK(["down", "-t", "1"], in: directory)
             }
         }
+
+        @Test func attachedUpStreamsTheLogsAndAbortsOnAnExit() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(daemon, """
+                    name: att\(daemon.prefix.dropFirst(5))
+                    services:
+                      job:
+                        image: busybox
+                        command: ["sh", "-c", "echo job says hi; sleep 1; exit 7"]
+                      srv:
+                        image: busybox
+                        command: ["sh", "-c", "trap 'echo srv stopping; exit 0' TERM; echo srv up; while :; do sleep 1 & wait; done"]
+                    """)
+                let up = try await daemon.berth(
+                    ["up", "--abort-on-container-exit", "--exit-code-from", "job", "--progress", "quiet"], in: directory)
+                #expect(up.status == 7, "\(up.stdout)\n\(up.stderr)")
+                for text in ["job-1  | job says hi", "srv-1  | srv up", "job-1 exited with code 7", "srv-1  | srv stopping"] {
+                    #expect(up.stdout.contains(text), "missing \(text) in:\n\(up.stdout)")
+                }
+                let ps = try psJSON(try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory).stdout)
+                #expect(ps.allSatisfy { $0["State"] as? String == "exited" })
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
     }
 }

@@ -31,11 +31,17 @@ extension DaemonService {
     }
 
     public func removeVolumes(_ request: NamesRequest) async throws -> [String] {
+        try await eachName(request.names) { try await runtime.removeVolume($0) }
+    }
+
+    /// Runs `remove` for every name, all of them even when some fail; the
+    /// names that went, or every failure together.
+    func eachName(_ names: [String], _ remove: (String) async throws -> Void) async throws -> [String] {
         var errors: [BerthError] = []
         var removed: [String] = []
-        for name in request.names {
+        for name in names {
             do {
-                try await runtime.removeVolume(name)
+                try await remove(name)
                 removed.append(name)
             } catch {
                 errors.append((error as? BerthError) ?? BerthError(.init("internal"), "\(error)"))
@@ -68,19 +74,8 @@ extension DaemonService {
     }
 
     public func removeNetworks(_ request: NamesRequest) async throws -> [String] {
-        var errors: [BerthError] = []
-        var removed: [String] = []
-        for name in request.names {
-            do {
-                try await runtime.removeNetwork(name)
-                removed.append(name)
-            } catch {
-                errors.append((error as? BerthError) ?? BerthError(.init("internal"), "\(error)"))
-            }
-        }
-        await names?.refresh()
-        if let error = BerthError.combined(errors) { throw error }
-        return removed
+        defer { Task { await names?.refresh() } }
+        return try await eachName(request.names) { try await runtime.removeNetwork($0) }
     }
 
     /// Removes every network no container is attached to.

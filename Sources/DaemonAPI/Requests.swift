@@ -230,13 +230,10 @@ public struct TopRequest: Codable, Sendable, Hashable {
 public struct ImageImportRequest: Codable, Sendable, Hashable {
     public var path: String
     public var reference: String?
-    /// For a root filesystem: the config's `Cmd`, `Entrypoint`, `Env` (`docker import -c`).
-    public var changes: [String]
 
-    public init(path: String, reference: String? = nil, changes: [String] = []) {
+    public init(path: String, reference: String? = nil) {
         self.path = path
         self.reference = reference
-        self.changes = changes
     }
 }
 

@@ -48,7 +48,7 @@ public actor DaemonService {
             let containers = (try? await runtime.containers(matching: .project(project.name.rawValue))) ?? []
             for info in containers where !info.isOneOff {
                 guard let name = info.composeService, let service = project.services[name] else { continue }
-                adopted.append(SupervisedContainer(id: info.id, name: info.name, service: service))
+                adopted.append(await Self.supervised(info, service: service, runtime: runtime))
             }
         }
         do {
@@ -67,6 +67,25 @@ public actor DaemonService {
                 store.saveSupervisorSnapshot(await supervisor.snapshot())
             }
         }
+    }
+
+    /// What the supervisor needs of a container: its service's healthcheck,
+    /// with the image's `HEALTHCHECK` test (and timings the service leaves
+    /// unset) when the service names no test of its own, as docker does.
+    public static func supervised(_ info: ContainerInfo, service: Service, runtime: any ContainerRuntime) async -> SupervisedContainer {
+        var container = SupervisedContainer(id: info.id, name: info.name, service: service)
+        guard service.healthcheck?.test == nil, !(service.healthcheck?.disable ?? false),
+            let image = try? await runtime.image(info.image).healthcheck
+        else { return container }
+        var merged = service.healthcheck ?? Healthcheck()
+        merged.test = image.test
+        merged.interval = merged.interval ?? image.interval
+        merged.timeout = merged.timeout ?? image.timeout
+        merged.retries = merged.retries ?? image.retries
+        merged.startPeriod = merged.startPeriod ?? image.startPeriod
+        merged.startInterval = merged.startInterval ?? image.startInterval
+        container.healthcheck = merged
+        return container
     }
 
     /// Before berthd exits: the supervisor's state, for the next one.
@@ -159,7 +178,7 @@ public actor DaemonService {
                     }
                     throw BerthError(
                         .dependencyFailed, "container \(container.name) exited with code \(code)",
-                        cause: lastLines(of: container.id))
+                        cause: await lastLines(of: container.id))
                 case .dead:
                     throw BerthError(.dependencyFailed, "container \(container.name) is dead")
                 case .created:
@@ -210,7 +229,16 @@ public actor DaemonService {
     }
 
     /// The last few log lines of a container, for an error's cause.
-    func lastLines(of id: String) -> String? { nil }
+    func lastLines(of id: String, count: Int = 3) async -> String? {
+        guard let lines = try? await runtime.logs(id, LogQuery(tail: count)) else { return nil }
+        var texts: [String] = []
+        do {
+            for try await line in lines { texts.append(line.text) }
+        } catch {
+            return nil
+        }
+        return texts.isEmpty ? nil : "last output: " + texts.joined(separator: " | ")
+    }
 
     // MARK: down
 
@@ -227,10 +255,10 @@ public actor DaemonService {
                 desired: request.project, observed: observed, removeVolumes: request.removeVolumes,
                 removeOrphans: request.removeOrphans || request.project == nil)
             logger.debug("down plan for \(name):\n\(plan)")
-            let plan2 = Self.withGrace(plan, timeout: request.timeout)
+            let graced = Self.withGrace(plan, timeout: request.timeout)
             let reporting = ReportingRuntime(base: runtime, supervisor: supervisor, project: stored, report: report)
             let gate = RuntimeDependencyGate(project: name, runtime: runtime)
-            _ = try await Executor(runtime: reporting, gate: gate).execute(plan2)
+            _ = try await Executor(runtime: reporting, gate: gate).execute(graced)
             await names?.refresh()
             store.saveSupervisorSnapshot(await supervisor.snapshot())
             let left = try await runtime.containers(matching: .project(name.rawValue))

@@ -73,7 +73,7 @@ struct ReportingRuntime: ContainerRuntime {
             let info = try? await base.containers(matching: LabelFilter()).first(where: { $0.id == id }),
             let name = info.composeService, let service = project.services[name]
         else { return }
-        await supervisor.register(SupervisedContainer(id: info.id, name: info.name, service: service))
+        await supervisor.register(await DaemonService.supervised(info, service: service, runtime: base))
     }
 
     func killContainer(_ id: String, signal: String) async throws {

@@ -113,11 +113,14 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var reference: String
     public var digest: String
     public var size: Int64
+    /// The image's `HEALTHCHECK`: what runs when a service sets no `test`.
+    public var healthcheck: Healthcheck?
 
-    public init(reference: String, digest: String, size: Int64) {
+    public init(reference: String, digest: String, size: Int64, healthcheck: Healthcheck? = nil) {
         self.reference = reference
         self.digest = digest
         self.size = size
+        self.healthcheck = healthcheck
     }
 }
 

@@ -24,9 +24,10 @@ public actor FakeRuntime: ContainerRuntime {
         for image in images { imagesByReference[image] = ImageInfo(reference: image, digest: "sha256:\(image)", size: 1) }
     }
 
-    /// Makes an image available.
-    public func addImage(_ reference: String) {
-        imagesByReference[reference] = ImageInfo(reference: reference, digest: "sha256:\(reference)", size: 1)
+    /// Makes an image available, with the image's own healthcheck if given.
+    public func addImage(_ reference: String, healthcheck: Healthcheck? = nil) {
+        imagesByReference[reference] = ImageInfo(
+            reference: reference, digest: "sha256:\(reference)", size: 1, healthcheck: healthcheck)
     }
 
     /// Puts a container in place without recording a call (state found at start-up).

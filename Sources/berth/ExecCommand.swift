@@ -8,7 +8,6 @@ struct ExecCommand: AsyncParsableCommand {
 
     @OptionGroup var project: ProjectOptions
     @Flag(name: .customShort("T"), help: "Disable pseudo-TTY allocation (the only mode Berth has yet).") var noTTY = false
-    @Flag(name: [.short, .customLong("detach")], help: "Not supported yet.") var detach = false
     @Option(name: [.short, .customLong("env")], help: "KEY=VALUE (repeatable).") var env: [String] = []
     @Option(name: [.short, .customLong("user")], help: "Run as this user.") var user: String?
     @Option(name: [.short, .customLong("workdir")], help: "Working directory.") var workdir: String?

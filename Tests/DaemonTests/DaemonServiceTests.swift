@@ -153,6 +153,40 @@ struct DaemonServiceTests {
         }
     }
 
+    @Test func anImageHealthcheckRunsWhenTheServiceNamesNoTest() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        await runtime.addImage("pg", healthcheck: Healthcheck(test: ["CMD", "pg_isready"], interval: 2_000_000_000, retries: 4))
+        let (service, root) = try Self.service(runtime)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let yaml = """
+            name: shop
+            services:
+              db:
+                image: pg
+                healthcheck: {interval: 5s}
+              plain:
+                image: pg
+                healthcheck: {disable: true}
+              own:
+                image: pg
+                healthcheck: {test: ["CMD", "true"]}
+            """
+        let project = try Self.project(yaml)
+        _ = try await service.up(UpRequest(project: project), report: { _ in })
+        let containers = try await runtime.containers(matching: .project("shop"))
+        func supervised(_ name: String) async throws -> SupervisedContainer {
+            let info = try #require(containers.first { $0.composeService == name })
+            let definition = try #require(project.services[name])
+            return await DaemonService.supervised(info, service: definition, runtime: runtime)
+        }
+        let db = try await supervised("db")
+        #expect(db.healthcheck?.test == ["CMD", "pg_isready"])
+        #expect(db.healthcheck?.interval == 5_000_000_000, "the service's interval wins")
+        #expect(db.healthcheck?.retries == 4, "the image's retries fill the gap")
+        #expect(try await supervised("plain").probeCommand == nil)
+        #expect(try await supervised("own").healthcheck?.test == ["CMD", "true"])
+    }
+
     @Test(arguments: [
         (0.2, "Less than a second"), (1.0, "1 second"), (42.0, "42 seconds"), (61.0, "About a minute"),
         (600.0, "10 minutes"), (3600.0, "About an hour"), (7200.0, "2 hours"), (259_200.0, "3 days"),

@@ -80,7 +80,20 @@ extension LinuxRuntime {
         let store = imageStore
         let parsed = try ImageReference(parsing: reference)
         let image = try await Blocking.run { try store.image(parsed) }
-        return ImageInfo(reference: parsed.familiar, digest: image.digest.description, size: image.size)
+        return ImageInfo(
+            reference: parsed.familiar, digest: image.digest.description, size: image.size,
+            healthcheck: image.config.healthcheck.map(Self.healthcheck))
+    }
+
+    /// An image's HEALTHCHECK in the compose model's terms (nanoseconds).
+    static func healthcheck(_ image: ImageHealthcheck) -> Healthcheck {
+        func nanoseconds(_ duration: Duration?) -> Int64? {
+            duration.map { $0.components.seconds * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000 }
+        }
+        return Healthcheck(
+            test: image.test, interval: nanoseconds(image.interval), timeout: nanoseconds(image.timeout),
+            retries: image.retries, startPeriod: nanoseconds(image.startPeriod),
+            startInterval: nanoseconds(image.startInterval))
     }
 
     /// Every image, one entry per name (`<none>` for an image whose last

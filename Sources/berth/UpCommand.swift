@@ -36,6 +36,12 @@ struct UpCommand: AsyncParsableCommand {
             wait: wait, waitTimeout: waitTimeout, timeout: timeout)
         let printer = ProgressPrinter(mode: progress)
         let result = try await ProjectContext.stream(.up, request, result: UpResult.self, printer: printer)
+        if result.unchanged {
+            // As docker compose: every container already as asked says so.
+            for container in result.containers where container.state == "running" {
+                printer.handle(ProgressEvent(kind: .container, name: container.name, status: "Running", done: true))
+            }
+        }
         for warning in result.warnings { printer.note("WARN: \(warning)") }
         if detach || wait || noStart { return }
         let code = try await Attached(

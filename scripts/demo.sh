@@ -33,7 +33,7 @@ Try, from examples/demo (berth is $berth):
   berth logs -f                  # follow every service's output (Ctrl-C ends)
   curl http://127.0.0.1:$web/
   berth exec web ps                # a command inside a running container
-  berth kill web                 # restart: unless-stopped brings it back (see berth ps, berth events)
+  berth exec web pkill httpd     # web dies; restart: unless-stopped brings it back (berth ps, berth events)
   berth down                     # containers and network go, the volume stays
   berth down -v                  # the volume too
 TRY

@@ -77,7 +77,7 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     func killContainer(_ id: String, signal: String) async throws {
-        try await base.killContainer(id, signal: signal)
+        try await supervisor.kill(id, signal: signal)
     }
 
     func stopContainer(_ id: String, signal: String, grace: Int64) async throws {

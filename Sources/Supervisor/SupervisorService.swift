@@ -177,6 +177,20 @@ public actor SupervisorService {
         try await runtime.stopContainer(id, signal: container.stopSignal, grace: container.stopGracePeriod)
     }
 
+    /// The user's kill (`berth kill`): like docker's, a manual stop, so the
+    /// policy does not bring the container back when the signal ends it. A
+    /// signal that asks for something else (`HUP`, `USR1`) is passed on and
+    /// changes nothing here.
+    public func kill(_ id: String, signal: String) async throws {
+        let name = signal.uppercased().hasPrefix("SIG") ? String(signal.uppercased().dropFirst(3)) : signal.uppercased()
+        let ends = ["KILL", "TERM", "INT", "QUIT", "9", "15", "2", "3"].contains(name)
+        if ends, entries[id] != nil {
+            cancelTasks(id)
+            applyRestart(id, .stoppedByUser)
+        }
+        try await runtime.killContainer(id, signal: signal)
+    }
+
     /// What `ps` and `inspect` show, sorted by container name.
     public func snapshot() -> [ContainerStatus] {
         entries.values.map { ContainerStatus(container: $0.container, health: $0.health, restart: $0.restart) }

@@ -122,6 +122,20 @@ struct SupervisorServiceTests {
         #expect(await h.fake.calls.filter { $0.hasSuffix("web-1") } == ["stop demo-web-1"])
     }
 
+    @Test func aKillByTheUserIsAManualStopButAHangupIsNot() async throws {
+        let h = SupervisorHarness()
+        let web = try await h.runContainer("web")
+        let api = try await h.runContainer("api")
+        await h.supervisor.register(h.supervised(web, "web"))
+        await h.supervisor.register(h.supervised(api, "api"))
+        try await h.supervisor.kill(web, signal: "SIGKILL")
+        try await h.supervisor.kill(api, signal: "HUP")
+        #expect(await h.supervisor.status(of: web)?.restart.state == .stoppedByUser)
+        if case .running = await h.supervisor.status(of: api)?.restart.state {} else {
+            Issue.record("a hangup changed api's restart state: \(String(describing: await h.supervisor.status(of: api)?.restart.state))")
+        }
+    }
+
     @Test func aStopThroughTheSupervisorCancelsThePendingRestart() async throws {
         let h = SupervisorHarness()
         let id = try await h.runContainer("web")

@@ -110,7 +110,8 @@ public actor DaemonService {
                 services: request.services, noDeps: request.noDeps, forceRecreate: request.forceRecreate,
                 noRecreate: request.noRecreate, removeOrphans: request.removeOrphans, scale: request.scale,
                 noStart: request.noStart)
-            let plan = Planner.plan(desired: project, observed: observed, options: options)
+            let plan = Self.withGrace(
+                Planner.plan(desired: project, observed: observed, options: options), timeout: request.timeout)
             logger.debug("plan for \(project.name):\n\(plan)")
             var warnings = plan.notes
             if !plan.isEmpty {

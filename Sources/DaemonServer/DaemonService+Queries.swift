@@ -72,7 +72,8 @@ extension DaemonService {
             var counts: [String: Int] = [:]
             for member in members { counts[member.state.name, default: 0] += 1 }
             let status = counts.keys.sorted().map { "\($0)(\(counts[$0] ?? 0))" }.joined(separator: ", ")
-            let files = members.first?.labels[ComposeLabel.configFiles] ?? ""
+            // The project directory when the config files were not recorded.
+            let files = members.first.flatMap { $0.labels[ComposeLabel.configFiles] ?? $0.labels[ComposeLabel.workingDir] } ?? ""
             return ProjectSummary(name: name, status: status, configFiles: files)
         }
     }

@@ -78,6 +78,9 @@ def ps():
     return [json.loads(l) for l in run("ps", "--format", "json").splitlines() if l.strip()]
 
 def cpu(pid):
+    if not os.path.exists(f"/proc/{pid}"):
+        sys.stderr.write(f"health: berthd (pid {pid}) is gone\n")
+        sys.exit(1)
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     # fields[0] is field 3 (state): utime is 14, stime 15, cutime 16, cstime 17.

@@ -117,6 +117,10 @@ bench_cleanup() {
   local rc=$? p dir
   trap - EXIT INT TERM
   set +e
+  if [ "$rc" != 0 ] && [ -n "${work:-}" ] && [ -s "$work/berthd.log" ]; then
+    bench_log "bench: failed ($rc); the end of berthd's log:"
+    tail -15 "$work/berthd.log" | sed 's/^/  /' >&2
+  fi
   if [ -n "${work:-}" ] && [ -d "$work" ]; then
     if ! alive "${daemon:-}" && [ -n "${bin:-}" ]; then
       bench_log "bench: berthd is gone; starting it again to take the projects down"
@@ -164,6 +168,7 @@ bench_cleanup() {
     local cg
     cg=$(find /sys/fs/cgroup -depth -type d -path "*/$prefix*" 2>/dev/null | grep -E "/$prefix(/|$)")
     if [ -n "$cg" ]; then
+      bench_log "bench: leftover cgroups: $(echo "$cg" | wc -l) directories under */$prefix"
       echo "$cg" | while read -r d; do rmdir "$d" 2>/dev/null; done
     fi
   fi

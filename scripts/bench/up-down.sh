@@ -74,6 +74,9 @@ def timed(cmd, cwd):
     return run(cmd, cwd)[0]
 
 def rss(pid):
+    if not os.path.exists(f"/proc/{pid}"):
+        sys.stderr.write(f"up-down: berthd (pid {pid}) is gone\n")
+        sys.exit(1)
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):

@@ -1,6 +1,7 @@
 // The bodies of CLinuxShim.h. _GNU_SOURCE comes first so that glibc declares
 // the GNU and Linux-only functions Swift's Glibc module hides.
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "CLinuxShim.h"
 
 #include <errno.h>
@@ -51,3 +52,5 @@ int berth_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, i
 const char *berth_errno_name(int err) { return strerrorname_np(err); }
 
 const char *berth_errno_description(int err) { return strerrordesc_np(err); }
+
+int berth_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }

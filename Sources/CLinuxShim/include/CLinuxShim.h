@@ -105,4 +105,10 @@ static inline size_t berth_rta_length(size_t len) { return RTA_LENGTH(len); }
 /// NLA_TYPE_MASK: strips NLA_F_NESTED / NLA_F_NET_BYTEORDER from a type.
 static inline uint16_t berth_nla_type(uint16_t type) { return type & NLA_TYPE_MASK; }
 
+// --- memory ----------------------------------------------------------------
+
+/// mallopt(M_ARENA_MAX, n): <malloc.h> is not in Swift's Glibc module. A
+/// daemon with many threads otherwise gets an arena per busy thread.
+int berth_limit_malloc_arenas(int arenas);
+
 #endif

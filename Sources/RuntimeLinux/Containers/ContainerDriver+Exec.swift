@@ -22,11 +22,15 @@ extension ContainerDriver {
         guard !exec.command.isEmpty else {
             throw ContainerError(.invalidSpec, "exec in container \(id): no command given")
         }
-        let status = try await inspect(id).status
-        guard case .running = status else {
-            throw ContainerError(.invalidState, "exec in container \(id): it is \(status.name), not running")
+        // The shim's files, not `crun state`: a probe every second per
+        // container made that crun run cost more than the probe itself.
+        switch observe(id) {
+        case .alive: break
+        case .exited: throw ContainerError(.invalidState, "exec in container \(id): it has exited, it is not running")
+        case .lost: throw ContainerError(.invalidState, "exec in container \(id): it is gone, not running")
         }
-        let killer = ExecKiller(pidFile: paths(id).directory + "/exec-\(UUID().uuidString).pid")
+        let execs = try Self.execDirectory(paths(id))
+        let killer = ExecKiller(pidFile: execs + "/\(UUID().uuidString).pid")
         let timer = timeout.map { limit in
             let item = DispatchWorkItem { killer.kill(.timeout) }
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(limit.milliseconds), execute: item)
@@ -81,8 +85,10 @@ extension ContainerDriver {
             }
             process.cwd = cwd
         }
-        // A file per exec, in the container's directory: several may run at once.
-        let file = paths.directory + "/exec-\(UUID().uuidString).json"
+        // A file per exec (several may run at once), in a directory of their
+        // own: the container's directory is watched for its exit record, and
+        // every file there woke every waiter.
+        let file = try Self.execDirectory(paths) + "/\(UUID().uuidString).json"
         do {
             try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: file))
         } catch {
@@ -91,6 +97,15 @@ extension ContainerDriver {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = try runtime.exec(id, processFile: file, pidFile: pidFile)
         return ExecOutput(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    /// `<container>/exec`, made on first use.
+    static func execDirectory(_ paths: ContainerPaths) throws -> String {
+        let directory = paths.directory + "/exec"
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw ContainerError.system("creating \(directory)", errno: errno)
+        }
+        return directory
     }
 
     /// `base` with each of `overrides` replacing the entry of the same key

@@ -191,17 +191,24 @@ extension LinuxRuntime {
             }
         }
         if let netnsPath = record.netnsPath, record.ownsNetns {
-            for network in await bridges.list() where network.endpoints.contains(where: { $0.netnsPath == netnsPath }) {
-                if let failure = await failure(of: { try await bridges.detach(network.name, netnsPath: netnsPath) }) {
-                    failures.append(failure)
-                }
-            }
-            if FileManager.default.fileExists(atPath: netnsPath) {
-                do { try NetworkNamespace(path: netnsPath).delete() } catch {
+            // The namespace first: its veths go with it, in the kernel's own
+            // time, and the networks then only free the addresses.
+            var namespaceGone = !FileManager.default.fileExists(atPath: netnsPath)
+            if !namespaceGone {
+                do {
+                    try NetworkNamespace(path: netnsPath).delete()
+                    namespaceGone = true
+                } catch {
                     failures.append(
                         BerthError(
                             .host, "container \(id): cannot delete its network namespace \(netnsPath)",
                             cause: "\(error)"))
+                }
+            }
+            for network in await bridges.list() where network.endpoints.contains(where: { $0.netnsPath == netnsPath }) {
+                let detach = { try await self.bridges.detach(network.name, netnsPath: netnsPath, deleteLink: !namespaceGone) }
+                if let failure = await failure(of: detach) {
+                    failures.append(failure)
                 }
             }
         }

@@ -64,13 +64,7 @@ extension ContainerDriver {
 
     private func execNow(_ id: ContainerID, _ exec: LinuxExecSpec, pidFile: String) throws -> ExecOutput {
         let paths = self.paths(id)
-        let spec: OCIRuntimeSpec
-        do {
-            spec = try JSONDecoder().decode(OCIRuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: paths.config)))
-        } catch {
-            throw ContainerError(.runtime, "exec in container \(id): unreadable bundle \(paths.config)", cause: "\(error)")
-        }
-        var process = spec.process
+        var process = try bundleProcess(id, paths: paths)
         process.args = exec.command
         process.env = Self.merge(process.env, exec.environment)
         if let user = exec.user {
@@ -97,6 +91,27 @@ extension ContainerDriver {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = try runtime.exec(id, processFile: file, pidFile: pidFile)
         return ExecOutput(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    /// The bundle's process settings, from the cache or read once. The key
+    /// holds the bundle's inode, so a container made again under the same
+    /// id (a recreate) is read again.
+    func bundleProcess(_ id: ContainerID, paths: ContainerPaths) throws -> OCIRuntimeSpec.Process {
+        var info = stat()
+        let key = stat(paths.config, &info) == 0 ? "\(paths.config)#\(info.st_ino)#\(info.st_mtim.tv_nsec)" : paths.config
+        if let cached = execProcesses.withLock({ $0[key] }) { return cached }
+        let spec: OCIRuntimeSpec
+        do {
+            spec = try JSONDecoder().decode(OCIRuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: paths.config)))
+        } catch {
+            throw ContainerError(.runtime, "exec in container \(id): unreadable bundle \(paths.config)", cause: "\(error)")
+        }
+        execProcesses.withLock { cache in
+            // Entries of removed containers are dropped from time to time.
+            if cache.count > 512 { cache.removeAll() }
+            cache[key] = spec.process
+        }
+        return spec.process
     }
 
     /// `<container>/exec`, made on first use.

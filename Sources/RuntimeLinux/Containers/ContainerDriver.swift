@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -57,6 +58,11 @@ public final class ContainerDriver: Sendable {
     let builder: BundleBuilder
     /// inotify instances for waits, kept for reuse (see `DirectoryWatches`).
     let watches = DirectoryWatches()
+    /// Each container's process settings as its bundle has them, decoded
+    /// once for its execs (a probe a second each) rather than per exec; a
+    /// bundle never changes after create. Keyed by the bundle's path so a
+    /// container made again under the same id is read again.
+    let execProcesses = Mutex<[String: OCIRuntimeSpec.Process]>([:])
 
     /// A driver over `configuration.root`. Makes the root and, on a hybrid
     /// cgroup host, moves the controllers crun objects to (`CgroupSetup`).

@@ -161,7 +161,25 @@ extension LinuxRuntime {
     private func exited(_ id: String, token: UInt64, status: ExitStatus?) {
         guard watchers[id]?.token == token else { return }
         watchers[id] = nil
-        if let status { emit(.die, id, exitCode: status.exitCode) }
+        if let status {
+            emit(.die, id, exitCode: status.exitCode)
+            Task { await self.releaseRuntimeState(id) }
+        }
+    }
+
+    /// Deletes crun's state of a container that has exited, while nothing
+    /// waits for it: a restart (after its backoff) would otherwise run
+    /// `crun delete` first, 10-20 ms more between the decision and the
+    /// container running again. Under the container's own lock, so a start
+    /// or remove never runs beside it; crun's delete of a state already
+    /// gone is not an error, so theirs still may run.
+    func releaseRuntimeState(_ id: String) async {
+        guard let cid = ContainerID(id) else { return }
+        try? await exclusively(id) {
+            guard case .exited = driver.observe(cid) else { return }
+            let runtime = driver.runtime
+            try? await Blocking.run { try runtime.delete(cid, force: true) }
+        }
     }
 
     /// Waits until the watcher of `id` has seen the exit and emitted `die`.

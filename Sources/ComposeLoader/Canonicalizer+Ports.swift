@@ -22,18 +22,18 @@ enum PortText {
 
 extension Canonicalizer {
     /// `ports` in long form: one `{mode, host_ip, target, published, protocol}` per port.
-    func ports(_ value: Node, _ path: String) -> Node? {
+    func ports(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         guard let items = value.items else {
-            wrongType(value, path, expected: "a list of ports")
+            wrongType(value, path(), expected: "a list of ports")
             return nil
         }
         var out: [Node] = []
         for (i, item) in items.enumerated() {
-            let p = "\(path)[\(i)]"
+            func p() -> String { "\(path())[\(i)]" }
             if item.entries != nil {
-                if let port = longPort(item, p) { out.append(port) }
-            } else if let raw = text(item, p, expected: "a port") {
-                out += shortPorts(raw, item.mark, p)
+                if let port = longPort(item, p()) { out.append(port) }
+            } else if let raw = text(item, p(), expected: "a port") {
+                out += shortPorts(raw, item.mark, p())
             }
         }
         return Node(.sequence(out), mark: value.mark, tag: value.tag)
@@ -54,14 +54,14 @@ extension Canonicalizer {
     }
 
     /// `[[IP:]HOST:]CONTAINER[/PROTOCOL]`, with ranges expanded as docker does.
-    func shortPorts(_ raw: String, _ mark: Mark, _ path: String) -> [Node] {
+    func shortPorts(_ raw: String, _ mark: Mark, _ path: @autoclosure () -> String) -> [Node] {
         var spec = Substring(raw.trimmingSpaces)
         var proto = "tcp"
         if let slash = spec.utf8.lastIndex(of: UInt8(ascii: "/")) {
             proto = String(spec[spec.index(after: slash)...]).lowercased()
             spec = spec[..<slash]
             guard ["tcp", "udp", "sctp"].contains(proto) else {
-                fail(mark, path, "unknown protocol \"\(proto)\" in \"\(raw)\" (tcp, udp or sctp)")
+                fail(mark, path(), "unknown protocol \"\(proto)\" in \"\(raw)\" (tcp, udp or sctp)")
                 return []
             }
         }
@@ -71,7 +71,7 @@ extension Canonicalizer {
             hostIP = String(spec[spec.index(after: spec.startIndex)..<close])
             spec = spec[spec.index(after: close)...]
             guard spec.hasPrefix(":") else {
-                fail(mark, path, "\"\(raw)\" needs a port after the address")
+                fail(mark, path(), "\"\(raw)\" needs a port after the address")
                 return []
             }
             spec = spec.dropFirst()
@@ -86,17 +86,17 @@ extension Canonicalizer {
             parts = Array(parts.suffix(2))
         }
         if let ip = hostIP, !ip.isEmpty, !IPText.isAddress(ip) {
-            fail(mark, path, "\"\(ip)\" in \"\(raw)\" is not an IP address")
+            fail(mark, path(), "\"\(ip)\" in \"\(raw)\" is not an IP address")
             return []
         }
         guard let containerText = parts.last, let container = PortText.range(containerText, allowZero: false) else {
-            fail(mark, path, "\"\(raw)\" is not a valid port: the container port must be 1-65535 (or a range like 3000-3005)")
+            fail(mark, path(), "\"\(raw)\" is not a valid port: the container port must be 1-65535 (or a range like 3000-3005)")
             return []
         }
         var host: ClosedRange<Int>?
         if parts.count == 2, !parts[0].isEmpty {
             guard let h = PortText.range(parts[0], allowZero: true) else {
-                fail(mark, path, "\"\(raw)\" is not a valid port: the host port must be 0-65535 (or a range like 8000-8010)")
+                fail(mark, path(), "\"\(raw)\" is not a valid port: the host port must be 0-65535 (or a range like 8000-8010)")
                 return []
             }
             host = h
@@ -107,7 +107,7 @@ extension Canonicalizer {
         }
         if let host, host.count != container.count {
             let ports = { (n: Int) in n == 1 ? "1 port" : "\(n) ports" }
-            fail(mark, path, "\"\(raw)\": the host side has \(ports(host.count)) but the container side has \(ports(container.count)); they must match")
+            fail(mark, path(), "\"\(raw)\": the host side has \(ports(host.count)) but the container side has \(ports(container.count)); they must match")
             return []
         }
         return container.enumerated().map { offset, target in
@@ -117,50 +117,50 @@ extension Canonicalizer {
     }
 
     /// The long syntax, checked and ordered.
-    func longPort(_ item: Node, _ path: String) -> Node? {
+    func longPort(_ item: Node, _ path: @autoclosure () -> String) -> Node? {
         let entries = item.entries ?? []
-        checkKeys(entries, path, allowed: ["name", "mode", "host_ip", "target", "published", "protocol", "app_protocol"])
+        checkKeys(entries, path(), allowed: ["name", "mode", "host_ip", "target", "published", "protocol", "app_protocol"])
         guard let targetNode = item["target"] else {
-            fail(item.mark, path, "a port needs a \"target\"")
+            fail(item.mark, path(), "a port needs a \"target\"")
             return nil
         }
-        guard let target = int(targetNode, "\(path).target", in: 1...65535) else { return nil }
+        guard let target = int(targetNode, "\(path()).target", in: 1...65535) else { return nil }
         var published: String?
         if let node = item["published"], !node.isNull {
-            guard let raw = text(node, "\(path).published"), PortText.range(Substring(raw), allowZero: true) != nil else {
-                fail(node.mark, "\(path).published", "\"\(node.scalarText ?? "")\" is not a port or range (0-65535)")
+            guard let raw = text(node, "\(path()).published"), PortText.range(Substring(raw), allowZero: true) != nil else {
+                fail(node.mark, "\(path()).published", "\"\(node.scalarText ?? "")\" is not a port or range (0-65535)")
                 return nil
             }
             published = raw
         }
         var hostIP: String?
         if let node = item["host_ip"] {
-            guard let ip = text(node, "\(path).host_ip") else { return nil }
+            guard let ip = text(node, "\(path()).host_ip") else { return nil }
             guard ip.isEmpty || IPText.isAddress(ip) else {
-                fail(node.mark, "\(path).host_ip", "\"\(ip)\" is not an IP address")
+                fail(node.mark, "\(path()).host_ip", "\"\(ip)\" is not an IP address")
                 return nil
             }
             hostIP = ip
         }
         var proto = "tcp"
-        if let node = item["protocol"], let p = text(node, "\(path).protocol") {
-            guard ["tcp", "udp", "sctp"].contains(p.lowercased()) else {
-                fail(node.mark, "\(path).protocol", "unknown protocol \"\(p)\" (tcp, udp or sctp)")
+        if let node = item["protocol"], let given = text(node, "\(path()).protocol") {
+            guard ["tcp", "udp", "sctp"].contains(given.lowercased()) else {
+                fail(node.mark, "\(path()).protocol", "unknown protocol \"\(given)\" (tcp, udp or sctp)")
                 return nil
             }
-            proto = p.lowercased()
+            proto = given.lowercased()
         }
         var mode = "ingress"
-        if let node = item["mode"], let m = text(node, "\(path).mode") {
+        if let node = item["mode"], let m = text(node, "\(path()).mode") {
             guard m == "host" || m == "ingress" else {
-                fail(node.mark, "\(path).mode", "must be \"host\" or \"ingress\", not \"\(m)\"")
+                fail(node.mark, "\(path()).mode", "must be \"host\" or \"ingress\", not \"\(m)\"")
                 return nil
             }
             mode = m
         }
         var extra: [Node.Entry] = []
         for key in ["app_protocol", "name"] {
-            if let node = item[key], let s = stringNode(node, "\(path).\(key)") {
+            if let node = item[key], let s = stringNode(node, "\(path()).\(key)") {
                 extra.append(.init(key: key, keyMark: node.mark, value: s))
             }
         }

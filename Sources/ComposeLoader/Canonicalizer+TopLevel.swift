@@ -31,7 +31,8 @@ extension Canonicalizer {
                 list.reserveCapacity(services.count)
                 for s in services {
                     if s.key.hasPrefix("x-") { continue }
-                    list.append(.init(key: s.key, keyMark: s.keyMark, value: service(s.value, "services.\(s.key)")))
+                    let name = s.key
+                    list.append(.init(key: name, keyMark: s.keyMark, value: service(s.value, "services.\(name)")))
                 }
                 v = Node(.mapping(list), mark: e.value.mark, tag: e.value.tag)
             case "networks", "volumes", "secrets", "configs", "models":
@@ -39,13 +40,14 @@ extension Canonicalizer {
                 guard let items = mapping(e.value, e.key) else { continue }
                 var list: [Node.Entry] = []
                 for item in items where !item.key.hasPrefix("x-") {
-                    let p = "\(e.key).\(item.key)"
+                    let section = e.key, key = item.key
+                    func p() -> String { "\(section).\(key)" }
                     let canonical: Node?
                     switch e.key {
-                    case "networks": canonical = network(item.value, p)
-                    case "volumes": canonical = volume(item.value, p)
+                    case "networks": canonical = network(item.value, p())
+                    case "volumes": canonical = volume(item.value, p())
                     case "models": canonical = item.value
-                    default: canonical = secretOrConfig(item.value, p, kind: e.key)
+                    default: canonical = secretOrConfig(item.value, p(), kind: e.key)
                     }
                     if let canonical { list.append(.init(key: item.key, keyMark: item.keyMark, value: canonical)) }
                 }
@@ -59,33 +61,34 @@ extension Canonicalizer {
     }
 
     /// `external: {name: x}` (the old form) or `external: true`.
-    private func external(_ node: Node, _ path: String, name: inout Node?) -> Node? {
+    private func external(_ node: Node, _ path: @autoclosure () -> String, name: inout Node?) -> Node? {
         if let fields = node.entries {
-            checkKeys(fields, path, allowed: ["name"])
-            if let n = node["name"], let s = stringNode(n, "\(path).name") { name = s }
+            checkKeys(fields, path(), allowed: ["name"])
+            if let n = node["name"], let s = stringNode(n, "\(path()).name") { name = s }
             return .bool(true, node.mark)
         }
-        return bool(node, path).map { .bool($0, node.mark) }
+        return bool(node, path()).map { .bool($0, node.mark) }
     }
 
     /// A top-level network.
-    func network(_ value: Node, _ path: String) -> Node? {
+    func network(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         if value.isNull { return .map([], value.mark) }
-        guard let entries = mapping(value, path) else { return nil }
-        checkKeys(entries, path, allowed: ["name", "driver", "driver_opts", "ipam", "external", "internal", "enable_ipv4", "enable_ipv6", "attachable", "labels"])
+        guard let entries = mapping(value, path()) else { return nil }
+        checkKeys(entries, path(), allowed: ["name", "driver", "driver_opts", "ipam", "external", "internal", "enable_ipv4", "enable_ipv6", "attachable", "labels"])
         var out: [Node.Entry] = []
         var name: Node?
         for e in entries where !e.key.hasPrefix("x-") {
-            let p = "\(path).\(e.key)"
+            let key = e.key
+            func p() -> String { "\(path()).\(key)" }
             var v: Node?
             switch e.key {
-            case "name": name = stringNode(e.value, p); continue
-            case "driver": v = stringNode(e.value, p)
-            case "driver_opts": v = listOrDict(e.value, p, resolveBare: false)
-            case "labels": v = listOrDict(e.value, p, resolveBare: false)
-            case "external": v = external(e.value, p, name: &name)
-            case "internal", "enable_ipv4", "enable_ipv6", "attachable": v = bool(e.value, p).map { .bool($0, e.value.mark) }
-            case "ipam": v = ipam(e.value, p)
+            case "name": name = stringNode(e.value, p()); continue
+            case "driver": v = stringNode(e.value, p())
+            case "driver_opts": v = listOrDict(e.value, p(), resolveBare: false)
+            case "labels": v = listOrDict(e.value, p(), resolveBare: false)
+            case "external": v = external(e.value, p(), name: &name)
+            case "internal", "enable_ipv4", "enable_ipv6", "attachable": v = bool(e.value, p()).map { .bool($0, e.value.mark) }
+            case "ipam": v = ipam(e.value, p())
             default: break
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
@@ -95,47 +98,49 @@ extension Canonicalizer {
     }
 
     /// `ipam: {driver, config: [{subnet, gateway, ip_range, aux_addresses}], options}`.
-    func ipam(_ value: Node, _ path: String) -> Node? {
-        guard let entries = mapping(value, path) else { return nil }
-        checkKeys(entries, path, allowed: ["driver", "config", "options"])
+    func ipam(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+        guard let entries = mapping(value, path()) else { return nil }
+        checkKeys(entries, path(), allowed: ["driver", "config", "options"])
         var out: [Node.Entry] = []
         for e in entries where !e.key.hasPrefix("x-") {
-            let p = "\(path).\(e.key)"
+            let key = e.key
+            func p() -> String { "\(path()).\(key)" }
             switch e.key {
             case "driver":
-                if let s = stringNode(e.value, p) { out.append(.init(key: e.key, keyMark: e.keyMark, value: s)) }
+                if let s = stringNode(e.value, p()) { out.append(.init(key: e.key, keyMark: e.keyMark, value: s)) }
             case "options":
-                if let m = listOrDict(e.value, p, resolveBare: false) { out.append(.init(key: e.key, keyMark: e.keyMark, value: m)) }
+                if let m = listOrDict(e.value, p(), resolveBare: false) { out.append(.init(key: e.key, keyMark: e.keyMark, value: m)) }
             case "config":
                 guard let items = e.value.items else {
-                    wrongType(e.value, p, expected: "a list")
+                    wrongType(e.value, p(), expected: "a list")
                     continue
                 }
                 var configs: [Node] = []
                 for (i, item) in items.enumerated() {
-                    let ip = "\(p)[\(i)]"
-                    guard let fields = mapping(item, ip) else { continue }
-                    checkKeys(fields, ip, allowed: ["subnet", "ip_range", "gateway", "aux_addresses"])
+                    func configPath() -> String { "\(p())[\(i)]" }
+                    guard let fields = mapping(item, configPath()) else { continue }
+                    checkKeys(fields, configPath(), allowed: ["subnet", "ip_range", "gateway", "aux_addresses"])
                     var config: [Node.Entry] = []
                     for f in fields where !f.key.hasPrefix("x-") {
-                        let fp = "\(ip).\(f.key)"
+                        let fKey = f.key
+                        func fp() -> String { "\(configPath()).\(fKey)" }
                         switch f.key {
                         case "subnet", "ip_range":
-                            guard let s = text(f.value, fp) else { continue }
+                            guard let s = text(f.value, fp()) else { continue }
                             guard IPText.isCIDR(s) else {
-                                fail(f.value.mark, fp, "\"\(s)\" is not a subnet in CIDR form like 172.28.0.0/16")
+                                fail(f.value.mark, fp(), "\"\(s)\" is not a subnet in CIDR form like 172.28.0.0/16")
                                 continue
                             }
                             config.append(.init(key: f.key, keyMark: f.keyMark, value: .string(s, f.value.mark)))
                         case "gateway":
-                            guard let s = text(f.value, fp) else { continue }
+                            guard let s = text(f.value, fp()) else { continue }
                             guard IPText.isAddress(s) else {
-                                fail(f.value.mark, fp, "\"\(s)\" is not an IP address")
+                                fail(f.value.mark, fp(), "\"\(s)\" is not an IP address")
                                 continue
                             }
                             config.append(.init(key: f.key, keyMark: f.keyMark, value: .string(s, f.value.mark)))
                         case "aux_addresses":
-                            if let m = listOrDict(f.value, fp, resolveBare: false) { config.append(.init(key: f.key, keyMark: f.keyMark, value: m)) }
+                            if let m = listOrDict(f.value, fp(), resolveBare: false) { config.append(.init(key: f.key, keyMark: f.keyMark, value: m)) }
                         default: break
                         }
                     }
@@ -149,26 +154,27 @@ extension Canonicalizer {
     }
 
     /// A top-level volume.
-    func volume(_ value: Node, _ path: String) -> Node? {
+    func volume(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         if value.isNull { return .map([], value.mark) }
-        guard let entries = mapping(value, path) else { return nil }
-        checkKeys(entries, path, allowed: ["name", "driver", "driver_opts", "external", "labels"])
+        guard let entries = mapping(value, path()) else { return nil }
+        checkKeys(entries, path(), allowed: ["name", "driver", "driver_opts", "external", "labels"])
         var out: [Node.Entry] = []
         var name: Node?
         for e in entries where !e.key.hasPrefix("x-") {
-            let p = "\(path).\(e.key)"
+            let key = e.key
+            func p() -> String { "\(path()).\(key)" }
             var v: Node?
             switch e.key {
             case "name":
-                name = stringNode(e.value, p)
+                name = stringNode(e.value, p())
                 if let n = name?.scalarText, let problem = VolumeNameRule.problem(n) {
-                    fail(e.value.mark, p, "\"\(n)\" \(problem)")
+                    fail(e.value.mark, p(), "\"\(n)\" \(problem)")
                     name = nil
                 }
                 continue
-            case "driver": v = stringNode(e.value, p)
-            case "driver_opts", "labels": v = listOrDict(e.value, p, resolveBare: false)
-            case "external": v = external(e.value, p, name: &name)
+            case "driver": v = stringNode(e.value, p())
+            case "driver_opts", "labels": v = listOrDict(e.value, p(), resolveBare: false)
+            case "external": v = external(e.value, p(), name: &name)
             default: break
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
@@ -178,41 +184,42 @@ extension Canonicalizer {
     }
 
     /// A top-level secret or config: `file`, `environment`, `content` or `external`.
-    func secretOrConfig(_ value: Node, _ path: String, kind: String) -> Node? {
-        guard let entries = mapping(value, path) else { return nil }
+    func secretOrConfig(_ value: Node, _ path: @autoclosure () -> String, kind: String) -> Node? {
+        guard let entries = mapping(value, path()) else { return nil }
         var allowed: Set<String> = ["name", "file", "environment", "external", "labels", "driver", "driver_opts", "template_driver"]
         if kind == "configs" { allowed.insert("content") }
-        checkKeys(entries, path, allowed: allowed)
+        checkKeys(entries, path(), allowed: allowed)
         var out: [Node.Entry] = []
         var name: Node?
         var sources = 0
         for e in entries where !e.key.hasPrefix("x-") {
-            let p = "\(path).\(e.key)"
+            let key = e.key
+            func p() -> String { "\(path()).\(key)" }
             var v: Node?
             switch e.key {
-            case "name": name = stringNode(e.value, p); continue
+            case "name": name = stringNode(e.value, p()); continue
             case "file":
                 sources += 1
-                v = text(e.value, p).map { .string(hostPath($0), e.value.mark) }
+                v = text(e.value, p()).map { .string(hostPath($0), e.value.mark) }
             case "environment", "content":
                 sources += 1
-                v = stringNode(e.value, p)
+                v = stringNode(e.value, p())
             case "external":
                 var ignored: Node?
-                v = external(e.value, p, name: &ignored)
+                v = external(e.value, p(), name: &ignored)
                 if v?.scalarText == "true" { sources += 1 }
                 if let ignored { name = ignored }
-            case "labels", "driver_opts": v = listOrDict(e.value, p, resolveBare: false)
-            case "driver", "template_driver": v = stringNode(e.value, p)
+            case "labels", "driver_opts": v = listOrDict(e.value, p(), resolveBare: false)
+            case "driver", "template_driver": v = stringNode(e.value, p())
             default: break
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
         }
         let singular = kind == "secrets" ? "secret" : "config"
         if sources == 0 {
-            fail(value.mark, path, "a \(singular) needs one of \(kind == "configs" ? "file, environment, content" : "file, environment") or external")
+            fail(value.mark, path(), "a \(singular) needs one of \(kind == "configs" ? "file, environment, content" : "file, environment") or external")
         } else if sources > 1 {
-            fail(value.mark, path, "a \(singular) takes only one of file, environment\(kind == "configs" ? ", content" : "") and external")
+            fail(value.mark, path(), "a \(singular) takes only one of file, environment\(kind == "configs" ? ", content" : "") and external")
         }
         if let name { out.append(.init(key: "name", keyMark: name.mark, value: name)) }
         return Node(.mapping(out), mark: value.mark, tag: value.tag)

@@ -2,18 +2,18 @@ import BerthModel
 
 extension Canonicalizer {
     /// Service `volumes` in long form `{type, source, target, read_only, bind, volume, tmpfs}`.
-    func volumes(_ value: Node, _ path: String) -> Node? {
+    func volumes(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         guard let items = value.items else {
-            wrongType(value, path, expected: "a list of volumes")
+            wrongType(value, path(), expected: "a list of volumes")
             return nil
         }
         var out: [Node] = []
         for (i, item) in items.enumerated() {
-            let p = "\(path)[\(i)]"
+            func p() -> String { "\(path())[\(i)]" }
             if item.entries != nil {
-                if let v = longVolume(item, p) { out.append(v) }
-            } else if let raw = text(item, p, expected: "a volume") {
-                if let v = shortVolume(raw, item.mark, p) { out.append(v) }
+                if let v = longVolume(item, p()) { out.append(v) }
+            } else if let raw = text(item, p(), expected: "a volume") {
+                if let v = shortVolume(raw, item.mark, p()) { out.append(v) }
             }
         }
         return Node(.sequence(out), mark: value.mark, tag: value.tag)
@@ -21,19 +21,19 @@ extension Canonicalizer {
 
     /// A source that is a host path rather than a volume name (compose-go's rule).
     static func isHostPath(_ source: Substring) -> Bool {
-        source.hasPrefix("/") || source.hasPrefix(".") || source.hasPrefix("~")
+        source.hasASCIIPrefix("/") || source.hasASCIIPrefix(".") || source.hasASCIIPrefix("~")
     }
 
     /// `[SOURCE:]TARGET[:MODE]`.
-    func shortVolume(_ raw: String, _ mark: Mark, _ path: String) -> Node? {
+    func shortVolume(_ raw: String, _ mark: Mark, _ path: @autoclosure () -> String) -> Node? {
         let parts = raw.splitASCII(UInt8(ascii: ":"))
-        guard (1...3).contains(parts.count), !parts.contains(where: \.isEmpty) else {
-            fail(mark, path, "\"\(raw)\" must be TARGET, SOURCE:TARGET or SOURCE:TARGET:MODE")
+        guard (1...3).contains(parts.count), !parts.contains(where: { $0.isEmpty }) else {
+            fail(mark, path(), "\"\(raw)\" must be TARGET, SOURCE:TARGET or SOURCE:TARGET:MODE")
             return nil
         }
         if parts.count == 1 {
-            guard parts[0].hasPrefix("/") else {
-                fail(mark, path, "\"\(raw)\": the path inside the container must be absolute")
+            guard parts[0].hasASCIIPrefix("/") else {
+                fail(mark, path(), "\"\(raw)\": the path inside the container must be absolute")
                 return nil
             }
             return .init(.mapping([
@@ -42,8 +42,8 @@ extension Canonicalizer {
             ]), mark: mark, tag: .ordered)
         }
         let source = parts[0], target = parts[1]
-        guard target.hasPrefix("/") else {
-            fail(mark, path, "\"\(raw)\": the path inside the container (\"\(target)\") must be absolute")
+        guard target.hasASCIIPrefix("/") else {
+            fail(mark, path(), "\"\(raw)\": the path inside the container (\"\(target)\") must be absolute")
             return nil
         }
         var readOnly = false, nocopy = false
@@ -58,14 +58,14 @@ extension Canonicalizer {
                 case "shared", "rshared", "slave", "rslave", "private", "rprivate": propagation = String(option)
                 case "consistent", "cached", "delegated": break
                 default:
-                    fail(mark, path, "unknown volume option \"\(option)\" in \"\(raw)\" (ro, rw, z, Z, nocopy, or a propagation)")
+                    fail(mark, path(), "unknown volume option \"\(option)\" in \"\(raw)\" (ro, rw, z, Z, nocopy, or a propagation)")
                     return nil
                 }
             }
         }
         let isBind = Self.isHostPath(source)
         if !isBind, let problem = VolumeNameRule.problem(String(source)) {
-            fail(mark, path, "\"\(source)\" \(problem)")
+            fail(mark, path(), "\"\(source)\" \(problem)")
             return nil
         }
         var pairs: [Node.Entry] = [
@@ -86,77 +86,77 @@ extension Canonicalizer {
     }
 
     /// The long syntax, with bind sources made absolute.
-    func longVolume(_ item: Node, _ path: String) -> Node? {
+    func longVolume(_ item: Node, _ path: @autoclosure () -> String) -> Node? {
         let entries = item.entries ?? []
-        checkKeys(entries, path, allowed: ["type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs", "image"])
-        guard let typeNode = item["type"], let type = text(typeNode, "\(path).type") else {
-            if item["type"] == nil { fail(item.mark, path, "a volume needs a \"type\" (volume, bind, tmpfs, image or npipe)") }
+        checkKeys(entries, path(), allowed: ["type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs", "image"])
+        guard let typeNode = item["type"], let type = text(typeNode, "\(path()).type") else {
+            if item["type"] == nil { fail(item.mark, path(), "a volume needs a \"type\" (volume, bind, tmpfs, image or npipe)") }
             return nil
         }
         guard ["volume", "bind", "tmpfs", "image", "npipe", "cluster"].contains(type) else {
-            fail(typeNode.mark, "\(path).type", "unknown volume type \"\(type)\" (volume, bind, tmpfs, image or npipe)")
+            fail(typeNode.mark, "\(path()).type", "unknown volume type \"\(type)\" (volume, bind, tmpfs, image or npipe)")
             return nil
         }
-        guard let targetNode = item["target"], let target = text(targetNode, "\(path).target") else {
-            if item["target"] == nil { fail(item.mark, path, "a volume needs a \"target\"") }
+        guard let targetNode = item["target"], let target = text(targetNode, "\(path()).target") else {
+            if item["target"] == nil { fail(item.mark, path(), "a volume needs a \"target\"") }
             return nil
         }
         guard target.hasPrefix("/") || type == "npipe" else {
-            fail(targetNode.mark, "\(path).target", "\"\(target)\": the path inside the container must be absolute")
+            fail(targetNode.mark, "\(path()).target", "\"\(target)\": the path inside the container must be absolute")
             return nil
         }
         var pairs: [Node.Entry] = [.init(key: "type", keyMark: item.mark, value: .string(type, typeNode.mark))]
-        if let sourceNode = item["source"], !sourceNode.isNull, let source = text(sourceNode, "\(path).source") {
+        if let sourceNode = item["source"], !sourceNode.isNull, let source = text(sourceNode, "\(path()).source") {
             var resolved = source
             if type == "bind" {
                 resolved = hostPath(source)
             } else if type == "volume", let problem = VolumeNameRule.problem(source) {
-                fail(sourceNode.mark, "\(path).source", "\"\(source)\" \(problem)")
+                fail(sourceNode.mark, "\(path()).source", "\"\(source)\" \(problem)")
                 return nil
             }
             pairs.append(.init(key: "source", keyMark: sourceNode.mark, value: .string(resolved, sourceNode.mark)))
         } else if type == "bind" {
-            fail(item.mark, path, "a bind mount needs a \"source\"")
+            fail(item.mark, path(), "a bind mount needs a \"source\"")
             return nil
         }
         pairs.append(.init(key: "target", keyMark: targetNode.mark, value: .string(target, targetNode.mark)))
-        if let node = item["read_only"], let ro = bool(node, "\(path).read_only"), ro {
+        if let node = item["read_only"], let ro = bool(node, "\(path()).read_only"), ro {
             pairs.append(.init(key: "read_only", keyMark: node.mark, value: .bool(true, node.mark)))
         }
-        if let node = item["consistency"], let s = stringNode(node, "\(path).consistency") {
+        if let node = item["consistency"], let s = stringNode(node, "\(path()).consistency") {
             pairs.append(.init(key: "consistency", keyMark: node.mark, value: s))
         }
         if let node = item["bind"] {
-            guard let fields = mapping(node, "\(path).bind") else { return nil }
-            checkKeys(fields, "\(path).bind", allowed: ["propagation", "create_host_path", "selinux", "recursive"])
+            guard let fields = mapping(node, "\(path()).bind") else { return nil }
+            checkKeys(fields, "\(path()).bind", allowed: ["propagation", "create_host_path", "selinux", "recursive"])
             var bind: [(String, Node)] = []
-            let create = node["create_host_path"].flatMap { bool($0, "\(path).bind.create_host_path") } ?? true
+            let create = node["create_host_path"].flatMap { bool($0, "\(path()).bind.create_host_path") } ?? true
             bind.append(("create_host_path", .bool(create, node.mark)))
             for key in ["propagation", "selinux", "recursive"] {
-                if let v = node[key], let s = stringNode(v, "\(path).bind.\(key)") { bind.append((key, s)) }
+                if let v = node[key], let s = stringNode(v, "\(path()).bind.\(key)") { bind.append((key, s)) }
             }
             pairs.append(.init(key: "bind", keyMark: node.mark, value: .map(bind, node.mark)))
         } else if type == "bind" {
             pairs.append(.init(key: "bind", keyMark: item.mark, value: .map([("create_host_path", .bool(true, item.mark))], item.mark)))
         }
         if let node = item["volume"] {
-            guard let fields = mapping(node, "\(path).volume") else { return nil }
-            checkKeys(fields, "\(path).volume", allowed: ["nocopy", "subpath"])
+            guard let fields = mapping(node, "\(path()).volume") else { return nil }
+            checkKeys(fields, "\(path()).volume", allowed: ["nocopy", "subpath"])
             var volume: [(String, Node)] = []
-            if let v = node["nocopy"], let b = bool(v, "\(path).volume.nocopy") { volume.append(("nocopy", .bool(b, v.mark))) }
-            if let v = node["subpath"], let s = stringNode(v, "\(path).volume.subpath") { volume.append(("subpath", s)) }
+            if let v = node["nocopy"], let b = bool(v, "\(path()).volume.nocopy") { volume.append(("nocopy", .bool(b, v.mark))) }
+            if let v = node["subpath"], let s = stringNode(v, "\(path()).volume.subpath") { volume.append(("subpath", s)) }
             if !volume.isEmpty { pairs.append(.init(key: "volume", keyMark: node.mark, value: .map(volume, node.mark))) }
         }
         if let node = item["tmpfs"] {
-            guard let fields = mapping(node, "\(path).tmpfs") else { return nil }
-            checkKeys(fields, "\(path).tmpfs", allowed: ["size", "mode"])
+            guard let fields = mapping(node, "\(path()).tmpfs") else { return nil }
+            checkKeys(fields, "\(path()).tmpfs", allowed: ["size", "mode"])
             var tmpfs: [(String, Node)] = []
-            if let v = node["size"], let size = bytes(v, "\(path).tmpfs.size") { tmpfs.append(("size", size)) }
-            if let v = node["mode"], let raw = text(v, "\(path).tmpfs.mode") {
+            if let v = node["size"], let size = bytes(v, "\(path()).tmpfs.size") { tmpfs.append(("size", size)) }
+            if let v = node["mode"], let raw = text(v, "\(path()).tmpfs.mode") {
                 if let mode = FileModeText.parse(raw) {
                     tmpfs.append(("mode", .string(FileModeText.format(mode), v.mark)))
                 } else {
-                    fail(v.mark, "\(path).tmpfs.mode", "must be an octal file mode like 1777")
+                    fail(v.mark, "\(path()).tmpfs.mode", "must be an octal file mode like 1777")
                 }
             }
             pairs.append(.init(key: "tmpfs", keyMark: node.mark, value: .map(tmpfs, node.mark)))
@@ -166,40 +166,42 @@ extension Canonicalizer {
     }
 
     /// Service `networks`: `{name: {aliases, ipv4_address, …}}` (null for no options).
-    func serviceNetworks(_ value: Node, _ path: String) -> Node? {
+    func serviceNetworks(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         var out: [Node.Entry] = []
         switch value.value {
         case .sequence(let items):
             for (i, item) in items.enumerated() {
-                guard let name = text(item, "\(path)[\(i)]", expected: "a network name") else { continue }
+                guard let name = text(item, "\(path())[\(i)]", expected: "a network name") else { continue }
                 out.append(.init(key: name, keyMark: item.mark, value: .null(item.mark)))
             }
         case .mapping(let entries):
             for e in entries {
-                let p = "\(path).\(e.key)"
+                let key = e.key
+                func p() -> String { "\(path()).\(key)" }
                 if e.value.isNull {
                     out.append(.init(key: e.key, keyMark: e.keyMark, value: .null(e.value.mark)))
                     continue
                 }
-                guard let fields = mapping(e.value, p) else { continue }
-                checkKeys(fields, p, allowed: ["aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "driver_opts", "priority", "gw_priority", "interface_name"])
+                guard let fields = mapping(e.value, p()) else { continue }
+                checkKeys(fields, p(), allowed: ["aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "driver_opts", "priority", "gw_priority", "interface_name"])
                 var options: [Node.Entry] = []
                 for f in fields where !f.key.hasPrefix("x-") {
-                    let fp = "\(p).\(f.key)"
+                    let fKey = f.key
+                    func fp() -> String { "\(p()).\(fKey)" }
                     var v: Node?
                     switch f.key {
-                    case "aliases", "link_local_ips": v = stringList(f.value, fp)
+                    case "aliases", "link_local_ips": v = stringList(f.value, fp())
                     case "ipv4_address":
-                        if let ip = text(f.value, fp) {
-                            if IPText.isIPv4(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp, "\"\(ip)\" is not an IPv4 address") }
+                        if let ip = text(f.value, fp()) {
+                            if IPText.isIPv4(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv4 address") }
                         }
                     case "ipv6_address":
-                        if let ip = text(f.value, fp) {
-                            if IPText.isIPv6(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp, "\"\(ip)\" is not an IPv6 address") }
+                        if let ip = text(f.value, fp()) {
+                            if IPText.isIPv6(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv6 address") }
                         }
-                    case "priority", "gw_priority": v = int(f.value, fp).map { .int($0, f.value.mark) }
-                    case "driver_opts": v = listOrDict(f.value, fp, resolveBare: false)
-                    case "mac_address", "interface_name": v = stringNode(f.value, fp)
+                    case "priority", "gw_priority": v = int(f.value, fp()).map { .int($0, f.value.mark) }
+                    case "driver_opts": v = listOrDict(f.value, fp(), resolveBare: false)
+                    case "mac_address", "interface_name": v = stringNode(f.value, fp())
                     default: v = nil  // unknown: already reported
                     }
                     if let v { options.append(.init(key: f.key, keyMark: f.keyMark, value: v)) }
@@ -207,48 +209,50 @@ extension Canonicalizer {
                 out.append(.init(key: e.key, keyMark: e.keyMark, value: Node(.mapping(options), mark: e.value.mark)))
             }
         default:
-            wrongType(value, path, expected: "a list of networks or a mapping")
+            wrongType(value, path(), expected: "a list of networks or a mapping")
             return nil
         }
         return Node(.mapping(out), mark: value.mark, tag: value.tag)
     }
 
     /// `deploy`: replicas, resources (bytes and cpus canonical), restart_policy.
-    func deploy(_ value: Node, _ path: String) -> Node? {
-        guard let entries = mapping(value, path) else { return nil }
-        checkKeys(entries, path, allowed: ["mode", "endpoint_mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy", "placement"])
+    func deploy(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+        guard let entries = mapping(value, path()) else { return nil }
+        checkKeys(entries, path(), allowed: ["mode", "endpoint_mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy", "placement"])
         var out: [Node.Entry] = []
         for e in entries where !e.key.hasPrefix("x-") {
-            let p = "\(path).\(e.key)"
+            let key = e.key
+            func p() -> String { "\(path()).\(key)" }
             var v: Node?
             switch e.key {
-            case "replicas": v = int(e.value, p, in: 0...100_000).map { .int($0, e.value.mark) }
-            case "labels": v = listOrDict(e.value, p, resolveBare: false)
-            case "mode", "endpoint_mode": v = stringNode(e.value, p)
-            case "resources": v = resources(e.value, p)
+            case "replicas": v = int(e.value, p(), in: 0...100_000).map { .int($0, e.value.mark) }
+            case "labels": v = listOrDict(e.value, p(), resolveBare: false)
+            case "mode", "endpoint_mode": v = stringNode(e.value, p())
+            case "resources": v = resources(e.value, p())
             case "restart_policy":
-                guard let fields = mapping(e.value, p) else { continue }
-                checkKeys(fields, p, allowed: ["condition", "delay", "max_attempts", "window"])
+                guard let fields = mapping(e.value, p()) else { continue }
+                checkKeys(fields, p(), allowed: ["condition", "delay", "max_attempts", "window"])
                 var policy: [Node.Entry] = []
                 for f in fields where !f.key.hasPrefix("x-") {
-                    let fp = "\(p).\(f.key)"
+                    let fKey = f.key
+                    func fp() -> String { "\(p()).\(fKey)" }
                     var fv: Node?
                     switch f.key {
                     case "condition":
-                        if let c = text(f.value, fp) {
+                        if let c = text(f.value, fp()) {
                             if ["none", "on-failure", "any"].contains(c) { fv = .string(c, f.value.mark) } else {
-                                fail(f.value.mark, fp, "unknown condition \"\(c)\" (none, on-failure or any)")
+                                fail(f.value.mark, fp(), "unknown condition \"\(c)\" (none, on-failure or any)")
                             }
                         }
-                    case "delay", "window": fv = duration(f.value, fp)
-                    case "max_attempts": fv = int(f.value, fp, in: 0...Int.max).map { .int($0, f.value.mark) }
+                    case "delay", "window": fv = duration(f.value, fp())
+                    case "max_attempts": fv = int(f.value, fp(), in: 0...Int.max).map { .int($0, f.value.mark) }
                     default: break
                     }
                     if let fv { policy.append(.init(key: f.key, keyMark: f.keyMark, value: fv)) }
                 }
                 v = Node(.mapping(policy), mark: e.value.mark)
             case "rollback_config", "update_config", "placement":
-                v = mapping(e.value, p).map { _ in e.value }
+                v = mapping(e.value, p()).map { _ in e.value }
             default:
                 v = nil  // unknown: already reported
             }
@@ -258,28 +262,30 @@ extension Canonicalizer {
     }
 
     /// `deploy.resources.{limits,reservations}` with sizes in bytes.
-    func resources(_ value: Node, _ path: String) -> Node? {
-        guard let entries = mapping(value, path) else { return nil }
-        checkKeys(entries, path, allowed: ["limits", "reservations"])
+    func resources(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+        guard let entries = mapping(value, path()) else { return nil }
+        checkKeys(entries, path(), allowed: ["limits", "reservations"])
         var out: [Node.Entry] = []
         for e in entries where !e.key.hasPrefix("x-") {
-            let p = "\(path).\(e.key)"
-            guard let fields = mapping(e.value, p) else { continue }
+            let key = e.key
+            func p() -> String { "\(path()).\(key)" }
+            guard let fields = mapping(e.value, p()) else { continue }
             let allowed: Set<String> = e.key == "limits" ? ["cpus", "memory", "pids"] : ["cpus", "memory", "generic_resources", "devices"]
-            checkKeys(fields, p, allowed: allowed)
+            checkKeys(fields, p(), allowed: allowed)
             var res: [Node.Entry] = []
             for f in fields where !f.key.hasPrefix("x-") {
-                let fp = "\(p).\(f.key)"
+                let fKey = f.key
+                func fp() -> String { "\(p()).\(fKey)" }
                 var fv: Node?
                 switch f.key {
                 case "cpus":
-                    if let n = number(f.value, fp) {
-                        if n < 0 { fail(f.value.mark, fp, "\(NumberText.format(n)) is out of range: cpus must be 0 or more") } else {
+                    if let n = number(f.value, fp()) {
+                        if n < 0 { fail(f.value.mark, fp(), "\(NumberText.format(n)) is out of range: cpus must be 0 or more") } else {
                             fv = .plain(NumberText.format(n), f.value.mark)
                         }
                     }
-                case "memory": fv = bytes(f.value, fp)
-                case "pids": fv = int(f.value, fp, in: -1...Int.max).map { .int($0, f.value.mark) }
+                case "memory": fv = bytes(f.value, fp())
+                case "pids": fv = int(f.value, fp(), in: -1...Int.max).map { .int($0, f.value.mark) }
                 default: fv = f.value
                 }
                 if let fv { res.append(.init(key: f.key, keyMark: f.keyMark, value: fv)) }
@@ -290,41 +296,42 @@ extension Canonicalizer {
     }
 
     /// `build`: a context path or the long form, context absolute, dockerfile defaulted.
-    func build(_ value: Node, _ path: String) -> Node? {
+    func build(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         func context(_ raw: String) -> String {
             // Remote contexts (git, http) stay as written.
             if raw.contains("://") || raw.hasPrefix("git@") || raw.hasPrefix("github.com/") { return raw }
             return hostPath(raw)
         }
         if case .scalar = value.value {
-            guard let raw = text(value, path, expected: "a build context or a mapping") else { return nil }
+            guard let raw = text(value, path(), expected: "a build context or a mapping") else { return nil }
             return Node(.mapping([
                 .init(key: "context", keyMark: value.mark, value: .string(context(raw), value.mark)),
                 .init(key: "dockerfile", keyMark: value.mark, value: .string("Dockerfile", value.mark)),
             ]), mark: value.mark, tag: value.tag)
         }
-        guard let entries = mapping(value, path) else { return nil }
+        guard let entries = mapping(value, path()) else { return nil }
         let allowed: Set<String> = [
             "context", "dockerfile", "dockerfile_inline", "entitlements", "args", "ssh", "labels", "cache_from",
             "cache_to", "no_cache", "additional_contexts", "network", "provenance", "sbom", "pull", "target",
             "shm_size", "extra_hosts", "isolation", "privileged", "secrets", "tags", "ulimits", "platforms",
         ]
-        checkKeys(entries, path, allowed: allowed)
+        checkKeys(entries, path(), allowed: allowed)
         var out: [Node.Entry] = []
         for e in entries where allowed.contains(e.key) {
-            let p = "\(path).\(e.key)"
+            let key = e.key
+            func p() -> String { "\(path()).\(key)" }
             var v: Node?
             switch e.key {
-            case "context": v = text(e.value, p).map { .string(context($0), e.value.mark) }
-            case "dockerfile", "dockerfile_inline", "target", "network", "isolation": v = stringNode(e.value, p)
-            case "args": v = listOrDict(e.value, p, resolveBare: true)
-            case "labels": v = listOrDict(e.value, p, resolveBare: false)
-            case "cache_from", "cache_to", "tags", "platforms", "entitlements": v = stringList(e.value, p)
-            case "no_cache", "pull", "privileged": v = bool(e.value, p).map { .bool($0, e.value.mark) }
-            case "shm_size": v = bytes(e.value, p)
-            case "extra_hosts": v = extraHosts(e.value, p)
-            case "ulimits": v = ulimits(e.value, p)
-            case "secrets": v = fileReferences(e.value, p)
+            case "context": v = text(e.value, p()).map { .string(context($0), e.value.mark) }
+            case "dockerfile", "dockerfile_inline", "target", "network", "isolation": v = stringNode(e.value, p())
+            case "args": v = listOrDict(e.value, p(), resolveBare: true)
+            case "labels": v = listOrDict(e.value, p(), resolveBare: false)
+            case "cache_from", "cache_to", "tags", "platforms", "entitlements": v = stringList(e.value, p())
+            case "no_cache", "pull", "privileged": v = bool(e.value, p()).map { .bool($0, e.value.mark) }
+            case "shm_size": v = bytes(e.value, p())
+            case "extra_hosts": v = extraHosts(e.value, p())
+            case "ulimits": v = ulimits(e.value, p())
+            case "secrets": v = fileReferences(e.value, p())
             default: v = e.value
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }

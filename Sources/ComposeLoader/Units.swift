@@ -142,48 +142,80 @@ enum Paths {
     /// An absolute, folded path for `raw`.
     static func resolve(_ raw: String, base: String, home: String?) -> String {
         var path = raw
-        if path == "~" || path.hasPrefix("~/") {
+        if path == "~" || path.hasASCIIPrefix("~/") {
             path = (home ?? "/root") + path.dropFirst()
         }
-        if !path.hasPrefix("/") { path = base + "/" + path }
-        return normalize(path)
+        if path.hasASCIIPrefix("/") { return normalize(path) }
+        // `base/path`, folded in the same pass (a relative bind source like
+        // `./conf` is the common case, and always needs folding).
+        var joined: [UInt8] = []
+        joined.reserveCapacity(base.utf8.count + 1 + path.utf8.count)
+        joined.append(contentsOf: base.utf8)
+        joined.append(UInt8(ascii: "/"))
+        joined.append(contentsOf: path.utf8)
+        return joined.withUnsafeBufferPointer { isFolded($0) ? String(decoding: $0, as: UTF8.self) : fold($0) }
     }
 
     /// Folds `.`, `..` and repeated slashes of an absolute path.
+    ///
+    /// Over the UTF-8 bytes: every bind mount of every service comes here, and
+    /// splitting into Substrings and joining them cost about 15,000 instructions
+    /// a path. A `/` byte is never part of a longer character, and no other text
+    /// is canonically equivalent to `.` or `..`, so bytes decide exactly.
     static func normalize(_ path: String) -> String {
-        // Most paths are already folded: an absolute path with no `//`, no
-        // `.` or `..` component and no trailing slash is returned as it is.
-        let utf8 = path.utf8
-        if utf8.first == UInt8(ascii: "/"), utf8.count == 1 || utf8.last != UInt8(ascii: "/") {
-            var previous: UInt8 = 0
-            var clean = true
-            var iterator = utf8.makeIterator()
-            var afterSlash = false
-            var dots = 0
-            while let byte = iterator.next() {
-                if byte == UInt8(ascii: "/") {
-                    if previous == UInt8(ascii: "/") || (afterSlash && dots > 0 && dots <= 2) { clean = false; break }
-                    afterSlash = true
-                    dots = 0
-                } else if byte == UInt8(ascii: ".") && afterSlash && (previous == UInt8(ascii: "/") || previous == UInt8(ascii: ".")) {
-                    dots += 1
-                } else {
-                    afterSlash = false
-                    dots = 0
-                }
-                previous = byte
-            }
-            if clean && !(afterSlash && dots > 0 && dots <= 2) { return path }
+        Emitter.withUTF8(path) { bytes in
+            // Most paths are already folded and are returned as they are.
+            isFolded(bytes) ? path : fold(bytes)
         }
-        var parts: [Substring] = []
-        for part in path.splitASCII(UInt8(ascii: "/")) where !part.isEmpty {
-            switch part {
-            case ".": continue
-            case "..": if !parts.isEmpty { parts.removeLast() }
-            default: parts.append(part)
+    }
+
+    /// True for an absolute path with no `//`, no `.` or `..` component and no trailing slash.
+    private static func isFolded(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.first == UInt8(ascii: "/"), bytes.count == 1 || bytes.last != UInt8(ascii: "/") else { return false }
+        var previous: UInt8 = 0
+        var afterSlash = false
+        var dots = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: "/") {
+                if previous == UInt8(ascii: "/") || (afterSlash && dots > 0 && dots <= 2) { return false }
+                afterSlash = true
+                dots = 0
+            } else if byte == UInt8(ascii: ".") && afterSlash && (previous == UInt8(ascii: "/") || previous == UInt8(ascii: ".")) {
+                dots += 1
+            } else {
+                afterSlash = false
+                dots = 0
+            }
+            previous = byte
+        }
+        return !(afterSlash && dots > 0 && dots <= 2)
+    }
+
+    /// The parts of `bytes` between slashes, with `.` dropped and `..` taking off
+    /// the part before it, joined behind a leading `/`.
+    private static func fold(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 1)
+        var i = 0
+        while i < bytes.count {
+            while i < bytes.count && bytes[i] == slash { i += 1 }
+            let start = i
+            while i < bytes.count && bytes[i] != slash { i += 1 }
+            switch i - start {
+            case 0:
+                continue
+            case 1 where bytes[start] == dot:
+                continue
+            case 2 where bytes[start] == dot && bytes[start + 1] == dot:
+                // Each kept part begins with its `/`, and no part holds one.
+                if let last = out.lastIndex(of: slash) { out.removeSubrange(last...) }
+            default:
+                out.append(slash)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
             }
         }
-        return "/" + parts.joined(separator: "/")
+        return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
     }
 
     /// The directory part of a path (`/a/b/c.yaml` → `/a/b`).
@@ -286,6 +318,28 @@ enum ShellWords {
         }
         if inWord { words.append(current) }
         return words
+    }
+}
+
+extension StringProtocol {
+    /// `hasPrefix` for an ASCII prefix, decided over the UTF-8 bytes.
+    ///
+    /// `hasPrefix` on a Substring compares Characters (about 850 instructions
+    /// for `/`). Matching bytes are matching Characters unless what follows the
+    /// prefix joins its last character into one grapheme, which takes a
+    /// non-ASCII byte (a combining mark) or `\r\n`; `hasPrefix` decides those.
+    func hasASCIIPrefix(_ prefix: StaticString) -> Bool {
+        let p = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        let settled = utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            guard bytes.count >= p.count else { return false }
+            for i in 0..<p.count where bytes[i] != p[i] { return false }
+            guard bytes.count > p.count else { return true }
+            let next = bytes[p.count]
+            if next < 0x80 && !(next == UInt8(ascii: "\n") && p.last == UInt8(ascii: "\r")) { return true }
+            return nil
+        }
+        if let settled, let answer = settled { return answer }
+        return hasPrefix(String(decoding: p, as: UTF8.self))
     }
 }
 

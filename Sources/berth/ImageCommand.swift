@@ -20,6 +20,7 @@ struct ImageCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import an OCI layout or archive, a docker save tarball, or a root filesystem (directory or tar).")
         @Argument(help: "File or directory.") var file: String
         @Argument(help: "NAME[:TAG] (for a root filesystem, or to tag a single image).") var reference: String?
@@ -63,7 +64,7 @@ struct ImageCommand: AsyncParsableCommand {
     }
 
     struct Inspect: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an image's details as JSON.")
+        static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show an image's details as JSON.")
         @Argument(help: "Images.") var images: [String]
 
         func run() async throws {

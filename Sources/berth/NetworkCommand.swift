@@ -22,7 +22,7 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     struct Inspect: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show networks as JSON.")
+        static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show networks as JSON.")
         @Argument(help: "Names.") var names: [String]
 
         func run() async throws {
@@ -46,7 +46,7 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     struct Prune: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove every network no container uses.")
+        static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove every network no container uses.")
         @Flag(name: [.short, .customLong("force")], help: "Do not ask.") var force = false
 
         func run() async throws {

@@ -8,7 +8,7 @@ struct VolumeCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Inspect.self, Remove.self, Prune.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a volume.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a volume.")
         @Option(help: "KEY=VALUE (repeatable).") var label: [String] = []
         @Argument(help: "Name.") var name: String
 
@@ -39,7 +39,7 @@ struct VolumeCommand: AsyncParsableCommand {
     }
 
     struct Inspect: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show volumes as JSON.")
+        static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show volumes as JSON.")
         @Argument(help: "Names.") var names: [String]
 
         func run() async throws {
@@ -63,7 +63,7 @@ struct VolumeCommand: AsyncParsableCommand {
     }
 
     struct Prune: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove every volume no container uses.")
+        static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove every volume no container uses.")
         @Flag(name: [.short, .customLong("force")], help: "Do not ask.") var force = false
 
         func run() async throws {

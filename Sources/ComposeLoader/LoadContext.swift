@@ -11,6 +11,8 @@ final class LoadContext {
     /// Every file read, in order.
     private(set) var readOrder: [String] = []
     private var canonicalCache: [String: Node] = [:]
+    /// Whether a file read so far holds a `!reset` or `!override` tag.
+    private var sawMergeTags = false
 
     init(files: SourceFiles, environment: [String: String], dotenv: [String: String], interpolate: Bool,
          standardInput: @escaping @Sendable () throws(BerthError) -> [UInt8]) {
@@ -35,7 +37,9 @@ final class LoadContext {
             if let base = merged {
                 merged = Merge.merge(base, resolved, path: [])
             } else {
-                merged = Merge.withoutTags(resolved)
+                // Without such tags in any file read (extended ones included), there
+                // is nothing to take off, and the walk over the tree is skipped.
+                merged = sawMergeTags ? Merge.withoutTags(resolved) : resolved
             }
         }
         // An empty override (all commented out) is fine; an empty project is not.
@@ -56,7 +60,7 @@ final class LoadContext {
         readOrder.append(displayName)
         try TextCheck.check(bytes, path: displayName)
         // Empty documents (nothing, comments, a lone `---`) add nothing.
-        let documents = try YAMLParser(files: files, path: displayName).parse(bytes).filter { !$0.isNull }
+        let documents = try YAMLParser(files: files, path: displayName).parse(bytes, sawMergeTags: &sawMergeTags).filter { !$0.isNull }
         guard !documents.isEmpty else {
             canonicalCache[key] = .map([])
             return .map([])

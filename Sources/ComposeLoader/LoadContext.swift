@@ -26,6 +26,12 @@ final class LoadContext {
     /// A variable's value: the shell's first, then `.env`'s.
     func lookup(_ name: String) -> String? { environment[name] ?? dotenv[name] }
 
+    /// Lets go of the canonical trees kept for `extends`, once the model is
+    /// loaded, so that the model holds the only reference to its parts.
+    func forgetLoadedFiles() {
+        canonicalCache = [:]
+    }
+
     /// Loads, resolves `extends` in, and merges `paths` in order, then applies `include`.
     func loadModel(paths: [String], projectDirectory: String, includeStack: [String]) throws(BerthError) -> Node {
         var merged: Node?

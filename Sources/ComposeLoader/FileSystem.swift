@@ -40,8 +40,45 @@ enum FileSystem {
     }
 
     /// Everything a descriptor gives until end of file.
+    ///
+    /// A regular file's size is known: it is read straight into an array of
+    /// that size (reading in chunks appended to a growing array copied a
+    /// 550 KB file several times over fresh pages).
     static func readAll(_ fd: Int32, name: String) throws(BerthError) -> [UInt8] {
-        var bytes: [UInt8] = []
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0, info.st_size <= 64 << 20 {
+            let size = Int(info.st_size)
+            var failure: Int32 = 0
+            let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                while initialized < size, let base = buffer.baseAddress {
+                    let n = Glibc.read(fd, base + initialized, size - initialized)
+                    if n == 0 { break }
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        break
+                    }
+                    initialized += n
+                }
+            }
+            if failure != 0 {
+                throw BerthError(.unreadableFile, "\(name): cannot read: \(String(cString: strerror(failure)))")
+            }
+            // A file that grew since `fstat` is read on to its end.
+            guard bytes.count == size else { return bytes }
+            var probe: UInt8 = 0
+            var n = Glibc.read(fd, &probe, 1)
+            while n < 0 && errno == EINTR { n = Glibc.read(fd, &probe, 1) }
+            if n == 0 { return bytes }
+            if n < 0 { throw BerthError(.unreadableFile, "\(name): cannot read: \(String(cString: strerror(errno)))") }
+            return try readChunks(fd, name: name, startingWith: bytes + [probe])
+        }
+        return try readChunks(fd, name: name, startingWith: [])
+    }
+
+    /// Reads in 64 KiB pieces until end of file, after `bytes`.
+    private static func readChunks(_ fd: Int32, name: String, startingWith bytes: [UInt8]) throws(BerthError) -> [UInt8] {
+        var bytes = bytes
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }

@@ -66,7 +66,7 @@ final class LoadContext {
         readOrder.append(displayName)
         try TextCheck.check(bytes, path: displayName)
         // Empty documents (nothing, comments, a lone `---`) add nothing.
-        let documents = try YAMLParser(files: files, path: displayName).parse(bytes, sawMergeTags: &sawMergeTags).filter { !$0.isNull }
+        var documents = try YAMLParser(files: files, path: displayName).parse(bytes, sawMergeTags: &sawMergeTags).filter { !$0.isNull }
         guard !documents.isEmpty else {
             canonicalCache[key] = .map([])
             return .map([])
@@ -75,13 +75,18 @@ final class LoadContext {
         // (so that `ports: ["80:80"]` and its long form meet on the same key).
         let canonicalizer = Canonicalizer(files: files, baseDirectory: baseDirectory, environment: lookup)
         var canonical: Node?
-        for var root in documents {
+        for i in documents.indices {
+            // Taken out of the array, the parsed tree has one owner, and the
+            // canonicalizer frees each service's part once it is done with it:
+            // parsed and canonical trees are then never both whole in memory.
+            var root = documents[i]
+            documents[i] = .null()
             if interpolate {
                 var errors: [BerthError] = []
                 root = Interpolation.tree(root, files: files, lookup: lookup, errors: &errors)
                 if let error = BerthError.combined(errors) { throw error }
             }
-            let document = canonicalizer.file(root)
+            let document = canonicalizer.file(consume root)
             canonical = canonical.map { Merge.merge($0, document, path: []) } ?? document
         }
         if let error = BerthError.combined(canonicalizer.errors) { throw error }

@@ -4,6 +4,9 @@ import BerthModel
 enum PortText {
     /// The range's bounds, or nil when the text is not a port or range.
     static func range(_ text: Substring, allowZero: Bool) -> ClosedRange<Int>? {
+        if let settled = text.utf8.withContiguousStorageIfAvailable({ range($0, allowZero: allowZero) }) {
+            return settled
+        }
         let low: Int, high: Int
         if let dash = text.utf8.firstIndex(of: UInt8(ascii: "-")), dash != text.startIndex {
             guard let a = Int(text[..<dash]), let b = Int(text[text.index(after: dash)...]) else { return nil }
@@ -14,6 +17,28 @@ enum PortText {
             low = a
             high = a
         }
+        return checked(low, high, allowZero: allowZero)
+    }
+
+    /// `range` over the text's bytes: `Int` of a Substring goes through generic
+    /// parsing, several hundred instructions a port.
+    private static func range(_ bytes: UnsafeBufferPointer<UInt8>, allowZero: Bool) -> ClosedRange<Int>? {
+        let low: Int, high: Int
+        if let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash != 0 {
+            guard let a = ScalarType.parseInt(UnsafeBufferPointer(rebasing: bytes[..<dash]), radix: 10),
+                  let b = ScalarType.parseInt(UnsafeBufferPointer(rebasing: bytes[(dash + 1)...]), radix: 10)
+            else { return nil }
+            low = a
+            high = b
+        } else {
+            guard let a = ScalarType.parseInt(bytes, radix: 10) else { return nil }
+            low = a
+            high = a
+        }
+        return checked(low, high, allowZero: allowZero)
+    }
+
+    private static func checked(_ low: Int, _ high: Int, allowZero: Bool) -> ClosedRange<Int>? {
         let floor = allowZero ? 0 : 1
         guard low >= floor, high <= 65535, low <= high else { return nil }
         return low...high
@@ -44,7 +69,9 @@ extension Canonicalizer {
         mode: String = "ingress", hostIP: String?, target: Int, published: String?, protocol proto: String,
         extra: [Node.Entry] = [], mark: Mark
     ) -> Node {
-        var pairs: [Node.Entry] = [.init(key: "mode", keyMark: mark, value: .string(mode, mark))]
+        var pairs: [Node.Entry] = []
+        pairs.reserveCapacity(5 + extra.count)
+        pairs.append(.init(key: "mode", keyMark: mark, value: .string(mode, mark)))
         if let hostIP, !hostIP.isEmpty { pairs.append(.init(key: "host_ip", keyMark: mark, value: .string(hostIP, mark))) }
         pairs.append(.init(key: "target", keyMark: mark, value: .int(target, mark)))
         if let published, !published.isEmpty { pairs.append(.init(key: "published", keyMark: mark, value: .string(published, mark))) }
@@ -172,12 +199,31 @@ extension Canonicalizer {
 public enum IPText {
     /// True for a dotted IPv4 address.
     public static func isIPv4(_ text: some StringProtocol) -> Bool {
+        if let settled = text.utf8.withContiguousStorageIfAvailable(isIPv4) { return settled }
         let parts = Substring(text).splitASCII(UInt8(ascii: "."))
         guard parts.count == 4 else { return false }
         return parts.allSatisfy { part in
             guard !part.isEmpty, part.utf8.count <= 3, part.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(part) else { return false }
             return n <= 255
         }
+    }
+
+    /// `isIPv4` over bytes: four parts of one to three digits, each at most 255.
+    private static func isIPv4(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var parts = 0, digits = 0, value = 0
+        for b in bytes {
+            if b == UInt8(ascii: ".") {
+                guard digits > 0, value <= 255 else { return false }
+                parts += 1
+                digits = 0
+                value = 0
+            } else {
+                guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"), digits < 3 else { return false }
+                value = value * 10 + Int(b - UInt8(ascii: "0"))
+                digits += 1
+            }
+        }
+        return parts == 3 && digits > 0 && value <= 255
     }
 
     /// True for an IPv6 address (with at most one `::`, an optional IPv4 tail and zone).

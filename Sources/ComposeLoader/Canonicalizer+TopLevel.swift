@@ -6,14 +6,22 @@ extension Canonicalizer {
 
     /// A whole file in canonical form (services, networks, volumes, secrets, configs,
     /// `x-` extensions); `include` is left for the loader.
-    func file(_ root: Node) -> Node {
-        guard let entries = root.entries else {
+    ///
+    /// `root` is consumed: each service's parsed part is released as soon as
+    /// its canonical form is made (see `LoadContext.loadFile`).
+    func file(_ root: consuming Node) -> Node {
+        guard var entries = root.entries else {
             fail(root.mark, "", "the top level of a compose file must be a mapping, not \(root.kindName)")
             return .map([])
         }
+        let rootMark = root.mark
+        root = .null()
         checkKeys(entries, "", allowed: Self.topLevelKeys)
         var out: [Node.Entry] = []
-        for e in entries {
+        for i in entries.indices {
+            // Moved out, so that `e` holds the only reference to its value.
+            var e = entries[i]
+            entries[i].value = .null()
             var v: Node?
             switch e.key {
             case "version":
@@ -26,15 +34,19 @@ extension Canonicalizer {
                 v = e.value
             case "services":
                 if e.value.isNull { v = .map([], e.value.mark); break }
-                guard let services = mapping(e.value, "services") else { continue }
+                guard var services = mapping(e.value, "services") else { continue }
+                let (servicesMark, servicesTag) = (e.value.mark, e.value.tag)
+                e.value = .null()
                 var list: [Node.Entry] = []
                 list.reserveCapacity(services.count)
-                for s in services {
+                for j in services.indices {
+                    let s = services[j]
+                    services[j].value = .null()
                     if s.key.hasPrefix("x-") { continue }
                     let name = s.key
                     list.append(.init(key: name, keyMark: s.keyMark, value: service(s.value, "services.\(name)")))
                 }
-                v = Node(.mapping(list), mark: e.value.mark, tag: e.value.tag)
+                v = Node(.mapping(list), mark: servicesMark, tag: servicesTag)
             case "networks", "volumes", "secrets", "configs", "models":
                 if e.value.isNull { v = .map([], e.value.mark); break }
                 guard let items = mapping(e.value, e.key) else { continue }
@@ -57,7 +69,7 @@ extension Canonicalizer {
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
         }
-        return Node(.mapping(out), mark: root.mark)
+        return Node(.mapping(out), mark: rootMark)
     }
 
     /// `external: {name: x}` (the old form) or `external: true`.

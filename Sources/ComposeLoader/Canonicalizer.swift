@@ -149,12 +149,21 @@ final class Canonicalizer {
     /// Otherwise (labels, sysctls, driver_opts) it is the empty string, as compose-go has it.
     func listOrDict(_ node: Node, _ path: @autoclosure () -> String, separator: Character = "=", resolveBare: Bool) -> Node? {
         var out: [Node.Entry] = []
-        var seen: [String: Int] = [:]
+        // Keys seen, by position: a linear scan while there are few (hashing
+        // each key cost more than comparing it with the three or four before),
+        // a dictionary once there are many.
+        var seen: [String: Int]? = nil
         func put(_ key: String, _ value: Node, _ mark: Mark) {
-            if let i = seen[key] {
+            if seen == nil && out.count >= 16 {
+                var index: [String: Int] = [:]
+                for i in out.indices { index[out[i].key] = i }
+                seen = index
+            }
+            let found = seen != nil ? seen?[key] : out.indices.first { out[$0].key == key }
+            if let i = found {
                 out[i].value = value
             } else {
-                seen[key] = out.count
+                seen?[key] = out.count
                 out.append(Node.Entry(key: key, keyMark: mark, value: value))
             }
         }
@@ -202,13 +211,23 @@ final class Canonicalizer {
 
     /// Checks a mapping's keys against `allowed`, reporting unknown ones with a suggestion.
     /// `x-` keys are extensions and always allowed.
-    func checkKeys(_ entries: [Node.Entry], _ path: @autoclosure () -> String, allowed: Set<String>) {
-        for entry in entries where !allowed.contains(entry.key) && !entry.key.hasPrefix("x-") {
+    ///
+    /// `allowed` is a Set for long lists and an array literal for short ones:
+    /// a Set literal hashes every key into a new table at each call (2,800
+    /// instructions for a healthcheck's seven keys), a short array is static.
+    /// Returns true when every key was allowed.
+    @discardableResult
+    func checkKeys(_ entries: [Node.Entry], _ path: @autoclosure () -> String, allowed: some Sequence<String>) -> Bool {
+        var allAllowed = true
+        for i in entries.indices where !allowed.contains(entries[i].key) && !entries[i].key.hasPrefix("x-") {
+            allAllowed = false
+            let key = entries[i].key
             let prefix = path().isEmpty ? "" : "\(path())."
-            var message = "unknown key \"\(entry.key)\""
-            if let close = Suggest.closest(to: entry.key, in: allowed) { message += "; did you mean \"\(close)\"?" }
-            fail(entry.keyMark, "\(prefix)\(entry.key)", message)
+            var message = "unknown key \"\(key)\""
+            if let close = Suggest.closest(to: key, in: allowed) { message += "; did you mean \"\(close)\"?" }
+            fail(entries[i].keyMark, "\(prefix)\(key)", message)
         }
+        return allAllowed
     }
 
     /// Resolves a host path: `~` from HOME, relative from the base directory.
@@ -242,6 +261,9 @@ extension StringProtocol where SubSequence == Substring {
         let whole = self[...]
         let found = utf8.withContiguousStorageIfAvailable { bytes -> [Substring] in
             var parts: [Substring] = []
+            var pieces = 1
+            for b in bytes where b == separator { pieces += 1 }
+            parts.reserveCapacity(pieces)
             var start = utf8.startIndex
             for i in 0..<bytes.count where bytes[i] == separator {
                 let end = utf8.index(utf8.startIndex, offsetBy: i)

@@ -56,6 +56,7 @@ public struct ComposeLoader {
 
         let context = LoadContext(files: files, environment: options.environment, dotenv: dotenv, interpolate: options.interpolate, standardInput: options.standardInput)
         var model = try context.loadModel(paths: resolvedPaths, projectDirectory: projectDirectory, includeStack: [])
+        context.forgetLoadedFiles()
 
         // Project name: -p, COMPOSE_PROJECT_NAME, name:, directory.
         let name = try projectName(options: options, variable: variable, model: model, projectDirectory: projectDirectory)

@@ -40,8 +40,45 @@ enum FileSystem {
     }
 
     /// Everything a descriptor gives until end of file.
+    ///
+    /// A regular file's size is known: it is read straight into an array of
+    /// that size (reading in chunks appended to a growing array copied a
+    /// 550 KB file several times over fresh pages).
     static func readAll(_ fd: Int32, name: String) throws(BerthError) -> [UInt8] {
-        var bytes: [UInt8] = []
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0, info.st_size <= 64 << 20 {
+            let size = Int(info.st_size)
+            var failure: Int32 = 0
+            let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                while initialized < size, let base = buffer.baseAddress {
+                    let n = Glibc.read(fd, base + initialized, size - initialized)
+                    if n == 0 { break }
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        break
+                    }
+                    initialized += n
+                }
+            }
+            if failure != 0 {
+                throw BerthError(.unreadableFile, "\(name): cannot read: \(String(cString: strerror(failure)))")
+            }
+            // A file that grew since `fstat` is read on to its end.
+            guard bytes.count == size else { return bytes }
+            var probe: UInt8 = 0
+            var n = Glibc.read(fd, &probe, 1)
+            while n < 0 && errno == EINTR { n = Glibc.read(fd, &probe, 1) }
+            if n == 0 { return bytes }
+            if n < 0 { throw BerthError(.unreadableFile, "\(name): cannot read: \(String(cString: strerror(errno)))") }
+            return try readChunks(fd, name: name, startingWith: bytes + [probe])
+        }
+        return try readChunks(fd, name: name, startingWith: [])
+    }
+
+    /// Reads in 64 KiB pieces until end of file, after `bytes`.
+    private static func readChunks(_ fd: Int32, name: String, startingWith bytes: [UInt8]) throws(BerthError) -> [UInt8] {
+        var bytes = bytes
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -82,12 +119,36 @@ enum FileSystem {
 
 /// Checks that bytes are text a YAML parser should see, with one clear line when not.
 enum TextCheck {
+    /// Whether `bytes` hold a NUL and whether they are all ASCII, eight bytes
+    /// at a time (two byte-by-byte passes took 5.6M instructions on a 550 KB file).
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> (hasNUL: Bool, isASCII: Bool) {
+        guard let base = bytes.baseAddress else { return (false, true) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var high: UInt64 = 0
+        var i = 0
+        while i + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // A zero byte, by the classic test: (w - 0x01..) & ~w & 0x80.. is nonzero.
+            if (word &- ones) & ~word & highs != 0 { return (true, false) }
+            high |= word
+            i += 8
+        }
+        while i < bytes.count {
+            if bytes[i] == 0 { return (true, false) }
+            high |= UInt64(bytes[i])
+            i += 1
+        }
+        return (false, high & highs == 0)
+    }
+
     static func check(_ bytes: [UInt8], path: String) throws(BerthError) {
-        if bytes.contains(0) {
+        let (hasNUL, isASCII) = bytes.withUnsafeBufferPointer(scan)
+        if hasNUL {
             throw BerthError(.unreadableFile, "\(path): is a binary file, not a compose file (it contains NUL bytes)")
         }
         // Most compose files are ASCII: one pass over the bytes settles it.
-        if !bytes.contains(where: { $0 >= 0x80 }) { return }
+        if isASCII { return }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var line = 1

@@ -10,9 +10,15 @@ struct Finalizer {
     let projectDirectory: String
     let environment: (String) -> String?
 
-    func finalize(_ model: Node, readFiles: [String]) throws(BerthError) -> LoadedProject {
+    func finalize(_ model: consuming Node, readFiles: [String]) throws(BerthError) -> LoadedProject {
         var model = model
         var services = model["services"]?.entries ?? []
+        let servicesMark = model["services"]?.mark
+        // Dropping the tree's reference leaves `services` the only owner of its
+        // array and of each service's entries, so that the changes below are
+        // made in place instead of copying every service (the loader hands
+        // over the only other reference).
+        if servicesMark != nil { model["services"] = .null() }
         var errors: [BerthError] = []
         func fail(_ mark: Mark, _ path: String, _ message: String) {
             errors.append(BerthError(.invalidCompose, message, location: files.location(mark), path: path))
@@ -49,84 +55,93 @@ struct Finalizer {
 
         for i in services.indices {
             let serviceName = services[i].key
-            let base = "services.\(serviceName)"
+            func base() -> String { "services.\(serviceName)" }
             var service = services[i].value
+            // The array's reference dropped, `service` owns its entries alone and
+            // adding `networks` or `environment` changes them in place, not a copy.
+            services[i].value = .null()
             let mark = services[i].keyMark
             if VolumeNameRule.problem(serviceName) != nil {
-                fail(mark, base, "\"\(serviceName)\" is not a valid service name: use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit")
+                fail(mark, base(), "\"\(serviceName)\" is not a valid service name: use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit")
             }
             if service["image"] == nil && service["build"] == nil && service["provider"] == nil {
-                fail(mark, base, "service \"\(serviceName)\" has neither an image nor a build context")
+                fail(mark, base(), "service \"\(serviceName)\" has neither an image nor a build context")
             }
             // Networks: none given means the project's default network.
+            // (Each `service[key]` scans the service's keys: values are looked up once.)
             let networkMode = service["network_mode"]
-            if let networkMode, service["networks"] != nil {
-                fail(networkMode.mark, "\(base).network_mode", "network_mode and networks cannot both be set")
+            var networks = service["networks"]
+            if let networkMode, networks != nil {
+                fail(networkMode.mark, "\(base()).network_mode", "network_mode and networks cannot both be set")
             }
-            if networkMode == nil && service["networks"] == nil {
-                service["networks"] = .map([("default", .null())])
+            if networkMode == nil && networks == nil {
+                networks = .map([("default", .null())])
+                service["networks"] = networks
             }
-            for n in service["networks"]?.entries ?? [] {
+            for n in networks?.entries ?? [] {
                 if n.key == "default" && !declaredNetworks.contains(where: { $0.key == "default" }) {
                     usesDefaultNetwork = true
                 } else if !declaredNetworks.contains(where: { $0.key == n.key }) {
-                    fail(n.keyMark, "\(base).networks.\(n.key)", undefined("network", n.key, declaredNetworks.map(\.key)))
+                    fail(n.keyMark, "\(base()).networks.\(n.key)", undefined("network", n.key, declaredNetworks.map(\.key)))
                 }
             }
             // Dependencies, with where each was declared.
-            var dependsOn = service["depends_on"]?.entries ?? []
+            let dependsOnNode = service["depends_on"]
+            var dependsOn = dependsOnNode?.entries ?? []
             dependsOn.removeAll { dep in
                 guard !serviceNames.contains(dep.key) else { return false }
                 let required = dep.value["required"]?.scalarText != "false"
                 if !required { return true }
                 if let off = disabled[dep.key] {
                     let profiles = off["profiles"]?.items?.compactMap(\.scalarText).joined(separator: ", ") ?? ""
-                    fail(dep.keyMark, "\(base).depends_on.\(dep.key)", "depends on \"\(dep.key)\", which is disabled: enable its profile (\(profiles)) with --profile")
+                    fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", "depends on \"\(dep.key)\", which is disabled: enable its profile (\(profiles)) with --profile")
                 } else {
-                    fail(dep.keyMark, "\(base).depends_on.\(dep.key)", undefined("service", dep.key, Array(serviceNames)))
+                    fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", undefined("service", dep.key, Array(serviceNames)))
                 }
                 return true
             }
-            if service["depends_on"] != nil { service["depends_on"] = Node(.mapping(dependsOn), mark: service["depends_on"]?.mark ?? mark) }
+            if let dependsOnNode, dependsOn.count != dependsOnNode.entries?.count {
+                service["depends_on"] = Node(.mapping(dependsOn), mark: dependsOnNode.mark)
+            }
             for dep in dependsOn {
                 edges.append(DependencyEdge(from: serviceName, to: dep.key, kind: .dependsOn, location: files.location(dep.keyMark)))
             }
             for (j, link) in (service["links"]?.items ?? []).enumerated() {
                 let target = String((link.scalarText ?? "").split(separator: ":").first ?? "")
-                checkServiceRef(target, link.mark, "\(base).links[\(j)]", serviceNames, disabled, &errors)
+                checkServiceRef(target, link.mark, "\(base()).links[\(j)]", serviceNames, disabled, &errors)
                 edges.append(DependencyEdge(from: serviceName, to: target, kind: .links, location: files.location(link.mark)))
             }
             for (key, kind) in [("network_mode", DependencyKind.networkMode), ("ipc", .ipc), ("pid", .pid)] {
-                guard let node = service[key], let text = node.scalarText, text.hasPrefix("service:") else { continue }
+                guard let node = key == "network_mode" ? networkMode : service[key], let text = node.scalarText, text.hasPrefix("service:") else { continue }
                 let target = String(text.dropFirst("service:".count))
-                checkServiceRef(target, node.mark, "\(base).\(key)", serviceNames, disabled, &errors)
+                checkServiceRef(target, node.mark, "\(base()).\(key)", serviceNames, disabled, &errors)
                 edges.append(DependencyEdge(from: serviceName, to: target, kind: kind, location: files.location(node.mark)))
             }
             for (j, from) in (service["volumes_from"]?.items ?? []).enumerated() {
                 guard let text = from.scalarText, !text.hasPrefix("container:") else { continue }
                 let target = String((text.hasPrefix("service:") ? text.dropFirst(8) : Substring(text)).split(separator: ":").first ?? "")
-                checkServiceRef(target, from.mark, "\(base).volumes_from[\(j)]", serviceNames, disabled, &errors)
+                checkServiceRef(target, from.mark, "\(base()).volumes_from[\(j)]", serviceNames, disabled, &errors)
                 edges.append(DependencyEdge(from: serviceName, to: target, kind: .volumesFrom, location: files.location(from.mark)))
             }
             // Named volumes must be declared.
             for (j, volume) in (service["volumes"]?.items ?? []).enumerated() where volume["type"]?.scalarText == "volume" {
                 guard let source = volume["source"]?.scalarText else { continue }
                 if !declaredVolumes.contains(where: { $0.key == source }) {
-                    fail(volume.mark, "\(base).volumes[\(j)]", undefined("volume", source, declaredVolumes.map(\.key)))
+                    fail(volume.mark, "\(base()).volumes[\(j)]", undefined("volume", source, declaredVolumes.map(\.key)))
                 }
             }
             for (key, declared) in [("secrets", declaredSecrets), ("configs", declaredConfigs)] {
                 for (j, ref) in (service[key]?.items ?? []).enumerated() {
                     guard let source = ref["source"]?.scalarText else { continue }
                     if !declared.contains(where: { $0.key == source }) {
-                        fail(ref.mark, "\(base).\(key)[\(j)]", undefined(String(key.dropLast()), source, declared.map(\.key)))
+                        fail(ref.mark, "\(base()).\(key)[\(j)]", undefined(String(key.dropLast()), source, declared.map(\.key)))
                     }
                 }
             }
             if let containerName = service["container_name"], replicas(service) > 1 {
-                fail(containerName.mark, "\(base).container_name", "container_name \"\(containerName.scalarText ?? "")\" cannot be used with more than one replica")
+                fail(containerName.mark, "\(base()).container_name", "container_name \"\(containerName.scalarText ?? "")\" cannot be used with more than one replica")
             }
-            errors += consistencyErrors(service, base)
+            errors += consistencyErrors(service, base())
             // env_file contents join the environment; explicit entries win.
             if let envFiles = service["env_file"]?.items, !envFiles.isEmpty {
                 var fromFiles: [Node.Entry] = []
@@ -134,7 +149,7 @@ struct Finalizer {
                     guard let path = entry["path"]?.scalarText else { continue }
                     let required = entry["required"]?.scalarText != "false"
                     guard FileSystem.kind(path) == .file else {
-                        if required { fail(entry.mark, "\(base).env_file[\(j)]", "env file \(path) not found") }
+                        if required { fail(entry.mark, "\(base()).env_file[\(j)]", "env file \(path) not found") }
                         continue
                     }
                     do {
@@ -148,7 +163,7 @@ struct Finalizer {
                     } catch {
                         // A syntax error inside the file also names the service that uses it.
                         var error = error
-                        if error.code == .invalidCompose { error.path = "\(base).env_file[\(j)]" }
+                        if error.code == .invalidCompose { error.path = "\(base()).env_file[\(j)]" }
                         errors.append(error)
                     }
                 }
@@ -164,7 +179,7 @@ struct Finalizer {
             networks.append(.init(key: "default", keyMark: .synthetic, value: .map([])))
             model["networks"] = .init(.mapping(networks))
         }
-        model["services"] = Node(.mapping(services), mark: model["services"]?.mark ?? .synthetic)
+        model["services"] = Node(.mapping(services), mark: servicesMark ?? .synthetic)
         for section in ["networks", "volumes", "secrets", "configs"] {
             guard let entries = model[section]?.entries else { continue }
             model[section] = Node(.mapping(entries.map { e in
@@ -196,12 +211,14 @@ struct Finalizer {
         return message
     }
 
-    private func checkServiceRef(_ target: String, _ mark: Mark, _ path: String, _ names: Set<String>, _ disabled: [String: Node], _ errors: inout [BerthError]) {
+    private func checkServiceRef(
+        _ target: String, _ mark: Mark, _ path: @autoclosure () -> String, _ names: Set<String>, _ disabled: [String: Node], _ errors: inout [BerthError]
+    ) {
         guard !names.contains(target) else { return }
         let message = disabled[target] != nil
             ? "refers to service \"\(target)\", which is disabled by its profiles"
             : undefined("service", target, Array(names))
-        errors.append(BerthError(.invalidCompose, message, location: files.location(mark), path: path))
+        errors.append(BerthError(.invalidCompose, message, location: files.location(mark), path: path()))
     }
 
     /// The top level in docker compose's order: name, services, networks, volumes, secrets, configs, then extensions.

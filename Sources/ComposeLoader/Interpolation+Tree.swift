@@ -47,7 +47,9 @@ extension YAMLPath {
 
 extension Interpolation {
     /// Substitutes variables in every scalar value of a tree (never in keys),
-    /// collecting an error per bad value with its place and path.
+    /// collecting an error per bad value with its place and path. The tree
+    /// must come straight from `YAMLParser`: subtrees it did not mark with
+    /// `holdsDollar` are skipped.
     static func tree(_ node: Node, files: SourceFiles, lookup: (String) -> String?, errors: inout [BerthError]) -> Node {
         var failures: [(Mark, String)] = []
         let result = walk(node, lookup, &failures) ?? node
@@ -60,6 +62,7 @@ extension Interpolation {
     /// The node with variables substituted, or nil when nothing in it changed
     /// (most values have no `$`, so arrays are copied only where one does).
     private static func walk(_ node: Node, _ lookup: (String) -> String?, _ failures: inout [(Mark, String)]) -> Node? {
+        guard node.holdsDollar else { return nil }
         switch node.value {
         case .scalar(let text, let style):
             guard text.containsByte(UInt8(ascii: "$")) else { return nil }

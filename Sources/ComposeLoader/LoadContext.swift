@@ -11,6 +11,8 @@ final class LoadContext {
     /// Every file read, in order.
     private(set) var readOrder: [String] = []
     private var canonicalCache: [String: Node] = [:]
+    /// Whether a file read so far holds a `!reset` or `!override` tag.
+    private var sawMergeTags = false
 
     init(files: SourceFiles, environment: [String: String], dotenv: [String: String], interpolate: Bool,
          standardInput: @escaping @Sendable () throws(BerthError) -> [UInt8]) {
@@ -24,6 +26,12 @@ final class LoadContext {
     /// A variable's value: the shell's first, then `.env`'s.
     func lookup(_ name: String) -> String? { environment[name] ?? dotenv[name] }
 
+    /// Lets go of the canonical trees kept for `extends`, once the model is
+    /// loaded, so that the model holds the only reference to its parts.
+    func forgetLoadedFiles() {
+        canonicalCache = [:]
+    }
+
     /// Loads, resolves `extends` in, and merges `paths` in order, then applies `include`.
     func loadModel(paths: [String], projectDirectory: String, includeStack: [String]) throws(BerthError) -> Node {
         var merged: Node?
@@ -35,7 +43,9 @@ final class LoadContext {
             if let base = merged {
                 merged = Merge.merge(base, resolved, path: [])
             } else {
-                merged = Merge.withoutTags(resolved)
+                // Without such tags in any file read (extended ones included), there
+                // is nothing to take off, and the walk over the tree is skipped.
+                merged = sawMergeTags ? Merge.withoutTags(resolved) : resolved
             }
         }
         // An empty override (all commented out) is fine; an empty project is not.
@@ -56,7 +66,7 @@ final class LoadContext {
         readOrder.append(displayName)
         try TextCheck.check(bytes, path: displayName)
         // Empty documents (nothing, comments, a lone `---`) add nothing.
-        let documents = try YAMLParser(files: files, path: displayName).parse(bytes).filter { !$0.isNull }
+        var documents = try YAMLParser(files: files, path: displayName).parse(bytes, sawMergeTags: &sawMergeTags).filter { !$0.isNull }
         guard !documents.isEmpty else {
             canonicalCache[key] = .map([])
             return .map([])
@@ -65,13 +75,18 @@ final class LoadContext {
         // (so that `ports: ["80:80"]` and its long form meet on the same key).
         let canonicalizer = Canonicalizer(files: files, baseDirectory: baseDirectory, environment: lookup)
         var canonical: Node?
-        for var root in documents {
+        for i in documents.indices {
+            // Taken out of the array, the parsed tree has one owner, and the
+            // canonicalizer frees each service's part once it is done with it:
+            // parsed and canonical trees are then never both whole in memory.
+            var root = documents[i]
+            documents[i] = .null()
             if interpolate {
                 var errors: [BerthError] = []
                 root = Interpolation.tree(root, files: files, lookup: lookup, errors: &errors)
                 if let error = BerthError.combined(errors) { throw error }
             }
-            let document = canonicalizer.file(root)
+            let document = canonicalizer.file(consume root)
             canonical = canonical.map { Merge.merge($0, document, path: []) } ?? document
         }
         if let error = BerthError.combined(canonicalizer.errors) { throw error }

@@ -3,8 +3,17 @@ enum DurationText {
     /// Nanoseconds, or nil when `text` is not a duration. A bare number is refused,
     /// as docker compose refuses it (`10` could mean seconds or nanoseconds).
     static func parse(_ text: String) -> Int64? {
-        // Over UTF-8 bytes: this runs for every healthcheck field of every service.
-        let bytes = Array(text.trimmingSpaces.utf8)
+        // Over UTF-8 bytes in place: this runs for every healthcheck field of every service.
+        Emitter.withUTF8(text) { all in
+            var lower = 0, upper = all.count
+            while lower < upper, all[lower] == 32 || all[lower] == 9 { lower += 1 }
+            while upper > lower, all[upper - 1] == 32 || all[upper - 1] == 9 { upper -= 1 }
+            return parse(UnsafeBufferPointer(rebasing: all[lower..<upper]))
+        }
+    }
+
+    /// `parse` of text already trimmed.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         var negative = false
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
@@ -37,20 +46,26 @@ enum DurationText {
             guard digits > 0 else { return nil }
             let unitStart = i
             while i < bytes.count, !((bytes[i] >= 48 && bytes[i] <= 57) || bytes[i] == 46) { i += 1 }
-            let unit: Double
-            switch String(decoding: bytes[unitStart..<i], as: UTF8.self) {
-            case "ns": unit = 1
-            case "us", "µs", "μs": unit = 1e3
-            case "ms": unit = 1e6
-            case "s": unit = 1e9
-            case "m": unit = 60e9
-            case "h": unit = 3600e9
-            default: return nil
-            }
+            guard let unit = unit(UnsafeBufferPointer(rebasing: bytes[unitStart..<i])) else { return nil }
             total += (whole + fraction) * unit
             guard total < 9.2e18 else { return nil }
         }
         return Int64(negative ? -total : total)
+    }
+
+    /// Nanoseconds in a unit: `ns`, `us` (or `µs`, `μs`), `ms`, `s`, `m`, `h`.
+    /// Compared as bytes: no other text is canonically equivalent to these.
+    private static func unit(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        func equals(_ word: StaticString) -> Bool {
+            word.utf8CodeUnitCount == bytes.count && (0..<bytes.count).allSatisfy { word.utf8Start[$0] == bytes[$0] }
+        }
+        if equals("s") { return 1e9 }
+        if equals("ms") { return 1e6 }
+        if equals("m") { return 60e9 }
+        if equals("h") { return 3600e9 }
+        if equals("ns") { return 1 }
+        if equals("us") || equals("µs") || equals("μs") { return 1e3 }
+        return nil
     }
 
     /// Go's `time.Duration.String()`: `1m30s`, `500ms`, `1h0m0s`, `0s`.

@@ -57,19 +57,26 @@ enum FileHandleOutput {
         write(2, text)
     }
 
+    /// Bytes as they are.
+    static func standardOutput(_ bytes: UnsafeBufferPointer<UInt8>) {
+        write(1, bytes)
+    }
+
     private static func write(_ fd: Int32, _ text: String) {
         var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                guard let base = buffer.baseAddress else { return }
-                let n = Glibc.write(fd, base + offset, buffer.count - offset)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    return
-                }
-                offset += n
+        text.withUTF8 { write(fd, $0) }
+    }
+
+    private static func write(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        while offset < buffer.count {
+            guard let base = buffer.baseAddress else { return }
+            let n = Glibc.write(fd, base + offset, buffer.count - offset)
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
             }
+            offset += n
         }
     }
 }

@@ -87,6 +87,11 @@ struct ConfigCommand: ParsableCommand {
             }
             // `$` prints as `$$` (as docker compose does) unless nothing was interpolated.
             let escape = !noInterpolate
+            if output == nil {
+                // Streamed: a large project is never held whole as text.
+                Emitter.write(canonical, json: format == .json, escapeDollars: escape) { FileHandleOutput.standardOutput($0) }
+                return
+            }
             text = format == .json ? Emitter.json(canonical, escapeDollars: escape) : Emitter.yaml(canonical, escapeDollars: escape)
         }
         if let output {

@@ -77,6 +77,22 @@ import Testing
             """)
     }
 
+    /// `-` before `-9223372036854775808` would negate Int.min: the loader
+    /// used to trap (crash with SIGILL) on it; it is an error like any other.
+    @Test func integerThatCannotBeNegated() {
+        #expect(loadYAMLError("""
+            services:
+              web:
+                image: nginx
+                scale: "--9223372036854775808"
+                healthcheck:
+                  retries: -0x-8000000000000000
+            """) == """
+            compose.yaml:4:12: services.web.scale: must be an integer, not "--9223372036854775808"
+            compose.yaml:6:16: services.web.healthcheck.retries: must be an integer, not "-0x-8000000000000000"
+            """)
+    }
+
     @Test func sysctls() throws {
         let list = """
             services:

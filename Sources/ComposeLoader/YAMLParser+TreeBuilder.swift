@@ -1,0 +1,230 @@
+import BerthModel
+
+/// Builds `Node` trees from parser events: collections open and close,
+/// values are added to the innermost open one.
+///
+/// The values of all open collections wait on two shared stacks (sequence
+/// items, mapping entries); a closing collection moves its own off the top
+/// into an array of exactly their number. Growing a small array per
+/// collection, element by element, cost about 9M instructions on a
+/// thousand services, most of the builder's own time.
+struct TreeBuilder: ~Copyable {
+    /// A collection still open.
+    private struct Frame {
+        var isMapping: Bool
+        var mark: Mark
+        var tag: Node.Tag
+        var anchor: String?
+        /// Where its values begin on `items` or `entries`.
+        var start: Int
+        /// A mapping's key waiting for its value.
+        var key: String?
+        var keyIsPlain = false
+        var keyMark = Mark.synthetic
+        var merges: [Node] = []
+        /// Nodes it expands to, for the alias limit.
+        var size = 1
+        var holdsDollar = false
+        /// Key positions on `entries`, built once a mapping is large enough for a linear scan to cost.
+        var keyIndex: [String: Int]? = nil
+    }
+
+    private let files: SourceFiles
+    private var frames: [Frame] = []
+    private var items = ValueStack<Node>()
+    private var entries = ValueStack<Node.Entry>()
+    private var documents: [Node] = []
+    private var anchors: [String: (node: Node, size: Int)] = [:]
+    private var expanded = 0
+
+    init(files: SourceFiles) {
+        self.files = files
+    }
+
+    /// The documents read so far.
+    mutating func takeDocuments() -> [Node] {
+        let result = documents
+        documents = []
+        return result
+    }
+
+    mutating func open(mapping: Bool, mark: Mark, tag: Node.Tag, anchor: String?) {
+        frames.append(Frame(isMapping: mapping, mark: mark, tag: tag, anchor: anchor, start: mapping ? entries.count : items.count))
+    }
+
+    /// Ends the innermost collection and adds it to its parent.
+    mutating func close() throws(BerthError) {
+        guard var frame = frames.popLast() else { return }
+        var node: Node
+        if frame.isMapping {
+            if !frame.merges.isEmpty { try applyMerges(&frame) }
+            node = Node(.mapping(entries.popArray(from: frame.start)), mark: frame.mark, tag: frame.tag)
+        } else {
+            node = Node(.sequence(items.popArray(from: frame.start)), mark: frame.mark, tag: frame.tag)
+        }
+        node.holdsDollar = frame.holdsDollar
+        try add(node, size: frame.size, anchor: frame.anchor)
+    }
+
+    /// A copy of an anchored node, at the alias's place.
+    mutating func alias(_ name: String, mark: Mark) throws(BerthError) {
+        guard let (target, size) = anchors[name] else {
+            throw BerthError(.yamlSyntax, "unknown anchor \"*\(name)\"", location: files.location(mark))
+        }
+        expanded += size
+        if expanded > YAMLParser.expansionLimit {
+            throw BerthError(
+                .yamlSyntax,
+                "aliases expand this file past \(YAMLParser.expansionLimit) values (alias \"*\(name)\"); "
+                    + "refusing it as a likely \"billion laughs\" file",
+                location: files.location(mark))
+        }
+        var copy = target
+        copy.mark = mark
+        try add(copy, size: size, anchor: nil)
+    }
+
+    /// Adds a finished node to its parent (or to the documents).
+    mutating func add(_ node: Node, size: Int, anchor: String?) throws(BerthError) {
+        if let anchor { anchors[anchor] = (node, size) }
+        guard !frames.isEmpty else {
+            documents.append(node)
+            return
+        }
+        let top = frames.count - 1
+        frames[top].size += size
+        if !frames[top].isMapping {
+            if node.holdsDollar { frames[top].holdsDollar = true }
+            items.push(node)
+            return
+        }
+        guard let key = frames[top].key else {
+            guard case .scalar(let text, let style) = node.value else {
+                throw BerthError(
+                    .yamlSyntax, "a mapping key must be a plain value, not \(node.kindName)",
+                    location: files.location(node.mark))
+            }
+            frames[top].key = text
+            frames[top].keyIsPlain = style == .plain
+            frames[top].keyMark = node.mark
+            return
+        }
+        frames[top].key = nil
+        let keyMark = frames[top].keyMark
+        if key == "<<" && frames[top].keyIsPlain {
+            frames[top].merges.append(node)
+            return
+        }
+        if let previous = existingKey(key, top: top) {
+            let first = files.location(entries[previous].keyMark).map { " (first defined at \($0))" } ?? ""
+            throw BerthError(.yamlSyntax, "duplicate key \"\(key)\"\(first)", location: files.location(keyMark))
+        }
+        if node.holdsDollar { frames[top].holdsDollar = true }
+        if frames[top].keyIndex != nil { frames[top].keyIndex?[key] = entries.count }
+        entries.push(Node.Entry(key: key, keyMark: keyMark, value: node))
+    }
+
+    /// Where on `entries` the mapping of frame `top` already has `key`.
+    private mutating func existingKey(_ key: String, top: Int) -> Int? {
+        let start = frames[top].start
+        if frames[top].keyIndex == nil, entries.count - start >= 16 {
+            var index: [String: Int] = [:]
+            for i in start..<entries.count { index[entries[i].key] = i }
+            frames[top].keyIndex = index
+        }
+        if let index = frames[top].keyIndex { return index[key] }
+        for i in start..<entries.count where entries[i].key == key { return i }
+        return nil
+    }
+
+    /// Applies `<<` merge keys: explicit keys win, then earlier maps over later ones.
+    /// Only the entries merged in count for `holdsDollar`: a service merging a
+    /// shared block whose `$` it overrides has nothing to interpolate.
+    private mutating func applyMerges(_ frame: inout Frame) throws(BerthError) {
+        var sources: [Node] = []
+        for merge in frame.merges {
+            switch merge.value {
+            case .mapping: sources.append(merge)
+            case .sequence(let list):
+                for item in list {
+                    guard case .mapping = item.value else {
+                        throw BerthError(
+                            .yamlSyntax, "a `<<` merge list may hold only mappings, not \(item.kindName)",
+                            location: files.location(item.mark))
+                    }
+                    sources.append(item)
+                }
+            default:
+                throw BerthError(
+                    .yamlSyntax, "a `<<` merge key needs a mapping or a list of mappings, not \(merge.kindName)",
+                    location: files.location(merge.mark))
+            }
+        }
+        var seen: Set<String>? = nil
+        if entries.count - frame.start > 16 {
+            seen = Set((frame.start..<entries.count).map { entries[$0].key })
+        }
+        for source in sources {
+            for entry in source.entries ?? [] {
+                if seen != nil {
+                    guard seen?.insert(entry.key).inserted == true else { continue }
+                } else if (frame.start..<entries.count).contains(where: { entries[$0].key == entry.key }) {
+                    continue
+                }
+                if entry.value.holdsDollar { frame.holdsDollar = true }
+                entries.push(entry)
+            }
+        }
+    }
+}
+
+/// A stack of values whose top part moves out into an array, without the
+/// retain and release a copy would cost per value.
+struct ValueStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init() {
+        capacity = 256
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    /// The value at `index`, read in place.
+    subscript(index: Int) -> Element {
+        unsafeAddress {
+            precondition(index >= 0 && index < count, "ValueStack index out of range")
+            return UnsafePointer(base + index)
+        }
+    }
+
+    mutating func push(_ element: Element) {
+        if count == capacity {
+            let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = larger
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    /// The values from `start` up, moved into an array (and off the stack).
+    mutating func popArray(from start: Int) -> [Element] {
+        let n = count - start
+        guard n > 0 else { return [] }
+        count = start
+        // Not `Array(unsafeUninitializedCapacity:)`: it looked up the storage
+        // class's metadata at run time on every call (650 instructions).
+        var out: [Element] = []
+        out.reserveCapacity(n)
+        for i in start..<start + n { out.append((base + i).move()) }
+        return out
+    }
+}

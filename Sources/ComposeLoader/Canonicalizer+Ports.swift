@@ -53,6 +53,7 @@ extension Canonicalizer {
             return nil
         }
         var out: [Node] = []
+        out.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
             func p() -> String { "\(path())[\(i)]" }
             if item.entries != nil {

@@ -347,11 +347,14 @@ extension Canonicalizer {
     /// `depends_on` as `{service: {condition, required, restart}}`.
     func dependsOn(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         var out: [Node.Entry] = []
+        out.reserveCapacity(value.items?.count ?? value.entries?.count ?? 0)
         func add(_ name: String, _ mark: Mark, condition: String, required: Bool, restart: Bool?) {
-            var pairs: [(String, Node)] = [("condition", .string(condition, mark))]
-            pairs.append(("required", .bool(required, mark)))
-            if let restart { pairs.append(("restart", .bool(restart, mark))) }
-            out.append(.init(key: name, keyMark: mark, value: Node(.mapping(pairs.map { .init(key: $0.0, keyMark: mark, value: $0.1) }), mark: mark, tag: .ordered)))
+            var fields: [Node.Entry] = []
+            fields.reserveCapacity(3)
+            fields.append(.init(key: "condition", keyMark: mark, value: .string(condition, mark)))
+            fields.append(.init(key: "required", keyMark: mark, value: .bool(required, mark)))
+            if let restart { fields.append(.init(key: "restart", keyMark: mark, value: .bool(restart, mark))) }
+            out.append(.init(key: name, keyMark: mark, value: Node(.mapping(fields), mark: mark, tag: .ordered)))
         }
         switch value.value {
         case .sequence(let items):
@@ -405,6 +408,7 @@ extension Canonicalizer {
         guard let entries = mapping(value, path()) else { return nil }
         checkKeys(entries, path(), allowed: ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"])
         var out: [Node.Entry] = []
+        out.reserveCapacity(entries.count)
         for e in entries where !e.key.hasPrefix("x-") {
             let key = e.key
             func p() -> String { "\(path()).\(key)" }

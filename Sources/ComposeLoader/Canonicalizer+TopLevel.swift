@@ -18,6 +18,7 @@ extension Canonicalizer {
         root = .null()
         checkKeys(entries, "", allowed: Self.topLevelKeys)
         var out: [Node.Entry] = []
+        out.reserveCapacity(entries.count)
         for i in entries.indices {
             // Moved out, so that `e` holds the only reference to its value.
             var e = entries[i]

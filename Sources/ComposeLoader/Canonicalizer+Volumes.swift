@@ -8,6 +8,7 @@ extension Canonicalizer {
             return nil
         }
         var out: [Node] = []
+        out.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
             func p() -> String { "\(path())[\(i)]" }
             if item.entries != nil {
@@ -68,11 +69,11 @@ extension Canonicalizer {
             fail(mark, path(), "\"\(source)\" \(problem)")
             return nil
         }
-        var pairs: [Node.Entry] = [
-            .init(key: "type", keyMark: mark, value: .string(isBind ? "bind" : "volume", mark)),
-            .init(key: "source", keyMark: mark, value: .string(isBind ? hostPath(String(source)) : String(source), mark)),
-            .init(key: "target", keyMark: mark, value: .string(String(target), mark)),
-        ]
+        var pairs: [Node.Entry] = []
+        pairs.reserveCapacity(5)
+        pairs.append(.init(key: "type", keyMark: mark, value: .string(isBind ? "bind" : "volume", mark)))
+        pairs.append(.init(key: "source", keyMark: mark, value: .string(isBind ? hostPath(String(source)) : String(source), mark)))
+        pairs.append(.init(key: "target", keyMark: mark, value: .string(String(target), mark)))
         if readOnly { pairs.append(.init(key: "read_only", keyMark: mark, value: .bool(true, mark))) }
         if isBind {
             var bind: [(String, Node)] = [("create_host_path", .bool(true, mark))]
@@ -168,6 +169,7 @@ extension Canonicalizer {
     /// Service `networks`: `{name: {aliases, ipv4_address, …}}` (null for no options).
     func serviceNetworks(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         var out: [Node.Entry] = []
+        out.reserveCapacity(value.items?.count ?? value.entries?.count ?? 0)
         switch value.value {
         case .sequence(let items):
             for (i, item) in items.enumerated() {

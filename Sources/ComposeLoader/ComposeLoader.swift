@@ -63,7 +63,7 @@ public struct ComposeLoader {
         model["name"] = .string(name.rawValue)
 
         return try Finalizer(files: files, options: options, name: name, projectDirectory: projectDirectory, environment: context.lookup)
-            .finalize(model, readFiles: context.readOrder)
+            .finalize(consume model, readFiles: context.readOrder)
     }
 
     /// The first default file name found in `directory` or a parent.

@@ -88,17 +88,20 @@ struct Finalizer {
             // Dependencies, with where each was declared.
             let dependsOnNode = service["depends_on"]
             var dependsOn = dependsOnNode?.entries ?? []
-            dependsOn.removeAll { dep in
-                guard !serviceNames.contains(dep.key) else { return false }
-                let required = dep.value["required"]?.scalarText != "false"
-                if !required { return true }
-                if let off = disabled[dep.key] {
-                    let profiles = off["profiles"]?.items?.compactMap(\.scalarText).joined(separator: ", ") ?? ""
-                    fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", "depends on \"\(dep.key)\", which is disabled: enable its profile (\(profiles)) with --profile")
-                } else {
-                    fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", undefined("service", dep.key, Array(serviceNames)))
+            // (`removeAll` would copy the shared list even with nothing to remove.)
+            if dependsOn.contains(where: { !serviceNames.contains($0.key) }) {
+                dependsOn.removeAll { dep in
+                    guard !serviceNames.contains(dep.key) else { return false }
+                    let required = dep.value["required"]?.scalarText != "false"
+                    if !required { return true }
+                    if let off = disabled[dep.key] {
+                        let profiles = off["profiles"]?.items?.compactMap(\.scalarText).joined(separator: ", ") ?? ""
+                        fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", "depends on \"\(dep.key)\", which is disabled: enable its profile (\(profiles)) with --profile")
+                    } else {
+                        fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", undefined("service", dep.key, Array(serviceNames)))
+                    }
+                    return true
                 }
-                return true
             }
             if let dependsOnNode, dependsOn.count != dependsOnNode.entries?.count {
                 service["depends_on"] = Node(.mapping(dependsOn), mark: dependsOnNode.mark)

@@ -9,9 +9,12 @@ import BerthModel
 /// collection, element by element, cost about 9M instructions on a
 /// thousand services, most of the builder's own time.
 struct TreeBuilder: ~Copyable {
-    /// A collection still open.
+    /// What a frame collects.
+    private enum Kind { case documents, sequence, mapping }
+
+    /// A collection still open (or the stream, collecting documents).
     private struct Frame {
-        var isMapping: Bool
+        var kind: Kind
         var mark: Mark
         var tag: Node.Tag
         var anchor: String?
@@ -30,10 +33,13 @@ struct TreeBuilder: ~Copyable {
     }
 
     private let files: SourceFiles
-    private var frames: [Frame] = []
+    /// The innermost frame, kept apart from `outer` so that adding a value
+    /// changes a stored property rather than an array element (each of
+    /// those checked the array's uniqueness, 50,000 times on a thousand services).
+    private var current = Frame(kind: .documents, mark: .synthetic, tag: .none, start: 0)
+    private var outer: [Frame] = []
     private var items = ValueStack<Node>()
     private var entries = ValueStack<Node.Entry>()
-    private var documents: [Node] = []
     private var anchors: [String: (node: Node, size: Int)] = [:]
     private var expanded = 0
 
@@ -43,20 +49,23 @@ struct TreeBuilder: ~Copyable {
 
     /// The documents read so far.
     mutating func takeDocuments() -> [Node] {
-        let result = documents
-        documents = []
-        return result
+        guard case .documents = current.kind else { return [] }
+        return items.popArray(from: current.start)
     }
 
     mutating func open(mapping: Bool, mark: Mark, tag: Node.Tag, anchor: String?) {
-        frames.append(Frame(isMapping: mapping, mark: mark, tag: tag, anchor: anchor, start: mapping ? entries.count : items.count))
+        var frame = Frame(kind: mapping ? .mapping : .sequence, mark: mark, tag: tag, anchor: anchor, start: mapping ? entries.count : items.count)
+        // Swapped, not copied: a copy retains the frame's strings and arrays.
+        swap(&current, &frame)
+        outer.append(frame)
     }
 
     /// Ends the innermost collection and adds it to its parent.
     mutating func close() throws(BerthError) {
-        guard var frame = frames.popLast() else { return }
+        guard current.kind != .documents, var frame = outer.popLast() else { return }
+        swap(&current, &frame)
         var node: Node
-        if frame.isMapping {
+        if frame.kind == .mapping {
             if !frame.merges.isEmpty { try applyMerges(&frame) }
             node = Node(.mapping(entries.popArray(from: frame.start)), mark: frame.mark, tag: frame.tag)
         } else {
@@ -85,54 +94,55 @@ struct TreeBuilder: ~Copyable {
     }
 
     /// Adds a finished node to its parent (or to the documents).
-    mutating func add(_ node: Node, size: Int, anchor: String?) throws(BerthError) {
+    mutating func add(_ node: consuming Node, size: Int, anchor: String?) throws(BerthError) {
         if let anchor { anchors[anchor] = (node, size) }
-        guard !frames.isEmpty else {
-            documents.append(node)
-            return
-        }
-        let top = frames.count - 1
-        frames[top].size += size
-        if !frames[top].isMapping {
-            if node.holdsDollar { frames[top].holdsDollar = true }
+        switch current.kind {
+        case .documents:
             items.push(node)
             return
+        case .sequence:
+            current.size += size
+            if node.holdsDollar { current.holdsDollar = true }
+            items.push(node)
+            return
+        case .mapping:
+            current.size += size
         }
-        guard let key = frames[top].key else {
+        guard let key = current.key else {
             guard case .scalar(let text, let style) = node.value else {
                 throw BerthError(
                     .yamlSyntax, "a mapping key must be a plain value, not \(node.kindName)",
                     location: files.location(node.mark))
             }
-            frames[top].key = text
-            frames[top].keyIsPlain = style == .plain
-            frames[top].keyMark = node.mark
+            current.key = text
+            current.keyIsPlain = style == .plain
+            current.keyMark = node.mark
             return
         }
-        frames[top].key = nil
-        let keyMark = frames[top].keyMark
-        if key == "<<" && frames[top].keyIsPlain {
-            frames[top].merges.append(node)
+        current.key = nil
+        let keyMark = current.keyMark
+        if key == "<<" && current.keyIsPlain {
+            current.merges.append(node)
             return
         }
-        if let previous = existingKey(key, top: top) {
+        if let previous = existingKey(key) {
             let first = files.location(entries[previous].keyMark).map { " (first defined at \($0))" } ?? ""
             throw BerthError(.yamlSyntax, "duplicate key \"\(key)\"\(first)", location: files.location(keyMark))
         }
-        if node.holdsDollar { frames[top].holdsDollar = true }
-        if frames[top].keyIndex != nil { frames[top].keyIndex?[key] = entries.count }
+        if node.holdsDollar { current.holdsDollar = true }
+        if current.keyIndex != nil { current.keyIndex?[key] = entries.count }
         entries.push(Node.Entry(key: key, keyMark: keyMark, value: node))
     }
 
-    /// Where on `entries` the mapping of frame `top` already has `key`.
-    private mutating func existingKey(_ key: String, top: Int) -> Int? {
-        let start = frames[top].start
-        if frames[top].keyIndex == nil, entries.count - start >= 16 {
+    /// Where on `entries` the innermost mapping already has `key`.
+    private mutating func existingKey(_ key: String) -> Int? {
+        let start = current.start
+        if current.keyIndex == nil, entries.count - start >= 16 {
             var index: [String: Int] = [:]
             for i in start..<entries.count { index[entries[i].key] = i }
-            frames[top].keyIndex = index
+            current.keyIndex = index
         }
-        if let index = frames[top].keyIndex { return index[key] }
+        if let index = current.keyIndex { return index[key] }
         for i in start..<entries.count where entries[i].key == key { return i }
         return nil
     }
@@ -203,7 +213,7 @@ struct ValueStack<Element>: ~Copyable {
         }
     }
 
-    mutating func push(_ element: Element) {
+    mutating func push(_ element: consuming Element) {
         if count == capacity {
             let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
             larger.moveInitialize(from: base, count: count)

@@ -85,18 +85,15 @@ public struct ContainerActionRequest: Codable, Sendable, Hashable {
     public var timeout: Double?
     /// For `rm`: running containers too (`-f` with `-s`, stopped first).
     public var force: Bool
-    /// For `rm -v`: anonymous volumes too.
-    public var removeVolumes: Bool
 
     public init(projectName: String, action: Action, services: [String] = [], signal: String? = nil,
-                timeout: Double? = nil, force: Bool = false, removeVolumes: Bool = false) {
+                timeout: Double? = nil, force: Bool = false) {
         self.projectName = projectName
         self.action = action
         self.services = services
         self.signal = signal
         self.timeout = timeout
         self.force = force
-        self.removeVolumes = removeVolumes
     }
 }
 

@@ -176,14 +176,11 @@ public struct ImageSummary: Codable, Sendable, Hashable {
     public var reference: String
     public var digest: String
     public var size: Int64
-    /// Filled by `image inspect`: the image config as JSON text.
-    public var config: String?
 
-    public init(reference: String, digest: String, size: Int64, config: String? = nil) {
+    public init(reference: String, digest: String, size: Int64) {
         self.reference = reference
         self.digest = digest
         self.size = size
-        self.config = config
     }
 }
 

@@ -29,14 +29,14 @@ extension DaemonService {
         case .created:
             text = "Created"
         case .running:
-            text = "Up " + humanDuration(now - (info.startedAt ?? now))
+            text = "Up " + HumanDuration.text(now - (info.startedAt ?? now))
             if let words = status?.healthText { text += " (\(words))" }
         case .exited(let code):
             exitCode = code
-            text = "Exited (\(code)) \(humanDuration(now - (info.finishedAt ?? now))) ago"
+            text = "Exited (\(code)) \(HumanDuration.text(now - (info.finishedAt ?? now))) ago"
             if case .restarting = status?.restart.state {
                 state = "restarting"
-                text = "Restarting (\(code)) \(humanDuration(now - (info.finishedAt ?? now))) ago"
+                text = "Restarting (\(code)) \(HumanDuration.text(now - (info.finishedAt ?? now))) ago"
             }
         case .dead:
             text = "Dead"
@@ -56,9 +56,6 @@ extension DaemonService {
             exitCode: exitCode, publishers: publishers, labels: info.labels, networks: info.addresses,
             restartCount: status?.restart.restartCount ?? 0, failingStreak: health?.failingStreak ?? 0, probes: probes)
     }
-
-    /// docker's `units.HumanDuration`.
-    public static func humanDuration(_ seconds: Double) -> String { HumanDuration.text(seconds) }
 
     /// `berth ls`: every project that has containers.
     public func projects() async throws -> [ProjectSummary] {

@@ -3,7 +3,6 @@ import DaemonAPI
 import Foundation
 import Reconciler
 import RuntimeKit
-import Synchronization
 
 extension DaemonService {
     /// `berth run`: brings the service's dependencies up (unless
@@ -49,36 +48,14 @@ extension DaemonService {
         }
         if request.detach { return RunResult(container: info.name, exitCode: nil) }
         let runtime = runtime
-        // Live lines while it runs; once it has exited, whatever the follow
-        // had not reached yet is read from the log and sent, so nothing is
-        // lost and nothing repeated (the log is this container's alone).
-        let sent = Mutex(0)
-        let forward: @Sendable (LogRecord) -> Void = { line in
-            sent.withLock { $0 += 1 }
-            send(.log(LogEntry(container: info.name, service: service.name, stream: line.stream, time: line.time, text: line.text)))
-        }
-        let lines = Task {
-            for try await line in try await runtime.logs(info.id, LogQuery(follow: true)) { forward(line) }
-        }
-        let code: Int32
-        do {
-            code = try await withTaskCancellationHandler {
-                try await runtime.waitContainer(info.id)
-            } onCancel: {
-                Task { try? await runtime.removeContainer(info.id, force: true) }
+        let code: Int32 = try await withTaskCancellationHandler {
+            // The run's output as it comes, to its last line after the exit.
+            for try await line in try await runtime.logs(info.id, LogQuery(follow: true, untilExit: true)) {
+                send(.log(LogEntry(container: info.name, service: service.name, stream: line.stream, time: line.time, text: line.text)))
             }
-        } catch {
-            lines.cancel()
-            throw error
-        }
-        lines.cancel()
-        _ = await lines.result
-        let rest = try await runtime.logs(info.id, LogQuery(follow: false))
-        var index = 0
-        let already = sent.withLock { $0 }
-        for try await line in rest {
-            index += 1
-            if index > already { forward(line) }
+            return try await runtime.waitContainer(info.id)
+        } onCancel: {
+            Task { try? await runtime.removeContainer(info.id, force: true) }
         }
         if request.remove { try? await runtime.removeContainer(info.id, force: true) }
         return RunResult(container: info.name, exitCode: code)

@@ -73,9 +73,6 @@ public actor NameService {
         } while dirty
     }
 
-    /// Ids of the per-container entries, apart from the networks' names.
-    static let extraPrefix = "\u{1}container:"
-
     /// Created or running: an exited container's names go.
     static func isLive(_ container: ContainerInfo) -> Bool {
         switch container.state {
@@ -111,12 +108,10 @@ public actor NameService {
             return
         }
         var seen: Set<String> = []
-        var tables: [String: [String: [IPv4Address]]] = [:]
         for network in networks {
             guard let subnet = IPv4Subnet(network.subnet), let gateway = IPv4Address(network.gateway) else { continue }
             seen.insert(network.name)
             let names = Self.names(on: network.name, containers: containers)
-            tables[network.name] = names
             do {
                 try records.set(network: network.name, subnet: subnet, records: names)
             } catch {
@@ -132,25 +127,15 @@ public actor NameService {
                 }
             }
         }
-        // A container on several networks sees the names of all of them,
-        // whichever address it asks from: an entry for each of its
-        // addresses alone (a /32) carries the names of its other networks.
-        let oldExtras = Set(records.networkIDs.filter { $0.hasPrefix(Self.extraPrefix) })
-        var extras: Set<String> = []
+        // A container on several networks resolves the names of all of them.
+        var joined: [IPv4Address: Set<String>] = [:]
         for container in containers where Self.isLive(container) && container.addresses.count > 1 {
-            var union: [String: [IPv4Address]] = [:]
-            for network in container.addresses.keys {
-                for (name, addresses) in tables[network] ?? [:] { union[name, default: []] += addresses }
-            }
-            union = union.mapValues { Array(Set($0)).sorted() }
-            for (network, text) in container.addresses {
-                guard let address = IPv4Address(text), let host = IPv4Subnet(address, prefixLength: 32) else { continue }
-                let id = "\(Self.extraPrefix)\(container.name)@\(network)"
-                extras.insert(id)
-                try? records.set(network: id, subnet: host, records: union)
+            for text in container.addresses.values {
+                guard let address = IPv4Address(text) else { continue }
+                joined[address, default: []].formUnion(container.addresses.keys)
             }
         }
-        for id in oldExtras.subtracting(extras) { records.remove(network: id) }
+        records.setMemberships(joined)
         for (name, address) in listeners where !seen.contains(name) {
             await server.removeListener(address)
             records.remove(network: name)

@@ -46,10 +46,11 @@ struct ReportingRuntime: ContainerRuntime {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// The container's name for the progress line: runtimes may give ids
-    /// that are not names.
-    func name(of id: String) async -> String {
-        (try? await base.containers(matching: LabelFilter()).first { $0.id == id })?.name ?? id
+    /// The container as the runtime lists it: its name for the progress line
+    /// (runtimes may give ids that are not names), its service for the
+    /// supervisor. One listing per call.
+    func info(of id: String) async -> ContainerInfo? {
+        try? await base.containers(matching: LabelFilter()).first { $0.id == id }
     }
 
     func image(_ reference: String) async throws -> ImageInfo { try await base.image(reference) }
@@ -60,19 +61,17 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     func startContainer(_ id: String) async throws {
-        try await timed(.container, await name(of: id), "Starting", "Started") {
+        let info = await info(of: id)
+        try await timed(.container, info?.name ?? id, "Starting", "Started") {
             try await base.startContainer(id)
-            await supervise(id)
+            if let info { await supervise(info) }
         }
     }
 
     /// Hands a just-started container to the supervisor, with its service's
     /// healthcheck, restart policy and dependencies.
-    func supervise(_ id: String) async {
-        guard let project,
-            let info = try? await base.containers(matching: LabelFilter()).first(where: { $0.id == id }),
-            let name = info.composeService, let service = project.services[name]
-        else { return }
+    func supervise(_ info: ContainerInfo) async {
+        guard let project, let name = info.composeService, let service = project.services[name] else { return }
         await supervisor.register(await DaemonService.supervised(info, service: service, runtime: base))
     }
 
@@ -81,7 +80,7 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
-        try await timed(.container, await name(of: id), "Stopping", "Stopped") {
+        try await timed(.container, await info(of: id)?.name ?? id, "Stopping", "Stopped") {
             if await supervisor.status(of: id) != nil {
                 try await supervisor.stop(id)
             } else {
@@ -91,7 +90,7 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     func removeContainer(_ id: String, force: Bool) async throws {
-        try await timed(.container, await name(of: id), "Removing", "Removed") {
+        try await timed(.container, await info(of: id)?.name ?? id, "Removing", "Removed") {
             await supervisor.unregister(id)
             try await base.removeContainer(id, force: force)
         }

@@ -36,6 +36,10 @@ public final class DNSRecords: Sendable {
     /// dictionary order. Most hosts have a handful of networks: a scan of
     /// their subnets beats an index.
     private let networks = Mutex<[Network]>([])
+    /// Addresses that see more networks than the one their subnet is in: a
+    /// container on several networks asks from one of its addresses and
+    /// resolves the names of all of them, as with docker.
+    private let memberships = Mutex<[IPv4Address: Set<String>]>([:])
 
     /// An empty table.
     public init() {}
@@ -86,6 +90,22 @@ public final class DNSRecords: Sendable {
         set(network: network, subnet: subnet, records: parsed)
     }
 
+    /// Replaces the memberships: each address (a container's, on one of its
+    /// networks) with the ids of every network its container is on.
+    public func setMemberships(_ joined: [IPv4Address: Set<String>]) {
+        memberships.withLock { $0 = joined }
+    }
+
+    /// The networks a query from `source` sees: those whose subnet holds it,
+    /// and those its container is on besides.
+    private func visible(from source: IPv4Address) -> [Network] {
+        let all = networks.withLock { $0 }
+        guard let joined = memberships.withLock({ $0[source] }) else {
+            return all.filter { $0.subnet.contains(source) }
+        }
+        return all.filter { $0.subnet.contains(source) || joined.contains($0.id) }
+    }
+
     /// Forgets `network` and every name on it; nothing happens if it is unknown.
     public func remove(network: String) {
         networks.withLock { $0.removeAll { $0.id == network } }
@@ -100,9 +120,8 @@ public final class DNSRecords: Sendable {
     /// network has the name, an empty array when it has the name with no
     /// address. Several networks' addresses are merged, each once.
     public func addresses(of name: DNSName, from source: IPv4Address) -> [IPv4Address]? {
-        let all = networks.withLock { $0 }
         var found: [IPv4Address]?
-        for network in all where network.subnet.contains(source) {
+        for network in visible(from: source) {
             guard let addresses = network.names[name] else { continue }
             guard var merged = found else {
                 found = addresses
@@ -128,8 +147,7 @@ public final class DNSRecords: Sendable {
     /// The name for `address` as seen from `source` (see `ReverseResult`).
     public func name(for address: IPv4Address, from source: IPv4Address) -> ReverseResult {
         var inside = false
-        let all = networks.withLock { $0 }
-        for network in all where network.subnet.contains(source) {
+        for network in visible(from: source) {
             if let name = network.reverse[address] { return .name(name) }
             if network.subnet.contains(address) { inside = true }
         }

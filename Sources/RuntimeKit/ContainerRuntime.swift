@@ -63,11 +63,15 @@ public struct LogQuery: Sendable, Hashable, Codable {
     public var since: Double?
     /// Keep reading new lines until the container is removed or the reader stops.
     public var follow: Bool
+    /// With `follow`: end instead once the container has exited and its
+    /// last line has been read (`berth run` shows one run's output).
+    public var untilExit: Bool
 
-    public init(tail: Int? = nil, since: Double? = nil, follow: Bool = false) {
+    public init(tail: Int? = nil, since: Double? = nil, follow: Bool = false, untilExit: Bool = false) {
         self.tail = tail
         self.since = since
         self.follow = follow
+        self.untilExit = untilExit
     }
 }
 

@@ -5,12 +5,11 @@ import DaemonAPI
 struct ContainerAction {
     static func run(
         _ project: ProjectOptions, _ action: ContainerActionRequest.Action, services: [String], signal: String? = nil,
-        timeout: Double? = nil, force: Bool = false, volumes: Bool = false, progress: ProgressMode = .auto
+        timeout: Double? = nil, force: Bool = false, progress: ProgressMode = .auto
     ) async throws {
         let (name, _) = try ProjectContext.name(project)
         let request = ContainerActionRequest(
-            projectName: name, action: action, services: services, signal: signal, timeout: timeout, force: force,
-            removeVolumes: volumes)
+            projectName: name, action: action, services: services, signal: signal, timeout: timeout, force: force)
         _ = try await ProjectContext.stream(.containerAction, request, result: Empty.self, printer: ProgressPrinter(mode: progress))
     }
 }

@@ -192,6 +192,6 @@ struct DaemonServiceTests {
         (600.0, "10 minutes"), (3600.0, "About an hour"), (7200.0, "2 hours"), (259_200.0, "3 days"),
     ])
     func humanDurations(seconds: Double, text: String) {
-        #expect(DaemonService.humanDuration(seconds) == text)
+        #expect(HumanDuration.text(seconds) == text)
     }
 }

@@ -80,6 +80,17 @@ struct TableResolverTests {
         #expect(reply.answers.count == 2)
     }
 
+    @Test("a container on two networks resolves the names of both from either of its addresses")
+    func memberships() throws {
+        let records = try Self.records()
+        // 172.30.1.9 and 172.30.2.9 are one container's addresses on front and back.
+        records.setMemberships([try ip("172.30.1.9"): ["front", "back"], try ip("172.30.2.9"): ["front", "back"]])
+        #expect(try Self.ask("db", .a, from: "172.30.1.9", records: records)?.answers.count == 1)
+        #expect(try Self.ask("db", .a, from: "172.30.2.9", records: records)?.answers.count == 1)
+        // Its neighbours on front alone still see front alone.
+        #expect(try Self.ask("db", .a, from: "172.30.1.7", records: records) == nil)
+    }
+
     @Test("AAAA and other types of a known name are NODATA, not NXDOMAIN")
     func nodata() throws {
         let records = try Self.records()

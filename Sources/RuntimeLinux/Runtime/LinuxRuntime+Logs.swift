@@ -11,12 +11,15 @@ extension LinuxRuntime {
         LogRecord, any Error
     > {
         _ = try record(id)
-        let directory = driver.paths(try SpecTranslation.containerID(id)).directory
+        let paths = driver.paths(try SpecTranslation.containerID(id))
+        let directory = paths.directory
         let log = JSONFileLog(directory: directory)
         let selection = LogQuery(
             tail: query.tail, since: query.since.map { Date(timeIntervalSince1970: $0) }, follow: query.follow)
         let entries: AsyncThrowingStream<LogEntry, any Error>
-        if query.follow {
+        if query.follow && query.untilExit {
+            entries = log.follow(selection, exitFile: paths.exitFile)
+        } else if query.follow {
             entries = log.follow(selection) { !FileManager.default.fileExists(atPath: directory) }
         } else {
             let read = try log.read(selection)

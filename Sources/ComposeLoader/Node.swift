@@ -76,9 +76,11 @@ public struct Node: Sendable {
 
     /// One key and its value.
     public struct Entry: Sendable {
+        // In this order an entry is 64 bytes; with the mark before the node it
+        // was 72 (padding to align the node), 11% more for every mapping.
         public var key: String
-        public var keyMark: Mark
         public var value: Node
+        public var keyMark: Mark
 
         public init(key: String, keyMark: Mark, value: Node) {
             self.key = key

@@ -72,6 +72,7 @@ struct ConfigRequest {
     var serviceNames: [String] = []
 
     func run() throws {
+        HeapTuning.preferHugePages()
         let loaded = try ComposeLoader(options: loadOptions).load()
         // The process exits right after this; freeing a large tree node by
         // node would cost more than printing it, so it is left to the kernel.

@@ -163,14 +163,18 @@ public enum Emitter {
 
     /// `y`, `yes`, `n`, `no`, `on`, `off` (lower, capitalized or upper case), `=` and `<<`.
     private static func isYAML11Word(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        yaml11Words.contains { word in
-            word.utf8CodeUnitCount == bytes.count && (0..<bytes.count).allSatisfy { word.utf8Start[$0] == bytes[$0] }
+        func equals(_ word: StaticString) -> Bool { ScalarType.equals(bytes, word) }
+        switch bytes.count {
+        case 1:
+            return equals("y") || equals("Y") || equals("n") || equals("N") || equals("=")
+        case 2:
+            return equals("no") || equals("No") || equals("NO") || equals("on") || equals("On") || equals("ON") || equals("<<")
+        case 3:
+            return equals("yes") || equals("Yes") || equals("YES") || equals("off") || equals("Off") || equals("OFF")
+        default:
+            return false
         }
     }
-
-    private static let yaml11Words: [StaticString] = [
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "=", "<<",
-    ]
 
     /// A double-quoted scalar, valid in both YAML and JSON.
     static func doubleQuoted(_ text: String) -> String {

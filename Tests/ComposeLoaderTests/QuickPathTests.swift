@@ -1,12 +1,14 @@
 import BerthModel
-@testable import ComposeLoader
 import Testing
+
+@testable import ComposeLoader
 
 /// The short port and volume syntaxes have a quick reading for their common
 /// shapes and a full one for everything; whatever the quick one accepts must
 /// come out exactly as the full one has it.
 @Suite struct QuickPathTests {
-    let canonicalizer = Canonicalizer(files: SourceFiles(), baseDirectory: "/project", environment: { $0 == "HOME" ? "/home/me" : nil })
+    let canonicalizer = Canonicalizer(
+        files: SourceFiles(), baseDirectory: "/project", environment: { $0 == "HOME" ? "/home/me" : nil })
     let mark = Mark(file: 0, line: 1, column: 1)
 
     /// Every combination of a few pieces, good and bad.

@@ -74,6 +74,13 @@ extension Canonicalizer {
             return serviceNetworks(value, path())
         case "labels", "annotations":
             return listOrDict(value, path(), resolveBare: false)
+        case "restart":
+            guard let raw = text(value, path()) else { return nil }
+            guard RestartText.isValid(raw) else {
+                fail(value.mark, path(), "unknown restart policy \"\(raw)\" (no, always, on-failure[:N] or unless-stopped)")
+                return nil
+            }
+            return .string(raw, value.mark)
         case _ where key.hasPrefix("x-"):
             return value
         case "container_name", "hostname", "domainname", "user", "working_dir", "ipc", "pid",
@@ -146,13 +153,6 @@ extension Canonicalizer {
             return envFile(value, path())
         case "label_file":
             return stringOrList(value, path())
-        case "restart":
-            guard let raw = text(value, path()) else { return nil }
-            guard RestartText.isValid(raw) else {
-                fail(value.mark, path(), "unknown restart policy \"\(raw)\" (no, always, on-failure[:N] or unless-stopped)")
-                return nil
-            }
-            return .string(raw, value.mark)
         case "ulimits":
             return ulimits(value, path())
         case "deploy":

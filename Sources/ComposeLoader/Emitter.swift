@@ -110,33 +110,34 @@ public enum Emitter {
     static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = bytes.first, let last = bytes.last else { return true }
         // Fast path: a name-like string (`svc12`, `/var/lib/app`, `image:tag` has a colon and goes the long way).
+        // `safe` counts the leading bytes that need no quotes: the scans below
+        // start after them (an image name or a URL is mostly such bytes).
+        var safe = 0
         let letter = (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A)
         if (letter && (bytes.count > 5 || !startsWord(first))) || first == UInt8(ascii: "/") || first == UInt8(ascii: "_") {
-            var safe = true
-            for b in bytes where !plainSafe(b) {
-                safe = false
-                break
-            }
-            if safe { return false }
+            while safe < bytes.count && plainSafe(bytes[safe]) { safe += 1 }
+            if safe == bytes.count { return false }
         }
         // Only short words and number-like text can read back as something
         // else; test those without making a String of every scalar.
-        let numberLike = bytes.allSatisfy { b in
-            (b >= 48 && b <= 57) || b == 43 || b == 45 || b == 46 || b == 95 || b == 101 || b == 69 || b == 120 || b == 111
-                || (b >= 97 && b <= 102) || (b >= 65 && b <= 70)
+        func numberLike() -> Bool {
+            bytes.allSatisfy { b in
+                (b >= 48 && b <= 57) || b == 43 || b == 45 || b == 46 || b == 95 || b == 101 || b == 69 || b == 120 || b == 111
+                    || (b >= 97 && b <= 102) || (b >= 65 && b <= 70)
+            }
         }
         switch first {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"),
             UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"),
             UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "="), UInt8(ascii: "<"):
-            guard bytes.count <= 5 || numberLike || first == UInt8(ascii: ".") else { break }
+            guard bytes.count <= 5 || first == UInt8(ascii: ".") || numberLike() else { break }
             if resolve(bytes) != .string { return true }
             // Words YAML 1.1 readers take as booleans; quoting keeps older tools reading a string.
             if bytes.count <= 3 && isYAML11Word(bytes) { return true }
         case UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"):
             // Indicators only when followed by a space or alone; "-1" is a number.
             if bytes.count == 1 || bytes[1] == UInt8(ascii: " ") { return true }
-            if first == UInt8(ascii: "-"), numberLike || bytes.count <= 5, resolve(bytes) != .string { return true }
+            if first == UInt8(ascii: "-"), bytes.count <= 5 || numberLike(), resolve(bytes) != .string { return true }
         case UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"),
             UInt8(ascii: "#"), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "!"), UInt8(ascii: "|"),
             UInt8(ascii: ">"), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "%"), UInt8(ascii: "@"),
@@ -145,8 +146,11 @@ public enum Emitter {
         default: break
         }
         if last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") || last == UInt8(ascii: ":") { return true }
+        // Control characters, `: ` and ` #` need quotes anywhere; none of them
+        // is in the safe prefix, nor is the `:` or space they would follow.
         var previous: UInt8 = 0
-        for byte in bytes {
+        for i in safe..<bytes.count {
+            let byte = bytes[i]
             if byte < 0x20 || byte == 0x7F { return true }
             if previous == UInt8(ascii: ":") && byte == UInt8(ascii: " ") { return true }
             if previous == UInt8(ascii: " ") && byte == UInt8(ascii: "#") { return true }
@@ -163,14 +167,18 @@ public enum Emitter {
 
     /// `y`, `yes`, `n`, `no`, `on`, `off` (lower, capitalized or upper case), `=` and `<<`.
     private static func isYAML11Word(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        yaml11Words.contains { word in
-            word.utf8CodeUnitCount == bytes.count && (0..<bytes.count).allSatisfy { word.utf8Start[$0] == bytes[$0] }
+        func equals(_ word: StaticString) -> Bool { ScalarType.equals(bytes, word) }
+        switch bytes.count {
+        case 1:
+            return equals("y") || equals("Y") || equals("n") || equals("N") || equals("=")
+        case 2:
+            return equals("no") || equals("No") || equals("NO") || equals("on") || equals("On") || equals("ON") || equals("<<")
+        case 3:
+            return equals("yes") || equals("Yes") || equals("YES") || equals("off") || equals("Off") || equals("OFF")
+        default:
+            return false
         }
     }
-
-    private static let yaml11Words: [StaticString] = [
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "=", "<<",
-    ]
 
     /// A double-quoted scalar, valid in both YAML and JSON.
     static func doubleQuoted(_ text: String) -> String {
@@ -290,8 +298,15 @@ private struct Output: ~Copyable {
     @inline(__always)
     mutating func spaces(_ n: Int) {
         guard n > 0 else { return }
-        reserve(n)
-        (base + count).initialize(repeating: UInt8.space, count: n)
+        // Eight at a time, rounded up: an indent is a few spaces, and a call to
+        // memset for each of 44,000 lines cost more than the stores.
+        reserve(n + 8)
+        let target = UnsafeMutableRawPointer(base + count)
+        var i = 0
+        while i < n {
+            target.storeBytes(of: 0x2020_2020_2020_2020 as UInt64, toByteOffset: i, as: UInt64.self)
+            i += 8
+        }
         count += n
     }
 

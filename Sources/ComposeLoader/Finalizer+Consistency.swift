@@ -5,23 +5,23 @@ extension Finalizer {
     /// (its `checkConsistency`): two spellings of one setting must agree, and
     /// two mounts must not share a target. Run after merging, so an override
     /// file may move a value from one spelling to the other.
-    func consistencyErrors(_ service: Node, _ base: @autoclosure () -> String) -> [BerthError] {
+    func consistencyErrors(_ service: ServiceFields, _ base: @autoclosure () -> String) -> [BerthError] {
         var errors: [BerthError] = []
         func fail(_ mark: Mark, _ path: String, _ message: String) {
             errors.append(BerthError(.invalidCompose, message, location: files.location(mark), path: path))
         }
 
         // The service-level spelling and its `deploy` twin (none without `deploy`).
-        if let deploy = service["deploy"] {
-            let pairs: [(String, Node?, String)] = [
-                ("scale", deploy["replicas"], "deploy.replicas"),
-                ("cpus", deploy["resources"]?["limits"]?["cpus"], "deploy.resources.limits.cpus"),
-                ("mem_limit", deploy["resources"]?["limits"]?["memory"], "deploy.resources.limits.memory"),
-                ("pids_limit", deploy["resources"]?["limits"]?["pids"], "deploy.resources.limits.pids"),
-                ("mem_reservation", deploy["resources"]?["reservations"]?["memory"], "deploy.resources.reservations.memory"),
+        if let deploy = service.deploy {
+            let pairs: [(String, Node?, Node?, String)] = [
+                ("scale", service.scale, deploy["replicas"], "deploy.replicas"),
+                ("cpus", service.cpus, deploy["resources"]?["limits"]?["cpus"], "deploy.resources.limits.cpus"),
+                ("mem_limit", service.memLimit, deploy["resources"]?["limits"]?["memory"], "deploy.resources.limits.memory"),
+                ("pids_limit", service.pidsLimit, deploy["resources"]?["limits"]?["pids"], "deploy.resources.limits.pids"),
+                ("mem_reservation", service.memReservation, deploy["resources"]?["reservations"]?["memory"], "deploy.resources.reservations.memory"),
             ]
-            for (key, twin, twinPath) in pairs {
-                guard let node = service[key], let text = node.scalarText, let other = twin?.scalarText, text != other else { continue }
+            for (key, node, twin, twinPath) in pairs {
+                guard let node, let text = node.scalarText, let other = twin?.scalarText, text != other else { continue }
                 fail(node.mark, "\(base()).\(key)", "\(key) (\(text)) and \(twinPath) (\(other)) disagree; set only one of them")
             }
         }
@@ -53,11 +53,11 @@ extension Finalizer {
                 mounted.append((target, inTmpfs, index))
             }
         }
-        for (i, item) in (service["tmpfs"]?.items ?? []).enumerated() {
+        for (i, item) in (service.tmpfs?.items ?? []).enumerated() {
             guard let text = item.scalarText else { continue }
             mount(String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""), true, i, item.mark)
         }
-        for (i, volume) in (service["volumes"]?.items ?? []).enumerated() {
+        for (i, volume) in (service.volumes?.items ?? []).enumerated() {
             guard let target = volume["target"]?.scalarText else { continue }
             mount(target, false, i, volume.mark)
         }

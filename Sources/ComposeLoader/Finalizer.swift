@@ -61,16 +61,16 @@ struct Finalizer {
             // adding `networks` or `environment` changes them in place, not a copy.
             services[i].value = .null()
             let mark = services[i].keyMark
+            let fields = ServiceFields(service)
             if VolumeNameRule.problem(serviceName) != nil {
                 fail(mark, base(), "\"\(serviceName)\" is not a valid service name: use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit")
             }
-            if service["image"] == nil && service["build"] == nil && service["provider"] == nil {
+            if fields.image == nil && fields.build == nil && fields.provider == nil {
                 fail(mark, base(), "service \"\(serviceName)\" has neither an image nor a build context")
             }
             // Networks: none given means the project's default network.
-            // (Each `service[key]` scans the service's keys: values are looked up once.)
-            let networkMode = service["network_mode"]
-            var networks = service["networks"]
+            let networkMode = fields.networkMode
+            var networks = fields.networks
             if let networkMode, networks != nil {
                 fail(networkMode.mark, "\(base()).network_mode", "network_mode and networks cannot both be set")
             }
@@ -86,7 +86,7 @@ struct Finalizer {
                 }
             }
             // Dependencies, with where each was declared.
-            let dependsOnNode = service["depends_on"]
+            let dependsOnNode = fields.dependsOn
             var dependsOn = dependsOnNode?.entries ?? []
             // (`removeAll` would copy the shared list even with nothing to remove.)
             if dependsOn.contains(where: { !serviceNames.contains($0.key) }) {
@@ -109,44 +109,51 @@ struct Finalizer {
             for dep in dependsOn {
                 edges.append(DependencyEdge(from: serviceName, to: dep.key, kind: .dependsOn, location: files.location(dep.keyMark)))
             }
-            for (j, link) in (service["links"]?.items ?? []).enumerated() {
+            for (j, link) in (fields.links?.items ?? []).enumerated() {
                 let target = String((link.scalarText ?? "").split(separator: ":").first ?? "")
                 checkServiceRef(target, link.mark, "\(base()).links[\(j)]", serviceNames, disabled, &errors)
                 edges.append(DependencyEdge(from: serviceName, to: target, kind: .links, location: files.location(link.mark)))
             }
-            for (key, kind) in [("network_mode", DependencyKind.networkMode), ("ipc", .ipc), ("pid", .pid)] {
-                guard let node = key == "network_mode" ? networkMode : service[key], let text = node.scalarText, text.hasPrefix("service:") else { continue }
+            // (Called once a key, not looped over an array of tuples: such an
+            // array was copied and destroyed through the runtime's generic tuple code.)
+            func serviceReference(_ key: String, _ kind: DependencyKind, _ node: Node?) {
+                guard let node, let text = node.scalarText, text.hasPrefix("service:") else { return }
                 let target = String(text.dropFirst("service:".count))
                 checkServiceRef(target, node.mark, "\(base()).\(key)", serviceNames, disabled, &errors)
                 edges.append(DependencyEdge(from: serviceName, to: target, kind: kind, location: files.location(node.mark)))
             }
-            for (j, from) in (service["volumes_from"]?.items ?? []).enumerated() {
+            serviceReference("network_mode", .networkMode, networkMode)
+            serviceReference("ipc", .ipc, fields.ipc)
+            serviceReference("pid", .pid, fields.pid)
+            for (j, from) in (fields.volumesFrom?.items ?? []).enumerated() {
                 guard let text = from.scalarText, !text.hasPrefix("container:") else { continue }
                 let target = String((text.hasPrefix("service:") ? text.dropFirst(8) : Substring(text)).split(separator: ":").first ?? "")
                 checkServiceRef(target, from.mark, "\(base()).volumes_from[\(j)]", serviceNames, disabled, &errors)
                 edges.append(DependencyEdge(from: serviceName, to: target, kind: .volumesFrom, location: files.location(from.mark)))
             }
             // Named volumes must be declared.
-            for (j, volume) in (service["volumes"]?.items ?? []).enumerated() where volume["type"]?.scalarText == "volume" {
+            for (j, volume) in (fields.volumes?.items ?? []).enumerated() where volume["type"]?.scalarText == "volume" {
                 guard let source = volume["source"]?.scalarText else { continue }
                 if !declaredVolumes.contains(where: { $0.key == source }) {
                     fail(volume.mark, "\(base()).volumes[\(j)]", undefined("volume", source, declaredVolumes.map(\.key)))
                 }
             }
-            for (key, declared) in [("secrets", declaredSecrets), ("configs", declaredConfigs)] {
-                for (j, ref) in (service[key]?.items ?? []).enumerated() {
+            func declaredReferences(_ key: String, _ declared: [Node.Entry], _ list: Node?) {
+                for (j, ref) in (list?.items ?? []).enumerated() {
                     guard let source = ref["source"]?.scalarText else { continue }
                     if !declared.contains(where: { $0.key == source }) {
                         fail(ref.mark, "\(base()).\(key)[\(j)]", undefined(String(key.dropLast()), source, declared.map(\.key)))
                     }
                 }
             }
-            if let containerName = service["container_name"], replicas(service) > 1 {
+            declaredReferences("secrets", declaredSecrets, fields.secrets)
+            declaredReferences("configs", declaredConfigs, fields.configs)
+            if let containerName = fields.containerName, replicas(fields) > 1 {
                 fail(containerName.mark, "\(base()).container_name", "container_name \"\(containerName.scalarText ?? "")\" cannot be used with more than one replica")
             }
-            errors += consistencyErrors(service, base())
+            errors += consistencyErrors(fields, base())
             // env_file contents join the environment; explicit entries win.
-            if let envFiles = service["env_file"]?.items, !envFiles.isEmpty {
+            if let envFiles = fields.envFile?.items, !envFiles.isEmpty {
                 var fromFiles: [Node.Entry] = []
                 for (j, entry) in envFiles.enumerated() {
                     guard let path = entry["path"]?.scalarText else { continue }
@@ -170,9 +177,9 @@ struct Finalizer {
                         errors.append(error)
                     }
                 }
-                let explicit = service["environment"]?.entries ?? []
+                let explicit = fields.environment?.entries ?? []
                 let merged = fromFiles.filter { f in !explicit.contains { $0.key == f.key } } + explicit
-                service["environment"] = Node(.mapping(merged), mark: service["environment"]?.mark ?? mark)
+                service["environment"] = Node(.mapping(merged), mark: fields.environment?.mark ?? mark)
             }
             services[i].value = service
         }
@@ -202,9 +209,9 @@ struct Finalizer {
             activeProfiles: active.sorted(), allProfiles: allProfiles.sorted(), files: readFiles)
     }
 
-    private func replicas(_ service: Node) -> Int {
-        if let r = service["deploy"]?["replicas"]?.scalarText, let n = Int(r) { return n }
-        if let s = service["scale"]?.scalarText, let n = Int(s) { return n }
+    private func replicas(_ fields: ServiceFields) -> Int {
+        if let r = fields.deploy?["replicas"]?.scalarText, let n = Int(r) { return n }
+        if let s = fields.scale?.scalarText, let n = Int(s) { return n }
         return 1
     }
 

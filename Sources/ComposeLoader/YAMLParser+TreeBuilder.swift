@@ -54,7 +54,9 @@ struct TreeBuilder: ~Copyable {
     }
 
     mutating func open(mapping: Bool, mark: Mark, tag: Node.Tag, anchor: String?) {
-        var frame = Frame(kind: mapping ? .mapping : .sequence, mark: mark, tag: tag, anchor: anchor, start: mapping ? entries.count : items.count)
+        var frame = Frame(
+            kind: mapping ? .mapping : .sequence, mark: mark, tag: tag, anchor: anchor,
+            start: mapping ? entries.count : items.count)
         // Swapped, not copied: a copy retains the frame's strings and arrays.
         swap(&current, &frame)
         outer.append(frame)

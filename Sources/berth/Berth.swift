@@ -13,6 +13,10 @@ struct Berth {
         Daemon.hostOverride = GlobalArguments.takeHost(&arguments)
         arguments = GlobalArguments.reorder(arguments)
         do {
+            if let request = ConfigRequest.quick(arguments) {
+                try request.run()
+                return
+            }
             var command = try BerthCommand.parseAsRoot(arguments)
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()

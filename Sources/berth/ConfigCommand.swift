@@ -47,7 +47,33 @@ struct ConfigCommand: ParsableCommand {
     enum OutputFormat: String, ExpressibleByArgument { case yaml, json }
 
     func run() throws {
-        let loaded = try ComposeLoader(options: project.loadOptions(services: serviceNames, interpolate: !noInterpolate)).load()
+        try ConfigRequest(
+            loadOptions: project.loadOptions(services: serviceNames, interpolate: !noInterpolate), format: format,
+            noInterpolate: noInterpolate, services: services, volumes: volumes, networks: networks, profiles: profiles,
+            images: images, hash: hash, quiet: quiet, output: output, serviceNames: serviceNames
+        ).run()
+    }
+}
+
+/// What `berth config` was asked, however its arguments were read: by
+/// ArgumentParser, or for the common forms by `ConfigRequest.quick`.
+struct ConfigRequest {
+    var loadOptions: LoadOptions
+    var format: ConfigCommand.OutputFormat = .yaml
+    var noInterpolate = false
+    var services = false
+    var volumes = false
+    var networks = false
+    var profiles = false
+    var images = false
+    var hash: String?
+    var quiet = false
+    var output: String?
+    var serviceNames: [String] = []
+
+    func run() throws {
+        HeapTuning.preferHugePages()
+        let loaded = try ComposeLoader(options: loadOptions).load()
         // The process exits right after this; freeing a large tree node by
         // node would cost more than printing it, so it is left to the kernel.
         ProcessLifetime.keep(loaded)

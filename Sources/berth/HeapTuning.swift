@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Asks for the heap in huge pages, for a command that builds large trees
+/// and exits (`berth config`).
+///
+/// A thousand-service project makes about 5 MB of small objects: in 4 KiB
+/// pages, 1,400 page faults, a sixth of the run (the kernel zeroes and maps
+/// each page at first touch). With the heap grown in one 32 MiB step and
+/// marked MADV_HUGEPAGE, the kernel maps it 2 MiB at a time where it can
+/// (transparent huge pages in `madvise` mode, as Debian sets them); where it
+/// cannot, nothing changes. Untouched memory costs nothing, and a process
+/// that exits soon loses nothing by never giving the heap back (no trimming).
+/// Measured on a thousand services: 2,026 -> ~850 page faults, 30.4 -> 28.4 ms.
+/// (With THP `defrag` in `madvise` mode the kernel may compact memory to find
+/// a huge page; it falls back to small pages when it cannot.)
+enum HeapTuning {
+    nonisolated(unsafe) private static var grown: UnsafeMutableRawPointer?
+
+    static func preferHugePages() {
+        #if canImport(Glibc)
+        // glibc's malloc options; Glibc's module map does not export `mallopt`.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        let trimThreshold: Int32 = -1, topPad: Int32 = -2, mmapThreshold: Int32 = -3  // <malloc.h>
+        _ = mallopt(mmapThreshold, 64 << 20)
+        _ = mallopt(trimThreshold, 256 << 20)
+        _ = mallopt(topPad, 32 << 20)
+        guard let before = sbrk(0) else { return }
+        // An allocation the heap has no room for grows it by the pad. It is
+        // kept (never touched, it costs no memory): freed at once, the
+        // optimizer would have dropped the pair, and the heap with it.
+        grown = malloc(256 << 10)
+        guard let after = sbrk(0), after > before else { return }
+        let hugePage = 2 << 20
+        let start = (Int(bitPattern: before) + hugePage - 1) & ~(hugePage - 1)
+        let end = Int(bitPattern: after)
+        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(address, end - start, MADV_HUGEPAGE)
+        #endif
+    }
+}

@@ -15,15 +15,17 @@ import Glibc
 /// Measured on a thousand services: 2,026 -> ~850 page faults, 30.4 -> 28.4 ms.
 /// (With THP `defrag` in `madvise` mode the kernel may compact memory to find
 /// a huge page; it falls back to small pages when it cannot.)
+/// glibc's `mallopt`, which Glibc's module map does not export (it is in
+/// <malloc.h>). Declared rather than looked up with `dlsym`, which finds
+/// nothing in the static build that ships (`make dist`).
+@_silgen_name("mallopt")
+private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+
 enum HeapTuning {
     nonisolated(unsafe) private static var grown: UnsafeMutableRawPointer?
 
     static func preferHugePages() {
         #if canImport(Glibc)
-        // glibc's malloc options; Glibc's module map does not export `mallopt`.
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
         let trimThreshold: Int32 = -1, topPad: Int32 = -2, mmapThreshold: Int32 = -3  // <malloc.h>
         _ = mallopt(mmapThreshold, 64 << 20)
         _ = mallopt(trimThreshold, 256 << 20)

@@ -19,12 +19,9 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null \
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null; }
 fi
-scripts/setup.sh
-# A statically linked Swift runtime, as a release of berth would ship: it
-# halves start-up, which is a good part of a short command.
-build=(swift build -c release --product berth --scratch-path .build-bench -Xswiftc -static-stdlib)
-"${build[@]}" >&2
-berth=$("${build[@]}" --show-bin-path)/berth
+# berth as a release ships it (`make dist`): one static file, with nothing
+# to load or relocate at start-up, which is a good part of a short command.
+berth=$(make -s dist)
 cc -O2 -o "$out/yaml-events" scripts/bench/yaml-events.c $(pkg-config --cflags --libs yaml-0.1)
 
 mkdir -p "$out/project"

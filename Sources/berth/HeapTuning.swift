@@ -12,7 +12,9 @@ import Glibc
 /// (transparent huge pages in `madvise` mode, as Debian sets them); where it
 /// cannot, nothing changes. Untouched memory costs nothing, and a process
 /// that exits soon loses nothing by never giving the heap back (no trimming).
-/// Measured on a thousand services: 2,026 -> ~850 page faults, 30.4 -> 28.4 ms.
+/// Measured on a thousand services: 2,026 -> ~850 page faults, 30.4 -> 28.4 ms;
+/// with the whole heap after the pad in huge pages (the static build),
+/// ~720 -> 245 page faults, 22.1 -> 21.4 ms.
 /// (With THP `defrag` in `madvise` mode the kernel may compact memory to find
 /// a huge page; it falls back to small pages when it cannot.)
 /// glibc's `mallopt`, which Glibc's module map does not export (it is in
@@ -35,12 +37,19 @@ enum HeapTuning {
         // kept (never touched, it costs no memory): freed at once, the
         // optimizer would have dropped the pair, and the heap with it.
         grown = malloc(256 << 10)
-        guard let after = sbrk(0), after > before else { return }
+        guard let block = grown, let after = sbrk(0), after > before else { return }
         let hugePage = 2 << 20
         let start = (Int(bitPattern: before) + hugePage - 1) & ~(hugePage - 1)
         let end = Int(bitPattern: after)
         guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
         _ = madvise(address, end - start, MADV_HUGEPAGE)
+        // The kept block came from the top of the old heap, below `start`:
+        // stretched (in place, into the free top) up to `start`, it leaves
+        // every later allocation in the huge pages. Otherwise the first
+        // megabyte or so (the file's bytes among it) would come in 4 KiB
+        // pages, ~240 page faults on a thousand services.
+        let reach = start - Int(bitPattern: block)
+        if reach > 256 << 10, let stretched = realloc(block, reach) { grown = stretched }
         #endif
     }
 }

@@ -54,7 +54,8 @@ public struct ComposeLoader {
         }
         options.profiles += (variable("COMPOSE_PROFILES") ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
 
-        let context = LoadContext(files: files, environment: options.environment, dotenv: dotenv, interpolate: options.interpolate, standardInput: options.standardInput)
+        let context = LoadContext(files: files, environment: options.environment, dotenv: dotenv, interpolate: options.interpolate, standardInput: options.standardInput,
+            keepParsedTree: options.keepParsedTree)
         var model = try context.loadModel(paths: resolvedPaths, projectDirectory: projectDirectory, includeStack: [])
         context.forgetLoadedFiles()
 

@@ -8,6 +8,7 @@ final class LoadContext {
     let dotenv: [String: String]
     let interpolate: Bool
     let standardInput: @Sendable () throws(BerthError) -> [UInt8]
+    let keepParsedTree: (@Sendable (Node) -> Void)?
     /// Every file read, in order.
     private(set) var readOrder: [String] = []
     private var canonicalCache: [String: Node] = [:]
@@ -15,12 +16,13 @@ final class LoadContext {
     private var sawMergeTags = false
 
     init(files: SourceFiles, environment: [String: String], dotenv: [String: String], interpolate: Bool,
-         standardInput: @escaping @Sendable () throws(BerthError) -> [UInt8]) {
+         standardInput: @escaping @Sendable () throws(BerthError) -> [UInt8], keepParsedTree: (@Sendable (Node) -> Void)? = nil) {
         self.files = files
         self.environment = environment
         self.dotenv = dotenv
         self.interpolate = interpolate
         self.standardInput = standardInput
+        self.keepParsedTree = keepParsedTree
     }
 
     /// A variable's value: the shell's first, then `.env`'s.
@@ -81,6 +83,7 @@ final class LoadContext {
             // parsed and canonical trees are then never both whole in memory.
             var root = documents[i]
             documents[i] = .null()
+            keepParsedTree?(root)
             if interpolate {
                 var errors: [BerthError] = []
                 root = Interpolation.tree(root, files: files, lookup: lookup, errors: &errors)
@@ -239,7 +242,8 @@ final class LoadContext {
             }
             var combined = includedEnv
             for (k, v) in dotenv { combined[k] = v }
-            let child = LoadContext(files: files, environment: environment, dotenv: combined, interpolate: interpolate, standardInput: standardInput)
+            let child = LoadContext(files: files, environment: environment, dotenv: combined, interpolate: interpolate, standardInput: standardInput,
+                keepParsedTree: keepParsedTree)
             let included = try child.loadModel(paths: absolute, projectDirectory: includedDirectory, includeStack: includeStack)
             readOrder += child.readOrder
             for section in ["services", "networks", "volumes", "secrets", "configs"] {

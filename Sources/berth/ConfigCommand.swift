@@ -73,7 +73,10 @@ struct ConfigRequest {
 
     func run() throws {
         HeapTuning.preferHugePages()
-        let loaded = try ComposeLoader(options: loadOptions).load()
+        var options = loadOptions
+        // The parsed trees too are left to the kernel at exit.
+        options.keepParsedTree = { ProcessLifetime.keep($0) }
+        let loaded = try ComposeLoader(options: options).load()
         // The process exits right after this; freeing a large tree node by
         // node would cost more than printing it, so it is left to the kernel.
         ProcessLifetime.keep(loaded)

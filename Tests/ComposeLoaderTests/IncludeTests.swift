@@ -63,6 +63,19 @@ struct IncludeTests {
         ])
     }
 
+    @Test("keepParsedTree is handed every file's parsed tree, included files too, and the project is the same")
+    func keepParsedTree() throws {
+        let dir = project()
+        let kept = KeptTrees()
+        let withKeeper = try dir.load { $0.keepParsedTree = { kept.add($0) } }
+        let without = try dir.load()
+        // The four files' documents, as parsed: services before canonical form.
+        let services = kept.trees.flatMap { $0["services"]?.entries?.map(\.key) ?? [] }.sorted()
+        #expect(services == ["api", "deep", "web", "worker"])
+        #expect(kept.trees.count == 4)
+        #expect(Emitter.yaml(withKeeper.canonical) == Emitter.yaml(without.canonical))
+    }
+
     @Test("the included project's .env gives defaults for its interpolation")
     func includedDotEnv() throws {
         let loaded = try project().load()
@@ -187,4 +200,10 @@ struct IncludeTests {
         dir.write("compose.yaml", "include:\n  - path: a.yaml\n    paths: b.yaml\nservices:\n  web: {image: web}\n")
         #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:3:5: include[0].paths: unknown key \"paths\" (path, project_directory or env_file)")
     }
+}
+
+/// The trees a load hands to `keepParsedTree`.
+private final class KeptTrees: @unchecked Sendable {
+    private(set) var trees: [Node] = []
+    func add(_ tree: Node) { trees.append(tree) }
 }

@@ -61,15 +61,9 @@ extension ConfigRequest {
             }
             i += 2
         }
-        // As `ProjectOptions.loadOptions` makes them.
-        var options = LoadOptions()
-        options.files = files
-        options.projectName = projectName
-        options.projectDirectory = projectDirectory
-        options.envFiles = envFiles
-        options.profiles = profiles
-        options.services = []
-        options.interpolate = !noInterpolate
+        let options = ProjectOptions.loadOptions(
+            files: files, projectName: projectName, projectDirectory: projectDirectory, envFiles: envFiles,
+            profiles: profiles, services: [], interpolate: !noInterpolate)
         return ConfigRequest(loadOptions: options, format: format ?? .yaml, noInterpolate: noInterpolate, quiet: quiet)
     }
 }

@@ -21,6 +21,17 @@ struct ProjectOptions: ParsableArguments {
 
     /// Loader options from the flags, the process environment and the current directory.
     func loadOptions(services: [String] = [], interpolate: Bool = true) -> LoadOptions {
+        Self.loadOptions(
+            files: files, projectName: projectName, projectDirectory: projectDirectory, envFiles: envFiles,
+            profiles: profiles, services: services, interpolate: interpolate)
+    }
+
+    /// Loader options from these flags' values, however they were read (by
+    /// ArgumentParser, or by `ConfigRequest.quick`).
+    static func loadOptions(
+        files: [String], projectName: String?, projectDirectory: String?, envFiles: [String], profiles: [String],
+        services: [String], interpolate: Bool
+    ) -> LoadOptions {
         var options = LoadOptions()
         options.files = files
         options.projectName = projectName

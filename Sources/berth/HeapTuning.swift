@@ -2,6 +2,12 @@
 import Glibc
 #endif
 
+/// glibc's `mallopt`, which Glibc's module map does not export (it is in
+/// <malloc.h>). Declared rather than looked up with `dlsym`, which finds
+/// nothing in the static build that ships (`make dist`).
+@_silgen_name("mallopt")
+private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+
 /// Asks for the heap in huge pages, for a command that builds large trees
 /// and exits (`berth config`).
 ///
@@ -17,12 +23,6 @@ import Glibc
 /// ~720 -> 245 page faults, 22.1 -> 21.4 ms.
 /// (With THP `defrag` in `madvise` mode the kernel may compact memory to find
 /// a huge page; it falls back to small pages when it cannot.)
-/// glibc's `mallopt`, which Glibc's module map does not export (it is in
-/// <malloc.h>). Declared rather than looked up with `dlsym`, which finds
-/// nothing in the static build that ships (`make dist`).
-@_silgen_name("mallopt")
-private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
-
 enum HeapTuning {
     nonisolated(unsafe) private static var grown: UnsafeMutableRawPointer?
 

@@ -81,6 +81,7 @@ final class LoadContext {
             // Taken out of the array, the parsed tree has one owner, and the
             // canonicalizer frees each service's part once it is done with it:
             // parsed and canonical trees are then never both whole in memory.
+            // (Unless `keepParsedTree` takes it, for a process about to exit.)
             var root = documents[i]
             documents[i] = .null()
             keepParsedTree?(root)

@@ -128,6 +128,7 @@ let package = Package(
             name: "EmbeddedDNSTests",
             dependencies: [
                 "EmbeddedDNS",
+                "CLinuxShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -163,6 +164,6 @@ let package = Package(
             ]
         ),
         // Whole stacks as root: berth and berthd binaries, real clients.
-        .testTarget(name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS"]),
+        .testTarget(name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS", "CLinuxShim"]),
     ]
 )

@@ -1,3 +1,4 @@
+import CLinuxShim
 import Foundation
 import Glibc
 import HostOS
@@ -243,6 +244,10 @@ func spawn(_ arguments: [String], log: String) throws -> pid_t {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Nothing else of the test process: its NIO sockets lack O_CLOEXEC, and a
+    // berthd holding a port proxy's listener of a test running alongside kept
+    // that port taken ("already in use" when the test published it again).
+    berth_spawn_file_actions_addclosefrom(&actions, 3)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }

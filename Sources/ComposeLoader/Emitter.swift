@@ -40,13 +40,6 @@ public enum Emitter {
         out.flush()
     }
 
-    /// YAML as UTF-8 bytes.
-    public static func yamlBytes(_ node: Node, escapeDollars: Bool = false) -> [UInt8] {
-        var out = Output(escapeDollars: escapeDollars)
-        out.yamlDocument(node)
-        return out.bytes()
-    }
-
     /// JSON as UTF-8 bytes; `indented: false` gives the compact form the hash uses.
     public static func jsonBytes(_ node: Node, indented: Bool, escapeDollars: Bool = false) -> [UInt8] {
         var out = Output(escapeDollars: escapeDollars, indented: indented)

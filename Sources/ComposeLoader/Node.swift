@@ -356,65 +356,29 @@ public enum ScalarType: Sendable {
         }
     }
 
-    /// A decimal, `0o` octal or `0x` hexadecimal integer.
-    ///
-    /// ASCII text (all but the oddest) is read over its bytes; the Substring
-    /// steps below compare Characters, about 1,000 instructions a number.
-    /// `-` before a number that is itself `Int.min` (`--9223372036854775808`)
-    /// is not an integer: negating it would overflow.
+    /// A decimal, `0o` octal or `0x` hexadecimal integer, with an optional sign.
     public static func int(_ text: String) -> Int? {
-        let read = text.utf8.withContiguousStorageIfAvailable { bytes -> (settled: Bool, value: Int?) in
-            guard !bytes.contains(where: { $0 >= 0x80 }) else { return (false, nil) }
-            return (true, asciiInt(bytes))
-        }
-        if let read, read.settled { return read.value }
-        var digits = Substring(text)
-        var negative = false
-        if digits.first == "-" || digits.first == "+" {
-            negative = digits.first == "-"
-            digits = digits.dropFirst()
-        }
-        guard !digits.isEmpty else { return nil }
-        var radix = 10
-        if digits.hasPrefix("0x") {
-            radix = 16
-            digits = digits.dropFirst(2)
-        } else if digits.hasPrefix("0o") {
-            radix = 8
-            digits = digits.dropFirst(2)
-        }
-        guard !digits.isEmpty, let value = Int(digits, radix: radix) else { return nil }
-        if negative { return value == Int.min ? nil : -value }
-        return value
+        Emitter.withUTF8(text) { parseInt($0, radix: 10, prefixes: true) }
     }
 
-    /// `int` of ASCII bytes, step by step the same.
-    private static func asciiInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// `Int(_:radix:)` over ASCII bytes: an optional sign, then (with
+    /// `prefixes`) `0x` or `0o` choosing the radix, then at least one digit
+    /// of the radix (letters in either case). Nil for anything else (a second
+    /// sign, any byte that is not ASCII) and on overflow. Read over the bytes:
+    /// Substring steps compare Characters, about 1,000 instructions a number.
+    static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>, radix: Int, prefixes: Bool = false) -> Int? {
         var i = 0
         var negative = false
         if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
             negative = first == UInt8(ascii: "-")
             i = 1
         }
-        guard i < bytes.count else { return nil }
-        var radix = 10
-        if bytes.count - i >= 2, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] == UInt8(ascii: "x") || bytes[i + 1] == UInt8(ascii: "o") {
+        var radix = radix
+        if prefixes, bytes.count - i >= 2, bytes[i] == UInt8(ascii: "0"),
+            bytes[i + 1] == UInt8(ascii: "x") || bytes[i + 1] == UInt8(ascii: "o")
+        {
             radix = bytes[i + 1] == UInt8(ascii: "x") ? 16 : 8
             i += 2
-        }
-        guard i < bytes.count, let value = parseInt(UnsafeBufferPointer(rebasing: bytes[i...]), radix: radix) else { return nil }
-        if negative { return value == Int.min ? nil : -value }
-        return value
-    }
-
-    /// `Int(_:radix:)` over ASCII bytes: an optional sign, then at least one
-    /// digit of the radix (letters in either case), nil on overflow.
-    static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>, radix: Int) -> Int? {
-        var i = 0
-        var negative = false
-        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
-            i = 1
         }
         guard i < bytes.count else { return nil }
         var value = 0

@@ -56,9 +56,7 @@ enum DurationText {
     /// Nanoseconds in a unit: `ns`, `us` (or `µs`, `μs`), `ms`, `s`, `m`, `h`.
     /// Compared as bytes: no other text is canonically equivalent to these.
     private static func unit(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
-        func equals(_ word: StaticString) -> Bool {
-            word.utf8CodeUnitCount == bytes.count && (0..<bytes.count).allSatisfy { word.utf8Start[$0] == bytes[$0] }
-        }
+        func equals(_ word: StaticString) -> Bool { ScalarType.equals(bytes, word) }
         if equals("s") { return 1e9 }
         if equals("ms") { return 1e6 }
         if equals("m") { return 60e9 }

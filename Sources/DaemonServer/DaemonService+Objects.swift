@@ -35,8 +35,11 @@ extension DaemonService {
     }
 
     /// Runs `remove` for every name, all of them even when some fail; the
-    /// names that went, or every failure together.
-    func eachName(_ names: [String], _ remove: (String) async throws -> Void) async throws -> [String] {
+    /// names that went, or every failure together. `then` runs either way,
+    /// before the result is given.
+    func eachName(
+        _ names: [String], _ remove: (String) async throws -> Void, then: () async -> Void = {}
+    ) async throws -> [String] {
         var errors: [BerthError] = []
         var removed: [String] = []
         for name in names {
@@ -47,6 +50,7 @@ extension DaemonService {
                 errors.append((error as? BerthError) ?? BerthError(.init("internal"), "\(error)"))
             }
         }
+        await then()
         if let error = BerthError.combined(errors) { throw error }
         return removed
     }
@@ -74,8 +78,8 @@ extension DaemonService {
     }
 
     public func removeNetworks(_ request: NamesRequest) async throws -> [String] {
-        defer { Task { await names?.refresh() } }
-        return try await eachName(request.names) { try await runtime.removeNetwork($0) }
+        // Before the answer, so that a lookup right after finds none of their names.
+        try await eachName(request.names, { try await runtime.removeNetwork($0) }, then: { await names?.refresh() })
     }
 
     /// Removes every network no container is attached to.

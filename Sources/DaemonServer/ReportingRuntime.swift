@@ -4,6 +4,7 @@ import Foundation
 import Reconciler
 import RuntimeKit
 import Supervisor
+import Synchronization
 
 /// Receives progress lines; called from many tasks at once.
 public typealias ProgressSink = @Sendable (ProgressEvent) -> Void
@@ -21,6 +22,8 @@ struct ReportingRuntime: ContainerRuntime {
     /// when the command has no compose file (`down -p`).
     let project: Project?
     let report: ProgressSink
+    /// The containers this command has met, by id.
+    private let known = KnownContainers()
 
     private func timed<T>(
         _ kind: ProgressEvent.Kind, _ name: String, _ doing: String, _ done: String, _ body: () async throws -> T
@@ -47,17 +50,23 @@ struct ReportingRuntime: ContainerRuntime {
     }
 
     /// The container as the runtime lists it: its name for the progress line
-    /// (runtimes may give ids that are not names), its service for the
-    /// supervisor. One listing per call.
+    /// (runtimes may give ids that are not names), its service and image for
+    /// the supervisor. Listed once for the whole command, not once a step
+    /// (a 20-container `down` made 40 listings of every container).
     func info(of id: String) async -> ContainerInfo? {
-        try? await base.containers(matching: LabelFilter()).first { $0.id == id }
+        if let info = known[id] { return info }
+        guard let all = try? await base.containers(matching: LabelFilter()) else { return nil }
+        known.add(all)
+        return known[id]
     }
 
     func image(_ reference: String) async throws -> ImageInfo { try await base.image(reference) }
     func images() async throws -> [ImageInfo] { try await base.images() }
 
     func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo {
-        try await timed(.container, spec.name, "Creating", "Created") { try await base.createContainer(spec) }
+        let info = try await timed(.container, spec.name, "Creating", "Created") { try await base.createContainer(spec) }
+        known.add([info])
+        return info
     }
 
     func startContainer(_ id: String) async throws {
@@ -182,6 +191,21 @@ struct SupervisorHealth: HealthSource {
             if case .restarting = status.restart.state { return .starting }
             let restarts = status.container.restart != .no && status.container.restartOnUnhealthy
             return restarts ? .starting : .unhealthy
+        }
+    }
+}
+
+/// What a `ReportingRuntime` has learnt of containers: names, labels and
+/// images, which do not change while a command runs. Its steps run in
+/// parallel, so behind a lock.
+private final class KnownContainers: Sendable {
+    private let byID = Mutex<[String: ContainerInfo]>([:])
+
+    subscript(id: String) -> ContainerInfo? { byID.withLock { $0[id] } }
+
+    func add(_ infos: [ContainerInfo]) {
+        byID.withLock { table in
+            for info in infos { table[info.id] = info }
         }
     }
 }

@@ -110,11 +110,15 @@ final class LogPrinter: @unchecked Sendable {
         FileHandleOutput.standardOutput(line)
     }
 
+    /// One formatter for every line (making one costs more than the parse);
+    /// used under `lock` only.
+    nonisolated(unsafe) private static let formatter = ISO8601DateFormatter()
+
     /// `2026-11-29T19:50:56.123456789Z` → seconds since the epoch.
     static func seconds(_ text: String) -> Double? {
         guard text.hasSuffix("Z") else { return nil }
         let dot = text.firstIndex(of: ".") ?? text.index(before: text.endIndex)
-        guard let date = ISO8601DateFormatter().date(from: String(text[..<dot]) + "Z") else { return nil }
+        guard let date = formatter.date(from: String(text[..<dot]) + "Z") else { return nil }
         let fraction = Double("0" + text[dot..<text.index(before: text.endIndex)]) ?? 0
         return date.timeIntervalSince1970 + fraction
     }

@@ -63,21 +63,9 @@ extension SystemTests {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
                 // Something of ours holds the port on loopback.
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                let (fd, port) = loopbackSocket()
                 defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                address.sin_port = 0
-                _ = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
                 listen(fd, 1)
-                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                _ = withUnsafeMutablePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-                }
-                let port = Int(UInt16(bigEndian: address.sin_port))
                 let directory = try writeProject(daemon, """
                     name: port\(daemon.prefix.dropFirst(5))
                     services:

@@ -41,9 +41,6 @@ extension ContainerDriver {
             unlink(killer.pidFile)
         }
         let output = try await withTaskCancellationHandler {
-            // A thread of its own: an exec (a health probe) may run for
-            // minutes, and a blocked Dispatch worker is one that the short
-            // crun runs of every other container wait for.
             try await DedicatedThread.run {
                 defer { killer.finish() }
                 return try self.execNow(id, exec, pidFile: killer.pidFile)

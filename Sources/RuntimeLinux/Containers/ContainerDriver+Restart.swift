@@ -1,4 +1,5 @@
 import Foundation
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -45,7 +46,7 @@ extension ContainerDriver {
         guard gone != nil else {
             throw ContainerError(.timeout, "the last berth-shim of container \(id) did not exit within 10 s")
         }
-        return try await Blocking.run {
+        return try await DedicatedThread.run {
             try self.runtime.delete(id, force: true)
             // crun writes a new pid file; the shim quotes crun.log's first
             // line on failure, which must be this run's.

@@ -7,22 +7,6 @@ import HostOS
     import Musl
 #endif
 
-/// Runs short blocking work (a crun run, a mount, file writes) on a thread
-/// of its own, so that Swift's cooperative pool, one thread per core, never
-/// waits on a syscall. Long waits do not come here: `DirectoryWatches`
-/// serves them all from one thread.
-///
-/// Not a Dispatch queue: on Linux the global queue runs about one worker
-/// per core and notices a blocked worker only after a while, so with both
-/// workers in crun runs every other container's crun run queued behind
-/// them (a 1 s stop took 10 s while tests ran in parallel). A thread costs
-/// tens of microseconds; a crun run, milliseconds.
-enum Blocking {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await DedicatedThread.run(body)
-    }
-}
-
 extension ContainerDriver {
     /// The shim's command line for container `spec` (also used by the test
     /// that starts the shim from a parent it then kills).

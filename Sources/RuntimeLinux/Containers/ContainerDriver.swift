@@ -1,4 +1,5 @@
 import Foundation
+import HostOS
 import Synchronization
 
 #if canImport(Glibc)
@@ -96,7 +97,7 @@ public final class ContainerDriver: Sendable {
     /// `crun run --detach` instead, one crun run fewer (see shim.c). On any
     /// failure everything made so far is undone.
     public func create(_ spec: LinuxContainerSpec, start: Bool = false) async throws -> Created {
-        try await Blocking.run { try self.createNow(spec, start: start) }
+        try await DedicatedThread.run { try self.createNow(spec, start: start) }
     }
 
     private func createNow(_ spec: LinuxContainerSpec, start: Bool) throws -> Created {
@@ -149,13 +150,13 @@ public final class ContainerDriver: Sendable {
     /// Lets a created container's process run (`crun start`).
     public func start(_ id: ContainerID) async throws {
         try requireExists(id)
-        try await Blocking.run { try self.runtime.start(id) }
+        try await DedicatedThread.run { try self.runtime.start(id) }
     }
 
     /// Sends `signal` to the container's init (`crun kill`).
     public func kill(_ id: ContainerID, signal: Int32 = SIGKILL) async throws {
         try requireExists(id)
-        try await Blocking.run { try self.runtime.kill(id, signal: signal) }
+        try await DedicatedThread.run { try self.runtime.kill(id, signal: signal) }
     }
 
     /// docker's stop: `signal` (the image's or service's stop signal), then
@@ -165,13 +166,13 @@ public final class ContainerDriver: Sendable {
         try requireExists(id)
         if let done = try ExitStatus.read(paths(id).exitFile) { return done }
         do {
-            try await Blocking.run { try self.runtime.kill(id, signal: signal) }
+            try await DedicatedThread.run { try self.runtime.kill(id, signal: signal) }
         } catch let error as ContainerError where error.code == .invalidState {
             // It ended between the check and the signal: the wait below sees it.
         }
         if let status = try await waitForExit(id, timeout: grace) { return status }
         do {
-            try await Blocking.run { try self.runtime.kill(id, signal: SIGKILL) }
+            try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
         } catch let error as ContainerError where error.code == .invalidState {}
         return try await wait(id, timeout: .seconds(10))
     }
@@ -196,7 +197,7 @@ public final class ContainerDriver: Sendable {
                 throw ContainerError(.invalidState, "container \(id) is \(status.name); stop it before removing it, or force the removal")
             }
             do {
-                try await Blocking.run { try self.runtime.kill(id, signal: SIGKILL) }
+                try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
             } catch let error as ContainerError where error.code == .invalidState {}
             catch let error as ContainerError { errors.append(error) }
             do {
@@ -204,7 +205,7 @@ public final class ContainerDriver: Sendable {
             } catch let error as ContainerError { errors.append(error) }
         }
         do {
-            try await Blocking.run { try self.runtime.delete(id, force: true) }
+            try await DedicatedThread.run { try self.runtime.delete(id, force: true) }
             // The shim removes shim.pid on its way out, after exit.json.
             _ = try await watches.wait(directory: paths.directory, timeout: .seconds(5)) {
                 self.shimPID(paths) == nil ? true : nil
@@ -225,7 +226,7 @@ public final class ContainerDriver: Sendable {
     /// exit record after.
     public func inspect(_ id: ContainerID) async throws -> ContainerInspection {
         try requireExists(id)
-        return try await Blocking.run {
+        return try await DedicatedThread.run {
             let paths = self.paths(id)
             let state = try self.runtime.state(id)
             let shim = self.shimPID(paths)

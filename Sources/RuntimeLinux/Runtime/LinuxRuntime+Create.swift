@@ -157,7 +157,7 @@ extension LinuxRuntime {
         if plan.ownsNetns, let path = record.netnsPath, let name = NetworkNamespace.Name(id.rawValue) {
             let directory = netnsDirectory
             do {
-                _ = try await Blocking.run { try NetworkNamespace.create(name, in: directory) }
+                _ = try await DedicatedThread.run { try NetworkNamespace.create(name, in: directory) }
             } catch {
                 throw BerthError(
                     .host, "container \(spec.name): cannot create its network namespace \(path)", cause: "\(error)")
@@ -289,7 +289,7 @@ extension LinuxRuntime {
     func resolveImage(_ reference: String, for container: String) async throws -> (Image, [String]) {
         let store = imageStore
         do {
-            return try await Blocking.run {
+            return try await DedicatedThread.run {
                 let image = try store.image(try ImageReference(parsing: reference))
                 return (image, store.layerDirectories(for: image))
             }

@@ -178,7 +178,7 @@ extension LinuxRuntime {
         try? await exclusively(id) {
             guard case .exited = driver.observe(cid) else { return }
             let runtime = driver.runtime
-            try? await Blocking.run { try runtime.delete(cid, force: true) }
+            try? await DedicatedThread.run { try runtime.delete(cid, force: true) }
         }
     }
 
@@ -273,7 +273,7 @@ extension LinuxRuntime {
     func imageLayers(_ record: ContainerRecord) async throws -> (Image, [String]) {
         let store = imageStore
         let digest = record.imageDigest
-        return try await Blocking.run {
+        return try await DedicatedThread.run {
             let image = try store.image(digest: try Digest(parsing: digest))
             return (image, store.layerDirectories(for: image))
         }

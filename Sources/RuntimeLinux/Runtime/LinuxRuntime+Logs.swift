@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 import RuntimeKit
 
 extension LinuxRuntime {
@@ -58,6 +59,6 @@ extension LinuxRuntime {
             throw BerthError(.invalidState, "container \(id) is not running, so it has no processes")
         }
         let cgroup = configuration.cgroupParent + "/" + id
-        return try await Blocking.run { ProcessList.table(pids: ProcessList.pids(inCgroup: cgroup)) }
+        return try await DedicatedThread.run { ProcessList.table(pids: ProcessList.pids(inCgroup: cgroup)) }
     }
 }

@@ -79,7 +79,7 @@ extension LinuxRuntime {
     public func image(_ reference: String) async throws -> ImageInfo {
         let store = imageStore
         let parsed = try ImageReference(parsing: reference)
-        let image = try await Blocking.run { try store.image(parsed) }
+        let image = try await DedicatedThread.run { try store.image(parsed) }
         return ImageInfo(
             reference: parsed.familiar, digest: image.digest.description, size: image.size,
             healthcheck: image.config.healthcheck.map(Self.healthcheck))
@@ -100,7 +100,7 @@ extension LinuxRuntime {
     /// name went while a container still used it).
     public func images() async throws -> [ImageInfo] {
         let store = imageStore
-        return try await Blocking.run { try store.list() }.flatMap(Self.infos)
+        return try await DedicatedThread.run { try store.list() }.flatMap(Self.infos)
     }
 
     static func infos(_ image: Image) -> [ImageInfo] {
@@ -115,7 +115,6 @@ extension LinuxRuntime {
         let store = imageStore
         let url = URL(fileURLWithPath: path)
         let name = try reference.map { try ImageReference(parsing: $0) }
-        // A thread of its own: an import unpacks layers for seconds.
         let imported = try await DedicatedThread.run { () throws -> [Image] in
             if let name { return [try store.importImage(from: url, as: name)] }
             return try store.importImages(from: url)
@@ -132,7 +131,7 @@ extension LinuxRuntime {
         let store = imageStore
         let parsed = try ImageReference(parsing: reference)
         let users = records.values.sorted { $0.id < $1.id }.map { ($0.id, $0.imageDigest) }
-        let removal = try await Blocking.run { () throws -> ImageRemoval in
+        let removal = try await DedicatedThread.run { () throws -> ImageRemoval in
             let inUse = { (digest: Digest) in users.filter { $0.1 == digest.description }.map(\.0) }
             if force, !inUse(try store.image(parsed).digest).isEmpty { return try store.untag(parsed) }
             return try store.remove(parsed, inUse: inUse)

@@ -94,7 +94,7 @@ extension LinuxRuntime {
             if failure != ENOENT { throw BerthError.system("removing the old namespace file \(path)", errno: failure) }
         }
         let directory = netnsDirectory
-        _ = try await Blocking.run { try NetworkNamespace.create(name, in: directory) }
+        _ = try await DedicatedThread.run { try NetworkNamespace.create(name, in: directory) }
         var networks: [BridgeNetwork] = []
         for attachment in record.attachments {
             let network = try NetworkName(parsing: attachment.network)

@@ -93,6 +93,22 @@ import Testing
             """)
     }
 
+    /// One sign at most, as YAML's core schema reads integers: `--5` and
+    /// `+-5` are text (they used to read as 5 and -5).
+    @Test func integerWithTwoSignsIsNotAnInteger() {
+        #expect(loadYAMLError("""
+            services:
+              web:
+                image: nginx
+                scale: --5
+                healthcheck:
+                  retries: +-5
+            """) == """
+            compose.yaml:4:12: services.web.scale: must be an integer, not "--5"
+            compose.yaml:6:16: services.web.healthcheck.retries: must be an integer, not "+-5"
+            """)
+    }
+
     @Test func sysctls() throws {
         let list = """
             services:

@@ -275,8 +275,14 @@ func eventually(within seconds: Int, _ condition: () async throws -> Bool) async
 
 /// A TCP port nothing listens on now.
 func freePort() -> Int {
+    let (fd, port) = loopbackSocket()
+    close(fd)
+    return port
+}
+
+/// A TCP socket bound to a free port on 127.0.0.1, and the port; the caller closes it.
+func loopbackSocket() -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -284,5 +290,5 @@ func freePort() -> Int {
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }

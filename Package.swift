@@ -78,7 +78,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "berth-dns-bench",
-            dependencies: ["EmbeddedDNS", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "EmbeddedDNS", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // Protocols the reconciler and supervisor drive; no Linux in here.
         .target(name: "RuntimeKit", dependencies: ["BerthModel"]),

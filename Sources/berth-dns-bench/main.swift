@@ -1,13 +1,18 @@
 // The embedded DNS server alone, for scripts/bench/dns.sh: serves N names
 // from its table on 127.0.0.1:PORT (UDP and TCP) until it is killed.
 //
-//   berth-dns-bench [--port PORT] [--names N] [--address ADDRESS]
+//   berth-dns-bench [--port PORT] [--names N] [--address ADDRESS] [--echo]
+//
+// --echo serves no names: a SwiftNIO datagram channel set up as EmbeddedDNS's
+// sends each query straight back with the response bit set. It is the floor
+// of any server on NIO's event loop, for comparing with dnsmasq's poll loop.
 //
 // Name i is `name-<i>.bench` with address 198.18.x.y (RFC 2544's benchmark
 // range: data only, no traffic goes there). The whole of 127.0.0.0/8 is the
 // network's subnet, so every loopback client sees the names.
 import EmbeddedDNS
 import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
     import Glibc
@@ -20,11 +25,16 @@ struct Options {
     var port = 5300
     var names = 1000
     var address = "127.0.0.1"
+    var echo = false
 
     /// Parses `--name value` pairs; nil (after a message) on anything else.
     init?(_ arguments: [String]) {
         var remaining = arguments[...]
         while let flag = remaining.popFirst() {
+            if flag == "--echo" {
+                echo = true
+                continue
+            }
             guard let value = remaining.popFirst() else {
                 print("berth-dns-bench: \(flag) needs a value")
                 return nil
@@ -62,6 +72,47 @@ for index in 0..<options.names {
         IPv4Address(
             198, 18 + UInt8(index >> 16), UInt8(truncatingIfNeeded: index >> 8), UInt8(truncatingIfNeeded: index))
     ]
+}
+
+/// Sends each datagram back to its sender with the DNS response bit (QR) set.
+final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var envelope = unwrapInboundIn(data)
+        let flags = envelope.data.readerIndex + 2
+        if let byte = envelope.data.getInteger(at: flags, as: UInt8.self) {
+            envelope.data.setInteger(byte | 0x80, at: flags)
+        }
+        context.write(wrapOutboundOut(envelope), promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+}
+
+if options.echo {
+    do {
+        // The same channel options as EmbeddedDNS's UDP listener.
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.datagramVectorReadMessageCount, value: 16)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 4096))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                }
+            }
+            .bind(host: options.address, port: options.port).get()
+        print("berth-dns-bench: echoing on \(channel.localAddress.map { "\($0)" } ?? "?")")
+        fflush(nil)
+        try await channel.closeFuture.get()
+    } catch {
+        print("berth-dns-bench: \(error)")
+        exit(1)
+    }
+    exit(0)
 }
 
 let records = DNSRecords()

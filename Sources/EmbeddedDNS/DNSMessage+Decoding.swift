@@ -76,6 +76,8 @@ struct WireReader {
     /// Reads a possibly compressed name (RFC 1035 §4.1.4).
     mutating func readName() throws(DNSError) -> DNSName {
         var name = DNSName.root
+        // Most names fit: one allocation rather than one per label as it grows.
+        name.reserveCapacity(64)
         var cursor = position
         // Where the run of labels being read began. A pointer must land before
         // it, so each jump goes strictly backwards and a loop cannot form.
@@ -95,7 +97,7 @@ struct WireReader {
                 guard name.wire.count + 1 + count + 1 <= DNSName.maxWireLength else {
                     throw fail(.nameTooLong, "name longer than 255 bytes", at: cursor - base)
                 }
-                guard cursor + 1 + count <= end, let label = buffer.getBytes(at: cursor + 1, length: count) else {
+                guard cursor + 1 + count <= end, let label = buffer.viewBytes(at: cursor + 1, length: count) else {
                     throw fail(.truncated, "packet ends inside a label", at: cursor - base)
                 }
                 name.appendLabel(label)

@@ -20,6 +20,19 @@ extension DNSMessage {
     /// has no OPT record to carry it.
     @discardableResult
     public func encode(into buffer: inout ByteBuffer, maxSize: Int = maxTCPSize) throws(DNSError) -> Bool {
+        let (bytes, truncated) = try wireBytes(maxSize: maxSize)
+        buffer.writeBytes(bytes)
+        return truncated
+    }
+
+    /// The message as a new buffer of at most `maxSize` bytes (see `encode(into:maxSize:)`).
+    public func encoded(maxSize: Int = maxTCPSize) throws(DNSError) -> ByteBuffer {
+        // Sized once: an empty buffer written into would be allocated twice.
+        ByteBuffer(bytes: try wireBytes(maxSize: maxSize).bytes)
+    }
+
+    /// The bytes of `encode(into:maxSize:)`, and whether records were left out.
+    private func wireBytes(maxSize: Int) throws(DNSError) -> (bytes: [UInt8], truncated: Bool) {
         guard responseCode.rawValue <= 0x0F || edns != nil else {
             throw DNSError(
                 .unencodable, "encoding DNS message \(id): response code \(responseCode) needs an OPT record")
@@ -74,15 +87,7 @@ extension DNSMessage {
         writer.set(answerCount, at: 6)
         writer.set(authorityCount, at: 8)
         writer.set(additionalCount, at: 10)
-        buffer.writeBytes(writer.bytes)
-        return truncated
-    }
-
-    /// The message as a new buffer of at most `maxSize` bytes (see `encode(into:maxSize:)`).
-    public func encoded(maxSize: Int = maxTCPSize) throws(DNSError) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        try encode(into: &buffer, maxSize: maxSize)
-        return buffer
+        return (writer.bytes, truncated)
     }
 }
 
@@ -98,6 +103,8 @@ struct WireWriter {
     init(capacity: Int) {
         bytes = []
         bytes.reserveCapacity(capacity)
+        // A question and its answers share a name's suffixes: one allocation.
+        suffixes.reserveCapacity(8)
     }
 
     mutating func append(_ value: UInt16) {

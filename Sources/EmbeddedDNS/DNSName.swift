@@ -67,6 +67,12 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         self.init(uncheckedWire: wire)
     }
 
+    /// Makes room for `count` wire bytes, so that appending labels up to
+    /// that length allocates once.
+    mutating func reserveCapacity(_ count: Int) {
+        wire.reserveCapacity(count)
+    }
+
     /// Appends one label; used by the decoder, which checks the limits itself.
     mutating func appendLabel(_ bytes: some Collection<UInt8>) {
         let length = UInt8(truncatingIfNeeded: bytes.count)

@@ -98,12 +98,32 @@ public final class DNSRecords: Sendable {
 
     /// The networks a query from `source` sees: those whose subnet holds it,
     /// and those its container is on besides.
-    private func visible(from source: IPv4Address) -> [Network] {
-        let all = networks.withLock { $0 }
-        guard let joined = memberships.withLock({ $0[source] }) else {
-            return all.filter { $0.subnet.contains(source) }
+    private func visible(from source: IPv4Address) -> VisibleNetworks {
+        VisibleNetworks(all: networks.withLock { $0 }, joined: memberships.withLock { $0[source] }, source: source)
+    }
+
+    /// `visible(from:)`'s networks, found as they are walked: a filtered
+    /// array would cost an allocation on every query.
+    struct VisibleNetworks: Sequence, IteratorProtocol {
+        let all: [Network]
+        let joined: Set<String>?
+        let source: IPv4Address
+        var index = 0
+
+        init(all: [Network], joined: Set<String>?, source: IPv4Address) {
+            self.all = all
+            self.joined = joined
+            self.source = source
         }
-        return all.filter { $0.subnet.contains(source) || joined.contains($0.id) }
+
+        mutating func next() -> Network? {
+            while index < all.count {
+                let network = all[index]
+                index += 1
+                if network.subnet.contains(source) || joined?.contains(network.id) == true { return network }
+            }
+            return nil
+        }
     }
 
     /// Forgets `network` and every name on it; nothing happens if it is unknown.

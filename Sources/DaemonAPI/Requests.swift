@@ -18,11 +18,13 @@ public struct UpRequest: Codable, Sendable, Hashable {
     public var waitTimeout: Double?
     /// `-t`: the grace period, seconds, for containers stopped to be recreated.
     public var timeout: Double?
+    /// `-V`: recreated containers get new anonymous volumes, not the old ones.
+    public var renewAnonymousVolumes: Bool
 
     public init(
         project: Project, services: [String] = [], noDeps: Bool = false, forceRecreate: Bool = false,
         noRecreate: Bool = false, removeOrphans: Bool = false, scale: [String: Int] = [:], noStart: Bool = false,
-        wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil
+        wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil, renewAnonymousVolumes: Bool = false
     ) {
         self.project = project
         self.services = services
@@ -35,6 +37,7 @@ public struct UpRequest: Codable, Sendable, Hashable {
         self.wait = wait
         self.waitTimeout = waitTimeout
         self.timeout = timeout
+        self.renewAnonymousVolumes = renewAnonymousVolumes
     }
 }
 

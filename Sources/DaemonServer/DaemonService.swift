@@ -109,7 +109,7 @@ public actor DaemonService {
             let options = UpOptions(
                 services: request.services, noDeps: request.noDeps, forceRecreate: request.forceRecreate,
                 noRecreate: request.noRecreate, removeOrphans: request.removeOrphans, scale: request.scale,
-                noStart: request.noStart)
+                noStart: request.noStart, renewAnonymousVolumes: request.renewAnonymousVolumes)
             let plan = Self.withGrace(
                 Planner.plan(desired: project, observed: observed, options: options), timeout: request.timeout)
             logger.debug("plan for \(project.name):\n\(plan)")

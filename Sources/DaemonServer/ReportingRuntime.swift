@@ -98,10 +98,10 @@ struct ReportingRuntime: ContainerRuntime {
         }
     }
 
-    func removeContainer(_ id: String, force: Bool) async throws {
+    func removeContainer(_ id: String, force: Bool, keepingAnonymousVolumes: Bool) async throws {
         try await timed(.container, await info(of: id)?.name ?? id, "Removing", "Removed") {
             await supervisor.unregister(id)
-            try await base.removeContainer(id, force: force)
+            try await base.removeContainer(id, force: force, keepingAnonymousVolumes: keepingAnonymousVolumes)
         }
     }
 

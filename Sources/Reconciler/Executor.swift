@@ -101,6 +101,9 @@ public struct Executor: Sendable {
                     // Forced: a container that restarted since the stop must
                     // not keep a `down` or a recreate from finishing.
                     try await runtime.removeContainer(containerID ?? step.objectName, force: true)
+                case .removeKeepingAnonymousVolumes:
+                    try await runtime.removeContainer(
+                        containerID ?? step.objectName, force: true, keepingAnonymousVolumes: true)
                 case .createNetwork(let spec):
                     _ = try await runtime.createNetwork(spec)
                 case .removeNetwork:
@@ -161,7 +164,7 @@ public struct Executor: Sendable {
         case .create, .createNetwork, .createVolume: verb = "create"
         case .start: verb = "start"
         case .stop: verb = "stop"
-        case .remove, .removeNetwork, .removeVolume: verb = "remove"
+        case .remove, .removeKeepingAnonymousVolumes, .removeNetwork, .removeVolume: verb = "remove"
         }
         guard let underlying = error as? BerthError else {
             return BerthError(.executionFailed, "\(verb) \(object): \(error)")

@@ -164,6 +164,9 @@ public enum Action: Sendable, Hashable, CustomStringConvertible {
     case stop(signal: String, grace: Int64)
     /// Remove the container.
     case remove
+    /// Remove the container but not its anonymous volumes: the `create`
+    /// after it (a recreate) mounts them again.
+    case removeKeepingAnonymousVolumes
     /// Create a network.
     case createNetwork(NetworkSpec)
     /// Remove the step's network.
@@ -185,6 +188,7 @@ public enum Action: Sendable, Hashable, CustomStringConvertible {
             return "start, wait for " + waits.map(\.description).joined(separator: ", ")
         case .stop: return "stop"
         case .remove: return "remove"
+        case .removeKeepingAnonymousVolumes: return "remove, keep anonymous volumes"
         case .createNetwork, .createVolume: return "create"
         case .removeNetwork, .removeVolume: return "remove"
         }

@@ -18,11 +18,15 @@ public struct UpOptions: Sendable, Hashable {
     public var scale: [String: Int]
     /// Create (and recreate) containers but start none.
     public var noStart: Bool
+    /// `-V`: a recreated container gets new anonymous volumes instead of
+    /// the old container's (and their data).
+    public var renewAnonymousVolumes: Bool
 
     /// Options; the defaults are a plain `berth up`.
     public init(
         services: [String] = [], noDeps: Bool = false, forceRecreate: Bool = false, noRecreate: Bool = false,
-        removeOrphans: Bool = false, scale: [String: Int] = [:], noStart: Bool = false
+        removeOrphans: Bool = false, scale: [String: Int] = [:], noStart: Bool = false,
+        renewAnonymousVolumes: Bool = false
     ) {
         self.services = services
         self.noDeps = noDeps
@@ -31,6 +35,7 @@ public struct UpOptions: Sendable, Hashable {
         self.removeOrphans = removeOrphans
         self.scale = scale
         self.noStart = noStart
+        self.renewAnonymousVolumes = renewAnonymousVolumes
     }
 }
 
@@ -228,7 +233,16 @@ struct UpPlanner {
         if let reason = recreateReason(info, service: service) {
             recreated.insert(service.name)
             var actions = stopAndRemove(info, service: service)
-            actions.append(.create(ServiceSpecs.spec(for: service, number: number, in: desired)))
+            var spec = ServiceSpecs.spec(for: service, number: number, in: desired)
+            // As docker compose: the new container mounts the old one's
+            // anonymous volumes again, so their data outlives the recreate.
+            if !options.renewAnonymousVolumes, let inherited = info.anonymousVolumes, !inherited.isEmpty,
+                let remove = actions.lastIndex(of: .remove)
+            {
+                actions[remove] = .removeKeepingAnonymousVolumes
+                spec.inheritedVolumes = inherited
+            }
+            actions.append(.create(spec))
             if !options.noStart { actions.append(.start(waits: waits)) }
             return Step(object: object, containerID: info.id, reason: reason, actions: actions)
         }

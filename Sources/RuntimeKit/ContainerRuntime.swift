@@ -20,8 +20,10 @@ public protocol ContainerRuntime: Sendable {
     func killContainer(_ id: String, signal: String) async throws
     /// The stop signal, then SIGKILL after `grace` nanoseconds.
     func stopContainer(_ id: String, signal: String, grace: Int64) async throws
-    /// Removes a stopped container (a running one only with `force`).
-    func removeContainer(_ id: String, force: Bool) async throws
+    /// Removes a stopped container (a running one only with `force`), and
+    /// its anonymous volumes unless `keepingAnonymousVolumes` (for a
+    /// recreate, whose new container inherits them).
+    func removeContainer(_ id: String, force: Bool, keepingAnonymousVolumes: Bool) async throws
     /// Every container whose labels match, in one snapshot.
     func containers(matching filter: LabelFilter) async throws -> [ContainerInfo]
     /// Waits for the container to exit and returns its exit code.
@@ -109,6 +111,11 @@ extension BerthError.Code {
 
 /// What only some runtimes do: the default of each says so.
 extension ContainerRuntime {
+    /// Removes a container and its anonymous volumes.
+    public func removeContainer(_ id: String, force: Bool) async throws {
+        try await removeContainer(id, force: force, keepingAnonymousVolumes: false)
+    }
+
     /// The container's output.
     public func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<LogRecord, any Error> {
         throw BerthError(.unsupported, "this runtime keeps no logs")

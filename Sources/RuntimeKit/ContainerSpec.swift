@@ -38,6 +38,11 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// Nanoseconds; nil for ten seconds.
     public var stopGracePeriod: Int64?
     public var healthcheck: Healthcheck?
+    /// Mount target → an anonymous volume of the container this one
+    /// replaces, to be mounted there again instead of a new one: a recreate
+    /// keeps their data, as docker compose's does (`up -V` renews them).
+    /// nil: none.
+    public var inheritedVolumes: [String: String]?
 
     public init(name: String, image: String) {
         self.name = name

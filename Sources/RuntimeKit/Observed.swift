@@ -42,6 +42,9 @@ public struct ContainerInfo: Sendable, Hashable, Codable {
     public var createdAt: Double
     public var startedAt: Double?
     public var finishedAt: Double?
+    /// Mount target → the anonymous volume there (the spec's anonymous
+    /// mounts and the image's `VOLUME`s); nil when the runtime keeps none.
+    public var anonymousVolumes: [String: String]?
 
     public init(id: String, name: String, image: String, labels: [String: String], state: ContainerState,
                 addresses: [String: String] = [:], ports: [PortSpec] = [], createdAt: Double, startedAt: Double? = nil, finishedAt: Double? = nil) {

@@ -50,7 +50,9 @@ public actor ExecScriptedRuntime: ContainerRuntime {
     public func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
         try await fake.stopContainer(id, signal: signal, grace: grace)
     }
-    public func removeContainer(_ id: String, force: Bool) async throws { try await fake.removeContainer(id, force: force) }
+    public func removeContainer(_ id: String, force: Bool, keepingAnonymousVolumes: Bool) async throws {
+        try await fake.removeContainer(id, force: force, keepingAnonymousVolumes: keepingAnonymousVolumes)
+    }
     public func containers(matching filter: LabelFilter) async throws -> [ContainerInfo] { try await fake.containers(matching: filter) }
     public func waitContainer(_ id: String) async throws -> Int32 { try await fake.waitContainer(id) }
     public func createNetwork(_ spec: NetworkSpec) async throws -> NetworkInfo { try await fake.createNetwork(spec) }

@@ -98,8 +98,14 @@ public actor FakeRuntime: ContainerRuntime {
             let prefix = subnet.split(separator: ".").prefix(3).joined(separator: ".")
             addresses[attachment.network] = attachment.ipv4Address ?? "\(prefix).\(10 + nextID + i)"
         }
-        let info = ContainerInfo(id: id, name: spec.name, image: spec.image, labels: spec.labels, state: .created,
+        var info = ContainerInfo(id: id, name: spec.name, image: spec.image, labels: spec.labels, state: .created,
                                  addresses: addresses, ports: spec.ports, createdAt: tick())
+        // An anonymous mount takes the inherited volume for its target, or a new one.
+        var anonymous: [String: String] = [:]
+        for case .anonymous(let target) in spec.mounts {
+            anonymous[target] = spec.inheritedVolumes?[target] ?? "anonymous-\(id)-\(anonymous.count)"
+        }
+        if !anonymous.isEmpty { info.anonymousVolumes = anonymous }
         containersByID[id] = info
         specs[id] = spec
         emit(.init(kind: .create, containerID: id, containerName: spec.name))
@@ -129,9 +135,9 @@ public actor FakeRuntime: ContainerRuntime {
         emit(.init(kind: .stop, containerID: info.id, containerName: info.name))
     }
 
-    public func removeContainer(_ id: String, force: Bool) async throws {
+    public func removeContainer(_ id: String, force: Bool, keepingAnonymousVolumes: Bool) async throws {
         let info = try container(id)
-        calls.append("remove \(info.name)")
+        calls.append("remove \(info.name)" + (keepingAnonymousVolumes ? " keeping anonymous volumes" : ""))
         if info.state.isRunning && !force {
             throw BerthError(.init("conflict"), "container \(info.name) is running; stop it first")
         }

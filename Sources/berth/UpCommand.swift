@@ -18,6 +18,10 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(name: .customLong("force-recreate"), help: "Recreate containers even if unchanged.") var forceRecreate = false
     @Flag(name: .customLong("no-recreate"), help: "Never recreate existing containers.") var noRecreate = false
     @Flag(name: .customLong("no-deps"), help: "Do not start linked services.") var noDeps = false
+    @Flag(
+        name: [.customShort("V"), .customLong("renew-anon-volumes")],
+        help: "Recreate anonymous volumes instead of retrieving data from the previous containers.")
+    var renewAnonVolumes = false
     @Flag(name: .customLong("remove-orphans"), help: "Remove containers of services not in the compose file.") var removeOrphans = false
     @Option(name: .customLong("scale"), help: "SERVICE=NUM; overrides the compose file.") var scale: [String] = []
     @Flag(name: .customLong("no-start"), help: "Create but do not start.") var noStart = false
@@ -33,7 +37,7 @@ struct UpCommand: AsyncParsableCommand {
         let request = UpRequest(
             project: loaded.project, services: services, noDeps: noDeps, forceRecreate: forceRecreate,
             noRecreate: noRecreate, removeOrphans: removeOrphans, scale: try parseScale(scale), noStart: noStart,
-            wait: wait, waitTimeout: waitTimeout, timeout: timeout)
+            wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes)
         let printer = ProgressPrinter(mode: progress)
         let result = try await ProjectContext.stream(.up, request, result: UpResult.self, printer: printer)
         if result.unchanged {

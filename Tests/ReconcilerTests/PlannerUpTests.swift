@@ -60,6 +60,48 @@ struct PlannerUpTests {
             """)
     }
 
+    /// A `db` with an anonymous volume at /data, brought up, and the name of
+    /// that volume; then the project with db's environment changed.
+    private static func upWithAnonymousVolume() async throws
+        -> (runtime: FakeRuntime, before: Project, after: Project, volume: String)
+    {
+        let runtime = Fixture.runtime()
+        let data = Mount(type: .volume, source: nil, target: "/data")
+        let before = try Fixture.project([Fixture.service("db", environment: ["A": "1"], volumes: [data])])
+        try await Fixture.up(before, on: runtime)
+        let volume = try #require(try await db(on: runtime).anonymousVolumes?["/data"])
+        let after = try Fixture.project([Fixture.service("db", environment: ["A": "2"], volumes: [data])])
+        return (runtime, before, after, volume)
+    }
+
+    private static func db(on runtime: FakeRuntime) async throws -> ContainerInfo {
+        try #require(try await runtime.containers(matching: LabelFilter([ComposeLabel.service: "db"])).first)
+    }
+
+    @Test func aRecreateHandsTheAnonymousVolumesToTheNewContainer() async throws {
+        let (runtime, before, after, volume) = try await Self.upWithAnonymousVolume()
+        #expect(try await Fixture.planUp(after, on: runtime) == """
+            level 1:
+              container demo-db-1: stop (recreate: config hash \(Fixture.short(before, "db")) → \(Fixture.short(after, "db")))
+              container demo-db-1: remove, keep anonymous volumes
+              container demo-db-1: create (hash \(Fixture.short(after, "db")))
+              container demo-db-1: start
+            """)
+        try await Fixture.up(after, on: runtime)
+        let recreated = try await Self.db(on: runtime)
+        #expect(recreated.anonymousVolumes?["/data"] == volume)
+        #expect(await runtime.spec(of: recreated.id)?.inheritedVolumes == ["/data": volume])
+    }
+
+    @Test func renewingAnonymousVolumesGivesTheRecreatedContainerNewOnes() async throws {
+        let (runtime, _, after, volume) = try await Self.upWithAnonymousVolume()
+        let plan = try await Fixture.up(after, on: runtime, options: UpOptions(renewAnonymousVolumes: true))
+        #expect(plan.description.contains("container demo-db-1: remove\n"))
+        let recreated = try await Self.db(on: runtime)
+        #expect(recreated.anonymousVolumes?["/data"] != volume)
+        #expect(await runtime.spec(of: recreated.id)?.inheritedVolumes == nil)
+    }
+
     @Test func aChangedEnvironmentRecreatesTheServiceButNotItsDependents() async throws {
         let runtime = Fixture.runtime()
         let before = try Self.webAndDB(dbEnvironment: ["POSTGRES_DB": "app"])

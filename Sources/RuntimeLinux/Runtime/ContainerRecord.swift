@@ -48,6 +48,12 @@ struct ContainerRecord: Codable, Sendable, Hashable {
     var createdVolumes: [String] = []
     /// Volumes that go with the container (anonymous ones, and the image's `VOLUME`s).
     var anonymousVolumes: [String] = []
+    /// The same volumes by mount target, for a recreate to inherit (nil in
+    /// records written before there were recreates that do).
+    var anonymousMounts: [String: String]?
+    /// Set on a removal that leaves the anonymous volumes for the container
+    /// recreated in its place, so that a restore finishing it keeps them too.
+    var keepsAnonymousVolumes: Bool?
     var createdAt: Double
     /// When it last started; nil: never (then the shim's live process is
     /// waiting for its first `start`).

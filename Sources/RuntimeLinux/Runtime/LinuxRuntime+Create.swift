@@ -26,10 +26,13 @@ extension LinuxRuntime {
         guard records[spec.name] == nil else { throw taken }
 
         let plan = try await plan(spec, id: id)
+        let anonymousMounts = Dictionary(
+            plan.anonymousVolumes.map { ($0.target, $0.name) }, uniquingKeysWith: { first, _ in first })
         var record = ContainerRecord(
             phase: .creating, spec: spec, imageDigest: plan.image.digest.description, netnsPath: plan.netnsPath,
             ownsNetns: plan.ownsNetns, volumes: plan.namedVolumes, createdVolumes: plan.missingVolumes,
-            anonymousVolumes: plan.anonymousVolumes.map(\.name), createdAt: Self.now())
+            anonymousVolumes: plan.anonymousVolumes.map(\.name), anonymousMounts: anonymousMounts,
+            createdAt: Self.now())
         // Written before anything is made: a crash from here on leaves a
         // record naming what to undo.
         try save(record)
@@ -45,8 +48,34 @@ extension LinuxRuntime {
             }
             throw error
         }
+        await removeUnclaimed(spec.inheritedVolumes, keeping: record)
         emit(.create, spec.name)
         return info(record)
+    }
+
+    /// Removes the inherited volumes the new container does not mount (its
+    /// service dropped the mount): they were the replaced container's, and
+    /// anonymous volumes go with their container. Best effort: one left
+    /// over is only disk space.
+    private func removeUnclaimed(_ inherited: [String: String]?, keeping record: ContainerRecord) async {
+        guard let inherited else { return }
+        let inUse = Set(records.values.flatMap { $0.volumes + $0.anonymousVolumes } + record.anonymousVolumes)
+        for name in Set(inherited.values) where !inUse.contains(name) {
+            guard let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil else { continue }
+            try? await volumeStore.remove(volume, inUse: { _ in nil })
+        }
+    }
+
+    /// The volume to mount at `target` that the replaced container left for
+    /// this one, if it still exists and nobody else mounts it.
+    private func inheritedVolume(at target: String, of spec: ContainerSpec) -> String? {
+        guard let inherited = spec.inheritedVolumes else { return nil }
+        let wanted = Self.normalized(target)
+        guard let name = inherited.first(where: { Self.normalized($0.key) == wanted })?.value,
+            let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil,
+            !records.values.contains(where: { $0.volumes.contains(name) || $0.anonymousVolumes.contains(name) })
+        else { return nil }
+        return name
     }
 
     /// What a create will make, decided before anything is.
@@ -131,7 +160,7 @@ extension LinuxRuntime {
                 let valid = try VolumeName(parsing: name).rawValue
                 if !named.contains(valid) { named.append(valid) }
             case .anonymous(let target):
-                anonymous.append((Self.anonymousVolumeName(), target))
+                anonymous.append((inheritedVolume(at: target, of: spec) ?? Self.anonymousVolumeName(), target))
             case .bind, .tmpfs: break
             }
         }
@@ -139,7 +168,7 @@ extension LinuxRuntime {
         // unless the service mounts something there.
         let targets = Set(spec.mounts.map { Self.normalized($0.target) })
         for path in image.config.volumes where !targets.contains(Self.normalized(path)) {
-            anonymous.append((Self.anonymousVolumeName(), path))
+            anonymous.append((inheritedVolume(at: path, of: spec) ?? Self.anonymousVolumeName(), path))
         }
         let missing = named.filter { name in
             VolumeName(name).map { (try? volumeStore.inspect($0)) == nil } ?? false

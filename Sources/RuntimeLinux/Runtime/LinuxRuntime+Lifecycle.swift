@@ -77,11 +77,12 @@ extension LinuxRuntime {
 
     /// Removes a container and everything made for it: its ports, its
     /// network endpoints and namespace, its bundle and writable layer, its
-    /// anonymous volumes, its record. A running one only with `force`
+    /// anonymous volumes (unless `keepingAnonymousVolumes`: a recreate's
+    /// new container mounts them again), its record. A running one only with `force`
     /// (then it is killed first: `kill`, `die`, then `destroy`). Every step
     /// is tried; the failures are reported together, and the container then
     /// shows as `dead` until a later remove (or restore) finishes the job.
-    public func removeContainer(_ id: String, force: Bool) async throws {
+    public func removeContainer(_ id: String, force: Bool, keepingAnonymousVolumes: Bool) async throws {
         try await exclusively(id) {
             var record = try record(id)
             let cid = try SpecTranslation.containerID(id)
@@ -95,6 +96,7 @@ extension LinuxRuntime {
                 await watcherDone(id)
             }
             record.phase = .removing
+            if keepingAnonymousVolumes { record.keepsAnonymousVolumes = true }
             try save(record)
             try await shieldedTeardown(record, undoingCreate: false)
             emit(.destroy, id)
@@ -232,8 +234,13 @@ extension LinuxRuntime {
         }
         let others = records.values.filter { $0.id != id }
         let inUse = Set(others.flatMap { $0.volumes + $0.anonymousVolumes })
+        // Kept: anonymous volumes left for a recreate, and on an undone
+        // create the ones it inherited (they hold the replaced container's data).
+        let kept = Set(
+            (record.keepsAnonymousVolumes == true ? record.anonymousVolumes : [])
+                + (undoingCreate ? record.spec.inheritedVolumes.map { Array($0.values) } ?? [] : []))
         let doomed = record.anonymousVolumes + (undoingCreate ? record.createdVolumes : [])
-        for name in doomed where !inUse.contains(name) {
+        for name in doomed where !inUse.contains(name) && !kept.contains(name) {
             guard let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil else { continue }
             if let failure = await failure(of: { try await volumeStore.remove(volume, inUse: { _ in nil }) }) {
                 failures.append(failure)

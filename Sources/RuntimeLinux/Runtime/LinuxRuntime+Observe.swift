@@ -35,6 +35,7 @@ extension LinuxRuntime {
             addresses: Dictionary(record.attachments.map { ($0.network, $0.address) }, uniquingKeysWith: { a, _ in a }),
             ports: record.ports, createdAt: record.createdAt, startedAt: record.startedAt, finishedAt: finishedAt)
         info.aliases = Dictionary(record.attachments.map { ($0.network, $0.aliases) }, uniquingKeysWith: { a, _ in a })
+        if let mounts = record.anonymousMounts, !mounts.isEmpty { info.anonymousVolumes = mounts }
         return info
     }
 }

@@ -59,6 +59,46 @@ extension HostResourceTests.LinuxRuntimeTests {
             }
         }
 
+        @Test func aRecreatedContainerMountsTheAnonymousVolumesItInherits() async throws {
+            try await RuntimeFixture.with { f in
+                var spec = f.spec("inherit", ["sh", "-c", "echo first > /data/x"])
+                spec.mounts = [.anonymous(target: "/data")]
+                let first = try await f.run(spec)
+                #expect(try await f.runtime.waitContainer(spec.name) == 0)
+                let volume = try #require(first.anonymousVolumes?["/data"])
+                let mountpoint = try #require(try await f.runtime.volumes(matching: LabelFilter()).first?.mountpoint)
+
+                // Removed for a recreate: the volume and its data stay.
+                try await f.runtime.removeContainer(spec.name, force: false, keepingAnonymousVolumes: true)
+                #expect(try await f.runtime.volumes(matching: LabelFilter()).map(\.name) == [volume])
+
+                // A create that fails (its port is taken) leaves the inherited volume alone.
+                let (socket, port) = try listeningSocket()
+                defer { close(socket) }
+                let network = try await f.runtime.createNetwork(NetworkSpec(name: f.resource("inherit")))
+                spec.inheritedVolumes = ["/data": volume]
+                spec.networks = [NetworkAttachment(network: network.name)]
+                spec.ports = [PortSpec(hostIP: "127.0.0.1", hostPort: port, containerPort: 80)]
+                await #expect(throws: BerthError.self) { try await f.runtime.createContainer(spec) }
+                #expect(try await f.runtime.volumes(matching: LabelFilter()).map(\.name) == [volume])
+
+                // The new container mounts it again, data and all.
+                spec.ports = []
+                spec.command = ["sh", "-c", "cat /data/x > /data/seen"]
+                let second = try await f.run(spec)
+                #expect(second.anonymousVolumes?["/data"] == volume)
+                #expect(try await f.runtime.waitContainer(spec.name) == 0)
+                #expect(try String(contentsOfFile: mountpoint + "/seen", encoding: .utf8) == "first\n")
+
+                // A recreate that no longer mounts it lets it go, as its container went.
+                try await f.runtime.removeContainer(spec.name, force: false, keepingAnonymousVolumes: true)
+                spec.mounts = []
+                _ = try await f.runtime.createContainer(spec)
+                #expect(try await f.runtime.volumes(matching: LabelFilter()).isEmpty)
+                try await f.runtime.removeContainer(spec.name, force: false)
+            }
+        }
+
         @Test func bindMountsCreateTheirSourceAndHonourReadOnly() async throws {
             try await RuntimeFixture.with { f in
                 let source = f.root + "/binds/made/here"

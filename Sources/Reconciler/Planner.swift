@@ -83,6 +83,9 @@ struct UpPlanner {
         for name in options.services.sorted() where desired.services[name] == nil {
             notes.append("service \(name) is not in the project; ignored")
         }
+        for name in scope.sorted() {
+            if let service = desired.services[name] { notes += ServiceSpecs.unappliedSettings(of: service) }
+        }
         var stages = [orphanStage(), Stage(title: "resources", steps: resourceSteps())]
         for (index, level) in levels().enumerated() {
             let levelSteps = level.compactMap { desired.services[$0] }.flatMap { steps(for: $0) }

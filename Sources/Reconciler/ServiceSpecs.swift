@@ -46,6 +46,7 @@ public enum ServiceSpecs {
         spec.privileged = service.privileged
         spec.capAdd = service.capAdd
         spec.capDrop = service.capDrop
+        if noNewPrivileges(service) { spec.noNewPrivileges = true }
         spec.mounts = mounts(for: service, in: project)
         spec.networkMode = networkMode(for: service, in: project)
         if spec.networkMode == .bridge {
@@ -64,6 +65,49 @@ public enum ServiceSpecs {
         // A disabled healthcheck stays in the spec: it overrides the image's.
         spec.healthcheck = service.healthcheck
         return spec
+    }
+
+    /// Whether `security_opt` asks for no-new-privileges, as docker reads
+    /// it: `no-new-privileges`, with `:true` or `=true`, or with `false`
+    /// to say no.
+    static func noNewPrivileges(_ service: Service) -> Bool {
+        var wanted = false
+        for option in service.securityOpt {
+            let (key, value) = splitSecurityOption(option)
+            if key == "no-new-privileges" { wanted = value.map { $0 == "true" } ?? true }
+        }
+        return wanted
+    }
+
+    /// `key:value` or `key=value` (docker takes both); the value is nil for a bare key.
+    static func splitSecurityOption(_ option: String) -> (key: String, value: String?) {
+        guard let separator = option.firstIndex(where: { $0 == ":" || $0 == "=" }) else { return (option, nil) }
+        return (String(option[..<separator]), String(option[option.index(after: separator)...]))
+    }
+
+    /// What the service asks for that Berth does not do, one note each, for
+    /// `up` to print rather than drop silently.
+    public static func unappliedSettings(of service: Service) -> [String] {
+        var notes: [String] = []
+        let name = "service \(service.name)"
+        if !service.links.isEmpty {
+            notes.append(
+                "\(name): links are not applied; services on a shared network reach each other by service name, "
+                    + "and networks.<name>.aliases gives them more names")
+        }
+        if let ipc = service.ipc, ipc != "private", ipc != "shareable" {
+            notes.append("\(name): ipc: \(ipc) is not applied; the container has an IPC namespace of its own")
+        }
+        if let pid = service.pid {
+            notes.append("\(name): pid: \(pid) is not applied; the container has a PID namespace of its own")
+        }
+        for option in service.securityOpt where splitSecurityOption(option).key != "no-new-privileges" {
+            notes.append("\(name): security_opt \(option) is not applied")
+        }
+        for mount in service.volumes where [.image, .npipe, .cluster].contains(mount.type) {
+            notes.append("\(name): the \(mount.type.rawValue) mount at \(mount.target) is not made; Berth mounts volumes, binds and tmpfs")
+        }
+        return notes
     }
 
     /// The user's labels plus the `com.docker.compose.*` ones; ours win, since
@@ -155,7 +199,7 @@ public enum ServiceSpecs {
             case .tmpfs:
                 mounts.append(.tmpfs(target: mount.target, size: mount.tmpfsSize, mode: mount.tmpfsMode))
             case .image, .npipe, .cluster:
-                // Not supported on this runtime; the loader reports them.
+                // Not supported on this runtime; `up` notes them (unappliedSettings).
                 continue
             }
         }

@@ -21,6 +21,8 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var privileged: Bool
     public var capAdd: [String]
     public var capDrop: [String]
+    /// `security_opt: no-new-privileges`; nil: false.
+    public var noNewPrivileges: Bool?
     public var mounts: [MountSpec]
     public var networkMode: NetworkMode
     /// In eth0, eth1, … order; used when `networkMode` is `.bridge`.

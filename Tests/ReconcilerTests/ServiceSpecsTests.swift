@@ -140,4 +140,38 @@ struct ServiceSpecsTests {
         #expect(RecordedDependency.parse("").isEmpty)
         #expect(RecordedDependency.parse("x") == [RecordedDependency(service: "x", condition: .started, restart: false)])
     }
+
+    @Test func noNewPrivilegesAsDockerSpellsIt() throws {
+        for (options, wanted) in [
+            (["no-new-privileges"], true), (["no-new-privileges:true"], true), (["no-new-privileges=true"], true),
+            (["no-new-privileges:false"], false), (["no-new-privileges", "no-new-privileges:false"], false),
+            (["seccomp:unconfined"], false), ([], false),
+        ] {
+            var service = Fixture.service("app")
+            service.securityOpt = options
+            let project = try Fixture.project([service])
+            let spec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
+            #expect((spec.noNewPrivileges ?? false) == wanted, "\(options)")
+        }
+    }
+
+    @Test func whatBerthDoesNotApplyIsNotedByUp() async throws {
+        var service = Fixture.service(
+            "app",
+            volumes: [Mount(type: .image, source: "busybox", target: "/img"), Mount(type: .volume, source: nil, target: "/v")])
+        service.links = ["db:database"]
+        service.ipc = "host"
+        service.pid = "host"
+        service.securityOpt = ["no-new-privileges:true", "seccomp:unconfined"]
+        let project = try Fixture.project([service, Fixture.service("quiet")])
+        let plan = try await Fixture.up(project, on: Fixture.runtime())
+        #expect(plan.notes == [
+            "service app: links are not applied; services on a shared network reach each other by service name, "
+                + "and networks.<name>.aliases gives them more names",
+            "service app: ipc: host is not applied; the container has an IPC namespace of its own",
+            "service app: pid: host is not applied; the container has a PID namespace of its own",
+            "service app: security_opt seccomp:unconfined is not applied",
+            "service app: the image mount at /img is not made; Berth mounts volumes, binds and tmpfs",
+        ])
+    }
 }

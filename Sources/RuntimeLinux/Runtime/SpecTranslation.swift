@@ -177,6 +177,7 @@ enum SpecTranslation {
         linux.capDrop = spec.capDrop
         linux.privileged = spec.privileged
         linux.readOnlyRootfs = spec.readOnly
+        linux.noNewPrivileges = spec.noNewPrivileges ?? false
         linux.initProcess = spec.`init`
         linux.annotations = spec.labels
         return linux

@@ -149,6 +149,7 @@ extension HostResourceTests.LinuxRuntimeTests {
                 spec.workingDir = "/tmp"
                 spec.user = "nobody"
                 spec.readOnly = true
+                spec.noNewPrivileges = true
                 spec.dnsSearch = ["example.test"]
                 let info = try await f.run(spec)
                 let address = try #require(info.addresses[network.name])
@@ -166,6 +167,8 @@ extension HostResourceTests.LinuxRuntimeTests {
                 #expect(hosts.contains("10.9.8.7\tdb\n") && hosts.contains("\(network.gateway)\tgw\n"), "\(hosts)")
                 let resolv = try await f.exec(spec.name, ["cat", "/etc/resolv.conf"]).stdout
                 #expect(resolv == "nameserver \(network.gateway)\nsearch example.test\n")
+                let status = try await f.exec(spec.name, ["grep", "NoNewPrivs", "/proc/1/status"]).stdout
+                #expect(status == "NoNewPrivs:\t1\n", "\(status)")
                 let config = try String(
                     contentsOfFile: f.root + "/containers/\(spec.name)/config.json", encoding: .utf8)
                 #expect(config.contains("\"test.prefix\":\"\(f.prefix)\""), "labels are annotations")

@@ -83,6 +83,7 @@ struct SpecTranslationTests {
         spec.user = "www-data"
         spec.`init` = true
         spec.readOnly = true
+        spec.noNewPrivileges = true
         spec.resources = Resources(memoryLimit: 1 << 20, cpus: 0.5, pidsLimit: 10, shmSize: 1 << 16)
         spec.ulimits = ["nofile": Ulimit(soft: 100, hard: 200), "core": Ulimit(soft: -1, hard: -1)]
         spec.labels = ["com.docker.compose.service": "web"]
@@ -92,7 +93,7 @@ struct SpecTranslationTests {
         #expect(linux.entrypoint == ["/bin/sh"] && linux.command == ["-c", "true"])
         #expect(linux.environment == ["A=1", "B=2"])
         #expect(linux.image.cmd == ["sh"] && linux.image.env == ["PATH=/bin"])
-        #expect(linux.initProcess && linux.readOnlyRootfs && linux.user == "www-data")
+        #expect(linux.initProcess && linux.readOnlyRootfs && linux.noNewPrivileges && linux.user == "www-data")
         #expect(linux.resources == .init(memoryLimit: 1 << 20, cpus: 0.5, pidsLimit: 10, shmSize: 1 << 16))
         #expect(
             linux.ulimits == [.init(name: "core", soft: .max, hard: .max), .init(name: "nofile", soft: 100, hard: 200)])

@@ -48,6 +48,8 @@ public enum ServiceSpecs {
         spec.capDrop = service.capDrop
         if noNewPrivileges(service) { spec.noNewPrivileges = true }
         spec.mounts = mounts(for: service, in: project)
+        let volumesFrom = volumesFrom(for: service, in: project)
+        if !volumesFrom.isEmpty { spec.volumesFrom = volumesFrom }
         spec.networkMode = networkMode(for: service, in: project)
         if spec.networkMode == .bridge {
             spec.networks = attachments(for: service, in: project)
@@ -65,6 +67,21 @@ public enum ServiceSpecs {
         // A disabled healthcheck stays in the spec: it overrides the image's.
         spec.healthcheck = service.healthcheck
         return spec
+    }
+
+    /// `volumes_from` with container names: `x`, `service:x` (each with an
+    /// optional `:ro` or `:rw`) name the first replica of service x;
+    /// `container:name` is taken as it stands.
+    static func volumesFrom(for service: Service, in project: Project) -> [String] {
+        service.volumesFrom.compactMap { entry in
+            var parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            let mode = parts.count > 1 && ["ro", "rw"].contains(parts[parts.count - 1]) ? parts.removeLast() : nil
+            let suffix = mode.map { ":" + $0 } ?? ""
+            if parts.first == "container", parts.count > 1 { return parts.dropFirst().joined(separator: ":") + suffix }
+            if parts.first == "service", parts.count > 1 { parts.removeFirst() }
+            guard let parent = project.services[parts.joined(separator: ":")] else { return nil }
+            return containerName(project: project.name, service: parent, number: 1) + suffix
+        }
     }
 
     /// Whether `security_opt` asks for no-new-privileges, as docker reads
@@ -105,7 +122,9 @@ public enum ServiceSpecs {
             notes.append("\(name): security_opt \(option) is not applied")
         }
         for mount in service.volumes where [.image, .npipe, .cluster].contains(mount.type) {
-            notes.append("\(name): the \(mount.type.rawValue) mount at \(mount.target) is not made; Berth mounts volumes, binds and tmpfs")
+            notes.append(
+                "\(name): the \(mount.type.rawValue) mount at \(mount.target) is not made; "
+                    + "Berth mounts volumes, binds and tmpfs")
         }
         return notes
     }

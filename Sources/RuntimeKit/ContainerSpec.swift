@@ -40,6 +40,10 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// Nanoseconds; nil for ten seconds.
     public var stopGracePeriod: Int64?
     public var healthcheck: Healthcheck?
+    /// `volumes_from`: containers whose volumes and binds this one mounts
+    /// at the same places, each `name`, `name:ro` or `name:rw` (without a
+    /// mode, each mount keeps the other container's). nil: none.
+    public var volumesFrom: [String]?
     /// Mount target → an anonymous volume of the container this one
     /// replaces, to be mounted there again instead of a new one: a recreate
     /// keeps their data, as docker compose's does (`up -V` renews them).

@@ -174,4 +174,14 @@ struct ServiceSpecsTests {
             "service app: the image mount at /img is not made; Berth mounts volumes, binds and tmpfs",
         ])
     }
+
+    @Test func volumesFromNamesTheFirstReplicaOrTheContainer() throws {
+        var app = Fixture.service("app")
+        app.volumesFrom = ["db", "db:ro", "service:db:rw", "container:other", "container:other:ro", "gone"]
+        let project = try Fixture.project([app, Fixture.service("db", replicas: 2)])
+        let spec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
+        #expect(spec.volumesFrom == ["demo-db-1", "demo-db-1:ro", "demo-db-1:rw", "other", "other:ro"])
+        let db = ServiceSpecs.spec(for: try #require(project.services["db"]), number: 1, in: project)
+        #expect(db.volumesFrom == nil)
+    }
 }

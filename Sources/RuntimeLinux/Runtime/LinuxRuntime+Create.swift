@@ -13,7 +13,8 @@ extension LinuxRuntime {
     ///
     /// All or nothing: a failure undoes every step made so far, and a crash
     /// part way is undone by the next runtime's restore.
-    public func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo {
+    public func createContainer(_ requested: ContainerSpec) async throws -> ContainerInfo {
+        let spec = try withVolumesFrom(requested)
         let id = try SpecTranslation.containerID(spec.name)
         let taken = BerthError(.alreadyExists, "container name \"\(spec.name)\" is already in use")
         guard records[spec.name] == nil else { throw taken }
@@ -51,6 +52,47 @@ extension LinuxRuntime {
         await removeUnclaimed(spec.inheritedVolumes, keeping: record)
         emit(.create, spec.name)
         return info(record)
+    }
+
+    /// `spec` with the mounts of its `volumesFrom` containers added: their
+    /// named and anonymous volumes and their binds, at the same targets,
+    /// read-only as the entry's mode says or as they are there. Volumes are
+    /// not seeded again, tmpfs mounts are not shared, and a target the
+    /// container mounts itself keeps its own mount.
+    private func withVolumesFrom(_ spec: ContainerSpec) throws -> ContainerSpec {
+        guard let entries = spec.volumesFrom, !entries.isEmpty else { return spec }
+        var expanded = spec
+        var taken = Set(spec.mounts.map { Self.normalized($0.target) })
+        for entry in entries {
+            var name = entry
+            var readOnly: Bool?
+            if let colon = entry.lastIndex(of: ":"), ["ro", "rw"].contains(entry[entry.index(after: colon)...]) {
+                readOnly = entry[entry.index(after: colon)...] == "ro"
+                name = String(entry[..<colon])
+            }
+            guard let parent = records[name], parent.phase == .ready else {
+                throw BerthError(
+                    .notFound, "container \(spec.name): volumes_from names container \(name), which does not exist")
+            }
+            var shared: [MountSpec] = []
+            for mount in parent.spec.mounts {
+                switch mount {
+                case .volume(let volume, let target, let ro, _):
+                    shared.append(.volume(name: volume, target: target, readOnly: readOnly ?? ro, nocopy: true))
+                case .bind(let source, let target, let ro, _):
+                    shared.append(
+                        .bind(source: source, target: target, readOnly: readOnly ?? ro, createHostPath: false))
+                case .anonymous, .tmpfs: break
+                }
+            }
+            for (target, volume) in (parent.anonymousMounts ?? [:]).sorted(by: { $0.key < $1.key }) {
+                shared.append(.volume(name: volume, target: target, readOnly: readOnly ?? false, nocopy: true))
+            }
+            for mount in shared where taken.insert(Self.normalized(mount.target)).inserted {
+                expanded.mounts.append(mount)
+            }
+        }
+        return expanded
     }
 
     /// Removes the inherited volumes the new container does not mount (its

@@ -239,7 +239,13 @@ extension LinuxRuntime {
         let kept = Set(
             (record.keepsAnonymousVolumes == true ? record.anonymousVolumes : [])
                 + (undoingCreate ? record.spec.inheritedVolumes.map { Array($0.values) } ?? [] : []))
-        let doomed = record.anonymousVolumes + (undoingCreate ? record.createdVolumes : [])
+        // Another container's anonymous volumes mounted through volumes_from
+        // go with the last container that mounts them, whichever goes last.
+        let borrowed = record.volumes.filter { name in
+            guard let volume = VolumeName(name), let found = try? volumeStore.inspect(volume) else { return false }
+            return Self.anonymousLabels.keys.allSatisfy { found.labels[$0] != nil }
+        }
+        let doomed = record.anonymousVolumes + borrowed + (undoingCreate ? record.createdVolumes : [])
         for name in doomed where !inUse.contains(name) && !kept.contains(name) {
             guard let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil else { continue }
             if let failure = await failure(of: { try await volumeStore.remove(volume, inUse: { _ in nil }) }) {

@@ -99,6 +99,48 @@ extension HostResourceTests.LinuxRuntimeTests {
             }
         }
 
+        @Test func volumesFromMountsTheOtherContainersVolumesAndBinds() async throws {
+            try await RuntimeFixture.with { f in
+                let named = f.resource("shared")
+                let bind = f.root + "/binds/shared"
+                var data = f.spec("data", ["sh", "-c", "echo n > /named/f; echo a > /anon/f; echo b > /bind/f"])
+                data.mounts = [
+                    .volume(name: named, target: "/named", readOnly: false, nocopy: false),
+                    .anonymous(target: "/anon"),
+                    .bind(source: bind, target: "/bind", readOnly: false, createHostPath: true),
+                    .tmpfs(target: "/scratch", size: nil, mode: nil),
+                ]
+                try await f.run(data)
+                #expect(try await f.runtime.waitContainer(data.name) == 0)
+
+                var reader = f.spec("reader", ["sleep", "1000"])
+                reader.volumesFrom = [data.name + ":ro"]
+                try await f.run(reader)
+                let seen = try await f.exec(reader.name, ["cat", "/named/f", "/anon/f", "/bind/f"])
+                #expect(seen.stdout == "n\na\nb\n", "\(seen)")
+                #expect(try await f.exec(reader.name, ["touch", "/named/g"]).exitCode != 0, "mounted read-only")
+                #expect(try await f.exec(reader.name, ["test", "-d", "/scratch"]).exitCode != 0, "tmpfs is not shared")
+
+                // Their container gone, the volumes stay while the reader uses them:
+                // the named one refuses removal naming it.
+                try await f.runtime.removeContainer(data.name, force: false)
+                #expect(try await f.runtime.volumes(matching: LabelFilter()).count == 2)
+                let error = await #expect(throws: BerthError.self) { try await f.runtime.removeVolume(named) }
+                #expect(error?.message.contains(reader.name) == true, "\(String(describing: error))")
+
+                var orphan = f.spec("orphan", ["true"])
+                orphan.volumesFrom = [f.name("absent")]
+                let missing = await #expect(throws: BerthError.self) { try await f.runtime.createContainer(orphan) }
+                #expect(missing?.message.contains(f.name("absent")) == true, "\(String(describing: missing))")
+
+                // The anonymous one goes with the last container that mounts it.
+                try await f.runtime.removeContainer(reader.name, force: true)
+                #expect(try await f.runtime.volumes(matching: LabelFilter()).map(\.name) == [named])
+                try await f.runtime.removeVolume(named)
+                #expect(try await f.runtime.volumes(matching: LabelFilter()).isEmpty)
+            }
+        }
+
         @Test func bindMountsCreateTheirSourceAndHonourReadOnly() async throws {
             try await RuntimeFixture.with { f in
                 let source = f.root + "/binds/made/here"

@@ -84,7 +84,8 @@ struct UpPlanner {
             notes.append("service \(name) is not in the project; ignored")
         }
         for name in scope.sorted() {
-            if let service = desired.services[name] { notes += ServiceSpecs.unappliedSettings(of: service) }
+            guard let service = desired.services[name] else { continue }
+            notes += ServiceSpecs.unappliedSettings(of: service, in: desired)
         }
         var stages = [orphanStage(), Stage(title: "resources", steps: resourceSteps())]
         for (index, level) in levels().enumerated() {

@@ -47,6 +47,8 @@ public enum ServiceSpecs {
         spec.capAdd = service.capAdd
         spec.capDrop = service.capDrop
         if noNewPrivileges(service) { spec.noNewPrivileges = true }
+        spec.pidMode = namespaceMode(service.pid, in: project)
+        spec.ipcMode = namespaceMode(service.ipc, in: project)
         spec.mounts = mounts(for: service, in: project)
         let volumesFrom = volumesFrom(for: service, in: project)
         if !volumesFrom.isEmpty { spec.volumesFrom = volumesFrom }
@@ -84,6 +86,20 @@ public enum ServiceSpecs {
         }
     }
 
+    /// A `pid:` or `ipc:` value the runtime takes: `host`, or
+    /// `container:<name>` (`service:x` names x's first replica); nil for a
+    /// namespace of its own, and for values Berth does not apply (`up`
+    /// notes those).
+    static func namespaceMode(_ value: String?, in project: Project) -> String? {
+        guard let value else { return nil }
+        if value == "host" { return "host" }
+        if value.hasPrefix("container:"), value.count > "container:".count { return value }
+        if value.hasPrefix("service:"), let parent = project.services[String(value.dropFirst("service:".count))] {
+            return "container:" + containerName(project: project.name, service: parent, number: 1)
+        }
+        return nil
+    }
+
     /// Whether `security_opt` asks for no-new-privileges, as docker reads
     /// it: `no-new-privileges`, with `:true` or `=true`, or with `false`
     /// to say no.
@@ -104,7 +120,7 @@ public enum ServiceSpecs {
 
     /// What the service asks for that Berth does not do, one note each, for
     /// `up` to print rather than drop silently.
-    public static func unappliedSettings(of service: Service) -> [String] {
+    public static func unappliedSettings(of service: Service, in project: Project) -> [String] {
         var notes: [String] = []
         let name = "service \(service.name)"
         if !service.links.isEmpty {
@@ -112,10 +128,10 @@ public enum ServiceSpecs {
                 "\(name): links are not applied; services on a shared network reach each other by service name, "
                     + "and networks.<name>.aliases gives them more names")
         }
-        if let ipc = service.ipc, ipc != "private", ipc != "shareable" {
+        if let ipc = service.ipc, !["private", "shareable"].contains(ipc), namespaceMode(ipc, in: project) == nil {
             notes.append("\(name): ipc: \(ipc) is not applied; the container has an IPC namespace of its own")
         }
-        if let pid = service.pid {
+        if let pid = service.pid, namespaceMode(pid, in: project) == nil {
             notes.append("\(name): pid: \(pid) is not applied; the container has a PID namespace of its own")
         }
         for option in service.securityOpt where splitSecurityOption(option).key != "no-new-privileges" {

@@ -21,6 +21,10 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var privileged: Bool
     public var capAdd: [String]
     public var capDrop: [String]
+    /// `pid:` and `ipc:`: `host`, or `container:<name>` to join that
+    /// container's namespace; nil: a namespace of its own.
+    public var pidMode: String?
+    public var ipcMode: String?
     /// `security_opt: no-new-privileges`; nil: false.
     public var noNewPrivileges: Bool?
     public var mounts: [MountSpec]

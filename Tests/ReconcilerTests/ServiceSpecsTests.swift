@@ -160,7 +160,7 @@ struct ServiceSpecsTests {
             "app",
             volumes: [Mount(type: .image, source: "busybox", target: "/img"), Mount(type: .volume, source: nil, target: "/v")])
         service.links = ["db:database"]
-        service.ipc = "host"
+        service.ipc = "none"
         service.pid = "host"
         service.securityOpt = ["no-new-privileges:true", "seccomp:unconfined"]
         let project = try Fixture.project([service, Fixture.service("quiet")])
@@ -168,8 +168,7 @@ struct ServiceSpecsTests {
         #expect(plan.notes == [
             "service app: links are not applied; services on a shared network reach each other by service name, "
                 + "and networks.<name>.aliases gives them more names",
-            "service app: ipc: host is not applied; the container has an IPC namespace of its own",
-            "service app: pid: host is not applied; the container has a PID namespace of its own",
+            "service app: ipc: none is not applied; the container has an IPC namespace of its own",
             "service app: security_opt seccomp:unconfined is not applied",
             "service app: the image mount at /img is not made; Berth mounts volumes, binds and tmpfs",
         ])
@@ -183,5 +182,19 @@ struct ServiceSpecsTests {
         #expect(spec.volumesFrom == ["demo-db-1", "demo-db-1:ro", "demo-db-1:rw", "other", "other:ro"])
         let db = ServiceSpecs.spec(for: try #require(project.services["db"]), number: 1, in: project)
         #expect(db.volumesFrom == nil)
+    }
+
+    @Test func pidAndIPCModesForTheRuntime() throws {
+        var app = Fixture.service("app")
+        app.pid = "service:db"
+        app.ipc = "host"
+        var tool = Fixture.service("tool")
+        tool.pid = "container:other"
+        tool.ipc = "shareable"
+        let project = try Fixture.project([app, tool, Fixture.service("db")])
+        let appSpec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
+        #expect(appSpec.pidMode == "container:demo-db-1" && appSpec.ipcMode == "host")
+        let toolSpec = ServiceSpecs.spec(for: try #require(project.services["tool"]), number: 1, in: project)
+        #expect(toolSpec.pidMode == "container:other" && toolSpec.ipcMode == nil)
     }
 }

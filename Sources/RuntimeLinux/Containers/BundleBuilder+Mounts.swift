@@ -23,9 +23,7 @@ extension BundleBuilder {
                 destination: "/sys", type: "sysfs", source: "sysfs",
                 options: ["nosuid", "noexec", "nodev", spec.privileged ? "rw" : "ro"]),
             Mount(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
-            Mount(
-                destination: "/dev/shm", type: "tmpfs", source: "shm",
-                options: ["nosuid", "noexec", "nodev", "mode=1777", "size=\(shm)"]),
+            Self.shmMount(spec, size: shm),
             // Bound, not copied into the rootfs: the network layer may rewrite
             // them while the container runs, and a read-only rootfs still
             // gets them (docker does the same).
@@ -81,13 +79,33 @@ extension BundleBuilder {
         }.map(\.element)
     }
 
-    /// pid, mount, ipc, uts and cgroup are always new; the network one is
+    /// `/dev/shm`: a tmpfs of its own, or with the host's IPC namespace the
+    /// host's `/dev/shm`, as docker does.
+    static func shmMount(_ spec: LinuxContainerSpec, size: Int64) -> OCIRuntimeSpec.Mount {
+        switch spec.ipcNamespace {
+        case .host:
+            return .init(destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rprivate"])
+        case .own, .join:
+            return .init(
+                destination: "/dev/shm", type: "tmpfs", source: "shm",
+                options: ["nosuid", "noexec", "nodev", "mode=1777", "size=\(size)"])
+        }
+    }
+
+    /// mount, uts and cgroup are always new; pid and ipc are new, the
+    /// host's (absent) or another container's (by path); the network one is
     /// new (`none`), joined by path (a bridge network), or the host's (absent).
-    static func namespaces(for network: LinuxContainerSpec.Network) -> [OCIRuntimeSpec.Namespace] {
-        var namespaces: [OCIRuntimeSpec.Namespace] = [
-            .init(type: "pid"), .init(type: "mount"), .init(type: "ipc"), .init(type: "uts"), .init(type: "cgroup"),
-        ]
-        switch network {
+    static func namespaces(for spec: LinuxContainerSpec) -> [OCIRuntimeSpec.Namespace] {
+        func namespace(_ type: String, _ mode: LinuxContainerSpec.Namespace) -> [OCIRuntimeSpec.Namespace] {
+            switch mode {
+            case .own: return [.init(type: type)]
+            case .host: return []
+            case .join(let path): return [.init(type: type, path: path)]
+            }
+        }
+        var namespaces = namespace("pid", spec.pidNamespace) + [.init(type: "mount")]
+        namespaces += namespace("ipc", spec.ipcNamespace) + [.init(type: "uts"), .init(type: "cgroup")]
+        switch spec.network {
         case .none: namespaces.append(.init(type: "network"))
         case .namespace(let path): namespaces.append(.init(type: "network", path: path))
         case .host: break

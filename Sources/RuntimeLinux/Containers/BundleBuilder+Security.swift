@@ -81,7 +81,16 @@ extension BundleBuilder {
             "kernel.shmmni", "kernel.shm_rmid_forced",
         ]
         for key in spec.sysctls.keys.sorted() {
-            if ipc.contains(key) || key.hasPrefix("fs.mqueue.") || key == "kernel.domainname" { continue }
+            if ipc.contains(key) || key.hasPrefix("fs.mqueue.") {
+                if spec.ipcNamespace != .own {
+                    throw ContainerError(
+                        .invalidSpec,
+                        "container \(spec.id): sysctl \(key) is not allowed with a shared ipc namespace: "
+                            + "it would change the one it shares")
+                }
+                continue
+            }
+            if key == "kernel.domainname" { continue }
             if key.hasPrefix("net.") {
                 if spec.network == .host {
                     throw ContainerError(

@@ -59,7 +59,7 @@ public struct BundleBuilder: Sendable {
             rlimits: try rlimits(for: spec, warnings: &warnings),
             noNewPrivileges: spec.noNewPrivileges ? true : nil)
         let linux = OCIRuntimeSpec.Linux(
-            namespaces: Self.namespaces(for: spec.network),
+            namespaces: Self.namespaces(for: spec),
             resources: resources(for: spec),
             cgroupsPath: cgroupParent + "/" + spec.id.rawValue,
             sysctl: try Self.sysctls(for: spec),

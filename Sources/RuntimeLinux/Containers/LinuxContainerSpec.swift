@@ -73,6 +73,9 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     public var mounts: [Mount] = []
     /// Which network namespace the container lives in.
     public var network: Network = .none
+    /// Its PID and IPC namespaces (compose `pid:` and `ipc:`).
+    public var pidNamespace: Namespace = .own
+    public var ipcNamespace: Namespace = .own
     /// Lines added to `/etc/hosts` after the localhost ones.
     public var extraHosts: [HostEntry] = []
     /// The `/etc/resolv.conf` to write; nil copies the host's.
@@ -152,6 +155,19 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     }
 
     /// The network namespace the container runs in.
+    /// A namespace the container makes, shares with the host, or joins.
+    public enum Namespace: Hashable, Sendable {
+        /// A new one (docker's default).
+        case own
+        /// The host's (`pid: host`, `ipc: host`).
+        case host
+        /// Another container's, by its `/proc/<pid>/ns/…` file. For IPC
+        /// that shares System V IPC and message queues; `/dev/shm` stays the
+        /// container's own (docker shares it too, but a mount cannot be bound
+        /// from another container's mount namespace).
+        case join(path: String)
+    }
+
     public enum Network: Hashable, Sendable {
         /// A new namespace with only loopback (compose `network_mode: none`).
         case none

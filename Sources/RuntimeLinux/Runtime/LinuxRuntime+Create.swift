@@ -328,9 +328,34 @@ extension LinuxRuntime {
             dns = hostDNS(spec)
         }
         hosts += try SpecTranslation.extraHosts(spec.extraHosts, gateway: gateway, container: spec.name)
-        return SpecTranslation.linuxSpec(
+        var linux = SpecTranslation.linuxSpec(
             spec, id: id, image: plan.image.config, layers: plan.layers, network: network, mounts: mounts,
             hosts: hosts, dns: dns)
+        linux.pidNamespace = try namespace(spec.pidMode, kind: "pid", for: spec.name)
+        linux.ipcNamespace = try namespace(spec.ipcMode, kind: "ipc", for: spec.name)
+        return linux
+    }
+
+    /// A `pid:` or `ipc:` mode as the driver takes it: the host's namespace,
+    /// or that of another container, which must be running (its namespace
+    /// is found through its process).
+    private func namespace(_ mode: String?, kind: String, for container: String) throws
+        -> LinuxContainerSpec.Namespace
+    {
+        guard let mode else { return .own }
+        if mode == "host" { return .host }
+        guard mode.hasPrefix("container:") else {
+            throw BerthError(
+                .invalidSpec, "container \(container): \(kind): \(mode) is neither host nor container:<name>")
+        }
+        let name = String(mode.dropFirst("container:".count))
+        guard let parent = records[name], parent.startedAt != nil, let cid = ContainerID(name),
+            case .alive(let pid) = driver.observe(cid)
+        else {
+            throw BerthError(
+                .invalidState, "container \(container): \(kind): \(mode) needs container \(name) to be running")
+        }
+        return .join(path: "/proc/\(pid)/ns/\(kind)")
     }
 
     /// Seeds the named and anonymous volumes that are still empty from the

@@ -169,6 +169,28 @@ struct BundleBuilderTests {
         #expect(!(try build(s).spec.linux.namespaces.contains { $0.type == "network" }))
     }
 
+    @Test func pidAndIPCNamespacesOfTheHostOrAnotherContainer() throws {
+        var s = spec()
+        s.pidNamespace = .host
+        s.ipcNamespace = .host
+        var bundle = try build(s)
+        #expect(bundle.spec.linux.namespaces.map(\.type) == ["mount", "uts", "cgroup", "network"])
+        #expect(
+            bundle.spec.mounts.first { $0.destination == "/dev/shm" }
+                == .init(destination: "/dev/shm", type: "bind", source: "/dev/shm", options: ["rbind", "rprivate"]))
+        s.pidNamespace = .join(path: "/proc/42/ns/pid")
+        s.ipcNamespace = .join(path: "/proc/42/ns/ipc")
+        bundle = try build(s)
+        #expect(bundle.spec.linux.namespaces.filter { $0.path != nil }.map { "\($0.type) \($0.path ?? "")" } == [
+            "pid /proc/42/ns/pid", "ipc /proc/42/ns/ipc",
+        ])
+        #expect(bundle.spec.mounts.first { $0.destination == "/dev/shm" }?.type == "tmpfs")
+        // IPC sysctls would change the namespace it shares.
+        s.sysctls = ["kernel.shmmax": "1000"]
+        let error = #expect(throws: ContainerError.self) { try build(s) }
+        #expect(error?.message.contains("shared ipc namespace") == true)
+    }
+
     @Test func resourcesBecomeCgroupLimits() throws {
         var s = spec()
         s.resources = .init(memoryLimit: 32 << 20, cpus: 1.5, pidsLimit: 64)

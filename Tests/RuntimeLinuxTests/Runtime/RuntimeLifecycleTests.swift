@@ -175,6 +175,39 @@ extension HostResourceTests.LinuxRuntimeTests {
             }
         }
 
+        @Test func pidAndIPCOfTheHostOrOfAnotherContainer() async throws {
+            try await RuntimeFixture.with { f in
+                let namespaces = ["sh", "-c", "readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc"]
+                let host =
+                    try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid") + "\n"
+                    + FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/ipc") + "\n"
+                var shared = f.spec("hostns", ["sleep", "1000"])
+                shared.pidMode = "host"
+                shared.ipcMode = "host"
+                try await f.run(shared)
+                #expect(try await f.exec(shared.name, namespaces).stdout == host)
+
+                let owner = f.spec("owner", ["sleep", "1000"])
+                try await f.run(owner)
+                var joined = f.spec("joined", ["sleep", "1000"])
+                joined.pidMode = "container:\(owner.name)"
+                joined.ipcMode = "container:\(owner.name)"
+                try await f.run(joined)
+                let own = try await f.exec(owner.name, namespaces).stdout
+                #expect(try await f.exec(joined.name, namespaces).stdout == own && own != host)
+                // The host's /dev/shm with the host's IPC namespace.
+                let file = "/dev/shm/" + f.name("shm")
+                #expect(try await f.exec(shared.name, ["sh", "-c", "echo hi > \(file)"]).exitCode == 0)
+                defer { unlink(file) }
+                #expect(try String(contentsOfFile: file, encoding: .utf8) == "hi\n")
+
+                var late = f.spec("late", ["true"])
+                late.pidMode = "container:" + f.name("absent")
+                let error = await #expect(throws: BerthError.self) { try await f.runtime.createContainer(late) }
+                #expect(error?.message.contains("to be running") == true, "\(String(describing: error))")
+            }
+        }
+
         @Test func cancelledExecIsKilled() async throws {
             try await RuntimeFixture.with { f in
                 let spec = f.spec("cancel", ["sleep", "1000"])

@@ -82,7 +82,9 @@ public actor NameService {
     }
 
     /// The names on one network: each live container's name, its service's
-    /// name (every replica) and its aliases there.
+    /// name (every replica) and its aliases there, and the aliases of
+    /// `links` (docker answers those for the linking container only; here
+    /// every container on the network sees them).
     static func names(on network: String, containers: [ContainerInfo]) -> [String: [IPv4Address]] {
         var names: [String: [IPv4Address]] = [:]
         for container in containers where isLive(container) {
@@ -94,7 +96,23 @@ public actor NameService {
             own += container.aliases[network] ?? []
             for name in Set(own) { names[name, default: []].append(address) }
         }
-        return names.mapValues { $0.sorted() }
+        // `links`: each alias answers with the linked service's addresses here.
+        for container in containers where isLive(container) && container.addresses[network] != nil {
+            guard let links = container.labels[BerthLabel.links] else { continue }
+            let project = container.labels[ComposeLabel.project]
+            for link in links.split(separator: ",") {
+                let parts = link.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { continue }
+                for target in containers
+                where isLive(target) && target.labels[ComposeLabel.project] == project
+                    && target.labels[ComposeLabel.service] == parts[0] && target.labels[ComposeLabel.oneoff] != "True"
+                {
+                    guard let text = target.addresses[network], let address = IPv4Address(text) else { continue }
+                    names[parts[1], default: []].append(address)
+                }
+            }
+        }
+        return names.mapValues { Array(Set($0)).sorted() }
     }
 
     private func rebuild() async {

@@ -5,9 +5,9 @@ import RuntimeKit
 /// runtime creates: names, labels, environment, mounts, networks and limits.
 ///
 /// A pure translation, so the planner can put the finished spec in the plan
-/// and the executor only hands it over. Fields the spec cannot carry yet
-/// (`ipc`, `pid`, `security_opt`, `tty`, `stdin_open`, `links` aliases) are
-/// left out here and noted in the README when their runtime side arrives.
+/// and the executor only hands it over. What Berth does not apply is left out
+/// here and noted by `up` (`unappliedSettings`); `tty` and `stdin_open` wait
+/// for exec with a terminal.
 public enum ServiceSpecs {
     /// docker's default stop grace: ten seconds, in nanoseconds.
     public static let defaultStopGrace: Int64 = 10_000_000_000
@@ -123,11 +123,6 @@ public enum ServiceSpecs {
     public static func unappliedSettings(of service: Service, in project: Project) -> [String] {
         var notes: [String] = []
         let name = "service \(service.name)"
-        if !service.links.isEmpty {
-            notes.append(
-                "\(name): links are not applied; services on a shared network reach each other by service name, "
-                    + "and networks.<name>.aliases gives them more names")
-        }
         if let ipc = service.ipc, !["private", "shareable"].contains(ipc), namespaceMode(ipc, in: project) == nil {
             notes.append("\(name): ipc: \(ipc) is not applied; the container has an IPC namespace of its own")
         }
@@ -156,6 +151,9 @@ public enum ServiceSpecs {
         labels[ComposeLabel.configHash] = service.configHash
         labels[ComposeLabel.workingDir] = project.workingDirectory
         labels[ComposeLabel.dependsOn] = RecordedDependency.label(service.dependsOn)
+        // `links: [db, db:database]`: `service:alias`, the alias defaulting to the service.
+        let links = service.links.map { $0.contains(":") ? $0 : "\($0):\($0)" }
+        if !links.isEmpty { labels[BerthLabel.links] = links.joined(separator: ",") }
         return labels
     }
 

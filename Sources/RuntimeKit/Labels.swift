@@ -15,6 +15,14 @@ public enum ComposeLabel {
     public static let version = "com.docker.compose.version"
 }
 
+/// Berth's own labels, for what docker keeps elsewhere.
+public enum BerthLabel {
+    /// The service's `links`, as `service:alias` entries joined by commas:
+    /// the embedded DNS answers each alias with the linked service's
+    /// addresses on the networks the two share.
+    public static let links = "berth.links"
+}
+
 /// A label filter: every key must be present, with the value when one is given.
 public struct LabelFilter: Sendable, Hashable {
     public var required: [String: String?]

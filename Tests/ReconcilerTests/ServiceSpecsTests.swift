@@ -166,8 +166,6 @@ struct ServiceSpecsTests {
         let project = try Fixture.project([service, Fixture.service("quiet")])
         let plan = try await Fixture.up(project, on: Fixture.runtime())
         #expect(plan.notes == [
-            "service app: links are not applied; services on a shared network reach each other by service name, "
-                + "and networks.<name>.aliases gives them more names",
             "service app: ipc: none is not applied; the container has an IPC namespace of its own",
             "service app: security_opt seccomp:unconfined is not applied",
             "service app: the image mount at /img is not made; Berth mounts volumes, binds and tmpfs",
@@ -196,5 +194,15 @@ struct ServiceSpecsTests {
         #expect(appSpec.pidMode == "container:demo-db-1" && appSpec.ipcMode == "host")
         let toolSpec = ServiceSpecs.spec(for: try #require(project.services["tool"]), number: 1, in: project)
         #expect(toolSpec.pidMode == "container:other" && toolSpec.ipcMode == nil)
+    }
+
+    @Test func linksBecomeALabelTheDNSReads() throws {
+        var app = Fixture.service("app")
+        app.links = ["db", "cache:redis"]
+        let project = try Fixture.project([app, Fixture.service("db"), Fixture.service("cache")])
+        let spec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
+        #expect(spec.labels[BerthLabel.links] == "db:db,cache:redis")
+        let db = ServiceSpecs.spec(for: try #require(project.services["db"]), number: 1, in: project)
+        #expect(db.labels[BerthLabel.links] == nil)
     }
 }

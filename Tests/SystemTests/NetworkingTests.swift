@@ -48,6 +48,7 @@ extension SystemTests {
                         init: true
                         command: ["sleep", "600"]
                         networks: [back]
+                        links: ["web:legacy-web"]
                       lonely:
                         image: busybox
                         init: true
@@ -65,6 +66,8 @@ extension SystemTests {
                 #expect(lookup.stdout.contains(webBack), "\(lookup.stdout)")
                 let alias = try await daemon.berth(["exec", "-T", "api", "nslookup", "www"], in: directory)
                 #expect(alias.stdout.contains(webBack), "\(alias.stdout)")
+                let link = try await daemon.berth(["exec", "-T", "api", "nslookup", "legacy-web"], in: directory)
+                #expect(link.stdout.contains(webBack), "links: web:legacy-web: \(link.stdout)")
                 let page = try await daemon.berth(["exec", "-T", "api", "timeout", "5", "wget", "-q", "-O", "-", "http://web/"], in: directory)
                 #expect(page.stdout.contains("hello-web"), "\(page.stdout) \(page.stderr)")
                 // api (back only) knows nothing of lonely (front only), by name or by address.

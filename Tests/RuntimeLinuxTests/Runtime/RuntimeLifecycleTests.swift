@@ -277,6 +277,13 @@ extension HostResourceTests.LinuxRuntimeTests {
                     "for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; while [ ! -f /go ]; do sleep 0.05; done; echo done"
                 let spec = f.spec("logs", ["sh", "-c", script])
                 try await f.run(spec)
+                // The tail is taken once the six lines are written, not while they are.
+                let written = try await eventually(within: 10) {
+                    var count = 0
+                    for try await _ in try await f.runtime.logs(spec.name, LogQuery()) { count += 1 }
+                    return count == 6
+                }
+                #expect(written, "the container wrote its six lines")
                 let stream = try await f.runtime.logs(spec.name, LogQuery(tail: 2, follow: true))
                 var iterator = stream.makeAsyncIterator()
                 let first = try await iterator.next()

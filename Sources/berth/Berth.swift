@@ -51,6 +51,21 @@ struct BerthCommand: AsyncParsableCommand {
     )
 }
 
+/// What `exec` and `run` cannot do yet with standard input.
+enum StandardInput {
+    /// Warns when standard input is a file or a pipe: `exec -T db psql <
+    /// dump.sql` would otherwise run with no input and look as if it worked.
+    /// A terminal or /dev/null (a character device) says nothing.
+    static func warnThatItIsNotPassed(to command: String) {
+        var status = stat()
+        guard fstat(0, &status) == 0 else { return }
+        let type = status.st_mode & S_IFMT
+        guard type == S_IFREG || type == S_IFIFO else { return }
+        FileHandleOutput.standardError(
+            "WARN: berth \(command) does not pass standard input to the command yet; it reads nothing\n")
+    }
+}
+
 /// Writes to the standard streams without Foundation.
 enum FileHandleOutput {
     static func standardOutput(_ text: String) {

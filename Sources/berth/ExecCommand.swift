@@ -17,6 +17,7 @@ struct ExecCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard !command.isEmpty else { throw BerthError(.usage, "exec: a command is required") }
+        StandardInput.warnThatItIsNotPassed(to: "exec")
         let (name, _) = try ProjectContext.name(project)
         var environment: [String: String] = [:]
         for entry in env {

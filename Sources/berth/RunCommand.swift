@@ -21,6 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments.") var command: [String] = []
 
     func run() async throws {
+        if !detach { StandardInput.warnThatItIsNotPassed(to: "run") }
         let loaded = try ProjectContext.load(project, services: [service])
         var environment: [String: String] = [:]
         for entry in env {

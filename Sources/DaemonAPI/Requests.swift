@@ -163,9 +163,11 @@ public struct ExecRequest: Codable, Sendable, Hashable {
     public var environment: [String: String]
     public var user: String?
     public var workingDir: String?
+    /// The CLI's piped or redirected standard input, base64; nil: none.
+    public var standardInput: String?
 
     public init(projectName: String, service: String, index: Int = 1, command: [String], environment: [String: String] = [:],
-                user: String? = nil, workingDir: String? = nil) {
+                user: String? = nil, workingDir: String? = nil, standardInput: String? = nil) {
         self.projectName = projectName
         self.service = service
         self.index = index
@@ -173,6 +175,7 @@ public struct ExecRequest: Codable, Sendable, Hashable {
         self.environment = environment
         self.user = user
         self.workingDir = workingDir
+        self.standardInput = standardInput
     }
 }
 

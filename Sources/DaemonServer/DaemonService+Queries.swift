@@ -123,9 +123,18 @@ extension DaemonService {
         guard container.state.isRunning else {
             throw BerthError(.init("invalid-state"), "container \(container.name) is not running")
         }
+        var input: [UInt8] = []
+        if let encoded = request.standardInput {
+            guard let data = Data(base64Encoded: encoded) else {
+                throw BerthError(.usage, "exec: the standard input sent is not base64")
+            }
+            input = [UInt8](data)
+        }
         let result = try await runtime.exec(
             container.id,
-            ExecSpec(command: request.command, environment: request.environment, user: request.user, workingDir: request.workingDir))
+            ExecSpec(
+                command: request.command, environment: request.environment, user: request.user,
+                workingDir: request.workingDir, standardInput: input))
         return ExecResponse(exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr)
     }
 

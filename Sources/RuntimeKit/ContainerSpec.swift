@@ -149,12 +149,18 @@ public struct ExecSpec: Sendable, Hashable, Codable {
     public var workingDir: String?
     /// Killed after this many nanoseconds; nil waits for ever.
     public var timeout: Int64?
+    /// Fed to the command's standard input, which then ends; empty: none.
+    public var standardInput: [UInt8]
 
-    public init(command: [String], environment: [String: String] = [:], user: String? = nil, workingDir: String? = nil, timeout: Int64? = nil) {
+    public init(
+        command: [String], environment: [String: String] = [:], user: String? = nil, workingDir: String? = nil,
+        timeout: Int64? = nil, standardInput: [UInt8] = []
+    ) {
         self.command = command
         self.environment = environment
         self.user = user
         self.workingDir = workingDir
         self.timeout = timeout
+        self.standardInput = standardInput
     }
 }

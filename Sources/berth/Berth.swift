@@ -51,16 +51,48 @@ struct BerthCommand: AsyncParsableCommand {
     )
 }
 
-/// What `exec` and `run` cannot do yet with standard input.
+/// Standard input for `exec` and `run`, which have no terminal mode yet.
 enum StandardInput {
-    /// Warns when standard input is a file or a pipe: `exec -T db psql <
-    /// dump.sql` would otherwise run with no input and look as if it worked.
-    /// A terminal or /dev/null (a character device) says nothing.
-    static func warnThatItIsNotPassed(to command: String) {
+    /// The most `exec` sends: berthd takes request bodies up to 64 MiB, and
+    /// base64 makes 4 bytes of 3.
+    static let execLimit = 48 << 20
+
+    /// Whether standard input is a file or a pipe (not a terminal, and not
+    /// /dev/null, a character device).
+    static var isPipedOrRedirected: Bool {
         var status = stat()
-        guard fstat(0, &status) == 0 else { return }
+        guard fstat(0, &status) == 0 else { return false }
         let type = status.st_mode & S_IFMT
-        guard type == S_IFREG || type == S_IFIFO else { return }
+        return type == S_IFREG || type == S_IFIFO
+    }
+
+    /// All of a piped or redirected standard input, for `exec -T db psql <
+    /// dump.sql`; nil for a terminal or /dev/null.
+    static func readIfPiped(limit: Int) throws -> [UInt8]? {
+        guard isPipedOrRedirected else { return nil }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(0, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else {
+                throw BerthError(.usage, "cannot read standard input: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes += buffer[0..<n]
+            guard bytes.count <= limit else {
+                throw BerthError(
+                    .usage,
+                    "standard input is larger than berth exec passes on (\(limit >> 20) MiB); "
+                        + "copy the file in with a bind mount")
+            }
+        }
+    }
+
+    /// Warns when standard input is a file or a pipe that `run` does not
+    /// pass on yet: the command would run with no input and look as if it worked.
+    static func warnThatItIsNotPassed(to command: String) {
+        guard isPipedOrRedirected else { return }
         FileHandleOutput.standardError(
             "WARN: berth \(command) does not pass standard input to the command yet; it reads nothing\n")
     }

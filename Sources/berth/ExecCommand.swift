@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthModel
 import DaemonAPI
+import Foundation
 
 /// `berth exec`: run a command in a running container of a service.
 struct ExecCommand: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct ExecCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard !command.isEmpty else { throw BerthError(.usage, "exec: a command is required") }
-        StandardInput.warnThatItIsNotPassed(to: "exec")
+        let input = try StandardInput.readIfPiped(limit: StandardInput.execLimit)
         let (name, _) = try ProjectContext.name(project)
         var environment: [String: String] = [:]
         for entry in env {
@@ -26,7 +27,7 @@ struct ExecCommand: AsyncParsableCommand {
         }
         let request = ExecRequest(
             projectName: name, service: service, index: index, command: command, environment: environment, user: user,
-            workingDir: workdir)
+            workingDir: workdir, standardInput: input.map { Data($0).base64EncodedString() })
         let result = try await ProjectContext.call(.exec, request, as: ExecResponse.self)
         FileHandleOutput.standardOutput(result.stdout)
         FileHandleOutput.standardError(result.stderr)

@@ -32,19 +32,23 @@ enum ChildProcess {
     }
 
     /// Runs `argv` to completion with stdin from /dev/null and both outputs captured.
-    static func run(_ argv: [String]) throws -> Output {
+    static func run(_ argv: [String], input: [UInt8] = []) throws -> Output {
         let out = try socketPair()
         let err = try socketPair()
+        let stdin = input.isEmpty ? nil : try socketPair()
         let pid: pid_t
         do {
-            pid = try spawn(argv, descriptors: [(out.1, 1), (err.1, 2)])
+            var descriptors: [(Int32, Int32)] = [(out.1, 1), (err.1, 2)]
+            if let stdin { descriptors.append((stdin.1, 0)) }
+            pid = try spawn(argv, descriptors: descriptors)
         } catch {
-            [out.0, out.1, err.0, err.1].forEach { _ = close($0) }
+            ([out.0, out.1, err.0, err.1] + (stdin.map { [$0.0, $0.1] } ?? [])).forEach { _ = close($0) }
             throw error
         }
         close(out.1)
         close(err.1)
-        let (stdout, stderr) = drain(out.0, err.0)
+        if let stdin { close(stdin.1) }
+        let (stdout, stderr) = drain(out.0, err.0, feeding: stdin.map { ($0.0, input) })
         return Output(status: try wait(pid), stdout: stdout, stderr: stderr)
     }
 
@@ -118,14 +122,32 @@ enum ChildProcess {
 
     /// Reads two descriptors to EOF together (one could fill its buffer
     /// while we block on the other) and closes them.
-    static func drain(_ a: Int32, _ b: Int32) -> ([UInt8], [UInt8]) {
+    static func drain(_ a: Int32, _ b: Int32, feeding input: (fd: Int32, bytes: [UInt8])? = nil) -> ([UInt8], [UInt8]) {
         var outputs: [[UInt8]] = [[], []]
         var fds = [pollfd(fd: a, events: Int16(POLLIN), revents: 0), pollfd(fd: b, events: Int16(POLLIN), revents: 0)]
+        // The child's stdin, fed while its output is read: a child that
+        // writes before it reads must not block us, nor we it.
+        var written = 0
+        if let input {
+            _ = fcntl(input.fd, F_SETFL, fcntl(input.fd, F_GETFL) | O_NONBLOCK)
+            fds.append(pollfd(fd: input.fd, events: Int16(POLLOUT), revents: 0))
+        }
         var buffer = [UInt8](repeating: 0, count: 65536)
         while fds.contains(where: { $0.fd >= 0 }) {
-            if poll(&fds, 2, -1) < 0 {
+            if poll(&fds, nfds_t(fds.count), -1) < 0 {
                 if errno == EINTR { continue }
                 break
+            }
+            if let input, fds.count == 3, fds[2].fd >= 0, fds[2].revents != 0 {
+                // MSG_NOSIGNAL: a child that exits unread gives EPIPE, not a SIGPIPE for berthd.
+                let n = input.bytes.withUnsafeBytes { raw in
+                    send(input.fd, raw.baseAddress.map { $0 + written }, raw.count - written, Int32(MSG_NOSIGNAL))
+                }
+                if n > 0 { written += n }
+                if written == input.bytes.count || (n < 0 && errno != EINTR && errno != EAGAIN) || n == 0 {
+                    close(input.fd)  // end of input for the child
+                    fds[2].fd = -1
+                }
             }
             for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
                 let n = read(fds[i].fd, &buffer, buffer.count)

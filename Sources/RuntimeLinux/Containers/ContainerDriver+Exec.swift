@@ -86,7 +86,7 @@ extension ContainerDriver {
             throw ContainerError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
         }
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try runtime.exec(id, processFile: file, pidFile: pidFile)
+        let result = try runtime.exec(id, processFile: file, pidFile: pidFile, input: exec.standardInput)
         return ExecOutput(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 

@@ -109,12 +109,18 @@ public struct LinuxExecSpec: Hashable, Sendable {
     public var user: String?
     /// The working directory; nil: the container's.
     public var workingDir: String?
+    /// Fed to the process's standard input, which then ends; empty: none.
+    public var standardInput: [UInt8]
 
     /// An exec of `command`, optionally as another user, elsewhere, with more env.
-    public init(_ command: [String], environment: [String] = [], user: String? = nil, workingDir: String? = nil) {
+    public init(
+        _ command: [String], environment: [String] = [], user: String? = nil, workingDir: String? = nil,
+        standardInput: [UInt8] = []
+    ) {
         self.command = command
         self.environment = environment
         self.user = user
         self.workingDir = workingDir
+        self.standardInput = standardInput
     }
 }

@@ -125,7 +125,7 @@ extension LinuxRuntime {
         let cid = try SpecTranslation.containerID(id)
         let exec = LinuxExecSpec(
             spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
-            user: spec.user, workingDir: spec.workingDir)
+            user: spec.user, workingDir: spec.workingDir, standardInput: spec.standardInput)
         let timeout = spec.timeout.flatMap { $0 > 0 ? Duration.nanoseconds($0) : nil }
         let output = try await driver.exec(cid, exec, timeout: timeout)
         return ExecResult(exitCode: output.exitCode, stdout: output.output, stderr: output.errorOutput)

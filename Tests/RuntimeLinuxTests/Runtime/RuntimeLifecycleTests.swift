@@ -125,6 +125,14 @@ extension HostResourceTests.LinuxRuntimeTests {
                         command: ["sh", "-c", "echo $GREETING; id -u; pwd; echo oops >&2; exit 4"],
                         environment: ["GREETING": "hi"], user: "www-data", workingDir: "/tmp"))
                 #expect(result == ExecResult(exitCode: 4, stdout: "hi\n33\n/tmp\n", stderr: "oops\n"))
+                // Standard input, fed while the output is read: 1 MiB in, echoed back out.
+                let input = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+                let echoed = try await f.runtime.exec(
+                    spec.name, ExecSpec(command: ["sh", "-c", "cat; echo; echo end >&2"], standardInput: input))
+                #expect(echoed.exitCode == 0 && echoed.stdout.utf8.count == (1 << 20) + 1 && echoed.stderr == "end\n")
+                // A command that does not read it still finishes.
+                let unread = try await f.runtime.exec(spec.name, ExecSpec(command: ["true"], standardInput: input))
+                #expect(unread.exitCode == 0)
                 let clock = ContinuousClock()
                 let start = clock.now
                 let error = await #expect(throws: BerthError.self) {

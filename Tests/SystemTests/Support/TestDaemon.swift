@@ -110,8 +110,12 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Runs `berth ARGS` against this daemon.
     @discardableResult
-    func berth(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) async throws -> Output {
-        try await run([Self.binaries + "/berth"] + arguments, in: directory, environment: environment.merging(extra) { $1 })
+    func berth(
+        _ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:], input: String = ""
+    ) async throws -> Output {
+        try await run(
+            [Self.binaries + "/berth"] + arguments, in: directory, environment: environment.merging(extra) { $1 },
+            input: input)
     }
 
     /// Runs `berth ARGS` and fails the test with its output unless it exits 0.
@@ -225,8 +229,10 @@ struct Output: Sendable {
 
 /// Runs a command with the given environment (default: PATH only), its
 /// signal mask cleared, and returns its output; killed after `timeout` seconds.
-func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: Int = 180) async throws -> Output {
-    let command = HostOS.Command(arguments, environment: environment, workingDirectory: directory, timeout: .seconds(timeout))
+func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: Int = 180, input: String = "") async throws -> Output {
+    let command = HostOS.Command(
+        arguments, environment: environment, workingDirectory: directory, standardInput: Array(input.utf8),
+        timeout: .seconds(timeout))
     let result = try await ProcessRunner().run(command)
     let status: Int32
     switch result.termination {

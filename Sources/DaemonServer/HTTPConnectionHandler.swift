@@ -38,18 +38,24 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
-        case (.head(let head), .awaitingHead):
-            receive(head, context: context)
-        case (.body(var part), .receiving(let head, var body)):
-            guard body.readableBytes + part.readableBytes <= maxBodySize else {
+        let part = unwrapInboundIn(data)
+        // Appended outside the switch below: a switch over `(part, state)`
+        // holds a second reference to the body for its whole length, so
+        // every append copied the buffer, and a 30 MiB body took 24 s.
+        if case .body(var chunk) = part, case .receiving(let head, var body) = state {
+            guard body.readableBytes + chunk.readableBytes <= maxBodySize else {
                 refuseTooLarge(head, context: context)
                 return
             }
             // Drop the state's reference first so the append does not copy the buffer.
             state = .awaitingHead
-            body.writeBuffer(&part)
+            body.writeBuffer(&chunk)
             state = .receiving(head, body)
+            return
+        }
+        switch (part, state) {
+        case (.head(let head), .awaitingHead):
+            receive(head, context: context)
         case (.end, .receiving(let head, let body)):
             dispatch(head, body: body, context: context)
         case (.end, .discarding):

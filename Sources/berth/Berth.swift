@@ -53,9 +53,9 @@ struct BerthCommand: AsyncParsableCommand {
 
 /// Standard input for `exec` and `run`, which have no terminal mode yet.
 enum StandardInput {
-    /// The most `exec` sends: berthd takes request bodies up to 64 MiB, and
-    /// base64 makes 4 bytes of 3.
-    static let execLimit = 48 << 20
+    /// The most `exec` sends: berthd takes request bodies up to 64 MiB,
+    /// base64 makes 4 bytes of 3, and the rest of the request needs room.
+    static let execLimit = 47 << 20
 
     /// Whether standard input is a file or a pipe (not a terminal, and not
     /// /dev/null, a character device).

@@ -180,15 +180,25 @@ public struct ExecRequest: Codable, Sendable, Hashable {
 }
 
 /// The output and exit code of an exec.
-public struct ExecResponse: Codable, Sendable, Hashable {
-    public var exitCode: Int32
-    public var stdout: String
-    public var stderr: String
+/// A piece of an `exec`'s output, as the command wrote it.
+public struct ExecChunk: Codable, Sendable, Hashable {
+    /// `stdout` or `stderr`.
+    public var stream: String
+    /// The bytes, base64: output need not be text (`pg_dump -Fc`).
+    public var data: String
 
-    public init(exitCode: Int32, stdout: String, stderr: String) {
+    public init(stream: String, data: String) {
+        self.stream = stream
+        self.data = data
+    }
+}
+
+/// How an `exec` ended.
+public struct ExecExit: Codable, Sendable, Hashable {
+    public var exitCode: Int32
+
+    public init(exitCode: Int32) {
         self.exitCode = exitCode
-        self.stdout = stdout
-        self.stderr = stderr
     }
 }
 

@@ -20,7 +20,8 @@ public enum Route: String, Sendable, CaseIterable {
     case ps
     /// `LogsRequest` → stream of `LogEntry`, result `Empty`.
     case logs
-    /// `ExecRequest` → `ExecResponse`.
+    /// `ExecRequest` → stream of `ExecChunk` (the output as it comes),
+    /// result `ExecExit`.
     case exec
     /// `RunRequest` → stream of `RunOutput` (progress, then the container's
     /// lines), result `RunResult`.

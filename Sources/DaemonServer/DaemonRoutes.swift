@@ -56,7 +56,9 @@ public enum DaemonRoutes {
             for try await entry in try await service.logs(request) { send(entry) }
             return Empty()
         }
-        plain(.exec, ExecRequest.self) { try await service.exec($0) }
+        streaming(.exec, ExecRequest.self, item: ExecChunk.self) { request, send in
+            try await service.exec(request, send: send)
+        }
         streaming(.run, RunRequest.self, item: RunOutput.self) { request, send in
             try await service.run(request, send: send)
         }

@@ -117,8 +117,8 @@ extension DaemonService {
         return stream
     }
 
-    /// `berth exec -T`.
-    public func exec(_ request: ExecRequest) async throws -> ExecResponse {
+    /// `berth exec -T`: the output is sent as it comes, byte for byte.
+    public func exec(_ request: ExecRequest, send: @escaping @Sendable (ExecChunk) -> Void) async throws -> ExecExit {
         let container = try await replica(project: request.projectName, service: request.service, index: request.index)
         guard container.state.isRunning else {
             throw BerthError(.init("invalid-state"), "container \(container.name) is not running")
@@ -130,12 +130,13 @@ extension DaemonService {
             }
             input = [UInt8](data)
         }
-        let result = try await runtime.exec(
-            container.id,
-            ExecSpec(
-                command: request.command, environment: request.environment, user: request.user,
-                workingDir: request.workingDir, standardInput: input))
-        return ExecResponse(exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr)
+        let spec = ExecSpec(
+            command: request.command, environment: request.environment, user: request.user,
+            workingDir: request.workingDir, standardInput: input)
+        let code = try await runtime.exec(container.id, spec) { stream, bytes in
+            send(ExecChunk(stream: stream.rawValue, data: Data(bytes).base64EncodedString()))
+        }
+        return ExecExit(exitCode: code)
     }
 
     func replica(project: String, service: String, index: Int) async throws -> ContainerInfo {

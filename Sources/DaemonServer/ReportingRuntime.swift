@@ -111,6 +111,11 @@ struct ReportingRuntime: ContainerRuntime {
 
     func waitContainer(_ id: String) async throws -> Int32 { try await base.waitContainer(id) }
     func exec(_ id: String, _ spec: ExecSpec) async throws -> ExecResult { try await base.exec(id, spec) }
+    func exec(_ id: String, _ spec: ExecSpec, output: @escaping @Sendable (ExecStream, [UInt8]) -> Void)
+        async throws -> Int32
+    {
+        try await base.exec(id, spec, output: output)
+    }
 
     func createNetwork(_ spec: NetworkSpec) async throws -> NetworkInfo {
         try await timed(.network, spec.name, "Creating", "Created") { try await base.createNetwork(spec) }

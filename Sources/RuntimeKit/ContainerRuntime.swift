@@ -29,6 +29,10 @@ public protocol ContainerRuntime: Sendable {
     /// Waits for the container to exit and returns its exit code.
     func waitContainer(_ id: String) async throws -> Int32
     func exec(_ id: String, _ spec: ExecSpec) async throws -> ExecResult
+    /// `exec` with the output handed to `output` as it comes, byte for byte,
+    /// and not kept; returns the exit code.
+    func exec(_ id: String, _ spec: ExecSpec, output: @escaping @Sendable (ExecStream, [UInt8]) -> Void)
+        async throws -> Int32
 
     // MARK: Networks
     func createNetwork(_ spec: NetworkSpec) async throws -> NetworkInfo
@@ -111,6 +115,16 @@ extension BerthError.Code {
 
 /// What only some runtimes do: the default of each says so.
 extension ContainerRuntime {
+    /// The output at the end, for runtimes that cannot stream it.
+    public func exec(_ id: String, _ spec: ExecSpec, output: @escaping @Sendable (ExecStream, [UInt8]) -> Void)
+        async throws -> Int32
+    {
+        let result = try await exec(id, spec)
+        if !result.stdout.isEmpty { output(.stdout, Array(result.stdout.utf8)) }
+        if !result.stderr.isEmpty { output(.stderr, Array(result.stderr.utf8)) }
+        return result.exitCode
+    }
+
     /// Removes a container and its anonymous volumes.
     public func removeContainer(_ id: String, force: Bool) async throws {
         try await removeContainer(id, force: force, keepingAnonymousVolumes: false)

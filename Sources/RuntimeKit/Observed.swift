@@ -128,6 +128,11 @@ public struct ImageInfo: Sendable, Hashable, Codable {
 }
 
 /// The output and status of an exec.
+/// Which output of an exec bytes came from.
+public enum ExecStream: String, Sendable, Hashable, Codable {
+    case stdout, stderr
+}
+
 public struct ExecResult: Sendable, Hashable, Codable {
     public var exitCode: Int32
     public var stdout: String

@@ -113,6 +113,10 @@ enum FileHandleOutput {
         write(1, bytes)
     }
 
+    static func standardError(_ bytes: UnsafeBufferPointer<UInt8>) {
+        write(2, bytes)
+    }
+
     private static func write(_ fd: Int32, _ text: String) {
         var text = text
         text.withUTF8 { write(fd, $0) }

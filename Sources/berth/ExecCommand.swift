@@ -28,9 +28,23 @@ struct ExecCommand: AsyncParsableCommand {
         let request = ExecRequest(
             projectName: name, service: service, index: index, command: command, environment: environment, user: user,
             workingDir: workdir, standardInput: input.map { Data($0).base64EncodedString() })
-        let result = try await ProjectContext.call(.exec, request, as: ExecResponse.self)
-        FileHandleOutput.standardOutput(result.stdout)
-        FileHandleOutput.standardError(result.stderr)
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        let frames = try await Daemon.connect().stream(.exec, request, item: ExecChunk.self, result: ExecExit.self)
+        for try await frame in frames {
+            switch frame {
+            case .item(let chunk):
+                guard let bytes = Data(base64Encoded: chunk.data) else { continue }
+                [UInt8](bytes).withUnsafeBufferPointer { buffer in
+                    if chunk.stream == "stderr" {
+                        FileHandleOutput.standardError(buffer)
+                    } else {
+                        FileHandleOutput.standardOutput(buffer)
+                    }
+                }
+            case .result(let exit):
+                if exit.exitCode != 0 { throw ExitCode(exit.exitCode) }
+                return
+            case .failure(let error): throw error
+            }
+        }
     }
 }

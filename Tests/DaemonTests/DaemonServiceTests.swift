@@ -149,7 +149,7 @@ struct DaemonServiceTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
         await #expect(throws: BerthError.self) {
-            _ = try await service.exec(ExecRequest(projectName: "shop", service: "nope", command: ["true"]))
+            _ = try await service.exec(ExecRequest(projectName: "shop", service: "nope", command: ["true"])) { _ in }
         }
     }
 

@@ -1,10 +1,12 @@
 import Foundation
+import Glibc
 import Testing
 
 extension SystemTests {
-    /// `berth exec -T` as scripts use it: a piped standard input reaches the command.
+    /// `berth exec -T` as scripts use it: a piped standard input reaches the
+    /// command, output comes as it is written, byte for byte.
     @Suite struct ExecTests {
-        @Test func execPassesAPipedStandardInput() async throws {
+        @Test func execPassesStandardInputAndStreamsOutputByteForByte() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
                 let directory = try writeProject(
@@ -24,6 +26,32 @@ extension SystemTests {
                 #expect(restored.status == 0, "\(restored.stderr)")
                 #expect(restored.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "8000", "\(restored.stdout)")
                 #expect(!restored.stderr.contains("WARN"), "\(restored.stderr)")
+
+                // Bytes, not text: a lone 0xC3 is not valid UTF-8 and must not become U+FFFD.
+                let binary = try await run(
+                    ["sh", "-c", "\(TestDaemon.binaries)/berth exec -T app printf '\\303\\000' | od -An -tx1"],
+                    in: directory, environment: daemon.environment)
+                #expect(binary.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "c3 00", "\(binary)")
+
+                // Output as it comes: the first line is there while the command still runs.
+                let log = daemon.root + "/exec.log"
+                let env = daemon.environment.map { "\($0.key)=\($0.value)" }
+                let pid = try spawn(
+                    ["/usr/bin/env"] + env + [
+                        TestDaemon.binaries + "/berth", "-f", directory + "/compose.yaml", "exec", "-T", "app", "sh",
+                        "-c",
+                        "echo first; sleep 60",
+                    ],
+                    log: log)
+                defer {
+                    kill(pid, SIGTERM)
+                    var status: Int32 = 0
+                    waitpid(pid, &status, 0)
+                }
+                let streamed = try await eventually(within: 10) {
+                    (try? String(contentsOfFile: log, encoding: .utf8))?.contains("first") == true
+                }
+                #expect(streamed, "the first line had not come while the command ran")
                 try await daemon.berthOK(["down"], in: directory)
             }
         }

@@ -31,8 +31,11 @@ enum ChildProcess {
         }
     }
 
-    /// Runs `argv` to completion with stdin from /dev/null and both outputs captured.
-    static func run(_ argv: [String], input: [UInt8] = []) throws -> Output {
+    typealias OutputSink = ExecOutputSink
+
+    /// Runs `argv` to completion with `input` (or /dev/null) as its stdin and
+    /// both outputs captured, or handed to `sink` as they come and not kept.
+    static func run(_ argv: [String], input: [UInt8] = [], sink: OutputSink? = nil) throws -> Output {
         let out = try socketPair()
         let err = try socketPair()
         let stdin = input.isEmpty ? nil : try socketPair()
@@ -48,7 +51,7 @@ enum ChildProcess {
         close(out.1)
         close(err.1)
         if let stdin { close(stdin.1) }
-        let (stdout, stderr) = drain(out.0, err.0, feeding: stdin.map { ($0.0, input) })
+        let (stdout, stderr) = drain(out.0, err.0, feeding: stdin.map { ($0.0, input) }, sink: sink)
         return Output(status: try wait(pid), stdout: stdout, stderr: stderr)
     }
 
@@ -122,7 +125,9 @@ enum ChildProcess {
 
     /// Reads two descriptors to EOF together (one could fill its buffer
     /// while we block on the other) and closes them.
-    static func drain(_ a: Int32, _ b: Int32, feeding input: (fd: Int32, bytes: [UInt8])? = nil) -> ([UInt8], [UInt8]) {
+    static func drain(
+        _ a: Int32, _ b: Int32, feeding input: (fd: Int32, bytes: [UInt8])? = nil, sink: OutputSink? = nil
+    ) -> ([UInt8], [UInt8]) {
         var outputs: [[UInt8]] = [[], []]
         var fds = [pollfd(fd: a, events: Int16(POLLIN), revents: 0), pollfd(fd: b, events: Int16(POLLIN), revents: 0)]
         // The child's stdin, fed while its output is read: a child that
@@ -151,7 +156,9 @@ enum ChildProcess {
             }
             for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
                 let n = read(fds[i].fd, &buffer, buffer.count)
-                if n > 0 {
+                if n > 0, let sink {
+                    sink(Int32(i + 1), Array(buffer[0..<n]))
+                } else if n > 0 {
                     outputs[i] += buffer[0..<n]
                 } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
                     close(fds[i].fd)

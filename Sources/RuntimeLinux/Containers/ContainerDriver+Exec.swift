@@ -17,7 +17,9 @@ extension ContainerDriver {
     /// After `timeout`, or when the task is cancelled, the process is killed
     /// (SIGKILL; what it started itself lives on, as with docker) and the
     /// exec throws a `.timeout` error or `CancellationError`.
-    public func exec(_ id: ContainerID, _ exec: LinuxExecSpec, timeout: Duration? = nil) async throws -> ExecOutput {
+    public func exec(
+        _ id: ContainerID, _ exec: LinuxExecSpec, timeout: Duration? = nil, sink: ExecOutputSink? = nil
+    ) async throws -> ExecOutput {
         try requireExists(id)
         guard !exec.command.isEmpty else {
             throw ContainerError(.invalidSpec, "exec in container \(id): no command given")
@@ -43,7 +45,7 @@ extension ContainerDriver {
         let output = try await withTaskCancellationHandler {
             try await DedicatedThread.run {
                 defer { killer.finish() }
-                return try self.execNow(id, exec, pidFile: killer.pidFile)
+                return try self.execNow(id, exec, pidFile: killer.pidFile, sink: sink)
             }
         } onCancel: {
             killer.kill(.cancelled)
@@ -59,7 +61,9 @@ extension ContainerDriver {
         }
     }
 
-    private func execNow(_ id: ContainerID, _ exec: LinuxExecSpec, pidFile: String) throws -> ExecOutput {
+    private func execNow(
+        _ id: ContainerID, _ exec: LinuxExecSpec, pidFile: String, sink: ExecOutputSink?
+    ) throws -> ExecOutput {
         let paths = self.paths(id)
         var process = try bundleProcess(id, paths: paths)
         process.args = exec.command
@@ -86,7 +90,7 @@ extension ContainerDriver {
             throw ContainerError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
         }
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try runtime.exec(id, processFile: file, pidFile: pidFile, input: exec.standardInput)
+        let result = try runtime.exec(id, processFile: file, pidFile: pidFile, input: exec.standardInput, sink: sink)
         return ExecOutput(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 

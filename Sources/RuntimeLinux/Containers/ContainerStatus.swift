@@ -100,6 +100,10 @@ public struct ExecOutput: Hashable, Sendable {
 }
 
 /// What to run with `exec`.
+/// Takes a process's output as it comes: the descriptor it wrote to (1 for
+/// stdout, 2 for stderr) and the bytes.
+public typealias ExecOutputSink = @Sendable (_ descriptor: Int32, _ bytes: [UInt8]) -> Void
+
 public struct LinuxExecSpec: Hashable, Sendable {
     /// argv.
     public var command: [String]

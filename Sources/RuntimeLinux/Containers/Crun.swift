@@ -30,8 +30,9 @@ public protocol OCIRuntime: Sendable {
     /// Runs the process described in `processFile` (OCI `process` JSON)
     /// inside the container and waits for it, `input` on its standard input;
     /// its host pid goes to `pidFile` when one is given.
-    func exec(_ id: ContainerID, processFile: String, pidFile: String?, input: [UInt8]) throws
-        -> (status: Int32, stdout: [UInt8], stderr: [UInt8])
+    func exec(
+        _ id: ContainerID, processFile: String, pidFile: String?, input: [UInt8], sink: ExecOutputSink?
+    ) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8])
     /// The shim's arguments that say which runtime to run and where its state lives.
     var shimArguments: [String] { get }
 }
@@ -54,8 +55,10 @@ public struct Crun: OCIRuntime {
         ["--crun", path] + (root.map { ["--crun-root", $0] } ?? [])
     }
 
-    private func run(_ verb: String, _ args: [String], input: [UInt8] = []) throws -> ChildProcess.Output {
-        try ChildProcess.run([path] + (root.map { ["--root", $0] } ?? []) + [verb] + args, input: input)
+    private func run(
+        _ verb: String, _ args: [String], input: [UInt8] = [], sink: ExecOutputSink? = nil
+    ) throws -> ChildProcess.Output {
+        try ChildProcess.run([path] + (root.map { ["--root", $0] } ?? []) + [verb] + args, input: input, sink: sink)
     }
 
     private func failure(_ verb: String, _ id: ContainerID, _ output: ChildProcess.Output) -> ContainerError {
@@ -106,11 +109,11 @@ public struct Crun: OCIRuntime {
     /// `crun exec --process FILE ID`: the file carries argv, env, user, cwd
     /// and capabilities, which crun's flags cannot all express (no
     /// supplementary groups).
-    public func exec(_ id: ContainerID, processFile: String, pidFile: String?, input: [UInt8]) throws
-        -> (status: Int32, stdout: [UInt8], stderr: [UInt8])
-    {
+    public func exec(
+        _ id: ContainerID, processFile: String, pidFile: String?, input: [UInt8], sink: ExecOutputSink?
+    ) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
         let arguments = ["--process", processFile] + (pidFile.map { ["--pid-file", $0] } ?? []) + [id.rawValue]
-        let output = try run("exec", arguments, input: input)
+        let output = try run("exec", arguments, input: input, sink: sink)
         return (output.status, output.stdout, output.stderr)
     }
 }

@@ -121,14 +121,25 @@ extension LinuxRuntime {
     /// `spec.timeout` (when positive) kills it, and the call throws a
     /// `timeout` error. Cancelling the calling task kills it too.
     public func exec(_ id: String, _ spec: ExecSpec) async throws -> ExecResult {
+        let output = try await execute(id, spec, sink: nil)
+        return ExecResult(exitCode: output.exitCode, stdout: output.output, stderr: output.errorOutput)
+    }
+
+    /// `exec` with the output streamed as crun's process writes it.
+    public func exec(_ id: String, _ spec: ExecSpec, output: @escaping @Sendable (ExecStream, [UInt8]) -> Void)
+        async throws -> Int32
+    {
+        try await execute(id, spec) { descriptor, bytes in output(descriptor == 2 ? .stderr : .stdout, bytes) }.exitCode
+    }
+
+    private func execute(_ id: String, _ spec: ExecSpec, sink: ExecOutputSink?) async throws -> ExecOutput {
         _ = try record(id)
         let cid = try SpecTranslation.containerID(id)
         let exec = LinuxExecSpec(
             spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             user: spec.user, workingDir: spec.workingDir, standardInput: spec.standardInput)
         let timeout = spec.timeout.flatMap { $0 > 0 ? Duration.nanoseconds($0) : nil }
-        let output = try await driver.exec(cid, exec, timeout: timeout)
-        return ExecResult(exitCode: output.exitCode, stdout: output.output, stderr: output.errorOutput)
+        return try await driver.exec(cid, exec, timeout: timeout, sink: sink)
     }
 
     // MARK: Exit watching

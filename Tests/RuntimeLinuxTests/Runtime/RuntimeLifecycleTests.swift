@@ -2,6 +2,7 @@ import BerthModel
 import Foundation
 import Glibc
 import RuntimeKit
+import Synchronization
 import Testing
 
 @testable import RuntimeLinux
@@ -130,6 +131,13 @@ extension HostResourceTests.LinuxRuntimeTests {
                 let echoed = try await f.runtime.exec(
                     spec.name, ExecSpec(command: ["sh", "-c", "cat; echo; echo end >&2"], standardInput: input))
                 #expect(echoed.exitCode == 0 && echoed.stdout.utf8.count == (1 << 20) + 1 && echoed.stderr == "end\n")
+                // Streamed: each output's bytes as written, none kept for a result.
+                let chunks = Mutex<[ExecStream: [UInt8]]>([:])
+                let code = try await f.runtime.exec(
+                    spec.name, ExecSpec(command: ["sh", "-c", "printf 'a\\303'; echo b >&2; exit 3"])
+                ) { stream, bytes in chunks.withLock { $0[stream, default: []] += bytes } }
+                #expect(code == 3)
+                #expect(chunks.withLock { $0 } == [.stdout: [0x61, 0xC3], .stderr: Array("b\n".utf8)])
                 // A command that does not read it still finishes.
                 let unread = try await f.runtime.exec(spec.name, ExecSpec(command: ["true"], standardInput: input))
                 #expect(unread.exitCode == 0)

@@ -279,10 +279,12 @@ public struct RunRequest: Codable, Sendable, Hashable {
     public var servicePorts: Bool
     /// `-d`: start it and return its name.
     public var detach: Bool
+    /// The CLI's piped or redirected standard input, base64; nil: none.
+    public var standardInput: String?
 
     public init(project: Project, service: String, command: [String] = [], entrypoint: [String]? = nil,
                 environment: [String: String] = [:], user: String? = nil, workingDir: String? = nil, remove: Bool = false,
-                noDeps: Bool = false, servicePorts: Bool = false, detach: Bool = false) {
+                noDeps: Bool = false, servicePorts: Bool = false, detach: Bool = false, standardInput: String? = nil) {
         self.project = project
         self.service = service
         self.command = command
@@ -294,6 +296,7 @@ public struct RunRequest: Codable, Sendable, Hashable {
         self.noDeps = noDeps
         self.servicePorts = servicePorts
         self.detach = detach
+        self.standardInput = standardInput
     }
 }
 

@@ -44,6 +44,9 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// Nanoseconds; nil for ten seconds.
     public var stopGracePeriod: Int64?
     public var healthcheck: Healthcheck?
+    /// A file whose content becomes the init's standard input (`berth run <
+    /// file`); read at create, so the caller may delete it after. nil: none.
+    public var standardInputFile: String?
     /// `volumes_from`: containers whose volumes and binds this one mounts
     /// at the same places, each `name`, `name:ro` or `name:rw` (without a
     /// mode, each mount keeps the other container's). nil: none.

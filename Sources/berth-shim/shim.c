@@ -239,8 +239,13 @@ static pid_t spawn_crun(int out_w, int err_w) {
     signal(SIGPIPE, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
     signal(SIGINT, SIG_DFL);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(126);
+    /* stdin: the container directory's `stdin` file when berthd wrote one
+     * (`berth run < file`), else /dev/null. */
+    char stdin_path[4200];
+    snprintf(stdin_path, sizeof stdin_path, "%s/stdin", opt.dir);
+    int input = open(stdin_path, O_RDONLY);
+    if (input < 0) input = open("/dev/null", O_RDONLY);
+    if (input < 0 || dup2(input, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(126);
     execv(opt.crun, (char *const *)argv);
     _exit(127);
 }

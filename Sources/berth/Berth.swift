@@ -51,9 +51,10 @@ struct BerthCommand: AsyncParsableCommand {
     )
 }
 
-/// Standard input for `exec` and `run`, which have no terminal mode yet.
+/// Standard input for `exec` and `run`, which have no terminal mode yet: a
+/// file or pipe is read whole and sent with the request.
 enum StandardInput {
-    /// The most `exec` sends: berthd takes request bodies up to 64 MiB,
+    /// The most `exec` or `run` sends: berthd takes request bodies up to 64 MiB,
     /// base64 makes 4 bytes of 3, and the rest of the request needs room.
     static let execLimit = 47 << 20
 
@@ -67,7 +68,8 @@ enum StandardInput {
     }
 
     /// All of a piped or redirected standard input, for `exec -T db psql <
-    /// dump.sql`; nil for a terminal or /dev/null.
+    /// dump.sql` or `run --rm app import < data.csv`; nil for a terminal or
+    /// /dev/null.
     static func readIfPiped(limit: Int) throws -> [UInt8]? {
         guard isPipedOrRedirected else { return nil }
         var bytes: [UInt8] = []
@@ -83,18 +85,10 @@ enum StandardInput {
             guard bytes.count <= limit else {
                 throw BerthError(
                     .usage,
-                    "standard input is larger than berth exec passes on (\(limit >> 20) MiB); "
+                    "standard input is larger than berth passes on (\(limit >> 20) MiB); "
                         + "copy the file in with a bind mount")
             }
         }
-    }
-
-    /// Warns when standard input is a file or a pipe that `run` does not
-    /// pass on yet: the command would run with no input and look as if it worked.
-    static func warnThatItIsNotPassed(to command: String) {
-        guard isPipedOrRedirected else { return }
-        FileHandleOutput.standardError(
-            "WARN: berth \(command) does not pass standard input to the command yet; it reads nothing\n")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthModel
 import DaemonAPI
+import Foundation
 
 /// `berth run SERVICE [COMMAND…]`: a one-off command in a new container of a service.
 struct RunCommand: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments.") var command: [String] = []
 
     func run() async throws {
-        if !detach { StandardInput.warnThatItIsNotPassed(to: "run") }
+        let input = detach ? nil : try StandardInput.readIfPiped(limit: StandardInput.execLimit)
         let loaded = try ProjectContext.load(project, services: [service])
         var environment: [String: String] = [:]
         for entry in env {
@@ -31,7 +32,8 @@ struct RunCommand: AsyncParsableCommand {
         let request = RunRequest(
             project: loaded.project, service: service, command: command,
             entrypoint: entrypoint.map { [$0] }, environment: environment, user: user, workingDir: workdir,
-            remove: remove, noDeps: noDeps, servicePorts: servicePorts, detach: detach)
+            remove: remove, noDeps: noDeps, servicePorts: servicePorts, detach: detach,
+            standardInput: input.map { Data($0).base64EncodedString() })
         let printer = ProgressPrinter(mode: progress)
         let frames = try await Daemon.connect().stream(.run, request, item: RunOutput.self, result: RunResult.self)
         for try await frame in frames {

@@ -52,6 +52,11 @@ extension SystemTests {
                     (try? String(contentsOfFile: log, encoding: .utf8))?.contains("first") == true
                 }
                 #expect(streamed, "the first line had not come while the command ran")
+                // run too: the one-off container's init reads it.
+                let once = try await daemon.berth(
+                    ["run", "--rm", "app", "sh", "-c", "wc -l"], in: directory, input: dump)
+                #expect(once.status == 0, "\(once.stderr)")
+                #expect(once.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "8000", "\(once.stdout)")
                 try await daemon.berthOK(["down"], in: directory)
             }
         }

@@ -129,6 +129,14 @@ public final class ContainerDriver: Sendable {
             try write(bundle.hosts, to: paths.hosts)
             try write(bundle.hostname, to: paths.hostname)
             try write(bundle.resolvConf, to: paths.resolvConf)
+            if let input = spec.standardInputFile {
+                do {
+                    try FileManager.default.copyItem(atPath: input, toPath: paths.standardInput)
+                } catch {
+                    throw ContainerError(
+                        .system, "container \(spec.id): copying its standard input from \(input)", cause: "\(error)")
+                }
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try write(encoder.encode(bundle.spec), to: paths.config)

@@ -117,6 +117,8 @@ public struct ContainerPaths: Hashable, Sendable {
     public var resolvConf: String { directory + "/resolv.conf" }
     /// The live json-file log.
     public var log: String { directory + "/json.log" }
+    /// The init's standard input, when it has one (the shim opens it).
+    public var standardInput: String { directory + "/stdin" }
     /// The exit record the shim writes when the container's init exits.
     public var exitFile: String { directory + "/exit.json" }
     /// The shim's pid, while it runs.

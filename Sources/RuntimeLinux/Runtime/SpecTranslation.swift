@@ -178,6 +178,7 @@ enum SpecTranslation {
         linux.privileged = spec.privileged
         linux.readOnlyRootfs = spec.readOnly
         linux.noNewPrivileges = spec.noNewPrivileges ?? false
+        linux.standardInputFile = spec.standardInputFile
         linux.initProcess = spec.`init`
         linux.annotations = spec.labels
         return linux

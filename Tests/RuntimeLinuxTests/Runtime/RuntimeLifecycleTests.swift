@@ -224,6 +224,23 @@ extension HostResourceTests.LinuxRuntimeTests {
             }
         }
 
+        @Test func theInitReadsTheStandardInputItWasCreatedWith() async throws {
+            try await RuntimeFixture.with { f in
+                let input = f.root + "/input"
+                try "one\ntwo\n".write(toFile: input, atomically: true, encoding: .utf8)
+                var spec = f.spec("stdin", ["sh", "-c", "wc -l"])
+                spec.standardInputFile = input
+                _ = try await f.runtime.createContainer(spec)
+                // Copied at create: the caller's file may go at once.
+                try FileManager.default.removeItem(atPath: input)
+                try await f.runtime.startContainer(spec.name)
+                #expect(try await f.runtime.waitContainer(spec.name) == 0)
+                var lines: [String] = []
+                for try await record in try await f.runtime.logs(spec.name, LogQuery()) { lines.append(record.text) }
+                #expect(lines.map { $0.trimmingCharacters(in: .whitespaces) } == ["2"])
+            }
+        }
+
         @Test func cancelledExecIsKilled() async throws {
             try await RuntimeFixture.with { f in
                 let spec = f.spec("cancel", ["sleep", "1000"])

@@ -15,9 +15,8 @@ public enum PortProtocol: String, Hashable, Sendable, CaseIterable, CustomString
 /// One entry of compose's `ports:` as the proxy needs it: where to listen
 /// on the host and where to send to in the container.
 ///
-/// IPv4 only: a container's address on a Berth network is IPv4, and a host
-/// address of nil listens on 0.0.0.0 (docker also binds `[::]`; Berth does
-/// not, yet).
+/// A container's address on a Berth network is IPv4. A host address of nil
+/// listens on 0.0.0.0 and, as docker does, on `[::]` too (`PortProxy`).
 public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
     /// The host address to listen on; nil is every address (0.0.0.0).
     public var hostIP: IPv4Address?

@@ -15,6 +15,11 @@ public final class PortProxy: Sendable {
     private struct Listener: Sendable {
         var port: PublishedPort
         var channel: any Channel
+        /// For a mapping on every address: the same port on `[::]`, as
+        /// docker publishes it, so a client that resolves `localhost` to
+        /// `::1` reaches it too. nil when the host has no IPv6 or the port
+        /// is taken there.
+        var ipv6: (any Channel)?
         /// Accepted TCP connections.
         var clients: OpenChannels
         /// Their connections to the container.
@@ -84,8 +89,19 @@ public final class PortProxy: Sendable {
         let port = PublishedPort(
             id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, mapping: mapping,
             hostPort: UInt16(clamping: channel.localAddress?.port ?? Int(mapping.hostPort ?? 0)))
+        var ipv6: (any Channel)?
+        if mapping.hostIP == nil, let address = try? SocketAddress(ipAddress: "::", port: Int(port.hostPort)) {
+            // Best effort, as docker's: IPv4 clients are served either way.
+            switch mapping.protocol {
+            case .tcp:
+                ipv6 = try? await TCPForwarder.listen(
+                    on: address, to: target, group: group, options: options, clients: clients, upstreams: upstreams)
+            case .udp:
+                ipv6 = try? await UDPForwarder.listen(on: address, to: target, group: group, options: options)
+            }
+        }
         listeners.withLock {
-            $0[port.id] = Listener(port: port, channel: channel, clients: clients, upstreams: upstreams)
+            $0[port.id] = Listener(port: port, channel: channel, ipv6: ipv6, clients: clients, upstreams: upstreams)
         }
         return port
     }
@@ -110,6 +126,7 @@ public final class PortProxy: Sendable {
     public func unpublish(_ port: PublishedPort) async {
         guard let listener = listeners.withLock({ $0.removeValue(forKey: port.id) }) else { return }
         try? await listener.channel.close()
+        try? await listener.ipv6?.close()
         await listener.clients.closeAll()
         await listener.upstreams.closeAll()
     }

@@ -73,6 +73,10 @@ public struct PortProxyOptions: Sendable {
 /// to the container, spliced to it by a `GlueHandler` pair.
 enum TCPForwarder {
     /// Binds `address` and starts accepting; returns the listening channel.
+    /// IPV6_V6ONLY: a listener on `[::]` takes IPv6 only, and the IPv4 side
+    /// stays the 0.0.0.0 listener's on the same port.
+    static let v6Only = ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only)
+
     static func listen(
         on address: SocketAddress, to target: SocketAddress, group: any EventLoopGroup, options: PortProxyOptions,
         clients: OpenChannels, upstreams: OpenChannels
@@ -86,7 +90,9 @@ enum TCPForwarder {
         // connection's throughput, 1 MiB 0.77-0.78; an idle or chatty
         // connection stays at small buffers.
         let allocator = AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65_536, maximum: 1 << 20)
-        return try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
+        if address.protocol == .inet6 { _ = bootstrap.serverChannelOption(Self.v6Only, value: 1) }
+        return try await bootstrap
             .serverChannelOption(.backlog, value: options.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // Nothing is read from the client until the container answers,

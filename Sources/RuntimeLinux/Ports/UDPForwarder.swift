@@ -20,7 +20,9 @@ enum UDPForwarder {
     ) async throws -> any Channel {
         // No SO_REUSEADDR here: on UDP it would let a second socket bind the
         // same port, and "already in use" would go unnoticed.
-        try await DatagramBootstrap(group: group)
+        let bootstrap = DatagramBootstrap(group: group)
+        if address.protocol == .inet6 { _ = bootstrap.channelOption(TCPForwarder.v6Only, value: 1) }
+        return try await bootstrap
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagram))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -51,6 +51,27 @@ import Testing
         }
     }
 
+    @Test func aPortOnEveryAddressAnswersOnIPv6LoopbackToo() async throws {
+        try await withProxy { group, proxy in
+            let server = try await TestServer.echo(
+                .address(try SocketAddress(ipAddress: "127.0.0.1", port: 0)), group: group)
+            defer { server.close(promise: nil) }
+            let target = UInt16(try #require(server.localAddress?.port))
+            // Every address: 0.0.0.0 and, as docker publishes it, [::].
+            let port = try await proxy.publish(PortMapping(hostPort: nil, targetIP: Self.loopback, targetPort: target))
+            let payload = Array("hello over ::1".utf8)
+            #expect(try await SocketClient.exchange("::1", port.hostPort, sending: payload) == payload)
+            #expect(try await SocketClient.exchange("127.0.0.1", port.hostPort, sending: payload) == payload)
+            // Gone from both when unpublished.
+            await proxy.unpublish(port)
+            #expect(throws: (any Error).self) { _ = try SocketClient.connect("::1", port.hostPort, udp: false) }
+            // A host address named: that address only.
+            let named = try await proxy.publish(
+                PortMapping(hostIP: Self.loopback, hostPort: nil, targetIP: Self.loopback, targetPort: target))
+            #expect(throws: (any Error).self) { _ = try SocketClient.connect("::1", named.hostPort, udp: false) }
+        }
+    }
+
     @Test func aHalfClosedClientGetsTheWholeEchoBack() async throws {
         try await withProxy { group, proxy in
             let server = try await TestServer.echo(

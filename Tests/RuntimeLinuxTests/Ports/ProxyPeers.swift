@@ -191,17 +191,31 @@ enum SocketClient {
     /// a 3 s receive timeout so a lost datagram fails the test, not hangs it.
     static func connect(_ host: String, _ port: UInt16, udp: Bool) throws -> Int32 {
         let type = udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue
-        let fd = try Syscall.check("socket") { socket(AF_INET, Int32(type) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let family = host.contains(":") ? AF_INET6 : AF_INET
+        let fd = try Syscall.check("socket") { socket(family, Int32(type) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         var timeout = timeval(tv_sec: 3, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        /// connect(2) to a sockaddr_in or sockaddr_in6.
+        func connect<Address>(to address: Address) -> Int32 {
+            withUnsafePointer(to: address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
+                }
             }
+        }
+        let rc: Int32
+        if family == AF_INET6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            rc = connect(to: address)
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            inet_pton(AF_INET, host, &address.sin_addr)
+            rc = connect(to: address)
         }
         if rc != 0 {
             let failure = errno

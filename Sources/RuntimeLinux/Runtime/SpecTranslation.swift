@@ -54,7 +54,8 @@ enum SpecTranslation {
                 guard let address = IPv4Address(text) else {
                     throw BerthError(
                         .unsupported,
-                        "\(what): host address \"\(text)\" is not an IPv4 address; Berth publishes on IPv4 only")
+                        "\(what): host address \"\(text)\" is not an IPv4 address; Berth names IPv4 host addresses "
+                            + "only (with none, it listens on 0.0.0.0 and [::])")
                 }
                 hostIP = address
             }

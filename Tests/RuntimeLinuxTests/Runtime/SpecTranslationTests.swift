@@ -36,7 +36,8 @@ struct SpecTranslationTests {
         }
         #expect(
             ipv6?.message
-                == "container c: port 0:80/tcp: host address \"::1\" is not an IPv4 address; Berth publishes on IPv4 only"
+                == "container c: port 0:80/tcp: host address \"::1\" is not an IPv4 address; "
+                + "Berth names IPv4 host addresses only (with none, it listens on 0.0.0.0 and [::])"
         )
         #expect(throws: BerthError.self) {
             try SpecTranslation.portRequests([PortSpec(containerPort: 70000)], container: "c")

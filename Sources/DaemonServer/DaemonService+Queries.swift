@@ -123,13 +123,7 @@ extension DaemonService {
         guard container.state.isRunning else {
             throw BerthError(.init("invalid-state"), "container \(container.name) is not running")
         }
-        var input: [UInt8] = []
-        if let encoded = request.standardInput {
-            guard let data = Data(base64Encoded: encoded) else {
-                throw BerthError(.usage, "exec: the standard input sent is not base64")
-            }
-            input = [UInt8](data)
-        }
+        let input = try Self.standardInput(request.standardInput, of: "exec") ?? []
         let spec = ExecSpec(
             command: request.command, environment: request.environment, user: request.user,
             workingDir: request.workingDir, standardInput: input)
@@ -137,6 +131,15 @@ extension DaemonService {
             send(ExecChunk(stream: stream.rawValue, data: Data(bytes).base64EncodedString()))
         }
         return ExecExit(exitCode: code)
+    }
+
+    /// The CLI's standard input for `exec` or `run`, sent as base64.
+    static func standardInput(_ encoded: String?, of command: String) throws -> [UInt8]? {
+        guard let encoded else { return nil }
+        guard let data = Data(base64Encoded: encoded) else {
+            throw BerthError(.usage, "\(command): the standard input sent is not base64")
+        }
+        return [UInt8](data)
     }
 
     func replica(project: String, service: String, index: Int) async throws -> ContainerInfo {

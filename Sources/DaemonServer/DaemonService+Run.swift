@@ -39,20 +39,7 @@ extension DaemonService {
             attachment.aliases = attachment.aliases.filter { $0 != service.name }
             return attachment
         }
-        // Standard input reaches the container as a file its shim opens:
-        // written here, copied into the container at create, then gone.
-        var inputFile: String?
-        if let encoded = request.standardInput {
-            guard let data = Data(base64Encoded: encoded) else {
-                throw BerthError(.usage, "run: the standard input sent is not base64")
-            }
-            let path = NSTemporaryDirectory() + "berth-run-input-" + UUID().uuidString
-            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
-            else { throw BerthError(.init("host"), "run: cannot write its standard input to \(path)") }
-            inputFile = path
-            spec.standardInputFile = path
-        }
-        defer { if let inputFile { try? FileManager.default.removeItem(atPath: inputFile) } }
+        spec.standardInput = try Self.standardInput(request.standardInput, of: "run")
         let info = try await runtime.createContainer(spec)
         do {
             try await runtime.startContainer(info.id)

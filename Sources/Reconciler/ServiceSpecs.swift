@@ -71,31 +71,35 @@ public enum ServiceSpecs {
         return spec
     }
 
-    /// `volumes_from` with container names: `x`, `service:x` (each with an
-    /// optional `:ro` or `:rw`) name the first replica of service x;
+    /// `volumes_from` with container names: `x` and `service:x` (each with
+    /// an optional `:ro` or `:rw`) name the first replica of service x;
     /// `container:name` is taken as it stands.
-    static func volumesFrom(for service: Service, in project: Project) -> [String] {
+    static func volumesFrom(for service: Service, in project: Project) -> [VolumesFrom] {
         service.volumesFrom.compactMap { entry in
             var parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             let mode = parts.count > 1 && ["ro", "rw"].contains(parts[parts.count - 1]) ? parts.removeLast() : nil
-            let suffix = mode.map { ":" + $0 } ?? ""
-            if parts.first == "container", parts.count > 1 { return parts.dropFirst().joined(separator: ":") + suffix }
+            let readOnly = mode.map { $0 == "ro" }
+            if parts.first == "container", parts.count > 1 {
+                return VolumesFrom(container: parts.dropFirst().joined(separator: ":"), readOnly: readOnly)
+            }
             if parts.first == "service", parts.count > 1 { parts.removeFirst() }
             guard let parent = project.services[parts.joined(separator: ":")] else { return nil }
-            return containerName(project: project.name, service: parent, number: 1) + suffix
+            return VolumesFrom(
+                container: containerName(project: project.name, service: parent, number: 1), readOnly: readOnly)
         }
     }
 
-    /// A `pid:` or `ipc:` value the runtime takes: `host`, or
-    /// `container:<name>` (`service:x` names x's first replica); nil for a
-    /// namespace of its own, and for values Berth does not apply (`up`
-    /// notes those).
-    static func namespaceMode(_ value: String?, in project: Project) -> String? {
+    /// A `pid:` or `ipc:` value as the runtime takes it (`service:x` names
+    /// x's first replica); nil for a namespace of its own, and for values
+    /// Berth does not apply (`up` notes those).
+    static func namespaceMode(_ value: String?, in project: Project) -> SharedNamespace? {
         guard let value else { return nil }
-        if value == "host" { return "host" }
-        if value.hasPrefix("container:"), value.count > "container:".count { return value }
+        if value == "host" { return .host }
+        if value.hasPrefix("container:"), value.count > "container:".count {
+            return .container(String(value.dropFirst("container:".count)))
+        }
         if value.hasPrefix("service:"), let parent = project.services[String(value.dropFirst("service:".count))] {
-            return "container:" + containerName(project: project.name, service: parent, number: 1)
+            return .container(containerName(project: project.name, service: parent, number: 1))
         }
         return nil
     }

@@ -21,10 +21,9 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var privileged: Bool
     public var capAdd: [String]
     public var capDrop: [String]
-    /// `pid:` and `ipc:`: `host`, or `container:<name>` to join that
-    /// container's namespace; nil: a namespace of its own.
-    public var pidMode: String?
-    public var ipcMode: String?
+    /// `pid:` and `ipc:`; nil: a namespace of its own.
+    public var pidMode: SharedNamespace?
+    public var ipcMode: SharedNamespace?
     /// `security_opt: no-new-privileges`; nil: false.
     public var noNewPrivileges: Bool?
     public var mounts: [MountSpec]
@@ -44,13 +43,12 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// Nanoseconds; nil for ten seconds.
     public var stopGracePeriod: Int64?
     public var healthcheck: Healthcheck?
-    /// A file whose content becomes the init's standard input (`berth run <
-    /// file`); read at create, so the caller may delete it after. nil: none.
-    public var standardInputFile: String?
+    /// The init's standard input (`berth run < file`); nil: none. Used at
+    /// create and not kept in the runtime's records.
+    public var standardInput: [UInt8]?
     /// `volumes_from`: containers whose volumes and binds this one mounts
-    /// at the same places, each `name`, `name:ro` or `name:rw` (without a
-    /// mode, each mount keeps the other container's). nil: none.
-    public var volumesFrom: [String]?
+    /// at the same places. nil: none.
+    public var volumesFrom: [VolumesFrom]?
     /// Mount target → an anonymous volume of the container this one
     /// replaces, to be mounted there again instead of a new one: a recreate
     /// keeps their data, as docker compose's does (`up -V` renews them).
@@ -78,6 +76,27 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
         dns = []
         dnsSearch = []
         dnsOptions = []
+    }
+}
+
+/// A namespace shared rather than made (`pid:`, `ipc:`).
+public enum SharedNamespace: Sendable, Hashable, Codable {
+    /// The host's (`host`).
+    case host
+    /// A running container's (`service:x`, `container:x`).
+    case container(String)
+}
+
+/// One `volumes_from` entry.
+public struct VolumesFrom: Sendable, Hashable, Codable {
+    /// The container whose mounts are shared.
+    public var container: String
+    /// `:ro` (true) or `:rw` (false); nil: each mount as the container has it.
+    public var readOnly: Bool?
+
+    public init(container: String, readOnly: Bool? = nil) {
+        self.container = container
+        self.readOnly = readOnly
     }
 }
 

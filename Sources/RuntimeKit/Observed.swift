@@ -127,12 +127,12 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     }
 }
 
-/// The output and status of an exec.
 /// Which output of an exec bytes came from.
 public enum ExecStream: String, Sendable, Hashable, Codable {
     case stdout, stderr
 }
 
+/// The output and status of an exec.
 public struct ExecResult: Sendable, Hashable, Codable {
     public var exitCode: Int32
     public var stdout: String

@@ -51,47 +51,6 @@ struct BerthCommand: AsyncParsableCommand {
     )
 }
 
-/// Standard input for `exec` and `run`, which have no terminal mode yet: a
-/// file or pipe is read whole and sent with the request.
-enum StandardInput {
-    /// The most `exec` or `run` sends: berthd takes request bodies up to 64 MiB,
-    /// base64 makes 4 bytes of 3, and the rest of the request needs room.
-    static let execLimit = 47 << 20
-
-    /// Whether standard input is a file or a pipe (not a terminal, and not
-    /// /dev/null, a character device).
-    static var isPipedOrRedirected: Bool {
-        var status = stat()
-        guard fstat(0, &status) == 0 else { return false }
-        let type = status.st_mode & S_IFMT
-        return type == S_IFREG || type == S_IFIFO
-    }
-
-    /// All of a piped or redirected standard input, for `exec -T db psql <
-    /// dump.sql` or `run --rm app import < data.csv`; nil for a terminal or
-    /// /dev/null.
-    static func readIfPiped(limit: Int) throws -> [UInt8]? {
-        guard isPipedOrRedirected else { return nil }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = read(0, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else {
-                throw BerthError(.usage, "cannot read standard input: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { return bytes }
-            bytes += buffer[0..<n]
-            guard bytes.count <= limit else {
-                throw BerthError(
-                    .usage,
-                    "standard input is larger than berth passes on (\(limit >> 20) MiB); "
-                        + "copy the file in with a bind mount")
-            }
-        }
-    }
-}
-
 /// Writes to the standard streams without Foundation.
 enum FileHandleOutput {
     static func standardOutput(_ text: String) {

@@ -18,7 +18,7 @@ struct ExecCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard !command.isEmpty else { throw BerthError(.usage, "exec: a command is required") }
-        let input = try StandardInput.readIfPiped(limit: StandardInput.execLimit)
+        let input = try StandardInput.encodedIfPiped()
         let (name, _) = try ProjectContext.name(project)
         var environment: [String: String] = [:]
         for entry in env {
@@ -27,7 +27,7 @@ struct ExecCommand: AsyncParsableCommand {
         }
         let request = ExecRequest(
             projectName: name, service: service, index: index, command: command, environment: environment, user: user,
-            workingDir: workdir, standardInput: input.map { Data($0).base64EncodedString() })
+            workingDir: workdir, standardInput: input)
         let frames = try await Daemon.connect().stream(.exec, request, item: ExecChunk.self, result: ExecExit.self)
         for try await frame in frames {
             switch frame {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import BerthModel
 import DaemonAPI
-import Foundation
 
 /// `berth run SERVICE [COMMAND…]`: a one-off command in a new container of a service.
 struct RunCommand: AsyncParsableCommand {
@@ -22,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments.") var command: [String] = []
 
     func run() async throws {
-        let input = detach ? nil : try StandardInput.readIfPiped(limit: StandardInput.execLimit)
+        let input = detach ? nil : try StandardInput.encodedIfPiped()
         let loaded = try ProjectContext.load(project, services: [service])
         var environment: [String: String] = [:]
         for entry in env {
@@ -33,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
             project: loaded.project, service: service, command: command,
             entrypoint: entrypoint.map { [$0] }, environment: environment, user: user, workingDir: workdir,
             remove: remove, noDeps: noDeps, servicePorts: servicePorts, detach: detach,
-            standardInput: input.map { Data($0).base64EncodedString() })
+            standardInput: input)
         let printer = ProgressPrinter(mode: progress)
         let frames = try await Daemon.connect().stream(.run, request, item: RunOutput.self, result: RunResult.self)
         for try await frame in frames {

@@ -177,7 +177,12 @@ struct ServiceSpecsTests {
         app.volumesFrom = ["db", "db:ro", "service:db:rw", "container:other", "container:other:ro", "gone"]
         let project = try Fixture.project([app, Fixture.service("db", replicas: 2)])
         let spec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
-        #expect(spec.volumesFrom == ["demo-db-1", "demo-db-1:ro", "demo-db-1:rw", "other", "other:ro"])
+        #expect(
+            spec.volumesFrom == [
+                VolumesFrom(container: "demo-db-1"), VolumesFrom(container: "demo-db-1", readOnly: true),
+                VolumesFrom(container: "demo-db-1", readOnly: false), VolumesFrom(container: "other"),
+                VolumesFrom(container: "other", readOnly: true),
+            ])
         let db = ServiceSpecs.spec(for: try #require(project.services["db"]), number: 1, in: project)
         #expect(db.volumesFrom == nil)
     }
@@ -191,9 +196,9 @@ struct ServiceSpecsTests {
         tool.ipc = "shareable"
         let project = try Fixture.project([app, tool, Fixture.service("db")])
         let appSpec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
-        #expect(appSpec.pidMode == "container:demo-db-1" && appSpec.ipcMode == "host")
+        #expect(appSpec.pidMode == .container("demo-db-1") && appSpec.ipcMode == .host)
         let toolSpec = ServiceSpecs.spec(for: try #require(project.services["tool"]), number: 1, in: project)
-        #expect(toolSpec.pidMode == "container:other" && toolSpec.ipcMode == nil)
+        #expect(toolSpec.pidMode == .container("other") && toolSpec.ipcMode == nil)
     }
 
     @Test func linksBecomeALabelTheDNSReads() throws {

@@ -129,14 +129,7 @@ public final class ContainerDriver: Sendable {
             try write(bundle.hosts, to: paths.hosts)
             try write(bundle.hostname, to: paths.hostname)
             try write(bundle.resolvConf, to: paths.resolvConf)
-            if let input = spec.standardInputFile {
-                do {
-                    try FileManager.default.copyItem(atPath: input, toPath: paths.standardInput)
-                } catch {
-                    throw ContainerError(
-                        .system, "container \(spec.id): copying its standard input from \(input)", cause: "\(error)")
-                }
-            }
+            if let input = spec.standardInput { try write(Data(input), to: paths.standardInput, mode: 0o600) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try write(encoder.encode(bundle.spec), to: paths.config)
@@ -273,9 +266,9 @@ public final class ContainerDriver: Sendable {
     /// Writes a new file in one go: the directory is new and private to
     /// this create, so FileManager's temporary-file-and-rename buys nothing
     /// and costs a quarter of a millisecond per file.
-    private func write(_ data: Data, to path: String) throws {
-        // 0644: the container's user, root or not, must read /etc/hosts.
-        let fd = try checkSyscall("creating \(path)") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+    /// 0644 by default: the container's user, root or not, must read /etc/hosts.
+    private func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        let fd = try checkSyscall("creating \(path)") { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         defer { close(fd) }
         try data.withUnsafeBytes { buffer in
             var offset = 0

@@ -73,9 +73,9 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     public var mounts: [Mount] = []
     /// Which network namespace the container lives in.
     public var network: Network = .none
-    /// A file whose content is the init's standard input (copied into the
-    /// container's directory at create); nil: /dev/null.
-    public var standardInputFile: String?
+    /// The init's standard input, written to the container's directory at
+    /// create for the shim to open; nil: /dev/null.
+    public var standardInput: [UInt8]?
     /// Its PID and IPC namespaces (compose `pid:` and `ipc:`).
     public var pidNamespace: Namespace = .own
     public var ipcNamespace: Namespace = .own

@@ -29,8 +29,12 @@ extension LinuxRuntime {
         let plan = try await plan(spec, id: id)
         let anonymousMounts = Dictionary(
             plan.anonymousVolumes.map { ($0.target, $0.name) }, uniquingKeysWith: { first, _ in first })
+        // The input goes to the container's directory once (the plan carries
+        // it there), not into the record, which is rewritten on every change.
+        var kept = spec
+        kept.standardInput = nil
         var record = ContainerRecord(
-            phase: .creating, spec: spec, imageDigest: plan.image.digest.description, netnsPath: plan.netnsPath,
+            phase: .creating, spec: kept, imageDigest: plan.image.digest.description, netnsPath: plan.netnsPath,
             ownsNetns: plan.ownsNetns, volumes: plan.namedVolumes, createdVolumes: plan.missingVolumes,
             anonymousVolumes: plan.anonymousVolumes.map(\.name), anonymousMounts: anonymousMounts,
             createdAt: Self.now())
@@ -49,7 +53,7 @@ extension LinuxRuntime {
             }
             throw error
         }
-        await removeUnclaimed(spec.inheritedVolumes, keeping: record)
+        await removeUnclaimed(spec.inheritedVolumes)
         emit(.create, spec.name)
         return info(record)
     }
@@ -64,12 +68,8 @@ extension LinuxRuntime {
         var expanded = spec
         var taken = Set(spec.mounts.map { Self.normalized($0.target) })
         for entry in entries {
-            var name = entry
-            var readOnly: Bool?
-            if let colon = entry.lastIndex(of: ":"), ["ro", "rw"].contains(entry[entry.index(after: colon)...]) {
-                readOnly = entry[entry.index(after: colon)...] == "ro"
-                name = String(entry[..<colon])
-            }
+            let name = entry.container
+            let readOnly = entry.readOnly
             guard let parent = records[name], parent.phase == .ready else {
                 throw BerthError(
                     .notFound, "container \(spec.name): volumes_from names container \(name), which does not exist")
@@ -99,9 +99,9 @@ extension LinuxRuntime {
     /// service dropped the mount): they were the replaced container's, and
     /// anonymous volumes go with their container. Best effort: one left
     /// over is only disk space.
-    private func removeUnclaimed(_ inherited: [String: String]?, keeping record: ContainerRecord) async {
+    private func removeUnclaimed(_ inherited: [String: String]?) async {
         guard let inherited else { return }
-        let inUse = Set(records.values.flatMap { $0.volumes + $0.anonymousVolumes } + record.anonymousVolumes)
+        let inUse = volumesInUse()  // the new container's record among them
         for name in Set(inherited.values) where !inUse.contains(name) {
             guard let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil else { continue }
             try? await volumeStore.remove(volume, inUse: { _ in nil })
@@ -114,8 +114,7 @@ extension LinuxRuntime {
         guard let inherited = spec.inheritedVolumes else { return nil }
         let wanted = Self.normalized(target)
         guard let name = inherited.first(where: { Self.normalized($0.key) == wanted })?.value,
-            let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil,
-            !records.values.contains(where: { $0.volumes.contains(name) || $0.anonymousVolumes.contains(name) })
+            let volume = VolumeName(name), (try? volumeStore.inspect(volume)) != nil, !volumesInUse().contains(name)
         else { return nil }
         return name
     }
@@ -136,6 +135,8 @@ extension LinuxRuntime {
         var missingVolumes: [String]
         /// Anonymous volumes: the spec's and the image's `VOLUME`s no mount covers.
         var anonymousVolumes: [(name: String, target: String)]
+        /// The init's standard input, if it has one.
+        var standardInput: [UInt8]?
     }
 
     /// Checks everything that can be checked without making anything: the
@@ -218,7 +219,7 @@ extension LinuxRuntime {
         return CreatePlan(
             image: image, layers: layers, ports: ports, networks: networks, netnsPath: netnsPath,
             ownsNetns: ownsNetns, sharedWith: sharedWith, namedVolumes: named, missingVolumes: missing,
-            anonymousVolumes: anonymous)
+            anonymousVolumes: anonymous, standardInput: spec.standardInput)
     }
 
     /// Makes what the plan says, in an order that fails early on what is
@@ -333,29 +334,28 @@ extension LinuxRuntime {
             hosts: hosts, dns: dns)
         linux.pidNamespace = try namespace(spec.pidMode, kind: "pid", for: spec.name)
         linux.ipcNamespace = try namespace(spec.ipcMode, kind: "ipc", for: spec.name)
+        linux.standardInput = plan.standardInput
         return linux
     }
 
     /// A `pid:` or `ipc:` mode as the driver takes it: the host's namespace,
     /// or that of another container, which must be running (its namespace
     /// is found through its process).
-    private func namespace(_ mode: String?, kind: String, for container: String) throws
+    private func namespace(_ mode: SharedNamespace?, kind: String, for container: String) throws
         -> LinuxContainerSpec.Namespace
     {
-        guard let mode else { return .own }
-        if mode == "host" { return .host }
-        guard mode.hasPrefix("container:") else {
-            throw BerthError(
-                .invalidSpec, "container \(container): \(kind): \(mode) is neither host nor container:<name>")
+        switch mode {
+        case nil: return .own
+        case .host: return .host
+        case .container(let name):
+            guard let parent = records[name], parent.startedAt != nil, let cid = ContainerID(name),
+                case .alive(let pid) = driver.observe(cid)
+            else {
+                throw BerthError(
+                    .invalidState, "container \(container): \(kind): container:\(name) needs \(name) to be running")
+            }
+            return .join(path: "/proc/\(pid)/ns/\(kind)")
         }
-        let name = String(mode.dropFirst("container:".count))
-        guard let parent = records[name], parent.startedAt != nil, let cid = ContainerID(name),
-            case .alive(let pid) = driver.observe(cid)
-        else {
-            throw BerthError(
-                .invalidState, "container \(container): \(kind): \(mode) needs container \(name) to be running")
-        }
-        return .join(path: "/proc/\(pid)/ns/\(kind)")
     }
 
     /// Seeds the named and anonymous volumes that are still empty from the

@@ -243,8 +243,7 @@ extension LinuxRuntime {
                 }
             }
         }
-        let others = records.values.filter { $0.id != id }
-        let inUse = Set(others.flatMap { $0.volumes + $0.anonymousVolumes })
+        let inUse = volumesInUse(besides: id)
         // Kept: anonymous volumes left for a recreate, and on an undone
         // create the ones it inherited (they hold the replaced container's data).
         let kept = Set(

@@ -205,6 +205,11 @@ public actor LinuxRuntime: ContainerRuntime {
         records[record.id] = record
     }
 
+    /// The volumes a container other than `id` mounts: named, or its own anonymous ones.
+    func volumesInUse(besides id: String? = nil) -> Set<String> {
+        Set(records.values.filter { $0.id != id }.flatMap { $0.volumes + $0.anonymousVolumes })
+    }
+
     /// Seconds since the epoch.
     static func now() -> Double { Date().timeIntervalSince1970 }
 }

@@ -179,7 +179,6 @@ enum SpecTranslation {
         linux.privileged = spec.privileged
         linux.readOnlyRootfs = spec.readOnly
         linux.noNewPrivileges = spec.noNewPrivileges ?? false
-        linux.standardInputFile = spec.standardInputFile
         linux.initProcess = spec.`init`
         linux.annotations = spec.labels
         return linux

@@ -198,16 +198,16 @@ extension HostResourceTests.LinuxRuntimeTests {
                     try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid") + "\n"
                     + FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/ipc") + "\n"
                 var shared = f.spec("hostns", ["sleep", "1000"])
-                shared.pidMode = "host"
-                shared.ipcMode = "host"
+                shared.pidMode = .host
+                shared.ipcMode = .host
                 try await f.run(shared)
                 #expect(try await f.exec(shared.name, namespaces).stdout == host)
 
                 let owner = f.spec("owner", ["sleep", "1000"])
                 try await f.run(owner)
                 var joined = f.spec("joined", ["sleep", "1000"])
-                joined.pidMode = "container:\(owner.name)"
-                joined.ipcMode = "container:\(owner.name)"
+                joined.pidMode = .container(owner.name)
+                joined.ipcMode = .container(owner.name)
                 try await f.run(joined)
                 let own = try await f.exec(owner.name, namespaces).stdout
                 #expect(try await f.exec(joined.name, namespaces).stdout == own && own != host)
@@ -218,7 +218,7 @@ extension HostResourceTests.LinuxRuntimeTests {
                 #expect(try String(contentsOfFile: file, encoding: .utf8) == "hi\n")
 
                 var late = f.spec("late", ["true"])
-                late.pidMode = "container:" + f.name("absent")
+                late.pidMode = .container(f.name("absent"))
                 let error = await #expect(throws: BerthError.self) { try await f.runtime.createContainer(late) }
                 #expect(error?.message.contains("to be running") == true, "\(String(describing: error))")
             }
@@ -226,13 +226,13 @@ extension HostResourceTests.LinuxRuntimeTests {
 
         @Test func theInitReadsTheStandardInputItWasCreatedWith() async throws {
             try await RuntimeFixture.with { f in
-                let input = f.root + "/input"
-                try "one\ntwo\n".write(toFile: input, atomically: true, encoding: .utf8)
                 var spec = f.spec("stdin", ["sh", "-c", "wc -l"])
-                spec.standardInputFile = input
+                spec.standardInput = Array("one\ntwo\n".utf8)
                 _ = try await f.runtime.createContainer(spec)
-                // Copied at create: the caller's file may go at once.
-                try FileManager.default.removeItem(atPath: input)
+                // Written to the container's directory, not kept in its record.
+                let record = try String(
+                    contentsOfFile: f.root + "/runtime/containers/\(spec.name).json", encoding: .utf8)
+                #expect(!record.contains("standardInput"), "\(record)")
                 try await f.runtime.startContainer(spec.name)
                 #expect(try await f.runtime.waitContainer(spec.name) == 0)
                 var lines: [String] = []

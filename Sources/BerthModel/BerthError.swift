@@ -19,34 +19,7 @@ public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertib
 /// file, so a user can jump straight to the place. `more` carries further
 /// errors found in the same pass (validation reports them all at once).
 public struct BerthError: Error, Hashable, Sendable, Codable, CustomStringConvertible {
-    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
-    /// Coded as its plain string, so the daemon's errors reach the CLI whole.
-    public struct Code: Hashable, Sendable, Codable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-        public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-        public func encode(to encoder: Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
-
-        /// A compose file could not be read (missing, a directory, not text).
-        public static let unreadableFile = Code("unreadable-file")
-        /// The YAML itself is malformed.
-        public static let yamlSyntax = Code("yaml-syntax")
-        /// The YAML is well-formed but not a valid compose model.
-        public static let invalidCompose = Code("invalid-compose")
-        /// A `${VAR:?msg}` or `${VAR?msg}` found no value.
-        public static let interpolation = Code("interpolation")
-        /// A cycle in `depends_on`, `extends` or `include`.
-        public static let cycle = Code("cycle")
-        /// No compose file was found where one was looked for.
-        public static let noComposeFile = Code("no-compose-file")
-        /// The command line was wrong in a way the parser could not see.
-        public static let usage = Code("usage")
-    }
-
+    /// What kind of failure this is; the codes are in `BerthError+Codes.swift`.
     public var code: Code
     public var message: String
     /// file:line:col, when the error comes from a file.

@@ -102,7 +102,7 @@ public enum DaemonRoutes {
 
     static func berthError(_ error: any Error) -> BerthError {
         if let error = error as? BerthError { return error }
-        if error is CancellationError { return BerthError(.init("cancelled"), "cancelled") }
-        return BerthError(.init("internal"), "\(error)")
+        if error is CancellationError { return BerthError(.cancelled, "cancelled") }
+        return BerthError(.daemonInternal, "\(error)")
     }
 }

@@ -47,7 +47,7 @@ extension DaemonService {
                 try await remove(name)
                 removed.append(name)
             } catch {
-                errors.append((error as? BerthError) ?? BerthError(.init("internal"), "\(error)"))
+                errors.append((error as? BerthError) ?? BerthError(.daemonInternal, "\(error)"))
             }
         }
         await then()

@@ -81,7 +81,7 @@ extension DaemonService {
         if let missing = services.first(where: { name in !known.contains { $0.composeService == name } }),
             store.load(project)?.services[missing] == nil
         {
-            throw BerthError(.init("not-found"), "no such service: \(missing)")
+            throw BerthError(.notFound, "no such service: \(missing)")
         }
         return known.filter { services.isEmpty || services.contains($0.composeService ?? "") }
             .sorted { $0.name < $1.name }
@@ -121,7 +121,7 @@ extension DaemonService {
     public func exec(_ request: ExecRequest, send: @escaping @Sendable (ExecChunk) -> Void) async throws -> ExecExit {
         let container = try await replica(project: request.projectName, service: request.service, index: request.index)
         guard container.state.isRunning else {
-            throw BerthError(.init("invalid-state"), "container \(container.name) is not running")
+            throw BerthError(.invalidState, "container \(container.name) is not running")
         }
         let input = try Self.standardInput(request.standardInput, of: "exec") ?? []
         let spec = ExecSpec(
@@ -145,7 +145,7 @@ extension DaemonService {
     func replica(project: String, service: String, index: Int) async throws -> ContainerInfo {
         let containers = try await containers(project: project, services: [service])
         guard let container = containers.first(where: { $0.replicaNumber == index }) else {
-            throw BerthError(.init("not-found"), "service \"\(service)\" has no container with index \(index)")
+            throw BerthError(.notFound, "service \"\(service)\" has no container with index \(index)")
         }
         return container
     }

@@ -13,7 +13,7 @@ extension DaemonService {
     public func run(_ request: RunRequest, send: @escaping @Sendable (RunOutput) -> Void) async throws -> RunResult {
         let project = request.project
         guard let service = project.services[request.service] else {
-            throw BerthError(.init("not-found"), "no such service: \(request.service)")
+            throw BerthError(.notFound, "no such service: \(request.service)")
         }
         if !request.noDeps, !service.dependsOn.isEmpty {
             let dependencies = service.dependsOn.keys.sorted()

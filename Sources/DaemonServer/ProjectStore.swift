@@ -15,7 +15,7 @@ struct ProjectStore: Sendable {
         do {
             data = try JSONEncoder().encode(project)
         } catch {
-            throw BerthError(.init("internal"), "cannot encode project \(project.name)", cause: "\(error)")
+            throw BerthError(.daemonInternal, "cannot encode project \(project.name)", cause: "\(error)")
         }
         try write(data, to: directory + "/\(project.name.rawValue).json")
     }
@@ -51,12 +51,12 @@ struct ProjectStore: Sendable {
             let temporary = path + ".tmp"
             try data.write(to: URL(fileURLWithPath: temporary))
             guard rename(temporary, path) == 0 else {
-                throw BerthError(.init("internal"), "cannot rename \(temporary) to \(path)", cause: String(cString: strerror(errno)))
+                throw BerthError(.daemonInternal, "cannot rename \(temporary) to \(path)", cause: String(cString: strerror(errno)))
             }
         } catch let error as BerthError {
             throw error
         } catch {
-            throw BerthError(.init("internal"), "cannot write \(path)", cause: "\(error)")
+            throw BerthError(.daemonInternal, "cannot write \(path)", cause: "\(error)")
         }
     }
 }

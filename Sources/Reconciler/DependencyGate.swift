@@ -1,14 +1,6 @@
 import BerthModel
 import RuntimeKit
 
-extension BerthError.Code {
-    /// A `depends_on` condition can no longer be met: the dependency exited,
-    /// failed, turned unhealthy, has no container, or took too long.
-    public static let dependencyFailed = BerthError.Code("dependency-failed")
-    /// A runtime call made while executing a plan failed.
-    public static let executionFailed = BerthError.Code("execution-failed")
-}
-
 /// Blocks a start until a dependency meets its `depends_on` condition.
 ///
 /// The executor only asks; how the answer is found is up to the gate: the

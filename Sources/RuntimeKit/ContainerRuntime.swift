@@ -108,11 +108,6 @@ public struct ProcessTable: Sendable, Hashable, Codable {
     }
 }
 
-extension BerthError.Code {
-    /// The runtime has no such operation.
-    public static let unsupported = BerthError.Code("unsupported")
-}
-
 /// What only some runtimes do: the default of each says so.
 extension ContainerRuntime {
     /// The output at the end, for runtimes that cannot stream it.

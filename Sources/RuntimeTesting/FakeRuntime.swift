@@ -62,14 +62,14 @@ public actor FakeRuntime: ContainerRuntime {
     private func container(_ id: String) throws(BerthError) -> ContainerInfo {
         if let info = containersByID[id] { return info }
         if let info = containersByID.values.first(where: { $0.name == id }) { return info }
-        throw BerthError(.init("not-found"), "no such container: \(id)")
+        throw BerthError(.notFound, "no such container: \(id)")
     }
 
     // MARK: ContainerRuntime
 
     public func image(_ reference: String) async throws -> ImageInfo {
         guard let info = imagesByReference[reference] else {
-            throw BerthError(.init("not-found"), "image \"\(reference)\" not found; import one with `berth image import FILE \(reference)`")
+            throw BerthError(.notFound, "image \"\(reference)\" not found; import one with `berth image import FILE \(reference)`")
         }
         return info
     }
@@ -85,7 +85,7 @@ public actor FakeRuntime: ContainerRuntime {
             throw BerthError(.init("conflict"), "container name \"\(spec.name)\" is already in use")
         }
         for attachment in spec.networks where networksByName[attachment.network] == nil {
-            throw BerthError(.init("not-found"), "container \(spec.name): network \"\(attachment.network)\" does not exist")
+            throw BerthError(.notFound, "container \(spec.name): network \"\(attachment.network)\" does not exist")
         }
         for case .volume(let name, _, _, _) in spec.mounts where volumesByName[name] == nil {
             volumesByName[name] = VolumeInfo(name: name, labels: [:], mountpoint: "/fake/volumes/\(name)")

@@ -169,7 +169,7 @@ public actor SupervisorService {
     /// The user's stop: the container stays down whatever its policy, until it is started again.
     public func stop(_ id: String) async throws {
         guard let container = entries[id]?.container else {
-            throw BerthError(.init("not-found"), "container \(id) is not supervised")
+            throw BerthError(.notFound, "container \(id) is not supervised")
         }
         cancelTasks(id)
         applyHealth(id, .stopped)

@@ -18,11 +18,11 @@ struct PortCommand: AsyncParsableCommand {
             .ps, PsRequest(projectName: name, services: [service], all: true), as: [ContainerSummary].self)
         let number = String(index)
         guard let container = containers.first(where: { $0.labels["com.docker.compose.container-number"] == number }) else {
-            throw BerthError(.init("not-found"), "service \"\(service)\" has no container with index \(index)")
+            throw BerthError(.notFound, "service \"\(service)\" has no container with index \(index)")
         }
         guard let port = container.publishers.first(where: { $0.targetPort == privatePort && $0.protocol == self.protocol })
         else {
-            throw BerthError(.init("not-found"), "no port \(privatePort)/\(self.protocol) published for \(container.name)")
+            throw BerthError(.notFound, "no port \(privatePort)/\(self.protocol) published for \(container.name)")
         }
         FileHandleOutput.standardOutput("\(port.url):\(port.publishedPort)\n")
     }

@@ -76,5 +76,5 @@ struct VolumeCommand: AsyncParsableCommand {
 import BerthModel
 
 enum BerthErrorHelper {
-    static func notFound(_ message: String) -> BerthError { BerthError(.init("not-found"), message) }
+    static func notFound(_ message: String) -> BerthError { BerthError(.notFound, message) }
 }

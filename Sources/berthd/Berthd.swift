@@ -60,7 +60,7 @@ struct Berthd: AsyncParsableCommand {
 
     func serve(logger: Logger) async throws {
         guard getuid() == 0 else {
-            throw BerthError(.init("permission"), "berthd must run as root (it makes network namespaces, bridges and mounts)")
+            throw BerthError(.permission, "berthd must run as root (it makes network namespaces, bridges and mounts)")
         }
         let pools = subnetPool.isEmpty ? AddressPool.defaults : [try Self.pool(subnetPool)]
         let here = Self.executableDirectory()

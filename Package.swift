@@ -140,11 +140,12 @@ let package = Package(
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),
-        // Depends on berth-shim so that `swift test` builds it first.
+        // Depends on berth-shim so that `swift test` builds it first, and on
+        // RuntimeTesting to hold FakeRuntime's errors against the real ones.
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel",
+                "RuntimeLinux", "RuntimeKit", "RuntimeTesting", "berth-shim", "HostOS", "BerthModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

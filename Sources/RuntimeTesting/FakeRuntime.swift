@@ -5,6 +5,13 @@ import RuntimeKit
 /// line of text, keeps containers, networks and volumes in dictionaries,
 /// and emits the events a real runtime would.
 ///
+/// It fails where `LinuxRuntime` fails, with the same codes (a missing
+/// object is `not-found`, a taken name `already-exists`, a network or
+/// volume still used `in-use`, a container in the wrong state
+/// `invalid-state`), so that the daemon's tests see the statuses
+/// production answers with; RuntimeLinuxTests plays the same situations
+/// against both and compares.
+///
 /// Tests seed it (`addImage`, `seedContainer`), run the code under test, and
 /// compare `calls` or the state.
 public actor FakeRuntime: ContainerRuntime {
@@ -80,12 +87,12 @@ public actor FakeRuntime: ContainerRuntime {
 
     public func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo {
         calls.append("create \(spec.name)")
-        _ = try await image(spec.image)
-        if containersByID.values.contains(where: { $0.name == spec.name }) {
-            throw BerthError(.init("conflict"), "container name \"\(spec.name)\" is already in use")
-        }
-        for attachment in spec.networks where networksByName[attachment.network] == nil {
-            throw BerthError(.notFound, "container \(spec.name): network \"\(attachment.network)\" does not exist")
+        try await checkCreatable(spec)
+        for case .container(let other) in [spec.pidMode, spec.ipcMode] {
+            guard containersByID.values.contains(where: { $0.name == other && $0.state.isRunning }) else {
+                throw BerthError(
+                    .invalidState, "container \(spec.name): container:\(other) needs \(other) to be running")
+            }
         }
         for case .volume(let name, _, _, _) in spec.mounts where volumesByName[name] == nil {
             volumesByName[name] = VolumeInfo(name: name, labels: [:], mountpoint: "/fake/volumes/\(name)")
@@ -112,6 +119,27 @@ public actor FakeRuntime: ContainerRuntime {
         return info
     }
 
+    /// What `LinuxRuntime` checks before it makes anything, in its order.
+    private func checkCreatable(_ spec: ContainerSpec) async throws {
+        let names = Set(containersByID.values.map(\.name))
+        for entry in spec.volumesFrom ?? [] where !names.contains(entry.container) {
+            throw BerthError(
+                .notFound,
+                "container \(spec.name): volumes_from names container \(entry.container), which does not exist")
+        }
+        if names.contains(spec.name) {
+            throw BerthError(.alreadyExists, "container name \"\(spec.name)\" is already in use")
+        }
+        _ = try await image(spec.image)
+        for attachment in spec.networks where networksByName[attachment.network] == nil {
+            throw BerthError(.notFound, "container \(spec.name): network \"\(attachment.network)\" does not exist")
+        }
+        if case .container(let other) = spec.networkMode, !names.contains(other) {
+            throw BerthError(
+                .notFound, "container \(spec.name): no container \"\(other)\" whose network namespace it could join")
+        }
+    }
+
     public func startContainer(_ id: String) async throws {
         var info = try container(id)
         calls.append("start \(info.name)")
@@ -124,11 +152,23 @@ public actor FakeRuntime: ContainerRuntime {
     public func killContainer(_ id: String, signal: String) async throws {
         let info = try container(id)
         calls.append("kill \(info.name) \(signal)")
+        let number = try Self.signal(signal, "kill container \(info.name)")
+        guard info.state.isRunning else {
+            throw BerthError(.invalidState, "container \(info.name) is not running, so \(signal) was not sent")
+        }
         emit(.init(kind: .kill, containerID: info.id, containerName: info.name))
-        if info.state.isRunning { exit(info.id, code: 128 + (Int32(Signals.number(signal) ?? 9))) }
+        exit(info.id, code: 128 + number)
+    }
+
+    private static func signal(_ text: String, _ operation: String) throws(BerthError) -> Int32 {
+        guard let number = Signals.number(text) else {
+            throw BerthError(.invalidArgument, "\(operation): unknown signal \"\(text)\"")
+        }
+        return number
     }
 
     public func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
+        _ = try Self.signal(signal, "stop container \(id)")
         let info = try container(id)
         calls.append("stop \(info.name)")
         if info.state.isRunning { exit(info.id, code: 0) }
@@ -139,7 +179,7 @@ public actor FakeRuntime: ContainerRuntime {
         let info = try container(id)
         calls.append("remove \(info.name)" + (keepingAnonymousVolumes ? " keeping anonymous volumes" : ""))
         if info.state.isRunning && !force {
-            throw BerthError(.init("conflict"), "container \(info.name) is running; stop it first")
+            throw BerthError(.invalidState, "container \(info.name) is running; stop it first")
         }
         containersByID[info.id] = nil
         specs[info.id] = nil
@@ -162,15 +202,20 @@ public actor FakeRuntime: ContainerRuntime {
     public func exec(_ id: String, _ spec: ExecSpec) async throws -> ExecResult {
         let info = try container(id)
         calls.append("exec \(info.name) \(spec.command.joined(separator: " "))")
+        guard !spec.command.isEmpty else {
+            throw BerthError(.invalidSpec, "exec in container \(info.name): no command given")
+        }
         guard info.state.isRunning else {
-            throw BerthError(.init("conflict"), "container \(info.name) is not running")
+            throw BerthError(.invalidState, "container \(info.name) is not running")
         }
         return ExecResult(exitCode: 0, stdout: "", stderr: "")
     }
 
     public func createNetwork(_ spec: NetworkSpec) async throws -> NetworkInfo {
         calls.append("create-network \(spec.name)")
-        if let existing = networksByName[spec.name] { return existing }
+        if networksByName[spec.name] != nil {
+            throw BerthError(.alreadyExists, "network \"\(spec.name)\" already exists")
+        }
         let subnet = spec.subnet ?? "10.99.\(nextSubnet).0/24"
         nextSubnet += 1
         let prefix = subnet.split(separator: ".").prefix(3).joined(separator: ".")
@@ -181,8 +226,9 @@ public actor FakeRuntime: ContainerRuntime {
 
     public func removeNetwork(_ name: String) async throws {
         calls.append("remove-network \(name)")
+        guard networksByName[name] != nil else { throw BerthError(.notFound, "network \"\(name)\" not found") }
         if let user = containersByID.values.first(where: { $0.addresses[name] != nil }) {
-            throw BerthError(.init("conflict"), "network \(name) is in use by container \(user.name)")
+            throw BerthError(.inUse, "network \(name) is in use by container \(user.name)")
         }
         networksByName[name] = nil
     }
@@ -201,9 +247,10 @@ public actor FakeRuntime: ContainerRuntime {
 
     public func removeVolume(_ name: String) async throws {
         calls.append("remove-volume \(name)")
+        guard volumesByName[name] != nil else { throw BerthError(.notFound, "volume \"\(name)\" not found") }
         for (id, spec) in specs {
             for case .volume(let volume, _, _, _) in spec.mounts where volume == name {
-                throw BerthError(.init("conflict"), "volume \(name) is in use by container \(containersByID[id]?.name ?? id)")
+                throw BerthError(.inUse, "volume \(name) is in use by container \(containersByID[id]?.name ?? id)")
             }
         }
         volumesByName[name] = nil

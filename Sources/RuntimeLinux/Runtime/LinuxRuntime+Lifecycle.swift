@@ -133,7 +133,11 @@ extension LinuxRuntime {
     }
 
     private func execute(_ id: String, _ spec: ExecSpec, sink: ExecOutputSink?) async throws -> ExecOutput {
-        _ = try record(id)
+        // A created container's shim holds its namespaces already, and crun
+        // would run the command there; docker refuses, and so do we.
+        guard try record(id).startedAt != nil else {
+            throw BerthError(.invalidState, "exec in container \(id): it has not been started, it is not running")
+        }
         let cid = try SpecTranslation.containerID(id)
         let exec = LinuxExecSpec(
             spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },

@@ -1,31 +1,37 @@
 import BerthModel
-import DaemonAPI
 import NIOHTTP1
 
 /// How an error leaves berthd: always as a `BerthError` in the body, with a
 /// status the code decides. The client reads the body, not the status; the
 /// status is for people with `curl`.
-///
-/// | code | status |
-/// |---|---|
-/// | `not-found` | 404 |
-/// | `usage`, `invalid-*` | 400 |
-/// | `conflict`, `in-use`, `already-exists` | 409 |
-/// | `daemon-request-too-large` | 413 |
-/// | anything else | 500 |
 enum ErrorStatus {
-    /// The code of the 404 for a path no route has (the runtime's "not-found" too).
-    static let notFound = BerthError.Code("not-found")
-
-    /// The status for an error of `code`.
+    /// The status for an error of `code`: every code of the vocabulary is
+    /// listed, so a new one is placed on purpose; a code this berthd does
+    /// not know is its own failure (500).
     static func status(for code: BerthError.Code) -> HTTPResponseStatus {
-        switch code.rawValue {
-        case "not-found": .notFound
-        case "usage": .badRequest
-        case let raw where raw.hasPrefix("invalid-"): .badRequest
-        case "conflict", "in-use", "already-exists": .conflict
-        case BerthError.Code.daemonRequestTooLarge.rawValue: .payloadTooLarge
-        default: .internalServerError
+        switch code {
+        case .notFound:
+            .notFound
+        case .usage, .invalidArgument, .invalidName, .invalidReference, .invalidSpec, .invalidState, .invalidArchive,
+            .invalidCompose, .daemonInvalidRequest:
+            .badRequest
+        case .alreadyExists, .inUse:
+            .conflict
+        case .daemonRequestTooLarge:
+            .payloadTooLarge
+        case .unreadableFile, .yamlSyntax, .interpolation, .cycle, .noComposeFile, .permission,
+            .unsupported, .timeout, .cancelled:
+            .internalServerError
+        case .addressTaken, .addressUnavailable, .bind, .cgroupSetup, .command, .digestMismatch, .exhausted, .host,
+            .io, .overlap, .runtime, .state, .system, .unknownUser:
+            .internalServerError
+        case .dependencyFailed, .executionFailed:
+            .internalServerError
+        case .daemonUnreachable, .daemonAccessDenied, .daemonConnectionLost, .daemonProtocol, .daemonSocket,
+            .daemonAlreadyRunning, .daemonInternal:
+            .internalServerError
+        default:
+            .internalServerError
         }
     }
 

@@ -115,7 +115,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let path = head.uri.prefix { $0 != "?" }
         guard let handler = routes[String(path)] else {
             answerNow(
-                .notFound, BerthError(ErrorStatus.notFound, "\(request): berthd has no such route"), context: context)
+                .notFound, BerthError(.notFound, "\(request): berthd has no such route"), context: context)
             return
         }
         logger.trace("request", metadata: ["request": "\(request)", "bytes": "\(body.readableBytes)"])

@@ -32,7 +32,7 @@ struct TransportTests {
 
     @Test func errorStatusCarriesTheWholeBerthError() async throws {
         let thrown = BerthError(
-            .init("conflict"), "container name \"app-web-1\" is already in use",
+            .alreadyExists, "container name \"app-web-1\" is already in use",
             location: SourceLocation(file: "/srv/app/compose.yaml", line: 3, column: 5), path: "services.web",
             cause: "EEXIST", more: [BerthError(.invalidCompose, "services.db: image is empty")])
         try await withServer(routes: [Route.up.path: { _ in throw thrown }]) { connection, _ async throws in
@@ -47,8 +47,9 @@ struct TransportTests {
     }
 
     @Test(arguments: [
-        ("not-found", 404), ("usage", 400), ("invalid-name", 400), ("conflict", 409), ("in-use", 409),
-        ("already-exists", 409), ("timeout", 500),
+        ("not-found", 404), ("usage", 400), ("invalid-name", 400), ("invalid-state", 400), ("in-use", 409),
+        ("already-exists", 409), ("daemon-request-too-large", 413), ("timeout", 500), ("internal", 500),
+        ("a-code-of-a-newer-berth", 500),
     ])
     func statusFollowsTheErrorCode(code: String, status: Int) async throws {
         let routes: [String: HTTPServer.Handler] = [Route.ps.path: { _ in throw BerthError(.init(code), "it failed") }]
@@ -64,7 +65,7 @@ struct TransportTests {
             let error = await #expect(throws: BerthError.self) {
                 try await connection.call(.ps, body: Array("{}".utf8))
             }
-            #expect(error == BerthError(.init("not-found"), "POST /v1/ps: berthd has no such route"))
+            #expect(error == BerthError(.notFound, "POST /v1/ps: berthd has no such route"))
             #expect(try await RawSocket.exchange(server.socketPath, post("/v1/nope", body: "{}")).status == 404)
         }
     }

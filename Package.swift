@@ -66,7 +66,7 @@ let package = Package(
         // executable against the Swift runtime; linked statically it stays
         // at ~1.2 MiB resident instead of ~1.9 MiB with libswiftCore.so.
         .executableTarget(name: "berth-shim", linkerSettings: [.unsafeFlags(["-static-executable"])]),
-        .executableTarget(name: "berth-run-bench", dependencies: ["RuntimeLinux"]),
+        .executableTarget(name: "berth-run-bench", dependencies: ["RuntimeLinux", "BerthModel"]),
         // The DNS wire codec and the NIO server that answers on each network's gateway.
         .target(
             name: "EmbeddedDNS",

@@ -9,6 +9,7 @@
 // since `crun run` cleans up after itself inside its own time.
 //
 //   berth-run-bench [RUNS]        (root; scripts/bench/crun-true.sh builds and runs it)
+import BerthModel
 import Foundation
 import RuntimeLinux
 
@@ -114,7 +115,7 @@ func benchmark(_ driver: ContainerDriver, layer: String) async throws {
             case 0:
                 let t0 = clock.now
                 let status = run(["/usr/bin/crun", "--root", crunRoot, "run", "--bundle", bundle, prefix + "-raw\(n)"])
-                if status != 0 { throw ContainerError(.runtime, "crun run of the reference bundle exited with status \(status)") }
+                if status != 0 { throw BerthError(.runtime, "crun run of the reference bundle exited with status \(status)") }
                 if i >= 0 { raw.append(t0.duration(to: clock.now)) }
             case 1:
                 let one = spec("run\(n)", ["/bin/true"])

@@ -1,3 +1,4 @@
+import BerthModel
 extension BundleBuilder {
     /// docker's default shm size: 64 MiB.
     public static let defaultShmSize: Int64 = 64 << 20
@@ -8,7 +9,7 @@ extension BundleBuilder {
         typealias Mount = OCIRuntimeSpec.Mount
         let shm = spec.resources.shmSize ?? Self.defaultShmSize
         guard shm > 0 else {
-            throw ContainerError(.invalidSpec, "container \(spec.id): shm_size \(shm) must be positive")
+            throw BerthError(.invalidSpec, "container \(spec.id): shm_size \(shm) must be positive")
         }
         var mounts: [Mount] = [
             Mount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
@@ -47,15 +48,15 @@ extension BundleBuilder {
         let converted = try spec.mounts.map { mount -> OCIRuntimeSpec.Mount in
             let target = mount.target
             guard target.hasPrefix("/") else {
-                throw ContainerError(.invalidSpec, "container \(spec.id): mount target \"\(target)\" is not an absolute path")
+                throw BerthError(.invalidSpec, "container \(spec.id): mount target \"\(target)\" is not an absolute path")
             }
             guard seen.insert(target).inserted else {
-                throw ContainerError(.invalidSpec, "container \(spec.id): two mounts at \(target)")
+                throw BerthError(.invalidSpec, "container \(spec.id): two mounts at \(target)")
             }
             switch mount {
             case .bind(let source, _, let readOnly), .volume(let source, _, let readOnly):
                 guard source.hasPrefix("/") else {
-                    throw ContainerError(.invalidSpec, "container \(spec.id): mount source \"\(source)\" for \(target) is not an absolute path")
+                    throw BerthError(.invalidSpec, "container \(spec.id): mount source \"\(source)\" for \(target) is not an absolute path")
                 }
                 return .init(
                     destination: target, type: "bind", source: source,
@@ -64,7 +65,7 @@ extension BundleBuilder {
                 var options = ["nosuid", "nodev", "noexec"]
                 if let size {
                     guard size > 0 else {
-                        throw ContainerError(.invalidSpec, "container \(spec.id): tmpfs size \(size) at \(target) must be positive")
+                        throw BerthError(.invalidSpec, "container \(spec.id): tmpfs size \(size) at \(target) must be positive")
                     }
                     options.append("size=\(size)")
                 }

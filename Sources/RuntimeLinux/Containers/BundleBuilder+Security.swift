@@ -1,3 +1,4 @@
+import BerthModel
 extension BundleBuilder {
     /// docker's default capability set, in docker's order.
     public static let defaultCapabilities = [
@@ -67,7 +68,7 @@ extension BundleBuilder {
         if upper == "ALL" { return upper }
         let full = upper.hasPrefix("CAP_") ? upper : "CAP_" + upper
         guard allCapabilities.contains(full) else {
-            throw ContainerError(.invalidSpec, "container \(container): \(field) names unknown capability \"\(name)\"")
+            throw BerthError(.invalidSpec, "container \(container): \(field) names unknown capability \"\(name)\"")
         }
         return full
     }
@@ -83,7 +84,7 @@ extension BundleBuilder {
         for key in spec.sysctls.keys.sorted() {
             if ipc.contains(key) || key.hasPrefix("fs.mqueue.") {
                 if spec.ipcNamespace != .own {
-                    throw ContainerError(
+                    throw BerthError(
                         .invalidSpec,
                         "container \(spec.id): sysctl \(key) is not allowed with a shared ipc namespace: "
                             + "it would change the one it shares")
@@ -93,13 +94,13 @@ extension BundleBuilder {
             if key == "kernel.domainname" { continue }
             if key.hasPrefix("net.") {
                 if spec.network == .host {
-                    throw ContainerError(
+                    throw BerthError(
                         .invalidSpec,
                         "container \(spec.id): sysctl \(key) is not allowed with network_mode host: it would change the host's network")
                 }
                 continue
             }
-            throw ContainerError(
+            throw BerthError(
                 .invalidSpec, "container \(spec.id): sysctl \(key) is not namespaced: setting it would change the whole host")
         }
         return spec.sysctls

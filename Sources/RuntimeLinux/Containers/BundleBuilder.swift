@@ -1,3 +1,4 @@
+import BerthModel
 /// What the builder produces: the OCI config, the three files bound over
 /// `/etc`, and the warnings a user should see (a clamped ulimit, a dropped
 /// capability).
@@ -47,7 +48,7 @@ public struct BundleBuilder: Sendable {
         if spec.initProcess { args = [Self.initPath, "--"] + args }
         let cwd = spec.workingDir ?? spec.image.workingDir ?? "/"
         guard cwd.hasPrefix("/") else {
-            throw ContainerError(.invalidSpec, "container \(spec.id): working_dir \"\(cwd)\" is not an absolute path")
+            throw BerthError(.invalidSpec, "container \(spec.id): working_dir \"\(cwd)\" is not an absolute path")
         }
         let capabilities = try capabilities(for: spec, warnings: &warnings)
         let process = OCIRuntimeSpec.Process(
@@ -85,7 +86,7 @@ public struct BundleBuilder: Sendable {
         let command = spec.command ?? (spec.entrypoint != nil ? [] : spec.image.cmd ?? [])
         let args = entrypoint + command
         guard let first = args.first, !first.isEmpty else {
-            throw ContainerError(
+            throw BerthError(
                 .invalidSpec, "container \(spec.id): no command to run (neither the image nor the service sets an entrypoint or command)")
         }
         return args
@@ -124,10 +125,10 @@ public struct BundleBuilder: Sendable {
         return try spec.ulimits.map { ulimit in
             let name = ulimit.name.lowercased()
             guard HostFacts.rlimits.contains(where: { $0.name == name }) else {
-                throw ContainerError(.invalidSpec, "container \(spec.id): unknown ulimit \"\(ulimit.name)\"")
+                throw BerthError(.invalidSpec, "container \(spec.id): unknown ulimit \"\(ulimit.name)\"")
             }
             guard ulimit.soft <= ulimit.hard else {
-                throw ContainerError(
+                throw BerthError(
                     .invalidSpec, "container \(spec.id): ulimit \(name) soft limit \(ulimit.soft) is above its hard limit \(ulimit.hard)")
             }
             let type = "RLIMIT_" + name.uppercased()

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -76,11 +77,11 @@ public enum CgroupSetup {
 
     /// The error a user sees: what crun objects to, what Berth tried, why it
     /// failed, and the two ways out.
-    private static func failure(root: String, controllers: [String], name: String, step: String) -> ContainerError {
+    private static func failure(root: String, controllers: [String], name: String, step: String) -> BerthError {
         let commands = controllers.map {
             "mkdir -p \(root)/\($0) && mount -t cgroup -o \($0) cgroup \(root)/\($0)"
         }.joined(separator: "; ")
-        return ContainerError(
+        return BerthError(
             .cgroupSetup,
             "this host mixes cgroup v1 and v2 with the controller(s) \(controllers.joined(separator: ", ")) on the cgroup2 tree "
                 + "(\(root)/unified/cgroup.controllers), and crun refuses that (\"cgroups in hybrid mode not supported, "

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import HostOS
 
@@ -96,7 +97,7 @@ enum ChildProcess {
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
-        guard rc == 0 else { throw ContainerError.system("spawning \(argv[0])", errno: rc) }
+        guard rc == 0 else { throw BerthError.system("spawning \(argv[0])", errno: rc) }
         return pid
     }
 

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import HostOS
 
@@ -22,14 +23,14 @@ extension ContainerDriver {
     ) async throws -> ExecOutput {
         try requireExists(id)
         guard !exec.command.isEmpty else {
-            throw ContainerError(.invalidSpec, "exec in container \(id): no command given")
+            throw BerthError(.invalidSpec, "exec in container \(id): no command given")
         }
         // The shim's files, not `crun state`: a probe every second per
         // container made that crun run cost more than the probe itself.
         switch observe(id) {
         case .alive: break
-        case .exited: throw ContainerError(.invalidState, "exec in container \(id): it has exited, it is not running")
-        case .lost: throw ContainerError(.invalidState, "exec in container \(id): it is gone, not running")
+        case .exited: throw BerthError(.invalidState, "exec in container \(id): it has exited, it is not running")
+        case .lost: throw BerthError(.invalidState, "exec in container \(id): it is gone, not running")
         }
         let execs = try Self.execDirectory(paths(id))
         let killer = ExecKiller(pidFile: execs + "/\(UUID().uuidString).pid")
@@ -53,7 +54,7 @@ extension ContainerDriver {
         switch killer.reason {
         case .timeout?:
             let shown = exec.command.joined(separator: " ")
-            throw ContainerError(
+            throw BerthError(
                 .timeout,
                 "exec in container \(id): \"\(shown)\" was still running after \(timeout ?? .zero); it was killed")
         case .cancelled?: throw CancellationError()
@@ -76,7 +77,7 @@ extension ContainerDriver {
         }
         if let cwd = exec.workingDir {
             guard cwd.hasPrefix("/") else {
-                throw ContainerError(.invalidSpec, "exec in container \(id): working directory \"\(cwd)\" is not absolute")
+                throw BerthError(.invalidSpec, "exec in container \(id): working directory \"\(cwd)\" is not absolute")
             }
             process.cwd = cwd
         }
@@ -87,7 +88,7 @@ extension ContainerDriver {
         do {
             try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: file))
         } catch {
-            throw ContainerError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
+            throw BerthError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
         }
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = try runtime.exec(id, processFile: file, pidFile: pidFile, input: exec.standardInput, sink: sink)
@@ -105,7 +106,7 @@ extension ContainerDriver {
         do {
             spec = try JSONDecoder().decode(OCIRuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: paths.config)))
         } catch {
-            throw ContainerError(.runtime, "exec in container \(id): unreadable bundle \(paths.config)", cause: "\(error)")
+            throw BerthError(.runtime, "exec in container \(id): unreadable bundle \(paths.config)", cause: "\(error)")
         }
         execProcesses.withLock { cache in
             // Entries of removed containers are dropped from time to time.
@@ -119,7 +120,7 @@ extension ContainerDriver {
     static func execDirectory(_ paths: ContainerPaths) throws -> String {
         let directory = paths.directory + "/exec"
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw ContainerError.system("creating \(directory)", errno: errno)
+            throw BerthError.system("creating \(directory)", errno: errno)
         }
         return directory
     }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import HostOS
 
@@ -35,7 +36,7 @@ extension ContainerDriver {
         let paths = self.paths(id)
         switch observe(id) {
         case .alive:
-            throw ContainerError(.invalidState, "container \(id) has not exited, so it cannot be started again")
+            throw BerthError(.invalidState, "container \(id) has not exited, so it cannot be started again")
         case .exited, .lost: break
         }
         // The last shim writes exit.json and only then removes shim.pid:
@@ -44,7 +45,7 @@ extension ContainerDriver {
             self.shimPID(paths) == nil ? true : nil
         }
         guard gone != nil else {
-            throw ContainerError(.timeout, "the last berth-shim of container \(id) did not exit within 10 s")
+            throw BerthError(.timeout, "the last berth-shim of container \(id) did not exit within 10 s")
         }
         return try await DedicatedThread.run {
             try self.runtime.delete(id, force: true)
@@ -53,7 +54,7 @@ extension ContainerDriver {
             for stale in [paths.containerPid, paths.directory + "/crun.log"] where unlink(stale) != 0 {
                 let failure = errno
                 if failure != ENOENT {
-                    throw ContainerError.system("removing \(stale) of container \(id)", errno: failure)
+                    throw BerthError.system("removing \(stale) of container \(id)", errno: failure)
                 }
             }
             if !OverlayRootfs.isMountPoint(paths.rootfs) { try OverlayRootfs.mount(layers: layers, paths: paths) }

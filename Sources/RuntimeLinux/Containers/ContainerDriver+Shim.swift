@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import HostOS
 
@@ -56,9 +57,9 @@ extension ContainerDriver {
         }
         if line.hasPrefix("error ") {
             let verb = mode == "run" ? "running" : "creating"
-            throw ContainerError(.runtime, "\(verb) container \(id) failed", cause: String(line.dropFirst(6)))
+            throw BerthError(.runtime, "\(verb) container \(id) failed", cause: String(line.dropFirst(6)))
         }
-        throw ContainerError(
+        throw BerthError(
             .runtime, "berth-shim for \(id) exited without reporting",
             cause: "see \(paths.directory)/shim.log; shim said \"\(line)\"")
     }

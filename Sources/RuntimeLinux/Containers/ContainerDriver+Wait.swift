@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ extension ContainerDriver {
     /// when the task is cancelled.
     public func wait(_ id: ContainerID, timeout: Duration) async throws -> ExitStatus {
         guard let status = try await waitForExit(id, timeout: timeout) else {
-            throw ContainerError(.timeout, "container \(id) was still running after \(timeout)")
+            throw BerthError(.timeout, "container \(id) was still running after \(timeout)")
         }
         return status
     }
@@ -30,7 +31,7 @@ extension ContainerDriver {
             let alive = self.shimPID(paths) != nil
             if let status = try ExitStatus.read(paths.exitFile) { return status }
             guard alive else {
-                throw ContainerError(
+                throw BerthError(
                     .runtime, "berth-shim of container \(id) is gone and recorded no exit status",
                     cause: "see \(paths.directory)/shim.log")
             }

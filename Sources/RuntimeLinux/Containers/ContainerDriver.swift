@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import HostOS
 import Synchronization
@@ -75,7 +76,7 @@ public final class ContainerDriver: Sendable {
             try FileManager.default.createDirectory(
                 atPath: configuration.root + "/containers", withIntermediateDirectories: true)
         } catch {
-            throw ContainerError(.system, "creating the container root \(configuration.root)/containers", cause: "\(error)")
+            throw BerthError(.system, "creating the container root \(configuration.root)/containers", cause: "\(error)")
         }
         try CgroupSetup.ensureCompatible()
     }
@@ -117,8 +118,8 @@ public final class ContainerDriver: Sendable {
         let paths = self.paths(spec.id)
         if mkdir(paths.directory, 0o711) != 0 {
             let err = errno
-            if err == EEXIST { throw ContainerError(.alreadyExists, "container \(spec.id) already exists in \(paths.directory)") }
-            throw ContainerError.system("creating container directory \(paths.directory)", errno: err)
+            if err == EEXIST { throw BerthError(.alreadyExists, "container \(spec.id) already exists in \(paths.directory)") }
+            throw BerthError.system("creating container directory \(paths.directory)", errno: err)
         }
         do {
             try OverlayRootfs.mount(layers: spec.layers, paths: paths)
@@ -168,13 +169,13 @@ public final class ContainerDriver: Sendable {
         if let done = try ExitStatus.read(paths(id).exitFile) { return done }
         do {
             try await DedicatedThread.run { try self.runtime.kill(id, signal: signal) }
-        } catch let error as ContainerError where error.code == .invalidState {
+        } catch let error as BerthError where error.code == .invalidState {
             // It ended between the check and the signal: the wait below sees it.
         }
         if let status = try await waitForExit(id, timeout: grace) { return status }
         do {
             try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
-        } catch let error as ContainerError where error.code == .invalidState {}
+        } catch let error as BerthError where error.code == .invalidState {}
         return try await wait(id, timeout: .seconds(10))
     }
 
@@ -192,18 +193,18 @@ public final class ContainerDriver: Sendable {
         } else {
             status = try await inspect(id).status
         }
-        var errors: [ContainerError] = []
+        var errors: [BerthError] = []
         if status.isAlive {
             guard force else {
-                throw ContainerError(.invalidState, "container \(id) is \(status.name); stop it before removing it, or force the removal")
+                throw BerthError(.invalidState, "container \(id) is \(status.name); stop it before removing it, or force the removal")
             }
             do {
                 try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
-            } catch let error as ContainerError where error.code == .invalidState {}
-            catch let error as ContainerError { errors.append(error) }
+            } catch let error as BerthError where error.code == .invalidState {}
+            catch let error as BerthError { errors.append(error) }
             do {
                 _ = try await waitForExit(id, timeout: .seconds(10))
-            } catch let error as ContainerError { errors.append(error) }
+            } catch let error as BerthError { errors.append(error) }
         }
         do {
             try await DedicatedThread.run { try self.runtime.delete(id, force: true) }
@@ -211,15 +212,15 @@ public final class ContainerDriver: Sendable {
             _ = try await watches.wait(directory: paths.directory, timeout: .seconds(5)) {
                 self.shimPID(paths) == nil ? true : nil
             }
-        } catch let error as ContainerError { errors.append(error) }
-        do { try OverlayRootfs.unmount(paths: paths) } catch let error as ContainerError { errors.append(error) }
+        } catch let error as BerthError { errors.append(error) }
+        do { try OverlayRootfs.unmount(paths: paths) } catch let error as BerthError { errors.append(error) }
         do {
             try FileManager.default.removeItem(atPath: paths.directory)
         } catch {
-            errors.append(ContainerError(.system, "removing container directory \(paths.directory)", cause: "\(error)"))
+            errors.append(BerthError(.system, "removing container directory \(paths.directory)", cause: "\(error)"))
         }
-        if let error = ContainerError.combined(errors) {
-            throw ContainerError(.runtime, "removing container \(id) left work undone", cause: error.description)
+        if let error = BerthError.combined(errors) {
+            throw BerthError(.runtime, "removing container \(id) left work undone", cause: error.description)
         }
     }
 
@@ -255,7 +256,7 @@ public final class ContainerDriver: Sendable {
     func requireExists(_ id: ContainerID) throws {
         var info = stat()
         guard stat(paths(id).directory, &info) == 0 else {
-            throw ContainerError(.notFound, "no container \(id) under \(configuration.root)")
+            throw BerthError(.notFound, "no container \(id) under \(configuration.root)")
         }
     }
 

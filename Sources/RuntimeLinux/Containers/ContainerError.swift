@@ -5,10 +5,6 @@
 #endif
 import BerthModel
 
-/// Errors of this part of the runtime are the product's one error type;
-/// the name says where they come from.
-public typealias ContainerError = BerthError
-
 extension BerthError {
     /// A failed system call: `operation` names the call and its object,
     /// `err` is the errno it left.
@@ -19,7 +15,7 @@ extension BerthError {
 
 
 /// The one choke point for libc calls that return -1 and set errno: turns
-/// the failure into a `ContainerError` naming the operation, and retries
+/// the failure into a `BerthError` naming the operation, and retries
 /// EINTR, which a signal to any thread of berthd can cause.
 @discardableResult
 func checkSyscall(_ operation: @autoclosure () -> String, _ call: () -> Int32) throws -> Int32 {
@@ -28,6 +24,6 @@ func checkSyscall(_ operation: @autoclosure () -> String, _ call: () -> Int32) t
         if result != -1 { return result }
         let err = errno
         if err == EINTR { continue }
-        throw ContainerError.system(operation(), errno: err)
+        throw BerthError.system(operation(), errno: err)
     }
 }

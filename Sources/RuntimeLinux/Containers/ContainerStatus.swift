@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 /// How a container's init ended: the shim's `exit.json`.
@@ -28,7 +29,7 @@ public struct ExitStatus: Codable, Hashable, Sendable {
         do {
             return try JSONDecoder().decode(ExitStatus.self, from: data)
         } catch {
-            throw ContainerError(.runtime, "unreadable exit record \(path)", cause: "\(error)")
+            throw BerthError(.runtime, "unreadable exit record \(path)", cause: "\(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 /// The state an OCI runtime reports for a container (`crun state`).
@@ -61,8 +62,8 @@ public struct Crun: OCIRuntime {
         try ChildProcess.run([path] + (root.map { ["--root", $0] } ?? []) + [verb] + args, input: input, sink: sink)
     }
 
-    private func failure(_ verb: String, _ id: ContainerID, _ output: ChildProcess.Output) -> ContainerError {
-        ContainerError(.runtime, "crun \(verb) \(id) failed with status \(output.status)", cause: output.errorText)
+    private func failure(_ verb: String, _ id: ContainerID, _ output: ChildProcess.Output) -> BerthError {
+        BerthError(.runtime, "crun \(verb) \(id) failed with status \(output.status)", cause: output.errorText)
     }
 
     /// `crun state`; nil when crun has no state directory for `id`.
@@ -75,7 +76,7 @@ public struct Crun: OCIRuntime {
         do {
             return try JSONDecoder().decode(OCIState.self, from: Data(output.stdout))
         } catch {
-            throw ContainerError(.runtime, "crun state \(id): unreadable output", cause: "\(error)")
+            throw BerthError(.runtime, "crun state \(id): unreadable output", cause: "\(error)")
         }
     }
 
@@ -91,7 +92,7 @@ public struct Crun: OCIRuntime {
         let output = try run("kill", [id.rawValue, String(signal)])
         guard output.status == 0 else {
             if output.errorText.contains("No such process") {
-                throw ContainerError(.invalidState, "container \(id) is not running, so signal \(signal) was not sent")
+                throw BerthError(.invalidState, "container \(id) is not running, so signal \(signal) was not sent")
             }
             throw failure("kill", id, output)
         }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -104,7 +105,7 @@ final class DirectoryWatches: @unchecked Sendable {
             } else {
                 let mask = UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_DELETE_SELF)
                 let wd = inotify_add_watch(inotify, waiter.directory, mask)
-                guard wd >= 0 else { throw ContainerError.system("watching \(waiter.directory)", errno: errno) }
+                guard wd >= 0 else { throw BerthError.system("watching \(waiter.directory)", errno: errno) }
                 watches[waiter.directory] = (wd, 1)
             }
             waiters[id] = waiter

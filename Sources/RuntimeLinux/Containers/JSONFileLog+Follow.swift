@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -106,7 +107,7 @@ extension JSONFileLog {
             if exited && fresh.isEmpty { return }
             var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: cancel, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 2, 1000) < 0 && errno != EINTR {
-                throw ContainerError.system("poll on inotify for \(directory)", errno: errno)
+                throw BerthError.system("poll on inotify for \(directory)", errno: errno)
             }
             if fds[1].revents != 0 { return }
             while Glibc.read(inotify, &events, events.count) > 0 {}

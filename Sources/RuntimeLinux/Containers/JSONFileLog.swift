@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -103,10 +104,10 @@ public struct JSONFileLog: Sendable {
         do {
             raw = try JSONDecoder().decode(Raw.self, from: Data(line.utf8))
         } catch {
-            throw ContainerError(.runtime, "unreadable json-file log entry: \(line.prefix(200))", cause: "\(error)")
+            throw BerthError(.runtime, "unreadable json-file log entry: \(line.prefix(200))", cause: "\(error)")
         }
         guard let date = parseTime(raw.time) else {
-            throw ContainerError(.runtime, "json-file log entry with a bad time \"\(raw.time)\"")
+            throw BerthError(.runtime, "json-file log entry with a bad time \"\(raw.time)\"")
         }
         return LogEntry(stream: raw.stream, text: raw.log, time: raw.time, date: date)
     }

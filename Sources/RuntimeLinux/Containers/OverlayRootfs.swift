@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -22,15 +23,15 @@ public enum OverlayRootfs {
             // ':' separates lowerdir entries and ',' separates options; the
             // kernel's escaping of them differs between versions, so refuse.
             guard path.hasPrefix("/"), !path.contains(","), !path.contains(":") else {
-                throw ContainerError(.invalidSpec, "overlay: layer path \"\(path)\" must be absolute and contain no ',' or ':'")
+                throw BerthError(.invalidSpec, "overlay: layer path \"\(path)\" must be absolute and contain no ',' or ':'")
             }
         }
         guard !layers.isEmpty else {
-            throw ContainerError(.invalidSpec, "overlay: at least one lower layer is needed")
+            throw BerthError(.invalidSpec, "overlay: at least one lower layer is needed")
         }
         let data = "lowerdir=" + layers.reversed().joined(separator: ":") + ",upperdir=" + upper + ",workdir=" + work
         guard data.utf8.count < 4096 else {
-            throw ContainerError(
+            throw BerthError(
                 .invalidSpec,
                 "overlay: \(layers.count) layers make \(data.utf8.count) bytes of mount options; the kernel takes at most 4095")
         }
@@ -54,10 +55,10 @@ public enum OverlayRootfs {
                 lowers = [empty]
             }
         } catch {
-            throw ContainerError(.system, "creating the rootfs directories in \(paths.directory)", cause: "\(error)")
+            throw BerthError(.system, "creating the rootfs directories in \(paths.directory)", cause: "\(error)")
         }
         for layer in lowers where !fm.fileExists(atPath: layer) {
-            throw ContainerError(.invalidSpec, "overlay: layer \(layer) does not exist")
+            throw BerthError(.invalidSpec, "overlay: layer \(layer) does not exist")
         }
         let data = try options(layers: lowers, upper: paths.upper, work: paths.work)
         try checkSyscall("mount overlay on \(paths.rootfs) (\(data))") {
@@ -80,7 +81,7 @@ public enum OverlayRootfs {
                 case EBUSY:
                     try checkSyscall("detaching busy rootfs \(paths.rootfs)") { umount2(paths.rootfs, Int32(MNT_DETACH)) }
                 default:
-                    throw ContainerError.system("unmounting rootfs \(paths.rootfs)", errno: err)
+                    throw BerthError.system("unmounting rootfs \(paths.rootfs)", errno: err)
                 }
             }
             if !isMountPoint(paths.rootfs) { return }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -35,7 +36,7 @@ enum RootfsPath {
             }
             hops += 1
             if hops > 40 {
-                throw ContainerError(.invalidSpec, "resolving \(path) in \(root): too many levels of symbolic links")
+                throw BerthError(.invalidSpec, "resolving \(path) in \(root): too many levels of symbolic links")
             }
             if target.hasPrefix("/") { resolved = [] }
             pending = ArraySlice(target.split(separator: "/", omittingEmptySubsequences: true)) + pending
@@ -50,7 +51,7 @@ enum RootfsPath {
         do {
             return try String(contentsOfFile: host, encoding: .utf8)
         } catch {
-            throw ContainerError(.system, "reading \(path) in \(root)", cause: "\(error)")
+            throw BerthError(.system, "reading \(path) in \(root)", cause: "\(error)")
         }
     }
 
@@ -61,7 +62,7 @@ enum RootfsPath {
         do {
             try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
         } catch {
-            throw ContainerError(.system, "creating working directory \(path) in \(root)", cause: "\(error)")
+            throw BerthError(.system, "creating working directory \(path) in \(root)", cause: "\(error)")
         }
     }
 

@@ -1,3 +1,4 @@
+import BerthModel
 /// A user spec resolved to the numbers the kernel knows.
 public struct ResolvedUser: Hashable, Sendable {
     /// The user id.
@@ -85,7 +86,7 @@ public struct UserResolver: Sendable {
             account = accounts.first { $0.uid == uid }
             result.uid = uid
         } else {
-            throw ContainerError(
+            throw BerthError(
                 .unknownUser,
                 "container \(container): user \"\(userPart)\" is not in the image's /etc/passwd",
                 cause: "user \"\(text)\" was given by the service or the image")
@@ -112,7 +113,7 @@ public struct UserResolver: Sendable {
     private func gid(of group: String, container: ContainerID, role: String) throws -> UInt32 {
         if let found = groups.first(where: { $0.name == group }) { return found.gid }
         if let gid = UInt32(group) { return gid }
-        throw ContainerError(
+        throw BerthError(
             .unknownUser, "container \(container): \(role) \"\(group)\" is not in the image's /etc/group")
     }
 }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -19,10 +20,10 @@ enum Command {
     /// the command and its last words, unless it exits 0.
     static func run(
         _ tool: String, _ arguments: [String], stdin: String? = nil, stdout: String? = nil, what: String
-    ) throws(ImageError) {
+    ) throws(BerthError) {
         guard let executable = find(tool) else {
             let package = tool == "xz" ? "xz-utils" : tool
-            throw ImageError(
+            throw BerthError(
                 .command, "\(what) needs the `\(tool)` command, which is not installed (Debian package \(package))")
         }
         let process = Process()
@@ -38,7 +39,7 @@ enum Command {
         defer { for handle in handles { try? handle.close() } }
         if let stdin {
             guard let handle = FileHandle(forReadingAtPath: stdin) else {
-                throw ImageError(.io, "\(what): cannot open \(stdin)", cause: FileOps.errnoText())
+                throw BerthError(.io, "\(what): cannot open \(stdin)", cause: FileOps.errnoText())
             }
             handles.append(handle)
             process.standardInput = handle
@@ -48,7 +49,7 @@ enum Command {
         if let stdout {
             try FileOps.write([], to: stdout)
             guard let handle = FileHandle(forWritingAtPath: stdout) else {
-                throw ImageError(.io, "\(what): cannot open \(stdout)", cause: FileOps.errnoText())
+                throw BerthError(.io, "\(what): cannot open \(stdout)", cause: FileOps.errnoText())
             }
             handles.append(handle)
             process.standardOutput = handle
@@ -58,7 +59,7 @@ enum Command {
         do {
             try process.run()
         } catch {
-            throw ImageError(.command, "\(what): cannot start \(executable)", cause: "\(error)")
+            throw BerthError(.command, "\(what): cannot start \(executable)", cause: "\(error)")
         }
         // Read stderr to its end before waiting: a chatty child would otherwise
         // block on a full pipe while we block on its exit.
@@ -69,7 +70,7 @@ enum Command {
                 process.terminationReason == .exit
                 ? "exited with status \(process.terminationStatus)"
                 : "was killed by signal \(process.terminationStatus)"
-            throw ImageError(.command, "\(what) failed: \(tool) \(how)", cause: lastLines(message))
+            throw BerthError(.command, "\(what) failed: \(tool) \(how)", cause: lastLines(message))
         }
     }
 
@@ -125,8 +126,8 @@ enum Compression: Equatable {
     }
 
     /// Writes the decompressed stream of `path` to `output`.
-    func decompress(_ path: String, to output: String, what: String) throws(ImageError) {
-        guard let tool else { throw ImageError(.usage, "decompressing \(what): it is not compressed") }
+    func decompress(_ path: String, to output: String, what: String) throws(BerthError) {
+        guard let tool else { throw BerthError(.usage, "decompressing \(what): it is not compressed") }
         try Command.run(tool, ["-d", "-c"], stdin: path, stdout: output, what: "decompressing \(what)")
     }
 }
@@ -135,7 +136,7 @@ enum Compression: Equatable {
 enum Tar {
     /// The member names of an archive (compressed or not). Reading the whole
     /// listing also proves the archive is complete: a truncated one fails here.
-    static func members(of archive: String, scratch: String, what: String) throws(ImageError) -> [String] {
+    static func members(of archive: String, scratch: String, what: String) throws(BerthError) -> [String] {
         let listing = scratch + "/listing"
         defer { FileOps.removeTree(listing) }
         try Command.run("tar", ["-t", "-f", archive], stdout: listing, what: "reading \(what) as a tar archive")
@@ -145,7 +146,7 @@ enum Tar {
 
     /// Unpacks an archive of plain files (an OCI layout, a `docker save`)
     /// owned by us, whatever owners it records: its files are data to read, not a filesystem.
-    static func extractFiles(_ archive: String, into directory: String, what: String) throws(ImageError) {
+    static func extractFiles(_ archive: String, into directory: String, what: String) throws(BerthError) {
         try Command.run(
             "tar",
             [
@@ -162,7 +163,7 @@ enum Tar {
     /// them (`redirect`, `origin`, `opaque`), and only our whiteout conversion
     /// may set them. GNU tar already refuses `..` members and defers symlinks
     /// that point outside the tree, so a layer cannot write outside `directory`.
-    static func extractLayer(_ archive: String, into directory: String, what: String) throws(ImageError) {
+    static func extractLayer(_ archive: String, into directory: String, what: String) throws(BerthError) {
         var arguments = [
             "-x", "-f", archive, "-C", directory, "--numeric-owner", "--same-permissions",
             "--xattrs", "--xattrs-include=*", "--xattrs-exclude=trusted.overlay.*", "--warning=no-timestamp",
@@ -174,7 +175,7 @@ enum Tar {
 
     /// Packs a directory into an uncompressed tar, reproducibly (sorted names,
     /// no atime/ctime), so the same tree gives the same digest and its layer is shared.
-    static func create(from directory: String, to archive: String, what: String) throws(ImageError) {
+    static func create(from directory: String, to archive: String, what: String) throws(BerthError) {
         try Command.run(
             "tar",
             [

@@ -1,3 +1,5 @@
+import BerthModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,13 +27,13 @@ struct BlobStore: Sendable {
     func contains(_ digest: Digest) -> Bool { FileOps.kind(path(digest)) == .regular }
 
     /// Every stored blob.
-    func all() throws(ImageError) -> [Digest] {
+    func all() throws(BerthError) -> [Digest] {
         try FileOps.list(directory).compactMap { Digest(hex: $0) }
     }
 
     /// Copies the file at `source` in. When `expected` is given the content
     /// must hash to it. Returns the digest, the size, and whether the blob is new.
-    func ingest(file source: String, expected: Digest?, what: String) throws(ImageError) -> (Digest, Int64, Bool) {
+    func ingest(file source: String, expected: Digest?, what: String) throws(BerthError) -> (Digest, Int64, Bool) {
         if let expected, contains(expected) {
             // Already stored: still prove the source is what it claims, so a
             // corrupt archive is refused whatever the store happens to hold.
@@ -40,7 +42,7 @@ struct BlobStore: Sendable {
             return (actual, size, false)
         }
         let temp = try FileOps.temporaryFile(in: temporary, prefix: "blob-")
-        do throws(ImageError) {
+        do throws(BerthError) {
             let (actual, size) = try FileOps.hash(source, copyTo: temp, what: what)
             if let expected { try Self.check(actual, expected, what: what) }
             if contains(actual) {
@@ -56,7 +58,7 @@ struct BlobStore: Sendable {
     }
 
     /// Stores `bytes`; like `ingest`, for content made in memory.
-    func write(_ bytes: [UInt8], expected: Digest?, what: String) throws(ImageError) -> (Digest, Int64, Bool) {
+    func write(_ bytes: [UInt8], expected: Digest?, what: String) throws(BerthError) -> (Digest, Int64, Bool) {
         let actual = Digest(of: bytes)
         if let expected { try Self.check(actual, expected, what: what) }
         if contains(actual) { return (actual, Int64(bytes.count), false) }
@@ -65,14 +67,14 @@ struct BlobStore: Sendable {
     }
 
     /// A small blob's bytes, verified against its digest.
-    func read(_ digest: Digest, what: String) throws(ImageError) -> [UInt8] {
+    func read(_ digest: Digest, what: String) throws(BerthError) -> [UInt8] {
         guard contains(digest) else {
-            throw ImageError(.notFound, "\(what) \(digest) is not in the store at \(directory)")
+            throw BerthError(.notFound, "\(what) \(digest) is not in the store at \(directory)")
         }
         let bytes = try FileOps.read(path(digest), what: "\(what) \(digest)")
         let actual = Digest(of: bytes)
         guard actual == digest else {
-            throw ImageError(
+            throw BerthError(
                 .digestMismatch, "\(what) \(digest) in the store is corrupt: its content hashes to \(actual)",
                 cause: "remove the image and import it again")
         }
@@ -80,16 +82,16 @@ struct BlobStore: Sendable {
     }
 
     /// Deletes a blob; a missing one is fine.
-    func remove(_ digest: Digest) throws(ImageError) {
+    func remove(_ digest: Digest) throws(BerthError) {
         guard unlink(path(digest)) == 0 || errno == ENOENT else {
-            throw ImageError(.io, "removing blob \(digest)", cause: FileOps.errnoText())
+            throw BerthError(.io, "removing blob \(digest)", cause: FileOps.errnoText())
         }
     }
 
     /// Throws unless `actual` is `expected`, naming both.
-    static func check(_ actual: Digest, _ expected: Digest, what: String) throws(ImageError) {
+    static func check(_ actual: Digest, _ expected: Digest, what: String) throws(BerthError) {
         guard actual == expected else {
-            throw ImageError(.digestMismatch, "\(what) has digest \(actual), not the \(expected) it is named by")
+            throw BerthError(.digestMismatch, "\(what) has digest \(actual), not the \(expected) it is named by")
         }
     }
 }

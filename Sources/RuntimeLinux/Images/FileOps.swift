@@ -1,3 +1,4 @@
+import BerthModel
 import Crypto
 
 #if canImport(Glibc)
@@ -28,44 +29,44 @@ enum FileOps {
     static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
     /// `mkdir -p`, each new directory with `mode`.
-    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(ImageError) {
+    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(BerthError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
             if mkdir(prefix, mode) != 0, errno != EEXIST {
-                throw ImageError(.io, "cannot create directory \(prefix)", cause: errnoText())
+                throw BerthError(.io, "cannot create directory \(prefix)", cause: errnoText())
             }
         }
         guard kind(path) == .directory else {
-            throw ImageError(.io, "cannot create directory \(path)", cause: "something else is in its place")
+            throw BerthError(.io, "cannot create directory \(path)", cause: "something else is in its place")
         }
     }
 
     /// A new, empty, private directory `<parent>/<prefix>XXXXXX`.
-    static func makeTemporaryDirectory(in parent: String, prefix: String) throws(ImageError) -> String {
+    static func makeTemporaryDirectory(in parent: String, prefix: String) throws(BerthError) -> String {
         var template = Array((parent + "/" + prefix + "XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress.map { mkdtemp($0) != nil } ?? false
         }
         guard made else {
-            throw ImageError(.io, "cannot create a temporary directory in \(parent)", cause: errnoText())
+            throw BerthError(.io, "cannot create a temporary directory in \(parent)", cause: errnoText())
         }
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A path for a new file in `parent` that nothing else uses.
-    static func temporaryFile(in parent: String, prefix: String) throws(ImageError) -> String {
+    static func temporaryFile(in parent: String, prefix: String) throws(BerthError) -> String {
         var template = Array((parent + "/" + prefix + "XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard fd >= 0 else { throw ImageError(.io, "cannot create a temporary file in \(parent)", cause: errnoText()) }
+        guard fd >= 0 else { throw BerthError(.io, "cannot create a temporary file in \(parent)", cause: errnoText()) }
         close(fd)
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The names in a directory, without `.` and `..`.
-    static func list(_ path: String) throws(ImageError) -> [String] {
+    static func list(_ path: String) throws(BerthError) -> [String] {
         guard let dir = opendir(path) else {
-            throw ImageError(.io, "cannot list directory \(path)", cause: errnoText())
+            throw BerthError(.io, "cannot list directory \(path)", cause: errnoText())
         }
         defer { closedir(dir) }
         var names: [String] = []
@@ -96,9 +97,9 @@ enum FileOps {
     }
 
     /// `rename(2)`, with an error naming both ends.
-    static func rename(_ from: String, _ to: String) throws(ImageError) {
+    static func rename(_ from: String, _ to: String) throws(BerthError) {
         guard Glibc.rename(from, to) == 0 else {
-            throw ImageError(.io, "cannot rename \(from) to \(to)", cause: errnoText())
+            throw BerthError(.io, "cannot rename \(from) to \(to)", cause: errnoText())
         }
     }
 
@@ -112,9 +113,9 @@ enum FileOps {
 
     /// Writes `bytes` to a temporary file in `temporaryDirectory`, flushes it and
     /// renames it to `path`, so a reader sees the old file or the new one, never half.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String) throws(ImageError) {
+    static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String) throws(BerthError) {
         let temp = try temporaryFile(in: temporaryDirectory, prefix: "write-")
-        do throws(ImageError) {
+        do throws(BerthError) {
             try write(bytes, to: temp)
             try rename(temp, path)
         } catch {
@@ -125,30 +126,30 @@ enum FileOps {
     }
 
     /// Writes `bytes` to `path` (created or truncated, mode 0644) and flushes them.
-    static func write(_ bytes: [UInt8], to path: String) throws(ImageError) {
+    static func write(_ bytes: [UInt8], to path: String) throws(BerthError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ImageError(.io, "cannot create \(path)", cause: errnoText()) }
+        guard fd >= 0 else { throw BerthError(.io, "cannot create \(path)", cause: errnoText()) }
         defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ImageError(.io, "cannot write \(path)", cause: errnoText())
+                throw BerthError(.io, "cannot write \(path)", cause: errnoText())
             }
             offset += n
         }
-        guard fsync(fd) == 0 else { throw ImageError(.io, "cannot flush \(path)", cause: errnoText()) }
+        guard fsync(fd) == 0 else { throw BerthError(.io, "cannot flush \(path)", cause: errnoText()) }
     }
 
     /// A whole small file (JSON), refusing anything larger than `limit` bytes:
     /// a manifest is input, and a huge one must not exhaust memory.
-    static func read(_ path: String, limit: Int = 16 << 20, what: String) throws(ImageError) -> [UInt8] {
+    static func read(_ path: String, limit: Int = 16 << 20, what: String) throws(BerthError) -> [UInt8] {
         var bytes: [UInt8] = []
-        try forEachChunk(path, what: what) { (chunk: UnsafeRawBufferPointer) throws(ImageError) in
+        try forEachChunk(path, what: what) { (chunk: UnsafeRawBufferPointer) throws(BerthError) in
             bytes.append(contentsOf: chunk)
             if bytes.count > limit {
-                throw ImageError(.invalidArchive, "\(what) at \(path) is larger than \(limit >> 20) MiB")
+                throw BerthError(.invalidArchive, "\(what) at \(path) is larger than \(limit >> 20) MiB")
             }
         }
         return bytes
@@ -166,16 +167,16 @@ enum FileOps {
 
     /// The sha256 and size of a file, read in chunks; when `copy` is given,
     /// the bytes are also written there, so a blob is hashed as it is copied.
-    static func hash(_ path: String, copyTo copy: String? = nil, what: String) throws(ImageError) -> (Digest, Int64) {
+    static func hash(_ path: String, copyTo copy: String? = nil, what: String) throws(BerthError) -> (Digest, Int64) {
         var out: Int32 = -1
         if let copy {
             out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard out >= 0 else { throw ImageError(.io, "cannot create \(copy)", cause: errnoText()) }
+            guard out >= 0 else { throw BerthError(.io, "cannot create \(copy)", cause: errnoText()) }
         }
         defer { if out >= 0 { close(out) } }
         var hasher = SHA256()
         var size: Int64 = 0
-        try forEachChunk(path, what: what) { (chunk: UnsafeRawBufferPointer) throws(ImageError) in
+        try forEachChunk(path, what: what) { (chunk: UnsafeRawBufferPointer) throws(BerthError) in
             hasher.update(bufferPointer: chunk)
             size += Int64(chunk.count)
             guard out >= 0, let base = chunk.baseAddress else { return }
@@ -184,21 +185,21 @@ enum FileOps {
                 let n = Glibc.write(out, base + offset, chunk.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw ImageError(.io, "cannot write \(copy ?? "")", cause: errnoText())
+                    throw BerthError(.io, "cannot write \(copy ?? "")", cause: errnoText())
                 }
                 offset += n
             }
         }
-        if out >= 0, fsync(out) != 0 { throw ImageError(.io, "cannot flush \(copy ?? "")", cause: errnoText()) }
+        if out >= 0, fsync(out) != 0 { throw BerthError(.io, "cannot flush \(copy ?? "")", cause: errnoText()) }
         return (Digest(hasher.finalize()), size)
     }
 
     /// Calls `body` with each chunk of a regular file.
     private static func forEachChunk(
-        _ path: String, what: String, _ body: (UnsafeRawBufferPointer) throws(ImageError) -> Void
-    ) throws(ImageError) {
+        _ path: String, what: String, _ body: (UnsafeRawBufferPointer) throws(BerthError) -> Void
+    ) throws(BerthError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw ImageError(.io, "cannot open \(what) at \(path)", cause: errnoText()) }
+        guard fd >= 0 else { throw BerthError(.io, "cannot open \(what) at \(path)", cause: errnoText()) }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
@@ -206,11 +207,11 @@ enum FileOps {
             if n == 0 { return }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ImageError(.io, "cannot read \(what) at \(path)", cause: errnoText())
+                throw BerthError(.io, "cannot read \(what) at \(path)", cause: errnoText())
             }
             // `withUnsafeBytes` rethrows untyped errors; carry ours out by hand.
-            let failure = buffer.withUnsafeBytes { all -> ImageError? in
-                do throws(ImageError) {
+            let failure = buffer.withUnsafeBytes { all -> BerthError? in
+                do throws(BerthError) {
                     try body(UnsafeRawBufferPointer(rebasing: all[0..<n]))
                     return nil
                 } catch {
@@ -224,10 +225,10 @@ enum FileOps {
     /// `root/relative` when every component is a real directory and the last a
     /// regular file: no `..`, no absolute path, no symlink anywhere. Archives
     /// name their own files (`Layers`, `Config`), and those names are input.
-    static func regularFile(_ relative: String, in root: String, what: String) throws(ImageError) -> String {
+    static func regularFile(_ relative: String, in root: String, what: String) throws(BerthError) -> String {
         let components = relative.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
         guard !relative.hasPrefix("/"), !components.isEmpty, !components.contains("..") else {
-            throw ImageError(.invalidArchive, "\(what) names the path \"\(relative)\", which leaves the archive")
+            throw BerthError(.invalidArchive, "\(what) names the path \"\(relative)\", which leaves the archive")
         }
         var path = root
         for (i, component) in components.enumerated() {
@@ -235,10 +236,10 @@ enum FileOps {
             let found = kind(path)
             let last = i == components.count - 1
             if found == .missing {
-                throw ImageError(.invalidArchive, "\(what) names \"\(relative)\", which is not in the archive")
+                throw BerthError(.invalidArchive, "\(what) names \"\(relative)\", which is not in the archive")
             }
             if found != (last ? .regular : .directory) {
-                throw ImageError(
+                throw BerthError(
                     .invalidArchive, "\(what) names \"\(relative)\", which is not a regular file in the archive")
             }
         }

@@ -224,8 +224,3 @@ public struct ImageHealthcheck: Hashable, Sendable, Codable {
         return overflow2 ? (whole < 0 ? .min : .max) : sum
     }
 }
-
-/// Errors of this part of the runtime are the product's one error type;
-/// the name says where they come from.
-public typealias ImageError = BerthError
-

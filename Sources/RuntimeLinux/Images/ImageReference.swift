@@ -1,3 +1,4 @@
+import BerthModel
 import Crypto
 
 /// A parsed image reference: `[registry[:port]/]path[:tag][@sha256:hex]`.
@@ -24,9 +25,9 @@ public struct ImageReference: Hashable, Comparable, Sendable, CustomStringConver
     public static let defaultTag = "latest"
 
     /// Parses `text`, or throws an error that quotes it and says which rule it breaks.
-    public init(parsing text: String) throws(ImageError) {
-        func refuse(_ why: String) -> ImageError {
-            ImageError(.invalidReference, "invalid image reference \"\(text)\": \(why)")
+    public init(parsing text: String) throws(BerthError) {
+        func refuse(_ why: String) -> BerthError {
+            BerthError(.invalidReference, "invalid image reference \"\(text)\": \(why)")
         }
         guard !text.isEmpty else { throw refuse("it is empty") }
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7f }) else {
@@ -96,9 +97,9 @@ public struct ImageReference: Hashable, Comparable, Sendable, CustomStringConver
     }
 
     /// The same repository with `tag` (and no digest), or an error if `tag` is not a valid tag.
-    public func tagged(_ tag: String) throws(ImageError) -> ImageReference {
+    public func tagged(_ tag: String) throws(BerthError) -> ImageReference {
         guard Grammar.isTag(Substring(tag)) else {
-            throw ImageError(
+            throw BerthError(
                 .invalidReference,
                 "invalid tag \"\(tag)\" for \(repository): must be 1 to 128 of [A-Za-z0-9_.-], not starting with . or -"
             )
@@ -240,16 +241,16 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
     public let hex: String
 
     /// The digest `text` names, or an error naming `what` it was read from.
-    public init(parsing text: String, what: String = "digest") throws(ImageError) {
+    public init(parsing text: String, what: String = "digest") throws(BerthError) {
         guard text.hasPrefix("sha256:") else {
             let algorithm = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
-            throw ImageError(
+            throw BerthError(
                 .unsupported, "\(what) \"\(text)\" is not a sha256 digest",
                 cause: text.contains(":") ? "algorithm \(algorithm) is not supported" : "no algorithm prefix")
         }
         let hex = String(text.dropFirst("sha256:".count))
         guard let digest = Digest(hex: hex) else {
-            throw ImageError(
+            throw BerthError(
                 .invalidReference, "\(what) \"\(text)\" is not a digest: want sha256: and 64 lowercase hex characters")
         }
         self = digest

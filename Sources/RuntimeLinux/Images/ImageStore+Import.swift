@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 extension ImageStore {
@@ -10,14 +11,14 @@ extension ImageStore {
     @discardableResult
     public func importImage(
         from url: URL, as reference: ImageReference?, config: ImageConfig? = nil, format: ImageArchiveFormat? = nil
-    ) throws(ImageError) -> Image {
+    ) throws(BerthError) -> Image {
         if let reference, reference.digest != nil || reference.tag == nil {
-            throw ImageError(
+            throw BerthError(
                 .usage, "importing \(url.path) as \(reference.familiar): a name to import as takes a tag, not a digest")
         }
         let images = try importAll(from: url, as: reference, config: config, format: format, single: true)
         guard let image = images.first else {
-            throw ImageError(.invalidArchive, "importing \(url.path): it holds no image")
+            throw BerthError(.invalidArchive, "importing \(url.path): it holds no image")
         }
         return image
     }
@@ -25,29 +26,29 @@ extension ImageStore {
     /// Imports every image at `url` under the names the archive gives them
     /// (`docker load`); all of them or, on any error, none.
     @discardableResult
-    public func importImages(from url: URL, format: ImageArchiveFormat? = nil) throws(ImageError) -> [Image] {
+    public func importImages(from url: URL, format: ImageArchiveFormat? = nil) throws(BerthError) -> [Image] {
         try importAll(from: url, as: nil, config: nil, format: format, single: false)
     }
 
     private func importAll(
         from url: URL, as reference: ImageReference?, config: ImageConfig?, format: ImageArchiveFormat?, single: Bool
-    ) throws(ImageError) -> [Image] {
+    ) throws(BerthError) -> [Image] {
         let path = url.path
-        return try locked { () throws(ImageError) -> [Image] in
+        return try locked { () throws(BerthError) -> [Image] in
             let scratch = try FileOps.makeTemporaryDirectory(in: temporaryDirectory, prefix: "import-")
             defer { FileOps.removeTree(scratch) }
             var staged = try ImportSource.stage(path, format: format, config: config, scratch: scratch)
-            guard !staged.isEmpty else { throw ImageError(.invalidArchive, "importing \(path): it holds no image") }
+            guard !staged.isEmpty else { throw BerthError(.invalidArchive, "importing \(path): it holds no image") }
             if single, staged.count > 1 {
                 let names = staged.map { $0.names.first?.familiar ?? "<none>" }.joined(separator: ", ")
-                throw ImageError(
+                throw BerthError(
                     .usage,
                     "importing \(path): it holds \(staged.count) images (\(names)); load them all under their own names"
                 )
             }
             if let reference { staged[0].names = [reference] }
             if let unnamed = staged.first(where: { $0.names.isEmpty }) {
-                throw ImageError(
+                throw BerthError(
                     .usage,
                     "importing \(unnamed.origin): the image has no name; give one, e.g. `berth image import \(path) NAME:TAG`"
                 )
@@ -56,7 +57,7 @@ extension ImageStore {
             var index = try TagIndex.load(indexPath)
             var added = Added()
             var descriptors: [Descriptor] = []
-            do throws(ImageError) {
+            do throws(BerthError) {
                 for image in staged {
                     let descriptor = try commit(image, scratch: scratch, added: &added)
                     for name in image.names { index.point(name, at: descriptor) }
@@ -88,14 +89,14 @@ extension ImageStore {
     /// Puts one staged image's blobs in the store and unpacks its layers;
     /// returns its manifest's descriptor. Checks every digest the source
     /// states, and each layer's diff ID against the config's.
-    private func commit(_ image: StagedImage, scratch: String, added: inout Added) throws(ImageError) -> Descriptor {
+    private func commit(_ image: StagedImage, scratch: String, added: inout Added) throws(BerthError) -> Descriptor {
         var configDescriptor: Descriptor?
         var expectedDiffIDs: [Digest]?
         if case .blob(let blob) = image.config {
             let bytes = try FileOps.read(blob.path, what: blob.what)
             let file = try decodeJSON(ConfigFile.self, bytes, what: blob.what)
             guard file.rootfs.diffIDs.count == image.layers.count else {
-                throw ImageError(
+                throw BerthError(
                     .invalidArchive,
                     "\(image.origin) is inconsistent: \(image.layers.count) layers, but its config lists \(file.rootfs.diffIDs.count) diff IDs"
                 )
@@ -114,7 +115,7 @@ extension ImageStore {
             let stored = blobs.path(digest)
             let compression = Compression.of(stored)
             guard let mediaType = compression.layerMediaType else {
-                throw ImageError(.unsupported, "\(layer.what) is \(compression)-compressed, which OCI layers cannot be")
+                throw BerthError(.unsupported, "\(layer.what) is \(compression)-compressed, which OCI layers cannot be")
             }
             var tar = stored
             var diffID = digest
@@ -125,7 +126,7 @@ extension ImageStore {
             }
             defer { if tar != stored { FileOps.removeTree(tar) } }
             if let expected = expectedDiffIDs?[n], expected != diffID {
-                throw ImageError(
+                throw BerthError(
                     .digestMismatch,
                     "\(layer.what) unpacks to content with digest \(diffID), but the image config says \(expected)")
             }
@@ -148,7 +149,7 @@ extension ImageStore {
             configDescriptor = Descriptor(mediaType: MediaType.ociConfig, digest: digest, size: size)
         }
         guard let configDescriptor else {
-            throw ImageError(.invalidArchive, "\(image.origin) has no config")
+            throw BerthError(.invalidArchive, "\(image.origin) has no config")
         }
 
         let manifestBytes: [UInt8]

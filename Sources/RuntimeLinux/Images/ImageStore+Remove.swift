@@ -1,3 +1,4 @@
+import BerthModel
 /// What `ImageStore.remove` did, in `docker rmi`'s terms.
 public struct ImageRemoval: Hashable, Sendable {
     /// Names taken off.
@@ -16,8 +17,8 @@ extension ImageStore {
     /// `inUse` is asked about the image's manifest digest (`Image.digest`),
     /// with the store locked: it must answer from its own state, not call back.
     @discardableResult
-    public func remove(_ reference: ImageReference, inUse: (Digest) -> [String]) throws(ImageError) -> ImageRemoval {
-        try locked { () throws(ImageError) -> ImageRemoval in
+    public func remove(_ reference: ImageReference, inUse: (Digest) -> [String]) throws(BerthError) -> ImageRemoval {
+        try locked { () throws(BerthError) -> ImageRemoval in
             var index = try TagIndex.load(indexPath)
             guard let descriptor = find(reference, in: index) else { throw notFound(reference) }
             let names = index.names(of: descriptor.digest)
@@ -33,10 +34,10 @@ extension ImageStore {
     /// Removes the image with this manifest digest, all its names with it
     /// (`docker rmi <id>`); refused, as `remove(_:inUse:)` is, while in use.
     @discardableResult
-    public func remove(digest: Digest, inUse: (Digest) -> [String]) throws(ImageError) -> ImageRemoval {
-        try locked { () throws(ImageError) -> ImageRemoval in
+    public func remove(digest: Digest, inUse: (Digest) -> [String]) throws(BerthError) -> ImageRemoval {
+        try locked { () throws(BerthError) -> ImageRemoval in
             var index = try TagIndex.load(indexPath)
-            guard index.manifests[digest] != nil else { throw ImageError(.notFound, "image \(digest) not found") }
+            guard index.manifests[digest] != nil else { throw BerthError(.notFound, "image \(digest) not found") }
             return try delete(digest, shown: digest.description, index: &index, inUse: inUse)
         }
     }
@@ -46,8 +47,8 @@ extension ImageStore {
     /// without a name stays as an untagged one (`docker rmi --force` of an
     /// image that containers were made from).
     @discardableResult
-    public func untag(_ reference: ImageReference) throws(ImageError) -> ImageRemoval {
-        try locked { () throws(ImageError) -> ImageRemoval in
+    public func untag(_ reference: ImageReference) throws(BerthError) -> ImageRemoval {
+        try locked { () throws(BerthError) -> ImageRemoval in
             var index = try TagIndex.load(indexPath)
             guard let descriptor = find(reference, in: index) else { throw notFound(reference) }
             let names = reference.digest == nil ? [reference] : index.names(of: descriptor.digest)
@@ -60,10 +61,10 @@ extension ImageStore {
 
     private func delete(
         _ digest: Digest, shown: String, index: inout TagIndex, inUse: (Digest) -> [String]
-    ) throws(ImageError) -> ImageRemoval {
+    ) throws(BerthError) -> ImageRemoval {
         let users = inUse(digest)
         guard users.isEmpty else {
-            throw ImageError(
+            throw BerthError(
                 .inUse,
                 "cannot remove image \(shown): it is in use by \(users.count == 1 ? "container" : "containers") "
                     + "\(users.joined(separator: ", ")); remove \(users.count == 1 ? "it" : "them") first")
@@ -83,7 +84,7 @@ extension ImageStore {
     ///
     /// Teardown keeps going: every deletion is tried, then the failures are
     /// reported together.
-    private func collectGarbage(_ index: TagIndex) throws(ImageError) {
+    private func collectGarbage(_ index: TagIndex) throws(BerthError) {
         var keepBlobs: Set<Digest> = []
         var keepLayers: Set<Digest> = []
         for descriptor in index.manifests.values {
@@ -103,7 +104,7 @@ extension ImageStore {
             do { try layers.remove(diffID) } catch { failures.append(error.description) }
         }
         guard failures.isEmpty else {
-            throw ImageError(
+            throw BerthError(
                 .io, "removing unused image content failed for \(failures.count) item(s)",
                 cause: failures.joined(separator: "; "))
         }

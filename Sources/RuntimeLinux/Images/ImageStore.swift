@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 /// Images on disk under a root directory:
@@ -26,7 +27,7 @@ public final class ImageStore: @unchecked Sendable {
 
     /// Opens (creating if need be) the store under `root`, and sweeps what a
     /// crash may have left in its temporary places.
-    public init(root: URL) throws(ImageError) {
+    public init(root: URL) throws(BerthError) {
         self.root = root
         let base = root.path
         imagesDirectory = base + "/images"
@@ -49,7 +50,7 @@ public final class ImageStore: @unchecked Sendable {
     }
 
     /// Runs `body` with the store to itself.
-    func locked<T>(_ body: () throws(ImageError) -> T) throws(ImageError) -> T {
+    func locked<T>(_ body: () throws(BerthError) -> T) throws(BerthError) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -57,8 +58,8 @@ public final class ImageStore: @unchecked Sendable {
 
     /// The image `reference` names, with its config decoded; an error that says
     /// how to get it when there is none.
-    public func image(_ reference: ImageReference) throws(ImageError) -> Image {
-        try locked { () throws(ImageError) -> Image in
+    public func image(_ reference: ImageReference) throws(BerthError) -> Image {
+        try locked { () throws(BerthError) -> Image in
             let index = try TagIndex.load(indexPath)
             guard let descriptor = find(reference, in: index) else { throw notFound(reference) }
             return try load(descriptor, index: index)
@@ -66,19 +67,19 @@ public final class ImageStore: @unchecked Sendable {
     }
 
     /// The image whose manifest has this digest, named or not.
-    public func image(digest: Digest) throws(ImageError) -> Image {
-        try locked { () throws(ImageError) -> Image in
+    public func image(digest: Digest) throws(BerthError) -> Image {
+        try locked { () throws(BerthError) -> Image in
             let index = try TagIndex.load(indexPath)
             guard let descriptor = index.manifests[digest] else {
-                throw ImageError(.notFound, "image \(digest) not found")
+                throw BerthError(.notFound, "image \(digest) not found")
             }
             return try load(descriptor, index: index)
         }
     }
 
     /// Every image, sorted by first name; those without a name last.
-    public func list() throws(ImageError) -> [Image] {
-        try locked { () throws(ImageError) -> [Image] in
+    public func list() throws(BerthError) -> [Image] {
+        try locked { () throws(BerthError) -> [Image] in
             let index = try TagIndex.load(indexPath)
             var images: [Image] = []
             for descriptor in index.manifests.values { images.append(try load(descriptor, index: index)) }
@@ -96,12 +97,12 @@ public final class ImageStore: @unchecked Sendable {
     /// Gives the image `source` names the further name `target` (moving
     /// `target` off any image it named before, as `docker tag` does).
     @discardableResult
-    public func tag(_ source: ImageReference, as target: ImageReference) throws(ImageError) -> Image {
+    public func tag(_ source: ImageReference, as target: ImageReference) throws(BerthError) -> Image {
         guard target.digest == nil, target.tag != nil else {
-            throw ImageError(
+            throw BerthError(
                 .usage, "tagging \(source.familiar) as \(target.familiar): a new name takes a tag, not a digest")
         }
-        return try locked { () throws(ImageError) -> Image in
+        return try locked { () throws(BerthError) -> Image in
             var index = try TagIndex.load(indexPath)
             guard let descriptor = find(source, in: index) else { throw notFound(source) }
             index.point(target, at: descriptor)
@@ -130,15 +131,15 @@ public final class ImageStore: @unchecked Sendable {
     }
 
     /// The error for a name with no image, with the command that makes one.
-    func notFound(_ reference: ImageReference) -> ImageError {
-        ImageError(
+    func notFound(_ reference: ImageReference) -> BerthError {
+        BerthError(
             .notFound,
             "image \"\(reference.familiar)\" not found; import one with `berth image import FILE \(reference.familiar)`"
         )
     }
 
     /// Reads an image's manifest and config (both verified) into an `Image`.
-    func load(_ descriptor: Descriptor, index: TagIndex) throws(ImageError) -> Image {
+    func load(_ descriptor: Descriptor, index: TagIndex) throws(BerthError) -> Image {
         let names = index.names(of: descriptor.digest)
         let label = names.first.map { "image \"\($0.familiar)\"" } ?? "image \(descriptor.digest)"
         let manifest = try decodeJSON(
@@ -149,7 +150,7 @@ public final class ImageStore: @unchecked Sendable {
             what: "the config of \(label)")
         let diffIDs = configFile.rootfs.diffIDs
         guard diffIDs.count == manifest.layers.count else {
-            throw ImageError(
+            throw BerthError(
                 .invalidArchive,
                 "\(label) is inconsistent: its manifest has \(manifest.layers.count) layers, its config \(diffIDs.count) diff IDs"
             )
@@ -204,14 +205,14 @@ struct TagIndex: Sendable {
     }
 
     /// Reads the index at `path`; a missing file is an empty store.
-    static func load(_ path: String) throws(ImageError) -> TagIndex {
+    static func load(_ path: String) throws(BerthError) -> TagIndex {
         guard FileOps.kind(path) != .missing else { return TagIndex() }
         let bytes = try FileOps.read(path, what: "the image index")
         let index: ImageIndex
         do {
             index = try JSONDecoder().decode(ImageIndex.self, from: Data(bytes))
         } catch {
-            throw ImageError(
+            throw BerthError(
                 .invalidArchive, "the image index \(path) is not a valid OCI index", cause: describe(error))
         }
         var result = TagIndex()
@@ -228,7 +229,7 @@ struct TagIndex: Sendable {
     }
 
     /// Writes the index atomically.
-    func save(_ path: String, temporaryDirectory: String) throws(ImageError) {
+    func save(_ path: String, temporaryDirectory: String) throws(BerthError) {
         var entries: [Descriptor] = tags.sorted { $0.key < $1.key }.map { name, descriptor in
             var entry = descriptor
             entry.annotations = [Annotation.imageName: name.description, Annotation.refName: name.tag ?? ""]

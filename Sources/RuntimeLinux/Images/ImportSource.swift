@@ -1,3 +1,5 @@
+import BerthModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -48,7 +50,7 @@ enum ImportSource {
     /// `docker save` is unpacked into `scratch` first.
     static func stage(
         _ path: String, format: ImageArchiveFormat?, config: ImageConfig?, scratch: String
-    ) throws(ImageError) -> [StagedImage] {
+    ) throws(BerthError) -> [StagedImage] {
         let resolved = try resolve(path)
         let isDirectory = FileOps.kind(resolved) == .directory
         let detected: ImageArchiveFormat
@@ -58,7 +60,7 @@ enum ImportSource {
             detected = try detect(resolved, isDirectory: isDirectory, scratch: scratch)
         }
         if config != nil, detected != .rootfs {
-            throw ImageError(
+            throw BerthError(
                 .usage,
                 "importing \(path): a config applies only to a root filesystem, and this is a \(detected.rawValue)")
         }
@@ -83,22 +85,22 @@ enum ImportSource {
 
     /// The real path of what the caller named (a symlink to an archive is fine:
     /// the caller chose it), or a not-found error.
-    private static func resolve(_ path: String) throws(ImageError) -> String {
+    private static func resolve(_ path: String) throws(BerthError) -> String {
         guard let real = realpath(path, nil) else {
-            throw ImageError(.notFound, "importing \(path): \(FileOps.errnoText().lowercased())")
+            throw BerthError(.notFound, "importing \(path): \(FileOps.errnoText().lowercased())")
         }
         defer { free(real) }
         let resolved = String(cString: real)
         switch FileOps.kind(resolved) {
         case .directory, .regular: return resolved
-        default: throw ImageError(.invalidArchive, "importing \(path): not a directory or a regular file")
+        default: throw BerthError(.invalidArchive, "importing \(path): not a directory or a regular file")
         }
     }
 
     /// OCI layout if it has `oci-layout` (newer `docker save` writes both, and
     /// the OCI side is the richer), `docker save` if it has `manifest.json`,
     /// otherwise a root filesystem.
-    private static func detect(_ path: String, isDirectory: Bool, scratch: String) throws(ImageError)
+    private static func detect(_ path: String, isDirectory: Bool, scratch: String) throws(BerthError)
         -> ImageArchiveFormat
     {
         let names: Set<String>
@@ -107,7 +109,7 @@ enum ImportSource {
         } else {
             let members = try Tar.members(of: path, scratch: scratch, what: path)
             guard !members.isEmpty else {
-                throw ImageError(.invalidArchive, "importing \(path): the archive is empty")
+                throw BerthError(.invalidArchive, "importing \(path): the archive is empty")
             }
             names = Set(members.map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : $0 })
         }
@@ -119,7 +121,7 @@ enum ImportSource {
 
 /// A root filesystem as one layer, with a config the caller gives.
 enum RootfsSource {
-    static func stage(_ path: String, isDirectory: Bool, config: ImageConfig, scratch: String) throws(ImageError)
+    static func stage(_ path: String, isDirectory: Bool, config: ImageConfig, scratch: String) throws(BerthError)
         -> StagedImage
     {
         var tar = path
@@ -142,19 +144,19 @@ enum RootfsSource {
 
 /// `docker save` output: `manifest.json` lists each image's config and layer tars.
 enum DockerArchiveSource {
-    static func stage(_ directory: String, origin: String) throws(ImageError) -> [StagedImage] {
+    static func stage(_ directory: String, origin: String) throws(BerthError) -> [StagedImage] {
         let source = "the docker archive \(origin)"
         let manifestPath = try FileOps.regularFile("manifest.json", in: directory, what: source)
         let entries = try decodeJSON(
             [DockerArchiveEntry].self, try FileOps.read(manifestPath, what: "manifest.json"),
             what: "manifest.json of \(source)")
-        return try entries.enumerated().map { (i, entry) throws(ImageError) -> StagedImage in
+        return try entries.enumerated().map { (i, entry) throws(BerthError) -> StagedImage in
             var names: [ImageReference] = []
             for tag in entry.repoTags ?? [] {
-                do throws(ImageError) {
+                do throws(BerthError) {
                     names.append(try ImageReference(parsing: tag))
                 } catch {
-                    throw ImageError(
+                    throw BerthError(
                         .invalidArchive, "image \(i + 1) of \(source) has an invalid RepoTags entry",
                         cause: error.description)
                 }

@@ -1,3 +1,5 @@
+import BerthModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,16 +29,16 @@ struct LayerStore: Sendable {
     func contains(_ diffID: Digest) -> Bool { FileOps.kind(path(diffID)) == .directory }
 
     /// Every unpacked layer.
-    func all() throws(ImageError) -> [Digest] {
+    func all() throws(BerthError) -> [Digest] {
         try FileOps.list(directory).compactMap { Digest(hex: $0) }
     }
 
     /// Unpacks `tar` (uncompressed, whose sha256 is `diffID`) unless that
     /// layer is already there. Returns whether it made the directory.
-    func unpack(_ tar: String, diffID: Digest, what: String) throws(ImageError) -> Bool {
+    func unpack(_ tar: String, diffID: Digest, what: String) throws(BerthError) -> Bool {
         if contains(diffID) { return false }
         let temp = try FileOps.makeTemporaryDirectory(in: directory, prefix: Self.temporaryPrefix + diffID.short + "-")
-        do throws(ImageError) {
+        do throws(BerthError) {
             // mkdtemp makes 0700; a layer without a `./` entry would keep it and
             // hide the container's whole root from its non-root users.
             chmod(temp, 0o755)
@@ -53,12 +55,12 @@ struct LayerStore: Sendable {
 
     /// Deletes a layer: first renamed out of its final name, so that a crash
     /// part-way leaves a `.tmp-*` to sweep, not a layer with files missing.
-    func remove(_ diffID: Digest) throws(ImageError) {
+    func remove(_ diffID: Digest) throws(BerthError) {
         guard contains(diffID) else { return }
         let doomed = directory + "/" + Self.temporaryPrefix + "rm-" + diffID.hex
         try FileOps.rename(path(diffID), doomed)
         guard FileOps.removeTree(doomed) else {
-            throw ImageError(.io, "removing layer \(diffID): cannot delete \(doomed)", cause: FileOps.errnoText())
+            throw BerthError(.io, "removing layer \(diffID): cannot delete \(doomed)", cause: FileOps.errnoText())
         }
     }
 
@@ -87,11 +89,11 @@ enum Whiteouts {
     static let opaqueXattr = "trusted.overlay.opaque"
 
     /// Converts every whiteout under `root`; `what` names the layer in errors.
-    static func convert(under root: String, what: String) throws(ImageError) {
+    static func convert(under root: String, what: String) throws(BerthError) {
         try convert(directory: root, relative: "", what: what)
     }
 
-    private static func convert(directory: String, relative: String, what: String) throws(ImageError) {
+    private static func convert(directory: String, relative: String, what: String) throws(BerthError) {
         for name in try FileOps.list(directory) {
             let path = directory + "/" + name
             let shown = relative.isEmpty ? name : relative + "/" + name
@@ -105,24 +107,24 @@ enum Whiteouts {
             } else if name.hasPrefix(prefix) {
                 let target = String(name.dropFirst(prefix.count))
                 guard !target.isEmpty, target != ".", target != "..", !target.contains("/") else {
-                    throw ImageError(.invalidArchive, "unpacking \(what): the whiteout /\(shown) names no file")
+                    throw BerthError(.invalidArchive, "unpacking \(what): the whiteout /\(shown) names no file")
                 }
                 try remove(path, shown, what)
                 let targetPath = directory + "/" + target
                 // A layer that both adds and deletes a name: the deletion is what
                 // `docker` applies last, so it wins.
                 if FileOps.kind(targetPath) != .missing, !FileOps.removeTree(targetPath) {
-                    throw ImageError(
+                    throw BerthError(
                         .io, "unpacking \(what): cannot replace /\(shown) with a whiteout", cause: FileOps.errnoText())
                 }
                 guard mknod(targetPath, S_IFCHR | 0o000, 0) == 0 else {
-                    throw ImageError(
+                    throw BerthError(
                         .io,
                         "unpacking \(what): cannot make the whiteout device for /\(relative.isEmpty ? target : relative + "/" + target)",
                         cause: FileOps.errnoText())
                 }
                 if lchown(targetPath, 0, 0) != 0 {
-                    throw ImageError(
+                    throw BerthError(
                         .io, "unpacking \(what): cannot give the whiteout for /\(shown) to 0:0",
                         cause: FileOps.errnoText())
                 }
@@ -132,9 +134,9 @@ enum Whiteouts {
         }
     }
 
-    private static func remove(_ path: String, _ shown: String, _ what: String) throws(ImageError) {
+    private static func remove(_ path: String, _ shown: String, _ what: String) throws(BerthError) {
         guard FileOps.removeTree(path) else {
-            throw ImageError(.io, "unpacking \(what): cannot remove the marker /\(shown)", cause: FileOps.errnoText())
+            throw BerthError(.io, "unpacking \(what): cannot remove the marker /\(shown)", cause: FileOps.errnoText())
         }
     }
 }
@@ -165,12 +167,12 @@ enum Xattr {
     }
 
     /// `lsetxattr(path, name, value)`; throws with `errno`'s text on failure.
-    static func set(_ path: String, _ name: String, _ value: [UInt8], what: String) throws(ImageError) {
+    static func set(_ path: String, _ name: String, _ value: [UInt8], what: String) throws(BerthError) {
         guard let function = symbol("lsetxattr", as: SetFunction.self) else {
-            throw ImageError(.unsupported, "\(what): the C library has no lsetxattr")
+            throw BerthError(.unsupported, "\(what): the C library has no lsetxattr")
         }
         let status = value.withUnsafeBytes { function(path, name, $0.baseAddress, $0.count, 0) }
-        guard status == 0 else { throw ImageError(.io, what, cause: "\(name): \(FileOps.errnoText())") }
+        guard status == 0 else { throw BerthError(.io, what, cause: "\(name): \(FileOps.errnoText())") }
     }
 
     /// `lgetxattr(path, name)`, or nil when the attribute is not set (or cannot be read).

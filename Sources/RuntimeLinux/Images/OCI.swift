@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 
 #if canImport(Glibc)
@@ -140,22 +141,22 @@ enum HostPlatform {
 }
 
 /// Stable JSON: sorted keys and unescaped slashes, so equal values give equal digests.
-func encodeJSON(_ value: some Encodable, what: String) throws(ImageError) -> [UInt8] {
+func encodeJSON(_ value: some Encodable, what: String) throws(BerthError) -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     do {
         return Array(try encoder.encode(value))
     } catch {
-        throw ImageError(.io, "cannot encode \(what) as JSON", cause: describe(error))
+        throw BerthError(.io, "cannot encode \(what) as JSON", cause: describe(error))
     }
 }
 
 /// Decodes JSON read from an archive or the store, naming `what` on failure.
-func decodeJSON<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String) throws(ImageError) -> T {
+func decodeJSON<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String) throws(BerthError) -> T {
     do {
         return try JSONDecoder().decode(type, from: Data(bytes))
     } catch {
-        throw ImageError(.invalidArchive, "\(what) is not valid", cause: describe(error))
+        throw BerthError(.invalidArchive, "\(what) is not valid", cause: describe(error))
     }
 }
 

@@ -1,3 +1,4 @@
+import BerthModel
 /// An OCI image layout: `oci-layout`, `index.json`, and `blobs/sha256/<hex>`.
 ///
 /// Each entry of `index.json` is an image (or a multi-platform index, from
@@ -7,7 +8,7 @@
 enum OCILayoutSource {
     private struct Layout: Decodable { var imageLayoutVersion: String }
 
-    static func stage(_ directory: String, origin: String) throws(ImageError) -> [StagedImage] {
+    static func stage(_ directory: String, origin: String) throws(BerthError) -> [StagedImage] {
         let source = "the OCI layout \(origin)"
         let layoutPath = try FileOps.regularFile("oci-layout", in: directory, what: source)
         _ = try decodeJSON(
@@ -35,18 +36,18 @@ enum OCILayoutSource {
     /// The image a manifest descriptor points at, its blobs checked by digest.
     private static func image(
         _ descriptor: Descriptor, names: [ImageReference], directory: String, label: String, source: String
-    ) throws(ImageError) -> StagedImage {
+    ) throws(BerthError) -> StagedImage {
         let what = "the manifest \(descriptor.digest) of \(label) in \(source)"
         let bytes = try blob(descriptor.digest, in: directory, what: what)
         let manifest = try decodeJSON(Manifest.self, bytes, what: what)
         guard manifest.schemaVersion == 2 else {
-            throw ImageError(.unsupported, "\(what) has schemaVersion \(manifest.schemaVersion); only 2 is supported")
+            throw BerthError(.unsupported, "\(what) has schemaVersion \(manifest.schemaVersion); only 2 is supported")
         }
         var layers: [StagedBlob] = []
         for (n, layer) in manifest.layers.enumerated() {
             let layerWhat = "layer \(n + 1) (\(layer.digest)) of \(label) in \(source)"
             if MediaType.isForeign(layer.mediaType) {
-                throw ImageError(
+                throw BerthError(
                     .unsupported,
                     "\(layerWhat) is a foreign layer (\(layer.mediaType)) whose content is not in the archive")
             }
@@ -69,7 +70,7 @@ enum OCILayoutSource {
     /// an OCI ref name that is itself a whole reference. A ref name that is a
     /// tag alone (`latest`, as `skopeo copy oci:dir:latest` writes) names no
     /// repository, so the image needs a name from the caller.
-    private static func names(_ entry: Descriptor, source: String) throws(ImageError) -> [ImageReference] {
+    private static func names(_ entry: Descriptor, source: String) throws(BerthError) -> [ImageReference] {
         let annotations = entry.annotations ?? [:]
         let text: String
         if let full = annotations[Annotation.imageName] {
@@ -79,18 +80,18 @@ enum OCILayoutSource {
         } else {
             return []
         }
-        do throws(ImageError) {
+        do throws(BerthError) {
             let reference = try ImageReference(parsing: text)
             return reference.tag == nil ? [] : [reference]
         } catch {
-            throw ImageError(
+            throw BerthError(
                 .invalidArchive, "index.json of \(source) names an image \"\(text)\"", cause: error.description)
         }
     }
 
     /// `entry` itself when it is a manifest; when it is an index, the manifest
     /// in it for this host's platform (or its only one).
-    private static func platformManifest(_ entry: Descriptor, directory: String, what: String) throws(ImageError)
+    private static func platformManifest(_ entry: Descriptor, directory: String, what: String) throws(BerthError)
         -> Descriptor
     {
         guard MediaType.indexes.contains(entry.mediaType) else { return entry }
@@ -104,23 +105,23 @@ enum OCILayoutSource {
         }
         if let chosen = matching.first ?? (nested.manifests.count == 1 ? nested.manifests.first : nil) {
             guard !MediaType.indexes.contains(chosen.mediaType) else {
-                throw ImageError(.unsupported, "\(indexWhat) nests an index in an index")
+                throw BerthError(.unsupported, "\(indexWhat) nests an index in an index")
             }
             return chosen
         }
         let platforms = nested.manifests.compactMap { $0.platform.map { "\($0.os)/\($0.architecture)" } }
-        throw ImageError(
+        throw BerthError(
             .unsupported, "\(what) has no image for this host's platform \(host.os)/\(host.architecture)",
             cause: "it has \(platforms.isEmpty ? "no platforms" : platforms.joined(separator: ", "))")
     }
 
     /// `blobs/sha256/<hex>` inside the layout, refusing symlinks and absences.
-    private static func blobPath(_ digest: Digest, in directory: String, what: String) throws(ImageError) -> String {
+    private static func blobPath(_ digest: Digest, in directory: String, what: String) throws(BerthError) -> String {
         try FileOps.regularFile("blobs/sha256/\(digest.hex)", in: directory, what: what)
     }
 
     /// A small blob's bytes, checked against its digest.
-    private static func blob(_ digest: Digest, in directory: String, what: String) throws(ImageError) -> [UInt8] {
+    private static func blob(_ digest: Digest, in directory: String, what: String) throws(BerthError) -> [UInt8] {
         let bytes = try FileOps.read(try blobPath(digest, in: directory, what: what), what: what)
         try BlobStore.check(Digest(of: bytes), digest, what: what)
         return bytes

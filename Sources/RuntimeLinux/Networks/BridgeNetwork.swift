@@ -124,13 +124,13 @@ public struct AddressPool: Hashable, Sendable, CustomStringConvertible {
 
     /// A pool, or an error when `size` cannot cut `base` into blocks with
     /// room for a gateway and a container (2 to 30, not shorter than base).
-    public init(base: IPv4CIDR, size: UInt8) throws(NetworkError) {
+    public init(base: IPv4CIDR, size: UInt8) throws(BerthError) {
         guard base.network == base else {
-            throw NetworkError(
+            throw BerthError(
                 .invalidArgument, "invalid address pool \(base): host bits set, it should be \(base.network)")
         }
         guard size >= base.prefixLength, size <= 30 else {
-            throw NetworkError(
+            throw BerthError(
                 .invalidArgument,
                 "invalid address pool \(base) by /\(size): blocks must be /\(base.prefixLength) to /30")
         }
@@ -155,15 +155,11 @@ public struct AddressPool: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(base) by /\(size)" }
 }
 
-/// Errors of this part of the runtime are the product's one error type;
-/// the name says where they come from.
-public typealias NetworkError = BerthError
-
 extension BerthError {
     /// Wraps a lower layer's failure (usually a `HostOSError`, whose text is
     /// written to be read as is) under a sentence of our own.
     static func host(_ message: String, _ error: any Error) -> BerthError {
-        if let error = error as? NetworkError { return error }
+        if let error = error as? BerthError { return error }
         return BerthError(.host, message, cause: "\(error)")
     }
 }

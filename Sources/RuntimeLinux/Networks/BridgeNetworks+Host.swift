@@ -1,25 +1,26 @@
+import BerthModel
 import Glibc
 import HostOS
 
 /// The acting half of `BridgeNetworks`: netlink and nft calls wrapped into
-/// `NetworkError`s that name the network, and the one-at-a-time gate.
+/// `BerthError`s that name the network, and the one-at-a-time gate.
 extension BridgeNetworks {
     /// Removes every network, detaching its containers first; keeps going
     /// past failures and reports them all at once (teardown and `down`).
-    public func removeAll() async throws(NetworkError) {
+    public func removeAll() async throws(BerthError) {
         var failures: [String] = []
         for network in list() {
             for endpoint in network.endpoints {
-                do throws(NetworkError) {
+                do throws(BerthError) {
                     try await detach(network.name, netnsPath: endpoint.netnsPath)
                 } catch {
                     failures.append(error.description)
                 }
             }
-            do throws(NetworkError) { try await remove(network.name) } catch { failures.append(error.description) }
+            do throws(BerthError) { try await remove(network.name) } catch { failures.append(error.description) }
         }
         if !failures.isEmpty {
-            throw NetworkError(
+            throw BerthError(
                 .host, "cannot remove every network (\(failures.count) failed)", cause: failures.joined(separator: "; ")
             )
         }
@@ -27,7 +28,7 @@ extension BridgeNetworks {
 
     /// Runs `body` when no other operation is in flight, handing over to the
     /// next waiter in arrival order when it is done.
-    func exclusively<T>(_ body: () async throws(NetworkError) -> T) async throws(NetworkError) -> T {
+    func exclusively<T>(_ body: () async throws(BerthError) -> T) async throws(BerthError) -> T {
         if busy {
             await withCheckedContinuation { waiters.append($0) }
         } else {
@@ -42,7 +43,7 @@ extension BridgeNetworks {
     }
 
     /// The host's IPv4 routes, each with its interface's name for messages.
-    func hostRoutes() throws(NetworkError) -> [HostRoute] {
+    func hostRoutes() throws(BerthError) -> [HostRoute] {
         do {
             let names = Dictionary(
                 try netlink.links().map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
@@ -50,7 +51,7 @@ extension BridgeNetworks {
                 HostRoute(destination: route.destination, interface: route.interfaceIndex.flatMap { names[$0] })
             }
         } catch {
-            throw NetworkError.host("cannot list the host's IPv4 routes", error)
+            throw BerthError.host("cannot list the host's IPv4 routes", error)
         }
     }
 
@@ -59,11 +60,11 @@ extension BridgeNetworks {
     /// A link by that name that our state does not know is a bridge of ours
     /// left by a crash between creating it and saving the state (the name is
     /// our prefix plus a hash of this network's name): it is replaced.
-    func makeBridge(for network: BridgeNetwork) throws(NetworkError) {
+    func makeBridge(for network: BridgeNetwork) throws(BerthError) {
         let bridge = network.bridge
         let what = "create bridge \"\(bridge)\" for network \"\(network.name)\""
         guard let address = IPv4CIDR(address: network.gateway, prefixLength: network.subnet.prefixLength) else {
-            throw NetworkError(.invalidArgument, "\(what): invalid gateway \(network.gateway)")
+            throw BerthError(.invalidArgument, "\(what): invalid gateway \(network.gateway)")
         }
         do {
             if try netlink.linkIndex(of: bridge) != nil { try netlink.deleteLink(bridge) }
@@ -76,18 +77,18 @@ extension BridgeNetworks {
                 throw error
             }
         } catch {
-            throw NetworkError.host(what, error)
+            throw BerthError.host(what, error)
         }
     }
 
     /// Deletes a link; one that is gone already counts as deleted.
-    func deleteLink(_ name: InterfaceName, _ what: String) throws(NetworkError) {
+    func deleteLink(_ name: InterfaceName, _ what: String) throws(BerthError) {
         do {
             try netlink.deleteLink(name)
         } catch let error as HostOSError where error.errno == ENODEV {
             return
         } catch {
-            throw NetworkError.host(what, error)
+            throw BerthError.host(what, error)
         }
     }
 
@@ -98,7 +99,7 @@ extension BridgeNetworks {
     /// asynchronously. It is deleted and the attach tried once more.
     func connect(
         _ what: String, hostVeth: InterfaceName, _ body: (RTNetlink) throws -> ContainerAttachment
-    ) throws(NetworkError) {
+    ) throws(BerthError) {
         do {
             _ = try body(netlink)
         } catch let error as HostOSError where error.errno == EEXIST && (try? netlink.linkIndex(of: hostVeth)) != nil {
@@ -106,15 +107,15 @@ extension BridgeNetworks {
             do {
                 _ = try body(netlink)
             } catch {
-                throw NetworkError.host(what, error)
+                throw BerthError.host(what, error)
             }
         } catch {
-            throw NetworkError.host(what, error)
+            throw BerthError.host(what, error)
         }
     }
 
     /// Rewrites our table for `networks`, or deletes it when none are left.
-    func applyFirewall(_ networks: [NetworkName: BridgeNetwork]) async throws(NetworkError) {
+    func applyFirewall(_ networks: [NetworkName: BridgeNetwork]) async throws(BerthError) {
         let script = FirewallRules.script(table: naming.table, networks: Array(networks.values))
         try await FirewallRules.apply(script, table: naming.table, runner: runner)
     }

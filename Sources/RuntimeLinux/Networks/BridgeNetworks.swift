@@ -1,3 +1,4 @@
+import BerthModel
 import Glibc
 import HostOS
 
@@ -53,10 +54,10 @@ public actor BridgeNetworks {
     /// Opens the state under `configuration.stateDirectory` (creating the
     /// directory) and a netlink socket in the caller's network namespace.
     /// Nothing on the host changes until an operation is called.
-    public init(_ configuration: Configuration) throws(NetworkError) {
+    public init(_ configuration: Configuration) throws(BerthError) {
         naming = try NetworkNaming(prefix: configuration.namePrefix, table: configuration.tableName)
         guard !configuration.pools.isEmpty else {
-            throw NetworkError(.invalidArgument, "bridge networks need at least one address pool")
+            throw BerthError(.invalidArgument, "bridge networks need at least one address pool")
         }
         pools = configuration.pools
         runner = configuration.runner
@@ -64,7 +65,7 @@ public actor BridgeNetworks {
             try Syscall.makeDirectories(configuration.stateDirectory, mode: 0o700)
             netlink = try RTNetlink()
         } catch {
-            throw NetworkError.host("cannot open the network state in \(configuration.stateDirectory)", error)
+            throw BerthError.host("cannot open the network state in \(configuration.stateDirectory)", error)
         }
         stateFile = NetworkStateFile(path: configuration.stateDirectory + "/networks.json")
         let loaded = try stateFile.load()
@@ -86,15 +87,15 @@ public actor BridgeNetworks {
     /// on for a non-internal one). All or nothing: a failed step undoes the
     /// earlier ones.
     @discardableResult
-    public func create(_ request: NetworkRequest) async throws(NetworkError) -> BridgeNetwork {
-        try await exclusively { () async throws(NetworkError) -> BridgeNetwork in
+    public func create(_ request: NetworkRequest) async throws(BerthError) -> BridgeNetwork {
+        try await exclusively { () async throws(BerthError) -> BridgeNetwork in
             let name = request.name
-            if networks[name] != nil { throw NetworkError(.alreadyExists, "network \"\(name)\" already exists") }
+            if networks[name] != nil { throw BerthError(.alreadyExists, "network \"\(name)\" already exists") }
             let addressing = try IPAM.addressing(
                 for: request, pools: pools, routes: try hostRoutes(), networks: Array(networks.values))
             let bridge = try naming.bridge(for: name)
             if let clash = networks.values.first(where: { $0.bridge == bridge }) {
-                throw NetworkError(
+                throw BerthError(
                     .alreadyExists, "bridge \"\(bridge)\" of network \"\(name)\" is taken by network \"\(clash.name)\"")
             }
             let network = BridgeNetwork(
@@ -103,7 +104,7 @@ public actor BridgeNetworks {
             try makeBridge(for: network)
             var next = networks
             next[name] = network
-            do throws(NetworkError) {
+            do throws(BerthError) {
                 if !network.isInternal { try HostForwarding.enable() }
                 try await applyFirewall(next)
                 try stateFile.save(Array(next.values))
@@ -120,12 +121,12 @@ public actor BridgeNetworks {
 
     /// Removes a network with no containers attached: its bridge, its
     /// addresses and its rules (the whole table with the last network).
-    public func remove(_ name: NetworkName) async throws(NetworkError) {
-        try await exclusively { () async throws(NetworkError) in
-            guard let network = networks[name] else { throw NetworkError(.notFound, "network \"\(name)\" not found") }
+    public func remove(_ name: NetworkName) async throws(BerthError) {
+        try await exclusively { () async throws(BerthError) in
+            guard let network = networks[name] else { throw BerthError(.notFound, "network \"\(name)\" not found") }
             guard network.endpoints.isEmpty else {
                 let containers = network.endpoints.map { "\"\($0.container)\"" }.joined(separator: ", ")
-                throw NetworkError(.inUse, "network \"\(name)\" is in use by container \(containers)")
+                throw BerthError(.inUse, "network \"\(name)\" is in use by container \(containers)")
             }
             try deleteLink(network.bridge, "delete bridge \"\(network.bridge)\" of network \"\(name)\"")
             var next = networks
@@ -145,18 +146,18 @@ public actor BridgeNetworks {
     public func attach(
         _ name: NetworkName, container: String, netnsPath: String, interface: InterfaceName = .eth0,
         address requested: IPv4Address? = nil, defaultRoute: Bool
-    ) async throws(NetworkError) -> NetworkEndpoint {
-        try await exclusively { () async throws(NetworkError) -> NetworkEndpoint in
-            guard var network = networks[name] else { throw NetworkError(.notFound, "network \"\(name)\" not found") }
+    ) async throws(BerthError) -> NetworkEndpoint {
+        try await exclusively { () async throws(BerthError) -> NetworkEndpoint in
+            guard var network = networks[name] else { throw BerthError(.notFound, "network \"\(name)\" not found") }
             if let existing = network.endpoints.first(where: { $0.netnsPath == netnsPath }) {
-                throw NetworkError(
+                throw BerthError(
                     .alreadyExists,
                     "container \"\(container)\" is already attached to network \"\(name)\" as \(existing.address.address)"
                 )
             }
             let address = try IPAM.address(requested, for: container, in: network)
             guard let cidr = IPv4CIDR(address: address, prefixLength: network.subnet.prefixLength) else {
-                throw NetworkError(.invalidArgument, "invalid address \(address) on network \"\(name)\"")
+                throw BerthError(.invalidArgument, "invalid address \(address) on network \"\(name)\"")
             }
             let hostVeth = try naming.hostVeth(network: name, netnsPath: netnsPath)
             let route = defaultRoute && !network.isInternal
@@ -173,7 +174,7 @@ public actor BridgeNetworks {
             network.endpoints.sort { $0.address.address < $1.address.address }
             var next = networks
             next[name] = network
-            do throws(NetworkError) {
+            do throws(BerthError) {
                 try stateFile.save(Array(next.values))
             } catch {
                 try? netlink.deleteLink(hostVeth)
@@ -192,11 +193,11 @@ public actor BridgeNetworks {
     /// batched and off our path: deleting each veth here costs 18-48 ms of
     /// RCU waits, one after another, most of a 20-container `down`. A name
     /// reused before the kernel is done is handled by `attach`'s retry.
-    public func detach(_ name: NetworkName, netnsPath: String, deleteLink: Bool = true) async throws(NetworkError) {
-        try await exclusively { () async throws(NetworkError) in
-            guard var network = networks[name] else { throw NetworkError(.notFound, "network \"\(name)\" not found") }
+    public func detach(_ name: NetworkName, netnsPath: String, deleteLink: Bool = true) async throws(BerthError) {
+        try await exclusively { () async throws(BerthError) in
+            guard var network = networks[name] else { throw BerthError(.notFound, "network \"\(name)\" not found") }
             guard let index = network.endpoints.firstIndex(where: { $0.netnsPath == netnsPath }) else {
-                throw NetworkError(.notFound, "no container of network \"\(name)\" has the namespace \(netnsPath)")
+                throw BerthError(.notFound, "no container of network \"\(name)\" has the namespace \(netnsPath)")
             }
             let endpoint = network.endpoints[index]
             if deleteLink {
@@ -215,12 +216,12 @@ public actor BridgeNetworks {
     /// is): recreates each recorded network's missing bridge and rewrites
     /// the table. Endpoints are left to the reconciler, which re-attaches
     /// the containers it restarts.
-    public func restore() async throws(NetworkError) {
-        try await exclusively { () async throws(NetworkError) in
+    public func restore() async throws(BerthError) {
+        try await exclusively { () async throws(BerthError) in
             for network in networks.values.sorted(by: { $0.name < $1.name }) {
                 let exists: Bool
                 do { exists = try netlink.linkIndex(of: network.bridge) != nil } catch {
-                    throw NetworkError.host(
+                    throw BerthError.host(
                         "look up bridge \"\(network.bridge)\" of network \"\(network.name)\"", error)
                 }
                 if !exists { try makeBridge(for: network) }

@@ -1,3 +1,4 @@
+import BerthModel
 import Glibc
 import HostOS
 
@@ -67,23 +68,23 @@ enum FirewallRules {
     private static func quoted(_ name: InterfaceName) -> String { "\"\(name.rawValue)\"" }
 
     /// Runs `script` through `nft -f -`, naming the table in the error.
-    static func apply(_ script: String, table: String, runner: any CommandRunner) async throws(NetworkError) {
+    static func apply(_ script: String, table: String, runner: any CommandRunner) async throws(BerthError) {
         let command = HostOS.Command(["nft", "-f", "-"], standardInput: Array(script.utf8), timeout: .seconds(30))
         do {
             try await runner.run(command).check()
         } catch {
-            throw NetworkError.host("cannot update the nftables table inet \(table)", error)
+            throw BerthError.host("cannot update the nftables table inet \(table)", error)
         }
     }
 
     /// Whether the table exists, through `nft list table`.
-    static func tableExists(_ table: String, runner: any CommandRunner) async throws(NetworkError) -> Bool {
+    static func tableExists(_ table: String, runner: any CommandRunner) async throws(BerthError) -> Bool {
         do {
             let result = try await runner.run(
                 HostOS.Command(["nft", "list", "table", "inet", table], timeout: .seconds(30)))
             return result.succeeded
         } catch {
-            throw NetworkError.host("cannot list the nftables table inet \(table)", error)
+            throw BerthError.host("cannot list the nftables table inet \(table)", error)
         }
     }
 }
@@ -102,18 +103,18 @@ enum HostForwarding {
     /// What must not leave the machine is stopped by rules, not by this
     /// switch (on the test machines, netguard drops everything forwarded
     /// out of the uplink).
-    static func enable() throws(NetworkError) {
+    static func enable() throws(BerthError) {
         if let current = try? AtomicFile.read(path), current.first == UInt8(ascii: "1") { return }
         let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw NetworkError(
+            throw BerthError(
                 .host, "cannot enable IPv4 forwarding (\(path))", cause: HostOSError.describe(errno: errno))
         }
         defer { Glibc.close(fd) }
         let one: [UInt8] = [UInt8(ascii: "1"), UInt8(ascii: "\n")]
         let written = one.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         if written != one.count {
-            throw NetworkError(
+            throw BerthError(
                 .host, "cannot enable IPv4 forwarding (\(path))", cause: HostOSError.describe(errno: errno))
         }
     }

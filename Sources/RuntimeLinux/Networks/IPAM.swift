@@ -1,3 +1,4 @@
+import BerthModel
 import HostOS
 
 /// A route the host has, with its interface's name for error messages.
@@ -30,50 +31,50 @@ enum IPAM {
     /// some of its traffic to the wrong place.
     static func addressing(
         for request: NetworkRequest, pools: [AddressPool], routes: [HostRoute], networks: [BridgeNetwork]
-    ) throws(NetworkError) -> Addressing {
+    ) throws(BerthError) -> Addressing {
         let name = request.name
         guard let subnet = request.subnet else {
             if let gateway = request.gateway {
-                throw NetworkError(.invalidArgument, "gateway \(gateway) of network \"\(name)\" needs a subnet")
+                throw BerthError(.invalidArgument, "gateway \(gateway) of network \"\(name)\" needs a subnet")
             }
             if let range = request.ipRange {
-                throw NetworkError(.invalidArgument, "ip_range \(range) of network \"\(name)\" needs a subnet")
+                throw BerthError(.invalidArgument, "ip_range \(range) of network \"\(name)\" needs a subnet")
             }
             return try fromPools(pools, for: name, routes: routes, networks: networks)
         }
         guard subnet.network == subnet else {
-            throw NetworkError(
+            throw BerthError(
                 .invalidArgument,
                 "invalid subnet \(subnet) of network \"\(name)\": host bits set, it should be \(subnet.network)")
         }
         guard subnet.prefixLength <= 30 else {
-            throw NetworkError(
+            throw BerthError(
                 .invalidArgument,
                 "invalid subnet \(subnet) of network \"\(name)\": no room for a gateway and a container")
         }
         let gateway = request.gateway ?? IPv4Address(subnet.address.value + 1)
         if let problem = hostProblem(gateway, in: subnet) {
-            throw NetworkError(.invalidArgument, "invalid gateway \(gateway) of network \"\(name)\": \(problem)")
+            throw BerthError(.invalidArgument, "invalid gateway \(gateway) of network \"\(name)\": \(problem)")
         }
         if let range = request.ipRange {
             guard range.network == range else {
-                throw NetworkError(
+                throw BerthError(
                     .invalidArgument,
                     "invalid ip_range \(range) of network \"\(name)\": host bits set, it should be \(range.network)")
             }
             guard range.prefixLength >= subnet.prefixLength, subnet.contains(range.address) else {
-                throw NetworkError(
+                throw BerthError(
                     .invalidArgument, "ip_range \(range) of network \"\(name)\" is outside its subnet \(subnet)")
             }
         }
         if let other = networks.first(where: { $0.subnet.overlaps(subnet) }) {
-            throw NetworkError(
+            throw BerthError(
                 .overlap,
                 "subnet \(subnet) of network \"\(name)\" overlaps \(other.subnet) of network \"\(other.name)\"")
         }
         if let route = routes.first(where: { $0.destination.prefixLength > 0 && $0.destination.overlaps(subnet) }) {
             let via = route.interface.map { " via \"\($0)\"" } ?? ""
-            throw NetworkError(
+            throw BerthError(
                 .overlap,
                 "subnet \(subnet) of network \"\(name)\" overlaps \(route.destination), routed on the host\(via)")
         }
@@ -84,7 +85,7 @@ enum IPAM {
     /// (prefix 0) overlaps everything and is skipped, as docker does.
     static func fromPools(
         _ pools: [AddressPool], for name: NetworkName, routes: [HostRoute], networks: [BridgeNetwork]
-    ) throws(NetworkError) -> Addressing {
+    ) throws(BerthError) -> Addressing {
         let taken = routes.map(\.destination).filter { $0.prefixLength > 0 } + networks.map(\.subnet)
         for pool in pools {
             if let subnet = pool.firstBlock(where: { block in !taken.contains { $0.overlaps(block) } }) {
@@ -92,7 +93,7 @@ enum IPAM {
             }
         }
         let described = pools.map(\.description).joined(separator: ", ")
-        throw NetworkError(
+        throw BerthError(
             .exhausted,
             "no free subnet left for network \"\(name)\" in the address pool \(described): every block is routed on the host or used by another network"
         )
@@ -103,23 +104,23 @@ enum IPAM {
     /// host of the ip_range (or of the subnet).
     static func address(
         _ requested: IPv4Address?, for container: String, in network: BridgeNetwork
-    ) throws(NetworkError) -> IPv4Address {
+    ) throws(BerthError) -> IPv4Address {
         let subnet = network.subnet
         var holders: [IPv4Address: String] = [:]
         for endpoint in network.endpoints { holders[endpoint.address.address] = endpoint.container }
         if let requested {
             if let problem = hostProblem(requested, in: subnet) {
-                throw NetworkError(
+                throw BerthError(
                     .invalidArgument,
                     "address \(requested) for container \"\(container)\" on network \"\(network.name)\": \(problem)")
             }
             if requested == network.gateway {
-                throw NetworkError(
+                throw BerthError(
                     .addressTaken,
                     "address \(requested) for container \"\(container)\" is the gateway of network \"\(network.name)\"")
             }
             if let holder = holders[requested] {
-                throw NetworkError(
+                throw BerthError(
                     .addressTaken,
                     "address \(requested) on network \"\(network.name)\" is already in use by container \"\(holder)\"")
             }
@@ -137,7 +138,7 @@ enum IPAM {
             if candidate == last { break }
             candidate += 1
         }
-        throw NetworkError(
+        throw BerthError(
             .exhausted,
             "no free address left in \(range) on network \"\(network.name)\" for container \"\(container)\" (\(holders.count) in use)"
         )

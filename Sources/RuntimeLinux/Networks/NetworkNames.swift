@@ -1,3 +1,4 @@
+import BerthModel
 import HostOS
 
 /// A network's name as compose spells it after prefixing the project
@@ -15,9 +16,9 @@ public struct NetworkName: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// A name, or an error that quotes it and gives the grammar.
-    public init(parsing rawValue: String) throws(NetworkError) {
+    public init(parsing rawValue: String) throws(BerthError) {
         guard Self.isValid(rawValue) else {
-            throw NetworkError(
+            throw BerthError(
                 .invalidArgument,
                 "invalid network name \"\(rawValue)\": use letters, digits, '_', '.' or '-', starting with a letter or digit"
             )
@@ -77,11 +78,11 @@ struct NetworkNaming: Hashable, Sendable {
     /// of ours is findable by that), be at most 10 bytes (so at least five
     /// hex digits remain) and hold letters and digits only; the table name
     /// must be an nft identifier, so it can be spliced into a script.
-    init(prefix: String, table: String) throws(NetworkError) {
+    init(prefix: String, table: String) throws(BerthError) {
         let prefixBytes = Array(prefix.utf8)
         guard prefix.hasPrefix("berth"), prefixBytes.count <= 10, prefixBytes.allSatisfy(NetworkName.isAlphanumeric)
         else {
-            throw NetworkError(
+            throw BerthError(
                 .invalidArgument,
                 "invalid interface name prefix \"\(prefix)\": it must start with \"berth\", have at most 10 bytes, letters and digits only"
             )
@@ -91,7 +92,7 @@ struct NetworkNaming: Hashable, Sendable {
         guard let first = tableBytes.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first), identifier,
             tableBytes.count <= 64
         else {
-            throw NetworkError(
+            throw BerthError(
                 .invalidArgument,
                 "invalid nftables table name \"\(table)\": use letters, digits and '_', not starting with a digit")
         }
@@ -100,13 +101,13 @@ struct NetworkNaming: Hashable, Sendable {
     }
 
     /// The bridge of `network`.
-    func bridge(for network: NetworkName) throws(NetworkError) -> InterfaceName {
+    func bridge(for network: NetworkName) throws(BerthError) -> InterfaceName {
         try interface(hashing: "bridge\u{0}" + network.rawValue)
     }
 
     /// The host end of the veth that puts the namespace at `netnsPath` on
     /// `network` (one endpoint per namespace and network, hence the pair).
-    func hostVeth(network: NetworkName, netnsPath: String) throws(NetworkError) -> InterfaceName {
+    func hostVeth(network: NetworkName, netnsPath: String) throws(BerthError) -> InterfaceName {
         try interface(hashing: "veth\u{0}" + network.rawValue + "\u{0}" + netnsPath)
     }
 
@@ -115,14 +116,14 @@ struct NetworkNaming: Hashable, Sendable {
         name.hasPrefix(prefix) && name.utf8.count == InterfaceName.maxLength
     }
 
-    private func interface(hashing key: String) throws(NetworkError) -> InterfaceName {
+    private func interface(hashing key: String) throws(BerthError) -> InterfaceName {
         let digits = InterfaceName.maxLength - prefix.utf8.count
         var hex = String(Self.fnv1a(key), radix: 16)
         hex = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
         let name = prefix + String(hex.prefix(digits))
         guard let valid = InterfaceName(name) else {
             // Unreachable for a prefix `init` accepted; kept as an error, not a trap.
-            throw NetworkError(.invalidArgument, "invalid interface name \"\(name)\"")
+            throw BerthError(.invalidArgument, "invalid interface name \"\(name)\"")
         }
         return valid
     }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Glibc
 import HostOS
@@ -14,26 +15,26 @@ struct NetworkStateFile: Sendable {
     let path: String
 
     /// The networks recorded, none when the file does not exist yet.
-    func load() throws(NetworkError) -> [BridgeNetwork] {
+    func load() throws(BerthError) -> [BridgeNetwork] {
         let bytes: [UInt8]
         do throws(FileFailure) {
             guard let read = try AtomicFile.read(path) else { return [] }
             bytes = read
         } catch {
-            throw NetworkError(.state, "cannot read the network state \(path)", cause: error.message)
+            throw BerthError(.state, "cannot read the network state \(path)", cause: error.message)
         }
         do {
             let stored = try JSONDecoder().decode(StoredState.self, from: Data(bytes))
             return try stored.networks.map { try $0.network() }
-        } catch let error as NetworkError {
-            throw NetworkError(.state, "invalid network state \(path)", cause: error.description)
+        } catch let error as BerthError {
+            throw BerthError(.state, "invalid network state \(path)", cause: error.description)
         } catch {
-            throw NetworkError(.state, "invalid network state \(path)", cause: "\(error)")
+            throw BerthError(.state, "invalid network state \(path)", cause: "\(error)")
         }
     }
 
     /// Replaces the file with `networks`.
-    func save(_ networks: [BridgeNetwork]) throws(NetworkError) {
+    func save(_ networks: [BridgeNetwork]) throws(BerthError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let stored = StoredState(version: 1, networks: networks.sorted { $0.name < $1.name }.map(StoredNetwork.init))
@@ -41,9 +42,9 @@ struct NetworkStateFile: Sendable {
             let data = try encoder.encode(stored)
             try AtomicFile.write(Array(data), to: path)
         } catch let error as FileFailure {
-            throw NetworkError(.state, "cannot save the network state \(path)", cause: error.message)
+            throw BerthError(.state, "cannot save the network state \(path)", cause: error.message)
         } catch {
-            throw NetworkError(.state, "cannot save the network state \(path)", cause: "\(error)")
+            throw BerthError(.state, "cannot save the network state \(path)", cause: "\(error)")
         }
     }
 }
@@ -78,7 +79,7 @@ private struct StoredNetwork: Codable {
 
     func network() throws -> BridgeNetwork {
         guard let gatewayAddress = IPv4Address(gateway) else {
-            throw NetworkError(.state, "network \"\(name)\": invalid gateway \"\(gateway)\"")
+            throw BerthError(.state, "network \"\(name)\": invalid gateway \"\(gateway)\"")
         }
         return BridgeNetwork(
             name: name, bridge: try InterfaceName(parsing: bridge), subnet: try IPv4CIDR(parsing: subnet),

@@ -55,9 +55,9 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
     public static func range(
         hostIP: IPv4Address? = nil, hostPorts: ClosedRange<UInt16>, protocol: PortProtocol = .tcp,
         targetIP: IPv4Address, targetPorts: ClosedRange<UInt16>
-    ) throws(PortError) -> [PortMapping] {
+    ) throws(BerthError) -> [PortMapping] {
         guard hostPorts.count == targetPorts.count else {
-            throw PortError(
+            throw BerthError(
                 .invalidArgument,
                 "port range \(hostPorts.lowerBound)-\(hostPorts.upperBound):\(targetPorts.lowerBound)-\(targetPorts.upperBound)/\(`protocol`): the host range has \(hostPorts.count) ports, the container range \(targetPorts.count)"
             )
@@ -89,8 +89,3 @@ public struct PublishedPort: Hashable, Sendable, CustomStringConvertible {
         "\(mapping.listenAddress):\(hostPort)->\(mapping.targetIP):\(mapping.targetPort)/\(mapping.protocol)"
     }
 }
-
-/// Errors of this part of the runtime are the product's one error type;
-/// the name says where they come from.
-public typealias PortError = BerthError
-

@@ -1,3 +1,4 @@
+import BerthModel
 import Glibc
 import HostOS
 import NIOCore
@@ -49,14 +50,14 @@ public final class PortProxy: Sendable {
     /// target. A taken port fails (within 100 ms), naming address, port
     /// and protocol; connections and datagrams to a target that does not
     /// answer fail later, each on its own.
-    public func publish(_ mapping: PortMapping) async throws(PortError) -> PublishedPort {
+    public func publish(_ mapping: PortMapping) async throws(BerthError) -> PublishedPort {
         let listenAddress: SocketAddress
         let target: SocketAddress
         do {
             listenAddress = try SocketAddress(ipAddress: mapping.listenAddress, port: Int(mapping.hostPort ?? 0))
             target = try SocketAddress(ipAddress: mapping.targetIP.description, port: Int(mapping.targetPort))
         } catch {
-            throw PortError(.invalidArgument, "cannot publish \(mapping)", cause: "\(error)")
+            throw BerthError(.invalidArgument, "cannot publish \(mapping)", cause: "\(error)")
         }
         let clients = OpenChannels()
         let upstreams = OpenChannels()
@@ -108,7 +109,7 @@ public final class PortProxy: Sendable {
 
     /// Publishes several mappings (a port range) all or nothing: when one
     /// fails, those already published are unpublished again.
-    public func publish(_ mappings: [PortMapping]) async throws(PortError) -> [PublishedPort] {
+    public func publish(_ mappings: [PortMapping]) async throws(BerthError) -> [PublishedPort] {
         var done: [PublishedPort] = []
         for mapping in mappings {
             do {
@@ -144,20 +145,20 @@ public final class PortProxy: Sendable {
 
     /// NIO's bind failure as a sentence: `port 8080/tcp on 0.0.0.0 is
     /// already in use`.
-    private static func bindError(_ error: any Error, _ mapping: PortMapping) -> PortError {
+    private static func bindError(_ error: any Error, _ mapping: PortMapping) -> BerthError {
         let place = "port \(mapping.hostPort ?? 0)/\(mapping.protocol) on \(mapping.listenAddress)"
         guard let error = error as? IOError else {
-            return PortError(.bind, "cannot listen on \(place)", cause: "\(error)")
+            return BerthError(.bind, "cannot listen on \(place)", cause: "\(error)")
         }
         switch error.errnoCode {
         case EADDRINUSE:
-            return PortError(.inUse, "\(place) is already in use")
+            return BerthError(.inUse, "\(place) is already in use")
         case EADDRNOTAVAIL:
-            return PortError(
+            return BerthError(
                 .addressUnavailable,
                 "cannot listen on \(place): \(mapping.listenAddress) is not an address of this host")
         default:
-            return PortError(.bind, "cannot listen on \(place)", cause: HostOSError.describe(errno: error.errnoCode))
+            return BerthError(.bind, "cannot listen on \(place)", cause: HostOSError.describe(errno: error.errnoCode))
         }
     }
 }

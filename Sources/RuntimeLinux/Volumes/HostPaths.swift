@@ -1,3 +1,4 @@
+import BerthModel
 import Glibc
 import HostOS
 
@@ -18,9 +19,9 @@ enum HostPath {
     }
 
     /// Whether the directory holds nothing but `.` and `..`.
-    static func isEmptyDirectory(_ path: String) throws(VolumeError) -> Bool {
+    static func isEmptyDirectory(_ path: String) throws(BerthError) -> Bool {
         guard let stream = opendir(path) else {
-            throw VolumeError(.io, "cannot read directory \(path)", cause: HostOSError.describe(errno: errno))
+            throw BerthError(.io, "cannot read directory \(path)", cause: HostOSError.describe(errno: errno))
         }
         defer { closedir(stream) }
         while let entry = readdir(stream) {
@@ -33,9 +34,9 @@ enum HostPath {
     }
 
     /// The names in a directory, without `.` and `..`, sorted.
-    static func list(_ path: String) throws(VolumeError) -> [String] {
+    static func list(_ path: String) throws(BerthError) -> [String] {
         guard let stream = opendir(path) else {
-            throw VolumeError(.io, "cannot list directory \(path)", cause: HostOSError.describe(errno: errno))
+            throw BerthError(.io, "cannot list directory \(path)", cause: HostOSError.describe(errno: errno))
         }
         defer { closedir(stream) }
         var names: [String] = []
@@ -56,7 +57,7 @@ enum HostPath {
     ///
     /// Why not realpath: an image is input, and its `/data -> /etc` would
     /// otherwise make the seeding copy the host's /etc into a volume.
-    static func resolve(_ path: String, in rootfs: String) throws(VolumeError) -> String? {
+    static func resolve(_ path: String, in rootfs: String) throws(BerthError) -> String? {
         var pending = path.split(separator: "/").map(String.init)[...]
         var resolved: [String] = []
         var links = 0
@@ -74,12 +75,12 @@ enum HostPath {
                 // The kernel's limit, so a loop in an image ends as it would.
                 links += 1
                 if links > 40 {
-                    throw VolumeError(.invalidArgument, "too many symbolic links resolving \(path) in \(rootfs)")
+                    throw BerthError(.invalidArgument, "too many symbolic links resolving \(path) in \(rootfs)")
                 }
                 var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                 let count = readlink(candidate, &buffer, buffer.count - 1)
                 guard count >= 0 else {
-                    throw VolumeError(
+                    throw BerthError(
                         .io, "cannot read symbolic link \(candidate)", cause: HostOSError.describe(errno: errno))
                 }
                 let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -101,9 +102,9 @@ public enum BindSource {
     /// A missing source is created as a directory (mode 0755), as docker
     /// does and compose's `create_host_path` (default true) asks; with
     /// `createHostPath: false` it is an error instead.
-    public static func prepare(_ path: String, createHostPath: Bool = true) throws(VolumeError) -> String {
+    public static func prepare(_ path: String, createHostPath: Bool = true) throws(BerthError) -> String {
         guard path.hasPrefix("/") else {
-            throw VolumeError(.invalidArgument, "bind source \"\(path)\" is not an absolute path")
+            throw BerthError(.invalidArgument, "bind source \"\(path)\" is not an absolute path")
         }
         // stat, not lstat: a bind mount follows a symlinked source, and so
         // does the check of whether it exists.
@@ -111,16 +112,16 @@ public enum BindSource {
         if stat(path, &info) == 0 { return path }
         let failure = errno
         guard failure == ENOENT else {
-            throw VolumeError(
+            throw BerthError(
                 .io, "cannot use bind source path \"\(path)\"", cause: HostOSError.describe(errno: failure))
         }
         guard createHostPath else {
-            throw VolumeError(.notFound, "bind source path \"\(path)\" does not exist and create_host_path is false")
+            throw BerthError(.notFound, "bind source path \"\(path)\" does not exist and create_host_path is false")
         }
         do {
             try Syscall.makeDirectories(path, mode: 0o755)
         } catch {
-            throw VolumeError(.io, "cannot create bind source path \"\(path)\"", cause: error.description)
+            throw BerthError(.io, "cannot create bind source path \"\(path)\"", cause: error.description)
         }
         return path
     }

@@ -38,9 +38,9 @@ public struct VolumeName: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 
     /// A name, or an error that quotes it and gives the grammar.
-    public init(parsing rawValue: String) throws(VolumeError) {
+    public init(parsing rawValue: String) throws(BerthError) {
         guard Self.isValid(rawValue) else {
-            throw VolumeError(
+            throw BerthError(
                 .invalidName,
                 "invalid volume name \"\(rawValue)\": use letters, digits, '_', '.' or '-', starting with a letter or digit"
             )
@@ -71,8 +71,3 @@ public struct VolumeName: Hashable, Comparable, Sendable, CustomStringConvertibl
         NetworkName.isValid(text)
     }
 }
-
-/// Errors of this part of the runtime are the product's one error type;
-/// the name says where they come from.
-public typealias VolumeError = BerthError
-

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Glibc
 import HostOS
@@ -20,13 +21,13 @@ public struct VolumeStore: Sendable {
     /// Opens the store under `root`, creating `<root>/volumes` (mode 0700:
     /// volume contents keep their owners and modes, and a world-readable
     /// path would expose them to every host user).
-    public init(root: String, runner: any CommandRunner = ProcessRunner()) throws(VolumeError) {
+    public init(root: String, runner: any CommandRunner = ProcessRunner()) throws(BerthError) {
         directory = root + "/volumes"
         self.runner = runner
         do {
             try Syscall.makeDirectories(directory, mode: 0o700)
         } catch {
-            throw VolumeError(.io, "cannot create the volume directory \(directory)", cause: error.description)
+            throw BerthError(.io, "cannot create the volume directory \(directory)", cause: error.description)
         }
     }
 
@@ -37,13 +38,13 @@ public struct VolumeStore: Sendable {
     /// creates volumes on first use, and `up` twice must change nothing).
     /// The labels of an existing volume are kept.
     @discardableResult
-    public func create(_ name: VolumeName, labels: [String: String] = [:]) throws(VolumeError) -> Volume {
+    public func create(_ name: VolumeName, labels: [String: String] = [:]) throws(BerthError) -> Volume {
         let base = path(name)
         let data = base + "/_data"
         if HostPath.kind(data) == .directory { return try inspect(name) }
         for (directory, mode) in [(base, mode_t(0o701)), (data, mode_t(0o755))] {
             if mkdir(directory, mode) != 0 && errno != EEXIST {
-                throw VolumeError(
+                throw BerthError(
                     .io, "cannot create volume \"\(name)\": mkdir \(directory)",
                     cause: HostOSError.describe(errno: errno))
             }
@@ -54,16 +55,16 @@ public struct VolumeStore: Sendable {
         do {
             try AtomicFile.write(Array(try encoder.encode(metadata)), to: base + "/volume.json", mode: 0o600)
         } catch {
-            throw VolumeError(.io, "cannot record volume \"\(name)\"", cause: "\(error)")
+            throw BerthError(.io, "cannot record volume \"\(name)\"", cause: "\(error)")
         }
         return Volume(name: name, mountpoint: data, labels: labels, createdAt: metadata.createdAt)
     }
 
     /// The volume called `name`, or a not-found error.
-    public func inspect(_ name: VolumeName) throws(VolumeError) -> Volume {
+    public func inspect(_ name: VolumeName) throws(BerthError) -> Volume {
         let base = path(name)
         guard HostPath.kind(base + "/_data") == .directory else {
-            throw VolumeError(.notFound, "volume \"\(name)\" not found")
+            throw BerthError(.notFound, "volume \"\(name)\" not found")
         }
         // A volume whose metadata is missing or unreadable (a crash right
         // after mkdir) is still a volume: its data matters, its labels less.
@@ -76,7 +77,7 @@ public struct VolumeStore: Sendable {
 
     /// Every volume, by name. Entries that are not volumes (a half-removed
     /// one, a stray file) are skipped.
-    public func list() throws(VolumeError) -> [Volume] {
+    public func list() throws(BerthError) -> [Volume] {
         var volumes: [Volume] = []
         for entry in try HostPath.list(directory) {
             guard let name = VolumeName(entry), let volume = try? inspect(name) else { continue }
@@ -92,16 +93,16 @@ public struct VolumeStore: Sendable {
     /// The directory is first renamed out of the way, so the name is free
     /// (and the volume gone from `list`) at once and a crash halfway through
     /// the delete never leaves half a volume under its name.
-    public func remove(_ name: VolumeName, inUse: (VolumeName) -> String?) async throws(VolumeError) {
+    public func remove(_ name: VolumeName, inUse: (VolumeName) -> String?) async throws(BerthError) {
         guard HostPath.kind(path(name) + "/_data") == .directory else {
-            throw VolumeError(.notFound, "volume \"\(name)\" not found")
+            throw BerthError(.notFound, "volume \"\(name)\" not found")
         }
         if let container = inUse(name) {
-            throw VolumeError(.inUse, "volume \"\(name)\" is in use by container \"\(container)\"")
+            throw BerthError(.inUse, "volume \"\(name)\" is in use by container \"\(container)\"")
         }
         let doomed = directory + "/.removing-\(name.rawValue)-\(UInt32.random(in: 0...UInt32.max))"
         guard rename(path(name), doomed) == 0 else {
-            throw VolumeError(.io, "cannot remove volume \"\(name)\"", cause: HostOSError.describe(errno: errno))
+            throw BerthError(.io, "cannot remove volume \"\(name)\"", cause: HostOSError.describe(errno: errno))
         }
         // --one-file-system: should anything still be mounted inside, rm
         // leaves it (and what it shows) alone.
@@ -121,7 +122,7 @@ public struct VolumeStore: Sendable {
     @discardableResult
     public func seedIfEmpty(
         _ name: VolumeName, rootfs: String, path containerPath: String, nocopy: Bool = false
-    ) async throws(VolumeError) -> Bool {
+    ) async throws(BerthError) -> Bool {
         let volume = try inspect(name)
         guard !nocopy, let source = try HostPath.resolve(containerPath, in: rootfs),
             HostPath.kind(source) == .directory, try HostPath.isEmptyDirectory(volume.mountpoint)
@@ -134,11 +135,11 @@ public struct VolumeStore: Sendable {
         return true
     }
 
-    private func run(_ arguments: [String], _ what: String) async throws(VolumeError) {
+    private func run(_ arguments: [String], _ what: String) async throws(BerthError) {
         do {
             try await runner.run(HostOS.Command(arguments, timeout: .seconds(600))).check()
         } catch {
-            throw VolumeError(.command, "cannot \(what)", cause: "\(error)")
+            throw BerthError(.command, "cannot \(what)", cause: "\(error)")
         }
     }
 

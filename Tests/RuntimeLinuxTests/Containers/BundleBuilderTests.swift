@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -46,7 +47,7 @@ struct BundleBuilderTests {
     @Test func noCommandAtAllIsAnError() throws {
         var s = spec(.init(entrypoint: nil, cmd: ["x"]))
         s.entrypoint = []
-        let error = #expect(throws: ContainerError.self) { try BundleBuilder.arguments(for: s) }
+        let error = #expect(throws: BerthError.self) { try BundleBuilder.arguments(for: s) }
         #expect(error?.message == "container web-1: no command to run (neither the image nor the service sets an entrypoint or command)")
     }
 
@@ -92,7 +93,7 @@ struct BundleBuilderTests {
     @Test func unknownCapabilityIsAnErrorAndOneWeLackIsAWarning() throws {
         var s = spec()
         s.capAdd = ["FLY"]
-        let error = #expect(throws: ContainerError.self) { try build(s) }
+        let error = #expect(throws: BerthError.self) { try build(s) }
         #expect(error?.message == "container web-1: cap_add names unknown capability \"FLY\"")
         s.capAdd = ["SYS_RESOURCE"]
         let bundle = try build(s)
@@ -128,7 +129,7 @@ struct BundleBuilderTests {
         #expect(bundle.warnings.count == 1)
         #expect(bundle.warnings.first?.contains("ulimit nofile hard 65536 lowered to 20000") == true)
         s.ulimits = [.init(name: "nofile", soft: 10, hard: 5)]
-        #expect(throws: ContainerError.self) { try build(s) }
+        #expect(throws: BerthError.self) { try build(s) }
     }
 
     @Test func mountsIncludeTheKernelFilesystemsEtcFilesAndServiceMounts() throws {
@@ -187,7 +188,7 @@ struct BundleBuilderTests {
         #expect(bundle.spec.mounts.first { $0.destination == "/dev/shm" }?.type == "tmpfs")
         // IPC sysctls would change the namespace it shares.
         s.sysctls = ["kernel.shmmax": "1000"]
-        let error = #expect(throws: ContainerError.self) { try build(s) }
+        let error = #expect(throws: BerthError.self) { try build(s) }
         #expect(error?.message.contains("shared ipc namespace") == true)
     }
 
@@ -206,11 +207,11 @@ struct BundleBuilderTests {
         s.sysctls = ["net.ipv4.ip_forward": "1", "kernel.shmmax": "1000"]
         #expect(try build(s).spec.linux.sysctl?.count == 2)
         s.sysctls = ["vm.swappiness": "0"]
-        let error = #expect(throws: ContainerError.self) { try build(s) }
+        let error = #expect(throws: BerthError.self) { try build(s) }
         #expect(error?.message == "container web-1: sysctl vm.swappiness is not namespaced: setting it would change the whole host")
         s.sysctls = ["net.core.somaxconn": "1024"]
         s.network = .host
-        #expect(throws: ContainerError.self) { try build(s) }
+        #expect(throws: BerthError.self) { try build(s) }
     }
 
     @Test func etcFilesAndConfigJSON() throws {

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -44,7 +45,7 @@ struct ContainerExecTests {
             #expect(groups.output == "33 50\n")
             let numeric = try await f.driver.exec(spec.id, LinuxExecSpec(["sh", "-c", "echo $(id -u):$(id -g)"], user: "4321:50"))
             #expect(numeric.output == "4321:50\n")
-            let error = await #expect(throws: ContainerError.self) {
+            let error = await #expect(throws: BerthError.self) {
                 try await f.driver.exec(spec.id, LinuxExecSpec(["true"], user: "nosuchuser"))
             }
             #expect(error?.code == .unknownUser)
@@ -64,7 +65,7 @@ struct ContainerExecTests {
             let spec = try f.spec("exec-done", ["true"])
             try await f.run(spec)
             _ = try await f.driver.wait(spec.id, timeout: .seconds(10))
-            let error = await #expect(throws: ContainerError.self) {
+            let error = await #expect(throws: BerthError.self) {
                 try await f.driver.exec(spec.id, LinuxExecSpec(["true"]))
             }
             #expect(error?.code == .invalidState)

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -23,7 +24,7 @@ final class ContainerFixture: @unchecked Sendable {
 
     private init(root: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.shimBinary) else {
-            throw ContainerError(
+            throw BerthError(
                 .invalidSpec,
                 "no berth-shim at \(Self.shimBinary): RuntimeLinuxTests must depend on the berth-shim target so that swift test builds it")
         }
@@ -39,7 +40,7 @@ final class ContainerFixture: @unchecked Sendable {
     static func with(_ body: (ContainerFixture) async throws -> Void) async throws {
         var template = Array("/tmp/berth-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw ContainerError.system("mkdtemp /tmp/berth-test-XXXXXX", errno: errno)
+            throw BerthError.system("mkdtemp /tmp/berth-test-XXXXXX", errno: errno)
         }
         let root = String(cString: made)
         let fixture: ContainerFixture

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -98,7 +99,7 @@ struct ContainerLifecycleTests {
             try await f.driver.remove(spec.id)
             #expect(!FileManager.default.fileExists(atPath: paths.directory))
             #expect(!OverlayRootfs.isMounted(paths.rootfs))
-            #expect(throws: ContainerError.self) { try f.driver.requireExists(spec.id) }
+            #expect(throws: BerthError.self) { try f.driver.requireExists(spec.id) }
         }
     }
 
@@ -133,7 +134,7 @@ struct ContainerLifecycleTests {
             try await f.waitForLog(spec.id, containing: "ready")
             let clock = ContinuousClock()
             let start = clock.now
-            let timedOut = await #expect(throws: ContainerError.self) { try await f.driver.wait(spec.id, timeout: .milliseconds(300)) }
+            let timedOut = await #expect(throws: BerthError.self) { try await f.driver.wait(spec.id, timeout: .milliseconds(300)) }
             #expect(timedOut?.code == .timeout)
             #expect(start.duration(to: clock.now) < .seconds(8))
 
@@ -158,7 +159,7 @@ struct ContainerLifecycleTests {
         try await ContainerFixture.with { f in
             var spec = try f.spec("ghost", ["true"])
             spec.user = "ghost"
-            let error = await #expect(throws: ContainerError.self) { try await f.create(spec) }
+            let error = await #expect(throws: BerthError.self) { try await f.create(spec) }
             #expect(error?.code == .unknownUser)
             #expect(error?.message.contains("\"ghost\"") == true)
             #expect(error?.message.contains(spec.id.rawValue) == true)

@@ -31,7 +31,7 @@ struct ContainerRestartTests {
                 return
             }
             #expect(pid > 0)
-            let error = await #expect(throws: ContainerError.self) {
+            let error = await #expect(throws: BerthError.self) {
                 _ = try await f.driver.restart(spec.id, layers: spec.layers)
             }
             #expect(error?.code == .invalidState)

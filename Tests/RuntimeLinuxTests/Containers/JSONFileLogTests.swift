@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -80,7 +81,7 @@ struct CgroupSetupTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/unified", withIntermediateDirectories: true)
         try "hugetlb\n".write(toFile: root + "/unified/cgroup.controllers", atomically: true, encoding: .utf8)
-        let error = #expect(throws: ContainerError.self) { try CgroupSetup.ensureCompatible(root: root) }
+        let error = #expect(throws: BerthError.self) { try CgroupSetup.ensureCompatible(root: root) }
         #expect(error?.code == .cgroupSetup)
         #expect(error?.message.contains("mount -t cgroup -o hugetlb cgroup \(root)/hugetlb") == true)
     }
@@ -94,11 +95,11 @@ struct OverlayAndIDTests {
     }
 
     @Test func overlayRefusesPathsItCannotExpress() {
-        #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: ["/l/a:b"], upper: "/u", work: "/w") }
-        #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: ["relative"], upper: "/u", work: "/w") }
-        #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: [], upper: "/u", work: "/w") }
+        #expect(throws: BerthError.self) { try OverlayRootfs.options(layers: ["/l/a:b"], upper: "/u", work: "/w") }
+        #expect(throws: BerthError.self) { try OverlayRootfs.options(layers: ["relative"], upper: "/u", work: "/w") }
+        #expect(throws: BerthError.self) { try OverlayRootfs.options(layers: [], upper: "/u", work: "/w") }
         let deep = (0..<200).map { "/var/lib/berth/layers/sha256-\(String(repeating: "a", count: 40))\($0)" }
-        let error = #expect(throws: ContainerError.self) { try OverlayRootfs.options(layers: deep, upper: "/u", work: "/w") }
+        let error = #expect(throws: BerthError.self) { try OverlayRootfs.options(layers: deep, upper: "/u", work: "/w") }
         #expect(error?.message.contains("the kernel takes at most 4095") == true)
     }
 

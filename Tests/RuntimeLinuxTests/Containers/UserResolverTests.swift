@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -51,12 +52,12 @@ struct UserResolverTests {
     }
 
     @Test func unknownNamesAreErrorsNamingUserAndContainer() throws {
-        let error = #expect(throws: ContainerError.self) { try resolver.resolve("ghost", container: id) }
+        let error = #expect(throws: BerthError.self) { try resolver.resolve("ghost", container: id) }
         #expect(error?.code == .unknownUser)
         #expect(error?.message == "container web-1: user \"ghost\" is not in the image's /etc/passwd")
-        let group = #expect(throws: ContainerError.self) { try resolver.resolve("app:wheel", container: id) }
+        let group = #expect(throws: BerthError.self) { try resolver.resolve("app:wheel", container: id) }
         #expect(group?.message == "container web-1: group \"wheel\" is not in the image's /etc/group")
-        #expect(throws: ContainerError.self) { try resolver.resolve("app", groupAdd: ["nope"], container: id) }
+        #expect(throws: BerthError.self) { try resolver.resolve("app", groupAdd: ["nope"], container: id) }
     }
 
     @Test func rootfsSymlinksCannotEscapeTheRootfs() throws {

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -119,7 +120,7 @@ struct DockerArchiveTests {
             #expect {
                 try fixture.store.importImage(from: URL(fileURLWithPath: archive), as: nil)
             } throws: { error in
-                let error = error as? ImageError
+                let error = error as? BerthError
                 return error?.code == .digestMismatch
                     && error?.message.contains("the config \(wrong).json of image \"team/app:1.0\"") == true
                     && error?.message.contains("not the sha256:\(wrong) it is named by") == true
@@ -137,7 +138,7 @@ struct DockerArchiveTests {
             #expect {
                 try fixture.store.importImage(from: URL(fileURLWithPath: tampered), as: nil)
             } throws: { error in
-                let error = error as? ImageError
+                let error = error as? BerthError
                 return error?.code == .digestMismatch
                     && error?.message
                         == "layer 2 (l2/layer.tar) of image \"team/app:1.0\" in the docker archive \(tampered) unpacks to content with digest \(diffIDs[1]), but the image config says \(bogus)"
@@ -154,8 +155,8 @@ struct DockerArchiveTests {
             #expect {
                 try fixture.store.importImage(from: URL(fileURLWithPath: archive), as: nil)
             } throws: { error in
-                (error as? ImageError)?.code == .invalidArchive
-                    && (error as? ImageError)?.message.contains(
+                (error as? BerthError)?.code == .invalidArchive
+                    && (error as? BerthError)?.message.contains(
                         #"names the path "../../../etc/passwd", which leaves the archive"#) == true
             }
             #expect(try fixture.leftovers().isEmpty)
@@ -170,7 +171,7 @@ struct DockerArchiveTests {
             #expect {
                 try fixture.store.importImage(from: URL(fileURLWithPath: fixture.path("archive")), as: nil)
             } throws: { error in
-                (error as? ImageError)?.message.contains("which is not a regular file in the archive") == true
+                (error as? BerthError)?.message.contains("which is not a regular file in the archive") == true
             }
             #expect(try fixture.leftovers().isEmpty)
         }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -23,7 +24,7 @@ struct ImageFixture {
     static func with<T>(_ body: (ImageFixture) throws -> T) throws -> T {
         var template = Array("/tmp/berth-test-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
-            throw ImageError(.io, "cannot make a test root", cause: FileOps.errnoText())
+            throw BerthError(.io, "cannot make a test root", cause: FileOps.errnoText())
         }
         let root = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { FileOps.removeTree(root) }

@@ -1,3 +1,4 @@
+import BerthModel
 import Testing
 
 @testable import RuntimeLinux
@@ -74,7 +75,7 @@ import Testing
         #expect {
             _ = try ImageReference(parsing: input)
         } throws: { error in
-            guard let error = error as? ImageError else { return false }
+            guard let error = error as? BerthError else { return false }
             return error.code == .invalidReference && error.message.hasPrefix("invalid image reference \"\(input)\": ")
                 && error.message.contains(reason)
         }
@@ -82,7 +83,7 @@ import Testing
 
     @Test func wholeMessageNamesTheValueAndTheRule() {
         #expect(
-            throws: ImageError(
+            throws: BerthError(
                 .invalidReference, "invalid image reference \"Busybox\": repository name must be lowercase")
         ) {
             try ImageReference(parsing: "Busybox")
@@ -100,12 +101,12 @@ import Testing
     @Test func retaggingKeepsTheRepository() throws {
         let app = try ImageReference(parsing: "registry.example.com:5000/team/app:1.2")
         #expect(try app.tagged("2.0").description == "registry.example.com:5000/team/app:2.0")
-        #expect(throws: ImageError.self) { try app.tagged(".bad") }
+        #expect(throws: BerthError.self) { try app.tagged(".bad") }
     }
 
     @Test func digestsArePathSafe() {
-        #expect(throws: ImageError.self) { try Digest(parsing: "sha256:../../etc/passwd") }
-        #expect(throws: ImageError.self) { try Digest(parsing: "sha256:" + String(repeating: "A", count: 64)) }
+        #expect(throws: BerthError.self) { try Digest(parsing: "sha256:../../etc/passwd") }
+        #expect(throws: BerthError.self) { try Digest(parsing: "sha256:" + String(repeating: "A", count: 64)) }
         #expect(Digest(hex: String(repeating: "f", count: 64)) != nil)
     }
 }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -44,7 +45,7 @@ struct ImageStoreTests {
             let name = try ImageReference(parsing: "one:1")
             let before = fixture.indexText()
             #expect(
-                throws: ImageError(
+                throws: BerthError(
                     .inUse, "cannot remove image \"one:1\": it is in use by containers web-1, web-2; remove them first")
             ) {
                 try fixture.store.remove(name) { $0 == one.digest ? ["web-1", "web-2"] : [] }
@@ -67,7 +68,7 @@ struct ImageStoreTests {
 
     @Test func notFoundSaysHowToGetOne() throws {
         try ImageFixture.with { fixture in
-            let error = ImageError(
+            let error = BerthError(
                 .notFound,
                 "image \"busybox:latest\" not found; import one with `berth image import FILE busybox:latest`")
             #expect(throws: error) { try fixture.store.image(try ImageReference(parsing: "docker.io/library/busybox")) }
@@ -121,7 +122,7 @@ struct ImageStoreTests {
                 try fixture.store.importImage(
                     from: URL(fileURLWithPath: input), as: try ImageReference(parsing: "broken"))
             } throws: { error in
-                let error = error as? ImageError
+                let error = error as? BerthError
                 return error?.code == .command
                     && error?.message == "reading \(input) as a tar archive failed: tar exited with status 2"
                     && error?.cause?.isEmpty == false
@@ -151,7 +152,7 @@ struct ImageStoreTests {
             #expect {
                 try fixture.store.importImage(from: URL(fileURLWithPath: fixture.path("archive")), as: nil)
             } throws: { error in
-                let error = error as? ImageError
+                let error = error as? BerthError
                 return error?.code == .command
                     && error?.message.hasPrefix("unpacking layer 2 (top.tar) of image \"half:1\" in the docker archive")
                         == true

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -111,7 +112,7 @@ struct OCILayoutTests {
         try ImageFixture.with { fixture in
             let layout = try Self.makeLayout(fixture, annotations: ["org.opencontainers.image.ref.name": "latest"])
             let url = URL(fileURLWithPath: layout.directory)
-            #expect(throws: ImageError.self) { try fixture.store.importImage(from: url, as: nil) }
+            #expect(throws: BerthError.self) { try fixture.store.importImage(from: url, as: nil) }
             let image = try fixture.store.importImage(from: url, as: try ImageReference(parsing: "named"))
             #expect(image.references.map(\.familiar) == ["named:latest"])
         }
@@ -137,7 +138,7 @@ struct OCILayoutTests {
             #expect {
                 try fixture.store.importImage(from: URL(fileURLWithPath: layout.directory), as: nil)
             } throws: { error in
-                let error = error as? ImageError
+                let error = error as? BerthError
                 return error?.code == .digestMismatch
                     && error?.message
                         == "layer 2 (\(layout.layers[1])) of image \"team/app:1.2\" in the OCI layout \(layout.directory) has digest \(actual), not the \(layout.layers[1]) it is named by"
@@ -157,8 +158,8 @@ struct OCILayoutTests {
             #expect {
                 try fixture.store.importImage(from: URL(fileURLWithPath: layout.directory), as: nil)
             } throws: { error in
-                (error as? ImageError)?.code == .digestMismatch
-                    && (error as? ImageError)?.message.hasPrefix(
+                (error as? BerthError)?.code == .digestMismatch
+                    && (error as? BerthError)?.message.hasPrefix(
                         "the manifest \(layout.manifest) of image \"team/app:1.2\"") == true
             }
         }
@@ -173,8 +174,8 @@ struct OCILayoutTests {
             #expect {
                 try fixture.store.image(try ImageReference(parsing: "team/app:1.2"))
             } throws: { error in
-                (error as? ImageError)?.code == .digestMismatch
-                    && (error as? ImageError)?.message.contains(
+                (error as? BerthError)?.code == .digestMismatch
+                    && (error as? BerthError)?.message.contains(
                         "the config of image \"team/app:1.2\" \(image.configDigest) in the store is corrupt") == true
             }
         }

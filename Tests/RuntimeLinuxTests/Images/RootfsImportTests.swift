@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Testing
 
@@ -125,10 +126,10 @@ struct RootfsImportTests {
             #expect {
                 try fixture.store.importImage(from: url, as: nil)
             } throws: { error in
-                (error as? ImageError)?.message
+                (error as? BerthError)?.message
                     == "importing \(url.path): the image has no name; give one, e.g. `berth image import \(url.path) NAME:TAG`"
             }
-            #expect(throws: ImageError.self) {
+            #expect(throws: BerthError.self) {
                 try fixture.store.importImage(
                     from: url, as: try ImageReference(parsing: "app@sha256:" + String(repeating: "a", count: 64)))
             }

@@ -1,3 +1,4 @@
+import BerthModel
 import Glibc
 import HostOS
 import Testing
@@ -23,7 +24,7 @@ extension HostResourceTests {
                 #expect(rules.contains("ip saddr \(network.subnet) oifname != \"\(network.bridge)\" oifname != \"lo\" masquerade"))
                 #expect(try AtomicFile.read(HostForwarding.path)?.first == UInt8(ascii: "1"))
 
-                let again = try await #require(throws: NetworkError.self) {
+                let again = try await #require(throws: BerthError.self) {
                     try await fixture.networks.create(NetworkRequest(name: name))
                 }
                 #expect(again.description == "network \"\(name)\" already exists")
@@ -31,7 +32,7 @@ extension HostResourceTests {
                 try await fixture.networks.remove(name)
                 #expect(try fixture.host.linkIndex(of: network.bridge) == nil)
                 #expect(!(try await succeeds("nft", "list", "table", "inet", fixture.table)))
-                let missing = try await #require(throws: NetworkError.self) { try await fixture.networks.remove(name) }
+                let missing = try await #require(throws: BerthError.self) { try await fixture.networks.remove(name) }
                 #expect(missing.code == .notFound)
             }
         }
@@ -45,14 +46,14 @@ extension HostResourceTests {
                 #expect(network.subnet == (try fixture.subnet(1)))
 
                 // The pool (a /23) has nothing left: one block routed, one used.
-                let full = try await #require(throws: NetworkError.self) {
+                let full = try await #require(throws: BerthError.self) {
                     try await fixture.networks.create(NetworkRequest(name: try fixture.name("b")))
                 }
                 #expect(full.code == .exhausted)
                 #expect(full.message.contains("in the address pool \(fixture.pool)"))
 
                 // Asked for explicitly, the routed subnet is an error naming both.
-                let overlap = try await #require(throws: NetworkError.self) {
+                let overlap = try await #require(throws: BerthError.self) {
                     try await fixture.networks.create(NetworkRequest(name: try fixture.name("c"), subnet: routed))
                 }
                 #expect(
@@ -87,7 +88,7 @@ extension HostResourceTests {
                 #expect(seen.labels == ["project": "shop"])
                 #expect(seen.endpoints.map(\.container) == ["shop-two-1", "shop-one-1"])
                 let three = try fixture.container("three")
-                let taken = try await #require(throws: NetworkError.self) {
+                let taken = try await #require(throws: BerthError.self) {
                     try await reopened.attach(
                         name, container: "shop-three-1", netnsPath: three.path, address: fixed, defaultRoute: true)
                 }
@@ -106,7 +107,7 @@ extension HostResourceTests {
                     name, container: "shop-four-1", netnsPath: four.path, defaultRoute: true)
                 #expect(fourth.address.address == second.address.address)
 
-                let busy = try await #require(throws: NetworkError.self) { try await reopened.remove(name) }
+                let busy = try await #require(throws: BerthError.self) { try await reopened.remove(name) }
                 #expect(busy.code == .inUse)
                 #expect(
                     busy.description

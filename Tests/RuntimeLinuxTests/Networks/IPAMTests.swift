@@ -1,3 +1,4 @@
+import BerthModel
 import HostOS
 import Testing
 
@@ -49,7 +50,7 @@ import Testing
     @Test func anExhaustedPoolSaysWhichPoolAndWhy() throws {
         let pool = try AddressPool(base: cidr("10.213.8.0/23"), size: 24)
         let taken = [try network("a", "10.213.8.0/24"), try network("b", "10.213.9.0/24")]
-        let error = try #require(throws: NetworkError.self) {
+        let error = try #require(throws: BerthError.self) {
             try IPAM.addressing(for: NetworkRequest(name: name("c")), pools: [pool], routes: [], networks: taken)
         }
         #expect(error.code == .exhausted)
@@ -62,7 +63,7 @@ import Testing
     @Test func anExplicitSubnetOverlappingARouteNamesBoth() throws {
         let routes = [HostRoute(destination: try cidr("10.213.0.0/16"), interface: "dummy0")]
         let request = NetworkRequest(name: try name("shop_back"), subnet: try cidr("10.213.4.0/24"))
-        let error = try #require(throws: NetworkError.self) {
+        let error = try #require(throws: BerthError.self) {
             try IPAM.addressing(for: request, pools: AddressPool.defaults, routes: routes, networks: [])
         }
         #expect(error.code == .overlap)
@@ -74,7 +75,7 @@ import Testing
 
     @Test func anExplicitSubnetOverlappingANetworkNamesIt() throws {
         let request = NetworkRequest(name: try name("b"), subnet: try cidr("10.213.0.0/16"))
-        let error = try #require(throws: NetworkError.self) {
+        let error = try #require(throws: BerthError.self) {
             try IPAM.addressing(for: request, pools: [], routes: [], networks: [try network("a", "10.213.7.0/24")])
         }
         #expect(error.description == "subnet 10.213.0.0/16 of network \"b\" overlaps 10.213.7.0/24 of network \"a\"")
@@ -116,7 +117,7 @@ import Testing
             ),
         ]
         for (request, message) in cases {
-            let error = try #require(throws: NetworkError.self) {
+            let error = try #require(throws: BerthError.self) {
                 try IPAM.addressing(for: request, pools: [], routes: [], networks: [])
             }
             #expect(error.description == message)
@@ -133,12 +134,12 @@ import Testing
         // Static addresses may lie outside the range, inside the subnet.
         #expect(try IPAM.address(ip("10.213.4.9"), for: "two", in: ranged) == ip("10.213.4.9"))
 
-        let taken = try #require(throws: NetworkError.self) { try IPAM.address(ip("10.213.4.4"), for: "x", in: net) }
+        let taken = try #require(throws: BerthError.self) { try IPAM.address(ip("10.213.4.4"), for: "x", in: net) }
         #expect(taken.code == .addressTaken)
         #expect(taken.description == "address 10.213.4.4 on network \"a\" is already in use by container \"two\"")
-        let gateway = try #require(throws: NetworkError.self) { try IPAM.address(ip("10.213.4.1"), for: "x", in: net) }
+        let gateway = try #require(throws: BerthError.self) { try IPAM.address(ip("10.213.4.1"), for: "x", in: net) }
         #expect(gateway.description == "address 10.213.4.1 for container \"x\" is the gateway of network \"a\"")
-        let outside = try #require(throws: NetworkError.self) { try IPAM.address(ip("10.9.9.9"), for: "x", in: net) }
+        let outside = try #require(throws: BerthError.self) { try IPAM.address(ip("10.9.9.9"), for: "x", in: net) }
         #expect(
             outside.description
                 == "address 10.9.9.9 for container \"x\" on network \"a\": outside the subnet 10.213.4.0/24")
@@ -147,7 +148,7 @@ import Testing
     @Test func aFullSubnetSaysSo() throws {
         // A /30 has two hosts: the gateway and one container.
         let net = try network("tiny", "10.213.4.0/30", endpoints: [("one", "10.213.4.2")])
-        let error = try #require(throws: NetworkError.self) { try IPAM.address(nil, for: "two", in: net) }
+        let error = try #require(throws: BerthError.self) { try IPAM.address(nil, for: "two", in: net) }
         #expect(error.code == .exhausted)
         #expect(
             error.description
@@ -155,9 +156,9 @@ import Testing
     }
 
     @Test func poolsAreChecked() throws {
-        #expect(throws: NetworkError.self) { try AddressPool(base: cidr("10.213.8.1/22"), size: 24) }
-        #expect(throws: NetworkError.self) { try AddressPool(base: cidr("10.213.8.0/22"), size: 20) }
-        #expect(throws: NetworkError.self) { try AddressPool(base: cidr("10.213.8.0/22"), size: 31) }
+        #expect(throws: BerthError.self) { try AddressPool(base: cidr("10.213.8.1/22"), size: 24) }
+        #expect(throws: BerthError.self) { try AddressPool(base: cidr("10.213.8.0/22"), size: 20) }
+        #expect(throws: BerthError.self) { try AddressPool(base: cidr("10.213.8.0/22"), size: 31) }
         #expect(AddressPool.defaults.map(\.description) == ["172.30.0.0/16 by /24"])
     }
 }

@@ -1,3 +1,4 @@
+import BerthModel
 import Foundation
 import Glibc
 import HostOS
@@ -26,10 +27,10 @@ import Testing
 
     @Test func badPrefixesAndTablesAreRefused() {
         for prefix in ["brt", "berth-x", "berth12345678", "berth x"] {
-            #expect(throws: NetworkError.self) { try NetworkNaming(prefix: prefix, table: "berth") }
+            #expect(throws: BerthError.self) { try NetworkNaming(prefix: prefix, table: "berth") }
         }
         for table in ["", "1berth", "berth;flush ruleset", "ber th"] {
-            #expect(throws: NetworkError.self) { try NetworkNaming(prefix: "berth", table: table) }
+            #expect(throws: BerthError.self) { try NetworkNaming(prefix: "berth", table: table) }
         }
     }
 
@@ -38,7 +39,7 @@ import Testing
         for invalid in ["", "_a", ".a", "a/b", "a b", "a\"b", String(repeating: "a", count: 256)] {
             #expect(NetworkName(invalid) == nil)
         }
-        let error = try #require(throws: NetworkError.self) { try NetworkName(parsing: "a/b") }
+        let error = try #require(throws: BerthError.self) { try NetworkName(parsing: "a/b") }
         #expect(
             error.description
                 == "invalid network name \"a/b\": use letters, digits, '_', '.' or '-', starting with a letter or digit"
@@ -111,7 +112,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["networks.json"])
 
         try AtomicFile.write(Array(#"{"version":1,"networks":[{"name":"a/b"}]}"#.utf8), to: root + "/networks.json")
-        let error = try #require(throws: NetworkError.self) { try file.load() }
+        let error = try #require(throws: BerthError.self) { try file.load() }
         #expect(error.code == .state)
         #expect(error.message == "invalid network state \(root)/networks.json")
     }

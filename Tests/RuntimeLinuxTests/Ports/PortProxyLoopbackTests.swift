@@ -1,3 +1,4 @@
+import BerthModel
 import Glibc
 import HostOS
 import NIOCore
@@ -27,7 +28,7 @@ import Testing
                 for host in [Self.loopback, nil] {
                     let first = try await proxy.publish(
                         PortMapping(hostIP: host, hostPort: 0, protocol: proto, targetIP: Self.loopback, targetPort: 9))
-                    let error = try await #require(throws: PortError.self) {
+                    let error = try await #require(throws: BerthError.self) {
                         try await proxy.publish(
                             PortMapping(
                                 hostIP: host, hostPort: first.hostPort, protocol: proto, targetIP: Self.loopback,
@@ -39,7 +40,7 @@ import Testing
                     await proxy.unpublish(first)
                 }
             }
-            let foreign = try await #require(throws: PortError.self) {
+            let foreign = try await #require(throws: BerthError.self) {
                 try await proxy.publish(
                     PortMapping(
                         hostIP: IPv4Address("10.213.255.254"), hostPort: 0, targetIP: Self.loopback, targetPort: 9))
@@ -122,12 +123,12 @@ import Testing
             // A process another test is spawning may hold a copy of the
             // listening sockets until its exec: wait until both are really gone.
             #expect(try await eventually { !SocketClient.canConnect("\(host)", base) && !SocketClient.canConnect("\(host)", base + 1) })
-            let error = try await #require(throws: PortError.self) { try await proxy.publish(overlapping) }
+            let error = try await #require(throws: BerthError.self) { try await proxy.publish(overlapping) }
             #expect(error.description == "port \(base + 2)/tcp on \(host) is already in use")
             #expect(proxy.published.map(\.hostPort) == [base + 2])
             #expect(try await eventually { !SocketClient.canConnect("\(host)", base) })
 
-            let uneven = try #require(throws: PortError.self) {
+            let uneven = try #require(throws: BerthError.self) {
                 try PortMapping.range(hostPorts: 8000...8002, targetIP: Self.loopback, targetPorts: 80...81)
             }
             #expect(

@@ -1,3 +1,4 @@
+import BerthModel
 import Glibc
 import HostOS
 import Testing
@@ -36,12 +37,12 @@ func write(_ text: String, to path: String) throws {
         ] {
             #expect(VolumeName(invalid) == nil, "\(invalid) accepted")
         }
-        let error = try #require(throws: VolumeError.self) { try VolumeName(parsing: "a/b") }
+        let error = try #require(throws: BerthError.self) { try VolumeName(parsing: "a/b") }
         #expect(error.code == .invalidName)
         #expect(
             error.description
                 == "invalid volume name \"a/b\": use letters, digits, '_', '.' or '-', starting with a letter or digit")
-        #expect(throws: VolumeError.self) { try VolumeName(parsing: "..") }
+        #expect(throws: BerthError.self) { try VolumeName(parsing: "..") }
     }
 
     @Test func createMakesTheLayoutOnceAndKeepsItsLabels() async throws {
@@ -60,7 +61,7 @@ func write(_ text: String, to path: String) throws {
             try store.create(try name("shop_cache"))
             #expect(try store.list().map(\.name.rawValue) == ["shop_cache", "shop_db"])
 
-            let missing = try #require(throws: VolumeError.self) { try store.inspect(try name("nope")) }
+            let missing = try #require(throws: BerthError.self) { try store.inspect(try name("nope")) }
             #expect(missing.description == "volume \"nope\" not found")
         }
     }
@@ -69,7 +70,7 @@ func write(_ text: String, to path: String) throws {
         try await withVolumeStore { store, root in
             let volume = try store.create(try name("shop_db"))
             try write("keep", to: volume.mountpoint + "/file")
-            let error = try await #require(throws: VolumeError.self) {
+            let error = try await #require(throws: BerthError.self) {
                 try await store.remove(try name("shop_db")) { $0.rawValue == "shop_db" ? "shop-db-1" : nil }
             }
             #expect(error.code == .inUse)
@@ -79,7 +80,7 @@ func write(_ text: String, to path: String) throws {
             try await store.remove(try name("shop_db")) { _ in nil }
             #expect(try store.list().isEmpty)
             #expect(try HostPath.list(root + "/volumes").isEmpty)
-            let gone = try await #require(throws: VolumeError.self) {
+            let gone = try await #require(throws: BerthError.self) {
                 try await store.remove(try name("shop_db")) { _ in nil }
             }
             #expect(gone.code == .notFound)
@@ -116,17 +117,17 @@ func write(_ text: String, to path: String) throws {
             #expect(try HostPath.resolve("/../../srv/./app", in: rootfs) == rootfs + "/srv/app")
             #expect(try HostPath.resolve("/", in: rootfs) == rootfs)
             #expect(try HostPath.resolve("/data/missing", in: rootfs) == nil)
-            let loop = try #require(throws: VolumeError.self) { try HostPath.resolve("/loop/x", in: rootfs) }
+            let loop = try #require(throws: BerthError.self) { try HostPath.resolve("/loop/x", in: rootfs) }
             #expect(loop.description == "too many symbolic links resolving /loop/x in \(rootfs)")
         }
     }
 
     @Test func bindSourcesAreAbsoluteAndMadeUnlessForbidden() async throws {
         try await withVolumeStore { _, root in
-            let relative = try #require(throws: VolumeError.self) { try BindSource.prepare("./data") }
+            let relative = try #require(throws: BerthError.self) { try BindSource.prepare("./data") }
             #expect(relative.description == "bind source \"./data\" is not an absolute path")
 
-            let forbidden = try #require(throws: VolumeError.self) {
+            let forbidden = try #require(throws: BerthError.self) {
                 try BindSource.prepare(root + "/missing", createHostPath: false)
             }
             #expect(forbidden.code == .notFound)

@@ -154,13 +154,3 @@ public struct AddressPool: Hashable, Sendable, CustomStringConvertible {
     /// `10.213.8.0/22 by /24`.
     public var description: String { "\(base) by /\(size)" }
 }
-
-extension BerthError {
-    /// Wraps a lower layer's failure (usually a `HostOSError`, whose text is
-    /// written to be read as is) under a sentence of our own.
-    static func host(_ message: String, _ error: any Error) -> BerthError {
-        if let error = error as? BerthError { return error }
-        return BerthError(.host, message, cause: "\(error)")
-    }
-}
-

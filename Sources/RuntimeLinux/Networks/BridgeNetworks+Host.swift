@@ -51,7 +51,7 @@ extension BridgeNetworks {
                 HostRoute(destination: route.destination, interface: route.interfaceIndex.flatMap { names[$0] })
             }
         } catch {
-            throw BerthError.host("cannot list the host's IPv4 routes", error)
+            throw BerthError(.host, "cannot list the host's IPv4 routes", wrapping: error)
         }
     }
 
@@ -77,7 +77,7 @@ extension BridgeNetworks {
                 throw error
             }
         } catch {
-            throw BerthError.host(what, error)
+            throw BerthError(.host, what, wrapping: error)
         }
     }
 
@@ -88,7 +88,7 @@ extension BridgeNetworks {
         } catch let error as HostOSError where error.errno == ENODEV {
             return
         } catch {
-            throw BerthError.host(what, error)
+            throw BerthError(.host, what, wrapping: error)
         }
     }
 
@@ -107,10 +107,10 @@ extension BridgeNetworks {
             do {
                 _ = try body(netlink)
             } catch {
-                throw BerthError.host(what, error)
+                throw BerthError(.host, what, wrapping: error)
             }
         } catch {
-            throw BerthError.host(what, error)
+            throw BerthError(.host, what, wrapping: error)
         }
     }
 

@@ -65,7 +65,8 @@ public actor BridgeNetworks {
             try Syscall.makeDirectories(configuration.stateDirectory, mode: 0o700)
             netlink = try RTNetlink()
         } catch {
-            throw BerthError.host("cannot open the network state in \(configuration.stateDirectory)", error)
+            throw BerthError(
+                .host, "cannot open the network state in \(configuration.stateDirectory)", wrapping: error)
         }
         stateFile = NetworkStateFile(path: configuration.stateDirectory + "/networks.json")
         let loaded = try stateFile.load()
@@ -221,8 +222,8 @@ public actor BridgeNetworks {
             for network in networks.values.sorted(by: { $0.name < $1.name }) {
                 let exists: Bool
                 do { exists = try netlink.linkIndex(of: network.bridge) != nil } catch {
-                    throw BerthError.host(
-                        "look up bridge \"\(network.bridge)\" of network \"\(network.name)\"", error)
+                    throw BerthError(
+                        .host, "look up bridge \"\(network.bridge)\" of network \"\(network.name)\"", wrapping: error)
                 }
                 if !exists { try makeBridge(for: network) }
                 if !network.isInternal { try HostForwarding.enable() }

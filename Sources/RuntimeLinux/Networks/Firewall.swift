@@ -73,7 +73,7 @@ enum FirewallRules {
         do {
             try await runner.run(command).check()
         } catch {
-            throw BerthError.host("cannot update the nftables table inet \(table)", error)
+            throw BerthError(.host, "cannot update the nftables table inet \(table)", wrapping: error)
         }
     }
 
@@ -84,7 +84,7 @@ enum FirewallRules {
                 HostOS.Command(["nft", "list", "table", "inet", table], timeout: .seconds(30)))
             return result.succeeded
         } catch {
-            throw BerthError.host("cannot list the nftables table inet \(table)", error)
+            throw BerthError(.host, "cannot list the nftables table inet \(table)", wrapping: error)
         }
     }
 }

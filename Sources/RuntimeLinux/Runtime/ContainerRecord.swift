@@ -73,7 +73,7 @@ struct ContainerRecordStore: Sendable {
         do {
             try Syscall.makeDirectories(directory, mode: 0o700)
         } catch {
-            throw BerthError(.state, "cannot create the container metadata directory \(directory)", cause: "\(error)")
+            throw BerthError(.state, "cannot create the container metadata directory \(directory)", wrapping: error)
         }
     }
 

@@ -232,7 +232,7 @@ extension LinuxRuntime {
                 _ = try await DedicatedThread.run { try NetworkNamespace.create(name, in: directory) }
             } catch {
                 throw BerthError(
-                    .host, "container \(spec.name): cannot create its network namespace \(path)", cause: "\(error)")
+                    .host, "container \(spec.name): cannot create its network namespace \(path)", wrapping: error)
             }
         }
         // The default route goes through the first network that has one.

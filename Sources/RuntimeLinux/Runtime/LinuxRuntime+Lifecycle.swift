@@ -237,7 +237,7 @@ extension LinuxRuntime {
                     failures.append(
                         BerthError(
                             .host, "container \(id): cannot delete its network namespace \(netnsPath)",
-                            cause: "\(error)"))
+                            wrapping: error))
                 }
             }
             for network in await bridges.list() where network.endpoints.contains(where: { $0.netnsPath == netnsPath }) {

@@ -120,7 +120,7 @@ extension LinuxRuntime {
         for name in names where records[name.rawValue] == nil {
             do { try NetworkNamespace(path: netnsDirectory + "/" + name.rawValue).delete() } catch {
                 problems.append(
-                    BerthError(.host, "cannot delete the stray network namespace \(name)", cause: "\(error)"))
+                    BerthError(.host, "cannot delete the stray network namespace \(name)", wrapping: error))
             }
         }
         return problems

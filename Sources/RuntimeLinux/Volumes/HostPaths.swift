@@ -121,7 +121,7 @@ public enum BindSource {
         do {
             try Syscall.makeDirectories(path, mode: 0o755)
         } catch {
-            throw BerthError(.io, "cannot create bind source path \"\(path)\"", cause: error.description)
+            throw BerthError(.io, "cannot create bind source path \"\(path)\"", wrapping: error)
         }
         return path
     }

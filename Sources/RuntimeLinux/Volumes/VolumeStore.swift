@@ -27,7 +27,7 @@ public struct VolumeStore: Sendable {
         do {
             try Syscall.makeDirectories(directory, mode: 0o700)
         } catch {
-            throw BerthError(.io, "cannot create the volume directory \(directory)", cause: error.description)
+            throw BerthError(.io, "cannot create the volume directory \(directory)", wrapping: error)
         }
     }
 
@@ -139,7 +139,7 @@ public struct VolumeStore: Sendable {
         do {
             try await runner.run(HostOS.Command(arguments, timeout: .seconds(600))).check()
         } catch {
-            throw BerthError(.command, "cannot \(what)", cause: "\(error)")
+            throw BerthError(.command, "cannot \(what)", wrapping: error)
         }
     }
 

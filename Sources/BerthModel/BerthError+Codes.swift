@@ -46,6 +46,8 @@ extension BerthError.Code {
     public static let usage = BerthError.Code("usage")
     /// The caller lacks a privilege the operation needs (berthd not run as root).
     public static let permission = BerthError.Code("permission")
+    /// A file the CLI was told to write (`config -o FILE`) could not be written.
+    public static let unwritableFile = BerthError.Code("unwritable-file")
     /// A name, address or option that is malformed or contradictory.
     public static let invalidArgument = BerthError.Code("invalid-argument")
     /// A volume or container name the grammar refuses.

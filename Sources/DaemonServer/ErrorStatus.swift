@@ -19,7 +19,7 @@ enum ErrorStatus {
             .conflict
         case .daemonRequestTooLarge:
             .payloadTooLarge
-        case .unreadableFile, .yamlSyntax, .interpolation, .cycle, .noComposeFile, .permission,
+        case .unreadableFile, .yamlSyntax, .interpolation, .cycle, .noComposeFile, .permission, .unwritableFile,
             .unsupported, .timeout, .cancelled:
             .internalServerError
         case .addressTaken, .addressUnavailable, .bind, .cgroupSetup, .command, .digestMismatch, .exhausted, .host,

@@ -94,7 +94,7 @@ enum OutputFile {
     static func write(_ text: String, to path: String) throws(BerthError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw BerthError(.unreadableFile, "\(path): cannot write: \(String(cString: strerror(errno)))")
+            throw BerthError(.unwritableFile, "\(path): cannot write: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         var text = text
@@ -109,6 +109,6 @@ enum OutputFile {
             }
             return true
         }
-        if !ok { throw BerthError(.unreadableFile, "\(path): cannot write: \(String(cString: strerror(errno)))") }
+        if !ok { throw BerthError(.unwritableFile, "\(path): cannot write: \(String(cString: strerror(errno)))") }
     }
 }

@@ -109,6 +109,16 @@ struct ConfigCommandTests {
         #expect(result.stderr == "\(path):5:9: services.web.ports[0]: \"70000:80\" is not a valid port: the host port must be 0-65535 (or a range like 8000-8010)\n")
     }
 
+    @Test func anOutputFileThatCannotBeWrittenIsOneError() throws {
+        let berth = try BerthRunner()
+        defer { berth.cleanup() }
+        try berth.write("compose.yaml", "services:\n  web:\n    image: nginx\n")
+        let result = try berth.run(["config", "-o", "missing/out.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        #expect(result.stderr == "missing/out.yaml: cannot write: No such file or directory\n")
+    }
+
     @Test func noComposeFileSaysWhereItLooked() throws {
         let berth = try BerthRunner()
         defer { berth.cleanup() }

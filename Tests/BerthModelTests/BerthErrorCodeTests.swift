@@ -11,7 +11,7 @@ struct BerthErrorCodeTests {
     static let spellings: [(BerthError.Code, String)] = [
         (.unreadableFile, "unreadable-file"), (.yamlSyntax, "yaml-syntax"), (.invalidCompose, "invalid-compose"),
         (.interpolation, "interpolation"), (.cycle, "cycle"), (.noComposeFile, "no-compose-file"),
-        (.usage, "usage"), (.permission, "permission"),
+        (.usage, "usage"), (.permission, "permission"), (.unwritableFile, "unwritable-file"),
         (.invalidArgument, "invalid-argument"), (.invalidName, "invalid-name"),
         (.invalidReference, "invalid-reference"), (.invalidSpec, "invalid-spec"), (.unsupported, "unsupported"),
         (.notFound, "not-found"), (.alreadyExists, "already-exists"), (.inUse, "in-use"),

@@ -1,5 +1,4 @@
 import BerthModel
-import Crypto
 
 /// Reads the typed `Project` out of a validated canonical tree. Everything
 /// here is already checked, so it only converts; a value it cannot read is
@@ -172,25 +171,4 @@ struct ModelDecoder {
     private func int(_ node: Node?) -> Int? { node?.scalarText.flatMap(ScalarType.int) }
     private func bool(_ node: Node?) -> Bool { node?.scalarText.flatMap(ScalarType.bool) ?? false }
     private func duration(_ node: Node?) -> Int64? { node?.scalarText.flatMap(DurationText.parse) }
-}
-
-/// A service's config hash: sha256 of its canonical JSON without the fields
-/// that do not change the running container. Left out: `build` (the image
-/// it makes is hashed through `image`), `pull_policy`, `scale`,
-/// `deploy.replicas`, `depends_on`, `profiles`, and every `x-` field.
-enum ConfigHash {
-    static let excluded: Set<String> = ["build", "pull_policy", "scale", "depends_on", "profiles"]
-
-    static func of(_ service: Node) -> String {
-        var entries = (service.entries ?? []).filter { !excluded.contains($0.key) && !$0.key.hasPrefix("x-") }
-        if let i = entries.firstIndex(where: { $0.key == "deploy" }) {
-            entries[i].value["replicas"] = nil
-            if entries[i].value.entries?.isEmpty == true { entries.remove(at: i) }
-        }
-        let digest = SHA256.hash(data: Emitter.jsonBytes(Node(.mapping(entries)), indented: false))
-        return digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
 }

@@ -546,24 +546,3 @@ extension Canonicalizer {
         return Node(.sequence(out), mark: value.mark, tag: value.tag)
     }
 }
-
-/// Restart policies: `no`, `always`, `on-failure[:N]`, `unless-stopped`.
-enum RestartText {
-    static func isValid(_ text: String) -> Bool {
-        switch text {
-        case "no", "always", "unless-stopped", "on-failure": return true
-        default:
-            guard text.hasPrefix("on-failure:"), let n = Int(text.dropFirst("on-failure:".count)) else { return false }
-            return n >= 0
-        }
-    }
-}
-
-/// Numbers printed the shortest way that reads back the same (`0.5`, `2`).
-enum NumberText {
-    static func format(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
-    }
-}
-

@@ -210,4 +210,31 @@ extension Canonicalizer {
         }
         return Self.portNode(mode: mode, hostIP: hostIP, target: target, published: published, protocol: proto, extra: extra, mark: item.mark)
     }
+
+    /// `expose`: ports or ranges, with an optional protocol, as strings.
+    func expose(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+        guard let items = value.items else {
+            wrongType(value, path(), expected: "a list of ports")
+            return nil
+        }
+        var out: [Node] = []
+        for (i, item) in items.enumerated() {
+            guard let raw = text(item, "\(path())[\(i)]", expected: "a port") else { continue }
+            var portPart = Substring(raw)
+            if let slash = raw.firstIndex(of: "/") {
+                portPart = raw[..<slash]
+                let proto = raw[raw.index(after: slash)...]
+                guard ["tcp", "udp", "sctp"].contains(proto) else {
+                    fail(item.mark, "\(path())[\(i)]", "unknown protocol \"\(proto)\" (tcp, udp or sctp)")
+                    continue
+                }
+            }
+            guard PortText.range(portPart, allowZero: false) != nil else {
+                fail(item.mark, "\(path())[\(i)]", "\"\(raw)\" is not a port or a port range (1-65535)")
+                continue
+            }
+            out.append(.string(raw, item.mark))
+        }
+        return Node(.sequence(out), mark: value.mark, tag: value.tag)
+    }
 }

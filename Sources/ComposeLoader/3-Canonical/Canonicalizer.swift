@@ -5,7 +5,7 @@ import BerthModel
 ///
 /// Works on partial services (an override file may hold only `ports:`), so
 /// it checks the shape of what is there; whether a service is complete, and
-/// whether its references resolve, is `Validator`'s job after merging.
+/// whether its references resolve, is checked after merging (6-Validate).
 /// Errors are collected, not thrown, so one pass reports them all.
 ///
 /// YAML paths (`services.web.ports[0]`) are passed as autoclosures and

@@ -3,6 +3,15 @@ import BerthModel
 /// Loads compose files into a `Project`: finds the files, reads `.env`,
 /// parses, interpolates, canonicalizes, resolves `extends` and `include`,
 /// merges, applies profiles, validates, and types the result.
+///
+/// The stages are folders, in the order a load runs them: `1-Parse` (libyaml
+/// events to a `Node` tree with file:line:col), `2-Interpolate`, `3-Canonical`
+/// (each file in the long form, one file per attribute family),
+/// `4-Compose` (`extends`, `include`, merging), `5-Normalize` and
+/// `6-Validate` (one pass over the merged services), `7-Decode` (the typed
+/// `Project`). `LoadContext` runs the first four for each file; `Finalizer`
+/// the next two. Beside them: `Tree` (the node tree), `Text` (the small
+/// grammars of compose values), `DotEnv`, and `Emit` (what `config` prints).
 public struct ComposeLoader {
     /// The names docker compose looks for, in its order.
     public static let defaultFileNames = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"]

@@ -214,199 +214,33 @@ extension Canonicalizer {
         return Node(.mapping(pairs), mark: item.mark, tag: .ordered)
     }
 
-    /// Service `networks`: `{name: {aliases, ipv4_address, …}}` (null for no options).
-    func serviceNetworks(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
-        var out: [Node.Entry] = []
-        out.reserveCapacity(value.items?.count ?? value.entries?.count ?? 0)
-        switch value.value {
-        case .sequence(let items):
-            for (i, item) in items.enumerated() {
-                guard let name = text(item, "\(path())[\(i)]", expected: "a network name") else { continue }
-                out.append(.init(key: name, keyMark: item.mark, value: .null(item.mark)))
-            }
-        case .mapping(let entries):
-            for e in entries {
-                let key = e.key
-                func p() -> String { "\(path()).\(key)" }
-                if e.value.isNull {
-                    out.append(.init(key: e.key, keyMark: e.keyMark, value: .null(e.value.mark)))
-                    continue
-                }
-                guard let fields = mapping(e.value, p()) else { continue }
-                checkKeys(fields, p(), allowed: ["aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "driver_opts", "priority", "gw_priority", "interface_name"])
-                var options: [Node.Entry] = []
-                for f in fields where !f.key.hasPrefix("x-") {
-                    let fKey = f.key
-                    func fp() -> String { "\(p()).\(fKey)" }
-                    var v: Node?
-                    switch f.key {
-                    case "aliases", "link_local_ips": v = stringList(f.value, fp())
-                    case "ipv4_address":
-                        if let ip = text(f.value, fp()) {
-                            if IPText.isIPv4(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv4 address") }
-                        }
-                    case "ipv6_address":
-                        if let ip = text(f.value, fp()) {
-                            if IPText.isIPv6(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv6 address") }
-                        }
-                    case "priority", "gw_priority": v = int(f.value, fp()).map { .int($0, f.value.mark) }
-                    case "driver_opts": v = listOrDict(f.value, fp(), resolveBare: false)
-                    case "mac_address", "interface_name": v = stringNode(f.value, fp())
-                    default: v = nil  // unknown: already reported
-                    }
-                    if let v { options.append(.init(key: f.key, keyMark: f.keyMark, value: v)) }
-                }
-                out.append(.init(key: e.key, keyMark: e.keyMark, value: Node(.mapping(options), mark: e.value.mark)))
-            }
-        default:
-            wrongType(value, path(), expected: "a list of networks or a mapping")
-            return nil
-        }
-        return Node(.mapping(out), mark: value.mark, tag: value.tag)
-    }
-
-    /// `deploy`: replicas, resources (bytes and cpus canonical), restart_policy.
-    func deploy(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+    /// A top-level volume.
+    func volume(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+        if value.isNull { return .map([], value.mark) }
         guard let entries = mapping(value, path()) else { return nil }
-        checkKeys(entries, path(), allowed: ["mode", "endpoint_mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy", "placement"])
+        checkKeys(entries, path(), allowed: ["name", "driver", "driver_opts", "external", "labels"])
         var out: [Node.Entry] = []
+        var name: Node?
         for e in entries where !e.key.hasPrefix("x-") {
             let key = e.key
             func p() -> String { "\(path()).\(key)" }
             var v: Node?
             switch e.key {
-            case "replicas": v = int(e.value, p(), in: 0...100_000).map { .int($0, e.value.mark) }
-            case "labels": v = listOrDict(e.value, p(), resolveBare: false)
-            case "mode", "endpoint_mode": v = stringNode(e.value, p())
-            case "resources": v = resources(e.value, p())
-            case "restart_policy":
-                guard let fields = mapping(e.value, p()) else { continue }
-                checkKeys(fields, p(), allowed: ["condition", "delay", "max_attempts", "window"])
-                var policy: [Node.Entry] = []
-                for f in fields where !f.key.hasPrefix("x-") {
-                    let fKey = f.key
-                    func fp() -> String { "\(p()).\(fKey)" }
-                    var fv: Node?
-                    switch f.key {
-                    case "condition":
-                        if let c = text(f.value, fp()) {
-                            if ["none", "on-failure", "any"].contains(c) { fv = .string(c, f.value.mark) } else {
-                                fail(f.value.mark, fp(), "unknown condition \"\(c)\" (none, on-failure or any)")
-                            }
-                        }
-                    case "delay", "window": fv = duration(f.value, fp())
-                    case "max_attempts": fv = int(f.value, fp(), in: 0...Int.max).map { .int($0, f.value.mark) }
-                    default: break
-                    }
-                    if let fv { policy.append(.init(key: f.key, keyMark: f.keyMark, value: fv)) }
+            case "name":
+                name = stringNode(e.value, p())
+                if let n = name?.scalarText, let problem = VolumeNameRule.problem(n) {
+                    fail(e.value.mark, p(), "\"\(n)\" \(problem)")
+                    name = nil
                 }
-                v = Node(.mapping(policy), mark: e.value.mark)
-            case "rollback_config", "update_config", "placement":
-                v = mapping(e.value, p()).map { _ in e.value }
-            default:
-                v = nil  // unknown: already reported
+                continue
+            case "driver": v = stringNode(e.value, p())
+            case "driver_opts", "labels": v = listOrDict(e.value, p(), resolveBare: false)
+            case "external": v = external(e.value, p(), name: &name)
+            default: break
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
         }
+        if let name { out.append(.init(key: "name", keyMark: name.mark, value: name)) }
         return Node(.mapping(out), mark: value.mark, tag: value.tag)
-    }
-
-    /// `deploy.resources.{limits,reservations}` with sizes in bytes.
-    func resources(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
-        guard let entries = mapping(value, path()) else { return nil }
-        checkKeys(entries, path(), allowed: ["limits", "reservations"])
-        var out: [Node.Entry] = []
-        for e in entries where !e.key.hasPrefix("x-") {
-            let key = e.key
-            func p() -> String { "\(path()).\(key)" }
-            guard let fields = mapping(e.value, p()) else { continue }
-            let allowed: Set<String> = e.key == "limits" ? ["cpus", "memory", "pids"] : ["cpus", "memory", "generic_resources", "devices"]
-            checkKeys(fields, p(), allowed: allowed)
-            var res: [Node.Entry] = []
-            for f in fields where !f.key.hasPrefix("x-") {
-                let fKey = f.key
-                func fp() -> String { "\(p()).\(fKey)" }
-                var fv: Node?
-                switch f.key {
-                case "cpus":
-                    if let n = number(f.value, fp()) {
-                        if n < 0 { fail(f.value.mark, fp(), "\(NumberText.format(n)) is out of range: cpus must be 0 or more") } else {
-                            fv = .plain(NumberText.format(n), f.value.mark)
-                        }
-                    }
-                case "memory": fv = bytes(f.value, fp())
-                case "pids": fv = int(f.value, fp(), in: -1...Int.max).map { .int($0, f.value.mark) }
-                default: fv = f.value
-                }
-                if let fv { res.append(.init(key: f.key, keyMark: f.keyMark, value: fv)) }
-            }
-            out.append(.init(key: e.key, keyMark: e.keyMark, value: Node(.mapping(res), mark: e.value.mark)))
-        }
-        return Node(.mapping(out), mark: value.mark, tag: value.tag)
-    }
-
-    /// `build`: a context path or the long form, context absolute, dockerfile defaulted.
-    func build(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
-        func context(_ raw: String) -> String {
-            // Remote contexts (git, http) stay as written.
-            if raw.contains("://") || raw.hasPrefix("git@") || raw.hasPrefix("github.com/") { return raw }
-            return hostPath(raw)
-        }
-        if case .scalar = value.value {
-            guard let raw = text(value, path(), expected: "a build context or a mapping") else { return nil }
-            return Node(.mapping([
-                .init(key: "context", keyMark: value.mark, value: .string(context(raw), value.mark)),
-                .init(key: "dockerfile", keyMark: value.mark, value: .string("Dockerfile", value.mark)),
-            ]), mark: value.mark, tag: value.tag)
-        }
-        guard let entries = mapping(value, path()) else { return nil }
-        let allowed: Set<String> = [
-            "context", "dockerfile", "dockerfile_inline", "entitlements", "args", "ssh", "labels", "cache_from",
-            "cache_to", "no_cache", "additional_contexts", "network", "provenance", "sbom", "pull", "target",
-            "shm_size", "extra_hosts", "isolation", "privileged", "secrets", "tags", "ulimits", "platforms",
-        ]
-        checkKeys(entries, path(), allowed: allowed)
-        var out: [Node.Entry] = []
-        for e in entries where allowed.contains(e.key) {
-            let key = e.key
-            func p() -> String { "\(path()).\(key)" }
-            var v: Node?
-            switch e.key {
-            case "context": v = text(e.value, p()).map { .string(context($0), e.value.mark) }
-            case "dockerfile", "dockerfile_inline", "target", "network", "isolation": v = stringNode(e.value, p())
-            case "args": v = listOrDict(e.value, p(), resolveBare: true)
-            case "labels": v = listOrDict(e.value, p(), resolveBare: false)
-            case "cache_from", "cache_to", "tags", "platforms", "entitlements": v = stringList(e.value, p())
-            case "no_cache", "pull", "privileged": v = bool(e.value, p()).map { .bool($0, e.value.mark) }
-            case "shm_size": v = bytes(e.value, p())
-            case "extra_hosts": v = extraHosts(e.value, p())
-            case "ulimits": v = ulimits(e.value, p())
-            case "secrets": v = fileReferences(e.value, p())
-            default: v = e.value
-            }
-            if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
-        }
-        if value["context"] == nil { out.append(.init(key: "context", keyMark: value.mark, value: .string(hostPath("."), value.mark))) }
-        if value["dockerfile"] == nil && value["dockerfile_inline"] == nil {
-            out.append(.init(key: "dockerfile", keyMark: value.mark, value: .string("Dockerfile", value.mark)))
-        }
-        return Node(.mapping(out), mark: value.mark, tag: value.tag)
-    }
-}
-
-/// Names that become a path or an interface on the host (volumes, networks):
-/// docker's rule `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, so `/` and `..` cannot reach the kernel.
-enum VolumeNameRule {
-    /// Why `name` is not a valid resource name, or nil when it is.
-    static func problem(_ name: String) -> String? {
-        guard let first = name.unicodeScalars.first else { return "is empty: a name is needed" }
-        let ok = name.unicodeScalars.allSatisfy { c in
-            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_" || c == "." || c == "-"
-        }
-        let firstOK = (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || (first >= "0" && first <= "9")
-        guard ok, firstOK else {
-            return "is not a valid name: use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit"
-        }
-        return nil
     }
 }

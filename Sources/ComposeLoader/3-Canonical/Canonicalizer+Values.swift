@@ -1,44 +1,10 @@
 import BerthModel
 
-/// Turns the short and long syntaxes of a compose file into one canonical
-/// long form, checking types and ranges on the way.
-///
-/// Works on partial services (an override file may hold only `ports:`), so
-/// it checks the shape of what is there; whether a service is complete, and
-/// whether its references resolve, is `Validator`'s job after merging.
-/// Errors are collected, not thrown, so one pass reports them all.
-///
-/// YAML paths (`services.web.ports[0]`) are passed as autoclosures and
-/// joined only when an error prints one: joining them up front cost about
-/// 20M instructions on a thousand services. A local path function captures
-/// strings only (`let key = e.key`), never a whole entry, which the
-/// optimizer would copy (retaining its key and value) at every use.
-final class Canonicalizer {
-    let files: SourceFiles
-    /// Where relative paths in this file resolve from.
-    let baseDirectory: String
-    /// Variables for bare `KEY` environment entries and `~` (HOME).
-    let environment: (String) -> String?
-    private(set) var errors: [BerthError] = []
-
-    init(files: SourceFiles, baseDirectory: String, environment: @escaping (String) -> String?) {
-        self.files = files
-        self.baseDirectory = baseDirectory
-        self.environment = environment
-    }
-
-    /// Records an error at `mark` for the value at `path`.
-    func fail(_ mark: Mark, _ path: String, _ message: String) {
-        errors.append(BerthError(.invalidCompose, message, location: files.location(mark), path: path))
-    }
-
-    /// Records an error about a value of the wrong kind.
-    func wrongType(_ node: Node, _ path: @autoclosure () -> String, expected: String) {
-        fail(node.mark, path(), "must be \(expected), not \(node.kindName)")
-    }
-
-    // MARK: - Scalars
-
+/// The value shapes many keys share: scalars of each type (a YAML integer
+/// and a string holding one alike), lists of strings, mappings, and the
+/// `KEY=VALUE` list or mapping. Each reports a wrong value at its place and
+/// returns nil.
+extension Canonicalizer {
     /// The text of any scalar (`80` and `"80"` alike), or an error for a collection or null.
     func text(_ node: Node, _ path: @autoclosure () -> String, expected: String = "a string") -> String? {
         guard case .scalar(let text, let style) = node.value, !(style == .plain && ScalarType.isNull(text)) else {
@@ -108,8 +74,6 @@ final class Canonicalizer {
         }
         return .int(Int(clamping: value), node.mark)
     }
-
-    // MARK: - Collections
 
     /// A list of strings.
     func stringList(_ node: Node, _ path: @autoclosure () -> String) -> Node? {
@@ -212,82 +176,12 @@ final class Canonicalizer {
         return Node(.mapping(out), mark: node.mark, tag: node.tag)
     }
 
-    /// Checks a mapping's keys against `allowed`, reporting unknown ones with a suggestion.
-    /// `x-` keys are extensions and always allowed.
-    ///
-    /// `allowed` is a Set for long lists and an array literal for short ones:
-    /// a Set literal hashes every key into a new table at each call (2,800
-    /// instructions for a healthcheck's seven keys), a short array is static.
-    /// Returns true when every key was allowed.
-    @discardableResult
-    func checkKeys(_ entries: [Node.Entry], _ path: @autoclosure () -> String, allowed: some Sequence<String>) -> Bool {
-        var allAllowed = true
-        for i in entries.indices where !allowed.contains(entries[i].key) && !entries[i].key.hasPrefix("x-") {
-            allAllowed = false
-            let key = entries[i].key
-            let prefix = path().isEmpty ? "" : "\(path())."
-            var message = "unknown key \"\(key)\""
-            if let close = Suggest.closest(to: key, in: allowed) { message += "; did you mean \"\(close)\"?" }
-            fail(entries[i].keyMark, "\(prefix)\(key)", message)
+    /// A list or a mapping, kept as written (`devices`, `models`).
+    func listOrMapping(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+        if value.items == nil && value.entries == nil {
+            wrongType(value, path(), expected: "a list or a mapping")
+            return nil
         }
-        return allAllowed
-    }
-
-    /// Resolves a host path: `~` from HOME, relative from the base directory.
-    func hostPath(_ raw: String) -> String {
-        Paths.resolve(raw, base: baseDirectory, home: environment("HOME"))
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        let utf8 = self.utf8
-        guard let first = utf8.first, let last = utf8.last,
-              first == 32 || first == 9 || last == 32 || last == 9
-        else { return self }
-        var start = utf8.startIndex
-        var end = utf8.endIndex
-        while start < end, utf8[start] == 32 || utf8[start] == 9 { start = utf8.index(after: start) }
-        while end > start, utf8[utf8.index(before: end)] == 32 || utf8[utf8.index(before: end)] == 9 { end = utf8.index(before: end) }
-        return String(self[start..<end])
-    }
-}
-
-extension StringProtocol where SubSequence == Substring {
-    /// Splits on an ASCII byte over UTF-8, keeping empty pieces: no grapheme
-    /// breaking, which the hot paths (ports, volumes) cannot afford. The bytes
-    /// are scanned in place; stepping a UTF8View index retained the string's
-    /// storage at every byte.
-    func splitASCII(_ separator: UInt8) -> [Substring] {
-        let utf8 = self.utf8
-        let whole = self[...]
-        let found = utf8.withContiguousStorageIfAvailable { bytes -> [Substring] in
-            var parts: [Substring] = []
-            var pieces = 1
-            for b in bytes where b == separator { pieces += 1 }
-            parts.reserveCapacity(pieces)
-            var start = utf8.startIndex
-            for i in 0..<bytes.count where bytes[i] == separator {
-                let end = utf8.index(utf8.startIndex, offsetBy: i)
-                parts.append(whole[start..<end])
-                start = utf8.index(after: end)
-            }
-            parts.append(whole[start..<utf8.endIndex])
-            return parts
-        }
-        if let found { return found }
-        var parts: [Substring] = []
-        var start = utf8.startIndex
-        var i = start
-        while i != utf8.endIndex {
-            if utf8[i] == separator {
-                parts.append(self[start..<i])
-                start = utf8.index(after: i)
-            }
-            i = utf8.index(after: i)
-        }
-        parts.append(self[start..<utf8.endIndex])
-        return parts
+        return value
     }
 }

@@ -1,50 +1,5 @@
 import BerthModel
 
-/// Port numbers and ranges (`80`, `8000-8010`).
-enum PortText {
-    /// The range's bounds, or nil when the text is not a port or range.
-    static func range(_ text: Substring, allowZero: Bool) -> ClosedRange<Int>? {
-        if let settled = text.utf8.withContiguousStorageIfAvailable({ range($0, allowZero: allowZero) }) {
-            return settled
-        }
-        let low: Int, high: Int
-        if let dash = text.utf8.firstIndex(of: UInt8(ascii: "-")), dash != text.startIndex {
-            guard let a = Int(text[..<dash]), let b = Int(text[text.index(after: dash)...]) else { return nil }
-            low = a
-            high = b
-        } else {
-            guard let a = Int(text) else { return nil }
-            low = a
-            high = a
-        }
-        return checked(low, high, allowZero: allowZero)
-    }
-
-    /// `range` over the text's bytes: `Int` of a Substring goes through generic
-    /// parsing, several hundred instructions a port.
-    private static func range(_ bytes: UnsafeBufferPointer<UInt8>, allowZero: Bool) -> ClosedRange<Int>? {
-        let low: Int, high: Int
-        if let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash != 0 {
-            guard let a = ScalarType.parseInt(UnsafeBufferPointer(rebasing: bytes[..<dash]), radix: 10),
-                  let b = ScalarType.parseInt(UnsafeBufferPointer(rebasing: bytes[(dash + 1)...]), radix: 10)
-            else { return nil }
-            low = a
-            high = b
-        } else {
-            guard let a = ScalarType.parseInt(bytes, radix: 10) else { return nil }
-            low = a
-            high = a
-        }
-        return checked(low, high, allowZero: allowZero)
-    }
-
-    private static func checked(_ low: Int, _ high: Int, allowZero: Bool) -> ClosedRange<Int>? {
-        let floor = allowZero ? 0 : 1
-        guard low >= floor, high <= 65535, low <= high else { return nil }
-        return low...high
-    }
-}
-
 extension Canonicalizer {
     /// `ports` in long form: one `{mode, host_ip, target, published, protocol}` per port.
     func ports(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
@@ -255,86 +210,31 @@ extension Canonicalizer {
         }
         return Self.portNode(mode: mode, hostIP: hostIP, target: target, published: published, protocol: proto, extra: extra, mark: item.mark)
     }
-}
 
-/// IPv4 and IPv6 address and CIDR syntax.
-public enum IPText {
-    /// True for a dotted IPv4 address.
-    public static func isIPv4(_ text: some StringProtocol) -> Bool {
-        if let settled = text.utf8.withContiguousStorageIfAvailable(isIPv4) { return settled }
-        let parts = Substring(text).splitASCII(UInt8(ascii: "."))
-        guard parts.count == 4 else { return false }
-        return parts.allSatisfy { part in
-            guard !part.isEmpty, part.utf8.count <= 3, part.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(part) else { return false }
-            return n <= 255
+    /// `expose`: ports or ranges, with an optional protocol, as strings.
+    func expose(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
+        guard let items = value.items else {
+            wrongType(value, path(), expected: "a list of ports")
+            return nil
         }
-    }
-
-    /// `isIPv4` over bytes: four parts of one to three digits, each at most 255.
-    static func isIPv4(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var parts = 0, digits = 0, value = 0
-        for b in bytes {
-            if b == UInt8(ascii: ".") {
-                guard digits > 0, value <= 255 else { return false }
-                parts += 1
-                digits = 0
-                value = 0
-            } else {
-                guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"), digits < 3 else { return false }
-                value = value * 10 + Int(b - UInt8(ascii: "0"))
-                digits += 1
+        var out: [Node] = []
+        for (i, item) in items.enumerated() {
+            guard let raw = text(item, "\(path())[\(i)]", expected: "a port") else { continue }
+            var portPart = Substring(raw)
+            if let slash = raw.firstIndex(of: "/") {
+                portPart = raw[..<slash]
+                let proto = raw[raw.index(after: slash)...]
+                guard ["tcp", "udp", "sctp"].contains(proto) else {
+                    fail(item.mark, "\(path())[\(i)]", "unknown protocol \"\(proto)\" (tcp, udp or sctp)")
+                    continue
+                }
             }
+            guard PortText.range(portPart, allowZero: false) != nil else {
+                fail(item.mark, "\(path())[\(i)]", "\"\(raw)\" is not a port or a port range (1-65535)")
+                continue
+            }
+            out.append(.string(raw, item.mark))
         }
-        return parts == 3 && digits > 0 && value <= 255
-    }
-
-    /// True for an IPv6 address (with at most one `::`, an optional IPv4 tail and zone).
-    public static func isIPv6(_ text: some StringProtocol) -> Bool {
-        var address = Substring(text)
-        if let percent = address.firstIndex(of: "%") { address = address[..<percent] }
-        guard address.contains(":") else { return false }
-        let doubles = address.components(separatedBy: "::").count - 1
-        guard doubles <= 1 else { return false }
-        var groups = address.split(separator: ":", omittingEmptySubsequences: true)
-        var count = 0
-        if let last = groups.last, last.contains(".") {
-            guard isIPv4(last) else { return false }
-            groups.removeLast()
-            count += 2
-        }
-        for group in groups {
-            guard (1...4).contains(group.count), group.allSatisfy(\.isHexDigit) else { return false }
-            count += 1
-        }
-        return doubles == 1 ? count < 8 : count == 8
-    }
-
-    /// True for either kind of address.
-    public static func isAddress(_ text: some StringProtocol) -> Bool { isIPv4(text) || isIPv6(text) }
-
-    /// True for `address/prefix` of either kind.
-    public static func isCIDR(_ text: some StringProtocol) -> Bool {
-        guard let slash = text.firstIndex(of: "/"), let prefix = Int(text[text.index(after: slash)...]) else { return false }
-        let address = text[..<slash]
-        if isIPv4(address) { return (0...32).contains(prefix) }
-        if isIPv6(address) { return (0...128).contains(prefix) }
-        return false
-    }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { self >= "0" && self <= "9" }
-}
-
-extension Substring {
-    func components(separatedBy separator: String) -> [Substring] {
-        var result: [Substring] = []
-        var rest = self[...]
-        while let range = rest.firstRange(of: separator) {
-            result.append(rest[..<range.lowerBound])
-            rest = rest[range.upperBound...]
-        }
-        result.append(rest)
-        return result
+        return Node(.sequence(out), mark: value.mark, tag: value.tag)
     }
 }

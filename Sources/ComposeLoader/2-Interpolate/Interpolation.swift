@@ -72,7 +72,7 @@ enum Interpolation {
         var i = range.lowerBound
         // Where the last `}` of the current line is; an operator form extends to it, and a
         // line with many `${A:-x}` would otherwise be rescanned once per form.
-        var lineScan = (from: -1, to: -1, lastBrace: Int?.none)
+        var lineScan: LineScan = (from: -1, to: -1, lastBrace: nil)
 
         while i < end {
             guard let d = b[i..<end].firstIndex(of: dollar) else {
@@ -104,46 +104,58 @@ enum Interpolation {
                 i += 1
                 continue
             }
-
-            // `${`: a name must follow at once (`${ FOO}` is invalid).
-            let nameStart = i + 2
-            guard nameStart < end, isNameStart(b[nameStart]) else { throw invalid(b, range) }
-            var nameEnd = nameStart + 1
-            while nameEnd < end && isNameChar(b[nameEnd]) { nameEnd += 1 }
-            guard nameEnd < end else { throw invalid(b, range) }
-            let name = string(b, nameStart..<nameEnd)
-
-            var opPos = nameEnd
-            let hasColon = b[opPos] == colon
-            if hasColon { opPos += 1 }
-            if opPos < end, isOperator(b[opPos]) {
-                // The form runs to the last `}` before the end of the line.
-                if lineScan.from > opPos || opPos > lineScan.to {
-                    var k = opPos + 1
-                    var last: Int? = nil
-                    while k < end && b[k] != newline {
-                        if b[k] == closeBrace { last = k }
-                        k += 1
-                    }
-                    lineScan = (opPos, k, last)
-                }
-                if let last = lineScan.lastBrace, last > opPos {
-                    // The argument stops at the first balanced `}`; the text after it, up to
-                    // `last`, is plain text and is handled by this same loop.
-                    let close = firstBalancedClose(b, from: i, through: last) ?? last
-                    let argument = (opPos + 1)..<close
-                    try apply(
-                        operator: b[opPos], colon: hasColon, name: name, argument: argument,
-                        b, into: &out, depth: depth, lookup: lookup)
-                    i = close + 1
-                    continue
-                }
-            }
-            // No operator (or one with no `}` on its line): only `${NAME}` remains valid.
-            guard b[nameEnd] == closeBrace else { throw invalid(b, range) }
-            if let value = lookup(name) { out.append(contentsOf: value.utf8) }
-            i = nameEnd + 1
+            i = try expandBraced(b, range, at: i, into: &out, depth: depth, lineScan: &lineScan, lookup: lookup)
         }
+    }
+
+    /// Where an operator form may end: the last `}` on the line from `from` to
+    /// `to`, kept while the forms of one line are read.
+    private typealias LineScan = (from: Int, to: Int, lastBrace: Int?)
+
+    /// Appends the interpolation of the braced form whose `$` is at `start`
+    /// (`${NAME}`, `${NAME:-default}`, …) and returns where the text after it begins.
+    private static func expandBraced(
+        _ b: [UInt8], _ range: Range<Int>, at start: Int, into out: inout [UInt8], depth: Int,
+        lineScan: inout LineScan, lookup: (String) -> String?
+    ) throws(InterpolationError) -> Int {
+        let end = range.upperBound
+        // A name must follow `${` at once (`${ FOO}` is invalid).
+        let nameStart = start + 2
+        guard nameStart < end, isNameStart(b[nameStart]) else { throw invalid(b, range) }
+        var nameEnd = nameStart + 1
+        while nameEnd < end && isNameChar(b[nameEnd]) { nameEnd += 1 }
+        guard nameEnd < end else { throw invalid(b, range) }
+        let name = string(b, nameStart..<nameEnd)
+
+        var opPos = nameEnd
+        let hasColon = b[opPos] == colon
+        if hasColon { opPos += 1 }
+        if opPos < end, isOperator(b[opPos]) {
+            // The form runs to the last `}` before the end of the line.
+            if lineScan.from > opPos || opPos > lineScan.to {
+                var k = opPos + 1
+                var last: Int? = nil
+                while k < end && b[k] != newline {
+                    if b[k] == closeBrace { last = k }
+                    k += 1
+                }
+                lineScan = (opPos, k, last)
+            }
+            if let last = lineScan.lastBrace, last > opPos {
+                // The argument stops at the first balanced `}`; the text after it, up to
+                // `last`, is plain text and is handled by the caller's loop.
+                let close = firstBalancedClose(b, from: start, through: last) ?? last
+                let argument = (opPos + 1)..<close
+                try apply(
+                    operator: b[opPos], colon: hasColon, name: name, argument: argument,
+                    b, into: &out, depth: depth, lookup: lookup)
+                return close + 1
+            }
+        }
+        // No operator (or one with no `}` on its line): only `${NAME}` remains valid.
+        guard b[nameEnd] == closeBrace else { throw invalid(b, range) }
+        if let value = lookup(name) { out.append(contentsOf: value.utf8) }
+        return nameEnd + 1
     }
 
     /// Evaluates `${name<op>argument}` for op in `-`, `+`, `?`, with or without the colon

@@ -1,0 +1,141 @@
+import BerthModel
+
+extension ModelDecoder {
+    /// A service, read field group by field group, with its config hash.
+    func service(_ name: String, _ n: Node) -> Service {
+        var s = Service(name: name)
+        decodeProcess(&s, n)
+        decodeNetworking(&s, n)
+        decodeSharing(&s, n)
+        decodeStorage(&s, n)
+        decodeLifecycle(&s, n)
+        decodeResources(&s, n)
+        s.configHash = ConfigHash.of(n)
+        return s
+    }
+
+    /// What runs and as whom: image, build, command line, environment, identity, privileges.
+    private func decodeProcess(_ s: inout Service, _ n: Node) {
+        s.image = n["image"]?.scalarText
+        if let b = n["build"] {
+            s.build = Build(context: b["context"]?.scalarText ?? projectDirectory, dockerfile: b["dockerfile"]?.scalarText,
+                            target: b["target"]?.scalarText, args: optionalStrings(b["args"]))
+        }
+        s.command = list(n["command"])
+        s.entrypoint = list(n["entrypoint"])
+        s.environment = optionalStrings(n["environment"])
+        s.labels = strings(n["labels"])
+        s.sysctls = strings(n["sysctls"])
+        s.user = n["user"]?.scalarText
+        s.workingDir = n["working_dir"]?.scalarText
+        s.hostname = n["hostname"]?.scalarText
+        s.domainname = n["domainname"]?.scalarText
+        s.containerName = n["container_name"]?.scalarText
+        s.`init` = bool(n["init"])
+        s.readOnly = bool(n["read_only"])
+        s.privileged = bool(n["privileged"])
+        s.tty = bool(n["tty"])
+        s.stdinOpen = bool(n["stdin_open"])
+        s.capAdd = list(n["cap_add"]) ?? []
+        s.capDrop = list(n["cap_drop"]) ?? []
+        s.securityOpt = list(n["security_opt"]) ?? []
+        s.profiles = list(n["profiles"]) ?? []
+        s.pullPolicy = n["pull_policy"]?.scalarText
+    }
+
+    /// Ports, networks, names and resolvers.
+    private func decodeNetworking(_ s: inout Service, _ n: Node) {
+        s.ports = (n["ports"]?.items ?? []).map { p in
+            PortMapping(target: int(p["target"]) ?? 0, published: p["published"]?.scalarText, hostIP: p["host_ip"]?.scalarText,
+                        protocol: PortMapping.TransportProtocol(rawValue: p["protocol"]?.scalarText ?? "tcp") ?? .tcp,
+                        mode: p["mode"]?.scalarText ?? "ingress")
+        }
+        s.expose = list(n["expose"]) ?? []
+        s.networks = (n["networks"]?.entries ?? []).map { e in
+            ServiceNetwork(network: e.key, aliases: list(e.value["aliases"]) ?? [], ipv4Address: e.value["ipv4_address"]?.scalarText,
+                           ipv6Address: e.value["ipv6_address"]?.scalarText, priority: int(e.value["priority"]) ?? 0)
+        }
+        // eth0 is the network with the highest priority; ties go by name, as docker orders them.
+        s.networks.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.network < $1.network }
+        s.links = list(n["links"]) ?? []
+        s.extraHosts = list(n["extra_hosts"]) ?? []
+        s.dns = list(n["dns"]) ?? []
+        s.dnsSearch = list(n["dns_search"]) ?? []
+        s.dnsOptions = list(n["dns_opt"]) ?? []
+    }
+
+    /// What a service shares with another service or container: its network,
+    /// IPC and PID namespaces and its volumes.
+    private func decodeSharing(_ s: inout Service, _ n: Node) {
+        s.networkMode = n["network_mode"]?.scalarText
+        s.ipc = n["ipc"]?.scalarText
+        s.pid = n["pid"]?.isNull == true ? nil : n["pid"]?.scalarText
+        s.volumesFrom = list(n["volumes_from"]) ?? []
+    }
+
+    /// Mounts, and the secrets and configs mounted as files.
+    private func decodeStorage(_ s: inout Service, _ n: Node) {
+        s.volumes = (n["volumes"]?.items ?? []).map { v in
+            Mount(type: Mount.Kind(rawValue: v["type"]?.scalarText ?? "volume") ?? .volume, source: v["source"]?.scalarText,
+                  target: v["target"]?.scalarText ?? "", readOnly: bool(v["read_only"]),
+                  createHostPath: v["bind"]?["create_host_path"]?.scalarText != "false",
+                  selinux: v["bind"]?["selinux"]?.scalarText, propagation: v["bind"]?["propagation"]?.scalarText,
+                  nocopy: bool(v["volume"]?["nocopy"]), tmpfsSize: int(v["tmpfs"]?["size"]).map(Int64.init),
+                  tmpfsMode: v["tmpfs"]?["mode"]?.scalarText.flatMap(FileModeText.parse))
+        }
+        s.tmpfs = list(n["tmpfs"]) ?? []
+        func references(_ key: String) -> [FileReference] {
+            (n[key]?.items ?? []).map {
+                FileReference(source: $0["source"]?.scalarText ?? "", target: $0["target"]?.scalarText, uid: $0["uid"]?.scalarText,
+                              gid: $0["gid"]?.scalarText, mode: $0["mode"]?.scalarText.flatMap(FileModeText.parse))
+            }
+        }
+        s.secrets = references("secrets")
+        s.configs = references("configs")
+    }
+
+    /// Start order, health, restarts, replicas and stopping.
+    private func decodeLifecycle(_ s: inout Service, _ n: Node) {
+        for e in n["depends_on"]?.entries ?? [] {
+            s.dependsOn[e.key] = Dependency(
+                condition: Dependency.Condition(rawValue: e.value["condition"]?.scalarText ?? "") ?? .started,
+                restart: bool(e.value["restart"]), required: e.value["required"]?.scalarText != "false")
+        }
+        if let h = n["healthcheck"] {
+            s.healthcheck = Healthcheck(test: list(h["test"]), interval: duration(h["interval"]), timeout: duration(h["timeout"]),
+                                        retries: int(h["retries"]), startPeriod: duration(h["start_period"]),
+                                        startInterval: duration(h["start_interval"]), disable: bool(h["disable"]))
+        }
+        s.restart = n["restart"]?.scalarText.flatMap(RestartPolicy.init) ?? .no
+        // docker compose lets deploy.restart_policy decide when it is given (none → no,
+        // on-failure[:max_attempts], any → always; no condition is docker's "no").
+        if let policy = n["deploy"]?["restart_policy"] {
+            switch policy["condition"]?.scalarText {
+            case "on-failure": s.restart = .onFailure(maxRetries: int(policy["max_attempts"]).flatMap { $0 > 0 ? $0 : nil })
+            case "any": s.restart = .always
+            default: s.restart = .no
+            }
+        }
+        s.replicas = int(n["deploy"]?["replicas"]) ?? int(n["scale"]) ?? 1
+        s.stopSignal = n["stop_signal"]?.scalarText
+        s.stopGracePeriod = duration(n["stop_grace_period"])
+        if let berth = n["x-berth"], berth["restart_on_unhealthy"]?.scalarText.flatMap(ScalarType.bool) == false {
+            s.restartOnUnhealthy = false
+        }
+    }
+
+    /// Limits and reservations (`deploy.resources` wins over the service-level keys) and ulimits.
+    private func decodeResources(_ s: inout Service, _ n: Node) {
+        let limits = n["deploy"]?["resources"]?["limits"]
+        let reservations = n["deploy"]?["resources"]?["reservations"]
+        s.resources = Resources(
+            memoryLimit: (int(limits?["memory"]) ?? int(n["mem_limit"])).map(Int64.init),
+            memoryReservation: (int(reservations?["memory"]) ?? int(n["mem_reservation"])).map(Int64.init),
+            cpus: (limits?["cpus"]?.scalarText ?? n["cpus"]?.scalarText).flatMap(Double.init),
+            pidsLimit: int(limits?["pids"]) ?? int(n["pids_limit"]),
+            shmSize: int(n["shm_size"]).map(Int64.init))
+        for e in n["ulimits"]?.entries ?? [] {
+            s.ulimits[e.key] = Ulimit(soft: int(e.value["soft"]) ?? 0, hard: int(e.value["hard"]) ?? 0)
+        }
+    }
+}

@@ -124,49 +124,53 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // FakeRuntime, for tests that need no root.
-        .target(name: "RuntimeTesting", dependencies: ["RuntimeKit", "BerthModel"]),
+        // What the test targets share, and only they use: scratch
+        // directories, the `requiresRoot` trait, the host leak checks,
+        // FakeRuntime (for tests that need no root) and FakeClock.
+        .target(name: "TestSupport", dependencies: ["RuntimeKit", "BerthModel", "Supervisor", "HostOS"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
         .testTarget(
             name: "EmbeddedDNSTests",
             dependencies: [
                 "EmbeddedDNS",
                 "CLinuxShim",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
-        .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport", "RuntimeKit", "BerthModel"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "TestSupport", "RuntimeKit", "BerthModel"]),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "RuntimeKit", "BerthModel", "HostOS"]),
         // Depends on berth-shim so that `swift test` builds it first.
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel",
+                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Root-only system tests skip themselves for other users; the codec
         // tests spell kernel replies with CLinuxShim's structs.
-        .testTarget(name: "HostOSTests", dependencies: ["HostOS", "CLinuxShim"]),
+        .testTarget(name: "HostOSTests", dependencies: ["HostOS", "CLinuxShim", "TestSupport"]),
         .testTarget(
             name: "ComposeLoaderTests",
-            dependencies: ["ComposeLoader", "BerthModel"]
+            dependencies: ["ComposeLoader", "BerthModel", "TestSupport"]
         ),
         // Runs the built `berth` binary as a user would; depending on the
         // executable makes `swift test` build it first.
-        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["berth", "TestSupport"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "DaemonServer", "DaemonClient", "DaemonAPI", "RuntimeTesting", "RuntimeKit", "BerthModel", "ComposeLoader",
+                "DaemonServer", "DaemonClient", "DaemonAPI", "TestSupport", "RuntimeKit", "BerthModel", "ComposeLoader",
                 "Supervisor", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Whole stacks as root: berth and berthd binaries, real clients.
-        .testTarget(name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS", "CLinuxShim"]),
+        .testTarget(
+            name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS", "CLinuxShim", "TestSupport"]),
     ]
 )

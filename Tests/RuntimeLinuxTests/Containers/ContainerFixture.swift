@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux
@@ -11,9 +12,6 @@ import Testing
 /// then checks that nothing is left: no crun container, no mount, no live
 /// shim or crun process, no cgroup. A leak is a recorded test failure.
 final class ContainerFixture: @unchecked Sendable {
-    /// True when the tests that need root can run.
-    static let isRoot = getuid() == 0
-
     let root: String
     let prefix: String
     let driver: ContainerDriver
@@ -37,22 +35,13 @@ final class ContainerFixture: @unchecked Sendable {
 
     /// Runs `body` with a fresh fixture and always tears it down.
     static func with(_ body: (ContainerFixture) async throws -> Void) async throws {
-        var template = Array("/tmp/berth-test-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw ContainerError.system("mkdtemp /tmp/berth-test-XXXXXX", errno: errno)
+        try await withScratchDirectory(prefix: "berth-test") { scratch in
+            let fixture = try ContainerFixture(root: scratch.path)
+            var failure: Error?
+            do { try await body(fixture) } catch { failure = error }
+            await fixture.tearDown()
+            if let failure { throw failure }
         }
-        let root = String(cString: made)
-        let fixture: ContainerFixture
-        do {
-            fixture = try ContainerFixture(root: root)
-        } catch {
-            try? FileManager.default.removeItem(atPath: root)
-            throw error
-        }
-        var failure: Error?
-        do { try await body(fixture) } catch { failure = error }
-        await fixture.tearDown()
-        if let failure { throw failure }
     }
 
     /// The id `<prefix>-<name>`.
@@ -112,43 +101,17 @@ final class ContainerFixture: @unchecked Sendable {
             do { try await driver.remove(id, force: true) } catch { Issue.record("teardown of \(id): \(error)") }
         }
         for leak in await leaks() { Issue.record("leaked after the test: \(leak)") }
-        try? FileManager.default.removeItem(atPath: root)
     }
 
     /// What is still there that the test made, after a short grace for
-    /// processes on their way out.
+    /// processes on their way out: containers crun knows, and what the host
+    /// shows of the root and the prefix.
     func leaks() async -> [String] {
-        var found: [String] = []
-        for _ in 0..<50 {
-            found = []
-            let crunList = (try? ChildProcess.run(["/usr/bin/crun", "--root", root + "/crun", "list", "-q"]))
-            let names = crunList.map { String(decoding: $0.stdout, as: UTF8.self) } ?? ""
-            found += names.split(separator: "\n").map { "crun container \($0)" }
-            found += OverlayRootfs.mountPoints().filter { $0.hasPrefix(root) }.map { "mount \($0)" }
-            found += Self.liveProcesses(mentioning: root).map { "process \($0)" }
-            for controller in ["memory", "pids", "cpu", "unified"] {
-                let dir = "/sys/fs/cgroup/\(controller)/berth"
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-                found += names.filter { $0.hasPrefix(prefix) }.map { "cgroup \(dir)/\($0)" }
-            }
-            if found.isEmpty { return [] }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return found
-    }
-
-    /// Live (not zombie) processes whose command line contains `text`.
-    static func liveProcesses(mentioning text: String) -> [String] {
-        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
-        return pids.compactMap { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")"),
-                stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z",
-                let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
-            else { return nil }
-            let cmdline = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
-            return cmdline.contains(text) ? "\(pid) \(cmdline)" : nil
-        }
+        let footprint = HostFootprint(roots: [root], processMarkers: [root], cgroupPrefixes: [prefix])
+        let host = await footprint.leftovers(within: .seconds(5))
+        let crunList = (try? ChildProcess.run(["/usr/bin/crun", "--root", root + "/crun", "list", "-q"]))
+        let names = crunList.map { String(decoding: $0.stdout, as: UTF8.self) } ?? ""
+        return names.split(separator: "\n").map { "crun container \($0)" } + host
     }
 
     /// The berth-shim that `swift build` put next to the test bundle.

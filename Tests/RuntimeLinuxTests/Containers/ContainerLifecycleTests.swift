@@ -4,7 +4,7 @@ import Testing
 @testable import RuntimeLinux
 
 /// A container's life through the driver: output, exit codes, stop, removal.
-@Suite(.enabled(if: ContainerFixture.isRoot, "needs root: crun, overlay mounts and cgroups"))
+@Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))
 struct ContainerLifecycleTests {
     @Test func echoOutputReachesTheLog() async throws {
         try await ContainerFixture.with { f in

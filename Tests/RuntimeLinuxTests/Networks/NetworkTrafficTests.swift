@@ -1,5 +1,6 @@
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux

@@ -2,6 +2,7 @@ import Glibc
 import HostOS
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import RuntimeKit
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux

@@ -2,6 +2,7 @@ import BerthModel
 import Foundation
 import HostOS
 import RuntimeKit
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// What the bundle says, seen from inside a real container: users,
 /// environment, command precedence, init, limits.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// `exec` into a running container, as `docker exec` behaves.
 @Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// One root-only test's world: its own root under /tmp/berth-test-XXXXXX,
 /// its own crun state directory, a name prefix `berth-t<hex>` for its

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// A container's life through the driver: output, exit codes, stop, removal.
 @Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))

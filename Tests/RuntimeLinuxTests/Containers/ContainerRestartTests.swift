@@ -2,7 +2,7 @@ import BerthModel
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// `ContainerDriver.restart`: an exited container runs again on its bundle.
 @Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// berth-shim: it outlives its parent, logs in docker's json-file format
 /// with rotation, and stays small.

@@ -3,7 +3,7 @@ import HostOS
 import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// One network test's world: a state root, a prefix, an nft table, a /22
 /// (its first /23 is the manager's pool), a `BridgeNetworks` on them, and

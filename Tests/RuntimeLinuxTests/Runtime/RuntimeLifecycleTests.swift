@@ -6,7 +6,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests.LinuxRuntimeTests {
     /// A container's life through `LinuxRuntime`: errors, start, restart,

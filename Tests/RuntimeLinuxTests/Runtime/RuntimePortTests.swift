@@ -6,7 +6,7 @@ import RuntimeKit
 import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests.LinuxRuntimeTests {
     /// Published ports through `LinuxRuntime`, checked with curl from the host.

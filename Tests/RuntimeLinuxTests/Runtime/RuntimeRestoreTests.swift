@@ -5,7 +5,7 @@ import RuntimeKit
 import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests.LinuxRuntimeTests {
     /// A second `LinuxRuntime` over the same root, as a restarted berthd.

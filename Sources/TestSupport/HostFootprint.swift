@@ -98,8 +98,10 @@ public struct HostFootprint: Sendable, Hashable {
         let hierarchies = [top] + HostFiles.names(in: top).map { top + "/" + $0 }
         var found: [String] = []
         for directory in hierarchies.flatMap({ [$0, $0 + "/berth"] }) {
-            found += HostFiles.names(in: directory).filter { name in cgroupPrefixes.contains { name.hasPrefix($0 + "-") } }
-                .map { directory + "/" + $0 }
+            found += HostFiles.names(in: directory).filter { name in
+                cgroupPrefixes.contains { name.hasPrefix($0 + "-") }
+            }
+            .map { directory + "/" + $0 }
         }
         return found
     }
@@ -158,7 +160,9 @@ enum HostFiles {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names

@@ -59,6 +59,12 @@ public struct BenchArguments {
 
     /// True when `flag` was given.
     public func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// What the names of the bench's links and tables begin with: `--prefix`,
+    /// or else `berth` and 4 random hex digits.
+    public func namePrefix() -> String {
+        text("--prefix") ?? "berth" + String(UInt16.random(in: 0x1000...0xFFFF), radix: 16)
+    }
 }
 
 /// Ends the bench with status 2, saying why, unless it runs as root.

@@ -30,15 +30,15 @@ let usage = """
 
 /// Command-line options, each with its default.
 struct Options {
-    var port = 5300
-    var names = 1000
-    var address = "127.0.0.1"
-    var echo = false
+    let port: Int
+    let names: Int
+    let address: String
+    let echo: Bool
 
     init(_ arguments: BenchArguments) throws {
-        port = try arguments.number("--port", default: port, in: 0...65535)
-        names = try arguments.number("--names", default: names, in: 1...65536)
-        address = arguments.text("--address") ?? address
+        port = try arguments.number("--port", default: 5300, in: 0...65535)
+        names = try arguments.number("--names", default: 1000, in: 1...65536)
+        address = arguments.text("--address") ?? "127.0.0.1"
         echo = arguments.has("--echo")
     }
 }

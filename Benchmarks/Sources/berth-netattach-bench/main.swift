@@ -22,15 +22,15 @@ let usage = """
     """
 
 struct Options {
-    var count = 100
-    var reference = 20
-    var prefix = "berth" + String(UInt16.random(in: 0x1000...0xFFFF), radix: 16)
-    var root: String?
+    let count: Int
+    let reference: Int
+    let prefix: String
+    let root: String?
 
     init(_ arguments: BenchArguments) throws {
-        count = try arguments.number("--count", default: count, in: 1...5000)
-        reference = try arguments.number("--reference", default: reference, in: 0...5000)
-        prefix = arguments.text("--prefix") ?? prefix
+        count = try arguments.number("--count", default: 100, in: 1...5000)
+        reference = try arguments.number("--reference", default: 20, in: 0...5000)
+        prefix = arguments.namePrefix()
         root = arguments.text("--root")
         // Host veths are <prefix>f<n> and <prefix>s<n>: 15 bytes at most.
         guard prefix.hasPrefix("berth"), prefix.utf8.count <= 9 else {

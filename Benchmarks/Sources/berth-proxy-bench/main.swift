@@ -26,17 +26,17 @@ let usage = """
     """
 
 struct Options {
-    var seconds = 3
-    var rounds = 3
-    var streams = 1
-    var prefix = "berth" + String(UInt16.random(in: 0x1000...0xFFFF), radix: 16)
-    var root: String?
+    let seconds: Int
+    let rounds: Int
+    let streams: Int
+    let prefix: String
+    let root: String?
 
     init(_ arguments: BenchArguments) throws {
-        seconds = try arguments.number("--seconds", default: seconds, in: 1...60)
-        rounds = try arguments.number("--rounds", default: rounds, in: 1...20)
-        streams = try arguments.number("--streams", default: streams, in: 1...64)
-        prefix = arguments.text("--prefix") ?? prefix
+        seconds = try arguments.number("--seconds", default: 3, in: 1...60)
+        rounds = try arguments.number("--rounds", default: 3, in: 1...20)
+        streams = try arguments.number("--streams", default: 1, in: 1...64)
+        prefix = arguments.namePrefix()
         root = arguments.text("--root")
     }
 }

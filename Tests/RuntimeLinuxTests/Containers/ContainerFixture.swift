@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -11,13 +12,12 @@ import Testing
 /// `with` tears everything down in reverse order even when the body throws,
 /// then checks that nothing is left: no crun container, no mount, no live
 /// shim or crun process, no cgroup. A leak is a recorded test failure.
-final class ContainerFixture: @unchecked Sendable {
+final class ContainerFixture: Sendable {
     let root: String
     let prefix: String
     let driver: ContainerDriver
     let busybox: String
-    private let lock = NSLock()
-    private var created: [ContainerID] = []
+    private let created = Mutex<[ContainerID]>([])
 
     private init(root: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.shimBinary) else {
@@ -61,7 +61,7 @@ final class ContainerFixture: @unchecked Sendable {
     /// Creates (and with `start`, starts) a container, remembering it for teardown.
     @discardableResult
     func create(_ spec: LinuxContainerSpec, start: Bool = false) async throws -> ContainerDriver.Created {
-        lock.withLock { created.append(spec.id) }
+        created.withLock { $0.append(spec.id) }
         return try await driver.create(spec, start: start)
     }
 
@@ -95,7 +95,7 @@ final class ContainerFixture: @unchecked Sendable {
     }
 
     private func tearDown() async {
-        let ids = lock.withLock { created }
+        let ids = created.withLock { $0 }
         let leftovers = ((try? driver.list()) ?? []).filter { !ids.contains($0) }
         for id in (ids + leftovers).reversed() where (try? driver.requireExists(id)) != nil {
             do { try await driver.remove(id, force: true) } catch { Issue.record("teardown of \(id): \(error)") }

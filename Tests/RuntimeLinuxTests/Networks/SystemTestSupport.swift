@@ -22,7 +22,7 @@ let heldBlocks = Mutex<Set<UInt32>>([])
 
 /// Cleanups run in reverse order of registration, whether the body
 /// returned or threw; a failing cleanup is recorded and the rest still run.
-final class Scope: @unchecked Sendable {
+final class Scope: Sendable {
     // One test's task uses a scope; the lock only keeps the type honest.
     private let cleanups = Mutex<[(String, @Sendable () async throws -> Void)]>([])
 

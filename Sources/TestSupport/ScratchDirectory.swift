@@ -6,9 +6,9 @@ import HostOS
 ///
 /// Two ways to hold one: `withScratchDirectory { scratch in … }` removes it
 /// when the body returns or throws, and fails the test when something in it
-/// could not go (a mount left below it); a `ScratchDirectory` kept in a
-/// fixture's property is removed when the fixture goes away, as a local
-/// variable's is when the test function returns or throws.
+/// could not go (a mount left below it); a `ScratchDirectory` a fixture
+/// keeps is removed by `remove()`, or at the latest when the fixture goes
+/// away.
 ///
 /// Removal never crosses into another filesystem or a mount point: a mount
 /// a test left inside stays where it is, with the directories that lead to
@@ -29,7 +29,9 @@ public final class ScratchDirectory: Sendable {
             throw TestFailure("cannot make a scratch directory \(Self.parent)/\(prefix)-XXXXXX: \(Self.errnoText())")
         }
         guard let resolved = realpath(made, nil) else {
-            throw TestFailure("cannot resolve \(String(cString: made)): \(Self.errnoText())")
+            let error = TestFailure("cannot resolve \(String(cString: made)): \(Self.errnoText())")
+            rmdir(made)
+            throw error
         }
         defer { free(resolved) }
         path = String(cString: resolved)

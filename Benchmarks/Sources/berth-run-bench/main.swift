@@ -93,13 +93,16 @@ func id(_ name: String) -> ContainerID {
     return id
 }
 
+/// A container `name` on `layer` that runs `command`.
+func containerSpec(_ name: String, _ command: [String], layer: String) -> LinuxContainerSpec {
+    var spec = LinuxContainerSpec(id: id(name), image: .init(env: [BundleBuilder.defaultPath]), layers: [layer])
+    spec.command = command
+    return spec
+}
+
 /// The measurements, on a driver over `root`; prints as it goes.
 func benchmark(_ driver: ContainerDriver, layer: String) async throws {
-    func spec(_ name: String, _ command: [String]) -> LinuxContainerSpec {
-        var spec = LinuxContainerSpec(id: id(name), image: .init(env: [BundleBuilder.defaultPath]), layers: [layer])
-        spec.command = command
-        return spec
-    }
+    func spec(_ name: String, _ command: [String]) -> LinuxContainerSpec { containerSpec(name, command, layer: layer) }
     let clock = ContinuousClock()
 
     // The reference bundle: the config.json the driver writes, run by crun
@@ -155,10 +158,15 @@ func benchmark(_ driver: ContainerDriver, layer: String) async throws {
     print(String(format: "driver create(start: true) + wait          %7.2f ms   ratio %.2f (target <= 1.3)", f, f / r))
     print(String(format: "driver create + start + wait (crun create) %7.2f ms   ratio %.2f", s, s / r))
     print(String(format: "driver remove (not in the ratio)           %7.2f ms", median(removal)))
+    try await shimMemory(driver, layer: layer)
+}
 
-    // The shim's memory once it has logged a few thousand lines.
-    let chatty = spec(
-        "rss", ["sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done; echo done; sleep 1000"])
+/// The shim's memory once it has logged a few thousand lines.
+func shimMemory(_ driver: ContainerDriver, layer: String) async throws {
+    let clock = ContinuousClock()
+    let chatty = containerSpec(
+        "rss", ["sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done; echo done; sleep 1000"],
+        layer: layer)
     _ = try await driver.create(chatty, start: true)
     let logged = clock.now.advanced(by: .seconds(10))
     while try driver.logText(chatty.id, LogQuery(tail: 1)) != "done\n" && clock.now < logged {

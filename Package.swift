@@ -10,6 +10,15 @@ let package = Package(
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "berthd", targets: ["berthd"]),
+        // For the Benchmarks package (Benchmarks/Package.swift) alone: its
+        // executables measure these modules from outside, so `make build`
+        // never compiles them. The parts of RuntimeLinux they drive directly,
+        // beneath LinuxRuntime (ContainerDriver, BridgeNetworks, PortProxy),
+        // are `@_spi(Components)`: berthd's plain `import RuntimeLinux` does
+        // not see them; the benches and the tests that use them ask for them.
+        .library(name: "HostOS", targets: ["HostOS"]),
+        .library(name: "RuntimeLinux", targets: ["RuntimeLinux"]),
+        .library(name: "EmbeddedDNS", targets: ["EmbeddedDNS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,7 +54,6 @@ let package = Package(
         // The few syscalls Glibc's module map hides, and the rtnetlink headers.
         .target(name: "CLinuxShim"),
         .target(name: "HostOS", dependencies: ["CLinuxShim"]),
-        .executableTarget(name: "berth-netattach-bench", dependencies: ["HostOS"]),
         // The real runtime: image store, containers on crun, networks, volumes.
         .target(
             name: "RuntimeLinux",
@@ -60,13 +68,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // Published-port throughput through the proxy against a direct connection.
-        .executableTarget(name: "berth-proxy-bench", dependencies: ["RuntimeLinux", "HostOS"]),
         // One per container, in C to stay small. SwiftPM links even a C
         // executable against the Swift runtime; linked statically it stays
         // at ~1.2 MiB resident instead of ~1.9 MiB with libswiftCore.so.
         .executableTarget(name: "berth-shim", linkerSettings: [.unsafeFlags(["-static-executable"])]),
-        .executableTarget(name: "berth-run-bench", dependencies: ["RuntimeLinux", "BerthModel"]),
         // The DNS wire codec and the NIO server that answers on each network's gateway.
         .target(
             name: "EmbeddedDNS",
@@ -74,13 +79,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "berth-dns-bench",
-            dependencies: [
-                "EmbeddedDNS", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Protocols the reconciler and supervisor drive; no Linux in here.
@@ -124,50 +122,53 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // FakeRuntime, for tests that need no root.
-        .target(name: "RuntimeTesting", dependencies: ["RuntimeKit", "BerthModel"]),
+        // What the test targets share, and only they use: scratch
+        // directories, the `requiresRoot` trait, the host leak checks,
+        // FakeRuntime (for tests that need no root) and FakeClock.
+        .target(name: "TestSupport", dependencies: ["RuntimeKit", "BerthModel", "Supervisor", "HostOS"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
         .testTarget(
             name: "EmbeddedDNSTests",
             dependencies: [
                 "EmbeddedDNS",
                 "CLinuxShim",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "RuntimeTesting", "RuntimeKit", "BerthModel"]),
-        .testTarget(name: "RuntimeTestingTests", dependencies: ["RuntimeTesting", "RuntimeKit", "BerthModel"]),
-        // Depends on berth-shim so that `swift test` builds it first, and on
-        // RuntimeTesting to hold FakeRuntime's errors against the real ones.
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport", "RuntimeKit", "BerthModel"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "TestSupport", "RuntimeKit", "BerthModel"]),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "RuntimeKit", "BerthModel", "HostOS"]),
+        // Depends on berth-shim so that `swift test` builds it first.
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "RuntimeKit", "RuntimeTesting", "berth-shim", "HostOS", "BerthModel",
+                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Root-only system tests skip themselves for other users; the codec
         // tests spell kernel replies with CLinuxShim's structs.
-        .testTarget(name: "HostOSTests", dependencies: ["HostOS", "CLinuxShim"]),
+        .testTarget(name: "HostOSTests", dependencies: ["HostOS", "CLinuxShim", "TestSupport"]),
         .testTarget(
             name: "ComposeLoaderTests",
-            dependencies: ["ComposeLoader", "BerthModel"]
+            dependencies: ["ComposeLoader", "BerthModel", "TestSupport"]
         ),
         // Runs the built `berth` binary as a user would; depending on the
         // executable makes `swift test` build it first.
-        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["berth", "TestSupport"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "DaemonServer", "DaemonClient", "DaemonAPI", "RuntimeTesting", "RuntimeKit", "BerthModel", "ComposeLoader",
+                "DaemonServer", "DaemonClient", "DaemonAPI", "TestSupport", "RuntimeKit", "BerthModel", "ComposeLoader",
                 "Supervisor", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Whole stacks as root: berth and berthd binaries, real clients.
-        .testTarget(name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS", "CLinuxShim"]),
+        .testTarget(
+            name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS", "CLinuxShim", "TestSupport"]),
     ]
 )

@@ -2,7 +2,7 @@ import BerthModel
 
 /// What the reconciler and the supervisor drive: containers, networks,
 /// volumes and images on one host. `RuntimeLinux` is the real one;
-/// `RuntimeTesting.FakeRuntime` keeps everything in memory for tests.
+/// `TestSupport.FakeRuntime` keeps everything in memory for tests.
 ///
 /// Every failure is a `BerthError` whose message names the operation, the
 /// object and the value.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the `berth` binary that `swift test` built, in a directory of its own.
@@ -25,15 +26,16 @@ struct BerthRunner {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     let directory: URL
+    private let scratch: ScratchDirectory
 
-    /// A fresh temporary directory, removed by `cleanup()`.
+    /// A fresh scratch directory, removed by `cleanup()`.
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        scratch = try ScratchDirectory(prefix: "berth-cli")
+        directory = URL(fileURLWithPath: scratch.path)
     }
 
     func cleanup() {
-        try? FileManager.default.removeItem(at: directory)
+        try? scratch.remove()
     }
 
     /// Writes a file under the directory.

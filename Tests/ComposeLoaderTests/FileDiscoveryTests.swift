@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ComposeLoader
@@ -55,7 +56,7 @@ struct FileDiscoveryTests {
 
     /// True when no compose file lies in /tmp or above, where the search ends.
     private static var parentsAreClean: Bool {
-        var dir = NSTemporaryDirectory()
+        var dir = ScratchDirectory.parent
         while true {
             for name in ComposeLoader.defaultFileNames where FileManager.default.fileExists(atPath: "\(dir)/\(name)") {
                 return false

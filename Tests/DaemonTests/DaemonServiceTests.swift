@@ -5,9 +5,9 @@ import DaemonServer
 import Foundation
 import Logging
 import RuntimeKit
-import RuntimeTesting
 import Supervisor
 import Synchronization
+import TestSupport
 import Testing
 
 /// The daemon's service over the fake runtime: what `up`, `down`, `ps` and
@@ -31,22 +31,23 @@ struct DaemonServiceTests {
 
     /// Loads YAML as the CLI would.
     static func project(_ yaml: String) throws -> Project {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-daemon-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try yaml.write(to: directory.appendingPathComponent("compose.yaml"), atomically: true, encoding: .utf8)
-        var options = LoadOptions()
-        options.workingDirectory = directory.path
-        options.environment = [:]
-        return try ComposeLoader(options: options).load().project
+        try withScratchDirectory(prefix: "berth-daemon") { directory in
+            try directory.write("compose.yaml", yaml)
+            var options = LoadOptions()
+            options.workingDirectory = directory.path
+            options.environment = [:]
+            return try ComposeLoader(options: options).load().project
+        }
     }
 
-    static func service(_ runtime: FakeRuntime) throws -> (DaemonService, String) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-daemon-root-\(UUID().uuidString)").path
+    /// A service over `runtime` with its root in a scratch directory, which the test removes.
+    static func service(_ runtime: FakeRuntime) throws -> (DaemonService, ScratchDirectory) {
+        let scratch = try ScratchDirectory(prefix: "berth-daemon-root")
+        let root = scratch.path
         let service = DaemonService(
             runtime: runtime, supervisor: SupervisorService(runtime: runtime), names: nil, root: root,
             info: DaemonInfo(version: "test", pid: 1, root: root, socket: root + "/s"), logger: Logger(label: "test"))
-        return (service, root)
+        return (service, scratch)
     }
 
     /// Collects progress lines from concurrent reporters.
@@ -58,8 +59,8 @@ struct DaemonServiceTests {
 
     @Test func upCreatesTheStackThenChangesNothing() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
-        let (service, root) = try Self.service(runtime)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (service, scratch) = try Self.service(runtime)
+        defer { try? scratch.remove() }
         let project = try Self.project(Self.compose)
 
         let first = Lines()
@@ -81,8 +82,8 @@ struct DaemonServiceTests {
 
     @Test func psShowsStateAndStatusInDockersWords() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
-        let (service, root) = try Self.service(runtime)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (service, scratch) = try Self.service(runtime)
+        defer { try? scratch.remove() }
         _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
         let job1 = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-job-1" })
         await runtime.exit(job1.id, code: 3)
@@ -100,8 +101,8 @@ struct DaemonServiceTests {
 
     @Test func downRemovesContainersAndNetworksAndVolumesOnlyWithV() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
-        let (service, root) = try Self.service(runtime)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (service, scratch) = try Self.service(runtime)
+        defer { try? scratch.remove() }
         let yaml = Self.compose.replacingOccurrences(of: "    image: busybox\n    depends_on", with: "    image: busybox\n    volumes: [\"data:/data\"]\n    depends_on")
         let project = try Self.project(yaml)
         _ = try await service.up(UpRequest(project: project), report: { _ in })
@@ -120,8 +121,8 @@ struct DaemonServiceTests {
 
     @Test func aFailedStartRemovesWhatItMadeForThatService() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
-        let (service, root) = try Self.service(runtime)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (service, scratch) = try Self.service(runtime)
+        defer { try? scratch.remove() }
         let yaml = Self.compose.replacingOccurrences(of: "  job:\n    image: busybox", with: "  job:\n    image: missing")
         await #expect(throws: BerthError.self) {
             _ = try await service.up(UpRequest(project: try Self.project(yaml)), report: { _ in })
@@ -132,8 +133,8 @@ struct DaemonServiceTests {
 
     @Test func stopIsAUserStopAndStartBringsItBack() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
-        let (service, root) = try Self.service(runtime)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (service, scratch) = try Self.service(runtime)
+        defer { try? scratch.remove() }
         _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
         try await service.act(ContainerActionRequest(projectName: "shop", action: .stop, services: ["web"]), report: { _ in })
         var web = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-web-1" })
@@ -145,8 +146,8 @@ struct DaemonServiceTests {
 
     @Test func unknownServiceIsNamed() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
-        let (service, root) = try Self.service(runtime)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (service, scratch) = try Self.service(runtime)
+        defer { try? scratch.remove() }
         _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
         await #expect(throws: BerthError.self) {
             _ = try await service.exec(ExecRequest(projectName: "shop", service: "nope", command: ["true"])) { _ in }
@@ -156,8 +157,8 @@ struct DaemonServiceTests {
     @Test func anImageHealthcheckRunsWhenTheServiceNamesNoTest() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
         await runtime.addImage("pg", healthcheck: Healthcheck(test: ["CMD", "pg_isready"], interval: 2_000_000_000, retries: 4))
-        let (service, root) = try Self.service(runtime)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (service, scratch) = try Self.service(runtime)
+        defer { try? scratch.remove() }
         let yaml = """
             name: shop
             services:

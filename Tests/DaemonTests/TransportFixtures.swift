@@ -2,6 +2,7 @@ import BerthModel
 import DaemonAPI
 import DaemonClient
 import DaemonServer
+import TestSupport
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -18,17 +19,6 @@ import Musl
 /// it, and a raw client for what `DaemonConnection` never sends. Members of
 /// the suite so that other suites of this target keep their own names.
 extension TransportTests {
-    /// A fresh directory for one test's socket, removed afterwards even when
-    /// the body throws. Under /tmp with a short name: a socket path must fit
-    /// in 108 bytes.
-    func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-        var template = Array("/tmp/berth-dt-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw BerthError(.init("test"), "mkdtemp failed: errno \(errno)") }
-        let directory = String(cString: made)
-        defer { Self.removeTree(directory) }
-        return try await body(directory)
-    }
-
     /// A server on a socket in a fresh directory, and a client of it; the
     /// server shuts down and the directory goes, in that order, however the
     /// body ends.
@@ -40,8 +30,9 @@ extension TransportTests {
         prepare: (String) throws -> Void = { _ in },
         _ body: (DaemonConnection, HTTPServer) async throws -> T
     ) async throws -> T {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/run/berth.sock"
+        // Under /tmp with a short name: a socket path must fit in 108 bytes.
+        try await withScratchDirectory(prefix: "berth-dt") { directory in
+            let path = directory.path + "/run/berth.sock"
             try prepare(path)
             let server = try await HTTPServer.start(socketPath: path, routes: routes, maxBodySize: maxBodySize)
             do {
@@ -52,26 +43,6 @@ extension TransportTests {
                 await server.shutdown()
                 throw error
             }
-        }
-    }
-
-    /// `rm -r`, for the few files a test makes.
-    static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if info.st_mode & S_IFMT == S_IFDIR, let directory = opendir(path) {
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(directory)
-            for name in names { removeTree(path + "/" + name) }
-            rmdir(path)
-        } else {
-            unlink(path)
         }
     }
 

@@ -2,6 +2,7 @@ import BerthModel
 import DaemonAPI
 import DaemonClient
 import DaemonServer
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -211,8 +212,8 @@ struct TransportTests {
     // MARK: The socket file
 
     @Test func nothingAnsweringIsDaemonUnreachable() async throws {
-        try await withTemporaryDirectory { directory async throws in
-            let path = directory + "/berth.sock"
+        try await withScratchDirectory(prefix: "berth-dt") { directory async throws in
+            let path = directory.path + "/berth.sock"
             let connection = DaemonConnection(socketPath: path)
             let missing = await #expect(throws: BerthError.self) { try await connection.call(.ping, body: []) }
             #expect(missing == BerthError(.daemonUnreachable, "berthd is not running: no socket at \(path)"))
@@ -249,8 +250,8 @@ struct TransportTests {
     }
 
     @Test func fileInTheWayIsLeftAlone() async throws {
-        try await withTemporaryDirectory { directory async throws in
-            let path = directory + "/berth.sock"
+        try await withScratchDirectory(prefix: "berth-dt") { directory async throws in
+            let path = directory.path + "/berth.sock"
             let file = fopen(path, "w")
             fclose(file)
             let error = await #expect(throws: BerthError.self) {
@@ -270,7 +271,7 @@ struct TransportTests {
         }
     }
 
-    @Test(.enabled(if: getuid() != 0, "root connects whatever the socket's mode"))
+    @Test(.requiresNonRoot("root connects whatever the socket's mode"))
     func socketClosedToTheUserIsAccessDenied() async throws {
         try await withServer(routes: [Route.ping.path: echo]) { connection, server async throws in
             chmod(server.socketPath, 0)

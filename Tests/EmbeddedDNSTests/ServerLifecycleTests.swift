@@ -1,6 +1,7 @@
 import EmbeddedDNS
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// The server's lifecycle and its TCP framing, checked with NIO clients

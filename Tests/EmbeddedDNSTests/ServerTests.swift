@@ -1,5 +1,6 @@
 import EmbeddedDNS
 import NIOCore
+import TestSupport
 import Testing
 
 /// The server on 127.0.0.1, asked by real `dig`. The loopback range stands

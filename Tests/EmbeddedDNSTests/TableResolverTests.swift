@@ -1,6 +1,7 @@
 import EmbeddedDNS
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// The table and its resolver, without sockets: what a query from a given

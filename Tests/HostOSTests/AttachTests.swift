@@ -1,5 +1,6 @@
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
 extension HostOSSystemTests {
@@ -11,7 +12,7 @@ extension HostOSSystemTests {
         func withNetwork(
             _ body: (RTNetlink, TestNames, InterfaceName, IPv4CIDR, NetworkNamespace) async throws -> Void
         ) async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let bridge = try names.interface("br")
             let subnet = try freeSubnet(netlink)

@@ -1,5 +1,6 @@
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
 extension HostOSSystemTests {
@@ -7,7 +8,7 @@ extension HostOSSystemTests {
     /// with the real `ip`.
     @Suite struct Bridges {
         @Test func createdBridgeIsListedByIPAndByLinksAndGoneAfterDelete() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let bridge = try names.interface("br")
             try await withBridge(netlink, bridge) {
@@ -25,7 +26,7 @@ extension HostOSSystemTests {
         }
 
         @Test func setUpAndDownTogglesOnlyIFF_UP() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let bridge = try names.interface("br")
             try await withBridge(netlink, bridge) {
@@ -38,7 +39,7 @@ extension HostOSSystemTests {
         }
 
         @Test func vethPairEnslavedToBridgeShowsMasterAndDiesWhole() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let bridge = try names.interface("br")
             let host = try names.interface("h")
@@ -65,7 +66,7 @@ extension HostOSSystemTests {
         }
 
         @Test func renameLinkTakesEffectWhileDown() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let before = try names.interface("a")
             let after = try names.interface("b")
@@ -79,7 +80,7 @@ extension HostOSSystemTests {
         }
 
         @Test func routesListTheBridgeSubnetOnceItIsUpWithAnAddress() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let bridge = try names.interface("br")
             let subnet = try freeSubnet(netlink)

@@ -7,7 +7,7 @@ extension HostOSSystemTests {
     /// the object and the errno.
     @Suite struct NetlinkErrors {
         @Test func creatingAnExistingBridgeNamesIt() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let bridge = try names.interface("br")
             try await withBridge(netlink, bridge) {
@@ -19,7 +19,7 @@ extension HostOSSystemTests {
         }
 
         @Test func deletingAMissingLinkNamesIt() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let missing = try names.interface("zz")
             let error = try #require(throws: HostOSError.self) { try netlink.deleteLink(missing) }
@@ -27,7 +27,7 @@ extension HostOSSystemTests {
         }
 
         @Test func addressingAMissingLinkNamesLinkAndAddress() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let missing = try names.interface("zz")
             let address = try IPv4CIDR(parsing: "10.255.255.2/24")
@@ -36,7 +36,7 @@ extension HostOSSystemTests {
         }
 
         @Test func addingTheSameAddressTwiceIsEEXIST() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let bridge = try names.interface("br")
             let subnet = try freeSubnet(netlink)
@@ -51,7 +51,7 @@ extension HostOSSystemTests {
             // The kernel's extended ack explains what a bare ENETUNREACH
             // does not; this runs inside a fresh namespace so the host's
             // routes are never touched.
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             try await withScratchRoot { root in
                 try await withNamespace(in: root, names.prefix) { namespace in
                     let inside = try namespace.netlink()
@@ -64,7 +64,7 @@ extension HostOSSystemTests {
         }
 
         @Test func invalidAddressesNeverReachTheKernel() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             let netlink = try RTNetlink()
             let cases: [(String, String)] = [
                 ("172.20.0.300/24", "invalid IPv4 address \"172.20.0.300/24\": \"172.20.0.300\" is not a dotted quad"),

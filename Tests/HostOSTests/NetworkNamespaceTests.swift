@@ -1,5 +1,6 @@
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
 extension HostOSSystemTests {
@@ -7,7 +8,7 @@ extension HostOSSystemTests {
     /// and deleting, read back with nsenter and /proc.
     @Suite struct Namespaces {
         @Test func createdNamespaceHasLoopbackUpAndIsAnNsfsMount() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             try await withScratchRoot { root in
                 try await withNamespace(in: root, names.prefix) { namespace in
                     #expect(namespace.path == "\(root)/netns/\(names.prefix)")
@@ -28,7 +29,7 @@ extension HostOSSystemTests {
         }
 
         @Test func runEntersOnADedicatedThreadAndTheCallerStaysOnTheHost() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             try await withScratchRoot { root in
                 try await withNamespace(in: root, names.prefix) { namespace in
                     let host = try namespaceInode("/proc/thread-self/ns/net")
@@ -49,7 +50,7 @@ extension HostOSSystemTests {
         }
 
         @Test func namesListsTheFilesOfADirectory() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             try await withScratchRoot { root in
                 #expect(try NetworkNamespace.names(in: root + "/netns").isEmpty)
                 try await withNamespace(in: root, names.prefix + "a") { _ in
@@ -62,7 +63,7 @@ extension HostOSSystemTests {
         }
 
         @Test func creatingANamespaceTwiceFailsAndNamesTheFile() async throws {
-            let names = try await TestNames.fresh()
+            let names = TestNames.fresh()
             try await withScratchRoot { root in
                 try await withNamespace(in: root, names.prefix) { namespace in
                     let name = try #require(NetworkNamespace.Name(names.prefix))

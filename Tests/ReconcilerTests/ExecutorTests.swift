@@ -1,7 +1,7 @@
 import BerthModel
 import Reconciler
 import RuntimeKit
-import RuntimeTesting
+import TestSupport
 import Testing
 
 /// The executor against the fake runtime: order, gating, failure, cleanup.

@@ -1,7 +1,7 @@
 import BerthModel
 import Reconciler
 import RuntimeKit
-import RuntimeTesting
+import TestSupport
 import Testing
 
 /// Builds projects the way the loader would hand them over, from a few

@@ -1,7 +1,7 @@
 import BerthModel
 import Reconciler
 import RuntimeKit
-import RuntimeTesting
+import TestSupport
 import Testing
 
 /// `down` plans: dependents stop first, networks go, volumes only with

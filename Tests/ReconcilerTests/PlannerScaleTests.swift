@@ -1,7 +1,7 @@
 import BerthModel
 import Reconciler
 import RuntimeKit
-import RuntimeTesting
+import TestSupport
 import Testing
 
 /// Replica counts and containers the project no longer names.

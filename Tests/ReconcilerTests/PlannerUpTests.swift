@@ -1,7 +1,7 @@
 import BerthModel
 import Reconciler
 import RuntimeKit
-import RuntimeTesting
+import TestSupport
 import Testing
 
 /// `up` plans, compared as whole text: what is created, recreated, started,

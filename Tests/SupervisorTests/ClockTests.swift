@@ -1,4 +1,5 @@
 import Supervisor
+import TestSupport
 import Testing
 
 /// Time as the supervisor reads it: timestamps, the real clock, and the fake one

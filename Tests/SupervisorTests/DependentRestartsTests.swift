@@ -1,7 +1,7 @@
 import BerthModel
 import RuntimeKit
-import RuntimeTesting
 import Supervisor
+import TestSupport
 import Testing
 
 /// `depends_on: {X: {restart: true}}` as a function of the supervisor's view,

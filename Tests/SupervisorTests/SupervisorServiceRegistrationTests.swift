@@ -1,7 +1,7 @@
 import BerthModel
 import RuntimeKit
-import RuntimeTesting
 import Supervisor
+import TestSupport
 import Testing
 
 /// Handing containers to the supervisor: fresh ones, ones that died before

@@ -1,7 +1,7 @@
 import BerthModel
 import RuntimeKit
-import RuntimeTesting
 import Supervisor
+import TestSupport
 import Testing
 
 /// The supervisor driving the machines over the fake runtime, on the fake clock.

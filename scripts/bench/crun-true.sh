@@ -15,8 +15,8 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 scripts/setup.sh
-swift=$(command -v swift || echo /opt/swift/usr/bin/swift)
+. scripts/bench/lib-tool.sh
+# berth-shim is Berth's own (a C target of the root package); the bench is told where it is.
 "$swift" build -c release --product berth-shim --explicit-target-dependency-import-check error >&2
-"$swift" build -c release --product berth-run-bench --explicit-target-dependency-import-check error >&2
-bin=$("$swift" build -c release --show-bin-path)
-"$bin/berth-run-bench" "$runs"
+shim=$("$swift" build -c release --show-bin-path)/berth-shim
+"$(bench_tool berth-run-bench)" "$runs" --shim "$shim"

@@ -57,8 +57,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 PATH=$PATH:/usr/sbin
 
-swift build -c release --product berth-dns-bench --explicit-target-dependency-import-check error >&2
-bench=$(swift build -c release --show-bin-path)/berth-dns-bench
+. scripts/bench/lib-tool.sh
+bench=$(bench_tool berth-dns-bench)
 
 # The same names for both: name-<i>.bench → 198.18.x.y (RFC 2544's benchmark
 # range; the addresses are answers only, nothing is sent there).

@@ -31,6 +31,6 @@ cleanup() {
 trap cleanup EXIT
 
 scripts/setup.sh
-swift build -c release --product berth-netattach-bench --explicit-target-dependency-import-check error >&2
-"$(swift build -c release --show-bin-path)/berth-netattach-bench" \
+. scripts/bench/lib-tool.sh
+"$(bench_tool berth-netattach-bench)" \
   --count "$count" --reference "$reference" --prefix "$prefix" --root "$root"

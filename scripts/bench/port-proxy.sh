@@ -37,6 +37,6 @@ scripts/setup.sh
 # Nothing the bench forwards may leave the machine (it sends to loopback and
 # its own namespace only; the guard makes sure).
 if [ -x ../shared/tools/netguard ]; then ../shared/tools/netguard on >&2; fi
-swift build -c release --product berth-proxy-bench --explicit-target-dependency-import-check error >&2
-"$(swift build -c release --show-bin-path)/berth-proxy-bench" \
+. scripts/bench/lib-tool.sh
+"$(bench_tool berth-proxy-bench)" \
   --seconds "$seconds" --rounds "$rounds" --streams "$streams" --prefix "$prefix" --root "$root"

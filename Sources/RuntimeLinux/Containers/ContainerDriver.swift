@@ -16,7 +16,7 @@ import Synchronization
 /// directory, none in this object: a new driver over the same root (a
 /// restarted berthd) sees every container the old one made. Blocking work
 /// (crun runs, inotify waits) happens off Swift's cooperative pool.
-public final class ContainerDriver: Sendable {
+@_spi(Components) public final class ContainerDriver: Sendable {
     /// Where things are and which programs run them.
     public struct Configuration: Sendable {
         /// berthd's root; containers live in `<root>/containers`.

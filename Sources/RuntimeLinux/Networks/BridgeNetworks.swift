@@ -11,7 +11,7 @@ import HostOS
 /// addresses are taken. Operations run one at a time, across their awaits
 /// too: an actor alone would let a second `create` pick its subnet while
 /// the first one waits for `nft`, and both would pick the same.
-public actor BridgeNetworks {
+@_spi(Components) public actor BridgeNetworks {
     /// Where the state lives and how things on the host are named.
     public struct Configuration: Sendable {
         /// Holds `networks.json`; created if missing.

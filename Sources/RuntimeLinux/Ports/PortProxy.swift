@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// Every publication is a listening channel plus the connections (TCP) or
 /// flows (UDP) it has open; `unpublish` closes all of them.
-public final class PortProxy: Sendable {
+@_spi(Components) public final class PortProxy: Sendable {
     private struct Listener: Sendable {
         var port: PublishedPort
         var channel: any Channel

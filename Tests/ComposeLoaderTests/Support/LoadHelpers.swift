@@ -1,45 +1,31 @@
 import BerthModel
 import ComposeLoader
 import Foundation
+import TestSupport
 import Testing
 
-/// A fresh temporary directory holding one compose file (and whatever other
+/// A fresh scratch directory holding one compose file (and whatever other
 /// files a test needs), removed when the sandbox goes away.
 ///
 /// Loads run with a controlled environment (no variables of the process
 /// leak in) and an explicit project name, so canonical output is stable.
 final class YAMLSandbox {
     /// The directory, absolute, without a trailing slash.
-    let directory: String
+    var directory: String { scratch.path }
+    private let scratch = loaderScratchDirectory(prefix: "berth-attr")
 
     /// The environment a load sees unless a test passes its own.
     static let defaultEnvironment = ["HOME": "/home/tester"]
-
-    init() {
-        let base = FileManager.default.temporaryDirectory.path
-        let path = "\(base)/berth-attr-\(UUID().uuidString.lowercased())"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        // Resolve symlinks (/tmp may be one) so paths the loader prints match.
-        directory = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-    }
 
     /// The directory above `path`.
     static func parent(of path: String) -> String {
         (path as NSString).deletingLastPathComponent
     }
 
-    deinit {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
     /// Writes `content` to `name` (relative to the sandbox) and returns the absolute path.
     @discardableResult
     func write(_ name: String, _ content: String) -> String {
-        let path = "\(directory)/\(name)"
-        let parent = (path as NSString).deletingLastPathComponent
-        try! FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        try! content.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        recordingFailure { try scratch.write(name, content) } ?? scratch.path(name)
     }
 
     /// Writes `yaml` as `compose.yaml` and loads it.

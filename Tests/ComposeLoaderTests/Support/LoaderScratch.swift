@@ -1,32 +1,23 @@
 import BerthModel
-import Foundation
+import TestSupport
 import Testing
 
 @testable import ComposeLoader
 
-/// A temporary directory holding a compose project, removed when the value
+/// A scratch directory holding a compose project, removed when the value
 /// goes away. Used by the merge, extends, include, profiles, project-name,
 /// discovery, YAML and graph suites.
-final class LoaderScratch: @unchecked Sendable {
-    /// The temporary directory; `write` paths are relative to it.
+final class LoaderScratch: Sendable {
+    /// The project directory; `write` paths are relative to it.
     let root: String
+    private let scratch: ScratchDirectory
 
     /// Makes `/tmp/berth-loader-XXXXXX/<directory>` (the project directory's
     /// name matters to the project name, so tests may choose it).
     init(directory: String = "proj") {
-        var template = Array("\(NSTemporaryDirectory())berth-loader-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        let base = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        self.base = base
-        root = "\(base)/\(directory)"
-        try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    private let base: String
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: base)
+        scratch = loaderScratchDirectory(prefix: "berth-loader")
+        root = scratch.path + "/" + directory
+        makeDirectory(root)
     }
 
     /// The absolute path of `relative` inside the project.
@@ -43,20 +34,13 @@ final class LoaderScratch: @unchecked Sendable {
     /// Writes raw bytes at `relative`; returns the absolute path.
     @discardableResult
     func writeBytes(_ relative: String, _ bytes: [UInt8]) -> String {
-        let full = path(relative)
-        let directory = (full as NSString).deletingLastPathComponent
-        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let written = FileManager.default.createFile(atPath: full, contents: Data(bytes))
-        precondition(written, "cannot write \(full)")
-        return full
+        recordingFailure { try scratch.write(path(relative), bytes: bytes) } ?? path(relative)
     }
 
     /// Makes a directory at `relative`; returns the absolute path.
     @discardableResult
     func makeDirectory(_ relative: String) -> String {
-        let full = path(relative)
-        try! FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
-        return full
+        recordingFailure { try scratch.makeDirectory(path(relative)) } ?? path(relative)
     }
 
     /// Options for this project: `files` as `-f`, run from `workingDirectory`
@@ -120,6 +104,30 @@ func expectBerthError(
         return error
     } catch {
         Issue.record("not a BerthError: \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+/// A scratch directory for the loader's fixtures, whose hundred callers
+/// expect no error: a machine that cannot make a directory under /tmp
+/// cannot run them, and stops with the reason.
+func loaderScratchDirectory(prefix: String) -> ScratchDirectory {
+    do {
+        return try ScratchDirectory(prefix: prefix)
+    } catch {
+        preconditionFailure("\(error)")
+    }
+}
+
+/// `body`'s result, or nil after recording its error as the test's failure:
+/// the fixtures' writes into their own scratch directory do not throw.
+func recordingFailure<T>(
+    sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: () throws -> T
+) -> T? {
+    do {
+        return try body()
+    } catch {
+        Issue.record("\(error)", sourceLocation: sourceLocation)
         return nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// What `dig` printed for one query, parsed: the status, the header flags
 /// and the answer records.

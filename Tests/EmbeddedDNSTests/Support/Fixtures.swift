@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestSupport
 
 /// Runs `body` with a DNS server listening on 127.0.0.1 (UDP and TCP, a port
 /// the kernel picks) and shuts the server down afterwards, even when `body`
@@ -63,9 +64,9 @@ enum Dnsmasq {
         while true {
             attempt += 1
             let port = try await freeLoopbackPort()
-            let log = FileManager.default.temporaryDirectory
-                .appendingPathComponent("berth-dns-test-\(UUID().uuidString).log").path
-            defer { unlink(log) }
+            let scratch = try ScratchDirectory(prefix: "berth-dns-test")
+            defer { try? scratch.remove() }
+            let log = scratch.path("dnsmasq.log")
             let child = try Subprocess.spawn(
                 "dnsmasq",
                 [
@@ -100,15 +101,11 @@ enum Dnsmasq {
     /// A hosts file, readable by the unprivileged user dnsmasq drops to,
     /// holding `lines`; removed after `body`.
     static func withHostsFile<T>(_ lines: [String], _ body: (String) async throws -> T) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "berth-dns-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(
-            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("hosts")
-        try lines.joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
-        return try await body(file.path)
+        try await withScratchDirectory(prefix: "berth-dns-test") { directory in
+            chmod(directory.path, 0o755)
+            let file = try directory.write("hosts", lines.joined(separator: "\n").appending("\n"), mode: 0o644)
+            return try await body(file)
+        }
     }
 }
 

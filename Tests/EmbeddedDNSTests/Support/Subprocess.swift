@@ -1,5 +1,6 @@
 import CLinuxShim
 import Foundation
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -99,9 +100,9 @@ final class Subprocess: Sendable {
 
     /// Runs `name` to completion and returns its exit status and output.
     static func run(_ name: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let outputPath = FileManager.default.temporaryDirectory
-            .appendingPathComponent("berth-dns-test-\(UUID().uuidString).out").path
-        defer { unlink(outputPath) }
+        let scratch = try ScratchDirectory(prefix: "berth-dns-test")
+        defer { try? scratch.remove() }
+        let outputPath = scratch.path("output")
         let child = try spawn(name, arguments, stdoutPath: outputPath)
         let status: Int32
         do {
@@ -113,12 +114,6 @@ final class Subprocess: Sendable {
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return (status, output)
     }
-}
-
-/// A failure a fixture reports in words.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Polls `condition` until it holds or `timeout` passes: tests wait for a

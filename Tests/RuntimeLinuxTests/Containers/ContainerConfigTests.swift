@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// What the bundle says, seen from inside a real container: users,
 /// environment, command precedence, init, limits.
-@Suite(.enabled(if: ContainerFixture.isRoot, "needs root: crun, overlay mounts and cgroups"))
+@Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))
 struct ContainerConfigTests {
     /// Runs `spec` to its end and returns its log.
     private func output(_ f: ContainerFixture, _ spec: LinuxContainerSpec) async throws -> String {

@@ -2,10 +2,10 @@ import BerthModel
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// `exec` into a running container, as `docker exec` behaves.
-@Suite(.enabled(if: ContainerFixture.isRoot, "needs root: crun, overlay mounts and cgroups"))
+@Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))
 struct ContainerExecTests {
     /// A container that idles until killed, with some env and a working dir.
     private func idle(_ f: ContainerFixture, _ name: String) async throws -> LinuxContainerSpec {

@@ -1,8 +1,10 @@
 import BerthModel
 import Foundation
+import Synchronization
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// One root-only test's world: its own root under /tmp/berth-test-XXXXXX,
 /// its own crun state directory, a name prefix `berth-t<hex>` for its
@@ -11,16 +13,12 @@ import Testing
 /// `with` tears everything down in reverse order even when the body throws,
 /// then checks that nothing is left: no crun container, no mount, no live
 /// shim or crun process, no cgroup. A leak is a recorded test failure.
-final class ContainerFixture: @unchecked Sendable {
-    /// True when the tests that need root can run.
-    static let isRoot = getuid() == 0
-
+final class ContainerFixture: Sendable {
     let root: String
     let prefix: String
     let driver: ContainerDriver
     let busybox: String
-    private let lock = NSLock()
-    private var created: [ContainerID] = []
+    private let created = Mutex<[ContainerID]>([])
 
     private init(root: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.shimBinary) else {
@@ -38,22 +36,13 @@ final class ContainerFixture: @unchecked Sendable {
 
     /// Runs `body` with a fresh fixture and always tears it down.
     static func with(_ body: (ContainerFixture) async throws -> Void) async throws {
-        var template = Array("/tmp/berth-test-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw BerthError.system("mkdtemp /tmp/berth-test-XXXXXX", errno: errno)
+        try await withScratchDirectory(prefix: "berth-test") { scratch in
+            let fixture = try ContainerFixture(root: scratch.path)
+            var failure: Error?
+            do { try await body(fixture) } catch { failure = error }
+            await fixture.tearDown()
+            if let failure { throw failure }
         }
-        let root = String(cString: made)
-        let fixture: ContainerFixture
-        do {
-            fixture = try ContainerFixture(root: root)
-        } catch {
-            try? FileManager.default.removeItem(atPath: root)
-            throw error
-        }
-        var failure: Error?
-        do { try await body(fixture) } catch { failure = error }
-        await fixture.tearDown()
-        if let failure { throw failure }
     }
 
     /// The id `<prefix>-<name>`.
@@ -73,7 +62,7 @@ final class ContainerFixture: @unchecked Sendable {
     /// Creates (and with `start`, starts) a container, remembering it for teardown.
     @discardableResult
     func create(_ spec: LinuxContainerSpec, start: Bool = false) async throws -> ContainerDriver.Created {
-        lock.withLock { created.append(spec.id) }
+        created.withLock { $0.append(spec.id) }
         return try await driver.create(spec, start: start)
     }
 
@@ -107,49 +96,23 @@ final class ContainerFixture: @unchecked Sendable {
     }
 
     private func tearDown() async {
-        let ids = lock.withLock { created }
+        let ids = created.withLock { $0 }
         let leftovers = ((try? driver.list()) ?? []).filter { !ids.contains($0) }
         for id in (ids + leftovers).reversed() where (try? driver.requireExists(id)) != nil {
             do { try await driver.remove(id, force: true) } catch { Issue.record("teardown of \(id): \(error)") }
         }
         for leak in await leaks() { Issue.record("leaked after the test: \(leak)") }
-        try? FileManager.default.removeItem(atPath: root)
     }
 
     /// What is still there that the test made, after a short grace for
-    /// processes on their way out.
+    /// processes on their way out: containers crun knows, and what the host
+    /// shows of the root and the prefix.
     func leaks() async -> [String] {
-        var found: [String] = []
-        for _ in 0..<50 {
-            found = []
-            let crunList = (try? ChildProcess.run(["/usr/bin/crun", "--root", root + "/crun", "list", "-q"]))
-            let names = crunList.map { String(decoding: $0.stdout, as: UTF8.self) } ?? ""
-            found += names.split(separator: "\n").map { "crun container \($0)" }
-            found += OverlayRootfs.mountPoints().filter { $0.hasPrefix(root) }.map { "mount \($0)" }
-            found += Self.liveProcesses(mentioning: root).map { "process \($0)" }
-            for controller in ["memory", "pids", "cpu", "unified"] {
-                let dir = "/sys/fs/cgroup/\(controller)/berth"
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-                found += names.filter { $0.hasPrefix(prefix) }.map { "cgroup \(dir)/\($0)" }
-            }
-            if found.isEmpty { return [] }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return found
-    }
-
-    /// Live (not zombie) processes whose command line contains `text`.
-    static func liveProcesses(mentioning text: String) -> [String] {
-        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
-        return pids.compactMap { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")"),
-                stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z",
-                let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
-            else { return nil }
-            let cmdline = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
-            return cmdline.contains(text) ? "\(pid) \(cmdline)" : nil
-        }
+        let footprint = HostFootprint(roots: [root], processMarkers: [root], cgroupPrefixes: [prefix])
+        let host = await footprint.leftovers(within: .seconds(5))
+        let crunList = (try? ChildProcess.run(["/usr/bin/crun", "--root", root + "/crun", "list", "-q"]))
+        let names = crunList.map { String(decoding: $0.stdout, as: UTF8.self) } ?? ""
+        return names.split(separator: "\n").map { "crun container \($0)" } + host
     }
 
     /// The berth-shim that `swift build` put next to the test bundle.

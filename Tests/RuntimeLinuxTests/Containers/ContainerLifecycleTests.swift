@@ -2,10 +2,10 @@ import BerthModel
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// A container's life through the driver: output, exit codes, stop, removal.
-@Suite(.enabled(if: ContainerFixture.isRoot, "needs root: crun, overlay mounts and cgroups"))
+@Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))
 struct ContainerLifecycleTests {
     @Test func echoOutputReachesTheLog() async throws {
         try await ContainerFixture.with { f in

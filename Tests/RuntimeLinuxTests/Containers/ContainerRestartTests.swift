@@ -2,10 +2,10 @@ import BerthModel
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// `ContainerDriver.restart`: an exited container runs again on its bundle.
-@Suite(.enabled(if: ContainerFixture.isRoot, "needs root: crun, overlay mounts and cgroups"))
+@Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))
 struct ContainerRestartTests {
     @Test func restartKeepsTheWritableLayerAndAppendsToTheLog() async throws {
         try await ContainerFixture.with { f in

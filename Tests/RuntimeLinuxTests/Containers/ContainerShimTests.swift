@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// berth-shim: it outlives its parent, logs in docker's json-file format
 /// with rotation, and stays small.
-@Suite(.enabled(if: ContainerFixture.isRoot, "needs root: crun, overlay mounts and cgroups"))
+@Suite(.requiresRoot("needs root: crun, overlay mounts and cgroups"))
 struct ContainerShimTests {
     @Test func logsSurviveTheShimsParentBeingKilled() async throws {
         try await ContainerFixture.with { f in

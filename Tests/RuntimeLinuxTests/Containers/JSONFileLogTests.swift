@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux
@@ -8,17 +9,16 @@ import Testing
 struct JSONFileLogTests {
     /// A directory holding json.log.2, json.log.1 and json.log with lines 1…6.
     func withLogs(_ body: (String) throws -> Void) throws {
-        let dir = NSTemporaryDirectory() + "berth-log-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         func entry(_ n: Int, _ stream: String = "stdout") -> String {
             #"{"log":"line \#(n)\n","stream":"\#(stream)","time":"2024-05-01T10:00:0\#(n).5Z"}"# + "\n"
         }
-        try (entry(1) + entry(2)).write(toFile: dir + "/json.log.2", atomically: true, encoding: .utf8)
-        try (entry(3, "stderr") + entry(4)).write(toFile: dir + "/json.log.1", atomically: true, encoding: .utf8)
-        // The last line is still being written: no newline yet.
-        try (entry(5) + entry(6) + #"{"log":"partial"#).write(toFile: dir + "/json.log", atomically: true, encoding: .utf8)
-        try body(dir)
+        try withScratchDirectory(prefix: "berth-log") { dir in
+            try dir.write("json.log.2", entry(1) + entry(2))
+            try dir.write("json.log.1", entry(3, "stderr") + entry(4))
+            // The last line is still being written: no newline yet.
+            try dir.write("json.log", entry(5) + entry(6) + #"{"log":"partial"#)
+            try body(dir.path)
+        }
     }
 
     @Test func readsEveryFileOldestFirst() throws {
@@ -67,18 +67,20 @@ struct CgroupSetupTests {
     }
 
     @Test func noHybridTreeOrAnEmptyOneIsCompatible() throws {
-        let root = NSTemporaryDirectory() + "berth-cgroup-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let scratch = try ScratchDirectory(prefix: "berth-cgroup")
+        defer { try? scratch.remove() }
+        let root = scratch.path
         try FileManager.default.createDirectory(atPath: root + "/unified", withIntermediateDirectories: true)
         #expect(try CgroupSetup.ensureCompatible(root: root) == .compatible)
         try "\n".write(toFile: root + "/unified/cgroup.controllers", atomically: true, encoding: .utf8)
         #expect(try CgroupSetup.ensureCompatible(root: root) == .compatible)
     }
 
-    @Test(.enabled(if: getuid() != 0, "root could really mount on the fake tree"))
+    @Test(.requiresNonRoot("root could really mount on the fake tree"))
     func aControllerThatCannotBeMovedExplainsTheFix() throws {
-        let root = NSTemporaryDirectory() + "berth-cgroup-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let scratch = try ScratchDirectory(prefix: "berth-cgroup")
+        defer { try? scratch.remove() }
+        let root = scratch.path
         try FileManager.default.createDirectory(atPath: root + "/unified", withIntermediateDirectories: true)
         try "hugetlb\n".write(toFile: root + "/unified/cgroup.controllers", atomically: true, encoding: .utf8)
         let error = #expect(throws: BerthError.self) { try CgroupSetup.ensureCompatible(root: root) }

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux
@@ -61,9 +62,10 @@ struct UserResolverTests {
     }
 
     @Test func rootfsSymlinksCannotEscapeTheRootfs() throws {
-        let root = NSTemporaryDirectory() + "berth-rootfs-\(UUID().uuidString)"
+        let scratch = try ScratchDirectory(prefix: "berth-rootfs")
+        defer { try? scratch.remove() }
+        let root = scratch.path
         let fm = FileManager.default
-        defer { try? fm.removeItem(atPath: root) }
         try fm.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: root + "/real", withIntermediateDirectories: true)
         try "mine:x:7:7::/:/bin/sh\n".write(toFile: root + "/real/passwd", atomically: true, encoding: .utf8)

@@ -10,7 +10,7 @@ import Glibc
 
 /// `docker save` tarballs: manifest.json, a config JSON and layer tars, with
 /// whiteouts in the upper layer.
-@Suite(.enabled(if: runningAsRoot, "unpacking layers needs root"))
+@Suite(.requiresRoot("unpacking layers needs root"))
 struct DockerArchiveTests {
     /// Two layers: the base adds files; the top deletes `/etc/a` with a
     /// whiteout, makes `/opt/d` opaque and adds `/opt/d/y`. Returns the

@@ -1,16 +1,10 @@
 import BerthModel
 import Foundation
+import Glibc
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Unpacking layers keeps owners, makes whiteout devices and sets
-/// `trusted.*` xattrs: all of it needs root.
-let runningAsRoot = geteuid() == 0
 
 /// One test's world: a fresh `/tmp/berth-test-*` directory holding the store
 /// (`store/`) and the inputs the test builds (`work/`), removed afterwards
@@ -22,16 +16,11 @@ struct ImageFixture {
 
     /// Runs `body` with a new fixture, then deletes it.
     static func with<T>(_ body: (ImageFixture) throws -> T) throws -> T {
-        var template = Array("/tmp/berth-test-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
-            throw BerthError(.io, "cannot make a test root", cause: FileOps.errnoText())
+        try withScratchDirectory(prefix: "berth-test") { scratch in
+            let work = try scratch.makeDirectory("work")
+            let store = try ImageStore(root: URL(fileURLWithPath: scratch.path("store")))
+            return try body(ImageFixture(root: scratch.path, store: store, work: work))
         }
-        let root = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { FileOps.removeTree(root) }
-        let work = root + "/work"
-        try FileOps.makeDirectories(work)
-        let store = try ImageStore(root: URL(fileURLWithPath: root + "/store"))
-        return try body(ImageFixture(root: root, store: store, work: work))
     }
 
     var storeRoot: String { root + "/store" }

@@ -5,7 +5,7 @@ import Testing
 @testable import RuntimeLinux
 
 /// Sharing, naming and removal across images, and failures that must leave nothing behind.
-@Suite(.enabled(if: runningAsRoot, "unpacking layers needs root"))
+@Suite(.requiresRoot("unpacking layers needs root"))
 struct ImageStoreTests {
     /// Two docker archives on one base layer: `one:1` adds /one, `two:1` adds /two.
     static func twoImagesOnOneBase(_ fixture: ImageFixture) throws -> (Image, Image) {

@@ -5,7 +5,7 @@ import Testing
 @testable import RuntimeLinux
 
 /// OCI image layouts, as a directory and as a tar.
-@Suite(.enabled(if: runningAsRoot, "unpacking layers needs root"))
+@Suite(.requiresRoot("unpacking layers needs root"))
 struct OCILayoutTests {
     struct Layout {
         var directory: String

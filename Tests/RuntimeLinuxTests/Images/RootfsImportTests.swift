@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// A root filesystem (directory or tar) made into a one-layer image with a given config.
-@Suite(.enabled(if: runningAsRoot, "unpacking layers needs root"))
+@Suite(.requiresRoot("unpacking layers needs root"))
 struct RootfsImportTests {
     static let config = ImageConfig(
         entrypoint: ["/bin/entry", "--flag"], cmd: ["serve", "-v"], env: ["PATH=/bin", "MODE=test"],

@@ -1,9 +1,10 @@
 import BerthModel
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests {
     /// Bridges, IPAM against the real routing table, persistence, the table.

@@ -1,8 +1,9 @@
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// One network test's world: a state root, a prefix, an nft table, a /22
 /// (its first /23 is the manager's pool), a `BridgeNetworks` on them, and
@@ -22,9 +23,7 @@ struct NetworkFixture {
     static func with(_ body: (NetworkFixture) async throws -> Void) async throws {
         try await Scope.with { scope in
             let root = try makeStateRoot(scope)
-            let prefix = try await freshPrefix()
-            let table = "berth_t" + prefix.dropFirst(5)
-            Made.tables.withLock { $0.append(table) }
+            let (prefix, table) = freshNames()
             let block = try freshBlock()
             let pool = try AddressPool(base: try #require(IPv4CIDR(address: block.address, prefixLength: 23)), size: 24)
             let fixture = NetworkFixture(

@@ -2,6 +2,7 @@ import BerthModel
 import Foundation
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux
@@ -85,12 +86,9 @@ import Testing
     }
 
     @Test func theStateFileRoundTrips() throws {
-        var template = Array("/tmp/berth-test-XXXXXX".utf8CString)
-        let root = String(cString: try #require(mkdtemp(&template)))
-        defer {
-            unlink(root + "/networks.json")
-            rmdir(root)
-        }
+        let scratch = try ScratchDirectory(prefix: "berth-test")
+        defer { try? scratch.remove() }
+        let root = scratch.path
         let subnet = try IPv4CIDR(parsing: "10.213.1.0/24")
         let network = BridgeNetwork(
             name: try NetworkName(parsing: "shop_default"), bridge: try InterfaceName(parsing: "berth0123456789"),

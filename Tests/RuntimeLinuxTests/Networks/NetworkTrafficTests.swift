@@ -1,8 +1,9 @@
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests {
     /// Real packets between "containers" (plain network namespaces) on the

@@ -3,9 +3,10 @@ import Glibc
 import HostOS
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// The proxy against servers on 127.0.0.1: no namespace, so no root.
 @Suite struct PortProxyLoopbackTests {

@@ -2,9 +2,10 @@ import Glibc
 import HostOS
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests {
     /// The proxy forwarding to servers inside a "container" (a namespace on

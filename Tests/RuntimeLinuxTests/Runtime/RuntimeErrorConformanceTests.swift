@@ -1,6 +1,6 @@
 import BerthModel
 import RuntimeKit
-import RuntimeTesting
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux

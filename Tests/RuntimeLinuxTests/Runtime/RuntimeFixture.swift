@@ -4,6 +4,7 @@ import Glibc
 import HostOS
 import RuntimeKit
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import RuntimeLinux
@@ -51,9 +52,7 @@ final class RuntimeFixture: Sendable {
         let image = try await BusyboxImage.shared.path()
         try await Scope.with { scope in
             let root = try makeStateRoot(scope)
-            let prefix = try await freshPrefix()
-            let table = "berth_t" + prefix.dropFirst(5)
-            Made.tables.withLock { $0.append(table) }
+            let (prefix, table) = freshNames()
             let block = try freshBlock()
             let configuration = LinuxRuntime.Configuration(
                 root: root, shimPath: ContainerFixture.shimBinary, namePrefix: prefix, tableName: table,
@@ -63,7 +62,7 @@ final class RuntimeFixture: Sendable {
             #expect(problems.isEmpty, "a fresh root restores without problems: \(problems)")
             let fixture = RuntimeFixture(root: root, prefix: prefix, table: table, block: block, runtime: runtime)
             // Registered before the teardown, so it runs after it.
-            scope.onExit("check for leaks") { try await fixture.checkLeaks() }
+            scope.onExit("check for leaks") { await fixture.checkLeaks() }
             scope.onExit("take everything apart") { await fixture.tearDown() }
             _ = try await runtime.importImage(path: image, reference: "busybox:latest")
             try await body(fixture)
@@ -166,32 +165,11 @@ final class RuntimeFixture: Sendable {
 
     /// What this test left on the host, after a grace for processes on
     /// their way out.
-    private func checkLeaks() async throws {
-        var found: [String] = []
-        for _ in 0..<50 {
-            found = []
-            let links = try await sh("ip", "-o", "link", "show")
-            found += links.split(separator: "\n").filter { $0.contains(": \(prefix)") }.map { "link \($0)" }
-            let tables = try await sh("nft", "list", "tables")
-            if tables.contains("inet \(table)\n") { found.append("nft table \(table)") }
-            found += OverlayRootfs.mountPoints().filter { $0.hasPrefix(root) }.map { "mount \($0)" }
-            found += ContainerFixture.liveProcesses(mentioning: root).map { "process \($0)" }
-            for controller in ["memory", "pids", "cpu", "unified", "systemd", ""] {
-                let dir = "/sys/fs/cgroup/\(controller)/berth".replacingOccurrences(of: "//", with: "/")
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-                found += names.filter { $0.hasPrefix(prefix) }.map { "cgroup \(dir)/\($0)" }
-            }
-            if found.isEmpty { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        for leak in found { Issue.record("left behind: \(leak)") }
+    private func checkLeaks() async {
+        let footprint = HostFootprint(
+            linkPrefixes: [prefix], nftTables: [table], roots: [root], processMarkers: [root], cgroupPrefixes: [prefix])
+        for leak in await footprint.leftovers(within: .seconds(5)) { Issue.record("left behind: \(leak)") }
     }
-}
-
-/// Runs a command and returns stdout, failing with its stderr when it fails.
-@discardableResult
-func shell(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> String {
-    try await ProcessRunner().run(HostOS.Command(arguments, timeout: timeout)).check().output
 }
 
 /// The busybox OCI image of `make busybox-image` (`.build/busybox-oci.tar`),

@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 import RuntimeKit
 import Synchronization
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests.LinuxRuntimeTests {
     /// A container's life through `LinuxRuntime`: errors, start, restart,

@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 import HostOS
 import RuntimeKit
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests.LinuxRuntimeTests {
     /// Published ports through `LinuxRuntime`, checked with curl from the host.
@@ -20,13 +21,14 @@ extension HostResourceTests.LinuxRuntimeTests {
                 #expect(web.ports == [PortSpec(hostIP: "127.0.0.1", hostPort: port, containerPort: 80)])
                 try await f.waitForHTTPD(web.name)
                 let url = "http://127.0.0.1:\(port)/"
-                let output = try await shell(
+                let output = try await sh(
                     [
                         "curl", "--silent", "--show-error", "--parallel", "--parallel-immediate", "--parallel-max",
                         "200",
                         "--max-time", "20", "--write-out", "%{http_code}\\n",
                     ]
-                        + Array(repeating: ["--output", "/dev/null", url], count: 200).flatMap { $0 })
+                        + Array(repeating: ["--output", "/dev/null", url], count: 200).flatMap { $0 },
+                    timeout: .seconds(60))
                 let codes = output.split(separator: "\n")
                 #expect(codes.count == 200 && codes.allSatisfy { $0 == "200" }, "curl answers: \(output)")
             }

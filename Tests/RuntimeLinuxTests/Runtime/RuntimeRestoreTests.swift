@@ -2,9 +2,10 @@ import BerthModel
 import Foundation
 import HostOS
 import RuntimeKit
+import TestSupport
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 extension HostResourceTests.LinuxRuntimeTests {
     /// A second `LinuxRuntime` over the same root, as a restarted berthd.

@@ -2,6 +2,7 @@ import CLinuxShim
 import Foundation
 import Glibc
 import HostOS
+import TestSupport
 import Testing
 
 /// One berthd of a system test: its own root under /tmp/berth-st-*, socket,
@@ -11,6 +12,7 @@ import Testing
 /// mounts, links, the nft table, cgroups and the root.
 final class TestDaemon: @unchecked Sendable {
     let root: String
+    private let scratch: ScratchDirectory
     let socket: String
     let prefix: String
     let pool: String
@@ -40,9 +42,8 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     init() throws {
-        var template = Array("/tmp/berth-st-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw HostOSError(.syscall, "mkdtemp", errno: errno) }
-        root = String(cString: made)
+        scratch = try ScratchDirectory(prefix: "berth-st")
+        root = scratch.path
         socket = root + "/berth.sock"
         prefix = "berth" + String(UInt16.random(in: 0x1000...0xFFFF), radix: 16)
         pool = try Self.freshPool()
@@ -97,15 +98,25 @@ final class TestDaemon: @unchecked Sendable {
         }
     }
 
-    /// berthd's pid as the socket's owner reports it: the one `berth` started, too.
+    /// What this daemon's containers and networks put on the host, which
+    /// `down` takes away again: links with its prefix, its nft table,
+    /// mounts under its root, processes in its cgroups.
+    var footprint: HostFootprint {
+        HostFootprint(linkPrefixes: [prefix], nftTables: [prefix], roots: [root], cgroupPrefixes: [prefix])
+    }
+
+    /// `footprint` and every process that names the root: berthd, its shims.
+    var wholeFootprint: HostFootprint {
+        var whole = footprint
+        whole.processMarkers = [root]
+        return whole
+    }
+
+    /// berthd's pid: the one this daemon started, or the one `berth` started.
     func daemonPID() -> pid_t? {
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
-            else { continue }
-            let argv = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if argv.first?.hasSuffix("/berthd") == true, argv.contains(root) { return pid }
-        }
-        return nil
+        HostFootprint(processMarkers: [root]).processes().first {
+            $0.commandLine.hasPrefix(Self.binaries + "/berthd ")
+        }?.pid
     }
 
     /// Runs `berth ARGS` against this daemon.
@@ -143,9 +154,7 @@ final class TestDaemon: @unchecked Sendable {
         }
         if pid > 0 { var status: Int32 = 0; waitpid(pid, &status, 0) }
         // Containers: their processes live in cgroups under /<prefix>; shims name the root.
-        for process in processes(where: { $0.cgroup.contains("/\(prefix)/") || $0.argv.contains(root) }) {
-            kill(process.pid, SIGKILL)
-        }
+        for process in wholeFootprint.processes() { kill(process.pid, SIGKILL) }
         let containers = (try? FileManager.default.contentsOfDirectory(atPath: root + "/containers")) ?? []
         for id in containers { _ = try? await run(["crun", "delete", "--force", id]) }
         let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
@@ -172,20 +181,13 @@ final class TestDaemon: @unchecked Sendable {
         if access("/sys/fs/cgroup/\(prefix)", F_OK) == 0 {
             _ = try? await run(["find", "/sys/fs/cgroup/\(prefix)", "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"])
         }
-        _ = try? await run(["rm", "-rf", "--one-file-system", "--", root])
+        try? scratch.remove()
     }
 
-    /// What of this daemon is still on the host, one line per thing; empty when clean.
+    /// What of this daemon's containers and networks is still on the host,
+    /// one line per thing; empty when clean.
     func leftovers() async -> [String] {
-        var found: [String] = []
-        let links = (try? await run(["ip", "-o", "link", "show"]))?.stdout ?? ""
-        found += links.split(separator: "\n").filter { $0.contains(": \(prefix)") }.map { "link: \($0)" }
-        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        found += mounts.split(separator: "\n").filter { $0.contains(" \(root)") }.map { "mount: \($0)" }
-        let tables = (try? await run(["nft", "list", "tables"]))?.stdout ?? ""
-        if tables.split(separator: "\n").contains(where: { $0 == "table inet \(prefix)" }) { found.append("nft table \(prefix)") }
-        found += processes(where: { $0.cgroup.contains("/\(prefix)/") }).map { "process: \($0.pid) \($0.argv)" }
-        return found
+        await footprint.leftovers()
     }
 
     static func isZombie(_ pid: pid_t) -> Bool {
@@ -193,31 +195,6 @@ final class TestDaemon: @unchecked Sendable {
         guard let close = stat.lastIndex(of: ")") else { return true }
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
-
-    struct ProcessEntry {
-        var pid: pid_t
-        var argv: String
-        var cgroup: String
-    }
-
-    func processes(where predicate: (ProcessEntry) -> Bool) -> [ProcessEntry] {
-        var found: [ProcessEntry] = []
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), pid != getpid() else { continue }
-            let argv = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")))
-                .map { String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self) } ?? ""
-            let cgroup = (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? ""
-            let process = ProcessEntry(pid: pid, argv: argv, cgroup: cgroup)
-            if predicate(process) { found.append(process) }
-        }
-        return found
-    }
-}
-
-/// A failed expectation with a message, thrown to end a test.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// What a command printed and how it ended.
@@ -267,16 +244,6 @@ func spawn(_ arguments: [String], log: String) throws -> pid_t {
     let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
     guard result == 0 else { throw TestFailure("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
     return pid
-}
-
-/// Polls `condition` until it holds or `seconds` pass: a wait with a deadline, never a fixed sleep.
-func eventually(within seconds: Int, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
 }
 
 /// A TCP port nothing listens on now.

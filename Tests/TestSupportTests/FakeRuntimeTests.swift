@@ -1,6 +1,6 @@
 import BerthModel
 import RuntimeKit
-import RuntimeTesting
+import TestSupport
 import Testing
 
 /// The fake behaves like a runtime where the reconciler's tests can see it.

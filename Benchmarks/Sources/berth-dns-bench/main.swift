@@ -1,8 +1,6 @@
 // The embedded DNS server alone, for scripts/bench/dns.sh: serves N names
 // from its table on 127.0.0.1:PORT (UDP and TCP) until it is killed.
 //
-//   berth-dns-bench [--port PORT] [--names N] [--address ADDRESS] [--echo]
-//
 // --echo serves no names: a SwiftNIO datagram channel set up as EmbeddedDNS's
 // sends each query straight back with the response bit set. It is the floor
 // of any server on NIO's event loop, for comparing with dnsmasq's poll loop.
@@ -10,61 +8,50 @@
 // Name i is `name-<i>.bench` with address 198.18.x.y (RFC 2544's benchmark
 // range: data only, no traffic goes there). The whole of 127.0.0.0/8 is the
 // network's subnet, so every loopback client sees the names.
+import BenchSupport
 import EmbeddedDNS
 import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
+
+let usage = """
+    usage: berth-dns-bench [--port PORT] [--names N] [--address ADDRESS] [--echo]
+      --port PORT        UDP and TCP port to serve on (default 5300)
+      --names N          names to serve, name-0.bench and on (1-65536, default 1000)
+      --address ADDRESS  address to serve on (default 127.0.0.1)
+      --echo             serve no names: send each query back with the response bit set
+    Runs until killed. scripts/bench/dns.sh builds and runs it.
+    """
 
 /// Command-line options, each with its default.
 struct Options {
-    var port = 5300
-    var names = 1000
-    var address = "127.0.0.1"
-    var echo = false
+    let port: Int
+    let names: Int
+    let address: String
+    let echo: Bool
 
-    /// Parses `--name value` pairs; nil (after a message) on anything else.
-    init?(_ arguments: [String]) {
-        var remaining = arguments[...]
-        while let flag = remaining.popFirst() {
-            if flag == "--echo" {
-                echo = true
-                continue
-            }
-            guard let value = remaining.popFirst() else {
-                print("berth-dns-bench: \(flag) needs a value")
-                return nil
-            }
-            switch flag {
-            case "--port":
-                guard let port = Int(value), (0...65535).contains(port) else {
-                    print("berth-dns-bench: --port \(value) is not a port")
-                    return nil
-                }
-                self.port = port
-            case "--names":
-                guard let names = Int(value), (1...65536).contains(names) else {
-                    print("berth-dns-bench: --names \(value) is not between 1 and 65536")
-                    return nil
-                }
-                self.names = names
-            case "--address":
-                address = value
-            default:
-                print("berth-dns-bench: unknown option \(flag)")
-                return nil
-            }
-        }
+    init(_ arguments: BenchArguments) throws {
+        port = try arguments.number("--port", default: 5300, in: 0...65535)
+        names = try arguments.number("--names", default: 1000, in: 1...65536)
+        address = arguments.text("--address") ?? "127.0.0.1"
+        echo = arguments.has("--echo")
     }
 }
 
-guard let options = Options(Array(CommandLine.arguments.dropFirst())),
-    let subnet = IPv4Subnet("127.0.0.0/8")
-else { exit(2) }
+let options: Options
+do {
+    options = try Options(
+        BenchArguments(usage: usage, options: ["--port", "--names", "--address"], flags: ["--echo"]))
+} catch {
+    print("berth-dns-bench: \(error)")
+    exit(2)
+}
+guard let subnet = IPv4Subnet("127.0.0.0/8") else { exit(2) }
 
 var table: [String: [IPv4Address]] = [:]
 for index in 0..<options.names {

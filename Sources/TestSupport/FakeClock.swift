@@ -1,4 +1,5 @@
-import Foundation
+import Supervisor
+import Synchronization
 
 /// A clock for tests: time stands still until the test moves it.
 ///
@@ -8,16 +9,18 @@ import Foundation
 /// tasks then run on their own, a test waits for the next thing it expects
 /// with `waitForSleeper(at:)` (someone is now waiting for that exact time)
 /// rather than with a real sleep; `advance(toSleeperAt:)` does both.
-public final class FakeClock: Clock, @unchecked Sendable {
-    // NSLock rather than Synchronization.Mutex: the package still declares macOS 14.
-    // Every stored property below is read and written with `lock` held.
-    private let lock = NSLock()
-    private var current: Timestamp
-    private var sleepers: [Sleeper] = []
-    private var watchers: [Watcher] = []
-    /// Sleepers cancelled before they registered their continuation.
-    private var cancelledEarly: Set<Int> = []
-    private var nextID = 0
+public final class FakeClock: Supervisor.Clock, Sendable {
+    private let state: Mutex<State>
+
+    /// Everything the clock knows, read and written under one lock.
+    private struct State {
+        var current: Timestamp
+        var sleepers: [Sleeper] = []
+        var watchers: [Watcher] = []
+        /// Sleepers cancelled before they registered their continuation.
+        var cancelledEarly: Set<Int> = []
+        var nextID = 0
+    }
 
     private struct Sleeper {
         var id: Int
@@ -32,27 +35,27 @@ public final class FakeClock: Clock, @unchecked Sendable {
 
     /// A clock that reads `now` until it is advanced.
     public init(now: Timestamp = Timestamp(seconds: 1_000_000)) {
-        current = now
+        state = Mutex(State(current: now))
     }
 
-    public var now: Timestamp { lock.withLock { current } }
+    public var now: Timestamp { state.withLock { $0.current } }
 
     /// The deadlines of the tasks asleep now, earliest first.
     public var sleeperDeadlines: [Timestamp] {
-        lock.withLock { sleepers.map(\.deadline).sorted() }
+        state.withLock { $0.sleepers.map(\.deadline).sorted() }
     }
 
     public func sleep(until deadline: Timestamp) async throws {
-        let id = lock.withLock {
-            nextID += 1
-            return nextID
+        let id = state.withLock {
+            $0.nextID += 1
+            return $0.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let outcome: Result<Void, any Error>? = lock.withLock {
-                    if cancelledEarly.remove(id) != nil { return .failure(CancellationError()) }
-                    if deadline <= current { return .success(()) }
-                    sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
+                let outcome: Result<Void, any Error>? = state.withLock {
+                    if $0.cancelledEarly.remove(id) != nil { return .failure(CancellationError()) }
+                    if deadline <= $0.current { return .success(()) }
+                    $0.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
                     return nil
                 }
                 if let outcome {
@@ -62,14 +65,14 @@ public final class FakeClock: Clock, @unchecked Sendable {
                 }
             }
         } onCancel: {
-            let sleeper: Sleeper? = lock.withLock {
-                guard let index = sleepers.firstIndex(where: { $0.id == id }) else {
+            let sleeper: Sleeper? = state.withLock { state in
+                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else {
                     // Cancelled before the continuation was stored: tell the
                     // registration above to fail at once instead of sleeping.
-                    cancelledEarly.insert(id)
+                    state.cancelledEarly.insert(id)
                     return nil
                 }
-                return sleepers.remove(at: index)
+                return state.sleepers.remove(at: index)
             }
             sleeper?.continuation.resume(throwing: CancellationError())
         }
@@ -82,10 +85,11 @@ public final class FakeClock: Clock, @unchecked Sendable {
 
     /// Moves time to `deadline` (never backwards) and wakes the sleepers that are due.
     public func advance(to deadline: Timestamp) {
-        let due: [Sleeper] = lock.withLock {
-            if deadline > current { current = deadline }
-            let ready = sleepers.filter { $0.deadline <= current }
-            sleepers.removeAll { $0.deadline <= current }
+        let due: [Sleeper] = state.withLock { state in
+            if deadline > state.current { state.current = deadline }
+            let now = state.current
+            let ready = state.sleepers.filter { $0.deadline <= now }
+            state.sleepers.removeAll { $0.deadline <= now }
             return ready.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
         }
         for sleeper in due { sleeper.continuation.resume() }
@@ -94,9 +98,9 @@ public final class FakeClock: Clock, @unchecked Sendable {
     /// Returns once some task sleeps until exactly `deadline`.
     public func waitForSleeper(at deadline: Timestamp) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let present = lock.withLock {
-                if sleepers.contains(where: { $0.deadline == deadline }) { return true }
-                watchers.append(Watcher(deadline: deadline, continuation: continuation))
+            let present = state.withLock { state in
+                if state.sleepers.contains(where: { $0.deadline == deadline }) { return true }
+                state.watchers.append(Watcher(deadline: deadline, continuation: continuation))
                 return false
             }
             if present { continuation.resume() }
@@ -111,10 +115,10 @@ public final class FakeClock: Clock, @unchecked Sendable {
 
     /// Resumes the watchers whose deadline now has a sleeper.
     private func notifyWatchers() {
-        let satisfied: [Watcher] = lock.withLock {
-            let deadlines = Set(sleepers.map(\.deadline))
-            let ready = watchers.filter { deadlines.contains($0.deadline) }
-            watchers.removeAll { deadlines.contains($0.deadline) }
+        let satisfied: [Watcher] = state.withLock { state in
+            let deadlines = Set(state.sleepers.map(\.deadline))
+            let ready = state.watchers.filter { deadlines.contains($0.deadline) }
+            state.watchers.removeAll { deadlines.contains($0.deadline) }
             return ready
         }
         for watcher in satisfied { watcher.continuation.resume() }

@@ -7,14 +7,12 @@
 // after it has logged a few thousand lines (target <= 2 MiB). Both are
 // measured in this run, on this machine; removal is timed but not in the ratio,
 // since `crun run` cleans up after itself inside its own time.
-//
-//   berth-run-bench [RUNS]        (root; scripts/bench/crun-true.sh builds and runs it)
-import BerthModel
+import BenchSupport
 import Foundation
-import RuntimeLinux
+@_spi(Components) import RuntimeLinux
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Fails the bench with a message on stderr.
@@ -23,14 +21,15 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+let usage = """
+    usage: berth-run-bench [RUNS] [--shim PATH]
+      RUNS          containers of each kind (1-10000, default 50), after three warm-up rounds
+      --shim PATH   the berth-shim to use (default: the one next to this binary)
+    Needs root. scripts/bench/crun-true.sh builds and runs it.
+    """
+
 /// The median of some durations, in milliseconds.
-func median(_ samples: [Duration]) -> Double {
-    let sorted = samples.sorted()
-    guard !sorted.isEmpty else { return .nan }
-    let middle = sorted[sorted.count / 2]
-    let (seconds, attoseconds) = middle.components
-    return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-}
+func median(_ samples: [Duration]) -> Double { median(samples.map(milliseconds)) }
 
 /// Runs a program to its end, its output discarded; its exit status.
 func run(_ argv: [String]) -> Int32 {
@@ -69,15 +68,24 @@ func residentKiB(_ pid: Int32) -> Int? {
     return Int(line.split(separator: " ").dropFirst().first ?? "")
 }
 
-guard getuid() == 0 else { fail("needs root (crun, overlay mounts, cgroups)") }
-let runs = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 50
+let arguments: BenchArguments
+let runs: Int
+do {
+    arguments = try BenchArguments(usage: usage, options: ["--shim"])
+    guard arguments.positional.count <= 1, let count = Int(arguments.positional.first ?? "50"),
+        (1...10000).contains(count)
+    else { throw BenchError("RUNS wants one number, 1-10000\n\(usage)") }
+    runs = count
+} catch {
+    fail("\(error)")
+}
+requireRoot("berth-run-bench", "crun, overlay mounts, cgroups")
 let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-let shim = binDir + "/berth-shim"
-guard FileManager.default.isExecutableFile(atPath: shim) else { fail("no berth-shim next to this binary (\(shim))") }
+let shim = arguments.text("--shim") ?? binDir + "/berth-shim"
+guard FileManager.default.isExecutableFile(atPath: shim) else { fail("no berth-shim at \(shim)") }
 
-var template = Array("/tmp/berth-bench-XXXXXX".utf8CString)
-guard let made = mkdtemp(&template) else { fail("mkdtemp: \(String(cString: strerror(errno)))") }
-let root = String(cString: made)
+let root: String
+do { root = try makeScratchRoot("berth-run-bench") } catch { fail("\(error)") }
 let crunRoot = root + "/crun"
 let prefix = "berth-b" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
 func id(_ name: String) -> ContainerID {
@@ -85,13 +93,16 @@ func id(_ name: String) -> ContainerID {
     return id
 }
 
+/// A container `name` on `layer` that runs `command`.
+func containerSpec(_ name: String, _ command: [String], layer: String) -> LinuxContainerSpec {
+    var spec = LinuxContainerSpec(id: id(name), image: .init(env: [BundleBuilder.defaultPath]), layers: [layer])
+    spec.command = command
+    return spec
+}
+
 /// The measurements, on a driver over `root`; prints as it goes.
 func benchmark(_ driver: ContainerDriver, layer: String) async throws {
-    func spec(_ name: String, _ command: [String]) -> LinuxContainerSpec {
-        var spec = LinuxContainerSpec(id: id(name), image: .init(env: [BundleBuilder.defaultPath]), layers: [layer])
-        spec.command = command
-        return spec
-    }
+    func spec(_ name: String, _ command: [String]) -> LinuxContainerSpec { containerSpec(name, command, layer: layer) }
     let clock = ContinuousClock()
 
     // The reference bundle: the config.json the driver writes, run by crun
@@ -115,7 +126,9 @@ func benchmark(_ driver: ContainerDriver, layer: String) async throws {
             case 0:
                 let t0 = clock.now
                 let status = run(["/usr/bin/crun", "--root", crunRoot, "run", "--bundle", bundle, prefix + "-raw\(n)"])
-                if status != 0 { throw BerthError(.runtime, "crun run of the reference bundle exited with status \(status)") }
+                if status != 0 {
+                    fail("crun run of the reference bundle exited with status \(status)")
+                }
                 if i >= 0 { raw.append(t0.duration(to: clock.now)) }
             case 1:
                 let one = spec("run\(n)", ["/bin/true"])
@@ -145,16 +158,25 @@ func benchmark(_ driver: ContainerDriver, layer: String) async throws {
     print(String(format: "driver create(start: true) + wait          %7.2f ms   ratio %.2f (target <= 1.3)", f, f / r))
     print(String(format: "driver create + start + wait (crun create) %7.2f ms   ratio %.2f", s, s / r))
     print(String(format: "driver remove (not in the ratio)           %7.2f ms", median(removal)))
+    try await shimMemory(driver, layer: layer)
+}
 
-    // The shim's memory once it has logged a few thousand lines.
-    let chatty = spec("rss", ["sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done; echo done; sleep 1000"])
+/// The shim's memory once it has logged a few thousand lines.
+func shimMemory(_ driver: ContainerDriver, layer: String) async throws {
+    let clock = ContinuousClock()
+    let chatty = containerSpec(
+        "rss", ["sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done; echo done; sleep 1000"],
+        layer: layer)
     _ = try await driver.create(chatty, start: true)
     let logged = clock.now.advanced(by: .seconds(10))
     while try driver.logText(chatty.id, LogQuery(tail: 1)) != "done\n" && clock.now < logged {
         try await Task.sleep(for: .milliseconds(50))
     }
     if let pid = try await driver.inspect(chatty.id).shimPID, let kib = residentKiB(pid) {
-        print(String(format: "berth-shim VmRSS                           %7d KiB (%.2f MiB, target <= 2 MiB)", kib, Double(kib) / 1024))
+        print(
+            String(
+                format: "berth-shim VmRSS                           %7d KiB (%.2f MiB, target <= 2 MiB)", kib,
+                Double(kib) / 1024))
     } else {
         print("berth-shim VmRSS: shim not found")
     }

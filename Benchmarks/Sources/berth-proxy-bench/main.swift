@@ -2,8 +2,6 @@
 // userland proxy, against a direct connection to the container's address,
 // in the same run.
 //
-//   berth-proxy-bench [--seconds S] [--rounds R] [--streams K] [--prefix berthXXXX] [--root DIR]
-//
 // Makes one bridge network with one "container" (a network namespace) that
 // runs a sink: it reads and discards. Then R rounds, alternating: K streams
 // straight to <container>:5001, and K streams to 127.0.0.1:<published port>
@@ -12,43 +10,35 @@
 // the figure is bytes delivered per second, not bytes buffered. Prints the
 // medians and their ratio; target: proxy / direct >= 0.7 (exit 1 if missed).
 // Everything it made is removed before it exits. Needs root.
+import BenchSupport
 import Glibc
 import HostOS
-import RuntimeLinux
+@_spi(Components) import RuntimeLinux
+
+let usage = """
+    usage: berth-proxy-bench [--seconds S] [--rounds R] [--streams K] [--prefix berthXXXX] [--root DIR]
+      --seconds S      how long each stream sends (1-60, default 3)
+      --rounds R       direct and proxied runs, alternating (1-20, default 3)
+      --streams K      parallel streams in each run (1-64, default 1)
+      --prefix P       names of links and the nft table begin with it (berth…)
+      --root DIR       where state and the namespace file go (default: a fresh /tmp/berth-proxy-bench.XXXXXX)
+    Needs root. scripts/bench/port-proxy.sh builds and runs it.
+    """
 
 struct Options {
-    var seconds = 3
-    var rounds = 3
-    var streams = 1
-    var prefix = "berth" + String(UInt16.random(in: 0x1000...0xFFFF), radix: 16)
-    var root: String?
+    let seconds: Int
+    let rounds: Int
+    let streams: Int
+    let prefix: String
+    let root: String?
 
-    init(_ arguments: [String]) throws {
-        var rest = arguments[...]
-        while let flag = rest.popFirst() {
-            guard let value = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
-            switch flag {
-            case "--seconds": seconds = try Self.number(flag, value, 1...60)
-            case "--rounds": rounds = try Self.number(flag, value, 1...20)
-            case "--streams": streams = try Self.number(flag, value, 1...64)
-            case "--prefix": prefix = value
-            case "--root": root = value
-            default: throw BenchError("unknown option \(flag)")
-            }
-        }
+    init(_ arguments: BenchArguments) throws {
+        seconds = try arguments.number("--seconds", default: 3, in: 1...60)
+        rounds = try arguments.number("--rounds", default: 3, in: 1...20)
+        streams = try arguments.number("--streams", default: 1, in: 1...64)
+        prefix = arguments.namePrefix()
+        root = arguments.text("--root")
     }
-
-    static func number(_ flag: String, _ value: String, _ range: ClosedRange<Int>) throws -> Int {
-        guard let number = Int(value), range.contains(number) else {
-            throw BenchError("\(flag) wants \(range.lowerBound)-\(range.upperBound), not \(value)")
-        }
-        return number
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The sink: a listening socket inside the container's namespace; every
@@ -157,11 +147,8 @@ func measure(_ host: IPv4Address, _ port: UInt16, _ options: Options) async thro
     }
     let bytes = Double(results.map(\.0).reduce(0, +))
     let slowest = results.map(\.1).max() ?? .seconds(1)
-    let (whole, fraction) = slowest.components
-    return bytes / (Double(whole) + Double(fraction) / 1e18) / 1_048_576
+    return bytes / seconds(slowest) / 1_048_576
 }
-
-func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func run(_ options: Options, root: String, cleanups: inout [() async -> Void]) async throws -> Bool {
     let table = "berth_b" + options.prefix.dropFirst(5)
@@ -207,21 +194,12 @@ func run(_ options: Options, root: String, cleanups: inout [() async -> Void]) a
     return pass
 }
 
-func format(_ value: Double) -> String {
-    let hundredths = Int((value * 100).rounded())
-    let fraction = hundredths % 100
-    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-}
-
-guard getuid() == 0 else {
-    print("berth-proxy-bench: needs root (network namespaces, bridges, nftables)")
-    exit(2)
-}
 var status: Int32 = 0
 do {
-    let options = try Options(Array(CommandLine.arguments.dropFirst()))
-    var template = Array("/tmp/berth-proxy-bench.XXXXXX".utf8CString)
-    let root = options.root ?? mkdtemp(&template).map { String(cString: $0) } ?? "/tmp/berth-proxy-bench"
+    let options = try Options(
+        BenchArguments(usage: usage, options: ["--seconds", "--rounds", "--streams", "--prefix", "--root"]))
+    requireRoot("berth-proxy-bench", "network namespaces, bridges, nftables")
+    let root = try options.root ?? makeScratchRoot("berth-proxy-bench")
     var cleanups: [() async -> Void] = []
     do {
         status = try await run(options, root: root, cleanups: &cleanups) ? 0 : 1

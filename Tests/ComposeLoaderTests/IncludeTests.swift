@@ -200,6 +200,13 @@ struct IncludeTests {
         dir.write("compose.yaml", "include:\n  - path: a.yaml\n    paths: b.yaml\nservices:\n  web: {image: web}\n")
         #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:3:5: include[0].paths: unknown key \"paths\" (path, project_directory or env_file)")
     }
+
+    @Test("an entry that is an empty list of paths is an error, not a crash")
+    func emptyPathList() throws {
+        let dir = LoaderScratch()
+        dir.write("compose.yaml", "include:\n  - []\nservices:\n  web: {image: web}\n")
+        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:2:5: include[0]: an include entry needs a \"path\"")
+    }
 }
 
 /// The trees a load hands to `keepParsedTree`.

@@ -37,8 +37,13 @@ extension LoadContext {
 
     /// The entry's paths, project directory and env files, checked for shape.
     private func includeEntry(_ item: Node, _ p: String) throws(BerthError) -> IncludeEntry {
-        guard let fields = item.entries else { return IncludeEntry(paths: try includePaths(item, p)) }
         var entry = IncludeEntry()
+        guard let fields = item.entries else {
+            // A short entry is a path or a list of them; `[]` names none,
+            // and an entry with no path cannot say where its project is.
+            entry.paths = try includePaths(item, p)
+            return try requirePath(entry, item, p)
+        }
         for e in fields {
             switch e.key {
             case "path": entry.paths = try includePaths(e.value, "\(p).path")
@@ -49,6 +54,10 @@ extension LoadContext {
                                  location: files.location(e.keyMark), path: "\(p).\(e.key)")
             }
         }
+        return try requirePath(entry, item, p)
+    }
+
+    private func requirePath(_ entry: IncludeEntry, _ item: Node, _ p: String) throws(BerthError) -> IncludeEntry {
         if entry.paths.isEmpty {
             throw BerthError(.invalidCompose, "an include entry needs a \"path\"", location: files.location(item.mark), path: p)
         }

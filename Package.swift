@@ -6,7 +6,6 @@ import PackageDescription
 // SwiftPM refuses an import that the table does not allow.
 let package = Package(
     name: "Berth",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "berth", targets: ["berth"]),
         .executable(name: "berthd", targets: ["berthd"]),

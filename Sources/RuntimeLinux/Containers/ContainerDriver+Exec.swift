@@ -1,6 +1,7 @@
 import BerthModel
 import Foundation
 import HostOS
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -148,36 +149,39 @@ extension ContainerDriver {
 /// there or the exec has finished. `finish` is called as soon as crun
 /// returns, so that a pid reused after the process ended is never signalled
 /// (the window left is the few instructions between crun's return and it).
-final class ExecKiller: @unchecked Sendable {
+final class ExecKiller: Sendable {
     /// Why the process was killed.
     enum Reason { case timeout, cancelled }
 
+    private struct State {
+        var finished = false
+        var why: Reason?
+    }
+
     let pidFile: String
-    private let lock = NSLock()
-    private var finished = false
-    private var why: Reason?
+    private let state = Mutex(State())
 
     init(pidFile: String) { self.pidFile = pidFile }
 
     /// Why it was killed, if it was.
-    var reason: Reason? { lock.withLock { why } }
+    var reason: Reason? { state.withLock { $0.why } }
 
     /// The exec has returned: nothing more may be killed.
-    func finish() { lock.withLock { finished = true } }
+    func finish() { state.withLock { $0.finished = true } }
 
     /// Kills the process now, or as soon as crun has written its pid.
     func kill(_ reason: Reason) {
-        let first = lock.withLock { () -> Bool in
-            guard !finished, why == nil else { return false }
-            why = reason
+        let first = state.withLock { state -> Bool in
+            guard !state.finished, state.why == nil else { return false }
+            state.why = reason
             return true
         }
         if first { attempt() }
     }
 
     private func attempt() {
-        let retry = lock.withLock { () -> Bool in
-            guard !finished else { return false }
+        let retry = state.withLock { state -> Bool in
+            guard !state.finished else { return false }
             let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
             guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return true }
             _ = Glibc.kill(pid, SIGKILL)

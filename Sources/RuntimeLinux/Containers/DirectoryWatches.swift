@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -21,7 +22,7 @@ import Foundation
 /// had watches waits for an SRCU grace period in the kernel (13–16 ms on
 /// this kind of VM, measured), which a close per wait would add to every
 /// container's create-to-exit time. Removing a watch costs microseconds.
-final class DirectoryWatches: @unchecked Sendable {
+final class DirectoryWatches: Sendable {
     /// One registered wait. `poke` runs the check and resumes the waiting
     /// task when it is done (or expired, or cancelled); it returns whether
     /// the waiter is finished.
@@ -29,24 +30,30 @@ final class DirectoryWatches: @unchecked Sendable {
         var directory: String
         var deadline: ContinuousClock.Instant
         var cancelled = false
-        var poke: (_ expired: Bool, _ cancelled: Bool) -> Bool
+        var poke: @Sendable (_ expired: Bool, _ cancelled: Bool) -> Bool
     }
 
-    private let lock = NSLock()
-    private var inotify: Int32 = -1
-    private var wake: (Int32, Int32) = (-1, -1)
-    private var waiters: [UInt64: Waiter] = [:]
-    /// Waiters not yet checked since they registered.
-    private var unchecked = Set<UInt64>()
-    /// Cancelled before they registered.
-    private var cancelledEarly = Set<UInt64>()
-    private var nextID: UInt64 = 0
-    private var watches: [String: (wd: Int32, users: Int)] = [:]
-    private var running = false
+    /// Everything the waiting tasks and the thread share.
+    private struct State {
+        var inotify: Int32 = -1
+        var wake: (Int32, Int32) = (-1, -1)
+        var waiters: [UInt64: Waiter] = [:]
+        /// Waiters not yet checked since they registered.
+        var unchecked = Set<UInt64>()
+        /// Cancelled before they registered.
+        var cancelledEarly = Set<UInt64>()
+        var nextID: UInt64 = 0
+        var watches: [String: (wd: Int32, users: Int)] = [:]
+        var running = false
+    }
+
+    private let state = Mutex(State())
     private let clock = ContinuousClock()
 
     deinit {
-        for fd in [inotify, wake.0, wake.1] where fd >= 0 { close(fd) }
+        state.withLock { state in
+            for fd in [state.inotify, state.wake.0, state.wake.1] where fd >= 0 { close(fd) }
+        }
     }
 
     /// Runs `check` until it returns a value (returned), throws (thrown), or
@@ -54,13 +61,13 @@ final class DirectoryWatches: @unchecked Sendable {
     func wait<T: Sendable>(
         directory: String, timeout: Duration, check: @escaping @Sendable () throws -> T?
     ) async throws -> T? {
-        let id = lock.withLock { () -> UInt64 in
-            nextID += 1
-            return nextID
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, Error>) in
-                let poke = { (expired: Bool, cancelled: Bool) -> Bool in
+                let poke = { @Sendable (expired: Bool, cancelled: Bool) -> Bool in
                     if cancelled {
                         continuation.resume(throwing: CancellationError())
                         return true
@@ -84,8 +91,12 @@ final class DirectoryWatches: @unchecked Sendable {
                 }
             }
         } onCancel: {
-            lock.withLock {
-                if waiters[id] != nil { waiters[id]?.cancelled = true } else { cancelledEarly.insert(id) }
+            state.withLock { state in
+                if state.waiters[id] != nil {
+                    state.waiters[id]?.cancelled = true
+                } else {
+                    state.cancelledEarly.insert(id)
+                }
             }
             signalWake()
         }
@@ -93,34 +104,34 @@ final class DirectoryWatches: @unchecked Sendable {
 
     private func register(_ id: UInt64, _ waiter: Waiter) throws {
         var waiter = waiter
-        try lock.withLock {
-            if cancelledEarly.remove(id) != nil { waiter.cancelled = true }
-            if inotify < 0 {
-                inotify = try checkSyscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
-                wake = try ChildProcess.socketPair()
-                _ = fcntl(wake.0, F_SETFL, O_NONBLOCK)
+        let start = try state.withLock { state throws -> Bool in
+            if state.cancelledEarly.remove(id) != nil { waiter.cancelled = true }
+            if state.inotify < 0 {
+                state.inotify = try checkSyscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
+                state.wake = try ChildProcess.socketPair()
+                _ = fcntl(state.wake.0, F_SETFL, O_NONBLOCK)
             }
-            if let watch = watches[waiter.directory] {
-                watches[waiter.directory] = (watch.wd, watch.users + 1)
+            if let watch = state.watches[waiter.directory] {
+                state.watches[waiter.directory] = (watch.wd, watch.users + 1)
             } else {
                 let mask = UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_DELETE_SELF)
-                let wd = inotify_add_watch(inotify, waiter.directory, mask)
+                let wd = inotify_add_watch(state.inotify, waiter.directory, mask)
                 guard wd >= 0 else { throw BerthError.system("watching \(waiter.directory)", errno: errno) }
-                watches[waiter.directory] = (wd, 1)
+                state.watches[waiter.directory] = (wd, 1)
             }
-            waiters[id] = waiter
-            unchecked.insert(id)
-            if !running {
-                running = true
-                Thread { self.loop() }.start()
-            }
+            state.waiters[id] = waiter
+            state.unchecked.insert(id)
+            if state.running { return false }
+            state.running = true
+            return true
         }
+        if start { Thread { self.loop() }.start() }
         // The thread checks each new waiter once before it sleeps.
         signalWake()
     }
 
     private func signalWake() {
-        let fd = lock.withLock { wake.1 }
+        let fd = state.withLock { $0.wake.1 }
         guard fd >= 0 else { return }
         var byte: UInt8 = 1
         _ = write(fd, &byte, 1)
@@ -132,10 +143,10 @@ final class DirectoryWatches: @unchecked Sendable {
         var lastSweep = clock.now
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
-            let (fds, timeout) = lock.withLock { () -> ((Int32, Int32), Int32) in
-                let nearest = waiters.values.map(\.deadline).min() ?? clock.now.advanced(by: .seconds(1))
+            let (fds, timeout) = state.withLock { state -> ((Int32, Int32), Int32) in
+                let nearest = state.waiters.values.map(\.deadline).min() ?? clock.now.advanced(by: .seconds(1))
                 let until = min(nearest, lastSweep.advanced(by: .seconds(1)))
-                return ((inotify, wake.0), Int32(max(0, clock.now.duration(to: until).milliseconds)))
+                return ((state.inotify, state.wake.0), Int32(max(0, clock.now.duration(to: until).milliseconds)))
             }
             var polls = [pollfd(fd: fds.0, events: Int16(POLLIN), revents: 0), pollfd(fd: fds.1, events: Int16(POLLIN), revents: 0)]
             _ = poll(&polls, 2, timeout)
@@ -157,28 +168,30 @@ final class DirectoryWatches: @unchecked Sendable {
             let now = clock.now
             let sweep = now >= lastSweep.advanced(by: .seconds(1))
             if sweep { lastSweep = now }
-            let due = lock.withLock { () -> [(UInt64, Waiter)] in
-                let new = unchecked
-                unchecked = []
-                return waiters.filter { id, waiter in
+            let due = state.withLock { state -> [(UInt64, Waiter)] in
+                let new = state.unchecked
+                state.unchecked = []
+                return state.waiters.filter { id, waiter in
                     sweep || waiter.cancelled || waiter.deadline <= now || new.contains(id)
-                        || touched.contains(watches[waiter.directory]?.wd ?? -1)
+                        || touched.contains(state.watches[waiter.directory]?.wd ?? -1)
                 }.map { ($0.key, $0.value) }
             }
             // Checks read files and decode JSON: done outside the lock.
             let finished = due.filter { _, waiter in waiter.poke(waiter.deadline <= now, waiter.cancelled) }.map(\.0)
-            let stop = lock.withLock { () -> Bool in
+            let stop = state.withLock { state -> Bool in
                 for id in finished {
-                    guard let waiter = waiters.removeValue(forKey: id), let watch = watches[waiter.directory] else { continue }
+                    guard let waiter = state.waiters.removeValue(forKey: id),
+                        let watch = state.watches[waiter.directory]
+                    else { continue }
                     if watch.users > 1 {
-                        watches[waiter.directory] = (watch.wd, watch.users - 1)
+                        state.watches[waiter.directory] = (watch.wd, watch.users - 1)
                     } else {
-                        _ = inotify_rm_watch(inotify, watch.wd)  // EINVAL: the directory went, the watch with it
-                        watches[waiter.directory] = nil
+                        _ = inotify_rm_watch(state.inotify, watch.wd)  // EINVAL: the directory went, the watch with it
+                        state.watches[waiter.directory] = nil
                     }
                 }
-                if waiters.isEmpty { running = false }
-                return waiters.isEmpty
+                if state.waiters.isEmpty { state.running = false }
+                return state.waiters.isEmpty
             }
             if stop { return }
         }

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Synchronization
 
 /// Images on disk under a root directory:
 ///
@@ -14,7 +15,7 @@ import Foundation
 /// share, and its operations run one at a time. Imports are all-or-nothing:
 /// a failed one removes the blobs and layers it added and leaves the names
 /// as they were.
-public final class ImageStore: @unchecked Sendable {
+public final class ImageStore: Sendable {
     /// The root given at creation.
     public let root: URL
     let imagesDirectory: String
@@ -22,8 +23,7 @@ public final class ImageStore: @unchecked Sendable {
     let indexPath: String
     let blobs: BlobStore
     let layers: LayerStore
-    // NSLock rather than Synchronization.Mutex: the package still declares macOS 14.
-    private let lock = NSLock()
+    private let lock = Mutex(())
 
     /// Opens (creating if need be) the store under `root`, and sweeps what a
     /// crash may have left in its temporary places.
@@ -51,9 +51,7 @@ public final class ImageStore: @unchecked Sendable {
 
     /// Runs `body` with the store to itself.
     func locked<T>(_ body: () throws(BerthError) -> T) throws(BerthError) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+        try lock.withLock { _ throws(BerthError) in try body() }
     }
 
     /// The image `reference` names, with its config decoded; an error that says

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,10 +25,6 @@ int berth_unshare(int flags) { return unshare(flags); }
 int berth_setns(int fd, int nstype) { return setns(fd, nstype); }
 
 pid_t berth_gettid(void) { return (pid_t)syscall(SYS_gettid); }
-
-int berth_set_child_subreaper(int on) {
-    return prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)(on ? 1 : 0), 0UL, 0UL, 0UL);
-}
 
 int berth_pidfd_open(pid_t pid, unsigned int flags) {
     return (int)syscall(SYS_pidfd_open, pid, flags);

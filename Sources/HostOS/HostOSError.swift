@@ -106,15 +106,6 @@ public enum Syscall {
         return result
     }
 
-    /// For calls that return an errno instead of setting it (posix_spawn,
-    /// pthread_create): throws when `body` returns non-zero.
-    public static func checkReturned(
-        _ message: @autoclosure () -> String, _ body: () -> Int32
-    ) throws(HostOSError) {
-        let rc = body()
-        if rc != 0 { throw HostOSError.syscall(message(), errno: rc) }
-    }
-
     /// Adds "close every fd >= `lowest`" to a spawn's file actions (after
     /// its dup2s): a descriptor someone opened without O_CLOEXEC (SwiftNIO
     /// accepts connections without it) must not live on in a child.

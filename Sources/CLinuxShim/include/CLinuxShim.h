@@ -1,6 +1,6 @@
 // CLinuxShim: the few Linux calls and constants that Swift's Glibc module
 // does not import. Swift imports glibc without _GNU_SOURCE, so every GNU or
-// Linux-only declaration (unshare, setns, gettid, pipe2, prctl, pidfd_*,
+// Linux-only declaration (unshare, setns, gettid, pipe2, pidfd_*,
 // posix_spawn_file_actions_*_np, strerrorname_np, CLONE_*) is invisible to
 // it, and the rtnetlink headers' function-like macros (NLMSG_ALIGN, RTA_*)
 // cannot be imported at all. Everything here is prefixed `berth_` and says
@@ -46,10 +46,6 @@ int berth_setns(int fd, int nstype);
 /// gettid(2): GNU-only; names /proc/self/task/<tid>/ns/net, the namespace of
 /// this thread rather than of the thread-group leader (/proc/self/ns/net).
 pid_t berth_gettid(void);
-
-/// prctl(PR_SET_CHILD_SUBREAPER): prctl is not imported; lets berth-shim
-/// reap the container process that crun double-forks away from it.
-int berth_set_child_subreaper(int on);
 
 // --- processes ----------------------------------------------------------------
 

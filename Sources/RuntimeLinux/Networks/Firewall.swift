@@ -76,17 +76,6 @@ enum FirewallRules {
             throw BerthError(.host, "cannot update the nftables table inet \(table)", wrapping: error)
         }
     }
-
-    /// Whether the table exists, through `nft list table`.
-    static func tableExists(_ table: String, runner: any CommandRunner) async throws(BerthError) -> Bool {
-        do {
-            let result = try await runner.run(
-                HostOS.Command(["nft", "list", "table", "inet", table], timeout: .seconds(30)))
-            return result.succeeded
-        } catch {
-            throw BerthError(.host, "cannot list the nftables table inet \(table)", wrapping: error)
-        }
-    }
 }
 
 /// The host's IPv4 forwarding switch.

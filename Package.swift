@@ -50,9 +50,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // The few syscalls Glibc's module map hides, and the rtnetlink headers.
-        .target(name: "CLinuxShim"),
-        .target(name: "HostOS", dependencies: ["CLinuxShim"]),
+        // C declarations of the few Linux calls Glibc's module map hides, and the rtnetlink headers.
+        .target(name: "CLinux"),
+        .target(name: "HostOS", dependencies: ["CLinux"]),
         // The real runtime: image store, containers on crun, networks, volumes.
         .target(
             name: "RuntimeLinux",
@@ -130,7 +130,7 @@ let package = Package(
             name: "EmbeddedDNSTests",
             dependencies: [
                 "EmbeddedDNS",
-                "CLinuxShim",
+                "CLinux",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,8 +150,8 @@ let package = Package(
             ]
         ),
         // Root-only system tests skip themselves for other users; the codec
-        // tests spell kernel replies with CLinuxShim's structs.
-        .testTarget(name: "HostOSTests", dependencies: ["HostOS", "CLinuxShim", "TestSupport"]),
+        // tests spell kernel replies with CLinux's structs.
+        .testTarget(name: "HostOSTests", dependencies: ["HostOS", "CLinux", "TestSupport"]),
         .testTarget(
             name: "ComposeLoaderTests",
             dependencies: ["ComposeLoader", "BerthModel", "TestSupport"]
@@ -168,6 +168,6 @@ let package = Package(
         ),
         // Whole stacks as root: berth and berthd binaries, real clients.
         .testTarget(
-            name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS", "CLinuxShim", "TestSupport"]),
+            name: "SystemTests", dependencies: ["berth", "berthd", "berth-shim", "HostOS", "CLinux", "TestSupport"]),
     ]
 )

@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 import Glibc
 
 /// The one error HostOS throws: what was being done to which object, and the

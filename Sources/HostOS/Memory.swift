@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 
 /// The process's memory allocator.
 public enum Memory {

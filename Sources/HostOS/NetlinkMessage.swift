@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 import Glibc
 
 /// The rtnetlink numbers this module uses, typed once: the C headers give

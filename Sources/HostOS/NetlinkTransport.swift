@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 import Glibc
 
 /// Moves netlink datagrams. The real one is a kernel socket; a unit test

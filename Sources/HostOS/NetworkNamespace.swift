@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 import Glibc
 
 /// A persistent network namespace: a file that a bind mount of the

@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 import Glibc
 
 /// The real `CommandRunner`: posix_spawn, pipes for stdio, a pidfd for the

@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 import Glibc
 
 /// The operations, each one request (two when a name must first become an

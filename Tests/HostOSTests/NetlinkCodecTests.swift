@@ -1,4 +1,4 @@
-import CLinuxShim
+import CLinux
 import Glibc
 import Synchronization
 import Testing

@@ -144,10 +144,10 @@ enum Whiteouts {
 /// Extended attributes on a path itself (never a symlink's target).
 ///
 /// Why `dlsym`: Glibc's Swift module map leaves out `<sys/xattr.h>`, and
-/// `RuntimeLinux` may not yet import `CLinuxShim`, where a declaration
+/// `RuntimeLinux` may not yet import `CLinux`, where a declaration
 /// belongs. Looking the libc functions up by name and calling them through
-/// a `@convention(c)` type keeps the C calling convention exact. When the
-/// shim gains `berth_lsetxattr`, this file shrinks to two calls.
+/// a `@convention(c)` type keeps the C calling convention exact. When
+/// `CLinux` declares `berth_lsetxattr`, this file shrinks to two calls.
 enum Xattr {
     private typealias SetFunction =
         @convention(c) (

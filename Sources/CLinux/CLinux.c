@@ -1,8 +1,8 @@
-// The bodies of CLinuxShim.h. _GNU_SOURCE comes first so that glibc declares
+// The bodies of CLinux.h. _GNU_SOURCE comes first so that glibc declares
 // the GNU and Linux-only functions Swift's Glibc module hides.
 #define _GNU_SOURCE
 #include <malloc.h>
-#include "CLinuxShim.h"
+#include "CLinux.h"
 
 #include <errno.h>
 #include <fcntl.h>

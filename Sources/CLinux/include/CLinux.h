@@ -1,13 +1,14 @@
-// CLinuxShim: the few Linux calls and constants that Swift's Glibc module
-// does not import. Swift imports glibc without _GNU_SOURCE, so every GNU or
-// Linux-only declaration (unshare, setns, gettid, pipe2, pidfd_*,
+// CLinux: C declarations of the few Linux calls and constants that Swift's
+// Glibc module does not import (not to be confused with berth-shim, the
+// per-container process). Swift imports glibc without _GNU_SOURCE, so every
+// GNU or Linux-only declaration (unshare, setns, gettid, pipe2, pidfd_*,
 // posix_spawn_file_actions_*_np, strerrorname_np, CLONE_*) is invisible to
 // it, and the rtnetlink headers' function-like macros (NLMSG_ALIGN, RTA_*)
 // cannot be imported at all. Everything here is prefixed `berth_` and says
 // why it exists; anything Swift already imports (mount, umount2, socket,
 // posix_spawn) is called from Swift directly.
-#ifndef BERTH_CLINUXSHIM_H
-#define BERTH_CLINUXSHIM_H
+#ifndef BERTH_CLINUX_H
+#define BERTH_CLINUX_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -32,6 +32,8 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         .target(name: "BerthModel"),
+        // The one async keyed lock (FIFO, cancellable); no dependencies, so any target may use it.
+        .target(name: "AsyncKeyedLock"),
         .target(
             name: "ComposeLoader",
             dependencies: [
@@ -126,6 +128,7 @@ let package = Package(
         // FakeRuntime (for tests that need no root) and FakeClock.
         .target(name: "TestSupport", dependencies: ["RuntimeKit", "BerthModel", "Supervisor", "HostOS"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(name: "AsyncKeyedLockTests", dependencies: ["AsyncKeyedLock"]),
         .testTarget(
             name: "EmbeddedDNSTests",
             dependencies: [

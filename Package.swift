@@ -64,6 +64,7 @@ let package = Package(
                 // LinuxRuntime implements the protocol the reconciler drives.
                 "RuntimeKit",
                 "HostOS",
+                "AsyncKeyedLock",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -94,7 +95,7 @@ let package = Package(
         .target(
             name: "DaemonServer",
             dependencies: [
-                "DaemonAPI", "BerthModel", "Reconciler", "Supervisor", "EmbeddedDNS", "RuntimeKit",
+                "DaemonAPI", "BerthModel", "Reconciler", "Supervisor", "EmbeddedDNS", "RuntimeKit", "AsyncKeyedLock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

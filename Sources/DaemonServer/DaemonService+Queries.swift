@@ -1,3 +1,4 @@
+import AsyncKeyedLock
 import BerthModel
 import DaemonAPI
 import Foundation

@@ -1,3 +1,4 @@
+import AsyncKeyedLock
 import BerthModel
 import DaemonAPI
 import Foundation
@@ -21,7 +22,9 @@ public actor DaemonService {
     let store: ProjectStore
     let logger: Logger
     public let info: DaemonInfo
-    let locks = ProjectLocks()
+    /// One operation per project at a time: a second `up` waits for the
+    /// first, so two plans are never made from the same snapshot.
+    let locks = KeyedLock<String>()
     var recorder: Task<Void, Never>?
 
     /// A service over `runtime`; `names` is nil when no embedded DNS runs (tests).
@@ -285,36 +288,5 @@ public actor DaemonService {
             return stage
         }
         return plan
-    }
-}
-
-/// One operation per project at a time: a second `up` waits for the first,
-/// so two plans are never made from the same snapshot.
-actor ProjectLocks {
-    var busy: Set<String> = []
-    var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
-
-    func withLock<T: Sendable>(_ key: String, _ body: @Sendable () async throws -> T) async throws -> T {
-        await acquire(key)
-        defer { release(key) }
-        return try await body()
-    }
-
-    private func acquire(_ key: String) async {
-        if !busy.contains(key) {
-            busy.insert(key)
-            return
-        }
-        await withCheckedContinuation { waiters[key, default: []].append($0) }
-    }
-
-    private func release(_ key: String) {
-        if var queue = waiters[key], !queue.isEmpty {
-            let next = queue.removeFirst()
-            waiters[key] = queue
-            next.resume()
-        } else {
-            busy.remove(key)
-        }
     }
 }

@@ -1,3 +1,4 @@
+import AsyncKeyedLock
 import BerthModel
 import Glibc
 import HostOS
@@ -27,19 +28,16 @@ extension BridgeNetworks {
     }
 
     /// Runs `body` when no other operation is in flight, handing over to the
-    /// next waiter in arrival order when it is done.
+    /// next waiter in arrival order when it is done. A caller cancelled
+    /// while it waits gets a `cancelled` error and changes nothing.
     func exclusively<T>(_ body: () async throws(BerthError) -> T) async throws(BerthError) -> T {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
+        do {
+            try await gate.lock(.all)
+        } catch {
+            throw BerthError(.cancelled, "cancelled while waiting for another network operation to finish")
         }
-        defer { handOver() }
+        defer { gate.unlock(.all) }
         return try await body()
-    }
-
-    private func handOver() {
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
     }
 
     /// The host's IPv4 routes, each with its interface's name for messages.

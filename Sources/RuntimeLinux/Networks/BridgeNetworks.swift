@@ -1,3 +1,4 @@
+import AsyncKeyedLock
 import BerthModel
 import Glibc
 import HostOS
@@ -46,10 +47,11 @@ import HostOS
     let stateFile: NetworkStateFile
     let netlink: RTNetlink
     var networks: [NetworkName: BridgeNetwork]
-    /// The one-at-a-time gate of `exclusively`: set while an operation
-    /// runs; the others wait in arrival order.
-    var busy = false
-    var waiters: [CheckedContinuation<Void, Never>] = []
+    /// The one key of `gate`: every operation may touch every network
+    /// (IPAM looks at all subnets), so they all take turns.
+    enum Operations { case all }
+    /// The one-at-a-time gate of `exclusively`.
+    let gate = KeyedLock<Operations>()
 
     /// Opens the state under `configuration.stateDirectory` (creating the
     /// directory) and a netlink socket in the caller's network namespace.

@@ -1,3 +1,4 @@
+import AsyncKeyedLock
 import BerthModel
 import Foundation
 import HostOS
@@ -20,10 +21,8 @@ extension LinuxRuntime {
         guard records[spec.name] == nil else { throw taken }
         // Another call may hold the name for a moment (a `start` of it that
         // is about to fail): wait for it, then look again.
-        if !gate.tryEnter(spec.name) {
-            await withCheckedContinuation { gate.enqueue(spec.name, $0) }
-        }
-        defer { gate.leave(spec.name) }
+        try await gate.lock(spec.name)
+        defer { gate.unlock(spec.name) }
         guard records[spec.name] == nil else { throw taken }
 
         let plan = try await plan(spec, id: id)

@@ -1,3 +1,4 @@
+import AsyncKeyedLock
 import BerthModel
 import Foundation
 import HostOS
@@ -104,7 +105,7 @@ public actor LinuxRuntime: ContainerRuntime {
     var subscribers: [UInt64: AsyncStream<RuntimeEvent>.Continuation] = [:]
     var nextSubscriber: UInt64 = 0
     /// One operation per container at a time.
-    var gate = KeyedGate()
+    let gate = KeyedLock<String>()
 
     /// What the restore at init could not do (a port taken meanwhile, an
     /// unreadable record): the runtime works, these containers may not.
@@ -184,11 +185,7 @@ public actor LinuxRuntime: ContainerRuntime {
 
     /// Runs `body` with container `id` to itself.
     func exclusively<T: Sendable>(_ id: String, _ body: () async throws -> T) async throws -> T {
-        if !gate.tryEnter(id) {
-            await withCheckedContinuation { gate.enqueue(id, $0) }
-        }
-        defer { gate.leave(id) }
-        return try await body()
+        try await gate.withLock(id, body)
     }
 
     /// The record of a container that exists (made, not being made).

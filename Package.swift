@@ -96,6 +96,8 @@ let package = Package(
             name: "DaemonServer",
             dependencies: [
                 "DaemonAPI", "BerthModel", "Reconciler", "Supervisor", "EmbeddedDNS", "RuntimeKit", "AsyncKeyedLock",
+                // The socket file and the project store are files on the host: HostOS's `Files` and `AtomicFile`.
+                "HostOS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,10 +1,11 @@
 import BerthModel
 import Foundation
+import HostOS
 import Supervisor
 
 /// berthd's memory of what it was asked, on disk: each project's last `up`
-/// and the supervisor's last snapshot. Written whole through a temporary
-/// file and a rename, so a `kill -9` never leaves half a file.
+/// and the supervisor's last snapshot. Written whole with `AtomicFile`, so a
+/// `kill -9` never leaves half a file.
 struct ProjectStore: Sendable {
     let root: String
 
@@ -45,18 +46,12 @@ struct ProjectStore: Sendable {
     }
 
     private func write(_ data: Data, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let temporary = path + ".tmp"
-            try data.write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else {
-                throw BerthError(.daemonInternal, "cannot rename \(temporary) to \(path)", cause: String(cString: strerror(errno)))
-            }
-        } catch let error as BerthError {
-            throw error
+            try Files.makeDirectories(directory)
+            try AtomicFile.write(Array(data), to: path)
         } catch {
-            throw BerthError(.daemonInternal, "cannot write \(path)", cause: "\(error)")
+            throw BerthError(.daemonInternal, "cannot write \(path)", cause: error.description)
         }
     }
 }

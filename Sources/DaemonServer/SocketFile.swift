@@ -1,5 +1,6 @@
 import BerthModel
 import DaemonAPI
+import HostOS
 
 #if canImport(Glibc)
 import Glibc
@@ -34,14 +35,12 @@ enum SocketFile {
     /// (the socket inside is the daemon's only door). Existing ones are left
     /// as they are.
     static func createParentDirectory(of path: String) throws(BerthError) {
-        var missing: [String] = []
-        var directory = parent(of: path)
-        while !directory.isEmpty, directory != "/", !exists(directory) {
-            missing.append(directory)
-            directory = parent(of: directory)
-        }
-        for directory in missing.reversed() where mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw failure("creating socket directory \(directory)")
+        let directory = parent(of: path)
+        guard !directory.isEmpty else { return }
+        do {
+            try Files.makeDirectories(directory, mode: 0o700)
+        } catch {
+            throw BerthError(.daemonSocket, "creating socket directory \(directory)", cause: error.description)
         }
     }
 
@@ -49,12 +48,11 @@ enum SocketFile {
     /// (connected, or EAGAIN when its backlog is full) from a stale file
     /// (ECONNREFUSED).
     static func probe(_ path: String) throws(BerthError) -> Probe {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            if errno == ENOENT { return .absent }
-            throw failure("examining socket \(path)")
+        switch Files.kind(path) {
+        case .missing: return .absent
+        case .socket: break
+        default: return .notSocket
         }
-        guard info.st_mode & S_IFMT == S_IFSOCK else { return .notSocket }
         let descriptor = socket(AF_UNIX, nonBlockingStreamType, 0)
         guard descriptor >= 0 else { throw failure("probing socket \(path): socket") }
         defer { close(descriptor) }
@@ -102,11 +100,6 @@ enum SocketFile {
         return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
-    private static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
-    }
-
     private static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         return slash == path.startIndex ? "/" : String(path[..<slash])
@@ -114,7 +107,7 @@ enum SocketFile {
 
     private static func failure(_ operation: String) -> BerthError {
         let code = errno
-        return BerthError(.daemonSocket, operation, cause: String(cString: strerror(code)))
+        return BerthError(.daemonSocket, operation, cause: HostOSError.describe(errno: code))
     }
 
     // Glibc imports the socket types as an enum, Musl as plain integers.

@@ -124,16 +124,4 @@ public enum Syscall {
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(HostOSError) -> Int32 {
         try check("open \"\(path)\"") { Glibc.open(path, flags | O_CLOEXEC, mode) }
     }
-
-    /// Creates `path` and its missing parents with `mode`, like `mkdir -p`.
-    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(HostOSError) {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if Glibc.mkdir(prefix, mode) == 0 { continue }
-            let failure = errno
-            if failure == EEXIST { continue }
-            throw HostOSError.syscall("mkdir \"\(prefix)\"", errno: failure)
-        }
-    }
 }

@@ -49,7 +49,7 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     public static func create(_ name: Name, in directory: String) throws -> NetworkNamespace {
         let namespace = NetworkNamespace(path: directory + "/" + name.rawValue)
         let what = "create network namespace \"\(namespace.path)\""
-        try Syscall.makeDirectories(directory)
+        try Files.makeDirectories(directory)
         // The mount target must exist; O_EXCL makes two creators of one name
         // collide here rather than stack two mounts on one file.
         let fd = try Syscall.check(what) {
@@ -147,20 +147,13 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     /// The names of the namespace files in `directory` (none if it is
     /// missing), for a teardown that finds what a crash left behind.
     public static func names(in directory: String) throws -> [Name] {
-        guard let stream = opendir(directory) else {
-            let failure = errno
-            if failure == ENOENT { return [] }
-            throw HostOSError.syscall("list network namespaces in \"\(directory)\"", errno: failure)
+        do throws(HostOSError) {
+            return try Files.names(in: directory).compactMap(Name.init)
+        } catch let error where error.errno == ENOENT {
+            return []
+        } catch {
+            throw HostOSError(error.code, "list network namespaces in \"\(directory)\"", errno: error.errno)
         }
-        defer { closedir(stream) }
-        var names: [Name] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != "..", let valid = Name(name) { names.append(valid) }
-        }
-        return names.sorted { $0.rawValue < $1.rawValue }
     }
 
     private func enter(_ fd: Int32) throws {

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -47,11 +48,11 @@ public enum OverlayRootfs {
         var lowers = layers
         do {
             for dir in [paths.upper, paths.work, paths.rootfs] {
-                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try Files.makeDirectories(dir)
             }
             if lowers.isEmpty {
                 let empty = paths.directory + "/empty"
-                try fm.createDirectory(atPath: empty, withIntermediateDirectories: true)
+                try Files.makeDirectories(empty)
                 lowers = [empty]
             }
         } catch {

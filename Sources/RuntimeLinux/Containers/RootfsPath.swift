@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -60,7 +61,7 @@ enum RootfsPath {
     static func makeDirectory(_ path: String, in root: String) throws {
         let host = try resolve(path, in: root)
         do {
-            try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+            try Files.makeDirectories(host)
         } catch {
             throw BerthError(.system, "creating working directory \(path) in \(root)", cause: "\(error)")
         }
@@ -72,8 +73,7 @@ enum RootfsPath {
 
     /// The target of a symlink, or nil when `path` is not one (or is missing).
     private static func readLink(_ path: String) -> String? {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return nil }
+        guard Files.kind(path) == .symlink else { return nil }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count > 0 else { return nil }

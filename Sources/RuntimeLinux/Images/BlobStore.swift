@@ -1,10 +1,6 @@
 import BerthModel
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HostOS
 
 /// Content-addressed blobs, `<root>/images/blobs/sha256/<hex>`, as the OCI
 /// image layout keeps them.
@@ -24,7 +20,7 @@ struct BlobStore: Sendable {
     func path(_ digest: Digest) -> String { directory + "/" + digest.hex }
 
     /// Whether the blob is stored.
-    func contains(_ digest: Digest) -> Bool { FileOps.kind(path(digest)) == .regular }
+    func contains(_ digest: Digest) -> Bool { Files.kind(path(digest)) == .regular }
 
     /// Every stored blob.
     func all() throws(BerthError) -> [Digest] {

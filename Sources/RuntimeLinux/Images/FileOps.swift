@@ -1,44 +1,22 @@
 import BerthModel
 import Crypto
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HostOS
 
-/// The file operations the store needs, straight over libc: `lstat` rather
-/// than `stat` everywhere, because an archive is input and a symlink in it
-/// must never lead a read or a delete outside the tree it came in.
+/// The file operations the store needs, straight over libc or through
+/// HostOS's `Files` with the store's errors: `lstat` rather than `stat`
+/// everywhere, because an archive is input and a symlink in it must never
+/// lead a read or a delete outside the tree it came in.
 enum FileOps {
-    /// What is at a path, without following a final symlink.
-    enum Kind: Equatable { case missing, regular, directory, symlink, other }
-
-    static func kind(_ path: String) -> Kind {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return .missing }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return .regular
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symlink
-        default: return .other
-        }
-    }
-
     /// The text of the current `errno`.
     static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
     /// `mkdir -p`, each new directory with `mode`.
     static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(BerthError) {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, mode) != 0, errno != EEXIST {
-                throw BerthError(.io, "cannot create directory \(prefix)", cause: errnoText())
-            }
-        }
-        guard kind(path) == .directory else {
-            throw BerthError(.io, "cannot create directory \(path)", cause: "something else is in its place")
+        do {
+            try Files.makeDirectories(path, mode: mode)
+        } catch {
+            throw BerthError(.io, "cannot create directory \(path)", wrapping: error)
         }
     }
 
@@ -63,27 +41,20 @@ enum FileOps {
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The names in a directory, without `.` and `..`.
+    /// The names in a directory, without `.` and `..`, sorted.
     static func list(_ path: String) throws(BerthError) -> [String] {
-        guard let dir = opendir(path) else {
-            throw BerthError(.io, "cannot list directory \(path)", cause: errnoText())
+        do {
+            return try Files.names(in: path)
+        } catch {
+            throw BerthError(.io, "cannot list directory \(path)", wrapping: error)
         }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
     }
 
     /// Deletes a tree without following symlinks; best effort, as teardown must keep going.
     /// Returns whether nothing is left.
     @discardableResult
     static func removeTree(_ path: String) -> Bool {
-        switch kind(path) {
+        switch Files.kind(path) {
         case .missing:
             return true
         case .directory:
@@ -103,43 +74,24 @@ enum FileOps {
         }
     }
 
-    /// Flushes a directory's entries, so a rename in it survives a crash.
-    static func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
-    }
-
-    /// Writes `bytes` to a temporary file in `temporaryDirectory`, flushes it and
-    /// renames it to `path`, so a reader sees the old file or the new one, never half.
+    /// Replaces `path` with `bytes` durably (`AtomicFile.write`), the
+    /// temporary file in `temporaryDirectory`, which the store sweeps at
+    /// start. Mode 0600, as every file of the store.
     static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryDirectory: String) throws(BerthError) {
-        let temp = try temporaryFile(in: temporaryDirectory, prefix: "write-")
-        do throws(BerthError) {
-            try write(bytes, to: temp)
-            try rename(temp, path)
+        do {
+            try AtomicFile.write(bytes, to: path, mode: 0o600, durable: true, temporaryDirectory: temporaryDirectory)
         } catch {
-            unlink(temp)
-            throw error
+            throw BerthError(.io, "cannot write \(path)", wrapping: error)
         }
-        syncDirectory(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
     }
 
     /// Writes `bytes` to `path` (created or truncated, mode 0644) and flushes them.
     static func write(_ bytes: [UInt8], to path: String) throws(BerthError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BerthError(.io, "cannot create \(path)", cause: errnoText()) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw BerthError(.io, "cannot write \(path)", cause: errnoText())
-            }
-            offset += n
+        do {
+            try Files.write(bytes, to: path, sync: true)
+        } catch {
+            throw BerthError(.io, "cannot write \(path)", wrapping: error)
         }
-        guard fsync(fd) == 0 else { throw BerthError(.io, "cannot flush \(path)", cause: errnoText()) }
     }
 
     /// A whole small file (JSON), refusing anything larger than `limit` bytes:
@@ -233,7 +185,7 @@ enum FileOps {
         var path = root
         for (i, component) in components.enumerated() {
             path += "/" + component
-            let found = kind(path)
+            let found = Files.kind(path)
             let last = i == components.count - 1
             if found == .missing {
                 throw BerthError(.invalidArchive, "\(what) names \"\(relative)\", which is not in the archive")

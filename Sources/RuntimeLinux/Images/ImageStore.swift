@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 import Synchronization
 
 /// Images on disk under a root directory:
@@ -39,7 +40,7 @@ public final class ImageStore: Sendable {
             try FileOps.makeDirectories(directory, mode: 0o700)
         }
         let layoutPath = imagesDirectory + "/oci-layout"
-        if FileOps.kind(layoutPath) == .missing {
+        if Files.kind(layoutPath) == .missing {
             try FileOps.writeAtomically(
                 Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: layoutPath, temporaryDirectory: temporaryDirectory)
         }
@@ -204,7 +205,7 @@ struct TagIndex: Sendable {
 
     /// Reads the index at `path`; a missing file is an empty store.
     static func load(_ path: String) throws(BerthError) -> TagIndex {
-        guard FileOps.kind(path) != .missing else { return TagIndex() }
+        guard Files.kind(path) != .missing else { return TagIndex() }
         let bytes = try FileOps.read(path, what: "the image index")
         let index: ImageIndex
         do {

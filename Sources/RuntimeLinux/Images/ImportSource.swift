@@ -1,10 +1,6 @@
 import BerthModel
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HostOS
 
 /// The kinds of thing `ImageStore.importImages` reads.
 public enum ImageArchiveFormat: String, Sendable, CaseIterable {
@@ -52,7 +48,7 @@ enum ImportSource {
         _ path: String, format: ImageArchiveFormat?, config: ImageConfig?, scratch: String
     ) throws(BerthError) -> [StagedImage] {
         let resolved = try resolve(path)
-        let isDirectory = FileOps.kind(resolved) == .directory
+        let isDirectory = Files.kind(resolved) == .directory
         let detected: ImageArchiveFormat
         if let format {
             detected = format
@@ -91,7 +87,7 @@ enum ImportSource {
         }
         defer { free(real) }
         let resolved = String(cString: real)
-        switch FileOps.kind(resolved) {
+        switch Files.kind(resolved) {
         case .directory, .regular: return resolved
         default: throw BerthError(.invalidArchive, "importing \(path): not a directory or a regular file")
         }

@@ -1,10 +1,6 @@
 import BerthModel
-
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HostOS
 
 /// Unpacked layers, one directory per diff ID: `<root>/layers/<hex>/`.
 ///
@@ -26,7 +22,7 @@ struct LayerStore: Sendable {
     func path(_ diffID: Digest) -> String { directory + "/" + diffID.hex }
 
     /// Whether the layer is unpacked.
-    func contains(_ diffID: Digest) -> Bool { FileOps.kind(path(diffID)) == .directory }
+    func contains(_ diffID: Digest) -> Bool { Files.kind(path(diffID)) == .directory }
 
     /// Every unpacked layer.
     func all() throws(BerthError) -> [Digest] {
@@ -49,7 +45,7 @@ struct LayerStore: Sendable {
             FileOps.removeTree(temp)
             throw error
         }
-        FileOps.syncDirectory(directory)
+        Files.syncDirectory(directory)
         return true
     }
 
@@ -113,7 +109,7 @@ enum Whiteouts {
                 let targetPath = directory + "/" + target
                 // A layer that both adds and deletes a name: the deletion is what
                 // `docker` applies last, so it wins.
-                if FileOps.kind(targetPath) != .missing, !FileOps.removeTree(targetPath) {
+                if Files.kind(targetPath) != .missing, !FileOps.removeTree(targetPath) {
                     throw BerthError(
                         .io, "unpacking \(what): cannot replace /\(shown) with a whiteout", cause: FileOps.errnoText())
                 }
@@ -128,7 +124,7 @@ enum Whiteouts {
                         .io, "unpacking \(what): cannot give the whiteout for /\(shown) to 0:0",
                         cause: FileOps.errnoText())
                 }
-            } else if FileOps.kind(path) == .directory {
+            } else if Files.kind(path) == .directory {
                 try convert(directory: path, relative: shown, what: what)
             }
         }

@@ -64,7 +64,7 @@ import HostOS
         pools = configuration.pools
         runner = configuration.runner
         do {
-            try Syscall.makeDirectories(configuration.stateDirectory, mode: 0o700)
+            try Files.makeDirectories(configuration.stateDirectory, mode: 0o700)
             netlink = try RTNetlink()
         } catch {
             throw BerthError(

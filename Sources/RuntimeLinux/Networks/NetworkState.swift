@@ -1,6 +1,5 @@
 import BerthModel
 import Foundation
-import Glibc
 import HostOS
 
 /// The networks file, `<state>/networks.json`: every network with its
@@ -17,11 +16,11 @@ struct NetworkStateFile: Sendable {
     /// The networks recorded, none when the file does not exist yet.
     func load() throws(BerthError) -> [BridgeNetwork] {
         let bytes: [UInt8]
-        do throws(FileFailure) {
+        do throws(HostOSError) {
             guard let read = try AtomicFile.read(path) else { return [] }
             bytes = read
         } catch {
-            throw BerthError(.state, "cannot read the network state \(path)", cause: error.message)
+            throw BerthError(.state, "cannot read the network state \(path)", wrapping: error)
         }
         do {
             let stored = try JSONDecoder().decode(StoredState.self, from: Data(bytes))
@@ -41,10 +40,8 @@ struct NetworkStateFile: Sendable {
         do {
             let data = try encoder.encode(stored)
             try AtomicFile.write(Array(data), to: path)
-        } catch let error as FileFailure {
-            throw BerthError(.state, "cannot save the network state \(path)", cause: error.message)
         } catch {
-            throw BerthError(.state, "cannot save the network state \(path)", cause: "\(error)")
+            throw BerthError(.state, "cannot save the network state \(path)", wrapping: error)
         }
     }
 }
@@ -110,65 +107,5 @@ private struct StoredEndpoint: Codable {
             container: container, netnsPath: netnsPath, interface: try InterfaceName(parsing: interface),
             address: try IPv4CIDR(parsing: address), hostVeth: try InterfaceName(parsing: hostVeth),
             hasDefaultRoute: defaultRoute)
-    }
-}
-
-/// A file operation that failed: what, on which path, and errno's text.
-struct FileFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}
-
-/// Whole-file reads and crash-safe replacement, for the small JSON files of
-/// the networks and volumes.
-enum AtomicFile {
-    /// The file's bytes, or nil when it does not exist.
-    static func read(_ path: String) throws(FileFailure) -> [UInt8]? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            let failure = errno
-            if failure == ENOENT { return nil }
-            throw FileFailure(message: "open \(path): \(HostOSError.describe(errno: failure))")
-        }
-        defer { Glibc.close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = Syscall.retrying { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
-            if count < 0 { throw FileFailure(message: "read \(path): \(HostOSError.describe(errno: errno))") }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-    }
-
-    /// Replaces `path` with `bytes`: a temporary file beside it, written and
-    /// renamed over it. rename(2) is atomic, so readers and a killed berthd
-    /// see the old file or the new one. There is no fsync: these files
-    /// describe containers, veths and namespaces that a power cut takes away
-    /// anyway, and the two fsyncs per write were a third of `down` (48 of
-    /// them, 374 ms, for 20 containers).
-    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(FileFailure) {
-        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        if fd < 0 { throw FileFailure(message: "create \(temporary): \(HostOSError.describe(errno: errno))") }
-        var offset = 0
-        while offset < bytes.count {
-            let written = Syscall.retrying {
-                bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            }
-            if written < 0 {
-                let failure = errno
-                Glibc.close(fd)
-                unlink(temporary)
-                throw FileFailure(message: "write \(temporary): \(HostOSError.describe(errno: failure))")
-            }
-            offset += written
-        }
-        Glibc.close(fd)
-        if rename(temporary, path) != 0 {
-            let failure = errno
-            unlink(temporary)
-            throw FileFailure(message: "replace \(path): \(HostOSError.describe(errno: failure))")
-        }
     }
 }

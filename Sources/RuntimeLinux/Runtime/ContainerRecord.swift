@@ -71,7 +71,7 @@ struct ContainerRecordStore: Sendable {
     init(directory: String) throws {
         self.directory = directory
         do {
-            try Syscall.makeDirectories(directory, mode: 0o700)
+            try Files.makeDirectories(directory, mode: 0o700)
         } catch {
             throw BerthError(.state, "cannot create the container metadata directory \(directory)", wrapping: error)
         }

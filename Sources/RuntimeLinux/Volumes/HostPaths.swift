@@ -2,51 +2,25 @@ import BerthModel
 import Glibc
 import HostOS
 
-/// Paths on the host for volumes and bind mounts, over lstat: a symlink is
-/// never followed by accident.
+/// Paths on the host for volumes and bind mounts, over lstat (`Files.kind`):
+/// a symlink is never followed by accident.
 enum HostPath {
-    /// What is at a path, without following a final symlink.
-    enum Kind: Equatable { case missing, directory, symlink, other }
-
-    static func kind(_ path: String) -> Kind {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return .missing }
-        switch info.st_mode & S_IFMT {
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symlink
-        default: return .other
-        }
-    }
-
     /// Whether the directory holds nothing but `.` and `..`.
     static func isEmptyDirectory(_ path: String) throws(BerthError) -> Bool {
-        guard let stream = opendir(path) else {
-            throw BerthError(.io, "cannot read directory \(path)", cause: HostOSError.describe(errno: errno))
+        do {
+            return try Files.isEmptyDirectory(path)
+        } catch {
+            throw BerthError(.io, "cannot read directory \(path)", wrapping: error)
         }
-        defer { closedir(stream) }
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { return false }
-        }
-        return true
     }
 
     /// The names in a directory, without `.` and `..`, sorted.
     static func list(_ path: String) throws(BerthError) -> [String] {
-        guard let stream = opendir(path) else {
-            throw BerthError(.io, "cannot list directory \(path)", cause: HostOSError.describe(errno: errno))
+        do {
+            return try Files.names(in: path)
+        } catch {
+            throw BerthError(.io, "cannot list directory \(path)", wrapping: error)
         }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
     }
 
     /// `path` as a container whose root is `rootfs` will see it, as a path
@@ -68,7 +42,7 @@ enum HostPath {
                 continue
             }
             let candidate = rootfs + "/" + (resolved + [component]).joined(separator: "/")
-            switch kind(candidate) {
+            switch Files.kind(candidate) {
             case .missing:
                 return nil
             case .symlink:
@@ -86,7 +60,7 @@ enum HostPath {
                 let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if target.hasPrefix("/") { resolved = [] }
                 pending = (target.split(separator: "/").map(String.init) + pending)[...]
-            case .directory, .other:
+            case .directory, .regular, .socket, .other:
                 resolved.append(component)
             }
         }
@@ -119,7 +93,7 @@ public enum BindSource {
             throw BerthError(.notFound, "bind source path \"\(path)\" does not exist and create_host_path is false")
         }
         do {
-            try Syscall.makeDirectories(path, mode: 0o755)
+            try Files.makeDirectories(path, mode: 0o755)
         } catch {
             throw BerthError(.io, "cannot create bind source path \"\(path)\"", wrapping: error)
         }

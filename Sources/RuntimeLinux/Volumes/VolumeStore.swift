@@ -25,7 +25,7 @@ public struct VolumeStore: Sendable {
         directory = root + "/volumes"
         self.runner = runner
         do {
-            try Syscall.makeDirectories(directory, mode: 0o700)
+            try Files.makeDirectories(directory, mode: 0o700)
         } catch {
             throw BerthError(.io, "cannot create the volume directory \(directory)", wrapping: error)
         }
@@ -41,7 +41,7 @@ public struct VolumeStore: Sendable {
     public func create(_ name: VolumeName, labels: [String: String] = [:]) throws(BerthError) -> Volume {
         let base = path(name)
         let data = base + "/_data"
-        if HostPath.kind(data) == .directory { return try inspect(name) }
+        if Files.kind(data) == .directory { return try inspect(name) }
         for (directory, mode) in [(base, mode_t(0o701)), (data, mode_t(0o755))] {
             if mkdir(directory, mode) != 0 && errno != EEXIST {
                 throw BerthError(
@@ -63,7 +63,7 @@ public struct VolumeStore: Sendable {
     /// The volume called `name`, or a not-found error.
     public func inspect(_ name: VolumeName) throws(BerthError) -> Volume {
         let base = path(name)
-        guard HostPath.kind(base + "/_data") == .directory else {
+        guard Files.kind(base + "/_data") == .directory else {
             throw BerthError(.notFound, "volume \"\(name)\" not found")
         }
         // A volume whose metadata is missing or unreadable (a crash right
@@ -94,7 +94,7 @@ public struct VolumeStore: Sendable {
     /// (and the volume gone from `list`) at once and a crash halfway through
     /// the delete never leaves half a volume under its name.
     public func remove(_ name: VolumeName, inUse: (VolumeName) -> String?) async throws(BerthError) {
-        guard HostPath.kind(path(name) + "/_data") == .directory else {
+        guard Files.kind(path(name) + "/_data") == .directory else {
             throw BerthError(.notFound, "volume \"\(name)\" not found")
         }
         if let container = inUse(name) {
@@ -125,7 +125,7 @@ public struct VolumeStore: Sendable {
     ) async throws(BerthError) -> Bool {
         let volume = try inspect(name)
         guard !nocopy, let source = try HostPath.resolve(containerPath, in: rootfs),
-            HostPath.kind(source) == .directory, try HostPath.isEmptyDirectory(volume.mountpoint)
+            Files.kind(source) == .directory, try HostPath.isEmptyDirectory(volume.mountpoint)
         else { return false }
         // `source/.` copies the directory's content and, since the target
         // exists, its attributes onto the target.

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 import Testing
 
 @testable import RuntimeLinux
@@ -69,13 +70,13 @@ struct DockerArchiveTests {
             #expect(whiteout.st_mode & S_IFMT == S_IFCHR, "a whiteout is a character device")
             #expect(whiteout.st_rdev == 0, "device 0/0")
             #expect(whiteout.st_uid == 0 && whiteout.st_gid == 0)
-            #expect(FileOps.kind(upper + "/etc/.wh.a") == .missing)
+            #expect(Files.kind(upper + "/etc/.wh.a") == .missing)
             #expect(Xattr.get(upper + "/opt/d", "trusted.overlay.opaque") == [UInt8(ascii: "y")])
-            #expect(FileOps.kind(upper + "/opt/d/.wh..wh..opq") == .missing)
-            #expect(FileOps.kind(upper + "/opt/d/y") == .regular)
+            #expect(Files.kind(upper + "/opt/d/.wh..wh..opq") == .missing)
+            #expect(Files.kind(upper + "/opt/d/y") == .regular)
 
-            #expect(FileOps.kind(lower + "/etc/a") == .regular, "the base layer is untouched")
-            #expect(FileOps.kind(lower + "/opt/d/x") == .regular)
+            #expect(Files.kind(lower + "/etc/a") == .regular, "the base layer is untouched")
+            #expect(Files.kind(lower + "/opt/d/x") == .regular)
             #expect(Xattr.get(lower + "/opt/d", "trusted.overlay.opaque") == nil)
             #expect(try fixture.leftovers().isEmpty)
         }

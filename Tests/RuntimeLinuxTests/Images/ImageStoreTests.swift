@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 import Testing
 
 @testable import RuntimeLinux
@@ -57,7 +58,7 @@ struct ImageStoreTests {
             #expect(removal == ImageRemoval(untagged: [name], deleted: [one.digest]))
             #expect(try fixture.layerCount() == 2, "one's own layer goes; the shared base stays for two")
             #expect(try fixture.blobCount() == 4)
-            #expect(FileOps.kind(fixture.store.layerDirectories(for: two)[0] + "/etc/os-release") == .regular)
+            #expect(Files.kind(fixture.store.layerDirectories(for: two)[0] + "/etc/os-release") == .regular)
             #expect(try fixture.store.list().map(\.displayName) == ["two:1"])
 
             try fixture.store.remove(digest: two.digest) { _ in [] }
@@ -175,7 +176,7 @@ struct ImageStoreTests {
         }
     }
 
-    @Test(.enabled(if: FileOps.kind("/bin/busybox") == .regular, "needs Debian's busybox-static"))
+    @Test(.enabled(if: Files.kind("/bin/busybox") == .regular, "needs Debian's busybox-static"))
     func theBusyboxScriptMakesAnImportableBase() throws {
         try ImageFixture.with { fixture in
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -187,15 +188,15 @@ struct ImageStoreTests {
             #expect(image.references.map(\.familiar) == ["busybox:latest"])
             #expect(image.config.cmd == ["sh"])
             let root = try #require(fixture.store.layerDirectories(for: image).first)
-            #expect(FileOps.kind(root + "/bin/busybox") == .regular)
-            #expect(FileOps.kind(root + "/bin/sh") == .symlink)
-            #expect(FileOps.kind(root + "/usr/bin/env") == .symlink)
+            #expect(Files.kind(root + "/bin/busybox") == .regular)
+            #expect(Files.kind(root + "/bin/sh") == .symlink)
+            #expect(Files.kind(root + "/usr/bin/env") == .symlink)
             #expect(fileInfo(root + "/tmp").map { $0.st_mode & 0o7777 } == 0o1777)
             let passwd = String(decoding: try fixture.bytes(root + "/etc/passwd"), as: UTF8.self)
             #expect(
                 passwd.contains("www-data:x:33:33:") && passwd.contains("nobody:x:65534:")
                     && passwd.hasPrefix("root:x:0:0:"))
-            #expect(FileOps.kind(root + "/var/www") == .directory && FileOps.kind(root + "/root") == .directory)
+            #expect(Files.kind(root + "/var/www") == .directory && Files.kind(root + "/root") == .directory)
         }
     }
 }

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 import Testing
 
 @testable import RuntimeLinux
@@ -78,8 +79,8 @@ struct OCILayoutTests {
             #expect(image.layers.map(\.diffID) == layout.diffIDs)
             #expect(image.config.cmd == ["app"])
             let directories = fixture.store.layerDirectories(for: image)
-            #expect(FileOps.kind(directories[0] + "/bin/a") == .regular)
-            #expect(FileOps.kind(directories[1] + "/bin/b") == .regular)
+            #expect(Files.kind(directories[0] + "/bin/a") == .regular)
+            #expect(Files.kind(directories[1] + "/bin/b") == .regular)
         }
     }
 

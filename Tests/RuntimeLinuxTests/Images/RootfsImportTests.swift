@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import HostOS
 import Testing
 
 @testable import RuntimeLinux
@@ -71,7 +72,7 @@ struct RootfsImportTests {
             #expect(tool.st_uid == 1000 && tool.st_gid == 1001)
             #expect(tool.st_mode & 0o7777 == 0o4750)
             #expect(Xattr.get(layer + "/bin/tool", "user.berth.test") == Array("kept".utf8))
-            #expect(FileOps.kind(layer + "/hostname-link") == .symlink)
+            #expect(Files.kind(layer + "/hostname-link") == .symlink)
             #expect(try fixture.leftovers().isEmpty)
         }
     }
@@ -91,7 +92,7 @@ struct RootfsImportTests {
             #expect(read.config == Self.config)
             let layer = fixture.store.layerDirectories(for: read)[0]
             #expect(fileInfo(layer + "/bin/tool")?.st_uid == 1000)
-            #expect(FileOps.kind(layer + "/etc/hostname") == .regular)
+            #expect(Files.kind(layer + "/etc/hostname") == .regular)
         }
     }
 

@@ -90,7 +90,7 @@ func write(_ text: String, to path: String) throws {
     @Test func nothingIsSeededWithNocopyIntoAFullVolumeOrFromNothing() async throws {
         try await withVolumeStore { store, root in
             let rootfs = root + "/rootfs"
-            try Syscall.makeDirectories(rootfs + "/data")
+            try Files.makeDirectories(rootfs + "/data")
             try write("from the image", to: rootfs + "/data/seed")
             let volume = try store.create(try name("v"))
             #expect(try await !store.seedIfEmpty(try name("v"), rootfs: rootfs, path: "/data", nocopy: true))
@@ -106,8 +106,8 @@ func write(_ text: String, to path: String) throws {
     @Test func imagePathsResolveInsideTheRootfs() async throws {
         try await withVolumeStore { _, root in
             let rootfs = root + "/rootfs"
-            try Syscall.makeDirectories(rootfs + "/etc")
-            try Syscall.makeDirectories(rootfs + "/srv/app")
+            try Files.makeDirectories(rootfs + "/etc")
+            try Files.makeDirectories(rootfs + "/srv/app")
             // An image's symlinks: absolute, relative, climbing, looping.
             symlink("/etc", rootfs + "/data")
             symlink("../../../../srv/app", rootfs + "/etc/app")
@@ -134,10 +134,10 @@ func write(_ text: String, to path: String) throws {
             #expect(
                 forbidden.description
                     == "bind source path \"\(root)/missing\" does not exist and create_host_path is false")
-            #expect(HostPath.kind(root + "/missing") == .missing)
+            #expect(Files.kind(root + "/missing") == .missing)
 
             #expect(try BindSource.prepare(root + "/made/deep") == root + "/made/deep")
-            #expect(HostPath.kind(root + "/made/deep") == .directory)
+            #expect(Files.kind(root + "/made/deep") == .directory)
             try write("x", to: root + "/file")
             #expect(try BindSource.prepare(root + "/file", createHostPath: false) == root + "/file")
         }
@@ -181,8 +181,8 @@ extension HostResourceTests {
                 // through a symlink as images often do (/var/lib/app -> /srv/app).
                 let rootfs = root + "/rootfs"
                 let image = rootfs + "/srv/app"
-                try Syscall.makeDirectories(image + "/nested")
-                try Syscall.makeDirectories(rootfs + "/var/lib")
+                try Files.makeDirectories(image + "/nested")
+                try Files.makeDirectories(rootfs + "/var/lib")
                 symlink("/srv/app", rootfs + "/var/lib/app")
                 try write("settings", to: image + "/config")
                 symlink("config", image + "/link")
@@ -205,7 +205,7 @@ extension HostResourceTests {
                 #expect(attributes(data + "/nested")?.uid == 7)
                 #expect(xattr(data + "/config", "user.berth") == "one")
                 #expect(xattr(data + "/config", "trusted.berth") == "two")
-                #expect(HostPath.kind(data + "/link") == .symlink)
+                #expect(Files.kind(data + "/link") == .symlink)
                 #expect(try AtomicFile.read(data + "/config") == Array("settings".utf8))
 
                 // Seeded once: the next container's start copies nothing.

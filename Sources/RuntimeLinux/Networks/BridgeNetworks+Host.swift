@@ -58,31 +58,41 @@ extension BridgeNetworks {
     /// A link by that name that our state does not know is a bridge of ours
     /// left by a crash between creating it and saving the state (the name is
     /// our prefix plus a hash of this network's name): it is replaced.
-    func makeBridge(for network: BridgeNetwork) throws(BerthError) {
+    ///
+    /// On a dedicated thread: registering a link waits in the kernel (and
+    /// replacing one waits for RCU), time a thread of Swift's small
+    /// cooperative pool must not spend blocked.
+    func makeBridge(for network: BridgeNetwork) async throws(BerthError) {
         let bridge = network.bridge
         let what = "create bridge \"\(bridge)\" for network \"\(network.name)\""
         guard let address = IPv4CIDR(address: network.gateway, prefixLength: network.subnet.prefixLength) else {
             throw BerthError(.invalidArgument, "\(what): invalid gateway \(network.gateway)")
         }
+        let netlink = self.netlink
         do {
-            if try netlink.linkIndex(of: bridge) != nil { try netlink.deleteLink(bridge) }
-            try netlink.createBridge(bridge)
-            do {
-                try netlink.addAddress(address, to: bridge)
-                try netlink.setLink(bridge, up: true)
-            } catch {
-                try? netlink.deleteLink(bridge)
-                throw error
+            try await DedicatedThread.run {
+                if try netlink.linkIndex(of: bridge) != nil { try netlink.deleteLink(bridge) }
+                try netlink.createBridge(bridge)
+                do {
+                    try netlink.addAddress(address, to: bridge)
+                    try netlink.setLink(bridge, up: true)
+                } catch {
+                    try? netlink.deleteLink(bridge)
+                    throw error
+                }
             }
         } catch {
             throw BerthError(.host, what, wrapping: error)
         }
     }
 
-    /// Deletes a link; one that is gone already counts as deleted.
-    func deleteLink(_ name: InterfaceName, _ what: String) throws(BerthError) {
+    /// Deletes a link; one that is gone already counts as deleted. On a
+    /// dedicated thread, as `makeBridge`: a delete waits for RCU grace
+    /// periods (18-48 ms for a veth).
+    func deleteLink(_ name: InterfaceName, _ what: String) async throws(BerthError) {
+        let netlink = self.netlink
         do {
-            try netlink.deleteLink(name)
+            try await DedicatedThread.run { try netlink.deleteLink(name) }
         } catch let error as HostOSError where error.errno == ENODEV {
             return
         } catch {

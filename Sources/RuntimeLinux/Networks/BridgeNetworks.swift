@@ -104,7 +104,7 @@ import HostOS
             let network = BridgeNetwork(
                 name: name, bridge: bridge, subnet: addressing.subnet, gateway: addressing.gateway,
                 ipRange: addressing.ipRange, isInternal: request.isInternal, labels: request.labels)
-            try makeBridge(for: network)
+            try await makeBridge(for: network)
             var next = networks
             next[name] = network
             do throws(BerthError) {
@@ -131,7 +131,7 @@ import HostOS
                 let containers = network.endpoints.map { "\"\($0.container)\"" }.joined(separator: ", ")
                 throw BerthError(.inUse, "network \"\(name)\" is in use by container \(containers)")
             }
-            try deleteLink(network.bridge, "delete bridge \"\(network.bridge)\" of network \"\(name)\"")
+            try await deleteLink(network.bridge, "delete bridge \"\(network.bridge)\" of network \"\(name)\"")
             var next = networks
             next[name] = nil
             try stateFile.save(Array(next.values))
@@ -204,7 +204,7 @@ import HostOS
             }
             let endpoint = network.endpoints[index]
             if deleteLink {
-                try self.deleteLink(
+                try await self.deleteLink(
                     endpoint.hostVeth, "detach container \"\(endpoint.container)\" from network \"\(name)\"")
             }
             network.endpoints.remove(at: index)
@@ -227,7 +227,7 @@ import HostOS
                     throw BerthError(
                         .host, "look up bridge \"\(network.bridge)\" of network \"\(network.name)\"", wrapping: error)
                 }
-                if !exists { try makeBridge(for: network) }
+                if !exists { try await makeBridge(for: network) }
                 if !network.isInternal { try HostForwarding.enable() }
             }
             try await applyFirewall(networks)

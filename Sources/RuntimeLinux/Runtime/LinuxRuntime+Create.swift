@@ -39,7 +39,7 @@ extension LinuxRuntime {
             createdAt: Self.now())
         // Written before anything is made: a crash from here on leaves a
         // record naming what to undo.
-        try save(record)
+        try await save(record)
         do {
             try await make(&record, plan: plan, id: id)
         } catch {
@@ -257,7 +257,7 @@ extension LinuxRuntime {
         _ = try await driver.create(linux)
         try await seedVolumes(spec, plan: plan, id: id)
         record.phase = .ready
-        try save(record)
+        try await save(record)
     }
 
     /// Publishes the ports, keeping each as it goes so that an undo finds them.

@@ -33,7 +33,7 @@ extension LinuxRuntime {
             }
             if started {
                 record.startedAt = Self.now()
-                try save(record)
+                try await save(record)
                 watch(id)
             }
             emit(.start, id)
@@ -97,7 +97,7 @@ extension LinuxRuntime {
             }
             record.phase = .removing
             if keepingAnonymousVolumes { record.keepsAnonymousVolumes = true }
-            try save(record)
+            try await save(record)
             try await shieldedTeardown(record, undoingCreate: false)
             emit(.destroy, id)
         }
@@ -231,7 +231,7 @@ extension LinuxRuntime {
             var namespaceGone = !FileManager.default.fileExists(atPath: netnsPath)
             if !namespaceGone {
                 do {
-                    try NetworkNamespace(path: netnsPath).delete()
+                    try await DedicatedThread.run { try NetworkNamespace(path: netnsPath).delete() }
                     namespaceGone = true
                 } catch {
                     failures.append(
@@ -269,11 +269,10 @@ extension LinuxRuntime {
         if let error = BerthError.combined(failures) {
             var kept = record
             kept.phase = .removing
-            try? save(kept)
+            try? await save(kept)
             throw BerthError(.runtime, "removing container \(id) left work undone", cause: error.description)
         }
-        try recordStore.delete(id)
-        records[id] = nil
+        try await forget(id)
     }
 
     /// `teardown` in a task of its own: a caller cancelled half-way (a

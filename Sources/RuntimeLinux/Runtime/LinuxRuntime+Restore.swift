@@ -70,7 +70,7 @@ extension LinuxRuntime {
             if case .running = (try? await driver.inspect(cid))?.status {
                 var started = record
                 started.startedAt = Self.now()
-                do { try save(started) } catch {
+                do { try await save(started) } catch {
                     problems.append(error as? BerthError ?? BerthError(.state, "\(error)"))
                 }
                 watch(id)

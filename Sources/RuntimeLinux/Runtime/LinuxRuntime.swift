@@ -196,10 +196,20 @@ public actor LinuxRuntime: ContainerRuntime {
         return record
     }
 
-    /// Writes the record, then keeps it.
-    func save(_ record: ContainerRecord) throws {
-        try recordStore.save(record)
+    /// Writes the record, then keeps it. The write runs on a dedicated
+    /// thread, as every blocking call of the runtime does: a write may wait
+    /// for the disk, and the actor's thread belongs to Swift's small pool.
+    func save(_ record: ContainerRecord) async throws {
+        let store = recordStore
+        try await DedicatedThread.run { try store.save(record) }
         records[record.id] = record
+    }
+
+    /// Deletes the record's file, then forgets it.
+    func forget(_ id: String) async throws {
+        let store = recordStore
+        try await DedicatedThread.run { try store.delete(id) }
+        records[id] = nil
     }
 
     /// The volumes a container other than `id` mounts: named, or its own anonymous ones.

@@ -310,18 +310,32 @@ static void write_exit(int status, const struct timespec *when, pid_t pid) {
     if (write_file_atomic("exit.json", buf, (size_t)n) < 0) note("write exit.json: %s", strerror(errno));
 }
 
+/* What the shim learns about the container's run as it goes. */
+struct run {
+    pid_t crun;      /* the crun process, until it exits */
+    pid_t container; /* the container's init; -1 until crun has said */
+    int exited;      /* the container has exited: status and finished hold it */
+    int status;
+    struct timespec finished;
+};
+
 /* Children reaped before crun said which pid is the container: with --mode
  * run a short-lived container can exit before crun itself does. */
 static struct { pid_t pid; int status; struct timespec when; } early[32];
 static int early_count;
 
-int main(int argc, char **argv) {
-    parse_options(argc, argv);
-    /* Drop every descriptor berthd let slip through (its sockets, other
-     * containers' pipes) but the ready fd: a held pipe end would keep some
-     * other reader from ever seeing EOF. */
+/* Drops every descriptor berthd let slip through (its sockets, other
+ * containers' pipes) but the ready fd: a held pipe end would keep some
+ * other reader from ever seeing EOF. */
+static void close_inherited_fds(void) {
     if (opt.ready_fd > 3) close_range(3, (unsigned)opt.ready_fd - 1, 0);
     close_range(opt.ready_fd >= 3 ? (unsigned)opt.ready_fd + 1 : 3, ~0U, 0);
+}
+
+/* Moves into the container's directory, leaves berthd's session (detach),
+ * becomes the subreaper that alone can wait for the container's init, and
+ * puts /dev/null on 0-2. */
+static void settle(void) {
     if (chdir(opt.dir) < 0) fail("berth-shim %s: chdir %s: %s", opt.id, opt.dir, strerror(errno));
     in_dir = 1;
     signal(SIGPIPE, SIG_IGN);
@@ -333,84 +347,112 @@ int main(int argc, char **argv) {
     if (devnull < 0) fail("berth-shim %s: open /dev/null: %s", opt.id, strerror(errno));
     dup2(devnull, 0), dup2(devnull, 1), dup2(devnull, 2);
     if (devnull > 2) close(devnull);
+}
 
-    /* SIGCHLD through a signalfd, blocked before crun is forked so that no
-     * exit can slip by between fork and poll. */
+/* SIGCHLD through a signalfd, blocked before crun is forked so that no
+ * exit can slip by between fork and poll. */
+static int child_signals(void) {
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
-    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-    int outp[2], errp[2];
-    if (sfd < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
-        fail("berth-shim %s: signalfd/pipe: %s", opt.id, strerror(errno));
-    if (log_open() < 0) fail("berth-shim %s: open json.log: %s", opt.id, strerror(errno));
+    return signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+}
 
-    pid_t crun = spawn_crun(outp[1], errp[1]);
-    if (crun < 0) fail("berth-shim %s: fork crun: %s", opt.id, strerror(errno));
-    close(outp[1]);
-    close(errp[1]);
-    struct log_stream out = {.name = "stdout", .fd = outp[0]}, err = {.name = "stderr", .fd = errp[0]};
+/* crun has exited: a failure ends the shim; otherwise the container's pid
+ * is read, berthd is told, and an exit reaped before that is claimed. */
+static void crun_exited(struct run *run, int status) {
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char msg[2048];
+        crun_message(msg, sizeof msg);
+        fail("crun %s %s failed (status %d): %s", opt.mode, opt.id,
+             WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), msg);
+    }
+    run->container = read_pid_file("container.pid");
+    if (run->container < 0) fail("crun %s %s: no pid in container.pid", opt.mode, opt.id);
+    ready("ok %d", (int)run->container);
+    for (int i = 0; i < early_count; i++) {
+        if (early[i].pid != run->container) continue;
+        run->exited = 1;
+        run->status = early[i].status;
+        run->finished = early[i].when;
+    }
+}
 
-    pid_t container = -1;
-    int container_status = 0, exited = 0;
-    struct timespec finished = {0, 0};
+/* Reaps every child that has exited: crun, the container, or a process
+ * that exited before crun said which one is the container. */
+static void reap(struct run *run) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        struct timespec when;
+        clock_gettime(CLOCK_REALTIME, &when);
+        if (pid == run->crun) {
+            crun_exited(run, status);
+        } else if (pid == run->container) {
+            run->exited = 1;
+            run->status = status;
+            run->finished = when;
+        } else if (run->container < 0 && early_count < 32) {
+            early[early_count].pid = pid;
+            early[early_count].status = status;
+            early[early_count++].when = when;
+        }
+    }
+}
+
+/* Writes the container's output to json.log and reaps children until the
+ * container has exited and both pipes are drained. */
+static void supervise(int sfd, struct log_stream *out, struct log_stream *err, struct run *run) {
     long long drain_deadline = 0;
     for (;;) {
-        if (exited && out.fd < 0 && err.fd < 0) break;
+        if (run->exited && out->fd < 0 && err->fd < 0) break;
         int timeout = -1;
-        if (exited) {
+        if (run->exited) {
             /* The pid namespace dies with its init, so EOF follows at once;
              * the deadline only guards against a pipe held from outside. */
             long long left = drain_deadline - now_ms();
             if (left <= 0) break;
             timeout = (int)left;
         }
-        struct pollfd p[3] = {{sfd, POLLIN, 0}, {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}};
+        struct pollfd p[3] = {{sfd, POLLIN, 0}, {out->fd, POLLIN, 0}, {err->fd, POLLIN, 0}};
         if (poll(p, 3, timeout) < 0) {
             if (errno == EINTR) continue;
             note("poll: %s", strerror(errno));
             break;
         }
-        if (p[1].revents) log_pump(&out);
-        if (p[2].revents) log_pump(&err);
+        if (p[1].revents) log_pump(out);
+        if (p[2].revents) log_pump(err);
         if (!p[0].revents) continue;
         struct signalfd_siginfo si;
         while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {}
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            struct timespec when;
-            clock_gettime(CLOCK_REALTIME, &when);
-            if (pid == crun) {
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                    char msg[2048];
-                    crun_message(msg, sizeof msg);
-                    fail("crun %s %s failed (status %d): %s", opt.mode, opt.id,
-                         WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), msg);
-                }
-                container = read_pid_file("container.pid");
-                if (container < 0) fail("crun %s %s: no pid in container.pid", opt.mode, opt.id);
-                ready("ok %d", (int)container);
-                for (int i = 0; i < early_count; i++)
-                    if (early[i].pid == container) { exited = 1; container_status = early[i].status; finished = early[i].when; }
-            } else if (pid == container) {
-                exited = 1;
-                container_status = status;
-                finished = when;
-            } else if (container < 0 && early_count < 32) {
-                early[early_count].pid = pid;
-                early[early_count].status = status;
-                early[early_count++].when = when;
-            }
-        }
-        if (exited && drain_deadline == 0) drain_deadline = now_ms() + 2000;
+        reap(run);
+        if (run->exited && drain_deadline == 0) drain_deadline = now_ms() + 2000;
     }
+}
+
+int main(int argc, char **argv) {
+    parse_options(argc, argv);
+    close_inherited_fds();
+    settle();
+    int sfd = child_signals();
+    int outp[2], errp[2];
+    if (sfd < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+        fail("berth-shim %s: signalfd/pipe: %s", opt.id, strerror(errno));
+    if (log_open() < 0) fail("berth-shim %s: open json.log: %s", opt.id, strerror(errno));
+
+    struct run run = {.container = -1};
+    run.crun = spawn_crun(outp[1], errp[1]);
+    if (run.crun < 0) fail("berth-shim %s: fork crun: %s", opt.id, strerror(errno));
+    close(outp[1]);
+    close(errp[1]);
+    struct log_stream out = {.name = "stdout", .fd = outp[0]}, err = {.name = "stderr", .fd = errp[0]};
+    supervise(sfd, &out, &err, &run);
     log_finish(&out);
     log_finish(&err);
     /* exit.json first, then shim.pid: whoever sees shim.pid gone can rely
      * on exit.json being there, or on the shim having died without one. */
-    write_exit(container_status, &finished, container);
+    write_exit(run.status, &run.finished, run.container);
     unlink("shim.pid");
     return 0;
 }

@@ -91,12 +91,29 @@ let package = Package(
         .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
         // Codable wire types and routes of berthd's socket.
         .target(name: "DaemonAPI", dependencies: ["BerthModel"]),
-        // HTTP/1.1 over the unix socket; the service actor behind it.
+        // The daemon's core, with no transport in it: the service actor behind
+        // the routes, the project store, the name service (the embedded DNS
+        // fed from the runtime), readiness, and the runtime decorators that
+        // report progress and keep the supervisor in step.
         .target(
-            name: "DaemonServer",
+            name: "DaemonCore",
             dependencies: [
                 "DaemonAPI", "BerthModel", "Reconciler", "Supervisor", "EmbeddedDNS", "RuntimeKit", "AsyncKeyedLock",
-                // The socket file and the project store are files on the host: HostOS's `Files` and `AtomicFile`.
+                // The project store is files on the host: HostOS's `Files` and `AtomicFile`.
+                "HostOS",
+                // The name service listens at socket addresses.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // HTTP/1.1 over the unix socket: the server, one handler per
+        // connection, the routes over DaemonCore's service, the response
+        // writer, the status of each error code, the socket file.
+        .target(
+            name: "DaemonHTTP",
+            dependencies: [
+                "DaemonCore", "DaemonAPI", "BerthModel",
+                // The socket file: HostOS's `Files` and errno's text.
                 "HostOS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "berthd",
             dependencies: [
-                "DaemonServer", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor", "Reconciler", "HostOS",
+                "DaemonCore", "DaemonHTTP", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor", "Reconciler", "HostOS",
                 "BerthModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -168,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "DaemonServer", "DaemonClient", "DaemonAPI", "TestSupport", "RuntimeKit", "BerthModel", "ComposeLoader",
+                "DaemonCore", "DaemonHTTP", "DaemonClient", "DaemonAPI", "TestSupport", "RuntimeKit", "BerthModel", "ComposeLoader",
                 "Supervisor", .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,7 +1,8 @@
 import ArgumentParser
 import BerthModel
 import DaemonAPI
-import DaemonServer
+import DaemonCore
+import DaemonHTTP
 import EmbeddedDNS
 import Foundation
 import HostOS

@@ -1,7 +1,7 @@
 import BerthModel
 import ComposeLoader
 import DaemonAPI
-import DaemonServer
+@testable import DaemonCore
 import Foundation
 import Logging
 import RuntimeKit
@@ -178,7 +178,7 @@ struct DaemonServiceTests {
         func supervised(_ name: String) async throws -> SupervisedContainer {
             let info = try #require(containers.first { $0.composeService == name })
             let definition = try #require(project.services[name])
-            return await DaemonService.supervised(info, service: definition, runtime: runtime)
+            return await SupervisingRuntime.supervised(info, service: definition, runtime: runtime)
         }
         let db = try await supervised("db")
         #expect(db.healthcheck?.test == ["CMD", "pg_isready"])

@@ -1,7 +1,8 @@
 import BerthModel
 import DaemonAPI
 import DaemonClient
-import DaemonServer
+import DaemonCore
+import DaemonHTTP
 import TestSupport
 
 #if canImport(FoundationEssentials)

@@ -21,7 +21,7 @@ public actor DaemonService {
     let names: NameService?
     let store: ProjectStore
     let logger: Logger
-    public let info: DaemonInfo
+    public nonisolated let info: DaemonInfo
     /// One operation per project at a time: a second `up` waits for the
     /// first, so two plans are never made from the same snapshot.
     let locks = KeyedLock<String>()
@@ -51,7 +51,7 @@ public actor DaemonService {
             let containers = (try? await runtime.containers(matching: .project(project.name.rawValue))) ?? []
             for info in containers where !info.isOneOff {
                 guard let name = info.composeService, let service = project.services[name] else { continue }
-                adopted.append(await Self.supervised(info, service: service, runtime: runtime))
+                adopted.append(await SupervisingRuntime.supervised(info, service: service, runtime: runtime))
             }
         }
         do {
@@ -70,25 +70,6 @@ public actor DaemonService {
                 store.saveSupervisorSnapshot(await supervisor.snapshot())
             }
         }
-    }
-
-    /// What the supervisor needs of a container: its service's healthcheck,
-    /// with the image's `HEALTHCHECK` test (and timings the service leaves
-    /// unset) when the service names no test of its own, as docker does.
-    public static func supervised(_ info: ContainerInfo, service: Service, runtime: any ContainerRuntime) async -> SupervisedContainer {
-        var container = SupervisedContainer(id: info.id, name: info.name, service: service)
-        guard service.healthcheck?.test == nil, !(service.healthcheck?.disable ?? false),
-            let image = try? await runtime.image(info.image).healthcheck
-        else { return container }
-        var merged = service.healthcheck ?? Healthcheck()
-        merged.test = image.test
-        merged.interval = merged.interval ?? image.interval
-        merged.timeout = merged.timeout ?? image.timeout
-        merged.retries = merged.retries ?? image.retries
-        merged.startPeriod = merged.startPeriod ?? image.startPeriod
-        merged.startInterval = merged.startInterval ?? image.startInterval
-        container.healthcheck = merged
-        return container
     }
 
     /// Before berthd exits: the supervisor's state, for the next one.
@@ -118,14 +99,13 @@ public actor DaemonService {
             logger.debug("plan for \(project.name):\n\(plan)")
             var warnings = plan.notes
             if !plan.isEmpty {
-                let reporting = ReportingRuntime(base: runtime, supervisor: supervisor, project: project, report: report)
                 let timeout = request.waitTimeout.map { Duration.milliseconds(Int64($0 * 1000)) }
-                let gate = ReportingGate(
+                let gate = ProgressReportingGate(
                     base: RuntimeDependencyGate(
                         project: project.name, runtime: runtime, health: SupervisorHealth(supervisor: supervisor),
                         pollInterval: .milliseconds(50), timeout: timeout),
                     runtime: runtime, project: project.name, report: report)
-                let report = try await Executor(runtime: reporting, gate: gate).execute(plan)
+                let report = try await Executor(runtime: executing(project, report: report), gate: gate).execute(plan)
                 warnings += report.warnings
             }
             await names?.refresh()
@@ -136,112 +116,6 @@ public actor DaemonService {
             let containers = try await summaries(project: project.name.rawValue, services: [], all: true)
             return UpResult(unchanged: plan.isEmpty, warnings: warnings, containers: containers)
         }
-    }
-
-    /// The services `up` acts on: the named ones and, unless `--no-deps`,
-    /// what they depend on.
-    func selected(_ request: UpRequest) -> [String] {
-        guard !request.services.isEmpty else { return request.project.services.keys.sorted() }
-        guard !request.noDeps else { return request.services }
-        var result: Set<String> = []
-        var queue = request.services
-        while let next = queue.popLast() {
-            guard result.insert(next).inserted, let service = request.project.services[next] else { continue }
-            queue += service.dependsOn.keys
-        }
-        return result.sorted()
-    }
-
-    /// `--wait`: every container of `services` running (and healthy when it
-    /// has a healthcheck), or exited 0 for a one-shot job. Fails at once
-    /// when one exits non-zero with no restart coming or turns unhealthy
-    /// with no restart coming, and when `timeout` passes, naming the
-    /// service and its last probe output.
-    func waitUntilReady(_ project: Project, services: [String], timeout: Double?, report: ProgressSink) async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        let deadline = timeout.map { started.advanced(by: .milliseconds(Int64($0 * 1000))) }
-        var announced: Set<String> = []
-        while true {
-            try Task.checkCancellation()
-            let containers = try await runtime.containers(matching: .project(project.name.rawValue))
-                .filter { !$0.isOneOff && services.contains($0.composeService ?? "") }
-            var pending: [String] = []
-            for container in containers.sorted(by: { $0.name < $1.name }) {
-                let status = await supervisor.status(of: container.id)
-                let restartComing: Bool = {
-                    if case .restarting = status?.restart.state { return true }
-                    return false
-                }()
-                switch container.state {
-                case .exited(let code):
-                    if code == 0 && !restartComing { continue }
-                    if restartComing {
-                        pending.append("\(container.name) is restarting")
-                        continue
-                    }
-                    throw BerthError(
-                        .dependencyFailed, "container \(container.name) exited with code \(code)",
-                        cause: await lastLines(of: container.id))
-                case .dead:
-                    throw BerthError(.dependencyFailed, "container \(container.name) is dead")
-                case .created:
-                    pending.append("\(container.name) is not started")
-                case .running:
-                    guard let health = status?.health else {
-                        if !announced.contains(container.name) {
-                            announced.insert(container.name)
-                            report(ProgressEvent(kind: .container, name: container.name, status: "Running", done: true))
-                        }
-                        continue
-                    }
-                    switch health.status {
-                    case .healthy:
-                        if !announced.contains(container.name) {
-                            announced.insert(container.name)
-                            report(ProgressEvent(
-                                kind: .container, name: container.name, status: "Healthy", done: true,
-                                elapsed: ReportingRuntime.seconds(since: started)))
-                        }
-                    case .starting:
-                        pending.append("\(container.name) is starting (last probe: \(Self.probeText(health.lastOutput)))")
-                    case .unhealthy:
-                        let restarts = status.map { $0.container.restart != .no && $0.container.restartOnUnhealthy } ?? false
-                        if restarts || restartComing {
-                            pending.append("\(container.name) is unhealthy, restart coming (last probe: \(Self.probeText(health.lastOutput)))")
-                        } else {
-                            throw BerthError(
-                                .dependencyFailed,
-                                "container \(container.name) is unhealthy; last probe output: \(Self.probeText(health.lastOutput))")
-                        }
-                    }
-                }
-            }
-            if pending.isEmpty { return }
-            if let deadline, clock.now >= deadline {
-                throw BerthError(
-                    .dependencyFailed,
-                    "timed out after \(timeout.map { "\($0)" } ?? "?")s waiting for the stack: \(pending.joined(separator: "; "))")
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
-
-    static func probeText(_ output: String) -> String {
-        let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? "no output" : "\"\(trimmed)\""
-    }
-
-    /// The last few log lines of a container, for an error's cause.
-    func lastLines(of id: String, count: Int = 3) async -> String? {
-        guard let lines = try? await runtime.logs(id, LogQuery(tail: count)) else { return nil }
-        var texts: [String] = []
-        do {
-            for try await line in lines { texts.append(line.text) }
-        } catch {
-            return nil
-        }
-        return texts.isEmpty ? nil : "last output: " + texts.joined(separator: " | ")
     }
 
     // MARK: down
@@ -260,14 +134,23 @@ public actor DaemonService {
                 removeOrphans: request.removeOrphans || request.project == nil)
             logger.debug("down plan for \(name):\n\(plan)")
             let graced = Self.withGrace(plan, timeout: request.timeout)
-            let reporting = ReportingRuntime(base: runtime, supervisor: supervisor, project: stored, report: report)
             let gate = RuntimeDependencyGate(project: name, runtime: runtime)
-            _ = try await Executor(runtime: reporting, gate: gate).execute(graced)
+            _ = try await Executor(runtime: executing(stored, report: report), gate: gate).execute(graced)
             await names?.refresh()
             store.saveSupervisorSnapshot(await supervisor.snapshot())
             let left = try await runtime.containers(matching: .project(name.rawValue))
             if left.isEmpty { store.remove(name.rawValue) }
         }
+    }
+
+    /// The runtime one command acts through: progress reported on every
+    /// step, the supervisor kept in step with every start, stop and removal
+    /// (of `project`'s services; nil when the command has no compose file).
+    func executing(_ project: Project?, report: @escaping ProgressSink) -> any ContainerRuntime {
+        let containers = ContainerDirectory(runtime: runtime)
+        return ProgressReportingRuntime(
+            base: SupervisingRuntime(base: runtime, supervisor: supervisor, project: project, containers: containers),
+            containers: containers, report: report)
     }
 
     /// The plan with every stop's grace period replaced by `-t`.

@@ -226,7 +226,7 @@ extension DaemonService {
     public func act(_ request: ContainerActionRequest, report: @escaping ProgressSink) async throws {
         try await locks.withLock(request.projectName) {
             let project = store.load(request.projectName)
-            let reporting = ReportingRuntime(base: runtime, supervisor: supervisor, project: project, report: report)
+            let reporting = executing(project, report: report)
             let containers = try await containers(project: request.projectName, services: request.services)
             let grace = request.timeout.map { Int64($0 * 1_000_000_000) }
             func stopArguments(_ info: ContainerInfo) -> (String, Int64) {

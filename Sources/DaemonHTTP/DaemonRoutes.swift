@@ -1,5 +1,6 @@
 import BerthModel
 import DaemonAPI
+import DaemonCore
 import Foundation
 
 /// The route table: each route decodes its request, calls the service, and

@@ -4,20 +4,6 @@ import Foundation
 import RuntimeKit
 
 extension DaemonService {
-    /// The services `up` acts on: the named ones and, unless `--no-deps`,
-    /// what they depend on.
-    func selected(_ request: UpRequest) -> [String] {
-        guard !request.services.isEmpty else { return request.project.services.keys.sorted() }
-        guard !request.noDeps else { return request.services }
-        var result: Set<String> = []
-        var queue = request.services
-        while let next = queue.popLast() {
-            guard result.insert(next).inserted, let service = request.project.services[next] else { continue }
-            queue += service.dependsOn.keys
-        }
-        return result.sorted()
-    }
-
     /// `--wait`: every container of `services` running (and healthy when it
     /// has a healthcheck), or exited 0 for a one-shot job. Fails at once
     /// when one exits non-zero with no restart coming or turns unhealthy

@@ -110,7 +110,9 @@ public actor DaemonService {
             }
             await names?.refresh()
             if request.wait && !request.noStart {
-                try await waitUntilReady(project, services: selected(request), timeout: request.waitTimeout, report: report)
+                // Exactly what the plan acted on: the planner's scope.
+                try await waitUntilReady(
+                    project, services: options.scope(in: project), timeout: request.waitTimeout, report: report)
             }
             store.saveSupervisorSnapshot(await supervisor.snapshot())
             let containers = try await summaries(project: project.name.rawValue, services: [], all: true)

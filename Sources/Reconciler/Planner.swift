@@ -39,6 +39,16 @@ public struct UpOptions: Sendable, Hashable {
     }
 }
 
+extension UpOptions {
+    /// The services `up` acts on: every one when none is named; else the
+    /// named ones and, unless `noDeps`, everything they depend on through
+    /// any kind of dependency the graph knows (`depends_on`, `links`,
+    /// `volumes_from`, `service:` in `network_mode`, `ipc` or `pid`).
+    public func scope(in project: Project) -> [String] {
+        services.isEmpty ? project.serviceNames : project.graph.selecting(services, noDeps: noDeps)
+    }
+}
+
 /// Decides what to do: pure functions from the desired project and one
 /// observed snapshot to a `Plan`. Nothing here talks to the runtime, so every
 /// rule is tested by comparing printed plans.
@@ -74,9 +84,7 @@ struct UpPlanner {
         self.desired = desired
         self.observed = observed
         self.options = options
-        scope = Set(
-            options.services.isEmpty
-                ? desired.serviceNames : desired.graph.selecting(options.services, noDeps: options.noDeps))
+        scope = Set(options.scope(in: desired))
     }
 
     mutating func plan() -> Plan {

@@ -188,6 +188,36 @@ struct DaemonServiceTests {
         #expect(try await supervised("own").healthcheck?.test == ["CMD", "true"])
     }
 
+    /// `up --wait web` waits for what the plan started for web: here db,
+    /// which web reaches through `links` alone (no `depends_on`), and whose
+    /// probe never runs (the supervisor's clock stands still).
+    @Test func waitCoversEveryDependencyThePlanStarted() async throws {
+        let runtime = FakeRuntime(images: ["busybox"])
+        let scratch = try ScratchDirectory(prefix: "berth-daemon-root")
+        defer { try? scratch.remove() }
+        let supervisor = SupervisorService(runtime: runtime, clock: FakeClock())
+        let service = DaemonService(
+            runtime: runtime, supervisor: supervisor, names: nil, root: scratch.path,
+            info: DaemonInfo(version: "test", pid: 1, root: scratch.path, socket: scratch.path + "/s"),
+            logger: Logger(label: "test"))
+        let project = try Self.project("""
+            name: shop
+            services:
+              db:
+                image: busybox
+                healthcheck: {test: ["CMD", "true"]}
+              web:
+                image: busybox
+                links: [db]
+            """)
+        let request = UpRequest(project: project, services: ["web"], wait: true, waitTimeout: 0.3)
+        let error = await #expect(throws: BerthError.self) { _ = try await service.up(request, report: { _ in }) }
+        #expect(
+            error?.message
+                == "timed out after 0.3s waiting for the stack: shop-db-1 is starting (last probe: no output)")
+        await supervisor.shutdown()
+    }
+
     @Test(arguments: [
         (0.2, "Less than a second"), (1.0, "1 second"), (42.0, "42 seconds"), (61.0, "About a minute"),
         (600.0, "10 minutes"), (3600.0, "About an hour"), (7200.0, "2 hours"), (259_200.0, "3 days"),

@@ -89,7 +89,8 @@ let package = Package(
         .target(name: "Reconciler", dependencies: ["BerthModel", "RuntimeKit"]),
         // Health probes and restart policies: pure machines plus the actor that drives them.
         .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
-        // Codable wire types and routes of berthd's socket.
+        // berthd's socket: each route declared once, as an endpoint with its
+        // request and response types, for the daemon and the client; the wire's JSON.
         .target(name: "DaemonAPI", dependencies: ["BerthModel"]),
         // The daemon's core, with no transport in it: the service actor behind
         // the routes, the project store, the name service (the embedded DNS

@@ -140,7 +140,7 @@ extension BerthError.Code {
     /// The connection ended before berthd's answer was complete: berthd
     /// stopped or crashed during the request.
     public static let daemonConnectionLost = BerthError.Code("daemon-connection-lost")
-    /// An answer that breaks the protocol of `Route` (an error status whose
+    /// An answer that breaks the protocol of `Endpoint` (an error status whose
     /// body is not a `BerthError`, a stream line that is not a frame).
     public static let daemonProtocol = BerthError.Code("daemon-protocol")
     /// berthd could not prepare its socket (its directory, the stale file,

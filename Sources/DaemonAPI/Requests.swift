@@ -1,5 +1,36 @@
 import BerthModel
 
+/// A body with nothing in it.
+public struct Empty: Codable, Sendable, Hashable {
+    public init() {}
+}
+
+/// What `ping` tells: the daemon is there, and which one.
+public struct DaemonInfo: Codable, Sendable, Hashable {
+    public var version: String
+    public var pid: Int32
+    public var root: String
+    public var socket: String
+
+    public init(version: String, pid: Int32, root: String, socket: String) {
+        self.version = version
+        self.pid = pid
+        self.root = root
+        self.socket = socket
+    }
+}
+
+/// A list of names (images, volumes, networks) and whether to force.
+public struct NamesRequest: Codable, Sendable, Hashable {
+    public var names: [String]
+    public var force: Bool
+
+    public init(names: [String], force: Bool = false) {
+        self.names = names
+        self.force = force
+    }
+}
+
 /// `berth up`: the whole loaded project (the CLI loads and validates it, so
 /// errors name file:line:col before any round trip) and the flags.
 public struct UpRequest: Codable, Sendable, Hashable {

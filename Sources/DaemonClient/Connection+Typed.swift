@@ -1,23 +1,36 @@
 import BerthModel
 import DaemonAPI
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 extension DaemonConnection {
     /// Sends `request` as JSON to a plain route and decodes its answer.
-    public func call<Request: Encodable, Response: Decodable>(
-        _ route: Route, _ request: Request, as: Response.Type
-    ) async throws -> Response {
-        let answer = try await call(route, body: try encode(request, for: route))
+    public func call<Request, Response>(_ endpoint: Endpoint<Request, Response>, _ request: Request) async throws
+        -> Response
+    {
+        let answer = try await call(endpoint, body: try encode(request, for: endpoint.path))
         do {
-            return try JSONCoding.decode(Response.self, from: answer)
+            return try WireJSON.decode(Response.self, from: answer)
         } catch {
-            throw protocolViolation(route, "an answer that is not a \(Response.self)", cause: "\(error)")
+            throw protocolViolation(endpoint.path, "an answer that is not a \(Response.self)", cause: "\(error)")
         }
+    }
+
+    /// Sends `request` to a streaming route, hands each item to `each` as it
+    /// arrives, and returns the result; berthd's failure during the work
+    /// (a `failure` frame) is thrown, and so is every failure `frames`
+    /// describes.
+    public func stream<Request, Item, Result>(
+        _ endpoint: StreamingEndpoint<Request, Item, Result>, _ request: Request,
+        each: (Item) async throws -> Void
+    ) async throws -> Result {
+        for try await frame in try await frames(endpoint, request) {
+            switch frame {
+            case .item(let item): try await each(item)
+            case .result(let result): return result
+            case .failure(let error): throw error
+            }
+        }
+        // `frames` ends without a result only when this task is cancelled.
+        throw CancellationError()
     }
 
     /// Sends `request` as JSON to a streaming route and decodes each line as
@@ -28,10 +41,11 @@ extension DaemonConnection {
     /// the sequence with a thrown `BerthError`; berthd's own failure during
     /// the work arrives as a `failure` frame. Ending the iteration early
     /// closes the connection.
-    public func stream<Request: Encodable, Item: Codable & Sendable, Result: Codable & Sendable>(
-        _ route: Route, _ request: Request, item: Item.Type, result: Result.Type
+    public func frames<Request, Item, Result>(
+        _ endpoint: StreamingEndpoint<Request, Item, Result>, _ request: Request
     ) async throws -> AsyncThrowingStream<StreamFrame<Item, Result>, any Error> {
-        let lines = try await stream(route, body: try encode(request, for: route))
+        let path = endpoint.path
+        let lines = try await stream(endpoint, body: try encode(request, for: path))
         let (frames, output) = AsyncThrowingStream.makeStream(of: StreamFrame<Item, Result>.self)
         let reader = Task {
             do {
@@ -39,17 +53,16 @@ extension DaemonConnection {
                 for try await line in lines {
                     let frame: StreamFrame<Item, Result>
                     do {
-                        frame = try JSONCoding.decode(StreamFrame<Item, Result>.self, from: line)
+                        frame = try WireJSON.decode(StreamFrame<Item, Result>.self, from: line)
                     } catch {
                         throw protocolViolation(
-                            route, "a line that is not a frame",
-                            cause: String(decoding: line.prefix(200), as: UTF8.self))
+                            path, "a line that is not a frame", cause: String(decoding: line.prefix(200), as: UTF8.self))
                     }
                     if case .item = frame {} else { ended = true }
                     output.yield(frame)
                 }
                 if !ended && !Task.isCancelled {
-                    throw protocolViolation(route, "a stream that ended without a result")
+                    throw protocolViolation(path, "a stream that ended without a result")
                 }
                 output.finish()
             } catch {
@@ -60,22 +73,11 @@ extension DaemonConnection {
         return frames
     }
 
-    private func encode(_ request: some Encodable, for route: Route) throws -> [UInt8] {
+    private func encode(_ request: some Encodable, for path: String) throws -> [UInt8] {
         do {
-            return try JSONCoding.encode(request)
+            return try WireJSON.encode(request)
         } catch {
-            throw BerthError(.daemonProtocol, "cannot encode the request of POST \(route.path)", cause: "\(error)")
+            throw BerthError(.daemonProtocol, "cannot encode the request of POST \(path)", cause: "\(error)")
         }
-    }
-}
-
-/// The JSON of the wire, both ways.
-enum JSONCoding {
-    static func encode(_ value: some Encodable) throws -> [UInt8] {
-        Array(try JSONEncoder().encode(value))
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
     }
 }

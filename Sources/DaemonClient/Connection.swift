@@ -11,7 +11,7 @@ import Musl
 #endif
 
 /// The CLI's side of berthd's socket: one connection per request, as
-/// `Route` describes the protocol.
+/// `Endpoint` and `StreamingEndpoint` describe the protocol.
 ///
 /// Failures are `BerthError`s: berthd's own come back whole from the body of
 /// an error status; the transport's have the codes of `TransportErrors`
@@ -36,17 +36,18 @@ public struct DaemonConnection: Sendable {
 
     /// Sends `body` to a plain route and returns the body of its `200`
     /// answer; an error status throws the `BerthError` it carries.
-    public func call(_ route: Route, body: [UInt8]) async throws -> [UInt8] {
-        try await exchange(route, body) { parts in
+    public func call<Request, Response>(_ endpoint: Endpoint<Request, Response>, body: [UInt8]) async throws -> [UInt8] {
+        let path = endpoint.path
+        return try await exchange(path, body) { parts in
             var answer = ByteBuffer()
             while let part = try await parts.next() {
                 switch part {
                 case .body(var chunk): answer.writeBuffer(&chunk)
                 case .end: return Array(answer.readableBytesView)
-                case .head: throw protocolViolation(route, "a second head in one answer")
+                case .head: throw protocolViolation(path, "a second head in one answer")
                 }
             }
-            throw connectionLost(route, cause: "the answer ended early")
+            throw connectionLost(path, cause: "the answer ended early")
         }
     }
 
@@ -60,14 +61,17 @@ public struct DaemonConnection: Sendable {
     /// Lines are buffered here without bound while the consumer is slower
     /// than the socket: every stream of berthd (progress, logs, events) is
     /// meant for a terminal or a pipe, which keeps up.
-    public func stream(_ route: Route, body: [UInt8]) async throws -> AsyncThrowingStream<[UInt8], any Error> {
+    public func stream<Request, Item, Result>(
+        _ endpoint: StreamingEndpoint<Request, Item, Result>, body: [UInt8]
+    ) async throws -> AsyncThrowingStream<[UInt8], any Error> {
+        let path = endpoint.path
         let (lines, output) = AsyncThrowingStream.makeStream(of: [UInt8].self)
         // Finished without an element once the head says 200; thrown into
         // when the request fails before that.
         let (opened, open) = AsyncThrowingStream.makeStream(of: Void.self)
         let reader = Task {
             do {
-                try await exchange(route, body) { parts in
+                try await exchange(path, body) { parts in
                     open.finish()
                     var splitter = LineSplitter()
                     while let part = try await parts.next() {
@@ -78,10 +82,10 @@ public struct DaemonConnection: Sendable {
                             if let last = splitter.rest() { output.yield(last) }
                             return
                         case .head:
-                            throw protocolViolation(route, "a second head in one answer")
+                            throw protocolViolation(path, "a second head in one answer")
                         }
                     }
-                    throw connectionLost(route, cause: "the stream ended without its last chunk")
+                    throw connectionLost(path, cause: "the stream ended without its last chunk")
                 }
                 output.finish()
             } catch {
@@ -106,7 +110,7 @@ public struct DaemonConnection: Sendable {
     /// Connects, sends the request, reads the answer's head and hands the
     /// rest of a `200` to `read`; an error status throws its `BerthError`.
     private func exchange<T: Sendable>(
-        _ route: Route, _ body: [UInt8],
+        _ path: String, _ body: [UInt8],
         _ read: (inout NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator) async throws -> T
     ) async throws -> T {
         let channel = try await connect()
@@ -117,15 +121,15 @@ public struct DaemonConnection: Sendable {
                 headers.add(name: "content-type", value: "application/json")
                 headers.add(name: "content-length", value: String(body.count))
                 headers.add(name: "connection", value: "close")
-                let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: route.path, headers: headers)
+                let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: headers)
                 try await outbound.write(
                     contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)])
 
                 var parts = inbound.makeAsyncIterator()
                 guard case .head(let answer)? = try await parts.next() else {
-                    throw connectionLost(route, cause: "no answer")
+                    throw connectionLost(path, cause: "no answer")
                 }
-                guard answer.status == .ok else { throw try await failure(route, answer, &parts) }
+                guard answer.status == .ok else { throw try await failure(path, answer, &parts) }
                 return try await read(&parts)
             }
         } catch let error as BerthError {
@@ -134,13 +138,13 @@ public struct DaemonConnection: Sendable {
             // Cancelled: whatever NIO threw while the connection closed is not news.
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             // A reset, a broken pipe, a chunk cut short: berthd went away mid-answer.
-            throw connectionLost(route, cause: "\(error)")
+            throw connectionLost(path, cause: "\(error)")
         }
     }
 
     /// The `BerthError` in the body of an error status.
     private func failure(
-        _ route: Route, _ head: HTTPResponseHead,
+        _ path: String, _ head: HTTPResponseHead,
         _ parts: inout NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
     ) async throws -> BerthError {
         var body = ByteBuffer()
@@ -149,9 +153,9 @@ public struct DaemonConnection: Sendable {
             if case .end = part { break }
         }
         let bytes = Array(body.readableBytesView)
-        if let error = try? JSONCoding.decode(BerthError.self, from: bytes) { return error }
+        if let error = try? WireJSON.decode(BerthError.self, from: bytes) { return error }
         return protocolViolation(
-            route, "status \(head.status.code) \(head.status.reasonPhrase) without an error in its body",
+            path, "status \(head.status.code) \(head.status.reasonPhrase) without an error in its body",
             cause: String(decoding: bytes.prefix(200), as: UTF8.self))
     }
 
@@ -191,12 +195,14 @@ public struct DaemonConnection: Sendable {
         }
     }
 
-    func connectionLost(_ route: Route, cause: String) -> BerthError {
-        BerthError(.daemonConnectionLost, "berthd closed the connection during POST \(route.path)", cause: cause)
+    /// `path` is the request's.
+    func connectionLost(_ path: String, cause: String) -> BerthError {
+        BerthError(.daemonConnectionLost, "berthd closed the connection during POST \(path)", cause: cause)
     }
 
-    func protocolViolation(_ route: Route, _ what: String, cause: String? = nil) -> BerthError {
-        BerthError(.daemonProtocol, "berthd answered POST \(route.path) with \(what)", cause: cause)
+    /// `path` is the request's.
+    func protocolViolation(_ path: String, _ what: String, cause: String? = nil) -> BerthError {
+        BerthError(.daemonProtocol, "berthd answered POST \(path) with \(what)", cause: cause)
     }
 }
 

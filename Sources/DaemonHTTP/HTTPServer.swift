@@ -20,7 +20,7 @@ public enum HTTPResponseBody: Sendable {
 
 /// berthd's HTTP/1.1 server on its unix socket: `POST /v1/<route>` with a
 /// JSON body, one request per connection (the answer says
-/// `Connection: close`, whatever the request asked), as `Route` describes.
+/// `Connection: close`, whatever the request asked), as `Endpoint` describes.
 ///
 /// A route's handler gets the whole body and answers JSON or a stream; a
 /// `BerthError` it throws goes back as JSON with the status `ErrorStatus`
@@ -58,7 +58,7 @@ public final class HTTPServer: Sendable {
     /// of a berthd that died and is replaced; one that answers means
     /// another berthd runs, and nothing is touched.
     ///
-    /// - Parameter routes: handlers by path, such as `Route.up.path` (`/v1/up`).
+    /// - Parameter routes: handlers by path (`/v1/up`), as `RouteTable` makes them.
     public static func start(
         socketPath: String,
         routes: [String: Handler],

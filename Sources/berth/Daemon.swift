@@ -29,7 +29,7 @@ enum Daemon {
     static func connect() async throws -> DaemonConnection {
         let connection = DaemonConnection(socketPath: socketPath)
         do {
-            _ = try await connection.call(.ping, Empty(), as: DaemonInfo.self)
+            _ = try await connection.call(.ping, Empty())
             return connection
         } catch let error as BerthError where error.code == .daemonUnreachable {
             try await start(connection)
@@ -78,7 +78,7 @@ enum Daemon {
                     .daemonUnreachable, "berthd could not start (exit status \(status >> 8)); see \(log)",
                     cause: lastLines(of: log))
             }
-            if (try? await connection.call(.ping, Empty(), as: DaemonInfo.self)) != nil { return }
+            if (try? await connection.call(.ping, Empty())) != nil { return }
             try await Task.sleep(for: .milliseconds(10))
         }
         throw BerthError(.daemonUnreachable, "berthd did not answer on \(socketPath) within 15 s; see \(log)", cause: lastLines(of: log))

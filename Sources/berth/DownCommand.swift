@@ -15,6 +15,6 @@ struct DownCommand: AsyncParsableCommand {
         let (name, loaded) = try ProjectContext.name(project)
         let request = DownRequest(
             projectName: name, project: loaded, removeVolumes: volumes, removeOrphans: removeOrphans, timeout: timeout)
-        _ = try await ProjectContext.stream(.down, request, result: Empty.self, printer: ProgressPrinter(mode: progress))
+        _ = try await ProjectContext.stream(.down, request, printer: ProgressPrinter(mode: progress))
     }
 }

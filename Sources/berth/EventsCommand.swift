@@ -11,8 +11,8 @@ struct EventsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (name, _) = try ProjectContext.name(project)
-        let frames = try await Daemon.connect().stream(
-            .events, EventsRequest(projectName: name), item: EventRecord.self, result: Empty.self)
+        // Frames, not `stream`: it ends quietly on whatever frame ends it.
+        let frames = try await Daemon.connect().frames(.events, EventsRequest(projectName: name))
         for try await frame in frames {
             guard case .item(let event) = frame else { continue }
             if !services.isEmpty && !services.contains(event.service) { continue }

@@ -28,23 +28,16 @@ struct ExecCommand: AsyncParsableCommand {
         let request = ExecRequest(
             projectName: name, service: service, index: index, command: command, environment: environment, user: user,
             workingDir: workdir, standardInput: input)
-        let frames = try await Daemon.connect().stream(.exec, request, item: ExecChunk.self, result: ExecExit.self)
-        for try await frame in frames {
-            switch frame {
-            case .item(let chunk):
-                guard let bytes = Data(base64Encoded: chunk.data) else { continue }
-                [UInt8](bytes).withUnsafeBufferPointer { buffer in
-                    if chunk.stream == "stderr" {
-                        FileHandleOutput.standardError(buffer)
-                    } else {
-                        FileHandleOutput.standardOutput(buffer)
-                    }
+        let exit = try await Daemon.connect().stream(.exec, request) { chunk in
+            guard let bytes = Data(base64Encoded: chunk.data) else { return }
+            [UInt8](bytes).withUnsafeBufferPointer { buffer in
+                if chunk.stream == "stderr" {
+                    FileHandleOutput.standardError(buffer)
+                } else {
+                    FileHandleOutput.standardOutput(buffer)
                 }
-            case .result(let exit):
-                if exit.exitCode != 0 { throw ExitCode(exit.exitCode) }
-                return
-            case .failure(let error): throw error
             }
         }
+        if exit.exitCode != 0 { throw ExitCode(exit.exitCode) }
     }
 }

@@ -28,7 +28,7 @@ struct ImageCommand: AsyncParsableCommand {
         func run() async throws {
             let path = URL(fileURLWithPath: file).standardizedFileURL.path
             let images = try await ProjectContext.call(
-                .imageImport, ImageImportRequest(path: path, reference: reference), as: [ImageSummary].self)
+                .imageImport, ImageImportRequest(path: path, reference: reference))
             for image in images { FileHandleOutput.standardOutput("\(image.reference) \(image.digest)\n") }
         }
     }
@@ -38,7 +38,7 @@ struct ImageCommand: AsyncParsableCommand {
         @Flag(name: [.short, .customLong("quiet")], help: "Only display IDs.") var quiet = false
 
         func run() async throws {
-            let images = try await ProjectContext.call(.images, Empty(), as: [ImageSummary].self)
+            let images = try await ProjectContext.call(.images, Empty())
             if quiet {
                 FileHandleOutput.standardOutput(images.map { String($0.digest.dropFirst(7).prefix(12)) + "\n" }.joined())
                 return
@@ -58,7 +58,7 @@ struct ImageCommand: AsyncParsableCommand {
         @Argument(help: "Images.") var images: [String]
 
         func run() async throws {
-            let removed = try await ProjectContext.call(.imageRemove, NamesRequest(names: images, force: force), as: [String].self)
+            let removed = try await ProjectContext.call(.imageRemove, NamesRequest(names: images, force: force))
             for line in removed { FileHandleOutput.standardOutput(line + "\n") }
         }
     }
@@ -68,7 +68,7 @@ struct ImageCommand: AsyncParsableCommand {
         @Argument(help: "Images.") var images: [String]
 
         func run() async throws {
-            let details = try await ProjectContext.call(.imageInspect, NamesRequest(names: images), as: [ImageSummary].self)
+            let details = try await ProjectContext.call(.imageInspect, NamesRequest(names: images))
             FileHandleOutput.standardOutput(jsonLine(details) + "\n")
         }
     }

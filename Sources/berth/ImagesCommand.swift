@@ -12,8 +12,8 @@ struct ImagesCommand: AsyncParsableCommand {
     func run() async throws {
         let (name, _) = try ProjectContext.name(project)
         let containers = try await ProjectContext.call(
-            .ps, PsRequest(projectName: name, services: services, all: true), as: [ContainerSummary].self)
-        let images = try await ProjectContext.call(.images, Empty(), as: [ImageSummary].self)
+            .ps, PsRequest(projectName: name, services: services, all: true))
+        let images = try await ProjectContext.call(.images, Empty())
         let rows = containers.map { c -> [String] in
             let image = images.first { $0.reference == c.image || $0.reference == c.image + ":latest" }
             let parts = c.image.split(separator: ":", maxSplits: 1)

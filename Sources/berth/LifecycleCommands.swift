@@ -10,6 +10,6 @@ struct ContainerAction {
         let (name, _) = try ProjectContext.name(project)
         let request = ContainerActionRequest(
             projectName: name, action: action, services: services, signal: signal, timeout: timeout, force: force)
-        _ = try await ProjectContext.stream(.containerAction, request, result: Empty.self, printer: ProgressPrinter(mode: progress))
+        _ = try await ProjectContext.stream(.containerAction, request, printer: ProgressPrinter(mode: progress))
     }
 }

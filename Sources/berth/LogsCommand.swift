@@ -32,14 +32,7 @@ struct LogsCommand: AsyncParsableCommand {
         let request = LogsRequest(
             projectName: name, services: services, follow: follow, tail: lines, since: try since.map(Self.parseSince))
         let printer = LogPrinter(noPrefix: noLogPrefix, timestamps: timestamps)
-        let frames = try await Daemon.connect().stream(.logs, request, item: LogEntry.self, result: Empty.self)
-        for try await frame in frames {
-            switch frame {
-            case .item(let entry): printer.print(entry)
-            case .result: return
-            case .failure(let error): throw error
-            }
-        }
+        _ = try await Daemon.connect().stream(.logs, request) { printer.print($0) }
     }
 
     /// An RFC 3339 time, a Unix time, or a duration before now.

@@ -10,7 +10,7 @@ struct LsCommand: AsyncParsableCommand {
     @Option(help: "table or json.") var format: String = "table"
 
     func run() async throws {
-        var projects = try await ProjectContext.call(.projects, Empty(), as: [ProjectSummary].self)
+        var projects = try await ProjectContext.call(.projects, Empty())
         if !all { projects = projects.filter { $0.status.contains("running") } }
         if quiet {
             FileHandleOutput.standardOutput(projects.map { $0.name + "\n" }.joined())

@@ -11,7 +11,7 @@ struct NetworkCommand: AsyncParsableCommand {
         @Flag(name: [.short, .customLong("quiet")], help: "Only names.") var quiet = false
 
         func run() async throws {
-            let networks = try await ProjectContext.call(.networks, Empty(), as: [NetworkSummary].self)
+            let networks = try await ProjectContext.call(.networks, Empty())
             if quiet {
                 FileHandleOutput.standardOutput(networks.map { $0.name + "\n" }.joined())
             } else {
@@ -26,7 +26,7 @@ struct NetworkCommand: AsyncParsableCommand {
         @Argument(help: "Names.") var names: [String]
 
         func run() async throws {
-            let networks = try await ProjectContext.call(.networks, Empty(), as: [NetworkSummary].self)
+            let networks = try await ProjectContext.call(.networks, Empty())
             let chosen = networks.filter { names.contains($0.name) }
             for name in names where !chosen.contains(where: { $0.name == name }) {
                 throw BerthErrorHelper.notFound("no such network: \(name)")
@@ -40,7 +40,7 @@ struct NetworkCommand: AsyncParsableCommand {
         @Argument(help: "Names.") var names: [String]
 
         func run() async throws {
-            let removed = try await ProjectContext.call(.networkRemove, NamesRequest(names: names), as: [String].self)
+            let removed = try await ProjectContext.call(.networkRemove, NamesRequest(names: names))
             FileHandleOutput.standardOutput(removed.map { $0 + "\n" }.joined())
         }
     }
@@ -50,7 +50,7 @@ struct NetworkCommand: AsyncParsableCommand {
         @Flag(name: [.short, .customLong("force")], help: "Do not ask.") var force = false
 
         func run() async throws {
-            let removed = try await ProjectContext.call(.networkPrune, Empty(), as: [String].self)
+            let removed = try await ProjectContext.call(.networkPrune, Empty())
             FileHandleOutput.standardOutput(removed.map { $0 + "\n" }.joined())
         }
     }

@@ -15,7 +15,7 @@ struct PortCommand: AsyncParsableCommand {
     func run() async throws {
         let (name, _) = try ProjectContext.name(project)
         let containers = try await ProjectContext.call(
-            .ps, PsRequest(projectName: name, services: [service], all: true), as: [ContainerSummary].self)
+            .ps, PsRequest(projectName: name, services: [service], all: true))
         let number = String(index)
         guard let container = containers.first(where: { $0.labels["com.docker.compose.container-number"] == number }) else {
             throw BerthError(.notFound, "service \"\(service)\" has no container with index \(index)")

@@ -27,26 +27,17 @@ enum ProjectContext {
     }
 
     /// Runs a streaming command, showing its progress, and returns its result.
-    static func stream<Request: Encodable, Result: Codable & Sendable>(
-        _ route: Route, _ request: Request, result: Result.Type, printer: ProgressPrinter
+    static func stream<Request, Result>(
+        _ endpoint: StreamingEndpoint<Request, ProgressEvent, Result>, _ request: Request, printer: ProgressPrinter
     ) async throws -> Result {
-        let connection = try await Daemon.connect()
-        let frames = try await connection.stream(route, request, item: ProgressEvent.self, result: Result.self)
-        for try await frame in frames {
-            switch frame {
-            case .item(let event): printer.handle(event)
-            case .result(let value): return value
-            case .failure(let error): throw error
-            }
-        }
-        throw BerthError(.daemonUnreachable, "berthd closed the connection before \(route.rawValue) finished; see \(Daemon.root)/berthd.log")
+        try await Daemon.connect().stream(endpoint, request) { printer.handle($0) }
     }
 
     /// One plain call.
-    static func call<Request: Encodable, Response: Decodable>(
-        _ route: Route, _ request: Request, as type: Response.Type
-    ) async throws -> Response {
-        try await Daemon.connect().call(route, request, as: type)
+    static func call<Request, Response>(_ endpoint: Endpoint<Request, Response>, _ request: Request) async throws
+        -> Response
+    {
+        try await Daemon.connect().call(endpoint, request)
     }
 }
 

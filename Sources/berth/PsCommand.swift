@@ -17,7 +17,7 @@ struct PsCommand: AsyncParsableCommand {
     func run() async throws {
         let (name, _) = try ProjectContext.name(project)
         var containers = try await ProjectContext.call(
-            .ps, PsRequest(projectName: name, services: serviceNames, all: all || !status.isEmpty), as: [ContainerSummary].self)
+            .ps, PsRequest(projectName: name, services: serviceNames, all: all || !status.isEmpty))
         if !status.isEmpty { containers = containers.filter { status.contains($0.state) } }
         if quiet {
             FileHandleOutput.standardOutput(containers.map { $0.id + "\n" }.joined())

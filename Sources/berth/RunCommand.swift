@@ -34,25 +34,21 @@ struct RunCommand: AsyncParsableCommand {
             remove: remove, noDeps: noDeps, servicePorts: servicePorts, detach: detach,
             standardInput: input)
         let printer = ProgressPrinter(mode: progress)
-        let frames = try await Daemon.connect().stream(.run, request, item: RunOutput.self, result: RunResult.self)
-        for try await frame in frames {
-            switch frame {
-            case .item(.progress(let event)): printer.handle(event)
-            case .item(.log(let line)):
+        let result = try await Daemon.connect().stream(.run, request) { output in
+            switch output {
+            case .progress(let event): printer.handle(event)
+            case .log(let line):
                 if line.stream == "stderr" {
                     FileHandleOutput.standardError(line.text + "\n")
                 } else {
                     FileHandleOutput.standardOutput(line.text + "\n")
                 }
-            case .result(let result):
-                guard let code = result.exitCode else {
-                    FileHandleOutput.standardOutput(result.container + "\n")
-                    return
-                }
-                if code != 0 { throw ExitCode(code) }
-                return
-            case .failure(let error): throw error
             }
         }
+        guard let code = result.exitCode else {
+            FileHandleOutput.standardOutput(result.container + "\n")
+            return
+        }
+        if code != 0 { throw ExitCode(code) }
     }
 }

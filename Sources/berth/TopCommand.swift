@@ -10,7 +10,7 @@ struct TopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (name, _) = try ProjectContext.name(project)
-        let entries = try await ProjectContext.call(.top, TopRequest(projectName: name, services: services), as: [TopEntry].self)
+        let entries = try await ProjectContext.call(.top, TopRequest(projectName: name, services: services))
         for entry in entries {
             FileHandleOutput.standardOutput(entry.container + "\n" + table(entry.titles, entry.processes) + "\n")
         }

@@ -39,7 +39,7 @@ struct UpCommand: AsyncParsableCommand {
             noRecreate: noRecreate, removeOrphans: removeOrphans, scale: try parseScale(scale), noStart: noStart,
             wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes)
         let printer = ProgressPrinter(mode: progress)
-        let result = try await ProjectContext.stream(.up, request, result: UpResult.self, printer: printer)
+        let result = try await ProjectContext.stream(.up, request, printer: printer)
         if result.unchanged {
             // As docker compose: every container already as asked says so.
             for container in result.containers where container.state == "running" {
@@ -81,9 +81,8 @@ struct Attached: Sendable {
         let logs = Task {
             let printer = logPrinter
             let connection = try await Daemon.connect()
-            let frames = try await connection.stream(
-                .logs, LogsRequest(projectName: projectName, services: services, follow: true),
-                item: LogEntry.self, result: Empty.self)
+            let frames = try await connection.frames(
+                .logs, LogsRequest(projectName: projectName, services: services, follow: true))
             for try await frame in frames {
                 if case .item(let entry) = frame { printer.print(entry) }
             }
@@ -105,16 +104,15 @@ struct Attached: Sendable {
         if outcome == -1 || abortOnExit {
             if outcome != -1 { FileHandleOutput.standardOutput("Aborting on container exit...\n") }
             let request = ContainerActionRequest(projectName: projectName, action: .stop, timeout: timeout)
-            _ = try await ProjectContext.stream(.containerAction, request, result: Empty.self, printer: printer)
+            _ = try await ProjectContext.stream(.containerAction, request, printer: printer)
         }
         // The services' last lines (what they said on the way down) come
         // before the end: what the follow had not reached yet is read once more.
         logs.cancel()
         _ = await logs.result
         if let since = logPrinter.lastTime {
-            let rest = try? await Daemon.connect().stream(
-                .logs, LogsRequest(projectName: projectName, services: services, follow: false, since: since),
-                item: LogEntry.self, result: Empty.self)
+            let rest = try? await Daemon.connect().frames(
+                .logs, LogsRequest(projectName: projectName, services: services, follow: false, since: since))
             if let rest {
                 for try await frame in rest {
                     if case .item(let entry) = frame { logPrinter.print(entry, skippingSeen: true) }
@@ -123,7 +121,7 @@ struct Attached: Sendable {
         }
         if let exitCodeFrom {
             let containers = try await ProjectContext.call(
-                .ps, PsRequest(projectName: projectName, services: [exitCodeFrom], all: true), as: [ContainerSummary].self)
+                .ps, PsRequest(projectName: projectName, services: [exitCodeFrom], all: true))
             return containers.first?.exitCode ?? 0
         }
         return outcome == -1 ? 130 : outcome
@@ -133,8 +131,7 @@ struct Attached: Sendable {
     /// `--abort-on-container-exit`, else once no container runs.
     func watchExits() async -> Int32? {
         guard let connection = try? await Daemon.connect(),
-            let frames = try? await connection.stream(
-                .events, EventsRequest(projectName: projectName), item: EventRecord.self, result: Empty.self)
+            let frames = try? await connection.frames(.events, EventsRequest(projectName: projectName))
         else { return nil }
         do {
             for try await frame in frames {
@@ -144,7 +141,7 @@ struct Attached: Sendable {
                 FileHandleOutput.standardOutput("\(short) exited with code \(event.attributes["exitCode"] ?? "?")\n")
                 if abortOnExit { return Int32(event.attributes["exitCode"] ?? "0") ?? 0 }
                 let running = try await ProjectContext.call(
-                    .ps, PsRequest(projectName: projectName, services: services, all: true), as: [ContainerSummary].self)
+                    .ps, PsRequest(projectName: projectName, services: services, all: true))
                 if running.allSatisfy({ $0.state != "running" && $0.state != "restarting" }) { return 0 }
             }
         } catch {}

@@ -19,7 +19,7 @@ struct VolumeCommand: AsyncParsableCommand {
                 labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
             let volume = try await ProjectContext.call(
-                .volumeCreate, VolumeCreateRequest(name: name, labels: labels), as: VolumeSummary.self)
+                .volumeCreate, VolumeCreateRequest(name: name, labels: labels))
             FileHandleOutput.standardOutput(volume.name + "\n")
         }
     }
@@ -29,7 +29,7 @@ struct VolumeCommand: AsyncParsableCommand {
         @Flag(name: [.short, .customLong("quiet")], help: "Only names.") var quiet = false
 
         func run() async throws {
-            let volumes = try await ProjectContext.call(.volumes, Empty(), as: [VolumeSummary].self)
+            let volumes = try await ProjectContext.call(.volumes, Empty())
             if quiet {
                 FileHandleOutput.standardOutput(volumes.map { $0.name + "\n" }.joined())
             } else {
@@ -43,7 +43,7 @@ struct VolumeCommand: AsyncParsableCommand {
         @Argument(help: "Names.") var names: [String]
 
         func run() async throws {
-            let volumes = try await ProjectContext.call(.volumes, Empty(), as: [VolumeSummary].self)
+            let volumes = try await ProjectContext.call(.volumes, Empty())
             let chosen = volumes.filter { names.contains($0.name) }
             for name in names where !chosen.contains(where: { $0.name == name }) {
                 throw BerthErrorHelper.notFound("no such volume: \(name)")
@@ -57,7 +57,7 @@ struct VolumeCommand: AsyncParsableCommand {
         @Argument(help: "Names.") var names: [String]
 
         func run() async throws {
-            let removed = try await ProjectContext.call(.volumeRemove, NamesRequest(names: names), as: [String].self)
+            let removed = try await ProjectContext.call(.volumeRemove, NamesRequest(names: names))
             FileHandleOutput.standardOutput(removed.map { $0 + "\n" }.joined())
         }
     }
@@ -67,7 +67,7 @@ struct VolumeCommand: AsyncParsableCommand {
         @Flag(name: [.short, .customLong("force")], help: "Do not ask.") var force = false
 
         func run() async throws {
-            let removed = try await ProjectContext.call(.volumePrune, Empty(), as: [String].self)
+            let removed = try await ProjectContext.call(.volumePrune, Empty())
             FileHandleOutput.standardOutput(removed.map { $0 + "\n" }.joined())
         }
     }

@@ -11,11 +11,11 @@ struct WaitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (name, loaded) = try ProjectContext.name(project)
-        let response = try await ProjectContext.call(.wait, WaitRequest(projectName: name, services: services), as: WaitResponse.self)
+        let response = try await ProjectContext.call(.wait, WaitRequest(projectName: name, services: services))
         let first = response.exitCodes.keys.sorted().first.flatMap { response.exitCodes[$0] } ?? 0
         if downProject {
             _ = try await ProjectContext.stream(
-                .down, DownRequest(projectName: name, project: loaded), result: Empty.self, printer: ProgressPrinter(mode: .auto))
+                .down, DownRequest(projectName: name, project: loaded), printer: ProgressPrinter(mode: .auto))
         }
         if first != 0 { throw ExitCode(first) }
     }

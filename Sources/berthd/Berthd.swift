@@ -79,7 +79,7 @@ struct Berthd: AsyncParsableCommand {
         let service = DaemonService(
             runtime: runtime, supervisor: supervisor, names: names, root: root, info: info, logger: logger)
         await service.restore()
-        let server = try await HTTPServer.start(socketPath: socket, routes: DaemonRoutes.table(service), logger: logger)
+        let server = try await HTTPServer.start(socketPath: socket, routes: DaemonRoutes.table(service).handlers, logger: logger)
         logger.info("berthd \(info.version) listening on \(socket), root \(root)")
 
         let stop = AsyncStream<Int32> { continuation in

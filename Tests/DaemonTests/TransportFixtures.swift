@@ -60,6 +60,14 @@ extension TransportTests {
         try JSONDecoder().decode(type, from: Data(bytes))
     }
 
+    /// `/v1/up` called as a plain route, for what the transport does with
+    /// any body, whatever the route's own types.
+    var plainUp: Endpoint<Empty, Empty> { Endpoint("up") }
+
+    /// `/v1/<name>` as a stream of text items ending with a number, for the
+    /// frames themselves, whatever the route's own types.
+    func textStream(_ name: String) -> StreamingEndpoint<Empty, String, Int> { StreamingEndpoint(name) }
+
     /// A route that answers its request body unchanged.
     var echo: HTTPServer.Handler { { body in .json(body) } }
 

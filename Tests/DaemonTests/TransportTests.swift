@@ -22,13 +22,13 @@ struct TransportTests {
     @Test func jsonCallRoundTrip() async throws {
         let info = DaemonInfo(version: "1.0", pid: 42, root: "/var/lib/berth", socket: "/run/berth/berth.sock")
         let routes: [String: HTTPServer.Handler] = [
-            Route.ping.path: { body in
+            "/v1/ping": { body in
                 _ = try decode(Empty.self, body)
                 return .json(try json(info))
             }
         ]
         try await withServer(routes: routes) { connection, _ async throws in
-            #expect(try await connection.call(.ping, Empty(), as: DaemonInfo.self) == info)
+            #expect(try await connection.call(.ping, Empty()) == info)
         }
     }
 
@@ -37,12 +37,12 @@ struct TransportTests {
             .alreadyExists, "container name \"app-web-1\" is already in use",
             location: SourceLocation(file: "/srv/app/compose.yaml", line: 3, column: 5), path: "services.web",
             cause: "EEXIST", more: [BerthError(.invalidCompose, "services.db: image is empty")])
-        try await withServer(routes: [Route.up.path: { _ in throw thrown }]) { connection, _ async throws in
-            let error = await #expect(throws: BerthError.self) { try await connection.call(.up, body: []) }
+        try await withServer(routes: ["/v1/up": { _ in throw thrown }]) { connection, _ async throws in
+            let error = await #expect(throws: BerthError.self) { try await connection.call(plainUp, body: []) }
             #expect(error == thrown)
             // A streaming route that fails before its stream begins answers the same way.
             let streamed = await #expect(throws: BerthError.self) {
-                try await connection.stream(.up, Empty(), item: String.self, result: Int.self)
+                try await connection.frames(textStream("up"), Empty())
             }
             #expect(streamed == thrown)
         }
@@ -54,7 +54,7 @@ struct TransportTests {
         ("a-code-of-a-newer-berth", 500),
     ])
     func statusFollowsTheErrorCode(code: String, status: Int) async throws {
-        let routes: [String: HTTPServer.Handler] = [Route.ps.path: { _ in throw BerthError(.init(code), "it failed") }]
+        let routes: [String: HTTPServer.Handler] = ["/v1/ps": { _ in throw BerthError(.init(code), "it failed") }]
         try await withServer(routes: routes) { _, server async throws in
             let answer = try await RawSocket.exchange(server.socketPath, post("/v1/ps", body: "{}"))
             #expect(answer.status == status)
@@ -63,7 +63,7 @@ struct TransportTests {
     }
 
     @Test func unknownRouteIs404() async throws {
-        try await withServer(routes: [Route.ping.path: echo]) { connection, server async throws in
+        try await withServer(routes: ["/v1/ping": echo]) { connection, server async throws in
             let error = await #expect(throws: BerthError.self) {
                 try await connection.call(.ps, body: Array("{}".utf8))
             }
@@ -74,7 +74,7 @@ struct TransportTests {
 
     @Test func otherErrorIs500WithItsDescriptionAsCause() async throws {
         struct Broken: Error, CustomStringConvertible { var description: String { "disk on fire" } }
-        try await withServer(routes: [Route.ps.path: { _ in throw Broken() }]) { connection, _ async throws in
+        try await withServer(routes: ["/v1/ps": { _ in throw Broken() }]) { connection, _ async throws in
             let error = await #expect(throws: BerthError.self) { try await connection.call(.ps, body: []) }
             #expect(error == BerthError(.daemonInternal, "POST /v1/ps failed inside berthd", cause: "disk on fire"))
         }
@@ -82,7 +82,7 @@ struct TransportTests {
 
     @Test func undecodableRequestIs400() async throws {
         let routes: [String: HTTPServer.Handler] = [
-            Route.ps.path: { body in .json(try json(try decode(PsRequest.self, body))) }
+            "/v1/ps": { body in .json(try json(try decode(PsRequest.self, body))) }
         ]
         try await withServer(routes: routes) { connection, server async throws in
             let error = await #expect(throws: BerthError.self) {
@@ -106,8 +106,8 @@ struct TransportTests {
             output.yield(try json(StreamFrame<String, Int>.item("second")))
             output.yield(try json(StreamFrame<String, Int>.result(2)))
         }
-        try await withServer(routes: [Route.logs.path: route]) { connection, _ async throws in
-            var frames = try await connection.stream(.logs, Empty(), item: String.self, result: Int.self)
+        try await withServer(routes: ["/v1/logs": route]) { connection, _ async throws in
+            var frames = try await connection.frames(textStream("logs"), Empty())
                 .makeAsyncIterator()
             guard case .item("first")? = try await frames.next() else {
                 Issue.record("the first frame is not item(first)")
@@ -132,8 +132,8 @@ struct TransportTests {
             output.yield(try json(StreamFrame<String, Int>.item("starting")))
             throw thrown
         }
-        try await withServer(routes: [Route.up.path: route]) { connection, _ async throws in
-            var frames = try await connection.stream(.up, Empty(), item: String.self, result: Int.self)
+        try await withServer(routes: ["/v1/up": route]) { connection, _ async throws in
+            var frames = try await connection.frames(textStream("up"), Empty())
                 .makeAsyncIterator()
             guard case .item("starting")? = try await frames.next() else {
                 Issue.record("the first frame is not item(starting)")
@@ -150,8 +150,8 @@ struct TransportTests {
 
     @Test func streamWithoutAResultIsAProtocolError() async throws {
         let route = streamRoute { output in output.yield(try json(StreamFrame<String, Int>.item("only"))) }
-        try await withServer(routes: [Route.logs.path: route]) { connection, _ async throws in
-            var frames = try await connection.stream(.logs, Empty(), item: String.self, result: Int.self)
+        try await withServer(routes: ["/v1/logs": route]) { connection, _ async throws in
+            var frames = try await connection.frames(textStream("logs"), Empty())
                 .makeAsyncIterator()
             guard case .item("only")? = try await frames.next() else {
                 Issue.record("the first frame is not item(only)")
@@ -173,7 +173,7 @@ struct TransportTests {
             // `logs -f` with nothing new to say: only cancellation ends this.
             for await _ in idle {}
         }
-        try await withServer(routes: [Route.logs.path: route]) { connection, _ async throws in
+        try await withServer(routes: ["/v1/logs": route]) { connection, _ async throws in
             let (firstLine, firstLineSignal) = AsyncStream.makeStream(of: Void.self)
             let consumer = Task {
                 for try await _ in try await connection.stream(.logs, body: []) { firstLineSignal.yield() }
@@ -192,7 +192,7 @@ struct TransportTests {
             output.yield(Array(#"{"item":{"_0":"first"}}"#.utf8))
             for await _ in idle {}
         }
-        try await withServer(routes: [Route.events.path: route]) { connection, server async throws in
+        try await withServer(routes: ["/v1/events": route]) { connection, server async throws in
             let lines = try await connection.stream(.events, body: [])
             var iterator = lines.makeAsyncIterator()
             #expect(try await iterator.next() == Array(#"{"item":{"_0":"first"}}"#.utf8))
@@ -224,21 +224,21 @@ struct TransportTests {
             #expect(refused == BerthError(.daemonUnreachable, "berthd is not running: nothing listens on \(path)"))
 
             let typed = await #expect(throws: BerthError.self) {
-                try await connection.stream(.up, Empty(), item: String.self, result: Int.self)
+                try await connection.frames(textStream("up"), Empty())
             }
             #expect(typed?.code == .daemonUnreachable)
         }
     }
 
     @Test func staleSocketFileIsReplaced() async throws {
-        try await withServer(routes: [Route.ping.path: echo], prepare: { try RawSocket.makeStale(at: $0) }) {
+        try await withServer(routes: ["/v1/ping": echo], prepare: { try RawSocket.makeStale(at: $0) }) {
             connection, _ async throws in
             #expect(try await connection.call(.ping, body: Array("{}".utf8)) == Array("{}".utf8))
         }
     }
 
     @Test func secondServerOnALiveSocketIsRefused() async throws {
-        try await withServer(routes: [Route.ping.path: echo]) { connection, server async throws in
+        try await withServer(routes: ["/v1/ping": echo]) { connection, server async throws in
             let error = await #expect(throws: BerthError.self) {
                 try await HTTPServer.start(socketPath: server.socketPath, routes: [:])
             }
@@ -274,7 +274,7 @@ struct TransportTests {
 
     @Test(.requiresNonRoot("root connects whatever the socket's mode"))
     func socketClosedToTheUserIsAccessDenied() async throws {
-        try await withServer(routes: [Route.ping.path: echo]) { connection, server async throws in
+        try await withServer(routes: ["/v1/ping": echo]) { connection, server async throws in
             chmod(server.socketPath, 0)
             let error = await #expect(throws: BerthError.self) { try await connection.call(.ping, body: []) }
             #expect(error?.code == .daemonAccessDenied)
@@ -285,15 +285,15 @@ struct TransportTests {
 
     @Test func fiveMegabyteBodyRoundTrip() async throws {
         let payload = (0..<5_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
-        try await withServer(routes: [Route.up.path: echo]) { connection, _ async throws in
-            let answer = try await connection.call(.up, body: payload)
+        try await withServer(routes: ["/v1/up": echo]) { connection, _ async throws in
+            let answer = try await connection.call(plainUp, body: payload)
             #expect(answer.count == payload.count)
             #expect(answer == payload)
         }
     }
 
     @Test func oversizedBodyIs413() async throws {
-        try await withServer(routes: [Route.up.path: echo]) { _, server async throws in
+        try await withServer(routes: ["/v1/up": echo]) { _, server async throws in
             // Refused on its declared length, before any of it is read.
             let declared =
                 "POST /v1/up HTTP/1.1\r\nHost: berthd\r\nContent-Length: \(HTTPServer.defaultMaxBodySize + 1)\r\n\r\n"
@@ -301,11 +301,11 @@ struct TransportTests {
             #expect(answer.status == 413)
             #expect(try decode(BerthError.self, answer.body).code == .daemonRequestTooLarge)
         }
-        try await withServer(routes: [Route.up.path: echo], maxBodySize: 1024) { connection, server async throws in
+        try await withServer(routes: ["/v1/up": echo], maxBodySize: 1024) { connection, server async throws in
             let exact = [UInt8](repeating: 0x20, count: 1024)
-            #expect(try await connection.call(.up, body: exact) == exact)
+            #expect(try await connection.call(plainUp, body: exact) == exact)
             let error = await #expect(throws: BerthError.self) {
-                try await connection.call(.up, body: [UInt8](repeating: 0x20, count: 1025))
+                try await connection.call(plainUp, body: [UInt8](repeating: 0x20, count: 1025))
             }
             #expect(
                 error
@@ -321,7 +321,7 @@ struct TransportTests {
     }
 
     @Test func keepAliveRequestIsAnsweredThenClosed() async throws {
-        try await withServer(routes: [Route.ping.path: echo]) { _, server async throws in
+        try await withServer(routes: ["/v1/ping": echo]) { _, server async throws in
             let answer = try await RawSocket.exchange(
                 server.socketPath, post("/v1/ping", body: "{}", headers: "Connection: keep-alive\r\n"))
             #expect(answer.status == 200)
@@ -333,7 +333,7 @@ struct TransportTests {
 
     @Test func fiftyConcurrentCalls() async throws {
         let routes: [String: HTTPServer.Handler] = [
-            Route.ps.path: { body in
+            "/v1/ps": { body in
                 await Task.yield()
                 return .json(body)
             }

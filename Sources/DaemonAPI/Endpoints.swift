@@ -1,0 +1,110 @@
+import BerthModel
+
+// The routes of berthd's socket. Each is declared once, with its request and
+// response types; the path is `/v1/` followed by the name given here.
+
+extension Endpoint where Request == Empty, Response == DaemonInfo {
+    /// The daemon is there, and which one.
+    public static var ping: Self { Self("ping") }
+}
+
+extension StreamingEndpoint where Request == UpRequest, Item == ProgressEvent, Result == UpResult {
+    /// `berth up`: progress as it goes.
+    public static var up: Self { Self("up") }
+}
+
+extension StreamingEndpoint where Request == DownRequest, Item == ProgressEvent, Result == Empty {
+    /// `berth down`: progress as it goes.
+    public static var down: Self { Self("down") }
+}
+
+extension StreamingEndpoint where Request == ContainerActionRequest, Item == ProgressEvent, Result == Empty {
+    /// `start`, `stop`, `restart`, `kill`, `rm`: progress as it goes.
+    public static var containerAction: Self { Self("container-action") }
+}
+
+extension Endpoint where Request == PsRequest, Response == [ContainerSummary] {
+    /// `berth ps`.
+    public static var ps: Self { Self("ps") }
+}
+
+extension StreamingEndpoint where Request == LogsRequest, Item == LogEntry, Result == Empty {
+    /// `berth logs`: each line as it comes.
+    public static var logs: Self { Self("logs") }
+}
+
+extension StreamingEndpoint where Request == ExecRequest, Item == ExecChunk, Result == ExecExit {
+    /// `berth exec`: the output as it comes, then the exit code.
+    public static var exec: Self { Self("exec") }
+}
+
+extension StreamingEndpoint where Request == RunRequest, Item == RunOutput, Result == RunResult {
+    /// `berth run`: progress, then the container's lines, then how it ended.
+    public static var run: Self { Self("run") }
+}
+
+extension Endpoint where Request == WaitRequest, Response == WaitResponse {
+    /// `berth wait`.
+    public static var wait: Self { Self("wait") }
+}
+
+extension StreamingEndpoint where Request == EventsRequest, Item == EventRecord, Result == Empty {
+    /// `berth events`: never ends by itself.
+    public static var events: Self { Self("events") }
+}
+
+extension Endpoint where Request == TopRequest, Response == [TopEntry] {
+    /// `berth top`.
+    public static var top: Self { Self("top") }
+}
+
+extension Endpoint where Request == Empty, Response == [ProjectSummary] {
+    /// `berth ls`.
+    public static var projects: Self { Self("projects") }
+}
+
+extension Endpoint where Request == Empty, Response == [ImageSummary] {
+    /// `berth images`.
+    public static var images: Self { Self("images") }
+}
+
+extension Endpoint where Request == ImageImportRequest, Response == [ImageSummary] {
+    /// `berth image import`: what was imported.
+    public static var imageImport: Self { Self("image-import") }
+}
+
+extension Endpoint where Request == NamesRequest, Response == [ImageSummary] {
+    /// `berth image inspect`: the named images, with their config.
+    public static var imageInspect: Self { Self("image-inspect") }
+}
+
+extension Endpoint where Request == Empty, Response == [VolumeSummary] {
+    /// `berth volume ls`.
+    public static var volumes: Self { Self("volumes") }
+}
+
+extension Endpoint where Request == VolumeCreateRequest, Response == VolumeSummary {
+    /// `berth volume create`.
+    public static var volumeCreate: Self { Self("volume-create") }
+}
+
+extension Endpoint where Request == Empty, Response == [NetworkSummary] {
+    /// `berth network ls`.
+    public static var networks: Self { Self("networks") }
+}
+
+extension Endpoint where Request == NamesRequest, Response == [String] {
+    /// `berth image rm`: what was removed.
+    public static var imageRemove: Self { Self("image-remove") }
+    /// `berth volume rm`: what was removed.
+    public static var volumeRemove: Self { Self("volume-remove") }
+    /// `berth network rm`: what was removed.
+    public static var networkRemove: Self { Self("network-remove") }
+}
+
+extension Endpoint where Request == Empty, Response == [String] {
+    /// `berth volume prune`: what was removed.
+    public static var volumePrune: Self { Self("volume-prune") }
+    /// `berth network prune`: what was removed.
+    public static var networkPrune: Self { Self("network-prune") }
+}

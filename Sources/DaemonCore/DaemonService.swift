@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Reconciler
 import RuntimeKit
+import ServiceLifecycle
 import Supervisor
 
 /// What berthd does for each route, over any `ContainerRuntime` (the real
@@ -15,7 +16,10 @@ import Supervisor
 /// `<root>/projects/<name>.json` (so a restarted berthd knows the services'
 /// healthchecks and policies) and the supervisor's restart counts and probe
 /// logs in `<root>/supervisor.json`.
-public actor DaemonService {
+///
+/// As a `ServiceLifecycle.Service`: `restore` it first, then `run` keeps the supervisor's
+/// state on disk until graceful shutdown.
+public actor DaemonService: ServiceLifecycle.Service {
     let runtime: any ContainerRuntime
     let supervisor: SupervisorService
     let names: NameService?
@@ -25,7 +29,8 @@ public actor DaemonService {
     /// One operation per project at a time: a second `up` waits for the
     /// first, so two plans are never made from the same snapshot.
     let locks = KeyedLock<String>()
-    var recorder: Task<Void, Never>?
+    /// The supervisor's events from the end of `restore` on, which `run` records.
+    var supervisorEvents: AsyncStream<SupervisorEvent>?
 
     /// A service over `runtime`; `names` is nil when no embedded DNS runs (tests).
     public init(
@@ -60,24 +65,26 @@ public actor DaemonService {
         } catch {
             logger.error("adopting containers: \(error)")
         }
-        let events = await supervisor.events()
-        let store = store
-        let supervisor = supervisor
-        let logger = logger
-        recorder = Task {
-            for await event in events {
+        supervisorEvents = await supervisor.events()
+    }
+
+    /// berthd's life after `restore`: each of the supervisor's events
+    /// logged and its state saved after it, until graceful shutdown (or
+    /// cancellation); then its state once more, for the next berthd.
+    /// Off the actor: the writes do not hold up the routes.
+    public nonisolated func run() async throws {
+        if let events = await takeSupervisorEvents() {
+            for await event in events.cancelOnGracefulShutdown() {
                 logger.info("\(event)")
                 store.saveSupervisorSnapshot(await supervisor.snapshot())
             }
         }
+        store.saveSupervisorSnapshot(await supervisor.snapshot())
     }
 
-    /// Before berthd exits: the supervisor's state, for the next one.
-    public func shutdown() async {
-        recorder?.cancel()
-        store.saveSupervisorSnapshot(await supervisor.snapshot())
-        await supervisor.shutdown()
-        await names?.shutdown()
+    private func takeSupervisorEvents() -> AsyncStream<SupervisorEvent>? {
+        defer { supervisorEvents = nil }
+        return supervisorEvents
     }
 
     // MARK: up

@@ -2,6 +2,7 @@ import EmbeddedDNS
 import Logging
 import NIOCore
 import RuntimeKit
+import ServiceLifecycle
 
 /// The embedded DNS as berthd hosts it: one server, a listener on each
 /// network's gateway at port 53, and the names of each network rebuilt
@@ -10,7 +11,10 @@ import RuntimeKit
 /// A container answers on a network to its container name, its service
 /// name (every replica) and its aliases there, while it is created or
 /// running; an exited container's names go, as with docker.
-public actor NameService {
+///
+/// As a `Service`: `start` it first, then `run` follows the runtime's
+/// events until graceful shutdown, and stops listening.
+public actor NameService: Service {
     let server: DNSServer
     let records: DNSRecords
     let runtime: any ContainerRuntime
@@ -20,7 +24,8 @@ public actor NameService {
     var listeners: [String: SocketAddress] = [:]
     var refreshing = false
     var dirty = false
-    var watcher: Task<Void, Never>?
+    /// The runtime's events from `start` on, which `run` follows.
+    var events: AsyncStream<RuntimeEvent>?
 
     /// A name service over `runtime`, forwarding other names to `upstreams`;
     /// `port` is 53 except in tests.
@@ -35,25 +40,31 @@ public actor NameService {
         self.logger = logger
     }
 
-    /// Starts the server (with no listener yet), builds the tables and
-    /// follows the runtime's events from now on.
+    /// Starts the server (with no listener yet) and builds the tables; the
+    /// runtime's events from now on are kept for `run`.
     public func start() async throws {
         try await server.start(addresses: [])
-        let events = await runtime.events()
-        watcher = Task { [weak self] in
-            for await event in events {
+        events = await runtime.events()
+        await refresh()
+    }
+
+    /// Rebuilds the tables whenever containers come and go, until graceful
+    /// shutdown (or cancellation); then stops listening.
+    public func run() async throws {
+        if let events {
+            for await event in events.cancelOnGracefulShutdown() {
                 switch event.kind {
-                case .create, .start, .die, .destroy: await self?.refresh()
+                case .create, .start, .die, .destroy: await refresh()
                 case .kill, .stop: continue
                 }
             }
         }
-        await refresh()
+        await shutdown()
     }
 
     /// Stops listening everywhere.
     public func shutdown() async {
-        watcher?.cancel()
+        events = nil
         await server.shutdown()
         listeners = [:]
     }

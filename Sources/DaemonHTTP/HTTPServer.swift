@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// What a route answers with status 200.
@@ -26,7 +27,10 @@ public enum HTTPResponseBody: Sendable {
 /// `BerthError` it throws goes back as JSON with the status `ErrorStatus`
 /// picks, any other error as a 500 whose `BerthError` has the error as
 /// its cause.
-public final class HTTPServer: Sendable {
+///
+/// As a `Service`: `start` listens, and `run` serves until graceful
+/// shutdown, then `shutdown`.
+public final class HTTPServer: ServiceLifecycle.Service {
     /// Runs one route: the request body in, the answer out.
     public typealias Handler = @Sendable (_ body: [UInt8]) async throws -> HTTPResponseBody
 
@@ -115,6 +119,12 @@ public final class HTTPServer: Sendable {
         return HTTPServer(
             socketPath: socketPath, listener: listener, identity: SocketFile.identity(of: socketPath),
             connections: connections, logger: logger)
+    }
+
+    /// Serves until graceful shutdown (or cancellation), then shuts down.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
     }
 
     /// Stops listening, closes every open connection (which cancels the

@@ -8,6 +8,7 @@ import Foundation
 import HostOS
 import Logging
 import RuntimeLinux
+import ServiceLifecycle
 import Supervisor
 
 #if canImport(Glibc)
@@ -79,29 +80,46 @@ struct Berthd: AsyncParsableCommand {
         let service = DaemonService(
             runtime: runtime, supervisor: supervisor, names: names, root: root, info: info, logger: logger)
         await service.restore()
-        let server = try await HTTPServer.start(socketPath: socket, routes: DaemonRoutes.table(service).handlers, logger: logger)
+        let server = try await HTTPServer.start(
+            socketPath: socket, routes: DaemonRoutes.table(service).handlers, logger: logger)
         logger.info("berthd \(info.version) listening on \(socket), root \(root)")
-
-        let stop = AsyncStream<Int32> { continuation in
-            for number in [SIGTERM, SIGINT] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { continuation.yield(number) }
-                source.resume()
-                Self.sources.append(source)
-            }
+        do {
+            try await Self.runUntilSignalled(
+                names: names, supervisor: supervisor, service: service, server: server, logger: logger)
+        } catch {
+            await runtime.shutdown()
+            throw error
         }
-        for await number in stop {
-            logger.info("signal \(number): shutting down; containers keep running")
-            break
-        }
-        await server.shutdown()
-        await service.shutdown()
         await runtime.shutdown()
         logger.info("berthd stopped")
     }
 
-    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+    /// Runs the long-lived parts, each started above in the order they need,
+    /// until SIGTERM or SIGINT; then shuts them down gracefully, in the
+    /// reverse order: the server stops accepting (and ends the requests it
+    /// has), the service saves the supervisor's state, the supervisor stops
+    /// its probes and restarts, the names stop answering. Containers keep
+    /// running.
+    static func runUntilSignalled(
+        names: NameService, supervisor: SupervisorService, service: DaemonService, server: HTTPServer, logger: Logger
+    ) async throws {
+        let supervision = ClosureService {
+            try? await gracefulShutdown()
+            await supervisor.shutdown()
+        }
+        let notice = ClosureService {
+            try? await gracefulShutdown()
+            logger.info("shutting down; containers keep running")
+        }
+        let configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: names, serviceName: "names"), .init(service: supervision, serviceName: "supervisor"),
+                .init(service: service, serviceName: "service"), .init(service: server, serviceName: "server"),
+                .init(service: notice, serviceName: "notice"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await ServiceGroup(configuration: configuration).run()
+    }
 
     /// `172.30.0.0/16/24` → the /16 cut into /24s; `10.99.0.0/16` alone means /24s.
     static func pool(_ text: String) throws -> AddressPool {

@@ -10,13 +10,11 @@ import Glibc
 struct Berth {
     static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        Daemon.hostOverride = GlobalArguments.takeHost(&arguments)
+        // `Daemon.hostOverride` reads it from the command line itself.
+        _ = GlobalArguments.takeHost(&arguments)
         arguments = GlobalArguments.reorder(arguments)
         do {
-            if let request = ConfigRequest.quick(arguments) {
-                try request.run()
-                return
-            }
+            if let request = ConfigRequest.quick(arguments) { try request.run() }
             var command = try BerthCommand.parseAsRoot(arguments)
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()

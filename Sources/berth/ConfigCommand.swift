@@ -1,6 +1,11 @@
 import ArgumentParser
 import BerthModel
 import ComposeLoader
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `berth config`: the project in canonical form, as `docker compose config` prints it.
 struct ConfigCommand: ParsableCommand {
@@ -71,15 +76,21 @@ struct ConfigRequest {
     var output: String?
     var serviceNames: [String] = []
 
-    func run() throws {
-        HeapTuning.preferHugePages()
+    /// Prints what was asked, then ends the process: the loaded project
+    /// and its trees are left to the kernel (see `UntilExit`).
+    func run() throws -> Never {
+        let kept = UntilExit()
+        // Its address kept, the block that grew the heap is never freed.
+        if let heap = HeapTuning.preferHugePages() { kept.keep(Int(bitPattern: heap)) }
+        try show(keeping: kept)
+        kept.exit()
+    }
+
+    private func show(keeping kept: UntilExit) throws {
         var options = loadOptions
-        // The parsed trees too are left to the kernel at exit.
-        options.keepParsedTree = { ProcessLifetime.keep($0) }
+        options.keepParsedTree = { kept.keep($0) }
         let loaded = try ComposeLoader(options: options).load()
-        // The process exits right after this; freeing a large tree node by
-        // node would cost more than printing it, so it is left to the kernel.
-        ProcessLifetime.keep(loaded)
+        kept.keep(loaded)
         if quiet { return }
         var text: String
         let names = (loaded.canonical["services"]?.entries ?? []).map(\.key).sorted()
@@ -135,9 +146,20 @@ struct ConfigRequest {
     }
 }
 
-/// Values kept until the process exits, never freed one by one.
-enum ProcessLifetime {
-    nonisolated(unsafe) private static var kept: [Any] = []
+/// What `berth config` leaves to the kernel: values that live until the
+/// process exits, never freed one by one. Freeing a large tree node by node
+/// would cost more than printing it; its owner ends the process with
+/// `exit()` while they are still referenced, so they never are.
+final class UntilExit: Sendable {
+    private let values = Mutex<[any Sendable]>([])
 
-    static func keep(_ value: Any) { kept.append(value) }
+    /// Keeps `value` until the process exits.
+    func keep(_ value: any Sendable) {
+        values.withLock { $0.append(value) }
+    }
+
+    /// Ends the process with status 0, everything kept still referenced.
+    func exit() -> Never {
+        withExtendedLifetime(self) { Glibc.exit(0) }
+    }
 }

@@ -11,8 +11,12 @@ import Glibc
 /// has to. `--host` (or `BERTH_HOST`) names another socket; `BERTH_ROOT`
 /// the root a started berthd uses.
 enum Daemon {
-    /// Set from `--host` before parsing.
-    nonisolated(unsafe) static var hostOverride: String?
+    /// `--host` (or `-H`) given before the subcommand, read from the
+    /// command line when first asked for.
+    static let hostOverride: String? = {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        return GlobalArguments.takeHost(&arguments)
+    }()
 
     static let defaultSocket = "/run/berth/berth.sock"
     static let defaultRoot = "/var/lib/berth"

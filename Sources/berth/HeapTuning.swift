@@ -24,24 +24,24 @@ private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
 /// (With THP `defrag` in `madvise` mode the kernel may compact memory to find
 /// a huge page; it falls back to small pages when it cannot.)
 enum HeapTuning {
-    nonisolated(unsafe) private static var grown: UnsafeMutableRawPointer?
-
-    static func preferHugePages() {
+    /// Grows the heap and marks it for huge pages. Returns the block that
+    /// grew it, which the caller keeps until the process exits: freed at
+    /// once, the optimizer would drop the pair, and the heap's growth with it.
+    static func preferHugePages() -> UnsafeMutableRawPointer? {
         #if canImport(Glibc)
         let trimThreshold: Int32 = -1, topPad: Int32 = -2, mmapThreshold: Int32 = -3  // <malloc.h>
         _ = mallopt(mmapThreshold, 64 << 20)
         _ = mallopt(trimThreshold, 256 << 20)
         _ = mallopt(topPad, 32 << 20)
-        guard let before = sbrk(0) else { return }
+        guard let before = sbrk(0) else { return nil }
         // An allocation the heap has no room for grows it by the pad. It is
-        // kept (never touched, it costs no memory): freed at once, the
-        // optimizer would have dropped the pair, and the heap with it.
-        grown = malloc(256 << 10)
-        guard let block = grown, let after = sbrk(0), after > before else { return }
+        // kept (never touched, it costs no memory).
+        guard let block = malloc(256 << 10) else { return nil }
+        guard let after = sbrk(0), after > before else { return block }
         let hugePage = 2 << 20
         let start = (Int(bitPattern: before) + hugePage - 1) & ~(hugePage - 1)
         let end = Int(bitPattern: after)
-        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return block }
         _ = madvise(address, end - start, MADV_HUGEPAGE)
         // The kept block came from the top of the old heap, below `start`:
         // stretched (in place, into the free top) up to `start`, it leaves
@@ -49,7 +49,10 @@ enum HeapTuning {
         // megabyte or so (the file's bytes among it) would come in 4 KiB
         // pages, ~240 page faults on a thousand services.
         let reach = start - Int(bitPattern: block)
-        if reach > 256 << 10, let stretched = realloc(block, reach) { grown = stretched }
+        if reach > 256 << 10, let stretched = realloc(block, reach) { return stretched }
+        return block
+        #else
+        return nil
         #endif
     }
 }

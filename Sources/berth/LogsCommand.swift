@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthModel
 import DaemonAPI
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -51,15 +52,26 @@ struct LogsCommand: AsyncParsableCommand {
 }
 
 /// Prints log entries as docker compose does: `web-1  | text`, the prefix
-/// coloured per container on a terminal.
-final class LogPrinter: @unchecked Sendable {
+/// coloured per container on a terminal. Entries come from several tasks
+/// at once; each line is written whole.
+final class LogPrinter: Sendable {
     let noPrefix: Bool
     let timestamps: Bool
     let colour = isatty(1) == 1
-    private var colours: [String: String] = [:]
-    private var width = 0
-    private let lock = NSLock()
+    private let state = Mutex(State())
     static let palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
+
+    /// What the lines printed so far decide for the next ones.
+    private struct State {
+        var colours: [String: String] = [:]
+        var width = 0
+        /// The time of the latest line printed, seconds since the epoch.
+        var lastTime: Double?
+        /// The lines printed at `lastTime`, to skip when read again.
+        var atLastTime: Set<String> = []
+        /// One formatter for every line: making one costs more than the parse.
+        let formatter = ISO8601DateFormatter()
+    }
 
     init(noPrefix: Bool, timestamps: Bool) {
         self.noPrefix = noPrefix
@@ -67,48 +79,46 @@ final class LogPrinter: @unchecked Sendable {
     }
 
     /// The time of the latest line printed, seconds since the epoch.
-    private(set) var lastTime: Double?
-    /// The lines printed at `lastTime`, to skip when read again.
-    private var atLastTime: Set<String> = []
+    var lastTime: Double? { state.withLock { $0.lastTime } }
 
     /// Prints an entry; `skippingSeen` drops one already printed (a catch-up
     /// read from `lastTime` on).
     func print(_ entry: LogEntry, skippingSeen: Bool = false) {
-        lock.lock()
-        defer { lock.unlock() }
-        let key = entry.container + "\u{0}" + entry.time + "\u{0}" + entry.text
-        if let time = Self.seconds(entry.time) {
-            if skippingSeen, let lastTime, time < lastTime || (time == lastTime && atLastTime.contains(key)) { return }
-            if time != lastTime { atLastTime = [] }
-            if lastTime.map({ time >= $0 }) ?? true {
-                lastTime = time
-                atLastTime.insert(key)
+        state.withLock { state in
+            let key = entry.container + "\u{0}" + entry.time + "\u{0}" + entry.text
+            if let time = Self.seconds(entry.time, formatter: state.formatter) {
+                if skippingSeen, let lastTime = state.lastTime,
+                    time < lastTime || (time == lastTime && state.atLastTime.contains(key))
+                {
+                    return
+                }
+                if time != state.lastTime { state.atLastTime = [] }
+                if state.lastTime.map({ time >= $0 }) ?? true {
+                    state.lastTime = time
+                    state.atLastTime.insert(key)
+                }
             }
-        }
-        var line = ""
-        if !noPrefix {
-            let name = entry.container.hasPrefix(entry.service) ? entry.container : Self.shortName(entry)
-            width = max(width, name.count)
-            let padded = name.padding(toLength: width, withPad: " ", startingAt: 0) + "  | "
-            if colour {
-                let code = colours[name] ?? Self.palette[colours.count % Self.palette.count]
-                colours[name] = code
-                line += "\u{1B}[\(code)m\(padded)\u{1B}[0m"
-            } else {
-                line += padded
+            var line = ""
+            if !noPrefix {
+                let name = entry.container.hasPrefix(entry.service) ? entry.container : Self.shortName(entry)
+                state.width = max(state.width, name.count)
+                let padded = name.padding(toLength: state.width, withPad: " ", startingAt: 0) + "  | "
+                if colour {
+                    let code = state.colours[name] ?? Self.palette[state.colours.count % Self.palette.count]
+                    state.colours[name] = code
+                    line += "\u{1B}[\(code)m\(padded)\u{1B}[0m"
+                } else {
+                    line += padded
+                }
             }
+            if timestamps { line += entry.time + " " }
+            line += entry.text + "\n"
+            FileHandleOutput.standardOutput(line)
         }
-        if timestamps { line += entry.time + " " }
-        line += entry.text + "\n"
-        FileHandleOutput.standardOutput(line)
     }
 
-    /// One formatter for every line (making one costs more than the parse);
-    /// used under `lock` only.
-    nonisolated(unsafe) private static let formatter = ISO8601DateFormatter()
-
     /// `2026-11-29T19:50:56.123456789Z` → seconds since the epoch.
-    static func seconds(_ text: String) -> Double? {
+    static func seconds(_ text: String, formatter: ISO8601DateFormatter) -> Double? {
         guard text.hasSuffix("Z") else { return nil }
         let dot = text.firstIndex(of: ".") ?? text.index(before: text.endIndex)
         guard let date = formatter.date(from: String(text[..<dot]) + "Z") else { return nil }

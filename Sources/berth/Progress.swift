@@ -1,6 +1,7 @@
 import ArgumentParser
 import DaemonAPI
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,37 +22,43 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
 /// network, volume and container, redrawn in place with its state and
 /// elapsed time; otherwise one plain line per change. Written to standard
 /// error, as docker compose does, so standard output stays for data.
-final class ProgressPrinter: @unchecked Sendable {
-    private let lock = NSLock()
+/// Events come from several tasks at once; each is written whole.
+final class ProgressPrinter: Sendable {
     let mode: ProgressMode
-    private var order: [String] = []
-    private var latest: [String: ProgressEvent] = [:]
-    private var drawn = 0
     private let started = ContinuousClock.now
+    private let board = Mutex(Board())
+
+    /// What a terminal shows: one line per object, in the order they came.
+    private struct Board {
+        var order: [String] = []
+        var latest: [String: ProgressEvent] = [:]
+        /// The lines drawn last time, to move up over.
+        var drawn = 0
+    }
 
     init(mode: ProgressMode) {
         self.mode = mode.resolved
     }
 
     func handle(_ event: ProgressEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        switch mode {
-        case .quiet, .auto:
-            return
-        case .json:
-            if let data = try? JSONEncoder().encode(event), let text = String(data: data, encoding: .utf8) {
-                FileHandleOutput.standardError(text + "\n")
+        board.withLock { board in
+            switch mode {
+            case .quiet, .auto:
+                return
+            case .json:
+                if let data = try? JSONEncoder().encode(event), let text = String(data: data, encoding: .utf8) {
+                    FileHandleOutput.standardError(text + "\n")
+                }
+            case .plain:
+                var line = " \(event.kind.rawValue) \(event.name)  \(event.status)"
+                if let detail = event.detail { line += ": \(detail)" }
+                FileHandleOutput.standardError(line + "\n")
+            case .tty:
+                let key = "\(event.kind.rawValue) \(event.name)"
+                if board.latest[key] == nil { board.order.append(key) }
+                board.latest[key] = event
+                redraw(&board)
             }
-        case .plain:
-            var line = " \(event.kind.rawValue) \(event.name)  \(event.status)"
-            if let detail = event.detail { line += ": \(detail)" }
-            FileHandleOutput.standardError(line + "\n")
-        case .tty:
-            let key = "\(event.kind.rawValue) \(event.name)"
-            if latest[key] == nil { order.append(key) }
-            latest[key] = event
-            redraw()
         }
     }
 
@@ -61,14 +68,14 @@ final class ProgressPrinter: @unchecked Sendable {
         FileHandleOutput.standardError(text + "\n")
     }
 
-    private func redraw() {
-        var out = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+    private func redraw(_ board: inout Board) {
+        var out = board.drawn > 0 ? "\u{1B}[\(board.drawn)A" : ""
         let total = ReportingClock.seconds(ContinuousClock.now - started)
-        let done = latest.values.filter(\.done).count
-        out += "\u{1B}[2K[+] Running \(done)/\(order.count)\(String(repeating: " ", count: 4))\(String(format: "%.1fs", total))\n"
-        let width = order.map { $0.count }.max() ?? 0
-        for key in order {
-            guard let event = latest[key] else { continue }
+        let done = board.latest.values.filter(\.done).count
+        out += "\u{1B}[2K[+] Running \(done)/\(board.order.count)\(String(repeating: " ", count: 4))\(String(format: "%.1fs", total))\n"
+        let width = board.order.map { $0.count }.max() ?? 0
+        for key in board.order {
+            guard let event = board.latest[key] else { continue }
             let mark = event.status == "Error" ? "\u{1B}[31m✘\u{1B}[0m" : event.done ? "\u{1B}[32m✔\u{1B}[0m" : "⠿"
             let padded = key.padding(toLength: width, withPad: " ", startingAt: 0)
             var line = " \(mark) \(padded)  \(event.status.padding(toLength: 9, withPad: " ", startingAt: 0))"
@@ -76,7 +83,7 @@ final class ProgressPrinter: @unchecked Sendable {
             if let detail = event.detail { line += "  \(detail)" }
             out += "\u{1B}[2K" + line + "\n"
         }
-        drawn = order.count + 1
+        board.drawn = board.order.count + 1
         FileHandleOutput.standardError(out)
     }
 }

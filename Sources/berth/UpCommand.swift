@@ -67,64 +67,58 @@ struct Attached: Sendable {
     let printer: ProgressPrinter
 
     func run() async throws -> Int32 {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let interrupts = AsyncStream<Int32> { continuation in
-            for number in [SIGINT, SIGTERM] {
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { continuation.yield(number) }
-                source.resume()
-                SignalSources.keep(source)
-            }
-        }
-        let logPrinter = LogPrinter(noPrefix: false, timestamps: false)
-        let logs = Task {
-            let printer = logPrinter
-            let connection = try await Daemon.connect()
-            let frames = try await connection.frames(
-                .logs, LogsRequest(projectName: projectName, services: services, follow: true))
-            for try await frame in frames {
-                if case .item(let entry) = frame { printer.print(entry) }
-            }
-        }
-        defer { logs.cancel() }
-        let outcome = await withTaskGroup(of: Int32?.self) { group -> Int32 in
-            group.addTask {
-                for await _ in interrupts {
-                    FileHandleOutput.standardError("Gracefully stopping... (press Ctrl+C again to force)\n")
-                    return -1
-                }
-                return nil
-            }
-            group.addTask { await watchExits() }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? 0
-        }
-        if outcome == -1 || abortOnExit {
-            if outcome != -1 { FileHandleOutput.standardOutput("Aborting on container exit...\n") }
-            let request = ContainerActionRequest(projectName: projectName, action: .stop, timeout: timeout)
-            _ = try await ProjectContext.stream(.containerAction, request, printer: printer)
-        }
-        // The services' last lines (what they said on the way down) come
-        // before the end: what the follow had not reached yet is read once more.
-        logs.cancel()
-        _ = await logs.result
-        if let since = logPrinter.lastTime {
-            let rest = try? await Daemon.connect().frames(
-                .logs, LogsRequest(projectName: projectName, services: services, follow: false, since: since))
-            if let rest {
-                for try await frame in rest {
-                    if case .item(let entry) = frame { logPrinter.print(entry, skippingSeen: true) }
+        // Ctrl-C stops the stack instead of ending berth at once, while the
+        // stack runs and while it stops.
+        try await Interrupts.handled([SIGINT, SIGTERM]) { interrupts in
+            let logPrinter = LogPrinter(noPrefix: false, timestamps: false)
+            let logs = Task {
+                let frames = try await Daemon.connect().frames(
+                    .logs, LogsRequest(projectName: projectName, services: services, follow: true))
+                for try await frame in frames {
+                    if case .item(let entry) = frame { logPrinter.print(entry) }
                 }
             }
+            defer { logs.cancel() }
+            let outcome = await withTaskGroup(of: Int32?.self) { group -> Int32 in
+                group.addTask {
+                    for await _ in interrupts {
+                        FileHandleOutput.standardError("Gracefully stopping... (press Ctrl+C again to force)\n")
+                        return -1
+                    }
+                    return nil
+                }
+                group.addTask { await watchExits() }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first ?? 0
+            }
+            if outcome == -1 || abortOnExit {
+                if outcome != -1 { FileHandleOutput.standardOutput("Aborting on container exit...\n") }
+                let request = ContainerActionRequest(projectName: projectName, action: .stop, timeout: timeout)
+                _ = try await ProjectContext.stream(.containerAction, request, printer: printer)
+            }
+            // The services' last lines (what they said on the way down) come
+            // before the end: what the follow had not reached yet is read once more.
+            logs.cancel()
+            _ = await logs.result
+            try await catchUp(logPrinter)
+            if let exitCodeFrom {
+                let containers = try await ProjectContext.call(
+                    .ps, PsRequest(projectName: projectName, services: [exitCodeFrom], all: true))
+                return containers.first?.exitCode ?? 0
+            }
+            return outcome == -1 ? 130 : outcome
         }
-        if let exitCodeFrom {
-            let containers = try await ProjectContext.call(
-                .ps, PsRequest(projectName: projectName, services: [exitCodeFrom], all: true))
-            return containers.first?.exitCode ?? 0
+    }
+
+    /// Prints the lines logged since the last one `printer` printed.
+    func catchUp(_ printer: LogPrinter) async throws {
+        guard let since = printer.lastTime else { return }
+        let request = LogsRequest(projectName: projectName, services: services, follow: false, since: since)
+        guard let rest = try? await Daemon.connect().frames(.logs, request) else { return }
+        for try await frame in rest {
+            if case .item(let entry) = frame { printer.print(entry, skippingSeen: true) }
         }
-        return outcome == -1 ? 130 : outcome
     }
 
     /// Returns when the stack is done: the first exit with
@@ -149,8 +143,26 @@ struct Attached: Sendable {
     }
 }
 
-/// Keeps dispatch signal sources alive for the life of the process.
-enum SignalSources {
-    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
-    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+/// Signals that stop the work in hand rather than the process.
+enum Interrupts {
+    /// Runs `body` with `signals` delivered to it as values instead of
+    /// taking their default action; once it returns, they take it again.
+    static func handled<T>(_ signals: [Int32], _ body: (AsyncStream<Int32>) async throws -> T) async rethrows -> T {
+        let (caught, delivery) = AsyncStream.makeStream(of: Int32.self)
+        let sources = signals.map { number in
+            // Ignored, so the default action (the end of berth) does not
+            // happen; the source still sees each one.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { delivery.yield(number) }
+            source.resume()
+            return source
+        }
+        defer {
+            for source in sources { source.cancel() }
+            for number in signals { signal(number, SIG_DFL) }
+            delivery.finish()
+        }
+        return try await body(caught)
+    }
 }

@@ -56,7 +56,8 @@ extension DaemonConnection {
                         frame = try WireJSON.decode(StreamFrame<Item, Result>.self, from: line)
                     } catch {
                         throw protocolViolation(
-                            path, "a line that is not a frame", cause: String(decoding: line.prefix(200), as: UTF8.self))
+                            path, "a line that is not a frame", cause: String(decoding: line.prefix(200), as: UTF8.self)
+                        )
                     }
                     if case .item = frame {} else { ended = true }
                     output.yield(frame)

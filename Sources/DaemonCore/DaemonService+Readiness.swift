@@ -31,7 +31,8 @@ extension DaemonService {
             if let deadline, clock.now >= deadline {
                 throw BerthError(
                     .dependencyFailed,
-                    "timed out after \(timeout.map { "\($0)" } ?? "?")s waiting for the stack: \(pending.joined(separator: "; "))")
+                    "timed out after \(timeout.map { "\($0)" } ?? "?")s waiting for the stack: \(pending.joined(separator: "; "))"
+                )
             }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -72,9 +73,10 @@ extension DaemonService {
             let probe = Self.probeText(health.lastOutput)
             switch health.status {
             case .healthy:
-                return .ready(ProgressEvent(
-                    kind: .container, name: container.name, status: "Healthy", done: true,
-                    elapsed: started.secondsElapsed))
+                return .ready(
+                    ProgressEvent(
+                        kind: .container, name: container.name, status: "Healthy", done: true,
+                        elapsed: started.secondsElapsed))
             case .starting:
                 return .pending("\(container.name) is starting (last probe: \(probe))")
             case .unhealthy:

@@ -18,7 +18,9 @@ struct ProgressReportingRuntime: ForwardingRuntime {
     let report: ProgressSink
 
     func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo {
-        let info = try await timed(.container, spec.name, "Creating", "Created") { try await base.createContainer(spec) }
+        let info = try await timed(.container, spec.name, "Creating", "Created") {
+            try await base.createContainer(spec)
+        }
         containers.add([info])
         return info
     }
@@ -48,7 +50,9 @@ struct ProgressReportingRuntime: ForwardingRuntime {
     }
 
     func createVolume(name: String, labels: [String: String]) async throws -> VolumeInfo {
-        try await timed(.volume, name, "Creating", "Created") { try await base.createVolume(name: name, labels: labels) }
+        try await timed(.volume, name, "Creating", "Created") {
+            try await base.createVolume(name: name, labels: labels)
+        }
     }
 
     func removeVolume(_ name: String) async throws {
@@ -75,8 +79,10 @@ struct ProgressReportingRuntime: ForwardingRuntime {
             throw CancellationError()
         } catch {
             let detail = (error as? BerthError)?.message ?? "\(error)"
-            report(ProgressEvent(
-                kind: kind, name: name, status: "Error", done: true, elapsed: started.secondsElapsed, detail: detail))
+            report(
+                ProgressEvent(
+                    kind: kind, name: name, status: "Error", done: true, elapsed: started.secondsElapsed, detail: detail
+                ))
             throw error
         }
     }
@@ -90,18 +96,21 @@ struct ProgressReportingGate: DependencyGate {
     let report: ProgressSink
 
     func waitUntil(service: String, condition: Dependency.Condition) async throws {
-        let names = (try? await runtime.containers(matching: LabelFilter([
-            ComposeLabel.project: project.rawValue, ComposeLabel.service: service,
-        ])))?.filter { !$0.isOneOff }.map(\.name).sorted() ?? []
+        let names =
+            (try? await runtime.containers(
+                matching: LabelFilter([
+                    ComposeLabel.project: project.rawValue, ComposeLabel.service: service,
+                ])))?.filter { !$0.isOneOff }.map(\.name).sorted() ?? []
         let started = ContinuousClock.now
         for name in names { report(ProgressEvent(kind: .container, name: name, status: "Waiting", done: false)) }
         do {
             try await base.waitUntil(service: service, condition: condition)
         } catch {
             for name in names {
-                report(ProgressEvent(
-                    kind: .container, name: name, status: "Error", done: true, elapsed: started.secondsElapsed,
-                    detail: (error as? BerthError)?.message))
+                report(
+                    ProgressEvent(
+                        kind: .container, name: name, status: "Error", done: true, elapsed: started.secondsElapsed,
+                        detail: (error as? BerthError)?.message))
             }
             throw error
         }
@@ -112,7 +121,8 @@ struct ProgressReportingGate: DependencyGate {
         case .completedSuccessfully: word = "Exited"
         }
         for name in names {
-            report(ProgressEvent(kind: .container, name: name, status: word, done: true, elapsed: started.secondsElapsed))
+            report(
+                ProgressEvent(kind: .container, name: name, status: word, done: true, elapsed: started.secondsElapsed))
         }
     }
 }

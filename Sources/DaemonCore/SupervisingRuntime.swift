@@ -28,7 +28,9 @@ struct SupervisingRuntime: ForwardingRuntime {
     func startContainer(_ id: String) async throws {
         let info = await containers.info(of: id)
         try await base.startContainer(id)
-        guard let info, let project, let name = info.composeService, let service = project.services[name] else { return }
+        guard let info, let project, let name = info.composeService, let service = project.services[name] else {
+            return
+        }
         await supervisor.register(await Self.supervised(info, service: service, runtime: base))
     }
 

@@ -50,7 +50,9 @@ public enum DaemonRoutes {
         routes.on(.imageInspect) { request in
             let all = try await service.images()
             return all.filter { image in
-                request.names.contains { $0 == image.reference || $0 + ":latest" == image.reference || image.digest.hasPrefix($0) }
+                request.names.contains {
+                    $0 == image.reference || $0 + ":latest" == image.reference || image.digest.hasPrefix($0)
+                }
             }
         }
         routes.on(.volumes) { _ in try await service.volumes() }

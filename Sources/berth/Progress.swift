@@ -72,7 +72,8 @@ final class ProgressPrinter: Sendable {
         var out = board.drawn > 0 ? "\u{1B}[\(board.drawn)A" : ""
         let total = ReportingClock.seconds(ContinuousClock.now - started)
         let done = board.latest.values.filter(\.done).count
-        out += "\u{1B}[2K[+] Running \(done)/\(board.order.count)\(String(repeating: " ", count: 4))\(String(format: "%.1fs", total))\n"
+        let spaces = String(repeating: " ", count: 4)
+        out += "\u{1B}[2K[+] Running \(done)/\(board.order.count)\(spaces)\(String(format: "%.1fs", total))\n"
         let width = board.order.map { $0.count }.max() ?? 0
         for key in board.order {
             guard let event = board.latest[key] else { continue }

@@ -17,8 +17,8 @@ import Supervisor
 /// healthchecks and policies) and the supervisor's restart counts and probe
 /// logs in `<root>/supervisor.json`.
 ///
-/// As a `ServiceLifecycle.Service`: `restore` it first, then `run` keeps the supervisor's
-/// state on disk until graceful shutdown.
+/// As a `ServiceLifecycle.Service`: `restore` it first, then `run` keeps
+/// the supervisor's state on disk until graceful shutdown.
 public actor DaemonService: ServiceLifecycle.Service {
     let runtime: any ContainerRuntime
     let supervisor: SupervisorService

@@ -141,8 +141,8 @@ let package = Package(
         .executableTarget(
             name: "berthd",
             dependencies: [
-                "DaemonCore", "DaemonHTTP", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor", "Reconciler", "HostOS",
-                "BerthModel",
+                "DaemonCore", "DaemonHTTP", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor",
+                "Reconciler", "HostOS", "BerthModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -193,8 +193,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "DaemonCore", "DaemonHTTP", "DaemonClient", "DaemonAPI", "TestSupport", "RuntimeKit", "BerthModel", "ComposeLoader",
-                "Supervisor", .product(name: "Logging", package: "swift-log"),
+                "DaemonCore", "DaemonHTTP", "DaemonClient", "DaemonAPI", "TestSupport", "RuntimeKit", "BerthModel",
+                "ComposeLoader", "Supervisor", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Whole stacks as root: berth and berthd binaries, real clients.

@@ -24,9 +24,10 @@ public struct Volume: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(name) at \(mountpoint)" }
 }
 
-/// A volume's name: docker's grammar `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most
-/// 255 bytes. It becomes a directory name under the store, so a name with
-/// `/`, or `.`/`..`, which could lead elsewhere, cannot be made at all.
+/// A volume's name, in BerthModel's `ResourceName` grammar (docker's
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 255 bytes), which the loader checks
+/// too. It becomes a directory name under the store, so a name with `/`, or
+/// `.`/`..`, which could lead elsewhere, cannot be made at all.
 public struct VolumeName: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     /// The name.
     public let rawValue: String
@@ -65,9 +66,5 @@ public struct VolumeName: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// Byte order, for stable listings.
     public static func < (lhs: VolumeName, rhs: VolumeName) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// The first byte alphanumeric rules out `.`, `..`, hidden names and
-    /// option-like names (`-rf`); the rest rules out `/`.
-    private static func isValid(_ text: String) -> Bool {
-        NetworkName.isValid(text)
-    }
+    private static func isValid(_ text: String) -> Bool { ResourceName.problem(text) == nil }
 }

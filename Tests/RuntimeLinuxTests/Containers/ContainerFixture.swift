@@ -79,7 +79,7 @@ final class ContainerFixture: Sendable {
         let driver = self.driver
         let found = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for try await entry in try driver.logs(id, LogQuery(follow: true)) where entry.text.contains(text) {
+                for try await entry in try driver.logs(id, JSONFileLog.Query(follow: true)) where entry.text.contains(text) {
                     return true
                 }
                 return false

@@ -69,7 +69,7 @@ extension LinuxRuntime {
         try volumeStore.list().filter { filter.matches($0.labels) }.map(Self.info)
     }
 
-    static func info(_ volume: Volume) -> VolumeInfo {
+    static func info(_ volume: LocalVolume) -> VolumeInfo {
         VolumeInfo(name: volume.name.rawValue, labels: volume.labels, mountpoint: volume.mountpoint)
     }
 

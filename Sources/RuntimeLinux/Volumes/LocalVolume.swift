@@ -1,6 +1,9 @@
 import BerthModel
-/// A named volume: a directory under berthd's root that containers mount.
-public struct Volume: Hashable, Sendable, CustomStringConvertible {
+
+/// A named volume as the store keeps it: a directory under berthd's root
+/// that containers mount, docker's `local` driver (BerthModel's `Volume` is
+/// the compose project's declaration).
+public struct LocalVolume: Hashable, Sendable, CustomStringConvertible {
     /// `<project>_<volume>`, as compose names it.
     public var name: VolumeName
     /// The directory containers mount: `<root>/volumes/<name>/_data`.

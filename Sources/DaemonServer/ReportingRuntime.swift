@@ -186,7 +186,7 @@ struct ReportingGate: DependencyGate {
 struct SupervisorHealth: HealthSource {
     let supervisor: SupervisorService
 
-    func health(of container: ContainerInfo) async throws -> Reconciler.HealthStatus {
+    func health(of container: ContainerInfo) async throws -> Reconciler.DependencyHealth {
         guard let status = await supervisor.status(of: container.id) else { return .starting }
         guard let health = status.health else { return .none }
         switch health.status {

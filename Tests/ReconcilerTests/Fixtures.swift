@@ -125,5 +125,5 @@ enum Fixture {
 
 /// Every running container is healthy.
 struct AlwaysHealthy: HealthSource {
-    func health(of container: ContainerInfo) async throws -> HealthStatus { .healthy }
+    func health(of container: ContainerInfo) async throws -> DependencyHealth { .healthy }
 }

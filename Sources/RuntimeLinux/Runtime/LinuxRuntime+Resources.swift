@@ -22,7 +22,7 @@ extension LinuxRuntime {
         let request = NetworkRequest(
             name: try NetworkName(parsing: spec.name),
             subnet: try parsed(spec.subnet, "subnet") { IPv4CIDR($0) },
-            gateway: try parsed(spec.gateway, "gateway") { IPv4Address($0) },
+            gateway: try parsed(spec.gateway, "gateway") { IPv4($0) },
             ipRange: try parsed(spec.ipRange, "ip_range") { IPv4CIDR($0) },
             isInternal: spec.internal, labels: spec.labels)
         return Self.info(try await bridges.create(request))

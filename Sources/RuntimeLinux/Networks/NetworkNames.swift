@@ -1,53 +1,6 @@
 import BerthModel
 import HostOS
 
-/// A network's name as compose spells it after prefixing the project
-/// (`shop_backend`), in BerthModel's `ResourceName` grammar (docker's
-/// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 255 bytes). It is hashed into interface names and written into nft
-/// comments, so a name that could break either never gets that far.
-public struct NetworkName: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
-    /// The name.
-    public let rawValue: String
-
-    /// A name, or nil when the grammar refuses it.
-    public init?(_ rawValue: String) {
-        guard Self.isValid(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
-
-    /// A name, or an error that quotes it and gives the grammar.
-    public init(parsing rawValue: String) throws(BerthError) {
-        guard Self.isValid(rawValue) else {
-            throw BerthError(
-                .invalidArgument,
-                "invalid network name \"\(rawValue)\": use letters, digits, '_', '.' or '-', starting with a letter or digit"
-            )
-        }
-        self.rawValue = rawValue
-    }
-
-    /// Decodes, refusing what `init(parsing:)` refuses: the state file is
-    /// input too.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        self = try NetworkName(parsing: text)
-    }
-
-    /// Encodes as the bare string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    /// The name.
-    public var description: String { rawValue }
-
-    /// Byte order, for stable listings.
-    public static func < (lhs: NetworkName, rhs: NetworkName) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    private static func isValid(_ text: String) -> Bool { ResourceName.problem(text) == nil }
-}
-
 /// The names Berth gives what it makes on the host for its networks: the
 /// bridge, the host ends of veth pairs, the nftables table.
 ///

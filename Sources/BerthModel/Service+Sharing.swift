@@ -1,7 +1,7 @@
 // What a service shares with another service or container: its network
 // stack (`network_mode`), its IPC and PID namespaces (`ipc`, `pid`) and
-// its volumes (`volumes_from`). The loader parses each value once, here;
-// the rest of Berth switches over the cases instead of splitting
+// its volumes (`volumes_from`). The parsers are here and the loader runs
+// them; the rest of Berth switches over the cases instead of splitting
 // `"service:x"` again.
 //
 // Each is Codable as the compose text it was parsed from, the form
@@ -32,14 +32,7 @@ public enum NetworkMode: Sendable, Hashable, CustomStringConvertible {
         case "bridge": self = .bridge
         case "host": self = .host
         case "none": self = .disabled
-        default:
-            if let name = Self.name(after: "service:", in: text) {
-                self = .service(name)
-            } else if let name = Self.name(after: "container:", in: text) {
-                self = .container(name)
-            } else {
-                self = .other(text)
-            }
+        default: self = reference(text, service: Self.service, container: Self.container) ?? .other(text)
         }
     }
 
@@ -60,11 +53,16 @@ public enum NetworkMode: Sendable, Hashable, CustomStringConvertible {
         if case .service(let name) = self { return name }
         return nil
     }
+}
 
-    /// What follows `prefix` in `text`, when `text` starts with it.
-    static func name(after prefix: String, in text: String) -> String? {
-        text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : nil
-    }
+/// `service:x` or `container:x`, as `service` or `container` makes a mode
+/// of x; nil for other text. `network_mode`, `ipc` and `pid` read them alike.
+private func reference<Mode>(
+    _ text: String, service: (String) -> Mode, container: (String) -> Mode
+) -> Mode? {
+    if text.hasPrefix("service:") { return service(String(text.dropFirst("service:".count))) }
+    if text.hasPrefix("container:") { return container(String(text.dropFirst("container:".count))) }
+    return nil
 }
 
 /// `ipc:` and `pid:`. Both take `host`, `service:x` and `container:x`;
@@ -94,14 +92,7 @@ public enum NamespaceMode: Sendable, Hashable, CustomStringConvertible {
         case "private": self = .private
         case "shareable": self = .shareable
         case "none": self = .disabled
-        default:
-            if let name = NetworkMode.name(after: "service:", in: text) {
-                self = .service(name)
-            } else if let name = NetworkMode.name(after: "container:", in: text) {
-                self = .container(name)
-            } else {
-                self = .other(text)
-            }
+        default: self = reference(text, service: Self.service, container: Self.container) ?? .other(text)
         }
     }
 
@@ -171,7 +162,8 @@ public struct VolumesFrom: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var text: String
         switch source {
-        case .service(let name): text = name
+        // A service named like a prefix keeps the prefix, which reads first.
+        case .service(let name): text = name == "service" || name == "container" ? "service:" + name : name
         case .container(let name): text = "container:" + name
         }
         if let readOnly { text += readOnly ? ":ro" : ":rw" }

@@ -45,7 +45,9 @@ struct ServiceSharingTests {
             ("container:ro", VolumesFrom(.container("ro")), "container:ro"),
             ("container:other", VolumesFrom(.container("other")), "container:other"),
             ("container:other:ro", VolumesFrom(.container("other"), readOnly: true), "container:other:ro"),
-            ("container", VolumesFrom(.service("container")), "container"),
+            ("container", VolumesFrom(.service("container")), "service:container"),
+            ("service:container:ro", VolumesFrom(.service("container"), readOnly: true), "service:container:ro"),
+            ("service:service:rw", VolumesFrom(.service("service"), readOnly: false), "service:service:rw"),
         ]
         for (text, entry, printed) in cases {
             #expect(VolumesFrom(parsing: text) == entry, "\(text)")

@@ -49,7 +49,7 @@ public struct ProjectName: Sendable, Hashable, Codable, CustomStringConvertible 
     /// Nil when `rawValue` breaks the rule.
     public init?(_ rawValue: String) {
         guard let first = rawValue.unicodeScalars.first, Self.isLowerAlnum(first),
-              rawValue.unicodeScalars.allSatisfy({ Self.isLowerAlnum($0) || $0 == "_" || $0 == "-" })
+            rawValue.unicodeScalars.allSatisfy({ Self.isLowerAlnum($0) || $0 == "_" || $0 == "-" })
         else { return nil }
         self.rawValue = rawValue
     }
@@ -57,9 +57,11 @@ public struct ProjectName: Sendable, Hashable, Codable, CustomStringConvertible 
     /// A directory's name made into a project name as docker compose does:
     /// lower-cased, characters outside `[a-z0-9_-]` dropped, leading `_`/`-` removed.
     public static func fromDirectory(_ directoryName: String) -> ProjectName? {
-        let cleaned = String(String.UnicodeScalarView(directoryName.lowercased().unicodeScalars.filter {
-            isLowerAlnum($0) || $0 == "_" || $0 == "-"
-        }))
+        let cleaned = String(
+            String.UnicodeScalarView(
+                directoryName.lowercased().unicodeScalars.filter {
+                    isLowerAlnum($0) || $0 == "_" || $0 == "-"
+                }))
         let trimmed = cleaned.drop { $0 == "_" || $0 == "-" }
         return ProjectName(String(trimmed))
     }

@@ -80,8 +80,8 @@ public enum ServiceSpecs {
                 return VolumesFromContainer(container: name, readOnly: entry.readOnly)
             case .service(let name):
                 guard let parent = project.services[name] else { return nil }
-                return VolumesFromContainer(
-                    container: containerName(project: project.name, service: parent, number: 1), readOnly: entry.readOnly)
+                let container = containerName(project: project.name, service: parent, number: 1)
+                return VolumesFromContainer(container: container, readOnly: entry.readOnly)
             }
         }
     }

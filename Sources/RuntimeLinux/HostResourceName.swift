@@ -22,7 +22,8 @@ public struct HostResourceName<Kind: HostResourceKind>: Hashable, Comparable, Se
         guard ResourceName.problem(rawValue) == nil else {
             throw BerthError(
                 Kind.invalidCode,
-                "invalid \(Kind.noun) name \"\(rawValue)\": use letters, digits, '_', '.' or '-', starting with a letter or digit"
+                "invalid \(Kind.noun) name \"\(rawValue)\": "
+                    + "use letters, digits, '_', '.' or '-', starting with a letter or digit"
             )
         }
         self.rawValue = rawValue

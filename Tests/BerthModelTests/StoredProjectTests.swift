@@ -65,11 +65,12 @@ struct StoredProjectTests {
         #expect(web.networkMode == .service("vpn"))
         #expect(web.ipc == .service("db"))
         #expect(web.pid == .container("tools"))
-        #expect(web.volumesFrom == [
-            VolumesFrom(.service("db")), VolumesFrom(.service("db"), readOnly: true),
-            VolumesFrom(.service("db"), readOnly: false), VolumesFrom(.container("other")),
-            VolumesFrom(.container("other"), readOnly: true),
-        ])
+        #expect(
+            web.volumesFrom == [
+                VolumesFrom(.service("db")), VolumesFrom(.service("db"), readOnly: true),
+                VolumesFrom(.service("db"), readOnly: false), VolumesFrom(.container("other")),
+                VolumesFrom(.container("other"), readOnly: true),
+            ])
         #expect(web.dependsOn["db"] == Dependency(condition: .healthy, restart: true))
         let job = try #require(project.services["job"])
         #expect(job.networkMode == .disabled && job.ipc == .host && job.pid == .service("vpn"))

@@ -175,16 +175,18 @@ struct ServiceSpecsTests {
     @Test func volumesFromNamesTheFirstReplicaOrTheContainer() throws {
         var app = Fixture.service("app")
         app.volumesFrom = [
-            VolumesFrom(.service("db")), VolumesFrom(.service("db"), readOnly: true), VolumesFrom(.service("db"), readOnly: false),
-            VolumesFrom(.container("other")), VolumesFrom(.container("other"), readOnly: true), VolumesFrom(.service("gone")),
+            VolumesFrom(.service("db")), VolumesFrom(.service("db"), readOnly: true),
+            VolumesFrom(.service("db"), readOnly: false), VolumesFrom(.container("other")),
+            VolumesFrom(.container("other"), readOnly: true), VolumesFrom(.service("gone")),
         ]
         let project = try Fixture.project([app, Fixture.service("db", replicas: 2)])
         let spec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
         #expect(
             spec.volumesFrom == [
-                VolumesFromContainer(container: "demo-db-1"), VolumesFromContainer(container: "demo-db-1", readOnly: true),
-                VolumesFromContainer(container: "demo-db-1", readOnly: false), VolumesFromContainer(container: "other"),
-                VolumesFromContainer(container: "other", readOnly: true),
+                VolumesFromContainer(container: "demo-db-1"),
+                VolumesFromContainer(container: "demo-db-1", readOnly: true),
+                VolumesFromContainer(container: "demo-db-1", readOnly: false),
+                VolumesFromContainer(container: "other"), VolumesFromContainer(container: "other", readOnly: true),
             ])
         let db = ServiceSpecs.spec(for: try #require(project.services["db"]), number: 1, in: project)
         #expect(db.volumesFrom == nil)

@@ -4,7 +4,8 @@ extension Finalizer {
     /// A service's name is one the host can use, and it says what to run.
     mutating func checkDefinition(_ serviceName: String, _ fields: ServiceFields, _ mark: Mark, _ base: @autoclosure () -> String) {
         if let problem = ResourceName.problem(serviceName) {
-            let why = if case .tooLong(let bytes) = problem { ResourceNameText.length(bytes) } else { ResourceNameText.grammar }
+            var why = ResourceNameText.grammar
+            if case .tooLong(let bytes) = problem { why = ResourceNameText.length(bytes) }
             fail(mark, base(), "\"\(serviceName)\" is not a valid service name: \(why)")
         }
         if fields.image == nil && fields.build == nil && fields.provider == nil {

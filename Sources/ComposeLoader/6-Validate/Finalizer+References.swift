@@ -44,13 +44,17 @@ extension Finalizer {
         }
         // (Called once a key, not looped over an array of tuples: such an
         // array was copied and destroyed through the runtime's generic tuple code.)
-        addServiceReference(serviceName, "network_mode", .networkMode, fields.networkMode, scope, base()) { NetworkMode($0).service }
+        addServiceReference(serviceName, "network_mode", .networkMode, fields.networkMode, scope, base()) {
+            NetworkMode($0).service
+        }
         addServiceReference(serviceName, "ipc", .ipc, fields.ipc, scope, base()) { NamespaceMode($0).service }
         addServiceReference(serviceName, "pid", .pid, fields.pid, scope, base()) { NamespaceMode($0).service }
         for (j, from) in (fields.volumesFrom?.items ?? []).enumerated() {
             guard let text = from.scalarText else { continue }
             guard let entry = VolumesFrom(parsing: text) else {
-                fail(from.mark, "\(base()).volumes_from[\(j)]", "\"\(text)\" must be SERVICE[:MODE] or container:NAME[:MODE], where MODE is ro or rw")
+                fail(
+                    from.mark, "\(base()).volumes_from[\(j)]",
+                    "\"\(text)\" must be SERVICE[:MODE] or container:NAME[:MODE], where MODE is ro or rw")
                 continue
             }
             guard let target = entry.service else { continue }

@@ -153,7 +153,9 @@ extension JSONFileLog {
 extension ContainerDriver {
     /// The container's log entries that `query` selects; with `follow`, new
     /// ones as they come until the container exits or the consumer stops.
-    public func logs(_ id: ContainerID, _ query: JSONFileLog.Query = JSONFileLog.Query()) throws -> AsyncThrowingStream<JSONFileLog.Entry, Error> {
+    public func logs(
+        _ id: ContainerID, _ query: JSONFileLog.Query = JSONFileLog.Query()
+    ) throws -> AsyncThrowingStream<JSONFileLog.Entry, Error> {
         try requireExists(id)
         let paths = self.paths(id)
         let log = JSONFileLog(directory: paths.directory)

@@ -149,7 +149,9 @@ extension JSONFileLog {
         public var timestamps: Bool
 
         /// A query; by default every entry, no follow, no timestamps.
-        public init(tail: Int? = nil, since: Date? = nil, until: Date? = nil, follow: Bool = false, timestamps: Bool = false) {
+        public init(
+            tail: Int? = nil, since: Date? = nil, until: Date? = nil, follow: Bool = false, timestamps: Bool = false
+        ) {
             self.tail = tail
             self.since = since
             self.until = until

@@ -64,7 +64,8 @@ public struct ProxyPortMapping: Hashable, Sendable, CustomStringConvertible {
             )
         }
         return zip(hostPorts, targetPorts).map { host, target in
-            ProxyPortMapping(hostIP: hostIP, hostPort: host, protocol: `protocol`, targetIP: targetIP, targetPort: target)
+            ProxyPortMapping(
+                hostIP: hostIP, hostPort: host, protocol: `protocol`, targetIP: targetIP, targetPort: target)
         }
     }
 }

@@ -7,7 +7,8 @@ import Testing
 @Suite("ipc, pid and volumes_from")
 struct SharingTests {
     @Test func namespaceModesAreTyped() throws {
-        let loaded = try loadYAML("""
+        let loaded = try loadYAML(
+            """
             services:
               web:
                 image: nginx
@@ -31,7 +32,8 @@ struct SharingTests {
     }
 
     @Test func volumesFromIsTyped() throws {
-        let loaded = try loadYAML("""
+        let loaded = try loadYAML(
+            """
             services:
               web:
                 image: nginx
@@ -39,39 +41,44 @@ struct SharingTests {
               db:
                 image: postgres
             """)
-        #expect(try typedService(loaded).volumesFrom == [
-            VolumesFrom(.service("db")), VolumesFrom(.service("db"), readOnly: true),
-            VolumesFrom(.service("db"), readOnly: false), VolumesFrom(.container("cache")),
-            VolumesFrom(.container("cache"), readOnly: true),
-        ])
+        #expect(
+            try typedService(loaded).volumesFrom == [
+                VolumesFrom(.service("db")), VolumesFrom(.service("db"), readOnly: true),
+                VolumesFrom(.service("db"), readOnly: false), VolumesFrom(.container("cache")),
+                VolumesFrom(.container("cache"), readOnly: true),
+            ])
     }
 
     /// A deliberate change: such an entry used to load, order the services,
     /// and then mount nothing at all.
     @Test func aVolumesFromEntryWithAnotherModeIsRefused() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                volumes_from: ["db:z", "service:db:ro:rw", db]
-              db:
-                image: postgres
-            """) == """
-            compose.yaml:4:20: services.web.volumes_from[0]: "db:z" must be SERVICE[:MODE] or container:NAME[:MODE], where MODE is ro or rw
-            compose.yaml:4:28: services.web.volumes_from[1]: "service:db:ro:rw" must be SERVICE[:MODE] or container:NAME[:MODE], where MODE is ro or rw
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes_from: ["db:z", "service:db:ro:rw", db]
+                  db:
+                    image: postgres
+                """) == """
+                    compose.yaml:4:20: services.web.volumes_from[0]: "db:z" must be SERVICE[:MODE] or container:NAME[:MODE], where MODE is ro or rw
+                    compose.yaml:4:28: services.web.volumes_from[1]: "service:db:ro:rw" must be SERVICE[:MODE] or container:NAME[:MODE], where MODE is ro or rw
+                    """)
     }
 
     @Test func aVolumesFromServiceMustExist() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                volumes_from: ["service:dbb:ro", "container:anything"]
-              db:
-                image: postgres
-            """) == """
-            compose.yaml:4:20: services.web.volumes_from[0]: service "dbb" is not defined; did you mean "db"?
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes_from: ["service:dbb:ro", "container:anything"]
+                  db:
+                    image: postgres
+                """) == """
+                    compose.yaml:4:20: services.web.volumes_from[0]: service "dbb" is not defined; did you mean "db"?
+                    """)
     }
 }

@@ -28,7 +28,8 @@ import Testing
             for proto in PortProtocol.allCases {
                 for host in [Self.loopback, nil] {
                     let first = try await proxy.publish(
-                        ProxyPortMapping(hostIP: host, hostPort: 0, protocol: proto, targetIP: Self.loopback, targetPort: 9))
+                        ProxyPortMapping(
+                            hostIP: host, hostPort: 0, protocol: proto, targetIP: Self.loopback, targetPort: 9))
                     let error = try await #require(throws: BerthError.self) {
                         try await proxy.publish(
                             ProxyPortMapping(
@@ -60,7 +61,8 @@ import Testing
             defer { server.close(promise: nil) }
             let target = UInt16(try #require(server.localAddress?.port))
             // Every address: 0.0.0.0 and, as docker publishes it, [::].
-            let port = try await proxy.publish(ProxyPortMapping(hostPort: nil, targetIP: Self.loopback, targetPort: target))
+            let port = try await proxy.publish(
+                ProxyPortMapping(hostPort: nil, targetIP: Self.loopback, targetPort: target))
             let payload = Array("hello over ::1".utf8)
             #expect(try await SocketClient.exchange("::1", port.hostPort, sending: payload) == payload)
             #expect(try await SocketClient.exchange("127.0.0.1", port.hostPort, sending: payload) == payload)
@@ -145,7 +147,8 @@ import Testing
                 ProxyPortMapping(hostIP: Self.loopback, hostPort: 0, targetIP: Self.loopback, targetPort: 9))
             await proxy.unpublish(probe)
             let port = try await proxy.publish(
-                ProxyPortMapping(hostIP: Self.loopback, hostPort: 0, targetIP: Self.loopback, targetPort: probe.hostPort))
+                ProxyPortMapping(
+                    hostIP: Self.loopback, hostPort: 0, targetIP: Self.loopback, targetPort: probe.hostPort))
             let answer = try? await SocketClient.exchange("127.0.0.1", port.hostPort, sending: Array("hi".utf8))
             #expect(answer == nil || answer == [])
             #expect(try await eventually { proxy.connectionCount(port) == 0 })

@@ -32,12 +32,15 @@ struct ContainerRecordTests {
         #expect(record.id == "shop-web-1" && record.phase == .ready)
         #expect(record.spec.networkMode == .container("shop-vpn-1"))
         #expect(record.spec.pidMode == .host && record.spec.ipcMode == .container("shop-db-1"))
-        #expect(record.spec.volumesFrom == [
-            VolumesFromContainer(container: "shop-db-1", readOnly: true), VolumesFromContainer(container: "other"),
-        ])
-        #expect(record.spec.mounts == [
-            .volume(name: "shop_data", target: "/data", readOnly: false, nocopy: false), .anonymous(target: "/cache"),
-        ])
+        #expect(
+            record.spec.volumesFrom == [
+                VolumesFromContainer(container: "shop-db-1", readOnly: true), VolumesFromContainer(container: "other"),
+            ])
+        #expect(
+            record.spec.mounts == [
+                .volume(name: "shop_data", target: "/data", readOnly: false, nocopy: false),
+                .anonymous(target: "/cache"),
+            ])
         #expect(record.spec.ports == [PortSpec(hostIP: "127.0.0.1", hostPort: 8080, containerPort: 80)])
         #expect(record.spec.resources == Resources(memoryLimit: 1 << 20, cpus: 0.5))
     }

@@ -126,6 +126,9 @@ struct ServiceSpecsTests {
         #expect(ServiceSpecs.networkMode(for: host, in: project) == .host)
         host.networkMode = .container("abc123")
         #expect(ServiceSpecs.networkMode(for: host, in: project) == .container("abc123"))
+        // A mode Berth does not know gets a namespace of its own, as bridge does.
+        host.networkMode = .other("default")
+        #expect(ServiceSpecs.networkMode(for: host, in: project) == .bridge)
     }
 
     @Test func dependsOnLabelsRoundTrip() {

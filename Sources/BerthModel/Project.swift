@@ -36,37 +36,6 @@ public struct Project: Sendable, Hashable, Codable {
     public var serviceNames: [String] { services.keys.sorted() }
 }
 
-/// A project name: lower-case letters, digits, `_` and `-`, starting with a
-/// letter or digit (docker compose's rule). It prefixes container, network
-/// and volume names, so it is checked once here.
-public struct ProjectName: Sendable, Hashable, Codable, CustomStringConvertible {
-    public let rawValue: String
-
-    /// Nil when `rawValue` breaks the rule.
-    public init?(_ rawValue: String) {
-        guard let first = rawValue.unicodeScalars.first, Self.isLowerAlnum(first),
-              rawValue.unicodeScalars.allSatisfy({ Self.isLowerAlnum($0) || $0 == "_" || $0 == "-" })
-        else { return nil }
-        self.rawValue = rawValue
-    }
-
-    /// A directory's name made into a project name as docker compose does:
-    /// lower-cased, characters outside `[a-z0-9_-]` dropped, leading `_`/`-` removed.
-    public static func fromDirectory(_ directoryName: String) -> ProjectName? {
-        let cleaned = String(String.UnicodeScalarView(directoryName.lowercased().unicodeScalars.filter {
-            isLowerAlnum($0) || $0 == "_" || $0 == "-"
-        }))
-        let trimmed = cleaned.drop { $0 == "_" || $0 == "-" }
-        return ProjectName(String(trimmed))
-    }
-
-    private static func isLowerAlnum(_ c: Unicode.Scalar) -> Bool {
-        (c >= "a" && c <= "z") || (c >= "0" && c <= "9")
-    }
-
-    public var description: String { rawValue }
-}
-
 /// A top-level network.
 public struct Network: Sendable, Hashable, Codable {
     /// The name on the host (`<project>_<key>` unless `name:` or external).

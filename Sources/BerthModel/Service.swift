@@ -14,12 +14,12 @@ public struct Service: Sendable, Hashable, Codable {
     public var volumes: [Mount]
     public var tmpfs: [String]
     public var networks: [ServiceNetwork]
-    public var networkMode: String?
+    public var networkMode: NetworkMode?
     public var dependsOn: [String: Dependency]
     public var links: [String]
-    public var volumesFrom: [String]
-    public var ipc: String?
-    public var pid: String?
+    public var volumesFrom: [VolumesFrom]
+    public var ipc: NamespaceMode?
+    public var pid: NamespaceMode?
     public var healthcheck: Healthcheck?
     public var restart: RestartPolicy
     public var replicas: Int

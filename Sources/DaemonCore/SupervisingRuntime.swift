@@ -81,7 +81,7 @@ struct SupervisingRuntime: ForwardingRuntime {
 struct SupervisorHealth: HealthSource {
     let supervisor: SupervisorService
 
-    func health(of container: ContainerInfo) async throws -> Reconciler.HealthStatus {
+    func health(of container: ContainerInfo) async throws -> Reconciler.DependencyHealth {
         guard let status = await supervisor.status(of: container.id) else { return .starting }
         guard let health = status.health else { return .none }
         switch health.status {

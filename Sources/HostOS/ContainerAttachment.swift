@@ -55,7 +55,7 @@ extension RTNetlink {
         hostVethName: InterfaceName,
         containerIfName: InterfaceName = .eth0,
         address: IPv4CIDR,
-        gateway: IPv4Address,
+        gateway: IPv4,
         defaultRoute: Bool
     ) throws -> ContainerAttachment {
         if defaultRoute && !address.contains(gateway) {

@@ -32,7 +32,7 @@ public protocol NetlinkSocket: Sendable {
 
     /// Adds `default via gateway` to the main table, optionally pinned to
     /// `device`. The gateway must be reachable on a link that is up.
-    func addDefaultRoute(via gateway: IPv4Address, device: InterfaceName?) throws
+    func addDefaultRoute(via gateway: IPv4, device: InterfaceName?) throws
 
     /// Deletes a link (for a veth, both ends). ENODEV if it does not exist.
     func deleteLink(_ name: InterfaceName) throws
@@ -55,7 +55,7 @@ extension NetlinkSocket {
     }
 
     /// `default via gateway`, device chosen by the kernel.
-    public func addDefaultRoute(via gateway: IPv4Address) throws {
+    public func addDefaultRoute(via gateway: IPv4) throws {
         try addDefaultRoute(via: gateway, device: nil)
     }
 }
@@ -94,14 +94,14 @@ public struct IPv4Route: Hashable, Sendable, CustomStringConvertible {
     /// The destination prefix; `0.0.0.0/0` for a default route.
     public var destination: IPv4CIDR
     /// The next hop, if the route has one.
-    public var gateway: IPv4Address?
+    public var gateway: IPv4?
     /// The output interface index, if the route names one.
     public var interfaceIndex: Int32?
     /// The routing table (254 is main).
     public var table: UInt32
 
     /// A route description.
-    public init(destination: IPv4CIDR, gateway: IPv4Address?, interfaceIndex: Int32?, table: UInt32) {
+    public init(destination: IPv4CIDR, gateway: IPv4?, interfaceIndex: Int32?, table: UInt32) {
         self.destination = destination
         self.gateway = gateway
         self.interfaceIndex = interfaceIndex

@@ -52,8 +52,10 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
     public static func < (lhs: InterfaceName, rhs: InterfaceName) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// An IPv4 address, stored in host byte order.
-public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertible {
+/// An IPv4 address, stored in host byte order; netlink carries its four
+/// bytes in network order. (EmbeddedDNS, which imports nothing of Berth's,
+/// has its own `IPv4Address` for the records it serves.)
+public struct IPv4: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The address as a number, host byte order (10.0.0.1 is 0x0A00_0001).
     public let value: UInt32
 
@@ -90,19 +92,19 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     public var description: String { bytes.map(String.init).joined(separator: ".") }
 
     /// Numeric order.
-    public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.value < rhs.value }
+    public static func < (lhs: IPv4, rhs: IPv4) -> Bool { lhs.value < rhs.value }
 }
 
 /// An IPv4 address with a prefix length: `172.20.0.2/24` for an interface
 /// address, `10.0.0.0/8` for a subnet or route destination.
 public struct IPv4CIDR: Hashable, Sendable, CustomStringConvertible {
     /// The address, host bits included (an interface's own address).
-    public let address: IPv4Address
+    public let address: IPv4
     /// 0 to 32.
     public let prefixLength: UInt8
 
     /// An address with a prefix; nil when the prefix exceeds 32.
-    public init?(address: IPv4Address, prefixLength: UInt8) {
+    public init?(address: IPv4, prefixLength: UInt8) {
         guard prefixLength <= 32 else { return nil }
         self.address = address
         self.prefixLength = prefixLength
@@ -120,7 +122,7 @@ public struct IPv4CIDR: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 2 else {
             throw HostOSError.invalid("invalid IPv4 address \"\(text)\": expected a.b.c.d/prefix")
         }
-        guard let address = IPv4Address(String(parts[0])) else {
+        guard let address = IPv4(String(parts[0])) else {
             throw HostOSError.invalid("invalid IPv4 address \"\(text)\": \"\(parts[0])\" is not a dotted quad")
         }
         guard parts[1].count <= 2, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -137,14 +139,14 @@ public struct IPv4CIDR: Hashable, Sendable, CustomStringConvertible {
 
     /// The subnet this address lies in: host bits cleared.
     public var network: IPv4CIDR {
-        IPv4CIDR(checked: IPv4Address(address.value & mask), prefixLength)
+        IPv4CIDR(checked: IPv4(address.value & mask), prefixLength)
     }
 
     /// The directed broadcast address, what `ip addr add … brd +` computes.
-    public var broadcast: IPv4Address { IPv4Address(address.value | ~mask) }
+    public var broadcast: IPv4 { IPv4(address.value | ~mask) }
 
     /// Whether `other` lies inside this prefix.
-    public func contains(_ other: IPv4Address) -> Bool { other.value & mask == address.value & mask }
+    public func contains(_ other: IPv4) -> Bool { other.value & mask == address.value & mask }
 
     /// Whether the two prefixes share any address.
     public func overlaps(_ other: IPv4CIDR) -> Bool {
@@ -156,7 +158,7 @@ public struct IPv4CIDR: Hashable, Sendable, CustomStringConvertible {
     /// `a.b.c.d/n`.
     public var description: String { "\(address)/\(prefixLength)" }
 
-    init(checked address: IPv4Address, _ prefixLength: UInt8) {
+    init(checked address: IPv4, _ prefixLength: UInt8) {
         self.address = address
         self.prefixLength = min(prefixLength, 32)
     }

@@ -105,14 +105,14 @@ extension RTNetlink {
 
     /// RTM_NEWROUTE 0.0.0.0/0 in the main table, protocol "boot" and scope
     /// universe as `ip route add default via G` sends it.
-    public func addDefaultRoute(via gateway: IPv4Address, device: InterfaceName?) throws {
+    public func addDefaultRoute(via gateway: IPv4, device: InterfaceName?) throws {
         let what = "add default route via \(gateway)" + (device.map { " dev \"\($0)\"" } ?? "")
         let index = try device.map { try requireIndex(of: $0, for: what) }
         try addDefaultRoute(via: gateway, deviceIndex: index, what)
     }
 
     /// `addDefaultRoute` for a device whose index the caller already knows.
-    func addDefaultRoute(via gateway: IPv4Address, deviceIndex: Int32?, _ what: @autoclosure () -> String) throws {
+    func addDefaultRoute(via gateway: IPv4, deviceIndex: Int32?, _ what: @autoclosure () -> String) throws {
         var route = rtmsg()
         route.rtm_family = UInt8(AF_INET)
         route.rtm_table = UInt8(RT_TABLE_MAIN.rawValue)
@@ -178,13 +178,13 @@ extension RTNetlink {
                 route.rtm_family == UInt8(AF_INET), route.rtm_type == UInt8(RTN_UNICAST)
             else { return nil }
             let attributes = message.attributes(after: rtmsg.self)
-            let destination = attributes[Int(RTA_DST.rawValue)].flatMap { IPv4Address(bytes: $0) } ?? IPv4Address(0)
+            let destination = attributes[Int(RTA_DST.rawValue)].flatMap { IPv4(bytes: $0) } ?? IPv4(0)
             guard let prefix = IPv4CIDR(address: destination, prefixLength: route.rtm_dst_len) else { return nil }
             // rtm_table is 8 bits; tables above 255 are only in RTA_TABLE.
             let table = attributes.uint32(Int(RTA_TABLE.rawValue)) ?? UInt32(route.rtm_table)
             return IPv4Route(
                 destination: prefix,
-                gateway: attributes[Int(RTA_GATEWAY.rawValue)].flatMap { IPv4Address(bytes: $0) },
+                gateway: attributes[Int(RTA_GATEWAY.rawValue)].flatMap { IPv4(bytes: $0) },
                 interfaceIndex: attributes.uint32(Int(RTA_OIF.rawValue)).map { Int32(bitPattern: $0) },
                 table: table)
         }

@@ -13,8 +13,10 @@ public protocol DependencyGate: Sendable {
     func waitUntil(service: String, condition: Dependency.Condition) async throws
 }
 
-/// A container's health as its probes last found it.
-public enum HealthStatus: String, Sendable, Hashable {
+/// A dependency's container's health as the gate reads it: docker's
+/// states (the Supervisor's `HealthStatus`, which this target cannot see)
+/// and `none` for a container that has no healthcheck.
+public enum DependencyHealth: String, Sendable, Hashable {
     /// Probes have not passed yet (within `start_period`, or not run).
     case starting
     case healthy
@@ -27,7 +29,7 @@ public enum HealthStatus: String, Sendable, Hashable {
 /// probes; tests answer directly.
 public protocol HealthSource: Sendable {
     /// The current health of one container.
-    func health(of container: ContainerInfo) async throws -> HealthStatus
+    func health(of container: ContainerInfo) async throws -> DependencyHealth
 }
 
 /// What a look at a dependency's containers says about a condition.
@@ -74,7 +76,7 @@ public struct RuntimeDependencyGate: DependencyGate {
         while true {
             try Task.checkCancellation()
             let containers = try await runtime.containers(matching: filter)
-            var statuses: [String: HealthStatus] = [:]
+            var statuses: [String: DependencyHealth] = [:]
             if condition == .healthy, let health {
                 for container in containers where container.state.isRunning {
                     statuses[container.id] = try await health.health(of: container)
@@ -111,7 +113,7 @@ public struct RuntimeDependencyGate: DependencyGate {
     /// `health` is nil when no health source is configured.
     public static func verdict(
         service: String, condition: Dependency.Condition, containers: [ContainerInfo],
-        health: [String: HealthStatus]?
+        health: [String: DependencyHealth]?
     ) -> GateVerdict {
         guard !containers.isEmpty else { return .failed("service \(service) has no container") }
         var waiting: [String] = []

@@ -127,20 +127,14 @@ extension Planner {
 
     /// The services whose containers this one shares a namespace or mounts
     /// with, keyed by the compose key that says so: `network_mode`, `ipc`,
-    /// `pid` (`service:x`) and `volumes_from` (`x`, `service:x`, `x:ro`;
-    /// `container:` entries name no service).
+    /// `pid` (`service:x`) and `volumes_from` (a service, not a container).
     static func namespaceParents(of service: Service) -> [(key: String, service: String)] {
         var parents: [(key: String, service: String)] = []
-        for (key, mode) in [("network_mode", service.networkMode), ("ipc", service.ipc), ("pid", service.pid)] {
-            if let mode, mode.hasPrefix("service:") {
-                parents.append((key, String(mode.dropFirst("service:".count))))
-            }
-        }
-        for entry in service.volumesFrom where !entry.hasPrefix("container:") {
-            let name = entry.hasPrefix("service:") ? entry.dropFirst("service:".count) : Substring(entry)
-            if let parent = name.split(separator: ":").first {
-                parents.append(("volumes_from", String(parent)))
-            }
+        if let parent = service.networkMode?.service { parents.append(("network_mode", parent)) }
+        if let parent = service.ipc?.service { parents.append(("ipc", parent)) }
+        if let parent = service.pid?.service { parents.append(("pid", parent)) }
+        for entry in service.volumesFrom {
+            if let parent = entry.service { parents.append(("volumes_from", parent)) }
         }
         return parents
     }

@@ -71,37 +71,36 @@ public enum ServiceSpecs {
         return spec
     }
 
-    /// `volumes_from` with container names: `x` and `service:x` (each with
-    /// an optional `:ro` or `:rw`) name the first replica of service x;
-    /// `container:name` is taken as it stands.
-    static func volumesFrom(for service: Service, in project: Project) -> [VolumesFrom] {
+    /// `volumes_from` with container names: a service names its first
+    /// replica; a service the project lacks (a hand-built project) is skipped.
+    static func volumesFrom(for service: Service, in project: Project) -> [VolumesFromContainer] {
         service.volumesFrom.compactMap { entry in
-            var parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            let mode = parts.count > 1 && ["ro", "rw"].contains(parts[parts.count - 1]) ? parts.removeLast() : nil
-            let readOnly = mode.map { $0 == "ro" }
-            if parts.first == "container", parts.count > 1 {
-                return VolumesFrom(container: parts.dropFirst().joined(separator: ":"), readOnly: readOnly)
+            switch entry.source {
+            case .container(let name):
+                return VolumesFromContainer(container: name, readOnly: entry.readOnly)
+            case .service(let name):
+                guard let parent = project.services[name] else { return nil }
+                let container = containerName(project: project.name, service: parent, number: 1)
+                return VolumesFromContainer(container: container, readOnly: entry.readOnly)
             }
-            if parts.first == "service", parts.count > 1 { parts.removeFirst() }
-            guard let parent = project.services[parts.joined(separator: ":")] else { return nil }
-            return VolumesFrom(
-                container: containerName(project: project.name, service: parent, number: 1), readOnly: readOnly)
         }
     }
 
-    /// A `pid:` or `ipc:` value as the runtime takes it (`service:x` names
-    /// x's first replica); nil for a namespace of its own, and for values
+    /// A `pid:` or `ipc:` mode as the runtime takes it (`service:x` names
+    /// x's first replica); nil for a namespace of its own, and for modes
     /// Berth does not apply (`up` notes those).
-    static func namespaceMode(_ value: String?, in project: Project) -> SharedNamespace? {
-        guard let value else { return nil }
-        if value == "host" { return .host }
-        if value.hasPrefix("container:"), value.count > "container:".count {
-            return .container(String(value.dropFirst("container:".count)))
-        }
-        if value.hasPrefix("service:"), let parent = project.services[String(value.dropFirst("service:".count))] {
+    static func namespaceMode(_ mode: NamespaceMode?, in project: Project) -> SharedNamespace? {
+        switch mode {
+        case .host?:
+            return .host
+        case .container(let name)? where !name.isEmpty:
+            return .container(name)
+        case .service(let name)?:
+            guard let parent = project.services[name] else { return nil }
             return .container(containerName(project: project.name, service: parent, number: 1))
+        default:
+            return nil
         }
-        return nil
     }
 
     /// Whether `security_opt` asks for no-new-privileges, as docker reads
@@ -127,7 +126,7 @@ public enum ServiceSpecs {
     public static func unappliedSettings(of service: Service, in project: Project) -> [String] {
         var notes: [String] = []
         let name = "service \(service.name)"
-        if let ipc = service.ipc, !["private", "shareable"].contains(ipc), namespaceMode(ipc, in: project) == nil {
+        if let ipc = service.ipc, ipc != .private, ipc != .shareable, namespaceMode(ipc, in: project) == nil {
             notes.append("\(name): ipc: \(ipc) is not applied; the container has an IPC namespace of its own")
         }
         if let pid = service.pid, namespaceMode(pid, in: project) == nil {
@@ -162,24 +161,21 @@ public enum ServiceSpecs {
     }
 
     /// `network_mode` as the runtime takes it. `service:x` joins replica 1 of
-    /// x, as docker compose does; an unknown mode falls back to the bridge,
-    /// since the loader has already refused what it cannot run.
-    public static func networkMode(for service: Service, in project: Project) -> NetworkMode {
-        guard let mode = service.networkMode else { return .bridge }
-        switch mode {
-        case "none": return .none
-        case "host": return .host
-        case "bridge", "default": return .bridge
-        default:
-            if mode.hasPrefix("service:") {
-                let parentName = String(mode.dropFirst("service:".count))
-                let parent = project.services[parentName] ?? Service(name: parentName)
-                return .container(containerName(project: project.name, service: parent, number: 1))
-            }
-            if mode.hasPrefix("container:") {
-                return .container(String(mode.dropFirst("container:".count)))
-            }
+    /// x, as docker compose does; a mode Berth does not know (`default`, a
+    /// network's name) gets a namespace of its own, as `bridge` does.
+    public static func networkMode(for service: Service, in project: Project) -> ContainerNetworkMode {
+        switch service.networkMode {
+        case nil, .bridge?, .other?:
             return .bridge
+        case .disabled?:
+            return .none
+        case .host?:
+            return .host
+        case .service(let name)?:
+            let parent = project.services[name] ?? Service(name: name)
+            return .container(containerName(project: project.name, service: parent, number: 1))
+        case .container(let name)?:
+            return .container(name)
         }
     }
 

@@ -27,7 +27,7 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// `security_opt: no-new-privileges`; nil: false.
     public var noNewPrivileges: Bool?
     public var mounts: [MountSpec]
-    public var networkMode: NetworkMode
+    public var networkMode: ContainerNetworkMode
     /// In eth0, eth1, … order; used when `networkMode` is `.bridge`.
     public var networks: [NetworkAttachment]
     public var ports: [PortSpec]
@@ -48,7 +48,7 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var standardInput: [UInt8]?
     /// `volumes_from`: containers whose volumes and binds this one mounts
     /// at the same places. nil: none.
-    public var volumesFrom: [VolumesFrom]?
+    public var volumesFrom: [VolumesFromContainer]?
     /// Mount target → an anonymous volume of the container this one
     /// replaces, to be mounted there again instead of a new one: a recreate
     /// keeps their data, as docker compose's does (`up -V` renews them).
@@ -87,8 +87,9 @@ public enum SharedNamespace: Sendable, Hashable, Codable {
     case container(String)
 }
 
-/// One `volumes_from` entry.
-public struct VolumesFrom: Sendable, Hashable, Codable {
+/// One `volumes_from` entry as the runtime takes it: a container by name
+/// (BerthModel's `VolumesFrom` may name a service; the reconciler resolves it).
+public struct VolumesFromContainer: Sendable, Hashable, Codable {
     /// The container whose mounts are shared.
     public var container: String
     /// `:ro` (true) or `:rw` (false); nil: each mount as the container has it.
@@ -100,8 +101,10 @@ public struct VolumesFrom: Sendable, Hashable, Codable {
     }
 }
 
-/// Where a container's network stack comes from.
-public enum NetworkMode: Sendable, Hashable, Codable {
+/// Where a container's network stack comes from, resolved down to
+/// containers (BerthModel's `NetworkMode` is the compose value, which may
+/// name a service; the reconciler resolves it).
+public enum ContainerNetworkMode: Sendable, Hashable, Codable {
     /// Its own namespace, attached to `ContainerSpec.networks`.
     case bridge
     /// Its own namespace with only `lo`.

@@ -85,7 +85,7 @@ func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> ($0 * 8) & 
         let netlink = RTNetlink(
             transport: ScriptedTransport { [ack(for: $0, errno: ENETUNREACH, message: "Nexthop has invalid gateway")] })
         let error = try #require(throws: HostOSError.self) {
-            try netlink.addDefaultRoute(via: try #require(IPv4Address("10.0.0.1")))
+            try netlink.addDefaultRoute(via: try #require(IPv4("10.0.0.1")))
         }
         #expect(
             error.description
@@ -146,8 +146,8 @@ func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> ($0 * 8) & 
                 info.rtm_table = UInt8(RT_TABLE_MAIN.rawValue)
                 info.rtm_type = UInt8(type)
                 message.append(info)
-                if let dst, let address = IPv4Address(dst) { message.attribute(Int(RTA_DST.rawValue), address.bytes) }
-                if let via, let address = IPv4Address(via) { message.attribute(Int(RTA_GATEWAY.rawValue), address.bytes) }
+                if let dst, let address = IPv4(dst) { message.attribute(Int(RTA_DST.rawValue), address.bytes) }
+                if let via, let address = IPv4(via) { message.attribute(Int(RTA_GATEWAY.rawValue), address.bytes) }
                 message.attribute(Int(RTA_OIF.rawValue), uint32: oif)
                 message.attribute(Int(RTA_TABLE.rawValue), uint32: 254)
                 return message.finalized(sequence: asked.nlmsg_seq, port: asked.nlmsg_pid)

@@ -55,7 +55,7 @@ extension HostOSSystemTests {
             try await withScratchRoot { root in
                 try await withNamespace(in: root, names.prefix) { namespace in
                     let inside = try namespace.netlink()
-                    let gateway = try #require(IPv4Address("10.254.254.1"))
+                    let gateway = try #require(IPv4("10.254.254.1"))
                     let error = try #require(throws: HostOSError.self) { try inside.addDefaultRoute(via: gateway) }
                     #expect(error.description == "netlink: add default route via 10.254.254.1: Network is unreachable (ENETUNREACH): Nexthop has invalid gateway")
                     #expect(error.errno == ENETUNREACH)
@@ -82,7 +82,7 @@ extension HostOSSystemTests {
             let error = try #require(throws: HostOSError.self) {
                 try netlink.attachContainer(
                     netnsPath: "/nonexistent", bridge: try names.interface("br"), hostVethName: hostVeth,
-                    address: try IPv4CIDR(parsing: "10.1.2.3/24"), gateway: try #require(IPv4Address("10.9.9.1")),
+                    address: try IPv4CIDR(parsing: "10.1.2.3/24"), gateway: try #require(IPv4("10.9.9.1")),
                     defaultRoute: true)
             }
             #expect(error.description == "attach \"\(hostVeth)\" to \"\(names.prefix)br\": gateway 10.9.9.1 is outside 10.1.2.0/24")

@@ -77,7 +77,7 @@ func freeSubnet(_ netlink: RTNetlink) throws -> IPv4CIDR {
     let routes = try netlink.ipv4Routes().map(\.destination).filter { $0.prefixLength > 0 }
     while true {
         let value = 0x0A80_0000 | UInt32.random(in: 0...0x7FFF) << 8
-        guard let subnet = IPv4CIDR(address: IPv4Address(value), prefixLength: 24) else { continue }
+        guard let subnet = IPv4CIDR(address: IPv4(value), prefixLength: 24) else { continue }
         if !routes.contains(where: { $0.overlaps(subnet) }) { return subnet }
     }
 }
@@ -85,6 +85,6 @@ func freeSubnet(_ netlink: RTNetlink) throws -> IPv4CIDR {
 extension IPv4CIDR {
     /// The `host`-th address of this subnet, same prefix.
     func host(_ number: UInt32) -> IPv4CIDR {
-        IPv4CIDR(address: IPv4Address(network.address.value + number), prefixLength: prefixLength) ?? self
+        IPv4CIDR(address: IPv4(network.address.value + number), prefixLength: prefixLength) ?? self
     }
 }

@@ -36,15 +36,15 @@ import Testing
     }
 
     @Test func ipv4AddressesAreStrictDottedQuads() {
-        #expect(IPv4Address("172.20.0.2")?.value == 0xAC14_0002)
-        #expect(IPv4Address("0.0.0.0")?.value == 0)
-        #expect(IPv4Address("255.255.255.255")?.value == .max)
+        #expect(IPv4("172.20.0.2")?.value == 0xAC14_0002)
+        #expect(IPv4("0.0.0.0")?.value == 0)
+        #expect(IPv4("255.255.255.255")?.value == .max)
         for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "a.b.c.d", "1.2.3.-4", " 1.2.3.4", "1.2.3.4 "] {
-            #expect(IPv4Address(bad) == nil, "\(bad)")
+            #expect(IPv4(bad) == nil, "\(bad)")
         }
-        #expect(IPv4Address(0x0A00_0001).description == "10.0.0.1")
-        #expect(IPv4Address(bytes: [10, 0, 0, 1]) == IPv4Address("10.0.0.1"))
-        #expect(IPv4Address(bytes: [10, 0, 0]) == nil)
+        #expect(IPv4(0x0A00_0001).description == "10.0.0.1")
+        #expect(IPv4(bytes: [10, 0, 0, 1]) == IPv4("10.0.0.1"))
+        #expect(IPv4(bytes: [10, 0, 0]) == nil)
     }
 
     @Test func cidrArithmetic() throws {
@@ -52,8 +52,8 @@ import Testing
         #expect(address.network.description == "172.20.5.0/24")
         #expect(address.broadcast.description == "172.20.5.255")
         #expect(address.mask == 0xFFFF_FF00)
-        #expect(address.contains(try #require(IPv4Address("172.20.5.1"))))
-        #expect(!address.contains(try #require(IPv4Address("172.20.6.1"))))
+        #expect(address.contains(try #require(IPv4("172.20.5.1"))))
+        #expect(!address.contains(try #require(IPv4("172.20.6.1"))))
         #expect(address.overlaps(try IPv4CIDR(parsing: "172.16.0.0/12")))
         #expect(!address.overlaps(try IPv4CIDR(parsing: "172.20.6.0/24")))
         #expect(try IPv4CIDR(parsing: "0.0.0.0/0").mask == 0)

@@ -15,7 +15,7 @@ enum Fixture {
     /// A service; everything else is the loader's default.
     static func service(
         _ name: String, image: String = "busybox", environment: [String: String?] = [:],
-        dependsOn: [String: Dependency] = [:], networkMode: String? = nil, replicas: Int = 1,
+        dependsOn: [String: Dependency] = [:], networkMode: NetworkMode? = nil, replicas: Int = 1,
         volumes: [Mount] = [], healthcheck: Healthcheck? = nil
     ) -> Service {
         var service = Service(name: name)
@@ -52,8 +52,8 @@ enum Fixture {
             for dependency in service.dependsOn.keys {
                 edges.append(DependencyEdge(from: service.name, to: dependency, kind: .dependsOn))
             }
-            if let mode = service.networkMode, mode.hasPrefix("service:") {
-                edges.append(DependencyEdge(from: service.name, to: String(mode.dropFirst(8)), kind: .networkMode))
+            if let parent = service.networkMode?.service {
+                edges.append(DependencyEdge(from: service.name, to: parent, kind: .networkMode))
             }
             service.configHash = hash(service)
             byName[service.name] = service
@@ -68,7 +68,7 @@ enum Fixture {
     /// A 64-bit FNV-1a of the fields the fixtures vary, in hex: a stand-in
     /// for the loader's sha256 that changes when they do.
     static func hash(_ service: Service) -> String {
-        var text = "\(service.image ?? "")|\(service.networkMode ?? "")|"
+        var text = "\(service.image ?? "")|\(service.networkMode?.description ?? "")|"
         for key in service.environment.keys.sorted() {
             text += "\(key)=\(service.environment[key].flatMap { $0 } ?? "<nil>");"
         }
@@ -125,5 +125,5 @@ enum Fixture {
 
 /// Every running container is healthy.
 struct AlwaysHealthy: HealthSource {
-    func health(of container: ContainerInfo) async throws -> HealthStatus { .healthy }
+    func health(of container: ContainerInfo) async throws -> DependencyHealth { .healthy }
 }

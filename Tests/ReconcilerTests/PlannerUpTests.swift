@@ -145,7 +145,7 @@ struct PlannerUpTests {
         func project(vpnImage: String) throws -> Project {
             try Fixture.project([
                 Fixture.service("vpn", image: vpnImage),
-                Fixture.service("app", networkMode: "service:vpn"),
+                Fixture.service("app", networkMode: .service("vpn")),
             ])
         }
         let runtime = Fixture.runtime()

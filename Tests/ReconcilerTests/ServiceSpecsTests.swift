@@ -30,8 +30,8 @@ struct ServiceSpecsTests {
         web.stopGracePeriod = 3_000_000_000
         web.healthcheck = Healthcheck(test: ["CMD", "true"], interval: 1_000_000_000)
         var project = try Fixture.project([
-            web, Fixture.service("db"), Fixture.service("sidecar", networkMode: "service:web"),
-            Fixture.service("tool", networkMode: "none"),
+            web, Fixture.service("db"), Fixture.service("sidecar", networkMode: .service("web")),
+            Fixture.service("tool", networkMode: .disabled),
         ])
         project.networks["front"] = Network(name: "demo_front")
         project.networks["back"] = Network(name: "shared-back", external: true)
@@ -120,12 +120,15 @@ struct ServiceSpecsTests {
         #expect(sidecar.networkMode == .container("demo-web-1"))
         #expect(sidecar.networks.isEmpty)
         let tool = ServiceSpecs.spec(for: try #require(project.services["tool"]), number: 1, in: project)
-        #expect(tool.networkMode == NetworkMode.none)
-        var host = Fixture.service("h", networkMode: "host")
+        #expect(tool.networkMode == ContainerNetworkMode.none)
+        var host = Fixture.service("h", networkMode: .host)
         host.configHash = "x"
         #expect(ServiceSpecs.networkMode(for: host, in: project) == .host)
-        host.networkMode = "container:abc123"
+        host.networkMode = .container("abc123")
         #expect(ServiceSpecs.networkMode(for: host, in: project) == .container("abc123"))
+        // A mode Berth does not know gets a namespace of its own, as bridge does.
+        host.networkMode = .other("default")
+        #expect(ServiceSpecs.networkMode(for: host, in: project) == .bridge)
     }
 
     @Test func dependsOnLabelsRoundTrip() {
@@ -160,8 +163,8 @@ struct ServiceSpecsTests {
             "app",
             volumes: [Mount(type: .image, source: "busybox", target: "/img"), Mount(type: .volume, source: nil, target: "/v")])
         service.links = ["db:database"]
-        service.ipc = "none"
-        service.pid = "host"
+        service.ipc = .disabled
+        service.pid = .host
         service.securityOpt = ["no-new-privileges:true", "seccomp:unconfined"]
         let project = try Fixture.project([service, Fixture.service("quiet")])
         let plan = try await Fixture.up(project, on: Fixture.runtime())
@@ -174,14 +177,19 @@ struct ServiceSpecsTests {
 
     @Test func volumesFromNamesTheFirstReplicaOrTheContainer() throws {
         var app = Fixture.service("app")
-        app.volumesFrom = ["db", "db:ro", "service:db:rw", "container:other", "container:other:ro", "gone"]
+        app.volumesFrom = [
+            VolumesFrom(.service("db")), VolumesFrom(.service("db"), readOnly: true),
+            VolumesFrom(.service("db"), readOnly: false), VolumesFrom(.container("other")),
+            VolumesFrom(.container("other"), readOnly: true), VolumesFrom(.service("gone")),
+        ]
         let project = try Fixture.project([app, Fixture.service("db", replicas: 2)])
         let spec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
         #expect(
             spec.volumesFrom == [
-                VolumesFrom(container: "demo-db-1"), VolumesFrom(container: "demo-db-1", readOnly: true),
-                VolumesFrom(container: "demo-db-1", readOnly: false), VolumesFrom(container: "other"),
-                VolumesFrom(container: "other", readOnly: true),
+                VolumesFromContainer(container: "demo-db-1"),
+                VolumesFromContainer(container: "demo-db-1", readOnly: true),
+                VolumesFromContainer(container: "demo-db-1", readOnly: false),
+                VolumesFromContainer(container: "other"), VolumesFromContainer(container: "other", readOnly: true),
             ])
         let db = ServiceSpecs.spec(for: try #require(project.services["db"]), number: 1, in: project)
         #expect(db.volumesFrom == nil)
@@ -189,11 +197,11 @@ struct ServiceSpecsTests {
 
     @Test func pidAndIPCModesForTheRuntime() throws {
         var app = Fixture.service("app")
-        app.pid = "service:db"
-        app.ipc = "host"
+        app.pid = .service("db")
+        app.ipc = .host
         var tool = Fixture.service("tool")
-        tool.pid = "container:other"
-        tool.ipc = "shareable"
+        tool.pid = .container("other")
+        tool.ipc = .shareable
         let project = try Fixture.project([app, tool, Fixture.service("db")])
         let appSpec = ServiceSpecs.spec(for: try #require(project.services["app"]), number: 1, in: project)
         #expect(appSpec.pidMode == .container("demo-db-1") && appSpec.ipcMode == .host)

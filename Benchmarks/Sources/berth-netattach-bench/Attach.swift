@@ -35,17 +35,17 @@ final class Made {
 struct Bridge {
     let name: InterfaceName
     let subnet: IPv4CIDR
-    let gateway: IPv4Address
+    let gateway: IPv4
 
     /// Makes the bridge, on a /16 of 10.128.0.0/9 that nothing on the host routes.
     static func make(_ host: RTNetlink, prefix: String, made: Made) throws -> Bridge {
         let name = try InterfaceName(parsing: prefix + "br")
         let routes = try host.ipv4Routes().map(\.destination).filter { $0.prefixLength > 0 }
         let free = (128...255).lazy.compactMap { second in
-            IPv4CIDR(address: IPv4Address(UInt32(10 << 24 | second << 16)), prefixLength: 16)
+            IPv4CIDR(address: IPv4(UInt32(10 << 24 | second << 16)), prefixLength: 16)
         }.first { candidate in !routes.contains { $0.overlaps(candidate) } }
         guard let subnet = free else { throw BenchError("no free /16 in 10.128.0.0/9") }
-        let gateway = IPv4Address(subnet.address.value + 1)
+        let gateway = IPv4(subnet.address.value + 1)
         try host.createBridge(name)
         made.bridge = name
         try host.addAddress(IPv4CIDR(address: gateway, prefixLength: 16) ?? subnet, to: name)
@@ -58,7 +58,7 @@ struct Bridge {
 /// recipe most tools follow (and what the fused version saves).
 func attachStepwise(
     _ host: RTNetlink, namespace: NetworkNamespace, bridge: InterfaceName, veth: InterfaceName,
-    peer: InterfaceName, address: IPv4CIDR, gateway: IPv4Address
+    peer: InterfaceName, address: IPv4CIDR, gateway: IPv4
 ) throws {
     try host.createVethPair(veth, peer: peer)
     try host.setMaster(veth, master: bridge)
@@ -74,7 +74,7 @@ func attachStepwise(
 /// The same attach by running `ip` eight times, as a shell script would.
 func attachWithIP(
     namespace: NetworkNamespace, bridge: InterfaceName, veth: InterfaceName, peer: InterfaceName,
-    address: IPv4CIDR, gateway: IPv4Address
+    address: IPv4CIDR, gateway: IPv4
 ) throws {
     let inside = ["nsenter", "--net=\(namespace.path)", "ip"]
     let steps: [[String]] = [

@@ -107,7 +107,7 @@ struct Attaches {
         made.veths.append(veth)
         let peer = try InterfaceName(parsing: "\(options.prefix)\(peerTag)\(index)")
         defer { next += 1 }
-        let address = IPv4CIDR(address: IPv4Address(bridge.subnet.address.value + next), prefixLength: 16)
+        let address = IPv4CIDR(address: IPv4(bridge.subnet.address.value + next), prefixLength: 16)
         return (namespace, veth, peer, address ?? bridge.subnet)
     }
 }

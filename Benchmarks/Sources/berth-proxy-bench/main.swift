@@ -134,7 +134,7 @@ extension sockaddr_in {
 }
 
 /// K parallel streams; returns their combined throughput in MiB/s.
-func measure(_ host: IPv4Address, _ port: UInt16, _ options: Options) async throws -> Double {
+func measure(_ host: IPv4, _ port: UInt16, _ options: Options) async throws -> Double {
     let results = try await withThrowingTaskGroup(of: (Int, Duration).self) { group in
         for _ in 0..<options.streams {
             group.addTask {
@@ -175,7 +175,7 @@ func run(_ options: Options, root: String, cleanups: inout [() async -> Void]) a
     cleanups.append { await proxy.shutdown() }
     let container = endpoint.address.address
     let published = try await proxy.publish(
-        PortMapping(hostIP: IPv4Address(0x7F00_0001), hostPort: nil, targetIP: container, targetPort: 5001))
+        ProxyPortMapping(hostIP: IPv4(0x7F00_0001), hostPort: nil, targetIP: container, targetPort: 5001))
     print("proxy-bench: network \(network.subnet) on \(network.bridge), sink \(container):5001, published \(published)")
     print("proxy-bench: \(options.rounds) rounds x \(options.streams) stream(s) x \(options.seconds) s each way")
 
@@ -183,7 +183,7 @@ func run(_ options: Options, root: String, cleanups: inout [() async -> Void]) a
     var proxied: [Double] = []
     for round in 1...options.rounds {
         direct.append(try await measure(container, 5001, options))
-        proxied.append(try await measure(IPv4Address(0x7F00_0001), published.hostPort, options))
+        proxied.append(try await measure(IPv4(0x7F00_0001), published.hostPort, options))
         print("round \(round): direct \(format(direct.last ?? 0)) MiB/s, proxy \(format(proxied.last ?? 0)) MiB/s")
     }
     let ratio = median(proxied) / median(direct)

@@ -169,7 +169,7 @@ func shimMemory(_ driver: ContainerDriver, layer: String) async throws {
         layer: layer)
     _ = try await driver.create(chatty, start: true)
     let logged = clock.now.advanced(by: .seconds(10))
-    while try driver.logText(chatty.id, LogQuery(tail: 1)) != "done\n" && clock.now < logged {
+    while try driver.logText(chatty.id, JSONFileLog.Query(tail: 1)) != "done\n" && clock.now < logged {
         try await Task.sleep(for: .milliseconds(50))
     }
     if let pid = try await driver.inspect(chatty.id).shimPID, let kib = residentKiB(pid) {

@@ -60,7 +60,7 @@ extension Canonicalizer {
         let source = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<first]), as: UTF8.self)
         let target = String(decoding: UnsafeBufferPointer(rebasing: bytes[(first + 1)..<targetEnd]), as: UTF8.self)
         let isBind = bytes[0] == UInt8(ascii: "/") || bytes[0] == UInt8(ascii: ".") || bytes[0] == UInt8(ascii: "~")
-        guard isBind || VolumeNameRule.problem(source) == nil else { return nil }
+        guard isBind || ResourceName.problem(source) == nil else { return nil }
         var pairs: [Node.Entry] = []
         pairs.reserveCapacity(4)
         pairs.append(.init(key: "type", keyMark: mark, value: .string(isBind ? "bind" : "volume", mark)))
@@ -113,7 +113,7 @@ extension Canonicalizer {
             }
         }
         let isBind = Self.isHostPath(source)
-        if !isBind, let problem = VolumeNameRule.problem(String(source)) {
+        if !isBind, let problem = ResourceNameText.problem(String(source)) {
             fail(mark, path(), "\"\(source)\" \(problem)")
             return nil
         }
@@ -159,7 +159,7 @@ extension Canonicalizer {
             var resolved = source
             if type == "bind" {
                 resolved = hostPath(source)
-            } else if type == "volume", let problem = VolumeNameRule.problem(source) {
+            } else if type == "volume", let problem = ResourceNameText.problem(source) {
                 fail(sourceNode.mark, "\(path()).source", "\"\(source)\" \(problem)")
                 return nil
             }
@@ -228,7 +228,7 @@ extension Canonicalizer {
             switch e.key {
             case "name":
                 name = stringNode(e.value, p())
-                if let n = name?.scalarText, let problem = VolumeNameRule.problem(n) {
+                if let n = name?.scalarText, let problem = ResourceNameText.problem(n) {
                     fail(e.value.mark, p(), "\"\(n)\" \(problem)")
                     name = nil
                 }

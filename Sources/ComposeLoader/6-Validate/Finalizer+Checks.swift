@@ -3,8 +3,10 @@ import BerthModel
 extension Finalizer {
     /// A service's name is one the host can use, and it says what to run.
     mutating func checkDefinition(_ serviceName: String, _ fields: ServiceFields, _ mark: Mark, _ base: @autoclosure () -> String) {
-        if VolumeNameRule.problem(serviceName) != nil {
-            fail(mark, base(), "\"\(serviceName)\" is not a valid service name: use letters, digits, \"_\", \".\" and \"-\", starting with a letter or digit")
+        if let problem = ResourceName.problem(serviceName) {
+            var why = ResourceNameText.grammar
+            if case .tooLong(let bytes) = problem { why = ResourceNameText.length(bytes) }
+            fail(mark, base(), "\"\(serviceName)\" is not a valid service name: \(why)")
         }
         if fields.image == nil && fields.build == nil && fields.provider == nil {
             fail(mark, base(), "service \"\(serviceName)\" has neither an image nor a build context")

@@ -44,23 +44,32 @@ extension Finalizer {
         }
         // (Called once a key, not looped over an array of tuples: such an
         // array was copied and destroyed through the runtime's generic tuple code.)
-        addNamespaceReference(serviceName, "network_mode", .networkMode, fields.networkMode, scope, base())
-        addNamespaceReference(serviceName, "ipc", .ipc, fields.ipc, scope, base())
-        addNamespaceReference(serviceName, "pid", .pid, fields.pid, scope, base())
+        addServiceReference(serviceName, "network_mode", .networkMode, fields.networkMode, scope, base()) {
+            NetworkMode($0).service
+        }
+        addServiceReference(serviceName, "ipc", .ipc, fields.ipc, scope, base()) { NamespaceMode($0).service }
+        addServiceReference(serviceName, "pid", .pid, fields.pid, scope, base()) { NamespaceMode($0).service }
         for (j, from) in (fields.volumesFrom?.items ?? []).enumerated() {
-            guard let text = from.scalarText, !text.hasPrefix("container:") else { continue }
-            let target = String((text.hasPrefix("service:") ? text.dropFirst(8) : Substring(text)).split(separator: ":").first ?? "")
+            guard let text = from.scalarText else { continue }
+            guard let entry = VolumesFrom(parsing: text) else {
+                fail(
+                    from.mark, "\(base()).volumes_from[\(j)]",
+                    "\"\(text)\" must be SERVICE[:MODE] or container:NAME[:MODE], where MODE is ro or rw")
+                continue
+            }
+            guard let target = entry.service else { continue }
             checkServiceReference(target, from.mark, "\(base()).volumes_from[\(j)]", scope)
             edges.append(DependencyEdge(from: serviceName, to: target, kind: .volumesFrom, location: files.location(from.mark)))
         }
     }
 
-    /// `service:x` in `network_mode`, `ipc` or `pid`.
-    private mutating func addNamespaceReference(
-        _ serviceName: String, _ key: String, _ kind: DependencyKind, _ node: Node?, _ scope: ProjectScope, _ base: @autoclosure () -> String
+    /// The service that `network_mode`, `ipc` or `pid` names (`service:x`),
+    /// as `service` reads it from the value's text.
+    private mutating func addServiceReference(
+        _ serviceName: String, _ key: String, _ kind: DependencyKind, _ node: Node?, _ scope: ProjectScope,
+        _ base: @autoclosure () -> String, service: (String) -> String?
     ) {
-        guard let node, let text = node.scalarText, text.hasPrefix("service:") else { return }
-        let target = String(text.dropFirst("service:".count))
+        guard let node, let text = node.scalarText, let target = service(text) else { return }
         checkServiceReference(target, node.mark, "\(base()).\(key)", scope)
         edges.append(DependencyEdge(from: serviceName, to: target, kind: kind, location: files.location(node.mark)))
     }

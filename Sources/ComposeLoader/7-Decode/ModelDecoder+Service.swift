@@ -67,10 +67,11 @@ extension ModelDecoder {
     /// What a service shares with another service or container: its network,
     /// IPC and PID namespaces and its volumes.
     private func decodeSharing(_ s: inout Service, _ n: Node) {
-        s.networkMode = n["network_mode"]?.scalarText
-        s.ipc = n["ipc"]?.scalarText
-        s.pid = n["pid"]?.isNull == true ? nil : n["pid"]?.scalarText
-        s.volumesFrom = list(n["volumes_from"]) ?? []
+        s.networkMode = n["network_mode"]?.scalarText.map(NetworkMode.init)
+        s.ipc = n["ipc"]?.scalarText.map(NamespaceMode.init)
+        s.pid = n["pid"]?.isNull == true ? nil : n["pid"]?.scalarText.map(NamespaceMode.init)
+        // Validation refused the entries that do not parse.
+        s.volumesFrom = (list(n["volumes_from"]) ?? []).compactMap(VolumesFrom.init(parsing:))
     }
 
     /// Mounts, and the secrets and configs mounted as files.

@@ -186,7 +186,7 @@ import Synchronization
         try requireExists(id)
         let paths = self.paths(id)
         // An exit record means the init is gone: no need to ask crun.
-        let status: ContainerStatus
+        let status: InspectedStatus
         if let exit = try ExitStatus.read(paths.exitFile) {
             status = .exited(exit)
         } else {
@@ -231,7 +231,7 @@ import Synchronization
             let paths = self.paths(id)
             let state = try self.runtime.state(id)
             let shim = self.shimPID(paths)
-            let status: ContainerStatus
+            let status: InspectedStatus
             switch state?.status {
             case "created": status = .created(pid: state?.pid ?? 0)
             case "running": status = .running(pid: state?.pid ?? 0)

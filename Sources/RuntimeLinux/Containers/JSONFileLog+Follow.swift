@@ -16,7 +16,7 @@ extension JSONFileLog {
     /// line falls between the first read and the follow; a rotation is seen
     /// as `json.log` naming another inode, after which the old descriptor is
     /// read to its end before the new file is opened.
-    public func follow(_ query: LogQuery, exitFile: String) -> AsyncThrowingStream<LogEntry, Error> {
+    public func follow(_ query: Query, exitFile: String) -> AsyncThrowingStream<Entry, Error> {
         follow(query) { FileManager.default.fileExists(atPath: exitFile) }
     }
 
@@ -25,8 +25,8 @@ extension JSONFileLog {
     /// read to its end; e.g. until the container's directory is gone, to
     /// follow a container across restarts.
     public func follow(
-        _ query: LogQuery, until ended: @escaping @Sendable () -> Bool
-    ) -> AsyncThrowingStream<LogEntry, Error> {
+        _ query: Query, until ended: @escaping @Sendable () -> Bool
+    ) -> AsyncThrowingStream<Entry, Error> {
         AsyncThrowingStream { continuation in
             let cancel: (Int32, Int32)
             do {
@@ -60,7 +60,7 @@ extension JSONFileLog {
     }
 
     private func runFollow(
-        _ query: LogQuery, ended: () -> Bool, inotify: Int32, cancel: Int32, emit: (LogEntry) -> Void
+        _ query: Query, ended: () -> Bool, inotify: Int32, cancel: Int32, emit: (Entry) -> Void
     ) throws {
         let live = directory + "/json.log"
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
@@ -153,7 +153,9 @@ extension JSONFileLog {
 extension ContainerDriver {
     /// The container's log entries that `query` selects; with `follow`, new
     /// ones as they come until the container exits or the consumer stops.
-    public func logs(_ id: ContainerID, _ query: LogQuery = LogQuery()) throws -> AsyncThrowingStream<LogEntry, Error> {
+    public func logs(
+        _ id: ContainerID, _ query: JSONFileLog.Query = JSONFileLog.Query()
+    ) throws -> AsyncThrowingStream<JSONFileLog.Entry, Error> {
         try requireExists(id)
         let paths = self.paths(id)
         let log = JSONFileLog(directory: paths.directory)
@@ -167,7 +169,7 @@ extension ContainerDriver {
 
     /// The log as `docker logs` prints it (no follow): each line's text,
     /// with its time first when `query.timestamps` is set.
-    public func logText(_ id: ContainerID, _ query: LogQuery = LogQuery()) throws -> String {
+    public func logText(_ id: ContainerID, _ query: JSONFileLog.Query = JSONFileLog.Query()) throws -> String {
         try requireExists(id)
         return try JSONFileLog(directory: paths(id).directory).read(query)
             .map { $0.formatted(timestamps: query.timestamps) }.joined()

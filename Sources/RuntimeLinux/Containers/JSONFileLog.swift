@@ -7,54 +7,6 @@ import Foundation
     import Musl
 #endif
 
-/// One line of a container's output, as the shim logged it.
-public struct LogEntry: Hashable, Sendable {
-    /// Which pipe it came from.
-    public enum Stream: String, Hashable, Sendable, Codable {
-        /// The container's stdout.
-        case stdout
-        /// The container's stderr.
-        case stderr
-    }
-
-    /// Which pipe it came from.
-    public var stream: Stream
-    /// The text, with its `\n` when the line had one (a partial line has none).
-    public var text: String
-    /// The time as written: RFC 3339 with nanoseconds, UTC.
-    public var time: String
-    /// The time as a date (microsecond precision; `time` keeps the nanoseconds).
-    public var date: Date
-
-    /// The line as `docker logs` prints it, with `--timestamps` or without.
-    public func formatted(timestamps: Bool) -> String {
-        timestamps ? time + " " + text : text
-    }
-}
-
-/// Which log entries to read.
-public struct LogQuery: Hashable, Sendable {
-    /// Only the last `tail` entries (taken before `since`, as docker does); nil: all.
-    public var tail: Int?
-    /// Only entries at or after this time.
-    public var since: Date?
-    /// Only entries at or before this time.
-    public var until: Date?
-    /// Keep reading new entries until the container exits.
-    public var follow: Bool
-    /// Prefix each line with its time when formatted as text.
-    public var timestamps: Bool
-
-    /// A query; by default every entry, no follow, no timestamps.
-    public init(tail: Int? = nil, since: Date? = nil, until: Date? = nil, follow: Bool = false, timestamps: Bool = false) {
-        self.tail = tail
-        self.since = since
-        self.until = until
-        self.follow = follow
-        self.timestamps = timestamps
-    }
-}
-
 /// Reads a container's json-file log: `json.log` and the files rotated out
 /// of it (`json.log.1` newest … `json.log.N` oldest), in the format the shim
 /// writes (docker's).
@@ -66,7 +18,7 @@ public struct JSONFileLog: Sendable {
     public init(directory: String) { self.directory = directory }
 
     /// The entries `query` selects, oldest first (`follow` is ignored here).
-    public func read(_ query: LogQuery) throws -> [LogEntry] {
+    public func read(_ query: Query) throws -> [Entry] {
         var lines: [Substring] = []
         for file in files().reversed() {
             // Newest file first, each from its end: `tail` stops early.
@@ -93,12 +45,12 @@ public struct JSONFileLog: Sendable {
 
     private struct Raw: Decodable {
         var log: String
-        var stream: LogEntry.Stream
+        var stream: Entry.Stream
         var time: String
     }
 
     /// One entry from one line of the file.
-    static func parse(_ line: Substring) throws -> LogEntry? {
+    static func parse(_ line: Substring) throws -> Entry? {
         guard !line.isEmpty else { return nil }
         let raw: Raw
         do {
@@ -109,7 +61,7 @@ public struct JSONFileLog: Sendable {
         guard let date = parseTime(raw.time) else {
             throw BerthError(.runtime, "json-file log entry with a bad time \"\(raw.time)\"")
         }
-        return LogEntry(stream: raw.stream, text: raw.log, time: raw.time, date: date)
+        return Entry(stream: raw.stream, text: raw.log, time: raw.time, date: date)
     }
 
     /// `2024-05-01T10:00:00.123456789Z` (or with a `+hh:mm` offset) as a date.
@@ -157,9 +109,61 @@ public struct JSONFileLog: Sendable {
     }
 }
 
-extension LogQuery {
+extension JSONFileLog {
+    /// One line of a container's output, as the shim logged it.
+    public struct Entry: Hashable, Sendable {
+        /// Which pipe it came from.
+        public enum Stream: String, Hashable, Sendable, Codable {
+            /// The container's stdout.
+            case stdout
+            /// The container's stderr.
+            case stderr
+        }
+
+        /// Which pipe it came from.
+        public var stream: Stream
+        /// The text, with its `\n` when the line had one (a partial line has none).
+        public var text: String
+        /// The time as written: RFC 3339 with nanoseconds, UTC.
+        public var time: String
+        /// The time as a date (microsecond precision; `time` keeps the nanoseconds).
+        public var date: Date
+
+        /// The line as `docker logs` prints it, with `--timestamps` or without.
+        public func formatted(timestamps: Bool) -> String {
+            timestamps ? time + " " + text : text
+        }
+    }
+
+    /// Which log entries to read.
+    public struct Query: Hashable, Sendable {
+        /// Only the last `tail` entries (taken before `since`, as docker does); nil: all.
+        public var tail: Int?
+        /// Only entries at or after this time.
+        public var since: Date?
+        /// Only entries at or before this time.
+        public var until: Date?
+        /// Keep reading new entries until the container exits.
+        public var follow: Bool
+        /// Prefix each line with its time when formatted as text.
+        public var timestamps: Bool
+
+        /// A query; by default every entry, no follow, no timestamps.
+        public init(
+            tail: Int? = nil, since: Date? = nil, until: Date? = nil, follow: Bool = false, timestamps: Bool = false
+        ) {
+            self.tail = tail
+            self.since = since
+            self.until = until
+            self.follow = follow
+            self.timestamps = timestamps
+        }
+    }
+}
+
+extension JSONFileLog.Query {
     /// Whether `entry` is within `since`/`until`.
-    func admits(_ entry: LogEntry) -> Bool {
+    func admits(_ entry: JSONFileLog.Entry) -> Bool {
         if let since, entry.date < since { return false }
         if let until, entry.date > until { return false }
         return true

@@ -1,6 +1,9 @@
+import BerthModel
+
 /// A container's id: the crun id, the name of its directory and of its
-/// cgroup. Docker's rule for names (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`, here at
-/// most 128 bytes) so that it can reach a path or the kernel unescaped.
+/// cgroup. BerthModel's `ResourceName` grammar (docker's
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`), here at most 128 bytes, so that it can
+/// reach a path or the kernel unescaped.
 public struct ContainerID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
     /// The id as text.
     public let rawValue: String
@@ -8,15 +11,8 @@ public struct ContainerID: Hashable, Sendable, Codable, CustomStringConvertible,
     /// Nil unless `rawValue` is 1–128 characters of `[a-zA-Z0-9_.-]` starting
     /// with a letter or digit.
     public init?(_ rawValue: String) {
-        let bytes = Array(rawValue.utf8)
-        guard let first = bytes.first, bytes.count <= 128, Self.isAlnum(first) else { return nil }
-        guard bytes.allSatisfy({ Self.isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") })
-        else { return nil }
+        guard ResourceName.problem(rawValue, maxBytes: 128) == nil else { return nil }
         self.rawValue = rawValue
-    }
-
-    private static func isAlnum(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
     }
 
     /// The id as text.

@@ -9,7 +9,7 @@ public struct NetworkRequest: Hashable, Sendable {
     /// `ipam.config[0].subnet`; nil takes the next free subnet of the pool.
     public var subnet: IPv4CIDR?
     /// `ipam.config[0].gateway`; nil is the subnet's first host. Needs a subnet.
-    public var gateway: IPv4Address?
+    public var gateway: IPv4?
     /// `ipam.config[0].ip_range`: where dynamic addresses come from (static
     /// ones may lie anywhere in the subnet, as with docker). Needs a subnet.
     public var ipRange: IPv4CIDR?
@@ -22,7 +22,7 @@ public struct NetworkRequest: Hashable, Sendable {
 
     /// A request; everything but the name is optional.
     public init(
-        name: NetworkName, subnet: IPv4CIDR? = nil, gateway: IPv4Address? = nil, ipRange: IPv4CIDR? = nil,
+        name: NetworkName, subnet: IPv4CIDR? = nil, gateway: IPv4? = nil, ipRange: IPv4CIDR? = nil,
         isInternal: Bool = false, labels: [String: String] = [:]
     ) {
         self.name = name
@@ -43,7 +43,7 @@ public struct BridgeNetwork: Hashable, Sendable, CustomStringConvertible {
     /// The subnet, host bits clear.
     public var subnet: IPv4CIDR
     /// The bridge's own address; containers route through it.
-    public var gateway: IPv4Address
+    public var gateway: IPv4
     /// Where dynamic addresses come from; nil is the whole subnet.
     public var ipRange: IPv4CIDR?
     /// See `NetworkRequest.isInternal`.
@@ -55,7 +55,7 @@ public struct BridgeNetwork: Hashable, Sendable, CustomStringConvertible {
 
     /// A network record.
     public init(
-        name: NetworkName, bridge: InterfaceName, subnet: IPv4CIDR, gateway: IPv4Address, ipRange: IPv4CIDR?,
+        name: NetworkName, bridge: InterfaceName, subnet: IPv4CIDR, gateway: IPv4, ipRange: IPv4CIDR?,
         isInternal: Bool, labels: [String: String] = [:], endpoints: [NetworkEndpoint] = []
     ) {
         self.name = name
@@ -119,7 +119,7 @@ public struct AddressPool: Hashable, Sendable, CustomStringConvertible {
     /// 256 networks of 253 containers each, away from the 172.17–172.29
     /// range a docker daemon on the same host takes first.
     public static let defaults: [AddressPool] = [
-        IPv4CIDR(address: IPv4Address(0xAC1E_0000), prefixLength: 16).flatMap { try? AddressPool(base: $0, size: 24) }
+        IPv4CIDR(address: IPv4(0xAC1E_0000), prefixLength: 16).flatMap { try? AddressPool(base: $0, size: 24) }
     ].compactMap { $0 }
 
     /// A pool, or an error when `size` cannot cut `base` into blocks with
@@ -145,7 +145,7 @@ public struct AddressPool: Hashable, Sendable, CustomStringConvertible {
         let step = UInt64(1) << UInt64(32 - size)
         for index in 0..<count {
             let value = UInt32(truncatingIfNeeded: UInt64(base.address.value) + index * step)
-            guard let block = IPv4CIDR(address: IPv4Address(value), prefixLength: size) else { continue }
+            guard let block = IPv4CIDR(address: IPv4(value), prefixLength: size) else { continue }
             if isFree(block) { return block }
         }
         return nil

@@ -148,7 +148,7 @@ import HostOS
     @discardableResult
     public func attach(
         _ name: NetworkName, container: String, netnsPath: String, interface: InterfaceName = .eth0,
-        address requested: IPv4Address? = nil, defaultRoute: Bool
+        address requested: IPv4? = nil, defaultRoute: Bool
     ) async throws(BerthError) -> NetworkEndpoint {
         try await exclusively { () async throws(BerthError) -> NetworkEndpoint in
             guard var network = networks[name] else { throw BerthError(.notFound, "network \"\(name)\" not found") }

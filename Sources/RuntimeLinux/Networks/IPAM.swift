@@ -17,7 +17,7 @@ enum IPAM {
     /// A network's addressing, decided.
     struct Addressing: Hashable, Sendable {
         var subnet: IPv4CIDR
-        var gateway: IPv4Address
+        var gateway: IPv4
         var ipRange: IPv4CIDR?
     }
 
@@ -52,7 +52,7 @@ enum IPAM {
                 .invalidArgument,
                 "invalid subnet \(subnet) of network \"\(name)\": no room for a gateway and a container")
         }
-        let gateway = request.gateway ?? IPv4Address(subnet.address.value + 1)
+        let gateway = request.gateway ?? IPv4(subnet.address.value + 1)
         if let problem = hostProblem(gateway, in: subnet) {
             throw BerthError(.invalidArgument, "invalid gateway \(gateway) of network \"\(name)\": \(problem)")
         }
@@ -89,7 +89,7 @@ enum IPAM {
         let taken = routes.map(\.destination).filter { $0.prefixLength > 0 } + networks.map(\.subnet)
         for pool in pools {
             if let subnet = pool.firstBlock(where: { block in !taken.contains { $0.overlaps(block) } }) {
-                return Addressing(subnet: subnet, gateway: IPv4Address(subnet.address.value + 1), ipRange: nil)
+                return Addressing(subnet: subnet, gateway: IPv4(subnet.address.value + 1), ipRange: nil)
             }
         }
         let described = pools.map(\.description).joined(separator: ", ")
@@ -103,10 +103,10 @@ enum IPAM {
     /// usable host of the subnet that no one holds, or else the lowest free
     /// host of the ip_range (or of the subnet).
     static func address(
-        _ requested: IPv4Address?, for container: String, in network: BridgeNetwork
-    ) throws(BerthError) -> IPv4Address {
+        _ requested: IPv4?, for container: String, in network: BridgeNetwork
+    ) throws(BerthError) -> IPv4 {
         let subnet = network.subnet
-        var holders: [IPv4Address: String] = [:]
+        var holders: [IPv4: String] = [:]
         for endpoint in network.endpoints { holders[endpoint.address.address] = endpoint.container }
         if let requested {
             if let problem = hostProblem(requested, in: subnet) {
@@ -131,7 +131,7 @@ enum IPAM {
         let last = range.broadcast.value
         var candidate = first
         while true {
-            let address = IPv4Address(candidate)
+            let address = IPv4(candidate)
             if address != network.gateway, holders[address] == nil, hostProblem(address, in: subnet) == nil {
                 return address
             }
@@ -146,7 +146,7 @@ enum IPAM {
 
     /// Why `address` cannot be a host of `subnet`, or nil when it can: it
     /// must lie inside and be neither the network nor the broadcast address.
-    static func hostProblem(_ address: IPv4Address, in subnet: IPv4CIDR) -> String? {
+    static func hostProblem(_ address: IPv4, in subnet: IPv4CIDR) -> String? {
         if !subnet.contains(address) { return "outside the subnet \(subnet)" }
         if address == subnet.network.address { return "the network address of \(subnet)" }
         if address == subnet.broadcast { return "the broadcast address of \(subnet)" }

@@ -1,64 +1,6 @@
 import BerthModel
 import HostOS
 
-/// A network's name as compose spells it after prefixing the project
-/// (`shop_backend`): docker's grammar `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most
-/// 255 bytes. It is hashed into interface names and written into nft
-/// comments, so a name that could break either never gets that far.
-public struct NetworkName: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
-    /// The name.
-    public let rawValue: String
-
-    /// A name, or nil when the grammar refuses it.
-    public init?(_ rawValue: String) {
-        guard Self.isValid(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
-
-    /// A name, or an error that quotes it and gives the grammar.
-    public init(parsing rawValue: String) throws(BerthError) {
-        guard Self.isValid(rawValue) else {
-            throw BerthError(
-                .invalidArgument,
-                "invalid network name \"\(rawValue)\": use letters, digits, '_', '.' or '-', starting with a letter or digit"
-            )
-        }
-        self.rawValue = rawValue
-    }
-
-    /// Decodes, refusing what `init(parsing:)` refuses: the state file is
-    /// input too.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        self = try NetworkName(parsing: text)
-    }
-
-    /// Encodes as the bare string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    /// The name.
-    public var description: String { rawValue }
-
-    /// Byte order, for stable listings.
-    public static func < (lhs: NetworkName, rhs: NetworkName) -> Bool { lhs.rawValue < rhs.rawValue }
-
-    static func isValid(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard let first = bytes.first, bytes.count <= 255, isAlphanumeric(first) else { return false }
-        return bytes.allSatisfy {
-            isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-")
-        }
-    }
-
-    static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-    }
-}
-
 /// The names Berth gives what it makes on the host for its networks: the
 /// bridge, the host ends of veth pairs, the nftables table.
 ///
@@ -80,7 +22,7 @@ struct NetworkNaming: Hashable, Sendable {
     /// must be an nft identifier, so it can be spliced into a script.
     init(prefix: String, table: String) throws(BerthError) {
         let prefixBytes = Array(prefix.utf8)
-        guard prefix.hasPrefix("berth"), prefixBytes.count <= 10, prefixBytes.allSatisfy(NetworkName.isAlphanumeric)
+        guard prefix.hasPrefix("berth"), prefixBytes.count <= 10, prefixBytes.allSatisfy(ResourceName.isLetterOrDigit)
         else {
             throw BerthError(
                 .invalidArgument,
@@ -88,7 +30,7 @@ struct NetworkNaming: Hashable, Sendable {
             )
         }
         let tableBytes = Array(table.utf8)
-        let identifier = tableBytes.allSatisfy { NetworkName.isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
+        let identifier = tableBytes.allSatisfy { ResourceName.isLetterOrDigit($0) || $0 == UInt8(ascii: "_") }
         guard let first = tableBytes.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first), identifier,
             tableBytes.count <= 64
         else {

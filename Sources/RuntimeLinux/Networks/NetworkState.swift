@@ -75,7 +75,7 @@ private struct StoredNetwork: Codable {
     }
 
     func network() throws -> BridgeNetwork {
-        guard let gatewayAddress = IPv4Address(gateway) else {
+        guard let gatewayAddress = IPv4(gateway) else {
             throw BerthError(.state, "network \"\(name)\": invalid gateway \"\(gateway)\"")
         }
         return BridgeNetwork(

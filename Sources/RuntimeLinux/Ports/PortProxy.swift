@@ -50,7 +50,7 @@ import Synchronization
     /// target. A taken port fails (within 100 ms), naming address, port
     /// and protocol; connections and datagrams to a target that does not
     /// answer fail later, each on its own.
-    public func publish(_ mapping: PortMapping) async throws(BerthError) -> PublishedPort {
+    public func publish(_ mapping: ProxyPortMapping) async throws(BerthError) -> PublishedPort {
         let listenAddress: SocketAddress
         let target: SocketAddress
         do {
@@ -109,7 +109,7 @@ import Synchronization
 
     /// Publishes several mappings (a port range) all or nothing: when one
     /// fails, those already published are unpublished again.
-    public func publish(_ mappings: [PortMapping]) async throws(BerthError) -> [PublishedPort] {
+    public func publish(_ mappings: [ProxyPortMapping]) async throws(BerthError) -> [PublishedPort] {
         var done: [PublishedPort] = []
         for mapping in mappings {
             do {
@@ -145,7 +145,7 @@ import Synchronization
 
     /// NIO's bind failure as a sentence: `port 8080/tcp on 0.0.0.0 is
     /// already in use`.
-    private static func bindError(_ error: any Error, _ mapping: PortMapping) -> BerthError {
+    private static func bindError(_ error: any Error, _ mapping: ProxyPortMapping) -> BerthError {
         let place = "port \(mapping.hostPort ?? 0)/\(mapping.protocol) on \(mapping.listenAddress)"
         guard let error = error as? IOError else {
             return BerthError(.bind, "cannot listen on \(place)", cause: "\(error)")

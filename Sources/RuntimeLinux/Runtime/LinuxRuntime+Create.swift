@@ -159,7 +159,7 @@ extension LinuxRuntime {
                 guard !networks.contains(where: { $0.name == name }) else {
                     throw BerthError(.invalidSpec, "container \(spec.name): network \"\(name)\" is listed twice")
                 }
-                if let text = attachment.ipv4Address, IPv4Address(text) == nil {
+                if let text = attachment.ipv4Address, IPv4(text) == nil {
                     throw BerthError(
                         .invalidArgument,
                         "container \(spec.name): ipv4_address \"\(text)\" on network \(name) is not an IPv4 address")
@@ -242,13 +242,13 @@ extension LinuxRuntime {
             let interface = try InterfaceName(parsing: "eth\(index)")
             let endpoint = try await bridges.attach(
                 network.name, container: spec.name, netnsPath: netnsPath, interface: interface,
-                address: attachment.ipv4Address.flatMap(IPv4Address.init), defaultRoute: index == routed)
+                address: attachment.ipv4Address.flatMap(IPv4.init), defaultRoute: index == routed)
             record.attachments.append(
                 .init(
                     network: network.name.rawValue, interface: interface.rawValue,
                     address: endpoint.address.address.description, aliases: attachment.aliases))
         }
-        if let first = record.attachments.first, let target = IPv4Address(first.address) {
+        if let first = record.attachments.first, let target = IPv4(first.address) {
             try await publish(plan.ports, to: target, container: spec.name)
             record.ports = published[spec.name, default: []].map(\.resolved)
         }
@@ -261,7 +261,7 @@ extension LinuxRuntime {
     }
 
     /// Publishes the ports, keeping each as it goes so that an undo finds them.
-    private func publish(_ requests: [SpecTranslation.PortRequest], to target: IPv4Address, container: String)
+    private func publish(_ requests: [SpecTranslation.PortRequest], to target: IPv4, container: String)
         async throws
     {
         for request in requests {

@@ -8,16 +8,16 @@ extension LinuxRuntime {
     /// lines, those since `since`, and with `follow` every new line, across
     /// restarts (the log is the container's, not one run's), until the
     /// container is removed or the reader stops iterating.
-    public func logs(_ id: String, _ query: RuntimeKit.LogQuery) async throws -> AsyncThrowingStream<
+    public func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<
         LogRecord, any Error
     > {
         _ = try record(id)
         let paths = driver.paths(try SpecTranslation.containerID(id))
         let directory = paths.directory
         let log = JSONFileLog(directory: directory)
-        let selection = LogQuery(
+        let selection = JSONFileLog.Query(
             tail: query.tail, since: query.since.map { Date(timeIntervalSince1970: $0) }, follow: query.follow)
-        let entries: AsyncThrowingStream<LogEntry, any Error>
+        let entries: AsyncThrowingStream<JSONFileLog.Entry, any Error>
         if query.follow && query.untilExit {
             entries = log.follow(selection, exitFile: paths.exitFile)
         } else if query.follow {
@@ -44,7 +44,7 @@ extension LinuxRuntime {
         }
     }
 
-    static func record(_ entry: LogEntry) -> LogRecord {
+    static func record(_ entry: JSONFileLog.Entry) -> LogRecord {
         var text = entry.text
         if text.hasSuffix("\n") { text.removeLast() }
         return LogRecord(time: entry.time, stream: entry.stream.rawValue, text: text)

@@ -22,7 +22,7 @@ extension LinuxRuntime {
         let request = NetworkRequest(
             name: try NetworkName(parsing: spec.name),
             subnet: try parsed(spec.subnet, "subnet") { IPv4CIDR($0) },
-            gateway: try parsed(spec.gateway, "gateway") { IPv4Address($0) },
+            gateway: try parsed(spec.gateway, "gateway") { IPv4($0) },
             ipRange: try parsed(spec.ipRange, "ip_range") { IPv4CIDR($0) },
             isInternal: spec.internal, labels: spec.labels)
         return Self.info(try await bridges.create(request))
@@ -69,7 +69,7 @@ extension LinuxRuntime {
         try volumeStore.list().filter { filter.matches($0.labels) }.map(Self.info)
     }
 
-    static func info(_ volume: Volume) -> VolumeInfo {
+    static func info(_ volume: LocalVolume) -> VolumeInfo {
         VolumeInfo(name: volume.name.rawValue, labels: volume.labels, mountpoint: volume.mountpoint)
     }
 

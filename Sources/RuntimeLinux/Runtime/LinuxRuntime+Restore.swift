@@ -48,7 +48,7 @@ extension LinuxRuntime {
                 )
             }
         }
-        if let first = record.attachments.first, let target = IPv4Address(first.address) {
+        if let first = record.attachments.first, let target = IPv4(first.address) {
             for port in record.ports {
                 do {
                     guard let request = try SpecTranslation.portRequests([port], container: id).first else { continue }
@@ -108,7 +108,7 @@ extension LinuxRuntime {
             _ = try await bridges.attach(
                 network.name, container: record.id, netnsPath: path,
                 interface: try InterfaceName(parsing: attachment.interface),
-                address: IPv4Address(attachment.address), defaultRoute: index == routed)
+                address: IPv4(attachment.address), defaultRoute: index == routed)
         }
     }
 

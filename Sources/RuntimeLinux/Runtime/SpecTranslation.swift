@@ -31,14 +31,14 @@ enum SpecTranslation {
     /// One `ports:` entry, checked, waiting for its target address.
     struct PortRequest: Hashable, Sendable {
         var spec: PortSpec
-        var hostIP: IPv4Address?
+        var hostIP: IPv4?
         var hostPort: UInt16?
         var transport: PortProtocol
         var containerPort: UInt16
 
         /// The mapping to the container at `target`.
-        func mapping(to target: IPv4Address) -> PortMapping {
-            PortMapping(
+        func mapping(to target: IPv4) -> ProxyPortMapping {
+            ProxyPortMapping(
                 hostIP: hostIP, hostPort: hostPort, protocol: transport, targetIP: target, targetPort: containerPort)
         }
     }
@@ -49,9 +49,9 @@ enum SpecTranslation {
         try ports.map { port in
             let what =
                 "container \(container): port \(port.hostPort ?? 0):\(port.containerPort)/\(port.protocol.rawValue)"
-            var hostIP: IPv4Address?
+            var hostIP: IPv4?
             if let text = port.hostIP, !text.isEmpty, text != "0.0.0.0" {
-                guard let address = IPv4Address(text) else {
+                guard let address = IPv4(text) else {
                     throw BerthError(
                         .unsupported,
                         "\(what): host address \"\(text)\" is not an IPv4 address; Berth names IPv4 host addresses "

@@ -38,7 +38,7 @@ public struct VolumeStore: Sendable {
     /// creates volumes on first use, and `up` twice must change nothing).
     /// The labels of an existing volume are kept.
     @discardableResult
-    public func create(_ name: VolumeName, labels: [String: String] = [:]) throws(BerthError) -> Volume {
+    public func create(_ name: VolumeName, labels: [String: String] = [:]) throws(BerthError) -> LocalVolume {
         let base = path(name)
         let data = base + "/_data"
         if Files.kind(data) == .directory { return try inspect(name) }
@@ -57,11 +57,11 @@ public struct VolumeStore: Sendable {
         } catch {
             throw BerthError(.io, "cannot record volume \"\(name)\"", cause: "\(error)")
         }
-        return Volume(name: name, mountpoint: data, labels: labels, createdAt: metadata.createdAt)
+        return LocalVolume(name: name, mountpoint: data, labels: labels, createdAt: metadata.createdAt)
     }
 
     /// The volume called `name`, or a not-found error.
-    public func inspect(_ name: VolumeName) throws(BerthError) -> Volume {
+    public func inspect(_ name: VolumeName) throws(BerthError) -> LocalVolume {
         let base = path(name)
         guard Files.kind(base + "/_data") == .directory else {
             throw BerthError(.notFound, "volume \"\(name)\" not found")
@@ -70,15 +70,15 @@ public struct VolumeStore: Sendable {
         // after mkdir) is still a volume: its data matters, its labels less.
         let bytes = (try? AtomicFile.read(base + "/volume.json")) ?? nil
         let metadata = bytes.flatMap { try? JSONDecoder().decode(VolumeMetadata.self, from: Data($0)) }
-        return Volume(
+        return LocalVolume(
             name: name, mountpoint: base + "/_data", labels: metadata?.labels ?? [:],
             createdAt: metadata?.createdAt ?? "")
     }
 
     /// Every volume, by name. Entries that are not volumes (a half-removed
     /// one, a stray file) are skipped.
-    public func list() throws(BerthError) -> [Volume] {
-        var volumes: [Volume] = []
+    public func list() throws(BerthError) -> [LocalVolume] {
+        var volumes: [LocalVolume] = []
         for entry in try HostPath.list(directory) {
             guard let name = VolumeName(entry), let volume = try? inspect(name) else { continue }
             volumes.append(volume)

@@ -368,9 +368,9 @@ import Testing
                 network_mode: none
             """
         let loaded = try loadYAML(yaml)
-        #expect(try typedService(loaded).networkMode == "service:vpn")
+        #expect(try typedService(loaded).networkMode == .service("vpn"))
         #expect(try typedService(loaded).networks == [])
-        #expect(try typedService(loaded, "none").networkMode == "none")
+        #expect(try typedService(loaded, "none").networkMode == .disabled)
         #expect(loaded.project.graph.startLevels == [["none", "vpn"], ["web"]])
     }
 

@@ -116,7 +116,7 @@ import Testing
         #expect(unused.canonical["networks"]?["default"] == nil)
         #expect(unused.project.networks.keys.sorted() == ["front"])
         #expect(try typedService(unused, "host").networks == [])
-        #expect(try typedService(unused, "host").networkMode == "host")
+        #expect(try typedService(unused, "host").networkMode == .host)
     }
 
     @Test func undefinedNetwork() {

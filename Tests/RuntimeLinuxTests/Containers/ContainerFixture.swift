@@ -79,7 +79,8 @@ final class ContainerFixture: Sendable {
         let driver = self.driver
         let found = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for try await entry in try driver.logs(id, LogQuery(follow: true)) where entry.text.contains(text) {
+                let entries = try driver.logs(id, JSONFileLog.Query(follow: true))
+                for try await entry in entries where entry.text.contains(text) {
                     return true
                 }
                 return false

@@ -76,10 +76,10 @@ struct ContainerShimTests {
             #expect(numbers.last == 199)
             #expect(numbers == Array((numbers.first ?? 0)...199))
             #expect(numbers.count > 40 && numbers.count < 100)
-            #expect(try f.driver.logText(spec.id, LogQuery(tail: 3)) == "line 197\nline 198\nline 199\n")
-            let entries = try JSONFileLog(directory: dir).read(LogQuery())
+            #expect(try f.driver.logText(spec.id, JSONFileLog.Query(tail: 3)) == "line 197\nline 198\nline 199\n")
+            let entries = try JSONFileLog(directory: dir).read(JSONFileLog.Query())
             let since = entries[entries.count - 2].date
-            let recent = try f.driver.logText(spec.id, LogQuery(since: since, timestamps: true))
+            let recent = try f.driver.logText(spec.id, JSONFileLog.Query(since: since, timestamps: true))
             #expect(recent.hasSuffix(" line 199\n"))
             #expect(recent.split(separator: "\n").allSatisfy { $0.first?.isNumber == true })
         }
@@ -89,7 +89,7 @@ struct ContainerShimTests {
         try await ContainerFixture.with { f in
             let spec = try f.spec("follow", ["sh", "-c", "for i in 1 2 3; do echo n$i; sleep 0.2; done"])
             try await f.create(spec)
-            let stream = try f.driver.logs(spec.id, LogQuery(follow: true))
+            let stream = try f.driver.logs(spec.id, JSONFileLog.Query(follow: true))
             try await f.driver.start(spec.id)
             var texts: [String] = []
             for try await entry in stream { texts.append(entry.text) }

@@ -23,7 +23,7 @@ struct JSONFileLogTests {
 
     @Test func readsEveryFileOldestFirst() throws {
         try withLogs { dir in
-            let entries = try JSONFileLog(directory: dir).read(LogQuery())
+            let entries = try JSONFileLog(directory: dir).read(JSONFileLog.Query())
             #expect(entries.map(\.text) == (1...6).map { "line \($0)\n" })
             #expect(entries[2].stream == .stderr)
         }
@@ -32,8 +32,8 @@ struct JSONFileLogTests {
     @Test func tailTakesTheLastEntriesAcrossFiles() throws {
         try withLogs { dir in
             let log = JSONFileLog(directory: dir)
-            let three = try log.read(LogQuery(tail: 3))
-            let none = try log.read(LogQuery(tail: 0))
+            let three = try log.read(JSONFileLog.Query(tail: 3))
+            let none = try log.read(JSONFileLog.Query(tail: 0))
             #expect(three.map(\.text) == ["line 4\n", "line 5\n", "line 6\n"])
             #expect(none.isEmpty)
         }
@@ -43,7 +43,7 @@ struct JSONFileLogTests {
         try withLogs { dir in
             let since = try #require(JSONFileLog.parseTime("2024-05-01T10:00:03.5Z"))
             let until = try #require(JSONFileLog.parseTime("2024-05-01T10:00:05Z"))
-            let entries = try JSONFileLog(directory: dir).read(LogQuery(since: since, until: until))
+            let entries = try JSONFileLog(directory: dir).read(JSONFileLog.Query(since: since, until: until))
             #expect(entries.map(\.text) == ["line 3\n", "line 4\n"])
             #expect(entries[0].formatted(timestamps: true) == "2024-05-01T10:00:03.5Z line 3\n")
         }

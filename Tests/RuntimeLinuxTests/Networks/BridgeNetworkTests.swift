@@ -14,7 +14,7 @@ extension HostResourceTests {
                 let name = try fixture.name("web")
                 let network = try await fixture.networks.create(NetworkRequest(name: name))
                 #expect(network.subnet == (try fixture.subnet(0)))
-                #expect(network.gateway == IPv4Address(network.subnet.address.value + 1))
+                #expect(network.gateway == IPv4(network.subnet.address.value + 1))
                 #expect(network.bridge.rawValue.hasPrefix(fixture.prefix) && network.bridge.rawValue.utf8.count == 15)
 
                 let link = try await sh("ip", "-o", "-4", "addr", "show", "dev", network.bridge.rawValue)
@@ -42,7 +42,7 @@ extension HostResourceTests {
             try await NetworkFixture.with { fixture in
                 let routed = try fixture.subnet(0)
                 try fixture.routedLink(
-                    try #require(IPv4CIDR(address: IPv4Address(routed.address.value + 9), prefixLength: 24)))
+                    try #require(IPv4CIDR(address: IPv4(routed.address.value + 9), prefixLength: 24)))
                 let network = try await fixture.networks.create(NetworkRequest(name: try fixture.name("a")))
                 #expect(network.subnet == (try fixture.subnet(1)))
 
@@ -70,7 +70,7 @@ extension HostResourceTests {
             try await NetworkFixture.with { fixture in
                 let name = try fixture.name("db")
                 let subnet = try fixture.subnet(2)
-                let fixed = IPv4Address(subnet.address.value + 50)
+                let fixed = IPv4(subnet.address.value + 50)
                 try await fixture.networks.create(
                     NetworkRequest(name: name, subnet: subnet, labels: ["project": "shop"]))
                 let one = try fixture.container("one")
@@ -80,7 +80,7 @@ extension HostResourceTests {
                 #expect(first.address.address == fixed)
                 let second = try await fixture.networks.attach(
                     name, container: "shop-two-1", netnsPath: two.path, defaultRoute: true)
-                #expect(second.address.address == IPv4Address(subnet.address.value + 2))
+                #expect(second.address.address == IPv4(subnet.address.value + 2))
 
                 // A new manager on the same directory, as after a berthd restart.
                 let reopened = try fixture.reopened()
@@ -98,7 +98,7 @@ extension HostResourceTests {
                         == "address \(fixed) on network \"\(name)\" is already in use by container \"shop-one-1\"")
                 let third = try await reopened.attach(
                     name, container: "shop-three-1", netnsPath: three.path, defaultRoute: true)
-                #expect(third.address.address == IPv4Address(subnet.address.value + 3))
+                #expect(third.address.address == IPv4(subnet.address.value + 3))
 
                 // Detaching frees the address for the next container.
                 try await reopened.detach(name, netnsPath: two.path)

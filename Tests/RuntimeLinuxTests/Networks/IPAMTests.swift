@@ -7,7 +7,7 @@ import Testing
 /// IPAM's decisions as pure functions: no root, no kernel.
 @Suite struct IPAMTests {
     func cidr(_ text: String) throws -> IPv4CIDR { try IPv4CIDR(parsing: text) }
-    func ip(_ text: String) throws -> IPv4Address { try #require(IPv4Address(text)) }
+    func ip(_ text: String) throws -> IPv4 { try #require(IPv4(text)) }
     func name(_ text: String) throws -> NetworkName { try NetworkName(parsing: text) }
 
     func network(_ name: String, _ subnet: String, endpoints: [(String, String)] = [], range: String? = nil) throws
@@ -16,7 +16,7 @@ import Testing
         let subnet = try cidr(subnet)
         var network = BridgeNetwork(
             name: try self.name(name), bridge: try InterfaceName(parsing: "berth" + name), subnet: subnet,
-            gateway: IPv4Address(subnet.address.value + 1), ipRange: try range.map(cidr), isInternal: false)
+            gateway: IPv4(subnet.address.value + 1), ipRange: try range.map(cidr), isInternal: false)
         for (container, address) in endpoints {
             network.endpoints.append(
                 NetworkEndpoint(

@@ -49,7 +49,7 @@ struct NetworkFixture {
 
     /// The `index`-th /24 of the test's /22.
     func subnet(_ index: UInt32) throws -> IPv4CIDR {
-        try #require(IPv4CIDR(address: IPv4Address(block.address.value + index << 8), prefixLength: 24))
+        try #require(IPv4CIDR(address: IPv4(block.address.value + index << 8), prefixLength: 24))
     }
 
     /// A network name unique to this test.
@@ -69,12 +69,12 @@ struct NetworkFixture {
     /// (not a Berth bridge) at the fourth /24 of the block, with no route
     /// back to any container subnet, so only masqueraded traffic gets an
     /// answer. Returns its address.
-    func outside() throws -> IPv4Address {
+    func outside() throws -> IPv4 {
         let namespace = try container("outside")
         let hostEnd = try InterfaceName(parsing: prefix + "o")
         let subnet = try subnet(3)
-        let hostAddress = try #require(IPv4CIDR(address: IPv4Address(subnet.address.value + 1), prefixLength: 24))
-        let farAddress = try #require(IPv4CIDR(address: IPv4Address(subnet.address.value + 2), prefixLength: 24))
+        let hostAddress = try #require(IPv4CIDR(address: IPv4(subnet.address.value + 1), prefixLength: 24))
+        let farAddress = try #require(IPv4CIDR(address: IPv4(subnet.address.value + 2), prefixLength: 24))
         try namespace.withFileDescriptor { fd in
             try host.createVethPair(hostEnd, peer: .eth0, master: nil, up: true, peerNamespaceFD: fd)
         }
@@ -99,13 +99,13 @@ struct NetworkFixture {
 }
 
 /// `ping -c1 -W1 address` from inside a namespace.
-func ping(from namespace: NetworkNamespace, _ address: IPv4Address) async throws -> Bool {
+func ping(from namespace: NetworkNamespace, _ address: IPv4) async throws -> Bool {
     try await succeeds("nsenter", "--net=\(namespace.path)", "ping", "-c1", "-W1", address.description)
 }
 
 /// `ping` retried up to a deadline: the first may race the bridge port's
 /// carrier or ARP, which is not what the tests are about.
-func reaches(_ namespace: NetworkNamespace, _ address: IPv4Address) async throws -> Bool {
+func reaches(_ namespace: NetworkNamespace, _ address: IPv4) async throws -> Bool {
     try await eventually { try await ping(from: namespace, address) }
 }
 

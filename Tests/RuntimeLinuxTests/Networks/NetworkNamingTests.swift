@@ -52,7 +52,7 @@ import Testing
             let subnet = try IPv4CIDR(parsing: subnet)
             return BridgeNetwork(
                 name: try NetworkName(parsing: name), bridge: try InterfaceName(parsing: bridge), subnet: subnet,
-                gateway: IPv4Address(subnet.address.value + 1), ipRange: nil, isInternal: sealed)
+                gateway: IPv4(subnet.address.value + 1), ipRange: nil, isInternal: sealed)
         }
         let script = FirewallRules.script(
             table: "berth_t1",
@@ -92,7 +92,7 @@ import Testing
         let subnet = try IPv4CIDR(parsing: "10.213.1.0/24")
         let network = BridgeNetwork(
             name: try NetworkName(parsing: "shop_default"), bridge: try InterfaceName(parsing: "berth0123456789"),
-            subnet: subnet, gateway: try #require(IPv4Address("10.213.1.1")),
+            subnet: subnet, gateway: try #require(IPv4("10.213.1.1")),
             ipRange: try IPv4CIDR(parsing: "10.213.1.128/25"),
             isInternal: true, labels: ["com.docker.compose.project": "shop"],
             endpoints: [

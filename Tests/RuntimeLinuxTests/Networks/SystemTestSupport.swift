@@ -82,7 +82,7 @@ func freshBlock() throws -> IPv4CIDR {
     let routes = try RTNetlink().ipv4Routes().map(\.destination).filter { $0.prefixLength > 0 }
     for _ in 0..<1000 {
         let index = UInt32.random(in: 0..<64)
-        guard let block = IPv4CIDR(address: IPv4Address(0x0AD5_0000 | index << 10), prefixLength: 22),
+        guard let block = IPv4CIDR(address: IPv4(0x0AD5_0000 | index << 10), prefixLength: 22),
             !routes.contains(where: { $0.overlaps(block) })
         else { continue }
         if heldBlocks.withLock({ $0.insert(index).inserted }) { return block }

@@ -10,7 +10,7 @@ import Testing
 
 /// The proxy against servers on 127.0.0.1: no namespace, so no root.
 @Suite struct PortProxyLoopbackTests {
-    static let loopback = IPv4Address(0x7F00_0001)
+    static let loopback = IPv4(0x7F00_0001)
 
     /// An event loop for the servers and a proxy, both stopped afterwards.
     func withProxy(_ body: (any EventLoopGroup, PortProxy) async throws -> Void) async throws {
@@ -28,10 +28,11 @@ import Testing
             for proto in PortProtocol.allCases {
                 for host in [Self.loopback, nil] {
                     let first = try await proxy.publish(
-                        PortMapping(hostIP: host, hostPort: 0, protocol: proto, targetIP: Self.loopback, targetPort: 9))
+                        ProxyPortMapping(
+                            hostIP: host, hostPort: 0, protocol: proto, targetIP: Self.loopback, targetPort: 9))
                     let error = try await #require(throws: BerthError.self) {
                         try await proxy.publish(
-                            PortMapping(
+                            ProxyPortMapping(
                                 hostIP: host, hostPort: first.hostPort, protocol: proto, targetIP: Self.loopback,
                                 targetPort: 9))
                     }
@@ -43,8 +44,8 @@ import Testing
             }
             let foreign = try await #require(throws: BerthError.self) {
                 try await proxy.publish(
-                    PortMapping(
-                        hostIP: IPv4Address("10.213.255.254"), hostPort: 0, targetIP: Self.loopback, targetPort: 9))
+                    ProxyPortMapping(
+                        hostIP: IPv4("10.213.255.254"), hostPort: 0, targetIP: Self.loopback, targetPort: 9))
             }
             #expect(foreign.code == .addressUnavailable)
             #expect(
@@ -60,7 +61,8 @@ import Testing
             defer { server.close(promise: nil) }
             let target = UInt16(try #require(server.localAddress?.port))
             // Every address: 0.0.0.0 and, as docker publishes it, [::].
-            let port = try await proxy.publish(PortMapping(hostPort: nil, targetIP: Self.loopback, targetPort: target))
+            let port = try await proxy.publish(
+                ProxyPortMapping(hostPort: nil, targetIP: Self.loopback, targetPort: target))
             let payload = Array("hello over ::1".utf8)
             #expect(try await SocketClient.exchange("::1", port.hostPort, sending: payload) == payload)
             #expect(try await SocketClient.exchange("127.0.0.1", port.hostPort, sending: payload) == payload)
@@ -69,7 +71,7 @@ import Testing
             #expect(throws: (any Error).self) { _ = try SocketClient.connect("::1", port.hostPort, udp: false) }
             // A host address named: that address only.
             let named = try await proxy.publish(
-                PortMapping(hostIP: Self.loopback, hostPort: nil, targetIP: Self.loopback, targetPort: target))
+                ProxyPortMapping(hostIP: Self.loopback, hostPort: nil, targetIP: Self.loopback, targetPort: target))
             #expect(throws: (any Error).self) { _ = try SocketClient.connect("::1", named.hostPort, udp: false) }
         }
     }
@@ -81,7 +83,7 @@ import Testing
             defer { server.close(promise: nil) }
             let target = UInt16(try #require(server.localAddress?.port))
             let port = try await proxy.publish(
-                PortMapping(hostIP: Self.loopback, hostPort: nil, targetIP: Self.loopback, targetPort: target))
+                ProxyPortMapping(hostIP: Self.loopback, hostPort: nil, targetIP: Self.loopback, targetPort: target))
             // 8 MiB, far more than the socket buffers and water marks hold,
             // so reading pauses and resumes many times on both sides.
             // A pattern that never repeats within 256 bytes, so a lost or
@@ -99,16 +101,16 @@ import Testing
             // A loopback address of its own: the parallel tests' clients hold
             // ephemeral ports on 127.0.0.1, and one could take a port of the
             // range between two steps of this test.
-            let host = IPv4Address(0x7F00_0000 | UInt32.random(in: 0x0100...0xFFFE))
+            let host = IPv4(0x7F00_0000 | UInt32.random(in: 0x0100...0xFFFE))
             // Three free consecutive ports: take an ephemeral one and try the
             // two above it; on a busy machine, try again.
             var published: [PublishedPort] = []
             for _ in 0..<20 where published.isEmpty {
                 let probe = try await proxy.publish(
-                    PortMapping(hostIP: host, hostPort: 0, targetIP: Self.loopback, targetPort: 9))
+                    ProxyPortMapping(hostIP: host, hostPort: 0, targetIP: Self.loopback, targetPort: 9))
                 await proxy.unpublish(probe)
                 guard probe.hostPort < 65_000 else { continue }
-                let range = try PortMapping.range(
+                let range = try ProxyPortMapping.range(
                     hostIP: host, hostPorts: probe.hostPort...probe.hostPort + 2, targetIP: Self.loopback,
                     targetPorts: 80...82)
                 published = (try? await proxy.publish(range)) ?? []
@@ -117,7 +119,7 @@ import Testing
             let base = try #require(published.first).hostPort
             #expect(published.map(\.hostPort) == [base, base + 1, base + 2])
             // Overlapping the last port: the first two are given back.
-            let overlapping = try PortMapping.range(
+            let overlapping = try ProxyPortMapping.range(
                 hostIP: host, hostPorts: base...base + 2, targetIP: Self.loopback, targetPorts: 1...3)
             await proxy.unpublish(published[0])
             await proxy.unpublish(published[1])
@@ -130,7 +132,7 @@ import Testing
             #expect(try await eventually { !SocketClient.canConnect("\(host)", base) })
 
             let uneven = try #require(throws: BerthError.self) {
-                try PortMapping.range(hostPorts: 8000...8002, targetIP: Self.loopback, targetPorts: 80...81)
+                try ProxyPortMapping.range(hostPorts: 8000...8002, targetIP: Self.loopback, targetPorts: 80...81)
             }
             #expect(
                 uneven.description
@@ -142,15 +144,16 @@ import Testing
         try await withProxy { _, proxy in
             // A port nothing listens on: bind one, note it, close it.
             let probe = try await proxy.publish(
-                PortMapping(hostIP: Self.loopback, hostPort: 0, targetIP: Self.loopback, targetPort: 9))
+                ProxyPortMapping(hostIP: Self.loopback, hostPort: 0, targetIP: Self.loopback, targetPort: 9))
             await proxy.unpublish(probe)
             let port = try await proxy.publish(
-                PortMapping(hostIP: Self.loopback, hostPort: 0, targetIP: Self.loopback, targetPort: probe.hostPort))
+                ProxyPortMapping(
+                    hostIP: Self.loopback, hostPort: 0, targetIP: Self.loopback, targetPort: probe.hostPort))
             let answer = try? await SocketClient.exchange("127.0.0.1", port.hostPort, sending: Array("hi".utf8))
             #expect(answer == nil || answer == [])
             #expect(try await eventually { proxy.connectionCount(port) == 0 })
             #expect(
-                PortMapping(hostPort: 8080, targetIP: Self.loopback, targetPort: 80).description
+                ProxyPortMapping(hostPort: 8080, targetIP: Self.loopback, targetPort: 80).description
                     == "0.0.0.0:8080->127.0.0.1:80/tcp")
         }
     }

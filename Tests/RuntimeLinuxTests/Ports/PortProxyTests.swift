@@ -15,7 +15,7 @@ extension HostResourceTests {
         /// servers, and a proxy; all stopped when the test ends.
         func withContainer(
             idleTimeout: TimeAmount = .seconds(90),
-            _ body: (NetworkFixture, NetworkNamespace, IPv4Address, any EventLoopGroup, PortProxy) async throws -> Void
+            _ body: (NetworkFixture, NetworkNamespace, IPv4, any EventLoopGroup, PortProxy) async throws -> Void
         ) async throws {
             try await NetworkFixture.with { fixture in
                 let name = try fixture.name("ports")
@@ -38,7 +38,7 @@ extension HostResourceTests {
                 let server = try await TestServer.http(.socket(fd), group: group, accepted: accepted)
                 fixture.scope.onExit("close the HTTP server") { try await server.close() }
                 let port = try await proxy.publish(
-                    PortMapping(hostIP: IPv4Address("127.0.0.1"), hostPort: nil, targetIP: address, targetPort: 8080))
+                    ProxyPortMapping(hostIP: IPv4("127.0.0.1"), hostPort: nil, targetIP: address, targetPort: 8080))
                 #expect(port.hostPort != 0)
 
                 var arguments = [
@@ -62,8 +62,8 @@ extension HostResourceTests {
                 let server = try await TestServer.udpEcho(.socket(fd), group: group)
                 fixture.scope.onExit("close the UDP server") { try await server.close() }
                 let port = try await proxy.publish(
-                    PortMapping(
-                        hostIP: IPv4Address("127.0.0.1"), hostPort: 0, protocol: .udp, targetIP: address,
+                    ProxyPortMapping(
+                        hostIP: IPv4("127.0.0.1"), hostPort: 0, protocol: .udp, targetIP: address,
                         targetPort: 5353))
 
                 let first = try UDPClient("127.0.0.1", port.hostPort)
@@ -97,9 +97,9 @@ extension HostResourceTests {
                 // An address of its own on loopback: other tests publish and
                 // probe ports on 127.0.0.1 and 0.0.0.0 meanwhile, and one of
                 // them could take the port as soon as it is free.
-                let host = IPv4Address(0x7F00_0000 | UInt32.random(in: 0x0100...0xFFFE))
+                let host = IPv4(0x7F00_0000 | UInt32.random(in: 0x0100...0xFFFE))
                 let port = try await proxy.publish(
-                    PortMapping(hostIP: host, hostPort: nil, targetIP: address, targetPort: 7))
+                    ProxyPortMapping(hostIP: host, hostPort: nil, targetIP: address, targetPort: 7))
                 let echoed = try await SocketClient.exchange("\(host)", port.hostPort, sending: Array("ping".utf8))
                 #expect(echoed == Array("ping".utf8))
 

@@ -138,7 +138,7 @@ extension ErrorScenario {
             "create with volumes_from a container that is not there", .notFound,
             when: { s in
                 var spec = s.spec("web")
-                spec.volumesFrom = [VolumesFrom(container: s.name("nosuch"))]
+                spec.volumesFrom = [VolumesFromContainer(container: s.name("nosuch"))]
                 _ = try await s.runtime.createContainer(spec)
             }),
         ErrorScenario(

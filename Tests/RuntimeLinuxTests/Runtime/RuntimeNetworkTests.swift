@@ -58,8 +58,8 @@ extension HostResourceTests.LinuxRuntimeTests {
         @Test func staticAddressAndInternalNetwork() async throws {
             try await RuntimeFixture.with { f in
                 let subnet = try #require(
-                    IPv4CIDR(address: IPv4Address(f.block.address.value + 2 << 8), prefixLength: 24))
-                let wanted = IPv4Address(subnet.address.value + 50).description
+                    IPv4CIDR(address: IPv4(f.block.address.value + 2 << 8), prefixLength: 24))
+                let wanted = IPv4(subnet.address.value + 50).description
                 let network = try await f.runtime.createNetwork(
                     NetworkSpec(name: f.resource("inside"), subnet: subnet.description, internal: true))
                 #expect(network.subnet == subnet.description && network.internal)

@@ -114,7 +114,7 @@ extension HostResourceTests.LinuxRuntimeTests {
                 #expect(try await f.runtime.waitContainer(data.name) == 0)
 
                 var reader = f.spec("reader", ["sleep", "1000"])
-                reader.volumesFrom = [VolumesFrom(container: data.name, readOnly: true)]
+                reader.volumesFrom = [VolumesFromContainer(container: data.name, readOnly: true)]
                 try await f.run(reader)
                 let seen = try await f.exec(reader.name, ["cat", "/named/f", "/anon/f", "/bind/f"])
                 #expect(seen.stdout == "n\na\nb\n", "\(seen)")
@@ -129,7 +129,7 @@ extension HostResourceTests.LinuxRuntimeTests {
                 #expect(error?.message.contains(reader.name) == true, "\(String(describing: error))")
 
                 var orphan = f.spec("orphan", ["true"])
-                orphan.volumesFrom = [VolumesFrom(container: f.name("absent"))]
+                orphan.volumesFrom = [VolumesFromContainer(container: f.name("absent"))]
                 let missing = await #expect(throws: BerthError.self) { try await f.runtime.createContainer(orphan) }
                 #expect(missing?.message.contains(f.name("absent")) == true, "\(String(describing: missing))")
 

@@ -28,7 +28,7 @@ struct SpecTranslationTests {
                 PortSpec(hostIP: "0.0.0.0", hostPort: 8080, containerPort: 80),
                 PortSpec(hostIP: "127.0.0.1", hostPort: 0, containerPort: 53, protocol: .udp),
             ], container: "c")
-        #expect(requests.map(\.hostIP) == [nil, IPv4Address("127.0.0.1")])
+        #expect(requests.map(\.hostIP) == [nil, IPv4("127.0.0.1")])
         #expect(requests.map(\.hostPort) == [8080, nil])
         #expect(requests.map(\.transport) == [.tcp, .udp])
         let ipv6 = #expect(throws: BerthError.self) {

@@ -34,11 +34,13 @@ public struct ExitStatus: Codable, Hashable, Sendable {
     }
 }
 
-/// Where a container is in its life, from crun's state and the shim's files.
+/// Where a container is in its life, as `ContainerDriver.inspect` finds it
+/// from crun's state and the shim's files (`observe`, which asks no crun,
+/// gives an `ObservedStatus`; the runtime reports a `ContainerState`).
 /// Transitions: created → running (start) → exited (its init ends);
 /// created → exited (killed before start). `lost` is what is left when the
 /// shim died without recording an exit.
-public enum ContainerStatus: Hashable, Sendable {
+public enum InspectedStatus: Hashable, Sendable {
     /// crun created it; its process waits for `start`.
     case created(pid: Int32)
     /// Its process runs.
@@ -76,7 +78,7 @@ public struct ContainerInspection: Hashable, Sendable {
     /// The container's id.
     public var id: ContainerID
     /// Its lifecycle state.
-    public var status: ContainerStatus
+    public var status: InspectedStatus
     /// The shim's pid while the shim runs.
     public var shimPID: Int32?
     /// The container's directory (the OCI bundle).

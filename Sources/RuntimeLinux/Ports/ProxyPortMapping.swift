@@ -12,27 +12,28 @@ public enum PortProtocol: String, Hashable, Sendable, CaseIterable, CustomString
     public var description: String { rawValue }
 }
 
-/// One entry of compose's `ports:` as the proxy needs it: where to listen
-/// on the host and where to send to in the container.
+/// One published port as the proxy needs it: where to listen on the host
+/// and where to send to in the container (BerthModel's `PortMapping` is the
+/// compose `ports:` entry it comes from).
 ///
 /// A container's address on a Berth network is IPv4. A host address of nil
 /// listens on 0.0.0.0 and, as docker does, on `[::]` too (`PortProxy`).
-public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
+public struct ProxyPortMapping: Hashable, Sendable, CustomStringConvertible {
     /// The host address to listen on; nil is every address (0.0.0.0).
-    public var hostIP: IPv4Address?
+    public var hostIP: IPv4?
     /// The host port; nil or 0 lets the kernel pick a free one, which
     /// `PublishedPort.hostPort` reports.
     public var hostPort: UInt16?
     /// TCP or UDP.
     public var `protocol`: PortProtocol
     /// The container's address on its network.
-    public var targetIP: IPv4Address
+    public var targetIP: IPv4
     /// The port inside the container.
     public var targetPort: UInt16
 
     /// A mapping.
     public init(
-        hostIP: IPv4Address? = nil, hostPort: UInt16?, protocol: PortProtocol = .tcp, targetIP: IPv4Address,
+        hostIP: IPv4? = nil, hostPort: UInt16?, protocol: PortProtocol = .tcp, targetIP: IPv4,
         targetPort: UInt16
     ) {
         self.hostIP = hostIP
@@ -53,9 +54,9 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
     /// One mapping per port of a range (`8000-8002:80-82`): the host range
     /// and the target range pair up in order and must be the same length.
     public static func range(
-        hostIP: IPv4Address? = nil, hostPorts: ClosedRange<UInt16>, protocol: PortProtocol = .tcp,
-        targetIP: IPv4Address, targetPorts: ClosedRange<UInt16>
-    ) throws(BerthError) -> [PortMapping] {
+        hostIP: IPv4? = nil, hostPorts: ClosedRange<UInt16>, protocol: PortProtocol = .tcp,
+        targetIP: IPv4, targetPorts: ClosedRange<UInt16>
+    ) throws(BerthError) -> [ProxyPortMapping] {
         guard hostPorts.count == targetPorts.count else {
             throw BerthError(
                 .invalidArgument,
@@ -63,7 +64,8 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
             )
         }
         return zip(hostPorts, targetPorts).map { host, target in
-            PortMapping(hostIP: hostIP, hostPort: host, protocol: `protocol`, targetIP: targetIP, targetPort: target)
+            ProxyPortMapping(
+                hostIP: hostIP, hostPort: host, protocol: `protocol`, targetIP: targetIP, targetPort: target)
         }
     }
 }
@@ -73,12 +75,12 @@ public struct PublishedPort: Hashable, Sendable, CustomStringConvertible {
     /// Distinguishes publications of the same mapping over time.
     public let id: UInt64
     /// The mapping as it was asked for (`hostPort` nil or 0 for ephemeral).
-    public let mapping: PortMapping
+    public let mapping: ProxyPortMapping
     /// The port actually bound: the asked one, or the kernel's pick.
     public let hostPort: UInt16
 
     /// A handle.
-    public init(id: UInt64, mapping: PortMapping, hostPort: UInt16) {
+    public init(id: UInt64, mapping: ProxyPortMapping, hostPort: UInt16) {
         self.id = id
         self.mapping = mapping
         self.hostPort = hostPort

@@ -55,12 +55,19 @@ let package = Package(
         // C declarations of the few Linux calls Glibc's module map hides, and the rtnetlink headers.
         .target(name: "CLinux"),
         .target(name: "HostOS", dependencies: ["CLinux"]),
+        // Image references and digests; the OCI distribution client grows here.
+        .target(
+            name: "Registry",
+            dependencies: ["BerthModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The real runtime: image store, containers on crun, networks, volumes.
         .target(
             name: "RuntimeLinux",
             dependencies: [
                 // Its errors are the product's one error type.
                 "BerthModel",
+                // Image references and digests; later, pulls.
+                "Registry",
                 // LinuxRuntime implements the protocol the reconciler drives.
                 "RuntimeKit",
                 "HostOS",
@@ -131,6 +138,7 @@ let package = Package(
         // FakeRuntime (for tests that need no root) and FakeClock.
         .target(name: "TestSupport", dependencies: ["RuntimeKit", "BerthModel", "Supervisor", "HostOS"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "BerthModel"]),
         .testTarget(name: "AsyncKeyedLockTests", dependencies: ["AsyncKeyedLock"]),
         .testTarget(
             name: "EmbeddedDNSTests",
@@ -150,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel", "TestSupport",
+                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel", "TestSupport", "Registry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,7 +1,7 @@
 import BerthModel
 import Testing
 
-@testable import RuntimeLinux
+import Registry
 
 /// `ImageReference` parsing: docker's grammar, docker's normalization.
 @Suite struct ImageReferenceTests {

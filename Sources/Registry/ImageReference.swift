@@ -79,11 +79,13 @@ public struct ImageReference: Hashable, Comparable, Sendable, CustomStringConver
                         + "separated by one '.', one or two '_', or any '-'")
             }
         }
+        // A reference that is 64 hex characters and nothing else is refused,
+        // as docker does: it reads as an image ID. With a host or a tag
+        // (`docker.io/<hex>`, `<hex>:v1`) it is a name like any other.
+        if Digest(hex: text) != nil {
+            throw refuse("a 64-character hex string is an image ID, not a repository name")
+        }
         if domain == Self.defaultDomain, !path.contains("/") {
-            // A bare 64-hex name is refused, as docker does: it reads as an image ID.
-            if Digest(hex: String(path)) != nil {
-                throw refuse("a 64-character hex string is an image ID, not a repository name")
-            }
             path = "library/" + path
         }
         guard domain.utf8.count + 1 + path.utf8.count <= 255 else {

@@ -1,0 +1,128 @@
+import BerthModel
+import Glibc
+
+/// What a pull fetched: the image as resolved, and the blobs it had to fetch.
+public struct PulledImage: Sendable {
+    /// The manifests and the platform chosen.
+    public let image: ResolvedImage
+    /// The blobs fetched now (the others were in the store, or fetched by a concurrent pull).
+    public let fetched: [Digest]
+}
+
+/// Pulls images into a `PullDestination`: resolves the reference, skips the
+/// blobs the destination has, and fetches the rest, at most
+/// `maximumConcurrent` at once across every pull through this puller. A
+/// blob that two pulls want at the same time (a base layer shared by two
+/// services) is fetched once: the second waits for the first.
+public actor ImagePuller {
+    /// The client requests go through.
+    public nonisolated let client: RegistryClient
+    private let slots: AsyncSemaphore
+    private var inFlight: [Digest: Task<Bool, any Error>] = [:]
+
+    /// A puller; `maximumConcurrent` defaults to the settings' `max-concurrent-downloads` (4).
+    public init(client: RegistryClient, maximumConcurrent: Int? = nil) {
+        self.client = client
+        self.slots = AsyncSemaphore(
+            permits: maximumConcurrent ?? client.configuration.settings.maxConcurrentDownloads)
+    }
+
+    /// Pulls `reference` for `platform` into `destination`: config and
+    /// layers it lacks, each verified before it is committed.
+    public func pull(
+        _ reference: ImageReference, platform: Platform = .host, into destination: some PullDestination,
+        progress: @escaping @Sendable (PullEvent) -> Void = { _ in }
+    ) async throws(BerthError) -> PulledImage {
+        let image = try await client.resolve(reference, platform: platform)
+        return try await fetch(image, into: destination, progress: progress)
+    }
+
+    /// Fetches the blobs of a resolved `image` that `destination` lacks.
+    public func fetch(
+        _ image: ResolvedImage, into destination: some PullDestination,
+        progress: @escaping @Sendable (PullEvent) -> Void = { _ in }
+    ) async throws(BerthError) -> PulledImage {
+        var seen = Set<Digest>()
+        let blobs = ([image.config] + image.layers).filter { seen.insert($0.digest).inserted }
+        let missing = blobs.filter { !destination.has($0.digest) }
+        progress(.resolved(image: image.reference, manifest: image.manifest.digest, blobs: blobs, missing: missing.map(\.digest)))
+        for blob in blobs where !missing.contains(blob) { progress(.present(blob.digest)) }
+        do {
+            let fetched = try await withThrowingTaskGroup(of: Digest?.self) { group in
+                for blob in missing {
+                    let task = task(for: blob, of: image, into: destination, progress: progress)
+                    group.addTask { try await task.value ? blob.digest : nil }
+                }
+                var fetched: [Digest] = []
+                for try await digest in group { if let digest { fetched.append(digest) } }
+                return fetched
+            }
+            return PulledImage(image: image, fetched: fetched)
+        } catch let error as BerthError {
+            throw error
+        } catch {
+            throw BerthError(.cancelled, "pulling \(image.reference.familiar) was cancelled", cause: "\(error)")
+        }
+    }
+
+    /// The download of `blob`: the one in flight, or a new one. Its value
+    /// is true for the pull that fetched it, false when another had.
+    private func task(
+        for blob: Descriptor, of image: ResolvedImage, into destination: some PullDestination,
+        progress: @escaping @Sendable (PullEvent) -> Void
+    ) -> Task<Bool, any Error> {
+        if let running = inFlight[blob.digest] {
+            progress(.waiting(blob.digest))
+            return Task {
+                _ = try await running.value
+                progress(.done(blob.digest))
+                return false
+            }
+        }
+        let client = client
+        let slots = slots
+        let task = Task {
+            defer { self.finished(blob.digest) }
+            progress(.waiting(blob.digest))
+            try await slots.withPermit {
+                try Task.checkCancellation()
+                guard !destination.has(blob.digest) else { return }
+                try await client.download(blob, of: image, into: destination, progress: progress)
+            }
+            progress(.done(blob.digest))
+            return true
+        }
+        inFlight[blob.digest] = task
+        return task
+    }
+
+    private func finished(_ digest: Digest) {
+        inFlight[digest] = nil
+    }
+}
+
+extension RegistryClient {
+    /// One blob, start to commit: staged, streamed (and unpacked), verified,
+    /// committed; on any failure the staged file and the unpacked layer go.
+    func download(
+        _ blob: Descriptor, of image: ResolvedImage, into destination: some PullDestination,
+        progress: @escaping @Sendable (PullEvent) -> Void
+    ) async throws(BerthError) {
+        let isLayer = blob.digest != image.config.digest
+        let what = "\(isLayer ? "layer" : "config") \(blob.digest) of \(image.reference.familiar)"
+        let path = try destination.stagingPath(for: blob)
+        let writer = try BlobWriter(
+            blob: blob, path: path, what: what, unpacker: isLayer ? try destination.unpacker(for: blob) : nil)
+        do {
+            try await fetchBlob(
+                into: writer, of: image,
+                progress: { progress(.progress(blob.digest, received: $0, total: blob.size)) },
+                resumed: { progress(.resumed(blob.digest, at: $0)) })
+            try writer.finish()
+            try destination.commit(blob, verifiedFile: path, unpacker: writer.unpacker)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+}

@@ -17,6 +17,8 @@ final class BlobWriter {
     private let inflater: (any Inflater)?
     let unpacker: (any LayerUnpacker)?
     private var closed = false
+    /// Why the tar stream stopped, if it did; reported by `finish`.
+    private var unpackError: BerthError?
 
     /// Creates the staging file; `unpacker` (with the inflater for the
     /// layer's media type) receives the tar stream.
@@ -66,13 +68,20 @@ final class BlobWriter {
                 }
                 offset += count
             }
-            guard let unpacker else { return }
-            if let inflater {
-                try inflater.feed(bytes) { (piece: UnsafeRawBufferPointer) throws(BerthError) in
-                    try unpacker.write(piece)
+            guard let unpacker, unpackError == nil else { return }
+            do throws(BerthError) {
+                if let inflater {
+                    try inflater.feed(bytes) { (piece: UnsafeRawBufferPointer) throws(BerthError) in
+                        try unpacker.write(piece)
+                    }
+                } else {
+                    try unpacker.write(bytes)
                 }
-            } else {
-                try unpacker.write(bytes)
+            } catch {
+                // Bytes that do not inflate are most often bytes that were
+                // damaged on the way: keep hashing, so that `finish` can say
+                // which it was (a digest mismatch, or a bad archive).
+                unpackError = error
             }
         }
         received += Int64(chunk.readableBytes)
@@ -89,6 +98,7 @@ final class BlobWriter {
             throw BerthError(
                 .digestMismatch, "\(what) hashes to \(actual), not the \(blob.digest) it is named by; nothing was stored")
         }
+        if let unpackError { throw unpackError }
         closed = true
         guard close(fd) == 0 else {
             throw BerthError(.io, "cannot write \(path) (\(what))", cause: String(cString: strerror(errno)))

@@ -110,7 +110,10 @@ public final class RegistryClient: Sendable {
         let response: HTTPClientResponse
         while true {
             do {
-                response = try await execute(request, on: endpoint, what: what, deadline: .seconds(60))
+                // An insecure registry's https is only tried, docker's way: a server
+                // that does not answer the handshake is given no longer than a read.
+                let deadline = retries ? Duration.seconds(60) : configuration.readTimeout
+                response = try await execute(request, on: endpoint, what: what, deadline: deadline)
                 break
             } catch {
                 guard retries, error.retryable, attempt < configuration.retry.attempts else { throw error.error }

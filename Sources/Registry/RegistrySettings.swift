@@ -22,6 +22,10 @@ public struct RegistrySettings: Sendable, Hashable {
     public var certificateDirectories: [String]
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`.
     public var proxy: ProxySettings
+    /// Whether loopback registries are insecure without being listed, as
+    /// docker has them (its 127.0.0.0/8 default). Off, a loopback registry
+    /// must present a certificate the client trusts (tests of TLS use that).
+    public var loopbackIsInsecure = true
 
     /// The default directories of per-registry certificates: Berth's own, then docker's.
     public static let defaultCertificateDirectories = ["/etc/berth/certs.d", "/etc/docker/certs.d"]
@@ -107,7 +111,9 @@ public struct RegistrySettings: Sendable, Hashable {
         let name = Self.hostName(host)
         if insecureRegistries.contains(name) { return true }
         let addresses = name == "localhost" ? ["127.0.0.1"] : Self.addresses(of: name)
-        let ranges = [CIDR.loopbackV4, CIDR.loopbackV6] + insecureRegistries.compactMap(CIDR.init(parsing:))
+        let ranges =
+            (loopbackIsInsecure ? [CIDR.loopbackV4, CIDR.loopbackV6] : [])
+            + insecureRegistries.compactMap(CIDR.init(parsing:))
         return addresses.contains { address in ranges.contains { $0.contains(address) } }
     }
 

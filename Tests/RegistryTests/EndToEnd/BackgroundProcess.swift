@@ -4,8 +4,7 @@ import TestSupport
 
 /// A program a test runs beside it (a registry, the token server, the fault
 /// proxy): its stdout and stderr in files of the test's scratch directory,
-/// stopped (SIGTERM, then SIGKILL) when the test is done with it, also when
-/// the test fails.
+/// killed when the test is done with it, also when the test fails.
 final class BackgroundProcess {
     let process = Process()
     let outputPath: String
@@ -49,13 +48,12 @@ final class BackgroundProcess {
     /// What it wrote on stderr (registries log there).
     var errorOutput: String { (try? String(contentsOfFile: outputPath + ".err", encoding: .utf8)) ?? "" }
 
-    /// Stops it and reaps it.
+    /// Kills it and reaps it. SIGKILL at once: these servers keep nothing
+    /// worth a clean exit, and a child spawned from a test thread may
+    /// inherit a signal mask that holds SIGTERM back.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = ContinuousClock.now + .seconds(3)
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -7,13 +7,14 @@ import TestSupport
 func withClient<T>(
     settings: RegistrySettings = RegistrySettings(certificateDirectories: []),
     credentials: any CredentialSource = NoCredentials(),
+    connectTimeout: Duration = .seconds(5),
     readTimeout: Duration = .seconds(10),
     retry: RetryPolicy = RetryPolicy(attempts: 4, initialDelay: .milliseconds(50), maximumDelay: .milliseconds(200)),
     _ body: (RegistryClient) async throws -> T
 ) async throws -> T {
     let client = RegistryClient(
         configuration: .init(
-            settings: settings, connectTimeout: .seconds(5), readTimeout: readTimeout, retry: retry,
+            settings: settings, connectTimeout: connectTimeout, readTimeout: readTimeout, retry: retry,
             userAgent: "berth-test"),
         credentials: credentials)
     do {

@@ -4,7 +4,7 @@ injects faults, and logs every request it sees to --log.
 
 --drop-after N     the first GET of each blob sends N bytes of its body, then drops the connection
 --too-many N       the first N manifest GETs are answered 429 with Retry-After: 1
---corrupt DIGEST   GETs of that blob have one byte flipped
+--corrupt DIGEST   GETs of that blob have the byte in the middle flipped
 --redirect         blob GETs are answered 307 to http://localhost:PORT2 (another host), which
                    logs whether an Authorization header came along, then serves the blob
 --silent           accept connections and never answer (a registry that hangs)
@@ -76,6 +76,13 @@ def main():
         def log_message(self, *a):
             pass
 
+        def handle(self):
+            # A TLS ClientHello (a client trying https first, as docker does with
+            # an insecure registry) is refused at once, as a plain registry does.
+            if self.connection.recv(1, socket.MSG_PEEK) == b"\x16":
+                return
+            super().handle()
+
         def handle_any(self):
             blob = "/blobs/sha256:" in self.path and self.command == "GET"
             record("%s %s range=%s auth=%s" % (self.command, self.path, self.headers.get("Range", "-"),
@@ -102,7 +109,8 @@ def main():
             answer, data = forward(self)
             digest = self.path.rsplit("/", 1)[-1]
             if blob and args.corrupt and digest == args.corrupt and answer.status in (200, 206) and data:
-                data = bytes([data[0] ^ 0xFF]) + data[1:]
+                middle = len(data) // 2
+                data = data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
             limit = None
             if blob and args.drop_after >= 0 and answer.status == 200 and len(data) > args.drop_after:
                 with lock:

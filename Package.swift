@@ -138,7 +138,8 @@ let package = Package(
         .executableTarget(
             name: "berthd",
             dependencies: [
-                "DaemonServer", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor", "Reconciler", "HostOS",
+                "DaemonServer", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor", "Reconciler",
+                "HostOS",
                 "BerthModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

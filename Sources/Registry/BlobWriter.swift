@@ -27,7 +27,8 @@ final class BlobWriter {
         if let unpacker {
             guard let compression = MediaType.compression(ofLayer: blob.mediaType) else {
                 unpacker.discard()
-                throw BerthError(.unsupported, "\(what) is of media type \"\(blob.mediaType)\", which Berth cannot unpack")
+                throw BerthError(
+                    .unsupported, "\(what) is of media type \"\(blob.mediaType)\", which Berth cannot unpack")
             }
             inflater = try makeInflater(compression, what: what)
         }
@@ -96,7 +97,8 @@ final class BlobWriter {
         let actual = Digest(hasher.finalize())
         guard actual == blob.digest else {
             throw BerthError(
-                .digestMismatch, "\(what) hashes to \(actual), not the \(blob.digest) it is named by; nothing was stored")
+                .digestMismatch,
+                "\(what) hashes to \(actual), not the \(blob.digest) it is named by; nothing was stored")
         }
         if let unpackError { throw unpackError }
         closed = true

@@ -77,7 +77,8 @@ struct Endpoint: Sendable, CustomStringConvertible {
                 let authorities = names.filter { $0.hasSuffix(".crt") }
                 if !authorities.isEmpty {
                     tls.additionalTrustRoots = [
-                        .certificates(try authorities.flatMap { try NIOSSLCertificate.fromPEMFile("\(directory)/\($0)") })
+                        .certificates(
+                            try authorities.flatMap { try NIOSSLCertificate.fromPEMFile("\(directory)/\($0)") })
                     ]
                 }
                 if let cert = names.first(where: { $0.hasSuffix(".cert") }) {
@@ -85,7 +86,9 @@ struct Endpoint: Sendable, CustomStringConvertible {
                     guard names.contains(key) else {
                         throw BerthError(.invalidArgument, "\(directory)/\(cert) has no \(key) beside it")
                     }
-                    tls.certificateChain = try NIOSSLCertificate.fromPEMFile("\(directory)/\(cert)").map { .certificate($0) }
+                    tls.certificateChain = try NIOSSLCertificate.fromPEMFile("\(directory)/\(cert)").map {
+                        .certificate($0)
+                    }
                     tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: "\(directory)/\(key)", format: .pem))
                 }
             } catch let error as BerthError {

@@ -1,15 +1,12 @@
 import BerthModel
-
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// An OS and CPU an image is built for (`linux/amd64`, `linux/arm64/v8`),
 /// in the OCI image-spec's field names.
 ///
 /// Kept as written in the index; `normalized` spells it as containerd
 /// compares it (`aarch64` is `arm64`, `arm64/v8` is `arm64`, `arm` is
-/// `arm/v7`), and `matcher` picks entries by containerd's rules.
+/// `arm/v7`), and `PlatformMatcher` picks index entries by containerd's rules.
 public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible {
     /// `os` in the image-spec: `linux`, `windows`, `unknown` (attestations).
     public var os: String
@@ -119,10 +116,11 @@ public struct Platform: Hashable, Sendable, Codable, CustomStringConvertible {
     }()
 
     private static func isWord(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { byte in
-            (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x5f || byte == 0x2d
-                || byte == 0x2e
-        }
+        !text.isEmpty
+            && text.utf8.allSatisfy { byte in
+                (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x5f || byte == 0x2d
+                    || byte == 0x2e
+            }
     }
 
     /// The operating systems Go (and so containerd) knows.

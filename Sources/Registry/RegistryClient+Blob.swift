@@ -128,7 +128,8 @@ extension RegistryClient {
             throw TransportFailure(
                 error: BerthError(
                     .registryUnreachable,
-                    "\(writer.what): the registry ended the answer after \(writer.received) of \(writer.blob.size) bytes"),
+                    "\(writer.what): the registry ended the answer after \(writer.received) of \(writer.blob.size) bytes"
+                ),
                 retryable: true)
         }
     }

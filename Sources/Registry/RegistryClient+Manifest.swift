@@ -49,20 +49,23 @@ extension RegistryClient {
         throw failure ?? BerthError(.registryUnreachable, "no endpoint for \(reference.domain)")
     }
 
-    private func resolve(_ reference: ImageReference, platform: Platform, on endpoint: Endpoint) async throws(BerthError)
+    private func resolve(_ reference: ImageReference, platform: Platform, on endpoint: Endpoint)
+        async throws(BerthError)
         -> ResolvedImage
     {
         let top = try await fetchManifest(reference.manifestReference, of: reference, on: endpoint)
         switch top.content {
         case .image(let manifest):
             return ResolvedImage(
-                reference: reference, index: nil, manifest: top, imageManifest: manifest, platform: nil, source: endpoint)
+                reference: reference, index: nil, manifest: top, imageManifest: manifest, platform: nil,
+                source: endpoint)
         case .index(let index):
             let entry = try index.select(PlatformMatcher(platform), image: reference.familiar)
             let child = try await fetchManifest(entry.digest.description, of: reference, on: endpoint)
             guard case .image(let manifest) = child.content else {
                 throw BerthError(
-                    .unsupported, "\(reference.familiar): the entry for \(platform) is itself an index (\(entry.digest))")
+                    .unsupported,
+                    "\(reference.familiar): the entry for \(platform) is itself an index (\(entry.digest))")
             }
             return ResolvedImage(
                 reference: reference, index: top, manifest: child, imageManifest: manifest, platform: entry.platform,
@@ -71,7 +74,8 @@ extension RegistryClient {
     }
 
     /// `GET /v2/<name>/manifests/<tag or digest>`, checked and decoded.
-    func fetchManifest(_ tagOrDigest: String, of reference: ImageReference, on endpoint: Endpoint) async throws(BerthError)
+    func fetchManifest(_ tagOrDigest: String, of reference: ImageReference, on endpoint: Endpoint)
+        async throws(BerthError)
         -> ManifestDocument
     {
         let name = reference.repositoryName
@@ -87,11 +91,13 @@ extension RegistryClient {
         let what = "\(reference.repository)@\(tagOrDigest)"
         let document = try ManifestDocument(
             bytes: body, contentType: response.headers.first(name: "Content-Type"), what: what)
-        let expected = tagOrDigest.hasPrefix("sha256:") ? tagOrDigest : response.headers.first(name: "Docker-Content-Digest")
+        let expected =
+            tagOrDigest.hasPrefix("sha256:") ? tagOrDigest : response.headers.first(name: "Docker-Content-Digest")
         if let expected, expected.hasPrefix("sha256:"), expected != document.digest.description {
             throw BerthError(
                 .digestMismatch,
-                "the manifest of \(what) from \(endpoint) hashes to \(document.digest), not the \(expected) it was served as")
+                "the manifest of \(what) from \(endpoint) hashes to \(document.digest), not the \(expected) it was served as"
+            )
         }
         return document
     }
@@ -99,14 +105,16 @@ extension RegistryClient {
     /// One line that names the registry, the repository, the tag or digest,
     /// and what the registry said.
     private func manifestError(
-        _ status: HTTPResponseStatus, body: [UInt8], reference: ImageReference, tagOrDigest: String, _ endpoint: Endpoint
+        _ status: HTTPResponseStatus, body: [UInt8], reference: ImageReference, tagOrDigest: String,
+        _ endpoint: Endpoint
     ) -> BerthError {
         let name = reference.repositoryName
         let kind = tagOrDigest.hasPrefix("sha256:") ? "manifest" : "tag"
         let message: String
         switch status.code {
         case 401:
-            message = "registry \(endpoint) refused access to repository \"\(name)\" (\(kind) \(tagOrDigest)); "
+            message =
+                "registry \(endpoint) refused access to repository \"\(name)\" (\(kind) \(tagOrDigest)); "
                 + "log in with `berth login \(reference.domain)`, or check the name"
         case 403:
             message = "registry \(endpoint) denies access to repository \"\(name)\" (\(kind) \(tagOrDigest))"

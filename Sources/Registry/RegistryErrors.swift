@@ -22,7 +22,8 @@ enum RegistryErrorBody {
         if let document = try? JSONDecoder().decode(Document.self, from: Data(body)), let errors = document.errors,
             !errors.isEmpty
         {
-            return errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+            return errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(
+                separator: "; ")
         }
         let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text.replacingOccurrences(of: "\n", with: " ")

@@ -19,13 +19,15 @@ import Testing
     }
 
     @Test func basicWithARealm() {
-        #expect(AuthChallenge.parse(#"Basic realm="Registry Realm""#) == [
-            AuthChallenge(scheme: "basic", parameters: ["realm": "Registry Realm"])
-        ])
+        #expect(
+            AuthChallenge.parse(#"Basic realm="Registry Realm""#) == [
+                AuthChallenge(scheme: "basic", parameters: ["realm": "Registry Realm"])
+            ])
     }
 
     @Test func commasAndEscapesInsideQuotes() {
-        let header = #"Bearer realm="https://a.example/token",scope="repository:a:pull,push repository:b:pull",error="say \"no\"""#
+        let header =
+            #"Bearer realm="https://a.example/token",scope="repository:a:pull,push repository:b:pull",error="say \"no\"""#
         let challenge = AuthChallenge.parse(header).first
         #expect(challenge?["scope"] == "repository:a:pull,push repository:b:pull")
         #expect(challenge?["error"] == #"say "no""#)
@@ -40,9 +42,10 @@ import Testing
     }
 
     @Test func unquotedValuesAndGarbage() {
-        #expect(AuthChallenge.parse("Bearer realm=https://t.example/token,service=reg")[0].parameters == [
-            "realm": "https://t.example/token", "service": "reg",
-        ])
+        #expect(
+            AuthChallenge.parse("Bearer realm=https://t.example/token,service=reg")[0].parameters == [
+                "realm": "https://t.example/token", "service": "reg",
+            ])
         #expect(AuthChallenge.parse("").isEmpty)
         #expect(AuthChallenge.parse(#"Bearer realm="unterminated"#)[0]["realm"] == "unterminated")
     }

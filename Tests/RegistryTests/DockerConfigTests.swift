@@ -33,7 +33,8 @@ import Testing
                 try await credentials.credentials(forRegistry: "registry.example:5000")
                     == .identityToken(username: "u", token: "refresh-me"))
             #expect(
-                try await credentials.credentials(forRegistry: "old.example") == .basic(username: "legacy", password: "pw"),
+                try await credentials.credentials(forRegistry: "old.example")
+                    == .basic(username: "legacy", password: "pw"),
                 "a key written as a URL matches its host")
             #expect(try await credentials.credentials(forRegistry: "quay.io") == nil)
         }
@@ -61,7 +62,9 @@ import Testing
             #expect(after.document["psFormat"] == .string("table {{.Names}}"))
             #expect(after.document["proxies"]?.object?["default"] != nil)
             #expect(after.authEntry(for: "localhost:5000")?.auth == Data("me:secret".utf8).base64EncodedString())
-            #expect(try await credentials.credentials(forRegistry: "localhost:5000") == .basic(username: "me", password: "secret"))
+            #expect(
+                try await credentials.credentials(forRegistry: "localhost:5000")
+                    == .basic(username: "me", password: "secret"))
 
             #expect(try await credentials.erase(forRegistry: "localhost:5000"))
             #expect(try await credentials.credentials(forRegistry: "localhost:5000") == nil)
@@ -121,16 +124,19 @@ import Testing
             #expect(try await credentials.credentials(forRegistry: "docker.io") == nil, "not found is no credentials")
 
             try await credentials.store(.basic(username: "me", password: "pw"), forRegistry: "docker.io")
-            #expect(try await credentials.credentials(forRegistry: "docker.io") == .basic(username: "me", password: "pw"))
+            #expect(
+                try await credentials.credentials(forRegistry: "docker.io") == .basic(username: "me", password: "pw"))
             let config = try DockerConfig.load(directory: scratch.path)
             #expect(config.authEntry(for: "https://index.docker.io/v1/")?.auth == nil, "the secret is the helper's")
 
             try await credentials.store(.identityToken(username: "", token: "tok"), forRegistry: "ghcr.io")
-            #expect(try await credentials.credentials(forRegistry: "ghcr.io") == .identityToken(username: "", token: "tok"))
+            #expect(
+                try await credentials.credentials(forRegistry: "ghcr.io") == .identityToken(username: "", token: "tok"))
 
             #expect(try await credentials.erase(forRegistry: "docker.io"))
             #expect(try await credentials.credentials(forRegistry: "docker.io") == nil)
-            let log = String(decoding: try #require(try AtomicFile.read(scratch.path("secrets.json.log"))), as: UTF8.self)
+            let log = String(
+                decoding: try #require(try AtomicFile.read(scratch.path("secrets.json.log"))), as: UTF8.self)
             #expect(log.hasPrefix("get https://index.docker.io/v1/\n"), "the server URL on stdin, as docker sends it")
         }
     }
@@ -141,7 +147,8 @@ import Testing
             try scratch.write("secrets.json", #"{"ghcr.io": ["gh", "ghp_x"]}"#)
             try scratch.write("config.json", #"{"credsStore": "missing", "credHelpers": {"ghcr.io": "fake"}}"#)
             let credentials = DockerCredentials(directory: scratch.path, helperSearchPath: [scratch.path])
-            #expect(try await credentials.credentials(forRegistry: "ghcr.io") == .basic(username: "gh", password: "ghp_x"))
+            #expect(
+                try await credentials.credentials(forRegistry: "ghcr.io") == .basic(username: "gh", password: "ghp_x"))
             await #expect {
                 try await credentials.credentials(forRegistry: "quay.io")
             } throws: { error in

@@ -33,9 +33,14 @@ import Testing
         ("index.docker.io/debian", "docker.io/library/debian:latest"),
         ("127.0.0.1:5000/library/debian", "127.0.0.1:5000/library/debian:latest"),
         ("192.168.0.1:80", "docker.io/library/192.168.0.1:80"),
-        ("thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev",
-         "docker.io/library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev:latest"),
-        ("docker.io/\(String(repeating: "1a", count: 32))", "docker.io/library/\(String(repeating: "1a", count: 32)):latest"),
+        (
+            "thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev",
+            "docker.io/library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev:latest"
+        ),
+        (
+            "docker.io/\(String(repeating: "1a", count: 32))",
+            "docker.io/library/\(String(repeating: "1a", count: 32)):latest"
+        ),
         ("\(String(repeating: "1a", count: 32)):v1", "docker.io/library/\(String(repeating: "1a", count: 32)):v1"),
         ("Docker/docker", "Docker/docker:latest"),
         ("docker---rules/docker", "docker.io/docker---rules/docker:latest"),
@@ -79,8 +84,10 @@ import Testing
         ("dock_.er/docker", "\"dock_.er\""),
         ("docker/", "empty component"),
         (String(repeating: "a/", count: 128) + "a:tag", "longer than 255"),
-        ("this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_" + String(repeating: "x", count: 200)
-            + "/docker", "longer than 255"),
+        (
+            "this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_" + String(repeating: "x", count: 200)
+                + "/docker", "longer than 255"
+        ),
     ]
 
     @Test(arguments: refused)
@@ -109,7 +116,8 @@ import Testing
         let local = try ImageReference(parsing: "localhost:5000/team/app")
         #expect(local.registryHost == "localhost:5000")
         #expect(local.credentialKey == "localhost:5000")
-        #expect(ImageReference.credentialKey(forRegistry: "https://registry.example:5000/v1/") == "registry.example:5000")
+        #expect(
+            ImageReference.credentialKey(forRegistry: "https://registry.example:5000/v1/") == "registry.example:5000")
         #expect(ImageReference.credentialKey(forRegistry: "index.docker.io") == "https://index.docker.io/v1/")
     }
 }

@@ -1,7 +1,6 @@
 import BerthModel
-import Testing
-
 import Registry
+import Testing
 
 /// `ImageReference` parsing: docker's grammar, docker's normalization.
 @Suite struct ImageReferenceTests {

@@ -38,14 +38,19 @@ import Testing
         ("linux/arm64", ["linux/arm64", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6", "linux/arm/v5"]),
         (
             "linux/arm64/v8.2",
-            ["linux/arm64/v8.2", "linux/arm64/v8.1", "linux/arm64", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6",
-             "linux/arm/v5"]
+            [
+                "linux/arm64/v8.2", "linux/arm64/v8.1", "linux/arm64", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6",
+                "linux/arm/v5",
+            ]
         ),
         (
             "linux/arm64/v9.1",
-            ["linux/arm64/v9.1", "linux/arm64/v9", "linux/arm64/v8.6", "linux/arm64/v8.5", "linux/arm64/v8.4",
-             "linux/arm64/v8.3", "linux/arm64/v8.2", "linux/arm64/v8.1", "linux/arm64", "linux/arm/v8", "linux/arm/v7",
-             "linux/arm/v6", "linux/arm/v5"]
+            [
+                "linux/arm64/v9.1", "linux/arm64/v9", "linux/arm64/v8.6", "linux/arm64/v8.5", "linux/arm64/v8.4",
+                "linux/arm64/v8.3", "linux/arm64/v8.2", "linux/arm64/v8.1", "linux/arm64", "linux/arm/v8",
+                "linux/arm/v7",
+                "linux/arm/v6", "linux/arm/v5",
+            ]
         ),
     ])
     func acceptsWhatContainerdAccepts(_ asked: String, _ accepted: [String]) throws {

@@ -44,7 +44,8 @@ import Testing
     @Test func dockerHubGoesToItsMirrorsFirst() throws {
         let settings = RegistrySettings(mirrors: ["https://mirror.example/base", "http://127.0.0.1:5001"])
         let hub = try Endpoint.candidates(for: "docker.io", settings: settings)
-        #expect(hub.map(\.base) == ["https://mirror.example/base", "http://127.0.0.1:5001", "https://registry-1.docker.io"])
+        #expect(
+            hub.map(\.base) == ["https://mirror.example/base", "http://127.0.0.1:5001", "https://registry-1.docker.io"])
         #expect(hub.map(\.isMirror) == [true, true, false])
         let other = try Endpoint.candidates(for: "ghcr.io", settings: settings)
         #expect(other.map(\.base) == ["https://ghcr.io"], "mirrors are for Docker Hub only")
@@ -66,6 +67,7 @@ import Testing
         #expect(proxy.proxy(for: "10.2.3.4:5000", scheme: "https") == nil)
         #expect(proxy.proxy(for: "registry.lan:5000", scheme: "https") == nil)
         #expect(proxy.proxy(for: "127.0.0.1:5000", scheme: "http") == nil, "loopback is never proxied")
-        #expect(ProxySettings(environment: ["NO_PROXY": "*", "HTTPS_PROXY": "p:1"]).proxy(for: "a", scheme: "https") == nil)
+        #expect(
+            ProxySettings(environment: ["NO_PROXY": "*", "HTTPS_PROXY": "p:1"]).proxy(for: "a", scheme: "https") == nil)
     }
 }

@@ -7,9 +7,11 @@ import Testing
 @Suite struct RetryPolicyTests {
     @Test func delaysDoubleUpToTheCap() {
         let policy = RetryPolicy(attempts: 6, initialDelay: .milliseconds(200), maximumDelay: .seconds(3))
-        #expect((1...6).map { policy.delay(after: $0, jitter: 0) } == [
-            .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600), .seconds(3), .seconds(3),
-        ])
+        #expect(
+            (1...6).map { policy.delay(after: $0, jitter: 0) } == [
+                .milliseconds(200), .milliseconds(400), .milliseconds(800), .milliseconds(1600), .seconds(3),
+                .seconds(3),
+            ])
     }
 
     @Test func jitterTakesUpToAQuarterOff() {

@@ -34,7 +34,9 @@ import Testing
 
             var strict = RegistrySettings(certificateDirectories: [])
             strict.loopbackIsInsecure = false
-            _ = try await expectFailure(.registryUnreachable, mentioning: ["refused TLS", "certs.d/\(registry.host)/ca.crt"]) {
+            _ = try await expectFailure(
+                .registryUnreachable, mentioning: ["refused TLS", "certs.d/\(registry.host)/ca.crt"]
+            ) {
                 _ = try await withClient(settings: strict) { try await $0.resolve(reference) }
             }
         }
@@ -100,7 +102,9 @@ import Testing
             #expect(tokens.requests(containing: "POST repository:app:pull grant=refresh_token") == 1)
 
             let bad = StaticCredentials([registry.host: .basic(username: "tester", password: "nope")])
-            _ = try await expectFailure(.unauthorized, mentioning: ["token server", "as \"tester\"", "repository:app:pull"]) {
+            _ = try await expectFailure(
+                .unauthorized, mentioning: ["token server", "as \"tester\"", "repository:app:pull"]
+            ) {
                 _ = try await withClient(credentials: bad) { try await $0.resolve(reference) }
             }
         }
@@ -126,15 +130,21 @@ struct TestPKI {
         tokenKey = dir + "/token.key"
         tokenDER = dir + "/token.der"
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try await run(["openssl", "req", "-x509"] + ec + ["-keyout", dir + "/ca.key", "-out", caCert, "-days", "1", "-subj", "/CN=berth test CA"])
-        try await run(["openssl", "req"] + ec + ["-keyout", serverKey, "-out", dir + "/server.csr", "-subj", "/CN=127.0.0.1"])
-        let ext = try scratch.write("pki/ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+        try await run(
+            ["openssl", "req", "-x509"] + ec + [
+                "-keyout", dir + "/ca.key", "-out", caCert, "-days", "1", "-subj", "/CN=berth test CA",
+            ])
+        try await run(
+            ["openssl", "req"] + ec + ["-keyout", serverKey, "-out", dir + "/server.csr", "-subj", "/CN=127.0.0.1"])
+        let ext = try scratch.write(
+            "pki/ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
         try await run([
             "openssl", "x509", "-req", "-in", dir + "/server.csr", "-CA", caCert, "-CAkey", dir + "/ca.key",
             "-CAcreateserial", "-out", serverCert, "-days", "1", "-extfile", ext,
         ])
         try await run([
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", tokenKey, "-out", tokenCert, "-days", "1",
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", tokenKey, "-out", tokenCert, "-days",
+            "1",
             "-subj", "/CN=berth test token issuer",
         ])
         try await run(["openssl", "x509", "-in", tokenCert, "-outform", "der", "-out", tokenDER])

@@ -17,7 +17,8 @@ import Testing
         try await withScratchDirectory(prefix: "berth-registry") { scratch in
             var mode = LocalRegistry.Auth.none
             if auth {
-                mode = .htpasswd(path: try scratch.write("htpasswd", try await run(["htpasswd", "-Bbn", "u", "p"]).output))
+                mode = .htpasswd(
+                    path: try scratch.write("htpasswd", try await run(["htpasswd", "-Bbn", "u", "p"]).output))
             }
             let registry = try await LocalRegistry(in: scratch, name: "registry", auth: mode)
             defer { registry.stop() }
@@ -63,7 +64,9 @@ import Testing
         try await Self.withFaults(["--corrupt", corrupt.description]) { scratch, _, reference, layer in
             let destination = try TestDestination(in: scratch.path("pull"))
             _ = try await expectFailure(.digestMismatch, mentioning: ["layer \(layer.descriptor.digest)", "app:v1"]) {
-                _ = try await withClient { client in try await ImagePuller(client: client).pull(reference, into: destination) }
+                _ = try await withClient { client in
+                    try await ImagePuller(client: client).pull(reference, into: destination)
+                }
             }
             let state = destination.snapshot
             #expect(!state.committed.contains(layer.descriptor.digest))
@@ -93,7 +96,9 @@ import Testing
             // timeout), then each try over http (the read timeout) and the waits between.
             let start = ContinuousClock.now
             let reference = try ImageReference(parsing: "\(proxy.host)/app:v1")
-            _ = try await expectFailure(.registryUnreachable, mentioning: [proxy.host, "did not answer within 0.3s", "/v2/"]) {
+            _ = try await expectFailure(
+                .registryUnreachable, mentioning: [proxy.host, "did not answer within 0.3s", "/v2/"]
+            ) {
                 _ = try await withClient(
                     connectTimeout: .seconds(1), readTimeout: .milliseconds(300),
                     retry: RetryPolicy(attempts: 2, initialDelay: .milliseconds(50))

@@ -58,7 +58,9 @@ import Testing
                 #expect(here.repositoryDigest == index.index.digest, "RepoDigests name the index")
                 let arm = try await client.resolve(reference, platform: try Platform(parsing: "linux/arm64/v8"))
                 #expect(arm.manifest.digest == arm64.manifest.digest)
-                _ = try await expectFailure(.platformNotFound, mentioning: ["linux/s390x", "linux/amd64, linux/arm64/v8"]) {
+                _ = try await expectFailure(
+                    .platformNotFound, mentioning: ["linux/s390x", "linux/amd64, linux/arm64/v8"]
+                ) {
                     _ = try await client.resolve(reference, platform: try Platform(parsing: "linux/s390x"))
                 }
             }
@@ -90,7 +92,8 @@ import Testing
                 #expect(again.fetched.isEmpty)
                 #expect(elapsed < .milliseconds(500), "all present: a manifest and nothing else (\(elapsed))")
             }
-            let fetches = registry.requests(containing: "GET /v2/one/blobs/\(base.descriptor.digest)")
+            let fetches =
+                registry.requests(containing: "GET /v2/one/blobs/\(base.descriptor.digest)")
                 + registry.requests(containing: "GET /v2/two/blobs/\(base.descriptor.digest)")
             #expect(fetches == 1, "the base layer two images share went over the wire once")
             #expect(destination.snapshot.committed.filter { $0 == base.descriptor.digest }.count == 1)
@@ -130,7 +133,8 @@ import Testing
             let settings = RegistrySettings(mirrors: ["http://\(mirror.host)"], certificateDirectories: [])
             let destination = try TestDestination(in: scratch.path("pull"))
             let pulled = try await withClient(settings: settings) { client in
-                try await ImagePuller(client: client).pull(try ImageReference(parsing: "hubimage:v1"), into: destination)
+                try await ImagePuller(client: client).pull(
+                    try ImageReference(parsing: "hubimage:v1"), into: destination)
             }
             #expect(pulled.image.manifest.digest == image.manifest.digest)
             #expect(mirror.requests(containing: "GET /v2/library/hubimage/manifests/v1") == 1)

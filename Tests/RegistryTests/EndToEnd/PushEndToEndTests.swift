@@ -21,9 +21,11 @@ import Testing
             let layout = try OCILayout(at: scratch.path("layout"))
             let shared = try await TestLayer.make([("shared", TestLayer.noise(50_000, seed: 21))], .gzip)
             let amd64 = try layout.image(
-                [shared, try await TestLayer.make([("amd64", [1])], .zstd)], platform: Platform(os: "linux", architecture: "amd64"))
+                [shared, try await TestLayer.make([("amd64", [1])], .zstd)],
+                platform: Platform(os: "linux", architecture: "amd64"))
             let arm64 = try layout.image(
-                [shared, try await TestLayer.make([("arm64", [2])], .gzip)], platform: Platform(os: "linux", architecture: "arm64"))
+                [shared, try await TestLayer.make([("arm64", [2])], .gzip)],
+                platform: Platform(os: "linux", architecture: "arm64"))
             let index = try layout.index([amd64.manifest, arm64.manifest])
             let upload = ImageUpload(
                 manifest: ManifestUpload(bytes: index.bytes, mediaType: MediaType.ociIndex),
@@ -34,7 +36,10 @@ import Testing
                 blobs: try layout.blobs.compactMap { digest, path in
                     guard digest != index.index.digest, digest != amd64.manifest.digest, digest != arm64.manifest.digest
                     else { return nil }
-                    return (Descriptor(mediaType: "application/octet-stream", digest: digest, size: try fileSize(path)), path)
+                    return (
+                        Descriptor(mediaType: "application/octet-stream", digest: digest, size: try fileSize(path)),
+                        path
+                    )
                 })
             let reference = try ImageReference(parsing: "\(registry.host)/team/app:1.0")
             let first = Pushes()
@@ -54,15 +59,21 @@ import Testing
             let second = Pushes()
             _ = try await withClient { try await $0.push(upload, to: reference, progress: second.record) }
             #expect(second.all.filter { if case .exists = $0 { true } else { false } }.count == upload.blobs.count)
-            #expect(registry.requests(containing: "PUT /v2/team/app/blobs/uploads/") == upload.blobs.count, "nothing sent again")
+            #expect(
+                registry.requests(containing: "PUT /v2/team/app/blobs/uploads/") == upload.blobs.count,
+                "nothing sent again")
 
             var elsewhere = upload
-            elsewhere.mountSources = Dictionary(uniqueKeysWithValues: upload.blobs.map { ($0.descriptor.digest, "team/app") })
+            elsewhere.mountSources = Dictionary(
+                uniqueKeysWithValues: upload.blobs.map { ($0.descriptor.digest, "team/app") })
             let third = Pushes()
             _ = try await withClient {
-                try await $0.push(elsewhere, to: try ImageReference(parsing: "\(registry.host)/other:1.0"), progress: third.record)
+                try await $0.push(
+                    elsewhere, to: try ImageReference(parsing: "\(registry.host)/other:1.0"), progress: third.record)
             }
-            #expect(third.all.filter { if case .mounted(_, from: "team/app") = $0 { true } else { false } }.count == upload.blobs.count)
+            #expect(
+                third.all.filter { if case .mounted(_, from: "team/app") = $0 { true } else { false } }.count
+                    == upload.blobs.count)
             #expect(registry.requests(containing: "PUT /v2/other/blobs/uploads/") == 0, "mounted, not sent")
         }
     }

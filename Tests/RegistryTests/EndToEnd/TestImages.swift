@@ -21,9 +21,13 @@ struct TestLayer {
         case .none:
             (blob, mediaType) = (tar, MediaType.ociLayer)
         case .gzip:
-            (blob, mediaType) = (try await run(["gzip", "-n", "-c"], input: tar).standardOutput, MediaType.ociLayerGzip)
+            (blob, mediaType) = (
+                try await run(["gzip", "-n", "-c"], input: tar).standardOutput, MediaType.ociLayerGzip
+            )
         case .zstd:
-            (blob, mediaType) = (try await run(["zstd", "-q", "-c"], input: tar).standardOutput, MediaType.ociLayerZstd)
+            (blob, mediaType) = (
+                try await run(["zstd", "-q", "-c"], input: tar).standardOutput, MediaType.ociLayerZstd
+            )
         }
         return TestLayer(
             tar: tar, blob: blob,

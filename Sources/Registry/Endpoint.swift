@@ -33,7 +33,7 @@ struct Endpoint: Sendable, CustomStringConvertible {
     static func candidates(for domain: String, settings: RegistrySettings) throws(BerthError) -> [Endpoint] {
         if domain == ImageReference.defaultDomain {
             let mirrors = try settings.mirrors.map { mirror throws(BerthError) in try Self.mirror(mirror, settings) }
-            return mirrors + [try secure(host: "registry-1.docker.io", settings: settings)]
+            return mirrors + [try secure(host: ImageReference.dockerHubAPIHost, settings: settings)]
         }
         guard settings.isInsecure(domain) else { return [try secure(host: domain, settings: settings)] }
         var tls = try tlsConfiguration(host: domain, settings: settings)

@@ -242,8 +242,11 @@ extension ImageReference {
     /// The host and port the distribution API of `domain` answers on:
     /// `docker.io` is a name for people, its API is `registry-1.docker.io`.
     public var registryHost: String {
-        domain == Self.defaultDomain ? "registry-1.docker.io" : domain
+        domain == Self.defaultDomain ? Self.dockerHubAPIHost : domain
     }
+
+    /// Where Docker Hub's distribution API answers.
+    public static let dockerHubAPIHost = "registry-1.docker.io"
 
     /// The key docker's `config.json` files this registry's credentials
     /// under: Docker Hub's is its historical v1 URL, any other its host[:port].
@@ -255,7 +258,7 @@ extension ImageReference {
     /// reference spells it, or a URL as `docker login` was given it).
     public static func credentialKey(forRegistry registry: String) -> String {
         let host = hostOfRegistryKey(registry)
-        return host == defaultDomain || host == "index.docker.io" || host == "registry-1.docker.io"
+        return host == defaultDomain || host == "index.docker.io" || host == dockerHubAPIHost
             ? "https://index.docker.io/v1/" : host
     }
 

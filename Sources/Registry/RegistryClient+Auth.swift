@@ -129,7 +129,11 @@ extension RegistryClient {
         } else {
             if let service { query.append(URLQueryItem(name: "service", value: service)) }
             query += scopes.map { URLQueryItem(name: "scope", value: $0) }
-            if credentials != nil { query.append(URLQueryItem(name: "client_id", value: "berth")) }
+            if let credentials {
+                // As docker: the account names the user to the token server.
+                query.append(URLQueryItem(name: "account", value: credentials.username))
+                query.append(URLQueryItem(name: "client_id", value: "berth"))
+            }
             components.queryItems = query
             request = HTTPClientRequest(url: components.string ?? realm)
             if case .basic(let username, let password) = credentials {

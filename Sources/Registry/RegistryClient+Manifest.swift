@@ -35,7 +35,7 @@ extension RegistryClient {
     public func resolve(_ reference: ImageReference, platform: Platform = .host) async throws(BerthError)
         -> ResolvedImage
     {
-        let endpoints = try await endpoints(for: reference.domain)
+        let endpoints = try await endpoints(for: reference.domain, purpose: "pulling \(reference.familiar)")
         var failure: BerthError?
         for endpoint in endpoints {
             do {

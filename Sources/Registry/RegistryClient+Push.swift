@@ -69,7 +69,8 @@ extension RegistryClient {
         _ upload: ImageUpload, to reference: ImageReference,
         progress: @escaping @Sendable (PushEvent) -> Void = { _ in }
     ) async throws(BerthError) -> Digest {
-        guard let endpoint = try await endpoints(for: reference.domain).last(where: { !$0.isMirror }) else {
+        let candidates = try await endpoints(for: reference.domain, purpose: "pushing \(reference.familiar)")
+        guard let endpoint = candidates.last(where: { !$0.isMirror }) else {
             throw BerthError(.registryUnreachable, "no endpoint for \(reference.domain)")
         }
         let target = PushTarget(client: self, endpoint: endpoint, reference: reference)

@@ -38,7 +38,7 @@ extension RegistryClient {
     func send(_ request: RegistryRequest, on endpoint: Endpoint, domain: String) async throws(BerthError)
         -> HTTPClientResponse
     {
-        try await probe(endpoint)
+        try await probe(endpoint, purpose: request.what)
         let session = session(endpoint)
         let policy = configuration.retry
         var attempt = 1

@@ -77,7 +77,8 @@ public final class RegistryClient: Sendable {
     /// The endpoints to try for `domain`, in order: for Docker Hub its
     /// mirrors, then itself; for an insecure registry the scheme that
     /// answered the first probe (https tried before http, as docker does).
-    func endpoints(for domain: String) async throws(BerthError) -> [Endpoint] {
+    /// `purpose` (`pulling app:1.0`) names the operation in errors.
+    func endpoints(for domain: String, purpose: String) async throws(BerthError) -> [Endpoint] {
         if let known = chosen.withLock({ $0[domain] }) { return [known] }
         let candidates = try Endpoint.candidates(for: domain, settings: configuration.settings)
         guard candidates.count == 2, candidates.allSatisfy({ !$0.isMirror }) else { return candidates }
@@ -85,7 +86,7 @@ public final class RegistryClient: Sendable {
         var lastError: BerthError?
         for candidate in candidates {
             do {
-                try await probe(candidate, retries: candidate.scheme == "http")
+                try await probe(candidate, retries: candidate.scheme == "http", purpose: purpose)
                 chosen.withLock { $0[domain] = candidate }
                 return [candidate]
             } catch {
@@ -98,11 +99,12 @@ public final class RegistryClient: Sendable {
 
     /// `GET /v2/`: whether the endpoint speaks the API, and the challenge
     /// its 401 carries (remembered for every later request to it). `retries`
-    /// false when a failure means "try the next scheme" rather than "wait".
-    func probe(_ endpoint: Endpoint, retries: Bool = true) async throws(BerthError) {
+    /// false when a failure means "try the next scheme" rather than "wait";
+    /// `purpose` is what the probe comes before, for errors.
+    func probe(_ endpoint: Endpoint, retries: Bool = true, purpose: String) async throws(BerthError) {
         let session = session(endpoint)
         guard await !session.probed else { return }
-        let what = "checking the registry API at \(endpoint.base)/v2/"
+        let what = "checking the registry API at \(endpoint.base)/v2/ before \(purpose)"
         var request = HTTPClientRequest(url: endpoint.url("/v2/"))
         request.tlsConfiguration = endpoint.tls
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
@@ -155,7 +157,7 @@ final class HTTPClients: Sendable {
         func make(_ server: ProxySettings.Server?) -> HTTPClient {
             var pool = HTTPClient.Configuration.ConnectionPool()
             pool.retryConnectionEstablishment = false
-            var configuration = HTTPClient.Configuration(
+            let configuration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
                 timeout: .init(connect: .init(connectTimeout), read: .init(readTimeout)),
                 connectionPool: pool,
@@ -167,7 +169,6 @@ final class HTTPClients: Sendable {
                         })
                 },
                 decompression: .disabled)
-            configuration.httpVersion = .automatic
             return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         }
         self.proxy = proxy

@@ -88,7 +88,7 @@ extension RegistryClient {
                 return fail("failed", cause: "\(error)")
             }
         }
-        if error is NIOSSLError || error is BoringSSLError || "\(type(of: error))".contains("SSL") {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return fail(
                 "refused TLS", retryable: false,
                 cause: "\(error); a private CA goes in /etc/docker/certs.d/\(endpoint.host)/ca.crt, "

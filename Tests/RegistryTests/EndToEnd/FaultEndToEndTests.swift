@@ -97,7 +97,8 @@ import Testing
             let start = ContinuousClock.now
             let reference = try ImageReference(parsing: "\(proxy.host)/app:v1")
             _ = try await expectFailure(
-                .registryUnreachable, mentioning: [proxy.host, "did not answer within 0.3s", "/v2/"]
+                .registryUnreachable,
+                mentioning: [proxy.host, "did not answer within 0.3s", "/v2/ before pulling \(proxy.host)/app:v1"]
             ) {
                 _ = try await withClient(
                     connectTimeout: .seconds(1), readTimeout: .milliseconds(300),

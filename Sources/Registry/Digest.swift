@@ -64,18 +64,32 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, C
 
     /// Decodes from a JSON string, parsed as `init(parsing:)` parses.
     public init(from decoder: any Decoder) throws {
+        self = try TextCoding.decode(decoder) { text throws(BerthError) in try Digest(parsing: text) }
+    }
+
+    /// Encodes as `sha256:<hex>`, a JSON string.
+    public func encode(to encoder: any Encoder) throws {
+        try TextCoding.encode(description, to: encoder)
+    }
+}
+
+/// Values that travel as one JSON string and are read back through their
+/// parser (a digest, a reference), so a bad one fails the decoding.
+enum TextCoding {
+    /// The string `decoder` holds, parsed by `parse`; a refusal is a `DecodingError`.
+    static func decode<T>(_ decoder: any Decoder, _ parse: (String) throws(BerthError) -> T) throws -> T {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
-            self = try Digest(parsing: text)
+            return try parse(text)
         } catch {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: decoder.codingPath, debugDescription: error.description))
         }
     }
 
-    /// Encodes as `sha256:<hex>`, a JSON string.
-    public func encode(to encoder: any Encoder) throws {
+    /// Writes `text` as one JSON string.
+    static func encode(_ text: String, to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try container.encode(text)
     }
 }

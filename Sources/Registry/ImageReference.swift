@@ -145,19 +145,12 @@ public struct ImageReference: Hashable, Comparable, Sendable, CustomStringConver
 
     /// Decodes from a JSON string, parsed as `init(parsing:)` parses.
     public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            self = try ImageReference(parsing: text)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
+        self = try TextCoding.decode(decoder) { text throws(BerthError) in try ImageReference(parsing: text) }
     }
 
     /// Encodes as the full normal form, a JSON string.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try TextCoding.encode(description, to: encoder)
     }
 }
 

@@ -179,7 +179,6 @@ final class TokenServer {
 
     /// How many requests of its log contain `text`.
     func requests(containing text: String) -> Int {
-        let lines = (try? AtomicFile.read(log)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return lines.split(separator: "\n").filter { $0.contains(text) }.count
+        lines(of: contents(of: log), containing: text)
     }
 }

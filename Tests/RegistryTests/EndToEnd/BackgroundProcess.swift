@@ -36,17 +36,16 @@ final class BackgroundProcess {
             return true
         }
         guard printed, let line else {
-            let said = (try? String(contentsOfFile: outputPath + ".err", encoding: .utf8)) ?? ""
-            throw TestFailure("\(name) printed no line: \(said)")
+            throw TestFailure("\(name) printed no line: \(errorOutput)")
         }
         return line
     }
 
     /// What it wrote on stdout.
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    var output: String { contents(of: outputPath) }
 
     /// What it wrote on stderr (registries log there).
-    var errorOutput: String { (try? String(contentsOfFile: outputPath + ".err", encoding: .utf8)) ?? "" }
+    var errorOutput: String { contents(of: outputPath + ".err") }
 
     /// Kills it and reaps it. SIGKILL at once: these servers keep nothing
     /// worth a clean exit, and a child spawned from a test thread may
@@ -93,6 +92,16 @@ enum Loopback {
             }
         }
     }
+}
+
+/// How many lines of `text` contain `part` (a request in a server's log).
+func lines(of text: String, containing part: String) -> Int {
+    text.split(separator: "\n").filter { $0.contains(part) }.count
+}
+
+/// The file at `path` as text; empty when there is none yet.
+func contents(of path: String) -> String {
+    (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
 }
 
 /// The python3 scripts beside the tests.

@@ -70,8 +70,8 @@ final class LocalRegistry {
 
     /// How many requests of the access log contain `text` (e.g. `"GET /v2/app/blobs/sha256:…`).
     func requests(containing text: String) -> Int {
-        (process.output + process.errorOutput).split(separator: "\n").filter { $0.contains("\" ") && $0.contains(text) }
-            .count
+        // The access log goes to stdout, where each line quotes its request (`"GET /v2/… HTTP/1.1"`).
+        lines(of: process.output, containing: "\"" + text)
     }
 }
 

@@ -86,10 +86,12 @@ import Testing
                 async let one = puller.pull(first, into: destination)
                 async let two = puller.pull(second, into: destination)
                 _ = try await (one, two)
-                let blobRequests = registry.requests(containing: "/blobs/")
+                let blobRequests = registry.requests(containing: "GET /v2/two/blobs/")
                 let again = try await puller.pull(second, into: destination)
                 #expect(again.fetched.isEmpty)
-                #expect(registry.requests(containing: "/blobs/") == blobRequests, "all present: a manifest, no blob")
+                #expect(
+                    registry.requests(containing: "GET /v2/two/blobs/") == blobRequests,
+                    "all present: a manifest, no blob")
             }
             let fetches =
                 registry.requests(containing: "GET /v2/one/blobs/\(base.descriptor.digest)")

@@ -1,5 +1,4 @@
 import BerthModel
-import Glibc
 
 /// What a pull fetched: the image as resolved, and the blobs it had to fetch.
 public struct PulledImage: Sendable {
@@ -86,13 +85,15 @@ public actor ImagePuller {
         let task = Task {
             defer { self.finished(blob.digest) }
             progress(.waiting(blob.digest))
-            try await slots.withPermit {
+            let fetched = try await slots.withPermit {
                 try Task.checkCancellation()
-                guard !destination.has(blob.digest) else { return }
+                // Another puller on the same store may have brought it in meanwhile.
+                guard !destination.has(blob.digest) else { return false }
                 try await client.download(blob, of: image, into: destination, progress: progress)
+                return true
             }
             progress(.done(blob.digest))
-            return true
+            return fetched
         }
         inFlight[blob.digest] = task
         return task

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +34,9 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // Layers come gzip- or zstd-compressed; both are inflated in-process, as the bytes arrive.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "BerthModel"),
         // The one async keyed lock (FIFO, cancellable); no dependencies, so any target may use it.
         .target(name: "AsyncKeyedLock"),
@@ -56,12 +61,27 @@ let package = Package(
         // C declarations of the few Linux calls Glibc's module map hides, and the rtnetlink headers.
         .target(name: "CLinux"),
         .target(name: "HostOS", dependencies: ["CLinux"]),
+        // An OCI distribution client: image references, registry auth, manifests, streamed
+        // and verified blobs, push, docker's credential and registry settings.
+        .target(
+            name: "Registry",
+            dependencies: [
+                "BerthModel", "HostOS", "CZlib", "CZstd",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The real runtime: image store, containers on crun, networks, volumes.
         .target(
             name: "RuntimeLinux",
             dependencies: [
                 // Its errors are the product's one error type.
                 "BerthModel",
+                // Image references and digests; later, pulls.
+                "Registry",
                 // LinuxRuntime implements the protocol the reconciler drives.
                 "RuntimeKit",
                 "HostOS",
@@ -156,6 +176,13 @@ let package = Package(
         // FakeRuntime (for tests that need no root) and FakeClock.
         .target(name: "TestSupport", dependencies: ["RuntimeKit", "BerthModel", "Supervisor", "HostOS"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        // Unit tests, and end-to-end tests against registries they start on
+        // 127.0.0.1 (Fixtures: the token server and the fault proxy, in python3).
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: ["Registry", "BerthModel", "HostOS", "TestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "AsyncKeyedLockTests", dependencies: ["AsyncKeyedLock"]),
         .testTarget(
             name: "EmbeddedDNSTests",
@@ -175,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeLinuxTests",
             dependencies: [
-                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel", "TestSupport",
+                "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel", "TestSupport", "Registry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -19,6 +19,14 @@ packages=(
   netcat-openbsd  # checks that networks do not connect
   iputils-ping    # the attach test pings the container it made
   util-linux      # nsenter, mountpoint
+  zlib1g-dev      # gzip layers, inflated in-process (CZlib system library)
+  libzstd-dev     # zstd layers, likewise (CZstd)
+  docker-registry # the CNCF distribution registry the registry tests pull from
+  skopeo          # puts the tests' OCI layouts into that registry
+  openssl         # the tests' CA and certificates, and the token server's signatures
+  apache2-utils   # htpasswd, for the registry's Basic auth
+  zstd            # compresses the tests' zstd layers
+  python3         # the tests' token server and fault proxy
 )
 
 missing=()

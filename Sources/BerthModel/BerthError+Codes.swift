@@ -156,3 +156,27 @@ extension BerthError.Code {
     /// files it could not write); answered with 500.
     public static let daemonInternal = BerthError.Code("internal")
 }
+
+// MARK: Registries (pull and push)
+
+extension BerthError.Code {
+    /// The registry did not answer (refused, unreachable, no reply in time),
+    /// after the retries a pull or push makes.
+    public static let registryUnreachable = BerthError.Code("registry-unreachable")
+    /// The registry refused the credentials, or wants some and none were given (401).
+    public static let unauthorized = BerthError.Code("unauthorized")
+    /// The credentials were accepted but do not allow the operation (403).
+    public static let denied = BerthError.Code("denied")
+    /// The registry has no such repository, tag or manifest digest.
+    public static let manifestUnknown = BerthError.Code("manifest-unknown")
+    /// The registry has no blob of that digest in the repository.
+    public static let blobUnknown = BerthError.Code("blob-unknown")
+    /// An image index with no manifest for the platform asked for.
+    public static let platformNotFound = BerthError.Code("platform-not-found")
+    /// The registry answered in a way the distribution protocol does not
+    /// allow, or with an error that has no code of its own above.
+    public static let registryProtocol = BerthError.Code("registry-protocol")
+    /// A docker credential helper (`docker-credential-NAME`) failed or
+    /// answered something that is not its protocol.
+    public static let credentialHelper = BerthError.Code("credential-helper")
+}

@@ -1,6 +1,7 @@
 import BerthModel
 import Glibc
 import HostOS
+import Registry
 
 /// Content-addressed blobs, `<root>/images/blobs/sha256/<hex>`, as the OCI
 /// image layout keeps them.

@@ -1,7 +1,8 @@
 import BerthModel
-import Crypto
 import Glibc
 import HostOS
+import Registry
+import struct Crypto.SHA256
 
 /// The file operations the store needs, straight over libc or through
 /// HostOS's `Files` with the store's errors: `lstat` rather than `stat`

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Registry
 
 extension ImageStore {
     /// Imports the one image at `url` (an OCI layout, a `docker save`

@@ -1,4 +1,5 @@
 import BerthModel
+import Registry
 /// What `ImageStore.remove` did, in `docker rmi`'s terms.
 public struct ImageRemoval: Hashable, Sendable {
     /// Names taken off.

@@ -1,6 +1,7 @@
 import BerthModel
 import Glibc
 import HostOS
+import Registry
 
 /// The kinds of thing `ImageStore.importImages` reads.
 public enum ImageArchiveFormat: String, Sendable, CaseIterable {

@@ -1,6 +1,7 @@
 import BerthModel
 import Glibc
 import HostOS
+import Registry
 
 /// Unpacked layers, one directory per diff ID: `<root>/layers/<hex>/`.
 ///

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Registry
 
 #if canImport(Glibc)
 import Glibc

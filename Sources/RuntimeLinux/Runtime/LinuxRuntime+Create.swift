@@ -2,6 +2,7 @@ import AsyncKeyedLock
 import BerthModel
 import Foundation
 import HostOS
+import Registry
 import RuntimeKit
 
 extension LinuxRuntime {

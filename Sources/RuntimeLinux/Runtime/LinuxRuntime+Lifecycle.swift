@@ -2,6 +2,7 @@ import BerthModel
 import Foundation
 import Glibc
 import HostOS
+import Registry
 import RuntimeKit
 
 /// A task waiting for one run of a container to end; `token` tells runs apart.

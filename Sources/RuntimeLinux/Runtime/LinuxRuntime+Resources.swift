@@ -1,6 +1,7 @@
 import BerthModel
 import Foundation
 import HostOS
+import Registry
 import RuntimeKit
 
 extension LinuxRuntime {

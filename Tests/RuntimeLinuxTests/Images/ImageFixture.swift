@@ -1,6 +1,7 @@
 import BerthModel
 import Foundation
 import Glibc
+import Registry
 import TestSupport
 import Testing
 

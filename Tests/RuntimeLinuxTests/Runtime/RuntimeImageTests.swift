@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Registry
 import RuntimeKit
 import Testing
 

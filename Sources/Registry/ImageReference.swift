@@ -1,5 +1,4 @@
 import BerthModel
-import Crypto
 
 /// A parsed image reference: `[registry[:port]/]path[:tag][@sha256:hex]`.
 ///
@@ -80,11 +79,13 @@ public struct ImageReference: Hashable, Comparable, Sendable, CustomStringConver
                         + "separated by one '.', one or two '_', or any '-'")
             }
         }
+        // A reference that is 64 hex characters and nothing else is refused,
+        // as docker does: it reads as an image ID. With a host or a tag
+        // (`docker.io/<hex>`, `<hex>:v1`) it is a name like any other.
+        if Digest(hex: text) != nil {
+            throw refuse("a 64-character hex string is an image ID, not a repository name")
+        }
         if domain == Self.defaultDomain, !path.contains("/") {
-            // A bare 64-hex name is refused, as docker does: it reads as an image ID.
-            if Digest(hex: String(path)) != nil {
-                throw refuse("a 64-character hex string is an image ID, not a repository name")
-            }
             path = "library/" + path
         }
         guard domain.utf8.count + 1 + path.utf8.count <= 255 else {
@@ -144,19 +145,12 @@ public struct ImageReference: Hashable, Comparable, Sendable, CustomStringConver
 
     /// Decodes from a JSON string, parsed as `init(parsing:)` parses.
     public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            self = try ImageReference(parsing: text)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
+        self = try TextCoding.decode(decoder) { text throws(BerthError) in try ImageReference(parsing: text) }
     }
 
     /// Encodes as the full normal form, a JSON string.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try TextCoding.encode(description, to: encoder)
     }
 }
 
@@ -230,81 +224,48 @@ enum Grammar {
     }
 }
 
-/// A content digest, `sha256:<64 lowercase hex>`.
-///
-/// Parsed, never merely checked: a digest ends up in a path
-/// (`blobs/sha256/<hex>`, `layers/<hex>`), so a value read from an archive
-/// (`sha256:../../etc`) must not be able to become one. Only sha256 is
-/// accepted; it is what every registry and `docker save` writes.
-public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
-    /// The 64 lowercase hex characters.
-    public let hex: String
-
-    /// The digest `text` names, or an error naming `what` it was read from.
-    public init(parsing text: String, what: String = "digest") throws(BerthError) {
-        guard text.hasPrefix("sha256:") else {
-            let algorithm = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
-            throw BerthError(
-                .unsupported, "\(what) \"\(text)\" is not a sha256 digest",
-                cause: text.contains(":") ? "algorithm \(algorithm) is not supported" : "no algorithm prefix")
-        }
-        let hex = String(text.dropFirst("sha256:".count))
-        guard let digest = Digest(hex: hex) else {
-            throw BerthError(
-                .invalidReference, "\(what) \"\(text)\" is not a digest: want sha256: and 64 lowercase hex characters")
-        }
-        self = digest
+extension ImageReference {
+    /// What the registry is asked for: the digest when the reference pins one,
+    /// else the tag. `name:tag@digest` pulls the digest and ignores the tag, as
+    /// docker and containerd do (the tag is kept only as a label for people).
+    public var manifestReference: String {
+        digest?.description ?? tag ?? Self.defaultTag
     }
 
-    /// The digest whose hex part is `hex`, or nil when it is not 64 lowercase hex characters.
-    public init?(hex: String) {
-        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-        else { return nil }
-        self.hex = hex
+    /// The host and port the distribution API of `domain` answers on:
+    /// `docker.io` is a name for people, its API is `registry-1.docker.io`.
+    public var registryHost: String {
+        domain == Self.defaultDomain ? Self.dockerHubAPIHost : domain
     }
 
-    /// The sha256 of `bytes`.
-    public init(of bytes: some Sequence<UInt8>) {
-        var hasher = SHA256()
-        hasher.update(data: Array(bytes))
-        self.init(hasher.finalize())
+    /// Where Docker Hub's distribution API answers.
+    public static let dockerHubAPIHost = "registry-1.docker.io"
+
+    /// The key docker's `config.json` files this registry's credentials
+    /// under: Docker Hub's is its historical v1 URL, any other its host[:port].
+    public var credentialKey: String {
+        Self.credentialKey(forRegistry: domain)
     }
 
-    /// The digest a finished hasher gives.
-    init(_ value: SHA256.Digest) {
-        var text = ""
-        text.reserveCapacity(64)
-        let digits = Array("0123456789abcdef".utf8)
-        for byte in value {
-            text.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
-            text.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 0x0f)]))
-        }
-        self.hex = text
+    /// The key docker's `config.json` uses for `registry` (a domain as a
+    /// reference spells it, or a URL as `docker login` was given it).
+    public static func credentialKey(forRegistry registry: String) -> String {
+        let host = hostOfRegistryKey(registry)
+        return host == defaultDomain || host == "index.docker.io" || host == dockerHubAPIHost
+            ? "https://index.docker.io/v1/" : host
     }
 
-    /// `sha256:<hex>`.
-    public var description: String { "sha256:" + hex }
-
-    /// The first 12 hex characters, as `docker images` shows an ID.
-    public var short: String { String(hex.prefix(12)) }
-
-    /// Orders by hex, so lists are stable.
-    public static func < (a: Digest, b: Digest) -> Bool { a.hex < b.hex }
-
-    /// Decodes from a JSON string, parsed as `init(parsing:)` parses.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            self = try Digest(parsing: text)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
+    /// The host[:port] in a `config.json` key, which may be a bare host or a
+    /// URL with a scheme and a path (`https://index.docker.io/v1/`,
+    /// `http://registry.local:5000`), as docker's `ConvertToHostname` reads it.
+    static func hostOfRegistryKey(_ key: String) -> String {
+        var rest = Substring(key)
+        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        return String(rest)
     }
 
-    /// Encodes as `sha256:<hex>`, a JSON string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    /// The same repository with no tag and no digest: what blob and upload
+    /// requests and the token scope name.
+    public var repositoryName: String { path }
 }

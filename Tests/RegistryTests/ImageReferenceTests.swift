@@ -1,7 +1,6 @@
 import BerthModel
+import Registry
 import Testing
-
-@testable import RuntimeLinux
 
 /// `ImageReference` parsing: docker's grammar, docker's normalization.
 @Suite struct ImageReferenceTests {

@@ -87,6 +87,14 @@ let package = Package(
         .target(name: "RuntimeKit", dependencies: ["BerthModel"]),
         // Observe → plan (pure, printable) → execute, level by level.
         .target(name: "Reconciler", dependencies: ["BerthModel", "RuntimeKit"]),
+        // Images from Dockerfiles, the pure half: the Dockerfile front end, the build
+        // context and .dockerignore, the stage graph, cache keys and the image config.
+        // Reading the context is its only contact with the host; executing steps is
+        // the caller's.
+        .target(
+            name: "Builder",
+            dependencies: ["BerthModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Health probes and restart policies: pure machines plus the actor that drives them.
         .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
         // Codable wire types and routes of berthd's socket.
@@ -143,6 +151,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "BuilderTests", dependencies: ["Builder", "BerthModel", "TestSupport"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "TestSupport", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "RuntimeKit", "BerthModel", "HostOS"]),

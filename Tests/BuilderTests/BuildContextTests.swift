@@ -37,7 +37,8 @@ struct BuildContextTests {
             try scratch.write("Dockerfile.dev", "FROM scratch\n")
             try scratch.write("Dockerfile.dev.dockerignore", "secret\n")
             try scratch.write(".dockerignore", "other\n")
-            let (context, dockerfile) = try BuildContext.open(directory: scratch.path + "/", dockerfile: .file("Dockerfile.dev"))
+            let (context, dockerfile) = try BuildContext.open(
+                directory: scratch.path + "/", dockerfile: .file("Dockerfile.dev"))
             #expect(dockerfile.name == "Dockerfile.dev")
             #expect(context.directory == scratch.path)
             #expect(context.ignoreFile == scratch.path + "/Dockerfile.dev.dockerignore")
@@ -52,15 +53,23 @@ struct BuildContextTests {
     @Test func aMissingContextOrDockerfileIsAClearError() throws {
         try withScratchDirectory { scratch in
             try scratch.write("file", "x")
-            #expect(errorMessage { _ = try BuildContext.open(directory: scratch.path + "/nope", dockerfile: .file("Dockerfile")) }
-                == "the build context \(scratch.path)/nope does not exist")
-            #expect(errorMessage { _ = try BuildContext.open(directory: scratch.path + "/file", dockerfile: .file("Dockerfile")) }
-                == "the build context \(scratch.path)/file is not a directory")
-            #expect(errorMessage { _ = try BuildContext.open(directory: scratch.path, dockerfile: .file("Dockerfile")) }
-                == "the Dockerfile \(scratch.path)/Dockerfile does not exist")
+            #expect(
+                errorMessage {
+                    _ = try BuildContext.open(directory: scratch.path + "/nope", dockerfile: .file("Dockerfile"))
+                }
+                    == "the build context \(scratch.path)/nope does not exist")
+            #expect(
+                errorMessage {
+                    _ = try BuildContext.open(directory: scratch.path + "/file", dockerfile: .file("Dockerfile"))
+                }
+                    == "the build context \(scratch.path)/file is not a directory")
+            #expect(
+                errorMessage { _ = try BuildContext.open(directory: scratch.path, dockerfile: .file("Dockerfile")) }
+                    == "the Dockerfile \(scratch.path)/Dockerfile does not exist")
             try scratch.write(".dockerignore", "[\n")
-            #expect(errorMessage { _ = try BuildContext.open(directory: scratch.path, dockerfile: .inline("FROM scratch")) }
-                == "\(scratch.path)/.dockerignore: malformed pattern [")
+            #expect(
+                errorMessage { _ = try BuildContext.open(directory: scratch.path, dockerfile: .inline("FROM scratch")) }
+                    == "\(scratch.path)/.dockerignore: malformed pattern [")
         }
     }
 
@@ -74,7 +83,9 @@ struct BuildContextTests {
             #expect(describe(try context.select("*/README.md")) == ["docs/README.md"])
             #expect(describe(try context.select("d*")) == ["docs: README.md guide.md"])
             #expect(describe(try context.select("nothing*")) == [])
-            #expect(describe(try context.select(".")).first?.hasPrefix(": .dockerignore Dockerfile README.md app.py docs") == true)
+            #expect(
+                describe(try context.select(".")).first?.hasPrefix(": .dockerignore Dockerfile README.md app.py docs")
+                    == true)
         }
     }
 
@@ -82,9 +93,12 @@ struct BuildContextTests {
         try withScratchDirectory { scratch in
             let context = try makeContext(scratch, ignore: "notes.txt\n")
             #expect(errorMessage { _ = try context.select("main.py") } == "main.py: not found in the build context")
-            #expect(errorMessage { _ = try context.select("notes.txt") }
-                == "notes.txt: not in the build context (.dockerignore excludes notes.txt)")
-            #expect(errorMessage { _ = try context.select("../etc/passwd") } == "../etc/passwd: the path is outside the build context")
+            #expect(
+                errorMessage { _ = try context.select("notes.txt") }
+                    == "notes.txt: not in the build context (.dockerignore excludes notes.txt)")
+            #expect(
+                errorMessage { _ = try context.select("../etc/passwd") }
+                    == "../etc/passwd: the path is outside the build context")
             #expect(errorCode { _ = try context.select("main.py") } == .buildContext)
         }
     }
@@ -94,8 +108,9 @@ struct BuildContextTests {
             let context = try makeContext(scratch, ignore: "docs\n!docs/README.md\n")
             #expect(describe(try context.select("docs")) == ["docs: README.md"])
             #expect(describe(try context.select("docs/README.md")) == ["docs/README.md"])
-            #expect(errorMessage { _ = try context.select("docs/guide.md") }
-                == "docs/guide.md: not in the build context (.dockerignore excludes docs/guide.md)")
+            #expect(
+                errorMessage { _ = try context.select("docs/guide.md") }
+                    == "docs/guide.md: not in the build context (.dockerignore excludes docs/guide.md)")
         }
     }
 
@@ -118,12 +133,20 @@ struct BuildContextTests {
         try withScratchDirectory { scratch in
             let context = try makeContext(scratch)
             #expect(describe(try context.select("src", excludes: ["*.h", "lib"])) == ["src: main.c util.c"])
-            #expect(describe(try context.select("src", excludes: ["**/*.c", "!lib/deep.c"])) == ["src: lib lib/deep.c util.h"])
+            #expect(
+                describe(try context.select("src", excludes: ["**/*.c", "!lib/deep.c"])) == [
+                    "src: lib lib/deep.c util.h"
+                ])
             // A wildcard's own match is not excluded: exclusion is below each match.
             #expect(describe(try context.select("*.py", excludes: ["*.py"])) == ["app.py"])
             #expect(describe(try context.select("./src/./lib/deep.c", parents: true)) == ["src: lib lib/deep.c"])
-            #expect(describe(try context.select("src/**/*.c", parents: true)) == [": src src/lib src/lib/deep.c src/main.c src/util.c"])
-            #expect(errorMessage { _ = try context.select("src/nope.c", parents: true) } == "src/nope.c: not found in the build context")
+            #expect(
+                describe(try context.select("src/**/*.c", parents: true)) == [
+                    ": src src/lib src/lib/deep.c src/main.c src/util.c"
+                ])
+            #expect(
+                errorMessage { _ = try context.select("src/nope.c", parents: true) }
+                    == "src/nope.c: not found in the build context")
         }
     }
 }

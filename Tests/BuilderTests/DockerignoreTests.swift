@@ -11,14 +11,17 @@ private let singlePatterns: [(String, String, Bool)] = [
     ("**/dir", "dir", true), ("**/dir", "dir/file", true), ("**/dir2/*", "dir/dir2/file", true),
     ("**/dir2/**", "dir/dir2/dir3/file", true), ("**file", "file", true), ("**file", "dir/file", true),
     ("**/file", "dir/file", true), ("**file", "dir/dir/file", true), ("**/file", "dir/dir/file", true),
-    ("**/file*", "dir/dir/file", true), ("**/file*", "dir/dir/file.txt", true), ("**/file*txt", "dir/dir/file.txt", true),
+    ("**/file*", "dir/dir/file", true), ("**/file*", "dir/dir/file.txt", true),
+    ("**/file*txt", "dir/dir/file.txt", true),
     ("**/file*.txt", "dir/dir/file.txt", true), ("**/file*.txt*", "dir/dir/file.txt", true),
-    ("**/**/*.txt", "dir/dir/file.txt", true), ("**/**/*.txt2", "dir/dir/file.txt", false), ("**/*.txt", "file.txt", true),
+    ("**/**/*.txt", "dir/dir/file.txt", true), ("**/**/*.txt2", "dir/dir/file.txt", false),
+    ("**/*.txt", "file.txt", true),
     ("**/**/*.txt", "file.txt", true), ("a**/*.txt", "a/file.txt", true), ("a**/*.txt", "a/dir/file.txt", true),
     ("a**/*.txt", "a/dir/dir/file.txt", true), ("a/*.txt", "a/dir/file.txt", false), ("a/*.txt", "a/file.txt", true),
     ("a/*.txt**", "a/file.txt", true), ("a[b-d]e", "ae", false), ("a[b-d]e", "ace", true), ("a[b-d]e", "aae", false),
     ("a[^b-d]e", "aze", true), (".*", ".foo", true), (".*", "foo", false), ("abc.def", "abcdef", false),
-    ("abc.def", "abc.def", true), ("abc.def", "abcZdef", false), ("abc?def", "abcZdef", true), ("abc?def", "abcdef", false),
+    ("abc.def", "abc.def", true), ("abc.def", "abcZdef", false), ("abc?def", "abcZdef", true),
+    ("abc?def", "abcdef", false),
     ("a\\\\", "a\\", true), ("**/foo/bar", "foo/bar", true), ("**/foo/bar", "dir/foo/bar", true),
     ("**/foo/bar", "dir/dir2/foo/bar", true), ("abc/**", "abc", false), ("abc/**", "abc/def", true),
     ("abc/**", "abc/def/ghi", true), ("**/.foo", ".foo", true), ("**/.foo", "bar.foo", false),
@@ -37,7 +40,8 @@ private let patternLists: [([String], String, Bool)] = [
     (["**", "!util/docker/web", "util/docker/web/foo"], "util/docker/web/foo", true),
     (["**", "!dist/*.whl"], "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl", false),
     (["*.md", "!README*.md", "README-secret.md"], "README.md", false),
-    (["*.md", "!README*.md", "README-secret.md"], "README-secret.md", true), (["*.go"], ".", false), ([], "any/path", false),
+    (["*.md", "!README*.md", "README-secret.md"], "README-secret.md", true), (["*.go"], ".", false),
+    ([], "any/path", false),
 ]
 
 @Suite(".dockerignore: docker's patterns and exceptions")
@@ -61,7 +65,8 @@ struct DockerignoreTests {
 
     @Test func theFileIsReadAsDockerReadsIt() {
         let text = "\u{FEFF}# comment\n  *.log  \n\n/build/\n! ./keep.log\n   # not a comment, a pattern\n./a/../b\r\n"
-        #expect(IgnoreFile.patterns(Array(text.utf8)) == ["*.log", "build", "!keep.log", "# not a comment, a pattern", "b"])
+        #expect(
+            IgnoreFile.patterns(Array(text.utf8)) == ["*.log", "build", "!keep.log", "# not a comment, a pattern", "b"])
     }
 
     @Test func exceptionsAreKnown() throws {

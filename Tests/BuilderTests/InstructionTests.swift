@@ -10,9 +10,12 @@ struct InstructionCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { line }
 }
 
-private func row(_ line: String, _ expected: Command) -> InstructionCase { InstructionCase(line: line, expected: expected) }
+private func row(_ line: String, _ expected: Command) -> InstructionCase {
+    InstructionCase(line: line, expected: expected)
+}
 
-private func copy(_ sources: [String], _ destination: String, _ change: (inout FileCopy) -> Void = { _ in }) -> FileCopy {
+private func copy(_ sources: [String], _ destination: String, _ change: (inout FileCopy) -> Void = { _ in }) -> FileCopy
+{
     var copy = FileCopy(sources: sources, destination: destination)
     change(&copy)
     return copy
@@ -21,26 +24,48 @@ private func copy(_ sources: [String], _ destination: String, _ change: (inout F
 private let instructions: [InstructionCase] = [
     // ARG: names, defaults (quotes kept for expansion), several per line.
     row("ARG A", .arg([ArgDeclaration(name: "A", defaultValue: nil)])),
-    row("ARG A=1 B C=", .arg([.init(name: "A", defaultValue: "1"), .init(name: "B", defaultValue: nil), .init(name: "C", defaultValue: "")])),
+    row(
+        "ARG A=1 B C=",
+        .arg([
+            .init(name: "A", defaultValue: "1"), .init(name: "B", defaultValue: nil),
+            .init(name: "C", defaultValue: ""),
+        ])),
     row(#"ARG MSG="hello world""#, .arg([.init(name: "MSG", defaultValue: #""hello world""#)])),
     // ENV and LABEL: pairs as written, and the legacy form.
     row("ENV A=b c=d", .env([KeyValue(key: "A", value: "b"), KeyValue(key: "c", value: "d")])),
-    row(#"ENV MY_DOG=Rex\ The\ Dog NAME="John Doe""#, .env([.init(key: "MY_DOG", value: #"Rex\ The\ Dog"#), .init(key: "NAME", value: #""John Doe""#)])),
+    row(
+        #"ENV MY_DOG=Rex\ The\ Dog NAME="John Doe""#,
+        .env([.init(key: "MY_DOG", value: #"Rex\ The\ Dog"#), .init(key: "NAME", value: #""John Doe""#)])),
     row("ENV ONE TWO= THREE=world", .env([KeyValue(key: "ONE", value: "TWO= THREE=world", isLegacy: true)])),
     row("ENV PATH   /usr/bin:$PATH", .env([KeyValue(key: "PATH", value: "/usr/bin:$PATH", isLegacy: true)])),
-    row(#"LABEL "com.example.vendor"="ACME Inc" version=1.0"#, .label([.init(key: #""com.example.vendor""#, value: #""ACME Inc""#), .init(key: "version", value: "1.0")])),
+    row(
+        #"LABEL "com.example.vendor"="ACME Inc" version=1.0"#,
+        .label([.init(key: #""com.example.vendor""#, value: #""ACME Inc""#), .init(key: "version", value: "1.0")])),
     row("MAINTAINER Jane Doe <jane@example.com>", .maintainer("Jane Doe <jane@example.com>")),
     // RUN, CMD, ENTRYPOINT: exec and shell forms, flags.
     row(#"RUN ["echo", "hi"]"#, .run(RunInstruction(command: .exec(["echo", "hi"])))),
-    row("RUN echo 'we are running some # of cool things'", .run(RunInstruction(command: .shell("echo 'we are running some # of cool things'")))),
-    row(#"RUN ["c:\windows\system32\tasklist.exe"]"#, .run(RunInstruction(command: .shell(#"["c:\windows\system32\tasklist.exe"]"#)))),
+    row(
+        "RUN echo 'we are running some # of cool things'",
+        .run(RunInstruction(command: .shell("echo 'we are running some # of cool things'")))),
+    row(
+        #"RUN ["c:\windows\system32\tasklist.exe"]"#,
+        .run(RunInstruction(command: .shell(#"["c:\windows\system32\tasklist.exe"]"#)))),
     row(#"RUN [ "echo", "$HOME" ]"#, .run(RunInstruction(command: .exec(["echo", "$HOME"])))),
-    row("RUN --network=none --mount=type=cache,target=/root/.cache pip install x",
-        .run(RunInstruction(command: .shell("pip install x"), mounts: ["type=cache,target=/root/.cache"], network: .none))),
-    row("RUN --mount=type=secret,id=aws --mount=type=bind,from=build,source=/out,target=/in --network=host make",
-        .run(RunInstruction(command: .shell("make"), mounts: ["type=secret,id=aws", "type=bind,from=build,source=/out,target=/in"], network: .host))),
+    row(
+        "RUN --network=none --mount=type=cache,target=/root/.cache pip install x",
+        .run(
+            RunInstruction(command: .shell("pip install x"), mounts: ["type=cache,target=/root/.cache"], network: .none)
+        )),
+    row(
+        "RUN --mount=type=secret,id=aws --mount=type=bind,from=build,source=/out,target=/in --network=host make",
+        .run(
+            RunInstruction(
+                command: .shell("make"), mounts: ["type=secret,id=aws", "type=bind,from=build,source=/out,target=/in"],
+                network: .host))),
     row("RUN --security=sandbox true", .run(RunInstruction(command: .shell("true")))),
-    row(#"RUN --mount="type=bind,source=a b,target=/c" ls"#, .run(RunInstruction(command: .shell("ls"), mounts: ["type=bind,source=a b,target=/c"]))),
+    row(
+        #"RUN --mount="type=bind,source=a b,target=/c" ls"#,
+        .run(RunInstruction(command: .shell("ls"), mounts: ["type=bind,source=a b,target=/c"]))),
     row("RUN -- --weird", .run(RunInstruction(command: .shell("--weird")))),
     row(#"CMD ["nginx", "-g", "daemon off;"]"#, .cmd(.exec(["nginx", "-g", "daemon off;"]))),
     row("CMD python app.py", .cmd(.shell("python app.py"))),
@@ -51,19 +76,36 @@ private let instructions: [InstructionCase] = [
     // COPY and ADD.
     row("COPY a b /dest/", .copy(copy(["a", "b"], "/dest/"))),
     row(#"COPY ["my file.txt", "/a dir/"]"#, .copy(copy(["my file.txt"], "/a dir/"))),
-    row("COPY --from=build --chown=app:app --chmod=0755 --link /out /usr/bin/", .copy(copy(["/out"], "/usr/bin/") {
-        $0.from = "build"; $0.chown = "app:app"; $0.chmod = "0755"; $0.link = true
-    })),
+    row(
+        "COPY --from=build --chown=app:app --chmod=0755 --link /out /usr/bin/",
+        .copy(
+            copy(["/out"], "/usr/bin/") {
+                $0.from = "build"; $0.chown = "app:app"; $0.chmod = "0755"; $0.link = true
+            })),
     row("COPY --from=0 /x /y", .copy(copy(["/x"], "/y") { $0.from = "0" })),
-    row("COPY --from=nginx:1.27 /etc/nginx/nginx.conf /", .copy(copy(["/etc/nginx/nginx.conf"], "/") { $0.from = "nginx:1.27" })),
-    row("COPY --exclude=*.txt --exclude=*.md --parents hom* /mydir/", .copy(copy(["hom*"], "/mydir/") {
-        $0.excludes = ["*.txt", "*.md"]; $0.parents = true
-    })),
+    row(
+        "COPY --from=nginx:1.27 /etc/nginx/nginx.conf /",
+        .copy(copy(["/etc/nginx/nginx.conf"], "/") { $0.from = "nginx:1.27" })),
+    row(
+        "COPY --exclude=*.txt --exclude=*.md --parents hom* /mydir/",
+        .copy(
+            copy(["hom*"], "/mydir/") {
+                $0.excludes = ["*.txt", "*.md"]; $0.parents = true
+            })),
     row("COPY --link=false --parents=true x /", .copy(copy(["x"], "/") { $0.parents = true })),
     row("COPY arr[[]0].txt index.?s /dest/", .copy(copy(["arr[[]0].txt", "index.?s"], "/dest/"))),
-    row("ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/linux.tar.gz /",
-        .add(copy(["https://example.com/linux.tar.gz"], "/") { $0.checksum = "sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d" })),
-    row("ADD --unpack=false --keep-git-dir=true app.tar.gz /srv/", .add(copy(["app.tar.gz"], "/srv/") { $0.unpack = false; $0.keepGitDir = true })),
+    row(
+        "ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/linux.tar.gz /",
+        .add(
+            copy(["https://example.com/linux.tar.gz"], "/") {
+                $0.checksum = "sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d"
+            })),
+    row(
+        "ADD --unpack=false --keep-git-dir=true app.tar.gz /srv/",
+        .add(
+            copy(["app.tar.gz"], "/srv/") {
+                $0.unpack = false; $0.keepGitDir = true
+            })),
     row("ADD --exclude=*.mp3 dir3/ /3/", .add(copy(["dir3/"], "/3/") { $0.excludes = ["*.mp3"] })),
     // The one-argument instructions keep their text whole.
     row("WORKDIR /path/to/$DIRNAME", .workdir("/path/to/$DIRNAME")),
@@ -77,15 +119,26 @@ private let instructions: [InstructionCase] = [
     // HEALTHCHECK.
     row("HEALTHCHECK NONE", .healthcheck(.none)),
     row("healthcheck none", .healthcheck(.none)),
-    row("HEALTHCHECK --interval=5m --timeout=3s --start-period=1m30s --start-interval=500ms --retries=4 CMD curl -f http://localhost/ || exit 1",
-        .healthcheck(.check(.shell("curl -f http://localhost/ || exit 1"), HealthcheckOptions(
-            interval: .seconds(300), timeout: .seconds(3), startPeriod: .seconds(90), startInterval: .milliseconds(500), retries: 4)))),
-    row(#"HEALTHCHECK CMD ["/bin/check", "--fast"]"#, .healthcheck(.check(.exec(["/bin/check", "--fast"]), HealthcheckOptions()))),
+    row(
+        "HEALTHCHECK --interval=5m --timeout=3s --start-period=1m30s --start-interval=500ms --retries=4 CMD curl -f http://localhost/ || exit 1",
+        .healthcheck(
+            .check(
+                .shell("curl -f http://localhost/ || exit 1"),
+                HealthcheckOptions(
+                    interval: .seconds(300), timeout: .seconds(3), startPeriod: .seconds(90),
+                    startInterval: .milliseconds(500), retries: 4)))),
+    row(
+        #"HEALTHCHECK CMD ["/bin/check", "--fast"]"#,
+        .healthcheck(.check(.exec(["/bin/check", "--fast"]), HealthcheckOptions()))),
     row("HEALTHCHECK --interval=0s --retries=0 CMD true", .healthcheck(.check(.shell("true"), HealthcheckOptions()))),
     // ONBUILD: the trigger's text and the trigger checked.
-    row("ONBUILD ADD . /app/src", .onbuild(trigger: "ADD . /app/src", instruction: Instruction(
-        location: DockerfileLocation(file: "Dockerfile", line: 2), keyword: "ADD", text: "ADD . /app/src",
-        command: .add(copy(["."], "/app/src")))))
+    row(
+        "ONBUILD ADD . /app/src",
+        .onbuild(
+            trigger: "ADD . /app/src",
+            instruction: Instruction(
+                location: DockerfileLocation(file: "Dockerfile", line: 2), keyword: "ADD", text: "ADD . /app/src",
+                command: .add(copy(["."], "/app/src"))))),
 ]
 
 @Suite("Dockerfile: every instruction and form")
@@ -102,25 +155,34 @@ struct InstructionTests {
 
     /// `[n]<<[-]WORD`: quoting any part of the word turns expansion off; `-`
     /// strips leading tabs when the body is used.
-    @Test(arguments: [
-        ("RUN <<EOF\nEOF", "EOF", "", true, false, nil),
-        ("RUN 3<<EMPTY2\nEMPTY2", "EMPTY2", "", true, false, 3),
-        ("RUN <<INDENT\n\tfoo\n\tbar\nINDENT", "INDENT", "\tfoo\n\tbar\n", true, false, nil),
-        ("RUN <<-UNINDENT\n\tbaz\n\tquux\n\tUNINDENT", "UNINDENT", "\tbaz\n\tquux\n", true, true, nil),
-        ("RUN <<-'NOEXPAND'\n\tdon't expand $NAME\nNOEXPAND", "NOEXPAND", "\tdon't expand $NAME\n", false, true, nil),
-        ("RUN <<COMMENT\n# internal comment\necho hi # trailing\nCOMMENT", "COMMENT", "# internal comment\necho hi # trailing\n", true, false, nil),
-        ("RUN <<eo'f'\necho foo\neof", "eof", "echo foo\n", false, false, nil),
-        ("RUN <<eo\\'f\necho foo\neo'f", "eo'f", "echo foo\n", true, false, nil),
-        ("RUN <<'one two'\necho bar\none two", "one two", "echo bar\n", false, false, nil),
-        ("RUN <<$EOF\n$EOF", "$EOF", "", true, false, nil),
-        ("RUN <<  EOF  > foo\nEOF", "EOF", "", true, false, nil),
-        ("RUN <<\"EOF\"\nx\nEOF", "EOF", "x\n", false, false, nil),
-    ] as [(String, String, String, Bool, Bool, Int?)])
-    func heredocs(_ text: String, _ name: String, _ content: String, _ expands: Bool, _ strips: Bool, _ fd: Int?) throws {
+    @Test(
+        arguments: [
+            ("RUN <<EOF\nEOF", "EOF", "", true, false, nil),
+            ("RUN 3<<EMPTY2\nEMPTY2", "EMPTY2", "", true, false, 3),
+            ("RUN <<INDENT\n\tfoo\n\tbar\nINDENT", "INDENT", "\tfoo\n\tbar\n", true, false, nil),
+            ("RUN <<-UNINDENT\n\tbaz\n\tquux\n\tUNINDENT", "UNINDENT", "\tbaz\n\tquux\n", true, true, nil),
+            (
+                "RUN <<-'NOEXPAND'\n\tdon't expand $NAME\nNOEXPAND", "NOEXPAND", "\tdon't expand $NAME\n", false, true,
+                nil
+            ),
+            (
+                "RUN <<COMMENT\n# internal comment\necho hi # trailing\nCOMMENT", "COMMENT",
+                "# internal comment\necho hi # trailing\n", true, false, nil
+            ),
+            ("RUN <<eo'f'\necho foo\neof", "eof", "echo foo\n", false, false, nil),
+            ("RUN <<eo\\'f\necho foo\neo'f", "eo'f", "echo foo\n", true, false, nil),
+            ("RUN <<'one two'\necho bar\none two", "one two", "echo bar\n", false, false, nil),
+            ("RUN <<$EOF\n$EOF", "$EOF", "", true, false, nil),
+            ("RUN <<  EOF  > foo\nEOF", "EOF", "", true, false, nil),
+            ("RUN <<\"EOF\"\nx\nEOF", "EOF", "x\n", false, false, nil),
+        ] as [(String, String, String, Bool, Bool, Int?)])
+    func heredocs(_ text: String, _ name: String, _ content: String, _ expands: Bool, _ strips: Bool, _ fd: Int?) throws
+    {
         guard case .run(let run) = try command(text), case .shell(_, let heredocs) = run.command else {
             throw TestProblem("not a shell RUN")
         }
-        #expect(heredocs == [Heredoc(name: name, content: content, expands: expands, stripsTabs: strips, descriptor: fd)])
+        #expect(
+            heredocs == [Heredoc(name: name, content: content, expands: expands, stripsTabs: strips, descriptor: fd)])
     }
 
     @Test func severalHeredocsPerLineAndHeredocCopies() throws {
@@ -128,14 +190,25 @@ struct InstructionTests {
             "FROM scratch\nRUN <<FILE1 cat > file1 && <<FILE2 cat > file2\nI am\nfirst\nFILE1\nI am\nsecond\nFILE2\n"
                 + "COPY <<X <<-Y /dest/\nY\nX\n\tX\n\tY\nUSER me\n")
         let commands = dockerfile.stages[0].instructions.map(\.command)
-        #expect(commands[0] == .run(RunInstruction(command: .shell("<<FILE1 cat > file1 && <<FILE2 cat > file2", heredocs: [
-            Heredoc(name: "FILE1", content: "I am\nfirst\n", expands: true, stripsTabs: false),
-            Heredoc(name: "FILE2", content: "I am\nsecond\n", expands: true, stripsTabs: false),
-        ]))))
-        #expect(commands[1] == .copy(FileCopy(sources: [], inlineFiles: [
-            Heredoc(name: "X", content: "Y\n", expands: true, stripsTabs: false),
-            Heredoc(name: "Y", content: "\tX\n", expands: true, stripsTabs: true),
-        ], destination: "/dest/")))
+        #expect(
+            commands[0]
+                == .run(
+                    RunInstruction(
+                        command: .shell(
+                            "<<FILE1 cat > file1 && <<FILE2 cat > file2",
+                            heredocs: [
+                                Heredoc(name: "FILE1", content: "I am\nfirst\n", expands: true, stripsTabs: false),
+                                Heredoc(name: "FILE2", content: "I am\nsecond\n", expands: true, stripsTabs: false),
+                            ]))))
+        #expect(
+            commands[1]
+                == .copy(
+                    FileCopy(
+                        sources: [],
+                        inlineFiles: [
+                            Heredoc(name: "X", content: "Y\n", expands: true, stripsTabs: false),
+                            Heredoc(name: "Y", content: "\tX\n", expands: true, stripsTabs: true),
+                        ], destination: "/dest/")))
         #expect(commands[2] == .user("me"))
     }
 
@@ -166,12 +239,21 @@ struct InstructionTests {
         ("COPY --link=maybe a b", "Dockerfile:2: COPY: --link takes true or false, not maybe"),
         ("COPY --link= a b", "Dockerfile:2: COPY: --link= needs a value (true or false)"),
         ("COPY --chown a b", "Dockerfile:2: COPY: --chown needs a value (--chown=…)"),
-        ("COPY --from=$STAGE a b", "Dockerfile:2: COPY: --from=$STAGE: variables are not expanded in --from; name a stage made with FROM and a global ARG"),
+        (
+            "COPY --from=$STAGE a b",
+            "Dockerfile:2: COPY: --from=$STAGE: variables are not expanded in --from; name a stage made with FROM and a global ARG"
+        ),
         ("COPY --checksum=sha256:00 a b", "Dockerfile:2: COPY: unknown flag --checksum"),
         ("ADD --from=x a b", "Dockerfile:2: ADD: unknown flag --from"),
         ("RUN --network=bridge true", "Dockerfile:2: RUN: --network=bridge: expected default, none or host"),
-        ("RUN --security=insecure true", "Dockerfile:2: RUN: --security=insecure is not supported: Berth runs every step sandboxed"),
-        ("RUN --mount=type=bind,from=$X,target=/x true", "Dockerfile:2: RUN: --mount from=$X: variables are not expanded in from=; name a stage made with FROM and a global ARG"),
+        (
+            "RUN --security=insecure true",
+            "Dockerfile:2: RUN: --security=insecure is not supported: Berth runs every step sandboxed"
+        ),
+        (
+            "RUN --mount=type=bind,from=$X,target=/x true",
+            "Dockerfile:2: RUN: --mount from=$X: variables are not expanded in from=; name a stage made with FROM and a global ARG"
+        ),
         ("RUN --device=gpu true", "Dockerfile:2: RUN: unknown flag --device"),
         (#"RUN ["echo", 1]"#, "Dockerfile:2: RUN: when using JSON array syntax, arrays must be made of strings only"),
         ("SHELL /bin/bash -c", #"Dockerfile:2: SHELL: needs the JSON form: SHELL ["executable", "parameters"]"#),
@@ -191,7 +273,10 @@ struct InstructionTests {
         ("HEALTHCHECK NONE now", "Dockerfile:2: HEALTHCHECK: NONE takes no arguments"),
         ("HEALTHCHECK CMD", "Dockerfile:2: HEALTHCHECK: CMD needs a command"),
         ("HEALTHCHECK RUN x", "Dockerfile:2: HEALTHCHECK: unknown type RUN: expected CMD or NONE"),
-        ("HEALTHCHECK --interval=5 CMD x", "Dockerfile:2: HEALTHCHECK: --interval=5 is not a duration (like 30s or 1m30s)"),
+        (
+            "HEALTHCHECK --interval=5 CMD x",
+            "Dockerfile:2: HEALTHCHECK: --interval=5 is not a duration (like 30s or 1m30s)"
+        ),
         ("HEALTHCHECK --timeout=10us CMD x", "Dockerfile:2: HEALTHCHECK: --timeout=10us is shorter than 1ms"),
         ("HEALTHCHECK --retries=-1 CMD x", "Dockerfile:2: HEALTHCHECK: --retries cannot be negative"),
         ("HEALTHCHECK --retries=x CMD x", "Dockerfile:2: HEALTHCHECK: --retries=x is not a whole number"),
@@ -201,7 +286,10 @@ struct InstructionTests {
         ("ONBUILD MAINTAINER me", "Dockerfile:2: ONBUILD: MAINTAINER is not allowed as a trigger"),
         ("ONBUILD RUNN x", "Dockerfile:2: RUNN: unknown instruction; did you mean RUN?"),
         ("RUN <<EOF\necho never closed", "Dockerfile:2: RUN: the heredoc <<EOF is never closed by a line EOF"),
-        ("COPY <<'EOF /x\nEOF", "Dockerfile:2: COPY: heredoc <<'EOF: unexpected end of text while looking for the matching single quote"),
+        (
+            "COPY <<'EOF /x\nEOF",
+            "Dockerfile:2: COPY: heredoc <<'EOF: unexpected end of text while looking for the matching single quote"
+        ),
     ])
     func badInstructionsAreNamedWithTheirLine(_ line: String, _ message: String) {
         #expect(errorMessage { _ = try command(line) } == message)

@@ -35,7 +35,8 @@ private let expansions: [WordCase] = [
     .ok("$KOREAN", "한국어"), .ok("안녕$KOREAN", "안녕한국어"), .ok("안'녕'하세요", "안녕하세요"),
     // `${NAME}` and its modifiers.
     .ok(#"\${}"#, "${}"), .ok(#"he\${}xx"#, "he${}xx"), .fails("${}"), .fails("he${}xx"), .ok("he${hi}xx", "hexx"),
-    .ok("he${PWD}", "he/home"), .fails("he${.}"), .ok("he${XXX:-000}xx", "he000xx"), .ok("he${PWD:-000}xx", "he/homexx"),
+    .ok("he${PWD}", "he/home"), .fails("he${.}"), .ok("he${XXX:-000}xx", "he000xx"),
+    .ok("he${PWD:-000}xx", "he/homexx"),
     .ok("he${XXX:-$PWD}xx", "he/homexx"), .ok("he${XXX:-${YYY:-yyy}}xx", "heyyyxx"), .fails("he${XXX:YYY}"),
     .fails("he${XXX?}"), .fails("he${XXX:?}"), .ok("he${PWD?}", "he/home"), .ok("he${NULL?}", "he"),
     .fails("he${NULL:?}"), .ok("he${NULL-x}", "he"), .ok("he${NULL:-x}", "hex"), .ok("he${NULL+x}", "hex"),
@@ -48,7 +49,8 @@ private let expansions: [WordCase] = [
     // The pattern modifiers of Dockerfile 1.7 (`#`, `##`, `%`, `%%`, `/`, `//`).
     .ok("${STR#f*b}", "arbaz"), .ok("${STR##f*b}", "az"), .ok("${STR%b*}", "foobar"), .ok("${STR%%b*}", "foo"),
     .ok("${STR/ba/fo}", "fooforbaz"), .ok("${STR//ba/fo}", "fooforfoz"), .ok("${STR#nomatch}", "foobarbaz"),
-    .ok("${PATHS##*/}", "c.tar.gz"), .ok("${PATHS%/*}", "/a/b"), .ok("${PATHS%%.*}", "/a/b/c"), .ok("${PATHS#*.}", "tar.gz"),
+    .ok("${PATHS##*/}", "c.tar.gz"), .ok("${PATHS%/*}", "/a/b"), .ok("${PATHS%%.*}", "/a/b/c"),
+    .ok("${PATHS#*.}", "tar.gz"),
     .ok(#"${STR/\*/x}"#, "foobarbaz"), .ok("${STR/?a/X}", "fooXrbaz"), .ok("${STR//?a/X}", "fooXrXz"),
     .ok("${UNSET#x}", ""), .ok("${UNSET/a/b}", ""), .fails("${STR:#x}"), .fails(#"${STR#\x}"#),
 ]
@@ -66,8 +68,10 @@ struct WordLexerTests {
         ("hello", ["hello"]), ("hello${hi}bye", ["hellobye"]), ("hello${SPACE}bye", ["helloabc", "defbye"]),
         (#"hello"${SPACE}"bye"#, ["helloabc  defbye"]), (#"hello "${SPACE}"bye"#, ["hello", "abc  defbye"]),
         ("hello${LEADING}def", ["hello", "ab", "cdef"]), (#"hello"${LEADING}" def"#, ["hello  ab c", "def"]),
-        ("hello there", ["hello", "there"]), (#"hello\ there"#, ["hello there"]), (#"hello\" there"#, [#"hello""#, "there"]),
-        (#"hello"\\there""#, [#"hello\there"#]), (#"hello'\\there'"#, [#"hello\\there"#]), ("hello'$there'", ["hello$there"]),
+        ("hello there", ["hello", "there"]), (#"hello\ there"#, ["hello there"]),
+        (#"hello\" there"#, [#"hello""#, "there"]),
+        (#"hello"\\there""#, [#"hello\there"#]), (#"hello'\\there'"#, [#"hello\\there"#]),
+        ("hello'$there'", ["hello$there"]),
         ("a \"\" b", ["a", "b"]),
     ])
     func splits(_ word: String, _ expected: [String]) throws {
@@ -99,6 +103,8 @@ struct WordLexerTests {
         #expect(throws: WordError(message: "XXX: set it, please")) {
             try WordLexer().expand("${XXX?set it, please}", variables)
         }
-        #expect(throws: WordError(message: "syntax error: bad substitution")) { try WordLexer().expand("${}", variables) }
+        #expect(throws: WordError(message: "syntax error: bad substitution")) {
+            try WordLexer().expand("${}", variables)
+        }
     }
 }

@@ -38,7 +38,9 @@ public struct BuildContext: Sendable {
         guard let root = try fileSystem.entry(at: directory) else {
             throw BerthError(.buildContext, "the build context \(directory) does not exist")
         }
-        guard root.isDirectory else { throw BerthError(.buildContext, "the build context \(directory) is not a directory") }
+        guard root.isDirectory else {
+            throw BerthError(.buildContext, "the build context \(directory) is not a directory")
+        }
         var candidates = [directory + "/.dockerignore"]
         let parsed: Dockerfile
         switch dockerfile {
@@ -62,7 +64,8 @@ public struct BuildContext: Sendable {
             } catch {
                 throw BerthError(.buildContext, "\(candidate): \(error.message)")
             }
-            let context = BuildContext(directory: directory, ignore: matcher, ignoreFile: candidate, fileSystem: fileSystem)
+            let context = BuildContext(
+                directory: directory, ignore: matcher, ignoreFile: candidate, fileSystem: fileSystem)
             return (context, parsed)
         }
         let context = BuildContext(

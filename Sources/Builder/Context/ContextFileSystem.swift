@@ -34,7 +34,8 @@ public struct FileEntry: Hashable, Sendable {
     /// ctime): used only to reuse a digest already computed, never in a key.
     public var changeStamp: [Int64]
 
-    public init(kind: Kind, mode: UInt32, uid: UInt32 = 0, gid: UInt32 = 0, size: Int64 = 0, changeStamp: [Int64] = []) {
+    public init(kind: Kind, mode: UInt32, uid: UInt32 = 0, gid: UInt32 = 0, size: Int64 = 0, changeStamp: [Int64] = [])
+    {
         self.kind = kind
         self.mode = mode
         self.uid = uid

@@ -26,7 +26,9 @@ extension BuildContext {
                 continue
             }
             links += 1
-            guard links <= 255 else { throw BerthError(.buildContext, "\(relative): too many levels of symbolic links") }
+            guard links <= 255 else {
+                throw BerthError(.buildContext, "\(relative): too many levels of symbolic links")
+            }
             if target.hasPrefix("/") { resolved = [] }
             pending = target.split(separator: "/").map(String.init) + pending
         }

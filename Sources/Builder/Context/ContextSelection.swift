@@ -33,7 +33,9 @@ extension BuildContext {
     /// The paths `source` selects, as a copy with these `excludes` (and
     /// `--parents`) would read them. A path that is not there (or that the
     /// `.dockerignore` leaves out) is an error; a wildcard may match nothing.
-    public func select(_ source: String, excludes: [String] = [], parents: Bool = false) throws(BerthError) -> ContextSource {
+    public func select(_ source: String, excludes: [String] = [], parents: Bool = false) throws(BerthError)
+        -> ContextSource
+    {
         let cleaned = Paths.clean(source)
         guard !cleaned.hasPrefix("..") else {
             throw BerthError(.buildContext, "\(source): the path is outside the build context")
@@ -66,7 +68,9 @@ extension BuildContext {
         let resolved = try resolve(relative, followingLast: true)
         guard let entry = try fileSystem.entry(at: hostPath(resolved)) else { return nil }
         let ignored = isIgnored(relative) || isIgnored(resolved)
-        guard entry.isDirectory else { return ignored ? nil : ContextMatch(path: relative, resolvedPath: resolved, entry: entry, contents: []) }
+        guard entry.isDirectory else {
+            return ignored ? nil : ContextMatch(path: relative, resolvedPath: resolved, entry: entry, contents: [])
+        }
         // An ignored directory still brings what a `!` exception keeps.
         if ignored && !ignore.hasExceptions { return nil }
         let contents = try tree(resolved, excluder: excluder, include: nil)
@@ -95,12 +99,16 @@ extension BuildContext {
             throw missing(source, root.isEmpty ? pattern : root + "/" + pattern)
         }
         return ContextSource(
-            source: source, matches: [ContextMatch(path: root, resolvedPath: resolved, entry: entry, contents: contents)])
+            source: source,
+            matches: [ContextMatch(path: root, resolvedPath: resolved, entry: entry, contents: contents)])
     }
 
     private func missing(_ source: String, _ relative: String) -> BerthError {
         if isIgnored(relative) {
-            return BerthError(.buildContext, "\(source): not in the build context (\(ignoreFile.map(Paths.base) ?? ".dockerignore") excludes \(relative))")
+            return BerthError(
+                .buildContext,
+                "\(source): not in the build context (\(ignoreFile.map(Paths.base) ?? ".dockerignore") excludes \(relative))"
+            )
         }
         return BerthError(.buildContext, "\(source): not found in the build context")
     }

@@ -37,7 +37,8 @@ struct DirectiveReader {
             escape = value.unicodeScalars.first ?? "\\"
         case "syntax":
             syntax = value
-            notes.append(DockerfileNote(location, "syntax=\(value) ignored: Berth builds with its own Dockerfile frontend"))
+            notes.append(
+                DockerfileNote(location, "syntax=\(value) ignored: Berth builds with its own Dockerfile frontend"))
         default:
             notes.append(DockerfileNote(location, "check=\(value) ignored: Berth runs no build checks"))
         }

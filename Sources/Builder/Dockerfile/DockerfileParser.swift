@@ -172,7 +172,8 @@ struct LineReader {
                 content += line
             }
             guard terminated else {
-                throw .dockerfile(location, keyword, "the heredoc <<\(heredoc.name) is never closed by a line \(heredoc.name)")
+                throw .dockerfile(
+                    location, keyword, "the heredoc <<\(heredoc.name) is never closed by a line \(heredoc.name)")
             }
             heredoc.content = content
             read.append(heredoc)

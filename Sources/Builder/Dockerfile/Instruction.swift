@@ -129,7 +129,9 @@ public struct RunInstruction: Hashable, Sendable {
     /// `--security`: only `sandbox` is accepted; `insecure` is refused when parsed.
     public var security: String
 
-    public init(command: CommandForm, mounts: [String] = [], network: RunNetwork = .default, security: String = "sandbox") {
+    public init(
+        command: CommandForm, mounts: [String] = [], network: RunNetwork = .default, security: String = "sandbox"
+    ) {
         self.command = command
         self.mounts = mounts
         self.network = network

@@ -40,7 +40,8 @@ extension InstructionParser {
             {
                 throw .dockerfile(
                     raw.location, raw.keyword,
-                    "--mount from=\(from): variables are not expanded in from=; name a stage made with FROM and a global ARG")
+                    "--mount from=\(from): variables are not expanded in from=; name a stage made with FROM and a global ARG"
+                )
             }
         }
         return RunInstruction(
@@ -67,13 +68,17 @@ extension InstructionParser {
         case "":
             throw .dockerfile(raw.location, raw.keyword, "needs NONE or CMD and a command")
         case "NONE":
-            guard rest.arguments.isEmpty else { throw .dockerfile(raw.location, raw.keyword, "NONE takes no arguments") }
+            guard rest.arguments.isEmpty else {
+                throw .dockerfile(raw.location, raw.keyword, "NONE takes no arguments")
+            }
             return .none
         case "CMD":
             let flags = try flags(
                 raw,
-                ["interval": .string, "timeout": .string, "start-period": .string, "start-interval": .string,
-                 "retries": .string])
+                [
+                    "interval": .string, "timeout": .string, "start-period": .string, "start-interval": .string,
+                    "retries": .string,
+                ])
             let command = try commandOnly(rest)
             if case .shell(let text, _) = command, text.isEmpty {
                 throw .dockerfile(raw.location, raw.keyword, "CMD needs a command")

@@ -58,7 +58,9 @@ struct InstructionParser {
 
     private func unknownInstruction(_ raw: RawInstruction) -> BerthError {
         var message = "unknown instruction"
-        if let close = Suggest.closest(to: raw.keyword, in: Self.keywords) { message += "; did you mean \(close.uppercased())?" }
+        if let close = Suggest.closest(to: raw.keyword, in: Self.keywords) {
+            message += "; did you mean \(close.uppercased())?"
+        }
         return .dockerfile(raw.location, raw.keyword, message)
     }
 
@@ -79,18 +81,22 @@ struct InstructionParser {
             guard Self.isStageName(name) else {
                 throw .dockerfile(
                     raw.location, raw.keyword,
-                    "invalid stage name \"\(words[2])\": it must begin with a letter and hold only letters, digits, -, _ and .")
+                    "invalid stage name \"\(words[2])\": it must begin with a letter and hold only letters, digits, -, _ and ."
+                )
             }
             return FromLine(base: words[0], name: name, platform: platform, location: raw.location, text: raw.text)
         default:
-            throw .dockerfile(raw.location, raw.keyword, "expected an image and an optional AS name: FROM image [AS name]")
+            throw .dockerfile(
+                raw.location, raw.keyword, "expected an image and an optional AS name: FROM image [AS name]")
         }
     }
 
     /// `[a-z][a-z0-9-_.]*`, once lowercased.
     static func isStageName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || $0.isASCIIDigit || "-_.".unicodeScalars.contains($0) }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || $0.isASCIIDigit || "-_.".unicodeScalars.contains($0)
+        }
     }
 
     private func parseArg(_ raw: RawInstruction) throws(BerthError) -> [ArgDeclaration] {
@@ -103,7 +109,9 @@ struct InstructionParser {
                 declarations.append(ArgDeclaration(name: word, defaultValue: nil))
                 continue
             }
-            guard equals != word.startIndex else { throw .dockerfile(raw.location, raw.keyword, "a name cannot be empty") }
+            guard equals != word.startIndex else {
+                throw .dockerfile(raw.location, raw.keyword, "a name cannot be empty")
+            }
             declarations.append(
                 ArgDeclaration(name: String(word[..<equals]), defaultValue: String(word[word.index(after: equals)...])))
         }
@@ -115,7 +123,9 @@ struct InstructionParser {
     private func keyValues(_ raw: RawInstruction) throws(BerthError) -> [KeyValue] {
         _ = try flags(raw)
         let words = quotedWords(raw.arguments)
-        guard let first = words.first else { throw .dockerfile(raw.location, raw.keyword, "needs at least one key=value") }
+        guard let first = words.first else {
+            throw .dockerfile(raw.location, raw.keyword, "needs at least one key=value")
+        }
         guard first.contains("=") else {
             let scalars = Array(raw.arguments.unicodeScalars)
             guard let blank = scalars.firstIndex(where: \.isBlank) else {
@@ -132,7 +142,9 @@ struct InstructionParser {
             guard let equals = word.firstIndex(of: "=") else {
                 throw .dockerfile(raw.location, raw.keyword, "\(word) has no =: write name=value")
             }
-            guard equals != word.startIndex else { throw .dockerfile(raw.location, raw.keyword, "a name cannot be empty") }
+            guard equals != word.startIndex else {
+                throw .dockerfile(raw.location, raw.keyword, "a name cannot be empty")
+            }
             pairs.append(KeyValue(key: String(word[..<equals]), value: String(word[word.index(after: equals)...])))
         }
         return pairs
@@ -165,7 +177,9 @@ struct InstructionParser {
 
     private func parseOnBuild(_ raw: RawInstruction) throws(BerthError) -> Command {
         _ = try flags(raw)
-        guard !raw.arguments.isEmpty else { throw .dockerfile(raw.location, raw.keyword, "needs an instruction to run later") }
+        guard !raw.arguments.isEmpty else {
+            throw .dockerfile(raw.location, raw.keyword, "needs an instruction to run later")
+        }
         var trigger = try RawInstruction(raw.arguments, location: raw.location, escape: escape)
         trigger.heredocs = raw.heredocs
         switch trigger.keyword.lowercased() {

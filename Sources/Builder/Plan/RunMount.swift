@@ -85,7 +85,8 @@ public struct RunMount: Hashable, Sendable {
         switch key {
         case "type":
             guard let kind = Kind(rawValue: value.lowercased()) else {
-                throw WordError(message: "unsupported mount type \"\(value)\"\(Self.hint(value, Kind.allCases.map(\.rawValue)))")
+                throw WordError(
+                    message: "unsupported mount type \"\(value)\"\(Self.hint(value, Kind.allCases.map(\.rawValue)))")
             }
             self.kind = kind
         case "from": from = value
@@ -94,7 +95,9 @@ public struct RunMount: Hashable, Sendable {
         case "readonly", "ro": readOnly = try Self.bool(key, value)
         case "readwrite", "rw": readOnly = !(try Self.bool(key, value))
         case "required":
-            guard kind == .secret || kind == .ssh else { throw WordError(message: "required is only for secret and ssh mounts") }
+            guard kind == .secret || kind == .ssh else {
+                throw WordError(message: "required is only for secret and ssh mounts")
+            }
             required = try Self.bool(key, value)
         case "size":
             guard kind == .tmpfs else { throw WordError(message: "size is only for tmpfs mounts") }
@@ -103,18 +106,23 @@ public struct RunMount: Hashable, Sendable {
         case "id": id = value
         case "sharing":
             guard let sharing = Sharing(rawValue: value.lowercased()) else {
-                throw WordError(message: "unsupported sharing \"\(value)\"\(Self.hint(value, Sharing.allCases.map(\.rawValue)))")
+                throw WordError(
+                    message: "unsupported sharing \"\(value)\"\(Self.hint(value, Sharing.allCases.map(\.rawValue)))")
             }
             self.sharing = sharing
         case "mode":
-            guard let mode = UInt32(value, radix: 8) else { throw WordError(message: "invalid mode \(value) (octal expected)") }
+            guard let mode = UInt32(value, radix: 8) else {
+                throw WordError(message: "invalid mode \(value) (octal expected)")
+            }
             self.mode = mode
         case "uid": uid = try Self.number(key, value)
         case "gid": gid = try Self.number(key, value)
         case "env": env = value
         default:
-            let keys = ["type", "from", "source", "target", "readonly", "id", "sharing", "required", "size", "mode",
-                        "uid", "gid", "src", "dst", "destination", "ro", "rw", "readwrite", "env"]
+            let keys = [
+                "type", "from", "source", "target", "readonly", "id", "sharing", "required", "size", "mode",
+                "uid", "gid", "src", "dst", "destination", "ro", "rw", "readwrite", "env",
+            ]
             throw WordError(message: "unknown key '\(key)'\(Self.hint(key, keys))")
         }
     }
@@ -127,7 +135,9 @@ public struct RunMount: Hashable, Sendable {
         }
         if kind == .secret {
             if from != nil { throw WordError(message: "a secret mount takes no from") }
-            if source == nil && target == nil && id == nil { throw WordError(message: "a secret mount needs an id or a target") }
+            if source == nil && target == nil && id == nil {
+                throw WordError(message: "a secret mount needs an id or a target")
+            }
             if source != nil && id != nil { throw WordError(message: "a secret mount takes source or id, not both") }
         }
         if kind != .cache && sharing != .shared { throw WordError(message: "sharing is only for cache mounts") }

@@ -30,7 +30,8 @@ struct ShellPattern: Sendable {
                     throw WordError(message: "invalid pattern (\(pattern)) in substitution: a trailing '\\'")
                 }
                 guard "}/*?\\".unicodeScalars.contains(escaped) else {
-                    throw WordError(message: "invalid pattern (\(pattern)) in substitution: invalid escape '\\\(escaped)'")
+                    throw WordError(
+                        message: "invalid pattern (\(pattern)) in substitution: invalid escape '\\\(escaped)'")
                 }
                 tokens.append(.literal(escaped))
             default:

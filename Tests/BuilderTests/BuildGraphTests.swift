@@ -71,6 +71,11 @@ struct BuildGraphTests {
     @Test func aNameThatIsNoEarlierStageIsAnImage() throws {
         let graph = try BuildGraph(dockerfile: parse("FROM later\nFROM busybox AS later\n"))
         #expect(graph.stages[0].base == .image("later"))
+        let copying = try BuildGraph(
+            dockerfile: parse("FROM busybox AS builder\nFROM busybox\nCOPY --from=buidler /a /b\n"))
+        #expect(copying.images == ["busybox", "buidler"])
+        #expect(copying.stageHint(forImage: "buidler") == "builder")
+        #expect(copying.stageHint(forImage: "nginx:1.27") == nil)
     }
 
     @Test(arguments: [

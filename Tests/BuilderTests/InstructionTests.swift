@@ -148,6 +148,25 @@ struct InstructionTests {
         #expect(try command(row.line) == row.expected)
     }
 
+    /// The exec form is JSON as Go reads it; anything that is not valid JSON
+    /// is the shell form.
+    @Test(arguments: [
+        ("CMD [\t\"a\",\t\"b\"\t]\t", CommandForm.exec(["a", "b"])),
+        (#"CMD [""]"#, .exec([""])),
+        (
+            #"CMD ["abc 123", "♥", "\" \\ \/ \b \f \n \r \t \u0000"]"#,
+            .exec(["abc 123", "♥", "\" \\ / \u{08} \u{0C} \n \r \t \u{00}"])
+        ),
+        (#"CMD ["\ud83d\ude00", "\ud83d"]"#, .exec(["😀", "\u{FFFD}"])),
+        (#"CMD ["a",]"#, .shell(#"["a",]"#)),
+        (#"CMD ["a" "b"]"#, .shell(#"["a" "b"]"#)),
+        (#"CMD ['a']"#, .shell("['a']")),
+        (#"CMD ["a"] trailing"#, .shell(#"["a"] trailing"#)),
+    ])
+    func execFormIsJSON(_ line: String, _ expected: CommandForm) throws {
+        #expect(try command(line) == .cmd(expected))
+    }
+
     @Test func instructionsAreCaseInsensitive() throws {
         #expect(try command("run echo hi") == .run(RunInstruction(command: .shell("echo hi"))))
         #expect(try parse("from scratch as Base\ncopy a b\n").stages[0].name == "base")

@@ -48,6 +48,12 @@ public struct BuildGraph: Sendable {
     /// earlier levels, so the stages of one level can be built in parallel.
     public var levels: [[Int]] { Self.levels(neededStages) { stages[$0].dependencies } }
 
+    /// For an image the caller cannot find: the stage it may have meant
+    /// (`COPY --from=buidler` when there is a stage `builder`), to say so.
+    public func stageHint(forImage reference: String) -> String? {
+        Suggest.closest(to: reference, in: dockerfile.stages.compactMap(\.name))
+    }
+
     /// The stages reachable from `roots` through bases, `--from`s and mounts.
     func needed(from roots: [Int], extra: [Int: [Int]] = [:]) -> [Int] {
         var seen: Set<Int> = []

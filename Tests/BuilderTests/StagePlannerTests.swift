@@ -116,6 +116,7 @@ struct StagePlannerTests {
         let stage = try plan(text).result
         #expect(runStep(stage, 0)?.arguments == ["/bin/sh", "-c", "echo one\necho two\n"])
         #expect(stage.steps[0].name == "RUN <<EOF (echo one...)")
+        #expect(stage.steps[0].failurePrefix == "Dockerfile:2: RUN <<EOF (echo one...)")
         #expect(runStep(stage, 1)?.arguments == ["/bin/sh", "-c", "/dev/pipes/EOF"])
         #expect(
             runStep(stage, 1)?.inlineFiles == [
@@ -148,6 +149,8 @@ struct StagePlannerTests {
         #expect(copyStep(stage, 4)?.destination == "/srv/sub/.")
         let add = try #require(copyStep(stage, 5))
         #expect(add.isAdd && add.destination == "/up")
+        #expect(add.unpacksLocalArchives && !add.unpacksDownloads)
+        #expect(copyStep(stage, 4)?.unpacksLocalArchives == false)
         #expect(
             add.sources == [
                 .url(

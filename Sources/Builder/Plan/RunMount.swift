@@ -52,11 +52,6 @@ public struct RunMount: Hashable, Sendable {
         return nil
     }
 
-    /// Parses a spec whose values are already expanded.
-    static func parse(_ spec: String) throws(WordError) -> RunMount {
-        try parse(fields: CSVRecord.fields(spec))
-    }
-
     /// Parses the fields of a spec, values already expanded.
     static func parse(fields: [String]) throws(WordError) -> RunMount {
         var mount = RunMount()

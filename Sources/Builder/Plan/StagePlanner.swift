@@ -13,9 +13,10 @@ struct StagePlanner {
     let globalArgs: Variables
     var state: StageState
     var steps: [BuildStep] = []
-    var notes: [DockerfileNote] = []
     /// Build args some `ARG` of this stage consumed.
     var usedBuildArgs: Set<String> = []
+    /// The history entry the instruction being planned wrote, if any.
+    var pendingHistory: Int?
 
     var lexer: WordLexer { WordLexer(escape: dockerfile.escape) }
 
@@ -109,9 +110,6 @@ struct StagePlanner {
                 instruction: instruction, isTrigger: isTrigger, name: name, operation: operation,
                 historyIndex: recorded))
     }
-
-    /// The history entry the instruction being planned wrote, if any.
-    var pendingHistory: Int?
 
     /// Appends a history entry for the instruction being planned.
     mutating func commit(_ createdBy: String, layer: Bool, buildkitSuffix: Bool = false) {

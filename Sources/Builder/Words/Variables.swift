@@ -61,9 +61,6 @@ public struct Variables: Hashable, Sendable, ExpressibleByDictionaryLiteral {
     /// `KEY=value` strings, in order: an image config's `Env`.
     public var environment: [String] { entries.map { "\($0.name)=\($0.value)" } }
 
-    /// Whether nothing is set.
-    public var isEmpty: Bool { entries.isEmpty }
-
     /// These variables with `other`'s set over them.
     public func merging(_ other: Variables) -> Variables {
         var merged = self

@@ -108,6 +108,14 @@ let package = Package(
         .target(name: "RuntimeKit", dependencies: ["BerthModel"]),
         // Observe → plan (pure, printable) → execute, level by level.
         .target(name: "Reconciler", dependencies: ["BerthModel", "RuntimeKit"]),
+        // Images from Dockerfiles, the pure half: the Dockerfile front end, the build
+        // context and .dockerignore, the stage graph, cache keys and the image config.
+        // Reading the context is its only contact with the host; executing steps is
+        // the caller's.
+        .target(
+            name: "Builder",
+            dependencies: ["BerthModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Health probes and restart policies: pure machines plus the actor that drives them.
         .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
         // berthd's socket: each route declared once, as an endpoint with its
@@ -195,6 +203,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "BuilderTests", dependencies: ["Builder", "BerthModel", "TestSupport"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "TestSupport", "RuntimeKit", "BerthModel"]),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport", "RuntimeKit", "BerthModel", "HostOS"]),

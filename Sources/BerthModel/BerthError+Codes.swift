@@ -115,6 +115,19 @@ extension BerthError.Code {
     public static let unknownUser = BerthError.Code("unknown-user")
 }
 
+// MARK: Image builds
+
+extension BerthError.Code {
+    /// A Dockerfile that does not parse, or an instruction whose arguments,
+    /// flags or expanded values are malformed; the message begins with
+    /// `Dockerfile:LINE: INSTRUCTION:`.
+    public static let invalidDockerfile = BerthError.Code("invalid-dockerfile")
+    /// The build context cannot be used: its directory is missing, a
+    /// `.dockerignore` pattern is malformed, or a `COPY`/`ADD` source is
+    /// missing, outside the context, or unreadable.
+    public static let buildContext = BerthError.Code("build-context")
+}
+
 // MARK: Orchestration (the reconciler)
 
 extension BerthError.Code {

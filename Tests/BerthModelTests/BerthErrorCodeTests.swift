@@ -21,6 +21,7 @@ struct BerthErrorCodeTests {
         (.exhausted, "exhausted"), (.host, "host"), (.invalidArchive, "invalid-archive"), (.io, "io"),
         (.overlap, "overlap"), (.runtime, "runtime"), (.state, "state"), (.system, "system"),
         (.unknownUser, "unknown-user"),
+        (.invalidDockerfile, "invalid-dockerfile"), (.buildContext, "build-context"),
         (.dependencyFailed, "dependency-failed"), (.executionFailed, "execution-failed"),
         (.daemonUnreachable, "daemon-unreachable"), (.daemonAccessDenied, "daemon-access-denied"),
         (.daemonConnectionLost, "daemon-connection-lost"), (.daemonProtocol, "daemon-protocol"),

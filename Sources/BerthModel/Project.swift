@@ -85,7 +85,10 @@ public struct Volume: Sendable, Hashable, Codable {
     public var external: Bool
     public var labels: [String: String]
 
-    public init(name: String, driver: String? = nil, driverOptions: [String: String] = [:], external: Bool = false, labels: [String: String] = [:]) {
+    public init(
+        name: String, driver: String? = nil, driverOptions: [String: String] = [:], external: Bool = false,
+        labels: [String: String] = [:]
+    ) {
         self.name = name
         self.driver = driver
         self.driverOptions = driverOptions

@@ -117,7 +117,10 @@ public struct PortMapping: Sendable, Hashable, Codable {
     public var `protocol`: TransportProtocol
     public var mode: String
 
-    public init(target: Int, published: String? = nil, hostIP: String? = nil, protocol: TransportProtocol = .tcp, mode: String = "ingress") {
+    public init(
+        target: Int, published: String? = nil, hostIP: String? = nil, protocol: TransportProtocol = .tcp,
+        mode: String = "ingress"
+    ) {
         self.target = target
         self.published = published
         self.hostIP = hostIP
@@ -143,8 +146,11 @@ public struct Mount: Sendable, Hashable, Codable {
     public var tmpfsSize: Int64?
     public var tmpfsMode: Int?
 
-    public init(type: Kind, source: String?, target: String, readOnly: Bool = false, createHostPath: Bool = true,
-                selinux: String? = nil, propagation: String? = nil, nocopy: Bool = false, tmpfsSize: Int64? = nil, tmpfsMode: Int? = nil) {
+    public init(
+        type: Kind, source: String?, target: String, readOnly: Bool = false, createHostPath: Bool = true,
+        selinux: String? = nil, propagation: String? = nil, nocopy: Bool = false, tmpfsSize: Int64? = nil,
+        tmpfsMode: Int? = nil
+    ) {
         self.type = type
         self.source = source
         self.target = target
@@ -168,7 +174,10 @@ public struct ServiceNetwork: Sendable, Hashable, Codable {
     /// Higher first: eth0 is the highest priority network.
     public var priority: Int
 
-    public init(network: String, aliases: [String] = [], ipv4Address: String? = nil, ipv6Address: String? = nil, priority: Int = 0) {
+    public init(
+        network: String, aliases: [String] = [], ipv4Address: String? = nil, ipv6Address: String? = nil,
+        priority: Int = 0
+    ) {
         self.network = network
         self.aliases = aliases
         self.ipv4Address = ipv4Address
@@ -208,8 +217,10 @@ public struct Healthcheck: Sendable, Hashable, Codable {
     public var startInterval: Int64?
     public var disable: Bool
 
-    public init(test: [String]? = nil, interval: Int64? = nil, timeout: Int64? = nil, retries: Int? = nil,
-                startPeriod: Int64? = nil, startInterval: Int64? = nil, disable: Bool = false) {
+    public init(
+        test: [String]? = nil, interval: Int64? = nil, timeout: Int64? = nil, retries: Int? = nil,
+        startPeriod: Int64? = nil, startInterval: Int64? = nil, disable: Bool = false
+    ) {
         self.test = test
         self.interval = interval
         self.timeout = timeout
@@ -262,7 +273,10 @@ public struct Resources: Sendable, Hashable, Codable {
     public var pidsLimit: Int?
     public var shmSize: Int64?
 
-    public init(memoryLimit: Int64? = nil, memoryReservation: Int64? = nil, cpus: Double? = nil, pidsLimit: Int? = nil, shmSize: Int64? = nil) {
+    public init(
+        memoryLimit: Int64? = nil, memoryReservation: Int64? = nil, cpus: Double? = nil, pidsLimit: Int? = nil,
+        shmSize: Int64? = nil
+    ) {
         self.memoryLimit = memoryLimit
         self.memoryReservation = memoryReservation
         self.cpus = cpus

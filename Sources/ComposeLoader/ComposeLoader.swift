@@ -28,8 +28,10 @@ public struct ComposeLoader {
         var options = options
         let cwd = options.workingDirectory
         // .env of the working (or project) directory may name COMPOSE_FILE and friends.
-        let earlyDirectory = options.projectDirectory.map { Paths.resolve($0, base: cwd, home: options.environment["HOME"]) } ?? cwd
-        var dotenv = try readEnvFiles(options.envFiles.isEmpty ? nil : options.envFiles, directory: earlyDirectory, base: cwd)
+        let earlyDirectory =
+            options.projectDirectory.map { Paths.resolve($0, base: cwd, home: options.environment["HOME"]) } ?? cwd
+        var dotenv = try readEnvFiles(
+            options.envFiles.isEmpty ? nil : options.envFiles, directory: earlyDirectory, base: cwd)
         func variable(_ name: String) -> String? { options.environment[name] ?? dotenv[name] }
 
         // Which files.
@@ -49,7 +51,9 @@ public struct ComposeLoader {
                 break
             }
         }
-        let resolvedPaths = paths.map { $0 == "-" ? "-" : Paths.resolve($0, base: cwd, home: options.environment["HOME"]) }
+        let resolvedPaths = paths.map {
+            $0 == "-" ? "-" : Paths.resolve($0, base: cwd, home: options.environment["HOME"])
+        }
         let projectDirectory: String
         if let dir = options.projectDirectory {
             projectDirectory = Paths.resolve(dir, base: cwd, home: options.environment["HOME"])
@@ -61,19 +65,25 @@ public struct ComposeLoader {
         if projectDirectory != earlyDirectory && options.envFiles.isEmpty {
             dotenv = try readEnvFiles(nil, directory: projectDirectory, base: cwd)
         }
-        options.profiles += (variable("COMPOSE_PROFILES") ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        options.profiles += (variable("COMPOSE_PROFILES") ?? "").split(separator: ",").map { String($0).trimmingSpaces }
+            .filter { !$0.isEmpty }
 
-        let context = LoadContext(files: files, environment: options.environment, dotenv: dotenv, interpolate: options.interpolate, standardInput: options.standardInput,
+        let context = LoadContext(
+            files: files, environment: options.environment, dotenv: dotenv, interpolate: options.interpolate,
+            standardInput: options.standardInput,
             keepParsedTree: options.keepParsedTree)
         var model = try context.loadModel(paths: resolvedPaths, projectDirectory: projectDirectory, includeStack: [])
         context.forgetLoadedFiles()
 
         // Project name: -p, COMPOSE_PROJECT_NAME, name:, directory.
-        let name = try projectName(options: options, variable: variable, model: model, projectDirectory: projectDirectory)
+        let name = try projectName(
+            options: options, variable: variable, model: model, projectDirectory: projectDirectory)
         model["name"] = .string(name.rawValue)
 
-        return try Finalizer(files: files, options: options, name: name, projectDirectory: projectDirectory, environment: context.lookup)
-            .finalize(consume model, readFiles: context.readOrder)
+        return try Finalizer(
+            files: files, options: options, name: name, projectDirectory: projectDirectory, environment: context.lookup
+        )
+        .finalize(consume model, readFiles: context.readOrder)
     }
 
     /// The first default file name found in `directory` or a parent.
@@ -89,7 +99,8 @@ public struct ComposeLoader {
         }
         throw BerthError(
             .noComposeFile,
-            "no compose file found in \(directory) or its parents (looked for \(defaultFileNames.joined(separator: ", "))); name one with -f")
+            "no compose file found in \(directory) or its parents (looked for \(defaultFileNames.joined(separator: ", "))); name one with -f"
+        )
     }
 
     /// Variables from `.env` files: the given ones, or the directory's `.env` when present.
@@ -105,12 +116,19 @@ public struct ComposeLoader {
         return result
     }
 
-    private func projectName(options: LoadOptions, variable: (String) -> String?, model: Node, projectDirectory: String) throws(BerthError) -> ProjectName {
+    private func projectName(options: LoadOptions, variable: (String) -> String?, model: Node, projectDirectory: String)
+        throws(BerthError) -> ProjectName
+    {
         // A name given on the command line or in the environment must already be valid.
-        let given = options.projectName.map { ($0, "-p") } ?? variable("COMPOSE_PROJECT_NAME").map { ($0, "COMPOSE_PROJECT_NAME") }
+        let given =
+            options.projectName.map { ($0, "-p") }
+            ?? variable("COMPOSE_PROJECT_NAME").map { ($0, "COMPOSE_PROJECT_NAME") }
         if let (raw, source) = given, !raw.isEmpty {
             guard let name = ProjectName(raw) else {
-                throw BerthError(.invalidCompose, "project name \"\(raw)\" (from \(source)) must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit")
+                throw BerthError(
+                    .invalidCompose,
+                    "project name \"\(raw)\" (from \(source)) must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit"
+                )
             }
             return name
         }
@@ -121,7 +139,9 @@ public struct ComposeLoader {
         }
         let base = Paths.base(projectDirectory)
         guard let name = ProjectName.fromDirectory(base) else {
-            throw BerthError(.invalidCompose, "cannot make a project name from the directory \"\(base)\"; set one with -p or a top-level name:")
+            throw BerthError(
+                .invalidCompose,
+                "cannot make a project name from the directory \"\(base)\"; set one with -p or a top-level name:")
         }
         return name
     }

@@ -1,9 +1,10 @@
+import BerthModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import BerthModel
 
 /// The few file operations the loader needs, straight over libc so that a
 /// `berth config` does not pay for Foundation's start-up.
@@ -77,7 +78,8 @@ enum FileSystem {
     }
 
     /// Reads in 64 KiB pieces until end of file, after `bytes`.
-    private static func readChunks(_ fd: Int32, name: String, startingWith bytes: [UInt8]) throws(BerthError) -> [UInt8] {
+    private static func readChunks(_ fd: Int32, name: String, startingWith bytes: [UInt8]) throws(BerthError) -> [UInt8]
+    {
         var bytes = bytes
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

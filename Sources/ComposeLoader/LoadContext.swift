@@ -17,8 +17,11 @@ final class LoadContext {
     /// Services (`file#name`) whose `extends` is being resolved: meeting one again is a cycle.
     var extendsInProgress: Set<String> = []
 
-    init(files: SourceFiles, environment: [String: String], dotenv: [String: String], interpolate: Bool,
-         standardInput: @escaping @Sendable () throws(BerthError) -> [UInt8], keepParsedTree: (@Sendable (Node) -> Void)? = nil) {
+    init(
+        files: SourceFiles, environment: [String: String], dotenv: [String: String], interpolate: Bool,
+        standardInput: @escaping @Sendable () throws(BerthError) -> [UInt8],
+        keepParsedTree: (@Sendable (Node) -> Void)? = nil
+    ) {
         self.files = files
         self.environment = environment
         self.dotenv = dotenv
@@ -54,7 +57,10 @@ final class LoadContext {
         }
         // An empty override (all commented out) is fine; an empty project is not.
         if allEmpty, let first = paths.first {
-            throw BerthError(.invalidCompose, "\(first == "-" ? "(standard input)" : first): the file is empty; a compose file needs at least a services: section")
+            throw BerthError(
+                .invalidCompose,
+                "\(first == "-" ? "(standard input)" : first): the file is empty; a compose file needs at least a services: section"
+            )
         }
         guard var model = merged else { return .map([]) }
         model = try applyInclude(model, projectDirectory: projectDirectory, includeStack: includeStack + paths)
@@ -70,7 +76,8 @@ final class LoadContext {
         readOrder.append(displayName)
         try TextCheck.check(bytes, path: displayName)
         // Empty documents (nothing, comments, a lone `---`) add nothing.
-        var documents = try YAMLParser(files: files, path: displayName).parse(bytes, sawMergeTags: &sawMergeTags).filter { !$0.isNull }
+        var documents = try YAMLParser(files: files, path: displayName).parse(bytes, sawMergeTags: &sawMergeTags).filter
+        { !$0.isNull }
         guard !documents.isEmpty else {
             canonicalCache[key] = .map([])
             return .map([])

@@ -97,7 +97,10 @@ public struct DownRequest: Codable, Sendable, Hashable {
     /// `-t`, seconds.
     public var timeout: Double?
 
-    public init(projectName: String, project: Project? = nil, removeVolumes: Bool = false, removeOrphans: Bool = false, timeout: Double? = nil) {
+    public init(
+        projectName: String, project: Project? = nil, removeVolumes: Bool = false, removeOrphans: Bool = false,
+        timeout: Double? = nil
+    ) {
         self.projectName = projectName
         self.project = project
         self.removeVolumes = removeVolumes
@@ -120,8 +123,10 @@ public struct ContainerActionRequest: Codable, Sendable, Hashable {
     /// For `rm`: running containers too (`-f` with `-s`, stopped first).
     public var force: Bool
 
-    public init(projectName: String, action: Action, services: [String] = [], signal: String? = nil,
-                timeout: Double? = nil, force: Bool = false) {
+    public init(
+        projectName: String, action: Action, services: [String] = [], signal: String? = nil,
+        timeout: Double? = nil, force: Bool = false
+    ) {
         self.projectName = projectName
         self.action = action
         self.services = services
@@ -155,7 +160,9 @@ public struct LogsRequest: Codable, Sendable, Hashable {
     /// Seconds since the epoch; only entries at or after it.
     public var since: Double?
 
-    public init(projectName: String, services: [String] = [], follow: Bool = false, tail: Int? = nil, since: Double? = nil) {
+    public init(
+        projectName: String, services: [String] = [], follow: Bool = false, tail: Int? = nil, since: Double? = nil
+    ) {
         self.projectName = projectName
         self.services = services
         self.follow = follow
@@ -197,8 +204,10 @@ public struct ExecRequest: Codable, Sendable, Hashable {
     /// The CLI's piped or redirected standard input, base64; nil: none.
     public var standardInput: String?
 
-    public init(projectName: String, service: String, index: Int = 1, command: [String], environment: [String: String] = [:],
-                user: String? = nil, workingDir: String? = nil, standardInput: String? = nil) {
+    public init(
+        projectName: String, service: String, index: Int = 1, command: [String], environment: [String: String] = [:],
+        user: String? = nil, workingDir: String? = nil, standardInput: String? = nil
+    ) {
         self.projectName = projectName
         self.service = service
         self.index = index
@@ -313,9 +322,11 @@ public struct RunRequest: Codable, Sendable, Hashable {
     /// The CLI's piped or redirected standard input, base64; nil: none.
     public var standardInput: String?
 
-    public init(project: Project, service: String, command: [String] = [], entrypoint: [String]? = nil,
-                environment: [String: String] = [:], user: String? = nil, workingDir: String? = nil, remove: Bool = false,
-                noDeps: Bool = false, servicePorts: Bool = false, detach: Bool = false, standardInput: String? = nil) {
+    public init(
+        project: Project, service: String, command: [String] = [], entrypoint: [String]? = nil,
+        environment: [String: String] = [:], user: String? = nil, workingDir: String? = nil, remove: Bool = false,
+        noDeps: Bool = false, servicePorts: Bool = false, detach: Bool = false, standardInput: String? = nil
+    ) {
         self.project = project
         self.service = service
         self.command = command

@@ -3,7 +3,9 @@ import BerthModel
 /// A line of progress: one network, volume, image or container and what
 /// happens to it, as docker compose shows it (`Container web-1  Started  0.3s`).
 public struct ProgressEvent: Codable, Sendable, Hashable {
-    public enum Kind: String, Codable, Sendable, Hashable { case network = "Network", volume = "Volume", container = "Container", image = "Image" }
+    public enum Kind: String, Codable, Sendable, Hashable {
+        case network = "Network", volume = "Volume", container = "Container", image = "Image"
+    }
     public var kind: Kind
     public var name: String
     /// docker compose's words: Creating, Created, Starting, Started, Waiting, Healthy, Exited, Stopping,
@@ -95,10 +97,12 @@ public struct ContainerSummary: Codable, Sendable, Hashable {
         case failingStreak = "FailingStreak", probes = "Log"
     }
 
-    public init(id: String, name: String, image: String, command: String = "", project: String, service: String,
-                created: Double, state: String, status: String, health: String = "", exitCode: Int32 = 0,
-                publishers: [PublisherSummary] = [], labels: [String: String] = [:], networks: [String: String] = [:],
-                restartCount: Int = 0, failingStreak: Int = 0, probes: [ProbeSummary] = []) {
+    public init(
+        id: String, name: String, image: String, command: String = "", project: String, service: String,
+        created: Double, state: String, status: String, health: String = "", exitCode: Int32 = 0,
+        publishers: [PublisherSummary] = [], labels: [String: String] = [:], networks: [String: String] = [:],
+        restartCount: Int = 0, failingStreak: Int = 0, probes: [ProbeSummary] = []
+    ) {
         self.id = id
         self.name = name
         self.image = image
@@ -147,7 +151,10 @@ public struct EventRecord: Codable, Sendable, Hashable {
     public var service: String
     public var attributes: [String: String]
 
-    public init(time: String, type: String = "container", action: String, id: String, service: String, attributes: [String: String] = [:]) {
+    public init(
+        time: String, type: String = "container", action: String, id: String, service: String,
+        attributes: [String: String] = [:]
+    ) {
         self.time = time
         self.type = type
         self.action = action
@@ -207,7 +214,10 @@ public struct NetworkSummary: Codable, Sendable, Hashable {
     /// Container name → address.
     public var containers: [String: String]
 
-    public init(name: String, labels: [String: String], subnet: String, gateway: String, internal: Bool, containers: [String: String] = [:]) {
+    public init(
+        name: String, labels: [String: String], subnet: String, gateway: String, internal: Bool,
+        containers: [String: String] = [:]
+    ) {
         self.name = name
         self.labels = labels
         self.subnet = subnet

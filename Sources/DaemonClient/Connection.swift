@@ -36,7 +36,8 @@ public struct DaemonConnection: Sendable {
 
     /// Sends `body` to a plain route and returns the body of its `200`
     /// answer; an error status throws the `BerthError` it carries.
-    public func call<Request, Response>(_ endpoint: Endpoint<Request, Response>, body: [UInt8]) async throws -> [UInt8] {
+    public func call<Request, Response>(_ endpoint: Endpoint<Request, Response>, body: [UInt8]) async throws -> [UInt8]
+    {
         let path = endpoint.path
         return try await exchange(path, body) { parts in
             var answer = ByteBuffer()

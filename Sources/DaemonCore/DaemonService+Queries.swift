@@ -71,7 +71,9 @@ extension DaemonService {
             for member in members { counts[member.state.name, default: 0] += 1 }
             let status = counts.keys.sorted().map { "\($0)(\(counts[$0] ?? 0))" }.joined(separator: ", ")
             // The project directory when the config files were not recorded.
-            let files = members.first.flatMap { $0.labels[ComposeLabel.configFiles] ?? $0.labels[ComposeLabel.workingDir] } ?? ""
+            let files =
+                members.first.flatMap { $0.labels[ComposeLabel.configFiles] ?? $0.labels[ComposeLabel.workingDir] }
+                ?? ""
             return ProjectSummary(name: name, status: status, configFiles: files)
         }
     }
@@ -101,9 +103,10 @@ extension DaemonService {
                         group.addTask {
                             let lines = try await runtime.logs(container.id, query)
                             for try await line in lines {
-                                continuation.yield(LogEntry(
-                                    container: container.name, service: container.composeService ?? "",
-                                    stream: line.stream, time: line.time, text: line.text))
+                                continuation.yield(
+                                    LogEntry(
+                                        container: container.name, service: container.composeService ?? "",
+                                        stream: line.stream, time: line.time, text: line.text))
                             }
                         }
                     }
@@ -195,17 +198,19 @@ extension DaemonService {
                 if let project, who?.project != project { continue }
                 var attributes = ["name": event.containerName]
                 if let code = event.exitCode { attributes["exitCode"] = "\(code)" }
-                continuation.yield(EventRecord(
-                    time: Self.now(), action: event.kind.rawValue, id: event.containerID,
-                    service: who?.service ?? "", attributes: attributes))
+                continuation.yield(
+                    EventRecord(
+                        time: Self.now(), action: event.kind.rawValue, id: event.containerID,
+                        service: who?.service ?? "", attributes: attributes))
             }
         }
         let second = Task {
             for await event in supervisorEvents {
                 if let project, await owner(event.containerID)?.project != project { continue }
-                continuation.yield(EventRecord(
-                    time: Self.now(), action: event.action, id: event.containerID,
-                    service: event.service, attributes: ["name": event.containerName]))
+                continuation.yield(
+                    EventRecord(
+                        time: Self.now(), action: event.action, id: event.containerID,
+                        service: event.service, attributes: ["name": event.containerName]))
             }
         }
         continuation.onTermination = { _ in
@@ -231,8 +236,10 @@ extension DaemonService {
             let grace = request.timeout.map { Int64($0 * 1_000_000_000) }
             func stopArguments(_ info: ContainerInfo) -> (String, Int64) {
                 let service = info.composeService.flatMap { project?.services[$0] }
-                return (service?.stopSignal ?? ServiceSpecs.defaultStopSignal,
-                        grace ?? service?.stopGracePeriod ?? ServiceSpecs.defaultStopGrace)
+                return (
+                    service?.stopSignal ?? ServiceSpecs.defaultStopSignal,
+                    grace ?? service?.stopGracePeriod ?? ServiceSpecs.defaultStopGrace
+                )
             }
             var errors: [BerthError] = []
             func attempt(_ body: () async throws -> Void) async {

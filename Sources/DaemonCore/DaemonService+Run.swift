@@ -52,7 +52,11 @@ extension DaemonService {
         let code: Int32 = try await withTaskCancellationHandler {
             // The run's output as it comes, to its last line after the exit.
             for try await line in try await runtime.logs(info.id, LogQuery(follow: true, untilExit: true)) {
-                send(.log(LogEntry(container: info.name, service: service.name, stream: line.stream, time: line.time, text: line.text)))
+                send(
+                    .log(
+                        LogEntry(
+                            container: info.name, service: service.name, stream: line.stream, time: line.time,
+                            text: line.text)))
             }
             return try await runtime.waitContainer(info.id)
         } onCancel: {

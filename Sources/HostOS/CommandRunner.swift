@@ -30,12 +30,14 @@ public struct Command: Hashable, Sendable, CustomStringConvertible {
     /// error messages (`command "nft -f -" exited with status 1`).
     public var description: String {
         arguments.map { argument in
-            let plain = !argument.isEmpty && argument.utf8.allSatisfy { byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                    || "-_./=:,+@%".utf8.contains(byte)
-            }
+            let plain =
+                !argument.isEmpty
+                && argument.utf8.allSatisfy { byte in
+                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                        || "-_./=:,+@%".utf8.contains(byte)
+                }
             return plain ? argument : "'" + argument.replacingAll("'", with: "'\\''") + "'"
         }.joined(separator: " ")
     }

@@ -147,9 +147,11 @@ public struct Executor: Sendable {
                 do {
                     try await runtime.removeContainer(id, force: true)
                 } catch {
-                    errors.append(BerthError(
-                        .executionFailed,
-                        "clean up after failure: remove \(outcome.step.object) (id \(id)): \(Self.message(of: error))"))
+                    errors.append(
+                        BerthError(
+                            .executionFailed,
+                            "clean up after failure: remove \(outcome.step.object) (id \(id)): \(Self.message(of: error))"
+                        ))
                 }
             }
         }

@@ -110,9 +110,10 @@ extension Planner {
     static func removal(_ info: ContainerInfo, service: String, reason: String?, desired: Service?) -> Step {
         var actions: [Action] = []
         if info.state.isRunning {
-            actions.append(.stop(
-                signal: desired?.stopSignal ?? ServiceSpecs.defaultStopSignal,
-                grace: desired?.stopGracePeriod ?? ServiceSpecs.defaultStopGrace))
+            actions.append(
+                .stop(
+                    signal: desired?.stopSignal ?? ServiceSpecs.defaultStopSignal,
+                    grace: desired?.stopGracePeriod ?? ServiceSpecs.defaultStopGrace))
         }
         actions.append(.remove)
         return Step(

@@ -229,9 +229,10 @@ struct UpPlanner {
                 containerID = squatter.id
                 actions = stopAndRemove(squatter, service: service) + actions
             }
-            steps.append(Step(
-                object: .container(name: spec.name, service: service.name), containerID: containerID,
-                actions: actions))
+            steps.append(
+                Step(
+                    object: .container(name: spec.name, service: service.name), containerID: containerID,
+                    actions: actions))
         }
         steps += surplus.map { info in
             Planner.removal(info, service: service.name, reason: "scale down to \(wanted)", desired: service)

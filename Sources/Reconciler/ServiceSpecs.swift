@@ -217,18 +217,20 @@ public enum ServiceSpecs {
             switch mount.type {
             case .volume:
                 if let key = mount.source {
-                    mounts.append(.volume(
-                        name: volumeName(key, in: project), target: mount.target, readOnly: mount.readOnly,
-                        nocopy: mount.nocopy))
+                    mounts.append(
+                        .volume(
+                            name: volumeName(key, in: project), target: mount.target, readOnly: mount.readOnly,
+                            nocopy: mount.nocopy))
                 } else {
                     mounts.append(.anonymous(target: mount.target))
                 }
             case .bind:
                 // The loader resolves bind sources to absolute paths.
                 guard let source = mount.source else { continue }
-                mounts.append(.bind(
-                    source: source, target: mount.target, readOnly: mount.readOnly,
-                    createHostPath: mount.createHostPath))
+                mounts.append(
+                    .bind(
+                        source: source, target: mount.target, readOnly: mount.readOnly,
+                        createHostPath: mount.createHostPath))
             case .tmpfs:
                 mounts.append(.tmpfs(target: mount.target, size: mount.tmpfsSize, mode: mount.tmpfsMode))
             case .image, .npipe, .cluster:
@@ -240,9 +242,10 @@ public enum ServiceSpecs {
         for reference in service.secrets {
             guard case .file(let path)? = project.secrets[reference.source]?.source else { continue }
             let target = reference.target ?? reference.source
-            mounts.append(.bind(
-                source: path, target: target.hasPrefix("/") ? target : "/run/secrets/\(target)", readOnly: true,
-                createHostPath: false))
+            mounts.append(
+                .bind(
+                    source: path, target: target.hasPrefix("/") ? target : "/run/secrets/\(target)", readOnly: true,
+                    createHostPath: false))
         }
         for reference in service.configs {
             guard case .file(let path)? = project.configs[reference.source]?.source else { continue }

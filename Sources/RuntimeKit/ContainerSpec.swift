@@ -158,7 +158,9 @@ public struct PortSpec: Sendable, Hashable, Codable {
     public var containerPort: Int
     public var `protocol`: PortMapping.TransportProtocol
 
-    public init(hostIP: String? = nil, hostPort: Int? = nil, containerPort: Int, protocol: PortMapping.TransportProtocol = .tcp) {
+    public init(
+        hostIP: String? = nil, hostPort: Int? = nil, containerPort: Int, protocol: PortMapping.TransportProtocol = .tcp
+    ) {
         self.hostIP = hostIP
         self.hostPort = hostPort
         self.containerPort = containerPort

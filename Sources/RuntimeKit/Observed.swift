@@ -46,8 +46,11 @@ public struct ContainerInfo: Sendable, Hashable, Codable {
     /// mounts and the image's `VOLUME`s); nil when the runtime keeps none.
     public var anonymousVolumes: [String: String]?
 
-    public init(id: String, name: String, image: String, labels: [String: String], state: ContainerState,
-                addresses: [String: String] = [:], ports: [PortSpec] = [], createdAt: Double, startedAt: Double? = nil, finishedAt: Double? = nil) {
+    public init(
+        id: String, name: String, image: String, labels: [String: String], state: ContainerState,
+        addresses: [String: String] = [:], ports: [PortSpec] = [], createdAt: Double, startedAt: Double? = nil,
+        finishedAt: Double? = nil
+    ) {
         self.id = id
         self.name = name
         self.image = image
@@ -70,7 +73,10 @@ public struct NetworkSpec: Sendable, Hashable, Codable {
     public var ipRange: String?
     public var `internal`: Bool
 
-    public init(name: String, labels: [String: String] = [:], subnet: String? = nil, gateway: String? = nil, ipRange: String? = nil, internal: Bool = false) {
+    public init(
+        name: String, labels: [String: String] = [:], subnet: String? = nil, gateway: String? = nil,
+        ipRange: String? = nil, internal: Bool = false
+    ) {
         self.name = name
         self.labels = labels
         self.subnet = subnet

@@ -17,8 +17,10 @@ public struct ServiceView: Sendable, Hashable, Codable {
     public var seenGenerations: [String: Int]
 
     /// A view; every count starts at zero.
-    public init(name: String, dependsOn: [String: Dependency] = [:], isRunning: Bool = true, isHealthy: Bool = false,
-                restartGeneration: Int = 0, seenGenerations: [String: Int] = [:]) {
+    public init(
+        name: String, dependsOn: [String: Dependency] = [:], isRunning: Bool = true, isHealthy: Bool = false,
+        restartGeneration: Int = 0, seenGenerations: [String: Int] = [:]
+    ) {
         self.name = name
         self.dependsOn = dependsOn
         self.isRunning = isRunning
@@ -64,7 +66,9 @@ public enum DependentRestarts {
         for view in views.sorted(by: { $0.name < $1.name }) where view.isRunning {
             var due: [String: Int] = [:]
             for (name, dependency) in view.dependsOn where dependency.restart {
-                guard let target = byName[name], target.restartGeneration > (view.seenGenerations[name] ?? 0) else { continue }
+                guard let target = byName[name], target.restartGeneration > (view.seenGenerations[name] ?? 0) else {
+                    continue
+                }
                 switch dependency.condition {
                 case .healthy where target.isHealthy, .started where target.isRunning:
                     due[name] = target.restartGeneration
@@ -90,8 +94,9 @@ extension SupervisorService {
                 return false
             }
             let healthy = members.allSatisfy { $0.health?.status == .healthy }
-            return ServiceView(name: service, dependsOn: first.container.dependsOn, isRunning: running, isHealthy: healthy,
-                               restartGeneration: generations[service] ?? 0, seenGenerations: seen[service] ?? [:])
+            return ServiceView(
+                name: service, dependsOn: first.container.dependsOn, isRunning: running, isHealthy: healthy,
+                restartGeneration: generations[service] ?? 0, seenGenerations: seen[service] ?? [:])
         }
     }
 
@@ -109,7 +114,8 @@ extension SupervisorService {
 
     /// A service that starts afresh has seen every restart of its dependencies so far.
     func catchUpDependencies(of service: String) {
-        guard let dependsOn = entries.values.first(where: { $0.container.service == service })?.container.dependsOn else { return }
+        guard let dependsOn = entries.values.first(where: { $0.container.service == service })?.container.dependsOn
+        else { return }
         for dependency in dependsOn.keys {
             seen[service, default: [:]][dependency] = generations[dependency] ?? 0
         }

@@ -15,8 +15,10 @@ public struct HealthConfig: Sendable, Hashable, Codable {
     public var retries: Int
 
     /// docker's defaults: 30 s, 30 s, no start period, 5 s, 3 retries.
-    public init(interval: Duration = .seconds(30), timeout: Duration = .seconds(30), startPeriod: Duration = .zero,
-                startInterval: Duration = .seconds(5), retries: Int = 3) {
+    public init(
+        interval: Duration = .seconds(30), timeout: Duration = .seconds(30), startPeriod: Duration = .zero,
+        startInterval: Duration = .seconds(5), retries: Int = 3
+    ) {
         self.interval = interval
         self.timeout = timeout
         self.startPeriod = startPeriod
@@ -30,9 +32,12 @@ public struct HealthConfig: Sendable, Hashable, Codable {
             guard let value, value > 0 else { return fallback }
             return .nanoseconds(value)
         }
-        self.init(interval: duration(healthcheck.interval, .seconds(30)), timeout: duration(healthcheck.timeout, .seconds(30)),
-                  startPeriod: duration(healthcheck.startPeriod, .zero), startInterval: duration(healthcheck.startInterval, .seconds(5)),
-                  retries: healthcheck.retries.flatMap { $0 > 0 ? $0 : nil } ?? 3)
+        self.init(
+            interval: duration(healthcheck.interval, .seconds(30)),
+            timeout: duration(healthcheck.timeout, .seconds(30)),
+            startPeriod: duration(healthcheck.startPeriod, .zero),
+            startInterval: duration(healthcheck.startInterval, .seconds(5)),
+            retries: healthcheck.retries.flatMap { $0 > 0 ? $0 : nil } ?? 3)
     }
 }
 
@@ -177,7 +182,8 @@ public struct HealthMachine: Sendable, Hashable, Codable {
     /// docker's message for a probe that ran out of time, with whatever it printed.
     private func timedOut(start: Timestamp, end: Timestamp, output: String) -> ProbeResult {
         let message = "Health check exceeded timeout (\(config.timeout.goString))"
-        return ProbeResult(start: start, end: end, exitCode: -1, output: output.isEmpty ? message : "\(message): \(output)")
+        return ProbeResult(
+            start: start, end: end, exitCode: -1, output: output.isEmpty ? message : "\(message): \(output)")
     }
 
     /// docker's `handleProbeResult`, then the next probe.

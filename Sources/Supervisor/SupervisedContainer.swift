@@ -22,9 +22,11 @@ public struct SupervisedContainer: Sendable, Hashable, Codable {
     public var dependsOn: [String: Dependency]
 
     /// A container with every field given; docker's SIGTERM and ten seconds by default.
-    public init(id: String, name: String, service: String, healthcheck: Healthcheck? = nil, restart: RestartPolicy = .no,
-                restartOnUnhealthy: Bool = true, stopSignal: String = "SIGTERM", stopGracePeriod: Int64 = 10_000_000_000,
-                dependsOn: [String: Dependency] = [:]) {
+    public init(
+        id: String, name: String, service: String, healthcheck: Healthcheck? = nil, restart: RestartPolicy = .no,
+        restartOnUnhealthy: Bool = true, stopSignal: String = "SIGTERM", stopGracePeriod: Int64 = 10_000_000_000,
+        dependsOn: [String: Dependency] = [:]
+    ) {
         self.id = id
         self.name = name
         self.service = service
@@ -38,15 +40,18 @@ public struct SupervisedContainer: Sendable, Hashable, Codable {
 
     /// A container of `service`, taking its healthcheck, restart policy, stop settings and dependencies.
     public init(id: String, name: String, service: Service) {
-        self.init(id: id, name: name, service: service.name, healthcheck: service.healthcheck, restart: service.restart,
-                  restartOnUnhealthy: service.restartOnUnhealthy, stopSignal: service.stopSignal ?? "SIGTERM",
-                  stopGracePeriod: service.stopGracePeriod ?? 10_000_000_000, dependsOn: service.dependsOn)
+        self.init(
+            id: id, name: name, service: service.name, healthcheck: service.healthcheck, restart: service.restart,
+            restartOnUnhealthy: service.restartOnUnhealthy, stopSignal: service.stopSignal ?? "SIGTERM",
+            stopGracePeriod: service.stopGracePeriod ?? 10_000_000_000, dependsOn: service.dependsOn)
     }
 
     /// The probe's command line as docker builds it, or nil when no probe runs:
     /// no healthcheck, disabled, `NONE`, or a type docker does not know.
     public var probeCommand: [String]? {
-        guard let healthcheck, !healthcheck.isDisabled, let test = healthcheck.test, let kind = test.first else { return nil }
+        guard let healthcheck, !healthcheck.isDisabled, let test = healthcheck.test, let kind = test.first else {
+            return nil
+        }
         let arguments = Array(test.dropFirst())
         switch kind {
         case "CMD" where !arguments.isEmpty: return arguments

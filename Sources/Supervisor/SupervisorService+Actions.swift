@@ -46,8 +46,10 @@ extension SupervisorService {
     /// and kills the probe itself; the clock's side makes a runtime that hangs
     /// count as a timeout all the same. As docker, a probe that times out is
     /// waited for (cancelled, not abandoned), so dying probes do not pile up.
-    static func probe(_ id: String, command: [String], timeout: Duration, runtime: any ContainerRuntime,
-                      clock: any Clock) async -> ProbeOutcome {
+    static func probe(
+        _ id: String, command: [String], timeout: Duration, runtime: any ContainerRuntime,
+        clock: any Clock
+    ) async -> ProbeOutcome {
         let start = clock.now
         let spec = ExecSpec(command: command, timeout: timeout.clampedNanoseconds)
         return await withTaskGroup(of: ProbeOutcome?.self) { group in
@@ -55,8 +57,10 @@ extension SupervisorService {
                 do {
                     let result = try await runtime.exec(id, spec)
                     // docker sends stdout and stderr into one buffer.
-                    return .finished(ProbeResult(start: start, end: clock.now, exitCode: result.exitCode,
-                                                 output: result.stdout + result.stderr))
+                    return .finished(
+                        ProbeResult(
+                            start: start, end: clock.now, exitCode: result.exitCode,
+                            output: result.stdout + result.stderr))
                 } catch is CancellationError {
                     return nil
                 } catch {
@@ -124,7 +128,9 @@ extension SupervisorService {
     /// The backoff is over: start the container, unless the decision was
     /// overtaken (a user stop, a start by someone else, a newer decision).
     func restartDue(_ id: String, token: Int) async {
-        guard let entry = entries[id], entry.restartToken == token, case .restarting(let reason, _) = entry.restart.state else { return }
+        guard let entry = entries[id], entry.restartToken == token,
+            case .restarting(let reason, _) = entry.restart.state
+        else { return }
         publish(id, .restart(reason: reason, after: entry.restartDelay))
         entries[id]?.ownStarts += 1
         do {

@@ -113,7 +113,8 @@ public actor SupervisorService {
         applyHealth(container.id, .started(at: now))
         // A process that died before we listened sent its `die` to nobody.
         if let info = await inspect(container.id), case .exited(let code) = info.state,
-            case .running = entries[container.id]?.restart.state {
+            case .running = entries[container.id]?.restart.state
+        {
             applyHealth(container.id, .stopped)
             applyRestart(container.id, .exited(code: code, at: clock.now))
         }
@@ -136,7 +137,8 @@ public actor SupervisorService {
             restart.restartOnUnhealthy = container.restartOnUnhealthy
             let log = previous[container.id]?.health?.log ?? []
             entries[container.id] = Entry(
-                container: container, health: container.healthConfig.map { HealthMachine(config: $0, log: log) }, restart: restart)
+                container: container, health: container.healthConfig.map { HealthMachine(config: $0, log: log) },
+                restart: restart)
             catchUpDependencies(of: container.service)
             let startedAt = info.startedAt.map(Timestamp.init(seconds:))
             switch info.state {
@@ -275,7 +277,8 @@ public actor SupervisorService {
 
     func publish(_ id: String, _ kind: SupervisorEvent.Kind) {
         guard let container = entries[id]?.container else { return }
-        let event = SupervisorEvent(time: clock.now, containerID: id, containerName: container.name, service: container.service, kind: kind)
+        let event = SupervisorEvent(
+            time: clock.now, containerID: id, containerName: container.name, service: container.service, kind: kind)
         for subscriber in subscribers.values { subscriber.yield(event) }
     }
 

@@ -18,7 +18,10 @@ public actor ExecScriptedRuntime: ContainerRuntime {
     private var handler: Handler
 
     /// Wraps `fake`; execs succeed with no output until `onExec` says otherwise.
-    public init(_ fake: FakeRuntime, onExec handler: @escaping Handler = { _, _ in ExecResult(exitCode: 0, stdout: "", stderr: "") }) {
+    public init(
+        _ fake: FakeRuntime,
+        onExec handler: @escaping Handler = { _, _ in ExecResult(exitCode: 0, stdout: "", stderr: "") }
+    ) {
         self.fake = fake
         self.handler = handler
     }
@@ -44,24 +47,34 @@ public actor ExecScriptedRuntime: ContainerRuntime {
 
     public func image(_ reference: String) async throws -> ImageInfo { try await fake.image(reference) }
     public func images() async throws -> [ImageInfo] { try await fake.images() }
-    public func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo { try await fake.createContainer(spec) }
+    public func createContainer(_ spec: ContainerSpec) async throws -> ContainerInfo {
+        try await fake.createContainer(spec)
+    }
     public func startContainer(_ id: String) async throws { try await fake.startContainer(id) }
-    public func killContainer(_ id: String, signal: String) async throws { try await fake.killContainer(id, signal: signal) }
+    public func killContainer(_ id: String, signal: String) async throws {
+        try await fake.killContainer(id, signal: signal)
+    }
     public func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
         try await fake.stopContainer(id, signal: signal, grace: grace)
     }
     public func removeContainer(_ id: String, force: Bool, keepingAnonymousVolumes: Bool) async throws {
         try await fake.removeContainer(id, force: force, keepingAnonymousVolumes: keepingAnonymousVolumes)
     }
-    public func containers(matching filter: LabelFilter) async throws -> [ContainerInfo] { try await fake.containers(matching: filter) }
+    public func containers(matching filter: LabelFilter) async throws -> [ContainerInfo] {
+        try await fake.containers(matching: filter)
+    }
     public func waitContainer(_ id: String) async throws -> Int32 { try await fake.waitContainer(id) }
     public func createNetwork(_ spec: NetworkSpec) async throws -> NetworkInfo { try await fake.createNetwork(spec) }
     public func removeNetwork(_ name: String) async throws { try await fake.removeNetwork(name) }
-    public func networks(matching filter: LabelFilter) async throws -> [NetworkInfo] { try await fake.networks(matching: filter) }
+    public func networks(matching filter: LabelFilter) async throws -> [NetworkInfo] {
+        try await fake.networks(matching: filter)
+    }
     public func createVolume(name: String, labels: [String: String]) async throws -> VolumeInfo {
         try await fake.createVolume(name: name, labels: labels)
     }
     public func removeVolume(_ name: String) async throws { try await fake.removeVolume(name) }
-    public func volumes(matching filter: LabelFilter) async throws -> [VolumeInfo] { try await fake.volumes(matching: filter) }
+    public func volumes(matching filter: LabelFilter) async throws -> [VolumeInfo] {
+        try await fake.volumes(matching: filter)
+    }
     public func events() async -> AsyncStream<RuntimeEvent> { await fake.events() }
 }

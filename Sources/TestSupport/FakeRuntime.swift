@@ -28,7 +28,9 @@ public actor FakeRuntime: ContainerRuntime {
     private var clock: Double = 1_000_000
 
     public init(images: [String] = []) {
-        for image in images { imagesByReference[image] = ImageInfo(reference: image, digest: "sha256:\(image)", size: 1) }
+        for image in images {
+            imagesByReference[image] = ImageInfo(reference: image, digest: "sha256:\(image)", size: 1)
+        }
     }
 
     /// Makes an image available, with the image's own healthcheck if given.
@@ -76,7 +78,8 @@ public actor FakeRuntime: ContainerRuntime {
 
     public func image(_ reference: String) async throws -> ImageInfo {
         guard let info = imagesByReference[reference] else {
-            throw BerthError(.notFound, "image \"\(reference)\" not found; import one with `berth image import FILE \(reference)`")
+            throw BerthError(
+                .notFound, "image \"\(reference)\" not found; import one with `berth image import FILE \(reference)`")
         }
         return info
     }
@@ -105,8 +108,9 @@ public actor FakeRuntime: ContainerRuntime {
             let prefix = subnet.split(separator: ".").prefix(3).joined(separator: ".")
             addresses[attachment.network] = attachment.ipv4Address ?? "\(prefix).\(10 + nextID + i)"
         }
-        var info = ContainerInfo(id: id, name: spec.name, image: spec.image, labels: spec.labels, state: .created,
-                                 addresses: addresses, ports: spec.ports, createdAt: tick())
+        var info = ContainerInfo(
+            id: id, name: spec.name, image: spec.image, labels: spec.labels, state: .created,
+            addresses: addresses, ports: spec.ports, createdAt: tick())
         // An anonymous mount takes the inherited volume for its target, or a new one.
         var anonymous: [String: String] = [:]
         for case .anonymous(let target) in spec.mounts {
@@ -219,7 +223,9 @@ public actor FakeRuntime: ContainerRuntime {
         let subnet = spec.subnet ?? "10.99.\(nextSubnet).0/24"
         nextSubnet += 1
         let prefix = subnet.split(separator: ".").prefix(3).joined(separator: ".")
-        let info = NetworkInfo(name: spec.name, labels: spec.labels, subnet: subnet, gateway: spec.gateway ?? "\(prefix).1", internal: spec.internal)
+        let info = NetworkInfo(
+            name: spec.name, labels: spec.labels, subnet: subnet, gateway: spec.gateway ?? "\(prefix).1",
+            internal: spec.internal)
         networksByName[spec.name] = info
         return info
     }

@@ -103,9 +103,10 @@ struct ConfigRequest {
         } else if profiles {
             text = lines(loaded.allProfiles)
         } else if images {
-            text = lines(names.map { name in
-                loaded.canonical["services"]?[name]?["image"]?.scalarText ?? "\(loaded.name.rawValue)-\(name)"
-            })
+            text = lines(
+                names.map { name in
+                    loaded.canonical["services"]?[name]?["image"]?.scalarText ?? "\(loaded.name.rawValue)-\(name)"
+                })
         } else if let hash {
             let model = loaded.project
             let wanted = hash == "*" ? model.serviceNames : hash.split(separator: ",").map(String.init)
@@ -129,10 +130,14 @@ struct ConfigRequest {
             let escape = !noInterpolate
             if output == nil {
                 // Streamed: a large project is never held whole as text.
-                Emitter.write(canonical, json: format == .json, escapeDollars: escape) { FileHandleOutput.standardOutput($0) }
+                Emitter.write(canonical, json: format == .json, escapeDollars: escape) {
+                    FileHandleOutput.standardOutput($0)
+                }
                 return
             }
-            text = format == .json ? Emitter.json(canonical, escapeDollars: escape) : Emitter.yaml(canonical, escapeDollars: escape)
+            text =
+                format == .json
+                ? Emitter.json(canonical, escapeDollars: escape) : Emitter.yaml(canonical, escapeDollars: escape)
         }
         if let output {
             try OutputFile.write(text, to: output)

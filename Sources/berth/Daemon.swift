@@ -46,7 +46,9 @@ enum Daemon {
     static func start(_ connection: DaemonConnection) async throws {
         let log = root + "/berthd.log"
         guard let berthd = locateBerthd() else {
-            throw BerthError(.daemonUnreachable, "nothing answers on \(socketPath) and berthd was not found next to berth or on PATH")
+            throw BerthError(
+                .daemonUnreachable, "nothing answers on \(socketPath) and berthd was not found next to berth or on PATH"
+            )
         }
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let arguments = [berthd, "--root", root, "--socket", socketPath]
@@ -85,7 +87,9 @@ enum Daemon {
             if (try? await connection.call(.ping, Empty())) != nil { return }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw BerthError(.daemonUnreachable, "berthd did not answer on \(socketPath) within 15 s; see \(log)", cause: lastLines(of: log))
+        throw BerthError(
+            .daemonUnreachable, "berthd did not answer on \(socketPath) within 15 s; see \(log)",
+            cause: lastLines(of: log))
     }
 
     static func locateBerthd() -> String? {

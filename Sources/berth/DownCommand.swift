@@ -3,11 +3,14 @@ import DaemonAPI
 
 /// `berth down`: stop and remove the stack's containers and networks (and volumes with -v).
 struct DownCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "down", abstract: "Stop and remove containers, networks.")
+    static let configuration = CommandConfiguration(
+        commandName: "down", abstract: "Stop and remove containers, networks.")
 
     @OptionGroup var project: ProjectOptions
-    @Flag(name: [.short, .customLong("volumes")], help: "Remove named volumes declared in the project.") var volumes = false
-    @Flag(name: .customLong("remove-orphans"), help: "Remove containers of services not in the compose file.") var removeOrphans = false
+    @Flag(name: [.short, .customLong("volumes")], help: "Remove named volumes declared in the project.") var volumes =
+        false
+    @Flag(name: .customLong("remove-orphans"), help: "Remove containers of services not in the compose file.")
+    var removeOrphans = false
     @Option(name: [.short, .customLong("timeout")], help: "Shutdown timeout in seconds.") var timeout: Double?
     @Option(help: "Progress output: auto, tty, plain, quiet, json.") var progress: ProgressMode = .auto
 

@@ -3,7 +3,8 @@ import DaemonAPI
 
 /// `berth events`: container events as they happen.
 struct EventsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Receive real time events from containers.")
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Receive real time events from containers.")
 
     @OptionGroup var project: ProjectOptions
     @Flag(help: "Output events as a stream of JSON objects.") var json = false
@@ -19,8 +20,10 @@ struct EventsCommand: AsyncParsableCommand {
             if json {
                 FileHandleOutput.standardOutput(jsonLine(event) + "\n")
             } else {
-                let attributes = event.attributes.keys.sorted().map { "\($0)=\(event.attributes[$0] ?? "")" }.joined(separator: ", ")
-                FileHandleOutput.standardOutput("\(event.time) \(event.type) \(event.action) \(event.id) (\(attributes))\n")
+                let attributes = event.attributes.keys.sorted().map { "\($0)=\(event.attributes[$0] ?? "")" }.joined(
+                    separator: ", ")
+                FileHandleOutput.standardOutput(
+                    "\(event.time) \(event.type) \(event.action) \(event.id) (\(attributes))\n")
             }
         }
     }

@@ -5,10 +5,12 @@ import Foundation
 
 /// `berth exec`: run a command in a running container of a service.
 struct ExecCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container.")
+    static let configuration = CommandConfiguration(
+        commandName: "exec", abstract: "Execute a command in a running container.")
 
     @OptionGroup var project: ProjectOptions
-    @Flag(name: .customShort("T"), help: "Disable pseudo-TTY allocation (the only mode Berth has yet).") var noTTY = false
+    @Flag(name: .customShort("T"), help: "Disable pseudo-TTY allocation (the only mode Berth has yet).") var noTTY =
+        false
     @Option(name: [.short, .customLong("env")], help: "KEY=VALUE (repeatable).") var env: [String] = []
     @Option(name: [.short, .customLong("user")], help: "Run as this user.") var user: String?
     @Option(name: [.short, .customLong("workdir")], help: "Working directory.") var workdir: String?

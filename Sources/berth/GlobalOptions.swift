@@ -79,7 +79,9 @@ struct ProjectOptionsLongFile: ParsableArguments {
 /// arguments are reordered before parsing: each global flag that comes before
 /// the subcommand is moved to just after it.
 enum GlobalArguments {
-    static let withValue: Set<String> = ["-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile"]
+    static let withValue: Set<String> = [
+        "-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile",
+    ]
 
     /// Removes `--host X` / `-H X` / `--host=X` given before the subcommand and returns X.
     static func takeHost(_ arguments: inout [String]) -> String? {

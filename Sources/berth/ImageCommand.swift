@@ -5,7 +5,8 @@ import Foundation
 /// `berth image import|ls|rm|inspect`: berthd's image store.
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "image", abstract: "Manage images.", subcommands: [Import.self, List.self, Remove.self, Inspect.self])
+        commandName: "image", abstract: "Manage images.",
+        subcommands: [Import.self, List.self, Remove.self, Inspect.self])
 
     static func size(_ bytes: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB"]
@@ -21,7 +22,8 @@ struct ImageCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Import an OCI layout or archive, a docker save tarball, or a root filesystem (directory or tar).")
+            abstract: "Import an OCI layout or archive, a docker save tarball, or a root filesystem (directory or tar)."
+        )
         @Argument(help: "File or directory.") var file: String
         @Argument(help: "NAME[:TAG] (for a root filesystem, or to tag a single image).") var reference: String?
 
@@ -40,13 +42,16 @@ struct ImageCommand: AsyncParsableCommand {
         func run() async throws {
             let images = try await ProjectContext.call(.images, Empty())
             if quiet {
-                FileHandleOutput.standardOutput(images.map { String($0.digest.dropFirst(7).prefix(12)) + "\n" }.joined())
+                FileHandleOutput.standardOutput(
+                    images.map { String($0.digest.dropFirst(7).prefix(12)) + "\n" }.joined())
                 return
             }
             let rows = images.map { image -> [String] in
                 let parts = image.reference.split(separator: ":", maxSplits: 1)
-                return [String(parts[0]), parts.count > 1 ? String(parts[1]) : "latest",
-                        String(image.digest.dropFirst(7).prefix(12)), ImageCommand.size(image.size)]
+                return [
+                    String(parts[0]), parts.count > 1 ? String(parts[1]) : "latest",
+                    String(image.digest.dropFirst(7).prefix(12)), ImageCommand.size(image.size),
+                ]
             }
             FileHandleOutput.standardOutput(table(["REPOSITORY", "TAG", "IMAGE ID", "SIZE"], rows))
         }
@@ -64,7 +69,8 @@ struct ImageCommand: AsyncParsableCommand {
     }
 
     struct Inspect: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show an image's details as JSON.")
+        static let configuration = CommandConfiguration(
+            commandName: "inspect", abstract: "Show an image's details as JSON.")
         @Argument(help: "Images.") var images: [String]
 
         func run() async throws {

@@ -14,7 +14,9 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var project: ProjectOptionsLongFile
     @Flag(name: [.short, .customLong("follow")], help: "Follow log output.") var follow = false
-    @Option(name: [.customShort("n"), .customLong("tail")], help: "Lines from the end of each container's log, or all.") var tail: String = "all"
+    @Option(
+        name: [.customShort("n"), .customLong("tail")], help: "Lines from the end of each container's log, or all.")
+    var tail: String = "all"
     @Flag(name: [.short, .customLong("timestamps")], help: "Show timestamps.") var timestamps = false
     @Option(help: "Show logs since a timestamp (RFC 3339) or a duration ago (42s, 5m, 1h).") var since: String?
     @Flag(name: .customLong("no-log-prefix"), help: "Do not print the container name.") var noLogPrefix = false

@@ -17,7 +17,8 @@ struct LsCommand: AsyncParsableCommand {
         } else if format == "json" {
             FileHandleOutput.standardOutput(jsonLine(projects) + "\n")
         } else {
-            FileHandleOutput.standardOutput(table(["NAME", "STATUS", "CONFIG FILES"], projects.map { [$0.name, $0.status, $0.configFiles] }))
+            FileHandleOutput.standardOutput(
+                table(["NAME", "STATUS", "CONFIG FILES"], projects.map { [$0.name, $0.status, $0.configFiles] }))
         }
     }
 }

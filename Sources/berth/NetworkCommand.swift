@@ -4,7 +4,8 @@ import DaemonAPI
 /// `berth network ls|inspect|rm|prune`.
 struct NetworkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "network", abstract: "Manage networks.", subcommands: [List.self, Inspect.self, Remove.self, Prune.self])
+        commandName: "network", abstract: "Manage networks.",
+        subcommands: [List.self, Inspect.self, Remove.self, Prune.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks.")
@@ -46,7 +47,8 @@ struct NetworkCommand: AsyncParsableCommand {
     }
 
     struct Prune: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove every network no container uses.")
+        static let configuration = CommandConfiguration(
+            commandName: "prune", abstract: "Remove every network no container uses.")
         @Flag(name: [.short, .customLong("force")], help: "Do not ask.") var force = false
 
         func run() async throws {

@@ -10,7 +10,8 @@ struct PsCommand: AsyncParsableCommand {
     @Flag(name: [.short, .customLong("all")], help: "Show stopped containers too.") var all = false
     @Flag(name: [.short, .customLong("quiet")], help: "Only display IDs.") var quiet = false
     @Flag(help: "Display services.") var services = false
-    @Option(help: "Filter by status (repeatable): created, running, restarting, exited, dead.") var status: [String] = []
+    @Option(help: "Filter by status (repeatable): created, running, restarting, exited, dead.") var status: [String] =
+        []
     @Option(help: "table or json.") var format: String = "table"
     @Argument(help: "Services.") var serviceNames: [String] = []
 

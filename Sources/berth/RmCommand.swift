@@ -7,7 +7,9 @@ struct RmCommand: AsyncParsableCommand {
     @OptionGroup var project: ProjectOptions
     @Flag(name: [.short, .customLong("force")], help: "Do not ask for confirmation.") var force = false
     @Flag(name: [.short, .customLong("stop")], help: "Stop the containers first.") var stop = false
-    @Flag(name: [.short, .customLong("volumes")], help: "Accepted for docker compose: anonymous volumes always go with their container.")
+    @Flag(
+        name: [.short, .customLong("volumes")],
+        help: "Accepted for docker compose: anonymous volumes always go with their container.")
     var volumes = false
     @Argument(help: "Services.") var services: [String] = []
 

@@ -7,7 +7,8 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a one-off command on a service.")
 
     @OptionGroup var project: ProjectOptions
-    @Flag(name: [.short, .customLong("detach")], help: "Run in the background and print the container's name.") var detach = false
+    @Flag(name: [.short, .customLong("detach")], help: "Run in the background and print the container's name.")
+    var detach = false
     @Flag(name: .customLong("rm"), help: "Remove the container when it exits.") var remove = false
     @Option(name: [.short, .customLong("env")], help: "KEY=VALUE (repeatable).") var env: [String] = []
     @Option(name: [.short, .customLong("user")], help: "Run as this user.") var user: String?

@@ -22,11 +22,15 @@ struct UpCommand: AsyncParsableCommand {
         name: [.customShort("V"), .customLong("renew-anon-volumes")],
         help: "Recreate anonymous volumes instead of retrieving data from the previous containers.")
     var renewAnonVolumes = false
-    @Flag(name: .customLong("remove-orphans"), help: "Remove containers of services not in the compose file.") var removeOrphans = false
+    @Flag(name: .customLong("remove-orphans"), help: "Remove containers of services not in the compose file.")
+    var removeOrphans = false
     @Option(name: .customLong("scale"), help: "SERVICE=NUM; overrides the compose file.") var scale: [String] = []
     @Flag(name: .customLong("no-start"), help: "Create but do not start.") var noStart = false
-    @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers if any container stops.") var abortOnExit = false
-    @Option(name: .customLong("exit-code-from"), help: "Return the exit code of this service's container (implies --abort-on-container-exit).")
+    @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers if any container stops.")
+    var abortOnExit = false
+    @Option(
+        name: .customLong("exit-code-from"),
+        help: "Return the exit code of this service's container (implies --abort-on-container-exit).")
     var exitCodeFrom: String?
     @Option(name: [.short, .customLong("timeout")], help: "Shutdown timeout in seconds.") var timeout: Double?
     @Option(help: "Progress output: auto, tty, plain, quiet, json.") var progress: ProgressMode = .auto

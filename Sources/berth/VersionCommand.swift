@@ -3,7 +3,8 @@ import DaemonAPI
 
 /// `berth version`.
 struct VersionCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the Berth version information.")
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Show the Berth version information.")
 
     static let version = "0.1.0"
 

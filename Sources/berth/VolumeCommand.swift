@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthModel
 import DaemonAPI
 
 /// `berth volume create|ls|inspect|rm|prune`.
@@ -63,7 +64,8 @@ struct VolumeCommand: AsyncParsableCommand {
     }
 
     struct Prune: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove every volume no container uses.")
+        static let configuration = CommandConfiguration(
+            commandName: "prune", abstract: "Remove every volume no container uses.")
         @Flag(name: [.short, .customLong("force")], help: "Do not ask.") var force = false
 
         func run() async throws {
@@ -72,8 +74,6 @@ struct VolumeCommand: AsyncParsableCommand {
         }
     }
 }
-
-import BerthModel
 
 enum BerthErrorHelper {
     static func notFound(_ message: String) -> BerthError { BerthError(.notFound, message) }

@@ -3,10 +3,12 @@ import DaemonAPI
 
 /// `berth wait SERVICE…`: block until the services' containers stop; exit with the first one's code.
 struct WaitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until containers of the services stop.")
+    static let configuration = CommandConfiguration(
+        commandName: "wait", abstract: "Block until containers of the services stop.")
 
     @OptionGroup var project: ProjectOptions
-    @Flag(name: .customLong("down-project"), help: "Drop the project when the first container stops.") var downProject = false
+    @Flag(name: .customLong("down-project"), help: "Drop the project when the first container stops.") var downProject =
+        false
     @Argument(help: "Services.") var services: [String]
 
     func run() async throws {

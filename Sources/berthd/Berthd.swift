@@ -38,7 +38,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("dns-port"), help: "Port of the embedded DNS on each gateway.")
     var dnsPort = Int(ProcessInfo.processInfo.environment["BERTH_DNS_PORT"] ?? "") ?? 53
 
-    @Option(name: .customLong("resolv-conf"), help: "Where the host's resolvers are listed, for names the DNS does not know.")
+    @Option(
+        name: .customLong("resolv-conf"),
+        help: "Where the host's resolvers are listed, for names the DNS does not know.")
     var resolvConf = ProcessInfo.processInfo.environment["BERTH_RESOLV_CONF"] ?? "/etc/resolv.conf"
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
@@ -133,7 +135,8 @@ struct Berthd: AsyncParsableCommand {
     }
 
     static func executableDirectory() -> String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (exe as NSString).deletingLastPathComponent
     }
 }

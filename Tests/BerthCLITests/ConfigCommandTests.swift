@@ -25,22 +25,23 @@ struct ConfigCommandTests {
         let result = try berth.run(["config"], cwd: berth.directory.appendingPathComponent("My App"))
         #expect(result.status == 0)
         #expect(result.stderr == "")
-        #expect(result.stdout == """
-            name: myapp
-            services:
-              web:
-                image: nginx
+        #expect(
+            result.stdout == """
+                name: myapp
+                services:
+                  web:
+                    image: nginx
+                    networks:
+                      default: null
+                    ports:
+                      - mode: ingress
+                        target: 80
+                        protocol: tcp
                 networks:
-                  default: null
-                ports:
-                  - mode: ingress
-                    target: 80
-                    protocol: tcp
-            networks:
-              default:
-                name: myapp_default
+                  default:
+                    name: myapp_default
 
-            """)
+                """)
     }
 
     @Test func globalFlagsMayComeBeforeTheSubcommand() throws {
@@ -83,7 +84,9 @@ struct ConfigCommandTests {
     @Test func readsStandardInputWithDash() throws {
         let berth = try BerthRunner()
         defer { berth.cleanup() }
-        let result = try berth.run(["config", "-f", "-", "-p", "piped", "--format", "json"], stdin: "services:\n  a:\n    image: busybox\n    command: echo hi\n")
+        let result = try berth.run(
+            ["config", "-f", "-", "-p", "piped", "--format", "json"],
+            stdin: "services:\n  a:\n    image: busybox\n    command: echo hi\n")
         #expect(result.status == 0)
         #expect(result.stdout.contains("\"name\": \"piped\""))
         #expect(result.stdout.contains("\"command\": [\n        \"echo\",\n        \"hi\"\n      ]"))
@@ -106,7 +109,10 @@ struct ConfigCommandTests {
         #expect(result.status == 1)
         #expect(result.stdout == "")
         let path = berth.directory.appendingPathComponent("compose.yaml").path
-        #expect(result.stderr == "\(path):5:9: services.web.ports[0]: \"70000:80\" is not a valid port: the host port must be 0-65535 (or a range like 8000-8010)\n")
+        #expect(
+            result.stderr
+                == "\(path):5:9: services.web.ports[0]: \"70000:80\" is not a valid port: the host port must be 0-65535 (or a range like 8000-8010)\n"
+        )
     }
 
     @Test func anOutputFileThatCannotBeWrittenIsOneError() throws {
@@ -131,7 +137,9 @@ struct ConfigCommandTests {
     @Test func aCycleIsNamedWhole() throws {
         let berth = try BerthRunner()
         defer { berth.cleanup() }
-        try berth.write("compose.yaml", """
+        try berth.write(
+            "compose.yaml",
+            """
             services:
               a: {image: x, depends_on: [b]}
               b: {image: x, depends_on: [a]}
@@ -159,8 +167,13 @@ struct ConfigCommandTests {
         try berth.write("bad.yaml", "services:\n  web:\n    image: [nginx]\n")
         let pairs: [([String], [String])] = [
             (["-f", "a.yaml", "config"], ["config", "--file=a.yaml"]),
-            (["config", "-f", "a.yaml", "-p", "demo", "--profile", "front", "--format", "json", "--no-interpolate"],
-             ["config", "--file=a.yaml", "--project-name=demo", "--profile=front", "--format=json", "--no-interpolate"]),
+            (
+                ["config", "-f", "a.yaml", "-p", "demo", "--profile", "front", "--format", "json", "--no-interpolate"],
+                [
+                    "config", "--file=a.yaml", "--project-name=demo", "--profile=front", "--format=json",
+                    "--no-interpolate",
+                ]
+            ),
             (["config", "--file", "a.yaml", "-q"], ["config", "--file=a.yaml", "--quiet"]),
             (["config", "-f", "bad.yaml"], ["config", "--file=bad.yaml"]),
             (["config", "-f", "missing.yaml"], ["config", "--file=missing.yaml"]),
@@ -195,7 +208,9 @@ struct ConfigCommandTests {
         #expect(!projects.isEmpty)
         for project in projects {
             let dir = examples.appendingPathComponent(project)
-            guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("compose.yaml").path) else { continue }
+            guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("compose.yaml").path) else {
+                continue
+            }
             let result = try berth.run(["config", "-q"], cwd: dir)
             #expect(result.status == 0, "examples/\(project): \(result.stderr)")
         }

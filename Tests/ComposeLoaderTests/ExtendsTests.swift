@@ -10,7 +10,9 @@ struct ExtendsTests {
     @Test("a service extends another in the same file; its own keys win")
     func sameFile() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               base:
                 image: busybox
@@ -38,7 +40,9 @@ struct ExtendsTests {
     @Test("extends from another file: relative paths in that file resolve against its directory")
     func otherFile() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               web:
                 extends:
@@ -49,7 +53,9 @@ struct ExtendsTests {
                 volumes:
                   - ./mine:/mine
             """)
-        dir.write("common/base.yaml", """
+        dir.write(
+            "common/base.yaml",
+            """
             services:
               app:
                 build: ./app
@@ -71,19 +77,25 @@ struct ExtendsTests {
     @Test("a chain of three across files: each file's relative extends.file is its own")
     func chainAcrossFiles() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               cli:
                 extends: {file: one/a.yaml, service: a}
                 command: cli
             """)
-        dir.write("one/a.yaml", """
+        dir.write(
+            "one/a.yaml",
+            """
             services:
               a:
                 extends: {file: ../two/b.yaml, service: b}
                 environment: {FROM_A: "1"}
             """)
-        dir.write("two/b.yaml", """
+        dir.write(
+            "two/b.yaml",
+            """
             services:
               b:
                 image: base:1
@@ -100,7 +112,9 @@ struct ExtendsTests {
     @Test("05-services.md: a chain of three in one file (cli gets user from base through common)")
     func specChain() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               base:
                 image: busybox
@@ -114,19 +128,22 @@ struct ExtendsTests {
                   service: common
             """)
         let loaded = try dir.load()
-        #expect(loaded.serviceYAML("cli") == """
-            image: busybox
-            networks:
-              default: null
-            user: root
+        #expect(
+            loaded.serviceYAML("cli") == """
+                image: busybox
+                networks:
+                  default: null
+                user: root
 
-            """)
+                """)
     }
 
     @Test("05-services.md: mappings merge, the same with the array syntax")
     func specMappings() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               common:
                 image: busybox
@@ -139,7 +156,9 @@ struct ExtendsTests {
                 environment:
                   PORT: 8080
             """)
-        dir.write("array.yaml", """
+        dir.write(
+            "array.yaml",
+            """
             services:
               common:
                 image: busybox
@@ -168,7 +187,9 @@ struct ExtendsTests {
     @Test("05-services.md: volumes are keyed by target (cli-volume replaces common-volume, ro applies)")
     func specVolumes() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               common:
                 image: busybox
@@ -183,23 +204,26 @@ struct ExtendsTests {
               common-volume:
               cli-volume:
             """)
-        #expect(try dir.load().serviceYAML("cli") == """
-            image: busybox
-            networks:
-              default: null
-            volumes:
-              - type: volume
-                source: cli-volume
-                target: /var/lib/backup/data
-                read_only: true
+        #expect(
+            try dir.load().serviceYAML("cli") == """
+                image: busybox
+                networks:
+                  default: null
+                volumes:
+                  - type: volume
+                    source: cli-volume
+                    target: /var/lib/backup/data
+                    read_only: true
 
-            """)
+                """)
     }
 
     @Test("05-services.md the other way round: the main service's read-write volume drops the base's ro")
     func specVolumesReadWriteWins() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               common:
                 image: busybox
@@ -214,22 +238,25 @@ struct ExtendsTests {
               common-volume:
               cli-volume:
             """)
-        #expect(try dir.load().serviceYAML("cli") == """
-            image: busybox
-            networks:
-              default: null
-            volumes:
-              - type: volume
-                source: cli-volume
-                target: /var/lib/backup/data
+        #expect(
+            try dir.load().serviceYAML("cli") == """
+                image: busybox
+                networks:
+                  default: null
+                volumes:
+                  - type: volume
+                    source: cli-volume
+                    target: /var/lib/backup/data
 
-            """)
+                """)
     }
 
     @Test("05-services.md: sequences combine, base items first, duplicates removed")
     func specSequences() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               common:
                 image: busybox
@@ -255,7 +282,9 @@ struct ExtendsTests {
     @Test("command and healthcheck.test of the main service replace the base's")
     func commandReplaced() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               common:
                 image: busybox
@@ -275,7 +304,9 @@ struct ExtendsTests {
     @Test("a cycle is an error that shows the whole cycle and where each step is")
     func cycle() throws {
         let dir = LoaderScratch()
-        let file = dir.write("compose.yaml", """
+        let file = dir.write(
+            "compose.yaml",
+            """
             services:
               a:
                 image: x
@@ -289,55 +320,65 @@ struct ExtendsTests {
                 extends:
                   service: a
             """)
-        #expect(dir.loadError()?.description == """
-            \(file):4:14: services.a.extends: extends cycle: a -> b -> c -> a \
-            (a at \(file):4:14; b at \(file):8:7; c at \(file):12:7)
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                \(file):4:14: services.a.extends: extends cycle: a -> b -> c -> a \
+                (a at \(file):4:14; b at \(file):8:7; c at \(file):12:7)
+                """)
     }
 
     @Test("a service that extends itself is a cycle")
     func selfCycle() throws {
         let dir = LoaderScratch()
         let file = dir.write("compose.yaml", "services:\n  self:\n    image: s\n    extends: self\n")
-        #expect(dir.loadError()?.description == "\(file):4:14: services.self.extends: extends cycle: self -> self (self at \(file):4:14)")
+        #expect(
+            dir.loadError()?.description
+                == "\(file):4:14: services.self.extends: extends cycle: self -> self (self at \(file):4:14)")
     }
 
     @Test("a cycle through another file names the files")
     func cycleAcrossFiles() throws {
         let dir = LoaderScratch()
         let main = dir.write("compose.yaml", "services:\n  web:\n    extends: {file: other.yaml, service: app}\n")
-        let other = dir.write("other.yaml", "services:\n  app:\n    image: a\n    extends: {file: compose.yaml, service: web}\n")
-        #expect(dir.loadError()?.description == """
-            \(main):3:14: services.web.extends: extends cycle: web (compose.yaml) -> app (other.yaml) -> web (compose.yaml) \
-            (web (compose.yaml) at \(main):3:14; app (other.yaml) at \(other):4:14)
-            """)
+        let other = dir.write(
+            "other.yaml", "services:\n  app:\n    image: a\n    extends: {file: compose.yaml, service: web}\n")
+        #expect(
+            dir.loadError()?.description == """
+                \(main):3:14: services.web.extends: extends cycle: web (compose.yaml) -> app (other.yaml) -> web (compose.yaml) \
+                (web (compose.yaml) at \(main):3:14; app (other.yaml) at \(other):4:14)
+                """)
     }
 
     @Test("a missing service is named, with a suggestion")
     func missingService() throws {
         let dir = LoaderScratch()
         let file = dir.write("compose.yaml", "services:\n  web:\n    image: x\n  typo:\n    extends: wbe\n")
-        #expect(dir.loadError()?.description == """
-            \(file):5:14: services.typo.extends.service: service "typo" extends "wbe", which is not defined; did you mean "web"?
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                \(file):5:14: services.typo.extends.service: service "typo" extends "wbe", which is not defined; did you mean "web"?
+                """)
     }
 
     @Test("a missing service in another file names that file")
     func missingServiceInOtherFile() throws {
         let dir = LoaderScratch()
-        let file = dir.write("compose.yaml", "services:\n  web:\n    extends:\n      file: common.yaml\n      service: ap\n")
+        let file = dir.write(
+            "compose.yaml", "services:\n  web:\n    extends:\n      file: common.yaml\n      service: ap\n")
         dir.write("common.yaml", "services:\n  app:\n    image: a\n")
-        #expect(dir.loadError()?.description == """
-            \(file):5:16: services.web.extends.service: service "web" extends "ap", which is not defined in \(dir.root)/common.yaml; did you mean "app"?
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                \(file):5:16: services.web.extends.service: service "web" extends "ap", which is not defined in \(dir.root)/common.yaml; did you mean "app"?
+                """)
     }
 
     @Test("a missing file is named")
     func missingFile() throws {
         let dir = LoaderScratch()
-        let file = dir.write("compose.yaml", "services:\n  web:\n    extends:\n      file: nothere.yaml\n      service: app\n")
-        #expect(dir.loadError()?.description == """
-            \(file):4:13: services.web.extends.file: service "web" extends a service in \(dir.root)/nothere.yaml, which does not exist
-            """)
+        let file = dir.write(
+            "compose.yaml", "services:\n  web:\n    extends:\n      file: nothere.yaml\n      service: app\n")
+        #expect(
+            dir.loadError()?.description == """
+                \(file):4:13: services.web.extends.file: service "web" extends a service in \(dir.root)/nothere.yaml, which does not exist
+                """)
     }
 }

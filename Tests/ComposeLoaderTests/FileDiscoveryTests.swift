@@ -70,10 +70,11 @@ struct FileDiscoveryTests {
     func noFile() {
         let dir = LoaderScratch()
         dir.makeDirectory("sub")
-        #expect(dir.loadError { $0.workingDirectory = dir.path("sub") }?.description == """
-            no compose file found in \(dir.root)/sub or its parents \
-            (looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml); name one with -f
-            """)
+        #expect(
+            dir.loadError { $0.workingDirectory = dir.path("sub") }?.description == """
+                no compose file found in \(dir.root)/sub or its parents \
+                (looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml); name one with -f
+                """)
     }
 
     @Test("--project-directory: the file is looked for there, relative paths and .env come from there")
@@ -118,7 +119,9 @@ struct FileDiscoveryTests {
         dir.write("custom.env", "TAG=custom\n")
         dir.write("second.env", "SECOND=${TAG}2\n")
         #expect(try dir.load { $0.envFiles = ["custom.env"] }.project.services["web"]?.image == "web:custom-unset-none")
-        #expect(try dir.load { $0.envFiles = ["custom.env", "second.env"] }.project.services["web"]?.image == "web:custom-unset-custom2")
+        #expect(
+            try dir.load { $0.envFiles = ["custom.env", "second.env"] }.project.services["web"]?.image
+                == "web:custom-unset-custom2")
     }
 
     @Test("a missing --env-file is an error")

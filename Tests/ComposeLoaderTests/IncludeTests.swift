@@ -9,7 +9,9 @@ struct IncludeTests {
     /// A project with a short include, a long include and a nested include.
     private func project() -> LoaderScratch {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             include:
               - sub/compose.yaml
               - path: other/compose.yaml
@@ -20,7 +22,9 @@ struct IncludeTests {
                 depends_on: [api, worker, deep]
                 networks: [backend]
             """)
-        dir.write("sub/compose.yaml", """
+        dir.write(
+            "sub/compose.yaml",
+            """
             include:
               - deeper/compose.yaml
             services:
@@ -34,7 +38,9 @@ struct IncludeTests {
               unused: {}
             """)
         dir.write("sub/.env", "API_TAG=from-sub-env\n")
-        dir.write("sub/deeper/compose.yaml", """
+        dir.write(
+            "sub/deeper/compose.yaml",
+            """
             services:
               deep:
                 image: deep:${DEEP:-none}
@@ -57,10 +63,11 @@ struct IncludeTests {
         #expect(loaded.project.volumes["unused"]?.name == "proj_unused")
         // The including file can use what was included.
         #expect(loaded.project.graph.dependencies(of: "web") == ["api", "deep", "worker"])
-        #expect(loaded.files == [
-            "\(dir.root)/compose.yaml", "\(dir.root)/sub/compose.yaml", "\(dir.root)/sub/deeper/compose.yaml",
-            "\(dir.root)/other/compose.yaml",
-        ])
+        #expect(
+            loaded.files == [
+                "\(dir.root)/compose.yaml", "\(dir.root)/sub/compose.yaml", "\(dir.root)/sub/deeper/compose.yaml",
+                "\(dir.root)/other/compose.yaml",
+            ])
     }
 
     @Test("keepParsedTree is handed every file's parsed tree, included files too, and the project is the same")
@@ -106,7 +113,9 @@ struct IncludeTests {
     @Test("long syntax: a list of paths merges, project_directory sets where relative paths resolve")
     func longSyntaxPathListAndDirectory() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             include:
               - path:
                   - lib/compose.yaml
@@ -129,20 +138,25 @@ struct IncludeTests {
     @Test("include paths are interpolated")
     func interpolatedPath() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", "include:\n  - ${LIB_DIR:?set LIB_DIR}/compose.yaml\nservices:\n  web: {image: web}\n")
+        dir.write(
+            "compose.yaml", "include:\n  - ${LIB_DIR:?set LIB_DIR}/compose.yaml\nservices:\n  web: {image: web}\n")
         dir.write("lib/compose.yaml", "services:\n  lib: {image: lib}\n")
         #expect(try dir.load(environment: ["LIB_DIR": "lib"]).serviceNames == ["lib", "web"])
-        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:2:5: include[0]: required variable LIB_DIR is missing a value: set LIB_DIR")
+        #expect(
+            dir.loadError()?.description
+                == "\(dir.root)/compose.yaml:2:5: include[0]: required variable LIB_DIR is missing a value: set LIB_DIR"
+        )
     }
 
     @Test("an include cycle is an error that shows every file of the cycle")
     func cycle() throws {
         let dir = project()
         dir.write("sub/deeper/compose.yaml", "include:\n  - ../../compose.yaml\nservices:\n  deep:\n    image: d\n")
-        #expect(dir.loadError()?.description == """
-            \(dir.root)/sub/deeper/compose.yaml:2:5: include[0]: include cycle: \(dir.root)/compose.yaml -> \
-            \(dir.root)/sub/compose.yaml -> \(dir.root)/sub/deeper/compose.yaml -> \(dir.root)/compose.yaml
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                \(dir.root)/sub/deeper/compose.yaml:2:5: include[0]: include cycle: \(dir.root)/compose.yaml -> \
+                \(dir.root)/sub/compose.yaml -> \(dir.root)/sub/deeper/compose.yaml -> \(dir.root)/compose.yaml
+                """)
     }
 
     @Test("a file that includes itself is a cycle")
@@ -155,22 +169,27 @@ struct IncludeTests {
     @Test("a service defined both here and in an included file is an error")
     func serviceConflict() throws {
         let dir = project()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             include:
               - sub/compose.yaml
             services:
               api:
                 image: mine
             """)
-        #expect(dir.loadError()?.description == """
-            \(dir.root)/compose.yaml:4:3: services.api: service "api" is defined here and in the included \(dir.root)/sub/compose.yaml
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                \(dir.root)/compose.yaml:4:3: services.api: service "api" is defined here and in the included \(dir.root)/sub/compose.yaml
+                """)
     }
 
     @Test("a network or volume of the same name is shared, not an error")
     func sharedNetwork() throws {
         let dir = project()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             include:
               - sub/compose.yaml
             services:
@@ -189,23 +208,32 @@ struct IncludeTests {
     func missing() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", "include:\n  - nothere.yaml\nservices:\n  web: {image: web}\n")
-        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:2:5: include[0]: included file \(dir.root)/nothere.yaml does not exist")
+        #expect(
+            dir.loadError()?.description
+                == "\(dir.root)/compose.yaml:2:5: include[0]: included file \(dir.root)/nothere.yaml does not exist")
     }
 
     @Test("a long-syntax entry needs a path, and unknown keys are reported")
     func longSyntaxErrors() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", "include:\n  - project_directory: x\nservices:\n  web: {image: web}\n")
-        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:2:5: include[0]: an include entry needs a \"path\"")
+        #expect(
+            dir.loadError()?.description
+                == "\(dir.root)/compose.yaml:2:5: include[0]: an include entry needs a \"path\"")
         dir.write("compose.yaml", "include:\n  - path: a.yaml\n    paths: b.yaml\nservices:\n  web: {image: web}\n")
-        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:3:5: include[0].paths: unknown key \"paths\" (path, project_directory or env_file)")
+        #expect(
+            dir.loadError()?.description
+                == "\(dir.root)/compose.yaml:3:5: include[0].paths: unknown key \"paths\" (path, project_directory or env_file)"
+        )
     }
 
     @Test("an entry that is an empty list of paths is an error, not a crash")
     func emptyPathList() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", "include:\n  - []\nservices:\n  web: {image: web}\n")
-        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:2:5: include[0]: an include entry needs a \"path\"")
+        #expect(
+            dir.loadError()?.description
+                == "\(dir.root)/compose.yaml:2:5: include[0]: an include entry needs a \"path\"")
     }
 }
 

@@ -39,7 +39,9 @@ struct MergeTests {
     func mappingsMerge() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", base)
-        dir.write("override.yaml", """
+        dir.write(
+            "override.yaml",
+            """
             services:
               app:
                 image: other
@@ -68,7 +70,9 @@ struct MergeTests {
     func shellCommandsReplaced() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", base)
-        dir.write("override.yaml", """
+        dir.write(
+            "override.yaml",
+            """
             services:
               app:
                 command: ["echo", "bar"]
@@ -98,7 +102,9 @@ struct MergeTests {
     func portsByUniqueKey() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", base)
-        dir.write("override.yaml", """
+        dir.write(
+            "override.yaml",
+            """
             services:
               app:
                 ports:
@@ -108,13 +114,14 @@ struct MergeTests {
                   - "127.0.0.1:8080:80"
             """)
         let app = try #require(try dir.load(["compose.yaml", "override.yaml"]).project.services["app"])
-        #expect(app.ports == [
-            PortMapping(target: 80, published: "8080"),
-            PortMapping(target: 9000, published: "9000"),
-            PortMapping(target: 443, published: "8443"),
-            PortMapping(target: 80, published: "8080", protocol: .udp),
-            PortMapping(target: 80, published: "8080", hostIP: "127.0.0.1"),
-        ])
+        #expect(
+            app.ports == [
+                PortMapping(target: 80, published: "8080"),
+                PortMapping(target: 9000, published: "9000"),
+                PortMapping(target: 443, published: "8443"),
+                PortMapping(target: 80, published: "8080", protocol: .udp),
+                PortMapping(target: 80, published: "8080", hostIP: "127.0.0.1"),
+            ])
     }
 
     @Test("volumes merge on target: the spec's foo:/work then bar:/work gives bar:/work")
@@ -133,7 +140,9 @@ struct MergeTests {
     @Test("an entry sharing a unique key replaces the earlier one whole, as compose-go does: no :ro or name left over")
     func uniqueKeyEntryReplacedWhole() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               app:
                 image: myapp
@@ -143,40 +152,45 @@ struct MergeTests {
                   - ./a:/data:ro
                   - {type: bind, source: ./x, target: /x, read_only: true, bind: {propagation: rshared}}
             """)
-        dir.write("override.yaml", """
+        dir.write(
+            "override.yaml",
+            """
             services:
               app:
                 ports: ["8080:80"]
                 volumes: [./b:/data, ./y:/x]
             """)
-        #expect(try dir.load(["compose.yaml", "override.yaml"]).serviceYAML("app") == """
-            image: myapp
-            networks:
-              default: null
-            ports:
-              - mode: ingress
-                target: 80
-                published: "8080"
-                protocol: tcp
-            volumes:
-              - type: bind
-                source: \(dir.root)/b
-                target: /data
-                bind:
-                  create_host_path: true
-              - type: bind
-                source: \(dir.root)/y
-                target: /x
-                bind:
-                  create_host_path: true
+        #expect(
+            try dir.load(["compose.yaml", "override.yaml"]).serviceYAML("app") == """
+                image: myapp
+                networks:
+                  default: null
+                ports:
+                  - mode: ingress
+                    target: 80
+                    published: "8080"
+                    protocol: tcp
+                volumes:
+                  - type: bind
+                    source: \(dir.root)/b
+                    target: /data
+                    bind:
+                      create_host_path: true
+                  - type: bind
+                    source: \(dir.root)/y
+                    target: /x
+                    bind:
+                      create_host_path: true
 
-            """)
+                """)
     }
 
     @Test("secrets and configs merge on target")
     func secretsAndConfigsByTarget() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               app:
                 image: myapp
@@ -190,7 +204,9 @@ struct MergeTests {
             secrets: {s1: {file: ./s1}, s2: {file: ./s2}, s3: {file: ./s3}}
             configs: {c1: {file: ./c1}, c2: {file: ./c2}}
             """)
-        dir.write("override.yaml", """
+        dir.write(
+            "override.yaml",
+            """
             services:
               app:
                 secrets:
@@ -206,17 +222,20 @@ struct MergeTests {
             """)
         let app = try #require(try dir.load(["compose.yaml", "override.yaml"]).project.services["app"])
         #expect(app.secrets == [FileReference(source: "s2", target: "/run/secrets/app"), FileReference(source: "s3")])
-        #expect(app.configs == [
-            FileReference(source: "c2", target: "/etc/app.conf", mode: 0o440),
-            FileReference(source: "c1", target: "/etc/other.conf"),
-        ])
+        #expect(
+            app.configs == [
+                FileReference(source: "c2", target: "/etc/app.conf", mode: 0o440),
+                FileReference(source: "c1", target: "/etc/other.conf"),
+            ])
     }
 
     @Test("!reset removes a scalar, a list and one mapping entry; the example of 13-merge.md")
     func reset() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", base)
-        dir.write("override.yaml", """
+        dir.write(
+            "override.yaml",
+            """
             services:
               app:
                 image: myapp
@@ -250,7 +269,9 @@ struct MergeTests {
     @Test("!reset on a whole service removes it")
     func resetService() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               app: {image: a}
               debug: {image: b}
@@ -263,7 +284,9 @@ struct MergeTests {
     func override() throws {
         let dir = LoaderScratch()
         dir.write("compose.yaml", base)
-        dir.write("override.yaml", """
+        dir.write(
+            "override.yaml",
+            """
             services:
               app:
                 ports: !override
@@ -282,22 +305,30 @@ struct MergeTests {
     @Test("environment as a list in one file and a mapping in the other")
     func environmentListAndMap() throws {
         let dir = LoaderScratch()
-        dir.write("a.yaml", "services:\n  app:\n    image: x\n    environment:\n      - A=1\n      - B=2\n      - BARE\n")
+        dir.write(
+            "a.yaml", "services:\n  app:\n    image: x\n    environment:\n      - A=1\n      - B=2\n      - BARE\n")
         dir.write("b.yaml", "services:\n  app:\n    environment:\n      B: three\n      C: 4\n      BARE: now\n")
-        let app = try #require(try dir.load(["a.yaml", "b.yaml"], environment: ["BARE": "from-shell"]).project.services["app"])
+        let app = try #require(
+            try dir.load(["a.yaml", "b.yaml"], environment: ["BARE": "from-shell"]).project.services["app"])
         #expect(app.environment == ["A": "1", "B": "three", "C": "4", "BARE": "now"])
 
         // And the other way round.
-        let reversed = try #require(try dir.load(["b.yaml", "a.yaml"], environment: ["BARE": "from-shell"]).project.services["app"])
+        let reversed = try #require(
+            try dir.load(["b.yaml", "a.yaml"], environment: ["BARE": "from-shell"]).project.services["app"])
         #expect(reversed.environment == ["A": "1", "B": "2", "C": "4", "BARE": "from-shell"])
     }
 
     @Test("three files merge in order, each over the one before")
     func threeFiles() throws {
         let dir = LoaderScratch()
-        dir.write("one.yaml", "services:\n  web:\n    image: web:1\n    ports: ['80:80']\n    environment: {LEVEL: one, ONE: '1'}\n")
-        dir.write("two.yaml", "services:\n  web:\n    image: web:2\n    environment: {LEVEL: two}\n  db:\n    image: db\n")
-        dir.write("three.yaml", "services:\n  web:\n    ports: ['443:443']\n    environment: {LEVEL: three}\n  db:\n    image: db:3\n")
+        dir.write(
+            "one.yaml",
+            "services:\n  web:\n    image: web:1\n    ports: ['80:80']\n    environment: {LEVEL: one, ONE: '1'}\n")
+        dir.write(
+            "two.yaml", "services:\n  web:\n    image: web:2\n    environment: {LEVEL: two}\n  db:\n    image: db\n")
+        dir.write(
+            "three.yaml",
+            "services:\n  web:\n    ports: ['443:443']\n    environment: {LEVEL: three}\n  db:\n    image: db:3\n")
         let loaded = try dir.load(["one.yaml", "two.yaml", "three.yaml"])
         let web = try #require(loaded.project.services["web"])
         #expect(web.image == "web:2")
@@ -388,7 +419,10 @@ struct MergeTests {
         let dir = LoaderScratch()
         let options = dir.options(["-"], stdin: Array("services:\n  s:\n    image: [x\n".utf8))
         let error = expectBerthError { _ = try ComposeLoader(options: options).load() }
-        #expect(error?.description == "(standard input):4:1: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 12)")
+        #expect(
+            error?.description
+                == "(standard input):4:1: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 12)"
+        )
     }
 
     @Test("a missing -f file is named")
@@ -405,6 +439,9 @@ struct MergeTests {
         dir.write("compose.yaml", "services:\n  app:\n    image: base\n")
         dir.write("override.yaml", "services:\n  app:\n    ports: ['80:80']\n  orphan:\n    ports: ['81:80']\n")
         let error = dir.loadError(["compose.yaml", "override.yaml"])
-        #expect(error?.description == "\(dir.root)/override.yaml:4:3: services.orphan: service \"orphan\" has neither an image nor a build context")
+        #expect(
+            error?.description
+                == "\(dir.root)/override.yaml:4:3: services.orphan: service \"orphan\" has neither an image nor a build context"
+        )
     }
 }

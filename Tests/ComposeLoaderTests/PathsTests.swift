@@ -1,5 +1,6 @@
-@testable import ComposeLoader
 import Testing
+
+@testable import ComposeLoader
 
 /// Host paths fold `.`, `..` and repeated slashes; the fast path for paths
 /// that are already folded must agree with the full fold on every input.

@@ -29,7 +29,9 @@ struct ProfilesTests {
 
         """
 
-    private func load(profiles: [String] = [], services: [String] = [], environment: [String: String] = [:]) throws(BerthError) -> LoadedProject {
+    private func load(profiles: [String] = [], services: [String] = [], environment: [String: String] = [:])
+        throws(BerthError) -> LoadedProject
+    {
         let dir = LoaderScratch()
         dir.write("compose.yaml", Self.example)
         return try dir.load(environment: environment) {
@@ -109,8 +111,12 @@ struct ProfilesTests {
     @Test("COMPOSE_PROFILES enables profiles, comma-separated, added to --profile")
     func composeProfilesVariable() throws {
         #expect(try load(environment: ["COMPOSE_PROFILES": "test"]).serviceNames == ["bar", "baz", "foo"])
-        #expect(try load(environment: ["COMPOSE_PROFILES": "test, debug"]).serviceNames == ["bar", "baz", "foo", "zot"])
-        #expect(try load(profiles: ["debug"], environment: ["COMPOSE_PROFILES": "test"]).serviceNames == ["bar", "baz", "foo", "zot"])
+        #expect(
+            try load(environment: ["COMPOSE_PROFILES": "test, debug"]).serviceNames == ["bar", "baz", "foo", "zot"])
+        #expect(
+            try load(profiles: ["debug"], environment: ["COMPOSE_PROFILES": "test"]).serviceNames == [
+                "bar", "baz", "foo", "zot",
+            ])
     }
 
     @Test("COMPOSE_PROFILES from .env")
@@ -135,7 +141,9 @@ struct ProfilesTests {
     @Test("links and service: references to a disabled service are errors too")
     func otherReferences() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               web:
                 image: web
@@ -145,17 +153,20 @@ struct ProfilesTests {
                 image: db
                 profiles: [data]
             """)
-        #expect(dir.loadError()?.description == """
-            \(dir.root)/compose.yaml:4:13: services.web.links[0]: refers to service "db", which is disabled by its profiles
-            \(dir.root)/compose.yaml:5:19: services.web.network_mode: refers to service "db", which is disabled by its profiles
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                \(dir.root)/compose.yaml:4:13: services.web.links[0]: refers to service "db", which is disabled by its profiles
+                \(dir.root)/compose.yaml:5:19: services.web.network_mode: refers to service "db", which is disabled by its profiles
+                """)
         #expect(try dir.load { $0.profiles = ["data"] }.serviceNames == ["db", "web"])
     }
 
     @Test("an optional dependency (required: false) on a disabled service is dropped")
     func optionalDependency() throws {
         let dir = LoaderScratch()
-        dir.write("compose.yaml", """
+        dir.write(
+            "compose.yaml",
+            """
             services:
               web:
                 image: web

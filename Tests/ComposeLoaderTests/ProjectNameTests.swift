@@ -9,7 +9,9 @@ import Testing
 struct ProjectNameTests {
     private let file = "name: from-file\nservices:\n  web:\n    image: web\n"
 
-    private func name(_ dir: LoaderScratch, environment: [String: String] = [:], p: String? = nil) throws(BerthError) -> String {
+    private func name(_ dir: LoaderScratch, environment: [String: String] = [:], p: String? = nil) throws(BerthError)
+        -> String
+    {
         try dir.load(environment: environment) { $0.projectName = p }.project.name.rawValue
     }
 
@@ -96,19 +98,22 @@ struct ProjectNameTests {
         let dir = LoaderScratch()
         dir.write("compose.yaml", "services:\n  web:\n    image: web\n")
         dir.makeDirectory("elsewhere")
-        #expect(try dir.load(["compose.yaml"]) { $0.projectDirectory = "elsewhere" }.project.name.rawValue == "elsewhere")
+        #expect(
+            try dir.load(["compose.yaml"]) { $0.projectDirectory = "elsewhere" }.project.name.rawValue == "elsewhere")
     }
 
     @Test("an invalid -p is an error naming where it came from")
     func invalidDashP() {
         let dir = LoaderScratch()
         dir.write("compose.yaml", file)
-        #expect(dir.loadError { $0.projectName = "My App" }?.description == """
-            project name "My App" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
-            """)
-        #expect(dir.loadError { $0.projectName = "-dash" }?.description == """
-            project name "-dash" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
-            """)
+        #expect(
+            dir.loadError { $0.projectName = "My App" }?.description == """
+                project name "My App" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
+                """)
+        #expect(
+            dir.loadError { $0.projectName = "-dash" }?.description == """
+                project name "-dash" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
+                """)
     }
 
     @Test("an invalid COMPOSE_PROJECT_NAME is an error too")
@@ -116,17 +121,19 @@ struct ProjectNameTests {
         let dir = LoaderScratch()
         dir.write("compose.yaml", file)
         dir.write(".env", "COMPOSE_PROJECT_NAME=Upper\n")
-        #expect(dir.loadError()?.description == """
-            project name "Upper" (from COMPOSE_PROJECT_NAME) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                project name "Upper" (from COMPOSE_PROJECT_NAME) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
+                """)
     }
 
     @Test("a directory name that cleans to nothing is an error that says what to do")
     func unusableDirectory() {
         let dir = LoaderScratch(directory: "___")
         dir.write("compose.yaml", "services:\n  web:\n    image: web\n")
-        #expect(dir.loadError()?.description == """
-            cannot make a project name from the directory "___"; set one with -p or a top-level name:
-            """)
+        #expect(
+            dir.loadError()?.description == """
+                cannot make a project name from the directory "___"; set one with -p or a top-level name:
+                """)
     }
 }

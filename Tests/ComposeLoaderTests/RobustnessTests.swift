@@ -51,12 +51,12 @@ enum Mutation: CaseIterable, CustomStringConvertible {
             return "deleted line \(i + 1)"
         case .changeByte:
             let i = Int.random(in: 0..<bytes.count, using: &random)
-            let b = Self.palette.randomElement(using: &random)!
+            let b = Self.palette[Int.random(in: 0..<Self.palette.count, using: &random)]
             bytes[i] = b
             return "byte \(i) := 0x\(String(b, radix: 16))"
         case .insertByte:
             let i = Int.random(in: 0...bytes.count, using: &random)
-            let b = Self.palette.randomElement(using: &random)!
+            let b = Self.palette[Int.random(in: 0..<Self.palette.count, using: &random)]
             bytes.insert(b, at: i)
             return "inserted 0x\(String(b, radix: 16)) at \(i)"
         case .truncate:
@@ -65,7 +65,8 @@ enum Mutation: CaseIterable, CustomStringConvertible {
             return "cut at byte \(n)"
         case .shiftIndent:
             let i = Int.random(in: 0..<lines.count, using: &random)
-            let by = [-2, -1, 1, 2].randomElement(using: &random)!
+            let shifts = [-2, -1, 1, 2]
+            let by = shifts[Int.random(in: 0..<shifts.count, using: &random)]
             if by > 0 {
                 lines[i].insert(contentsOf: Array(repeating: UInt8(ascii: " "), count: by), at: 0)
             } else {
@@ -130,7 +131,9 @@ struct RobustnessTests {
                 } catch {
                     failures += 1
                     let what = "\(CorpusFiles.shortName(file)) variant \(variant) (\(steps.joined(separator: ", ")))"
-                    if error.description.isEmpty || error.line.isEmpty || error.line.contains("\n") || error.message.isEmpty {
+                    if error.description.isEmpty || error.line.isEmpty || error.line.contains("\n")
+                        || error.message.isEmpty
+                    {
                         Issue.record("unclear error for \(what): \(String(reflecting: error))")
                     }
                     if error.description.contains("Fatal") {
@@ -139,7 +142,9 @@ struct RobustnessTests {
                 }
                 let took = clock.now - loadStart
                 if took > slowest.0 {
-                    slowest = (took, "\(CorpusFiles.shortName(file)) variant \(variant) (\(steps.joined(separator: ", ")))")
+                    slowest = (
+                        took, "\(CorpusFiles.shortName(file)) variant \(variant) (\(steps.joined(separator: ", ")))"
+                    )
                 }
                 loads += 1
             }

@@ -25,7 +25,10 @@ struct RoundTripTests {
 
     /// Loads `file`, prints it in `format`, loads the print from a temporary file
     /// with the original project directory and environment, and compares.
-    private func roundTrip(_ file: String, _ format: Format, environment: [String: String] = [:], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    private func roundTrip(
+        _ file: String, _ format: Format, environment: [String: String] = [:],
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws {
         let directory = (file as NSString).deletingLastPathComponent
         let first = try CorpusFiles.load(file, environment: environment)
         let printed = format.print(first.canonical)
@@ -37,7 +40,9 @@ struct RoundTripTests {
         options.projectDirectory = directory
         let second = try ComposeLoader(options: options).load()
 
-        #expect(format.print(second.canonical) == printed, "\(format) print changed when read back", sourceLocation: sourceLocation)
+        #expect(
+            format.print(second.canonical) == printed, "\(format) print changed when read back",
+            sourceLocation: sourceLocation)
         #expect(Emitter.yaml(second.canonical) == Emitter.yaml(first.canonical), sourceLocation: sourceLocation)
         #expect(second.hashes == first.hashes, "config hashes changed", sourceLocation: sourceLocation)
         #expect(second.project.name == first.project.name, sourceLocation: sourceLocation)
@@ -65,7 +70,9 @@ struct RoundTripTests {
     @Test("a project using most features survives the round trip", arguments: Format.allCases)
     func richProject(_ format: Format) throws {
         let dir = LoaderScratch()
-        let file = dir.write("compose.yaml", """
+        let file = dir.write(
+            "compose.yaml",
+            """
             name: rich
             x-common: &common
               restart: unless-stopped
@@ -110,7 +117,9 @@ struct RoundTripTests {
     @Test("an empty string, null and unusual text survive", arguments: Format.allCases)
     func unusualText(_ format: Format) throws {
         let dir = LoaderScratch()
-        let file = dir.write("compose.yaml", """
+        let file = dir.write(
+            "compose.yaml",
+            """
             services:
               web:
                 image: "null"

@@ -9,14 +9,18 @@ import Testing
 @Suite("YAML")
 struct YAMLTests {
     /// Writes `text` as compose.yaml and returns the load error's text, with the directory cut.
-    private func error(_ text: String, environment: [String: String] = [:], sourceLocation: Testing.SourceLocation = #_sourceLocation) -> String? {
+    private func error(
+        _ text: String, environment: [String: String] = [:], sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) -> String? {
         let dir = LoaderScratch()
         dir.write("compose.yaml", text)
         return dir.loadError(environment: environment, sourceLocation: sourceLocation)?.description
             .replacingOccurrences(of: dir.root + "/", with: "")
     }
 
-    private func load(_ text: String, environment: [String: String] = [:], interpolate: Bool = true) throws(BerthError) -> LoadedProject {
+    private func load(_ text: String, environment: [String: String] = [:], interpolate: Bool = true) throws(BerthError)
+        -> LoadedProject
+    {
         let dir = LoaderScratch()
         dir.write("compose.yaml", text)
         return try dir.load(environment: environment) { $0.interpolate = interpolate }
@@ -26,7 +30,8 @@ struct YAMLTests {
 
     @Test("anchors and aliases copy a value, extension fields included")
     func anchorsAndAliases() throws {
-        let loaded = try load("""
+        let loaded = try load(
+            """
             x-env: &env
               A: "1"
               B: two
@@ -49,7 +54,8 @@ struct YAMLTests {
 
     @Test("<< merges a mapping; explicit keys win whatever their place")
     func mergeKeyMapping() throws {
-        let loaded = try load("""
+        let loaded = try load(
+            """
             x-base: &base
               image: base
               restart: always
@@ -72,7 +78,8 @@ struct YAMLTests {
 
     @Test("<< with a list of mappings: the earlier mapping wins")
     func mergeKeyList() throws {
-        let loaded = try load("""
+        let loaded = try load(
+            """
             x-base: &base
               image: base
               restart: always
@@ -98,7 +105,8 @@ struct YAMLTests {
 
     @Test("<< inside a nested mapping (environment)")
     func mergeKeyNested() throws {
-        let loaded = try load("""
+        let loaded = try load(
+            """
             x-env: &env
               A: "1"
               B: "1"
@@ -114,13 +122,16 @@ struct YAMLTests {
 
     @Test("<< with something other than a mapping is an error")
     func mergeKeyNotMapping() {
-        #expect(error("services:\n  web:\n    <<: text\n    image: x\n")
-            == "compose.yaml:3:9: a `<<` merge key needs a mapping or a list of mappings, not a string")
+        #expect(
+            error("services:\n  web:\n    <<: text\n    image: x\n")
+                == "compose.yaml:3:9: a `<<` merge key needs a mapping or a list of mappings, not a string")
         // An alias of a list is a merge list; its items keep the place they were written.
-        #expect(error("x-a: &a [1, 2]\nservices:\n  web:\n    <<: *a\n    image: x\n")
-            == "compose.yaml:1:10: a `<<` merge list may hold only mappings, not an integer")
-        #expect(error("x-a: &a {k: v}\nservices:\n  web:\n    <<: [*a, 3]\n    image: x\n")
-            == "compose.yaml:4:14: a `<<` merge list may hold only mappings, not an integer")
+        #expect(
+            error("x-a: &a [1, 2]\nservices:\n  web:\n    <<: *a\n    image: x\n")
+                == "compose.yaml:1:10: a `<<` merge list may hold only mappings, not an integer")
+        #expect(
+            error("x-a: &a {k: v}\nservices:\n  web:\n    <<: [*a, 3]\n    image: x\n")
+                == "compose.yaml:4:14: a `<<` merge list may hold only mappings, not an integer")
     }
 
     @Test("an unknown alias is an error at its place")
@@ -132,10 +143,12 @@ struct YAMLTests {
 
     @Test("a duplicate key is an error naming both places")
     func duplicateKey() {
-        #expect(error("services:\n  web:\n    image: a\n    image: b\n")
-            == "compose.yaml:4:5: duplicate key \"image\" (first defined at compose.yaml:3:5)")
-        #expect(error("services:\n  web:\n    image: a\nservices:\n  db:\n    image: b\n")
-            == "compose.yaml:4:1: duplicate key \"services\" (first defined at compose.yaml:1:1)")
+        #expect(
+            error("services:\n  web:\n    image: a\n    image: b\n")
+                == "compose.yaml:4:5: duplicate key \"image\" (first defined at compose.yaml:3:5)")
+        #expect(
+            error("services:\n  web:\n    image: a\nservices:\n  db:\n    image: b\n")
+                == "compose.yaml:4:1: duplicate key \"services\" (first defined at compose.yaml:1:1)")
     }
 
     @Test("a duplicate key in a large mapping is found too")
@@ -151,7 +164,8 @@ struct YAMLTests {
         var lines = [#"x-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#]
         var previous = "a"
         for name in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
-            lines.append("x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]")
+            lines.append(
+                "x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]")
             previous = name
         }
         lines.append("services:\n  web:\n    image: x\n    command: *j")
@@ -159,9 +173,10 @@ struct YAMLTests {
         let start = clock.now
         let message = error(lines.joined(separator: "\n") + "\n")
         let elapsed = clock.now - start
-        #expect(message == """
-            compose.yaml:7:16: aliases expand this file past 2000000 values (alias "*f"); refusing it as a likely "billion laughs" file
-            """)
+        #expect(
+            message == """
+                compose.yaml:7:16: aliases expand this file past 2000000 values (alias "*f"); refusing it as a likely "billion laughs" file
+                """)
         #expect(elapsed < .seconds(2))
     }
 
@@ -186,7 +201,9 @@ struct YAMLTests {
     @Test("an empty file, or one of comments only, is an error when it is the whole project")
     func emptyFile() {
         #expect(error("") == "compose.yaml: the file is empty; a compose file needs at least a services: section")
-        #expect(error("# services:\n#   web: {}\n") == "compose.yaml: the file is empty; a compose file needs at least a services: section")
+        #expect(
+            error("# services:\n#   web: {}\n")
+                == "compose.yaml: the file is empty; a compose file needs at least a services: section")
         #expect(error("---\n") == "compose.yaml: the file is empty; a compose file needs at least a services: section")
         #expect(error("{}\n") == "compose.yaml: the file is empty; a compose file needs at least a services: section")
     }
@@ -203,7 +220,9 @@ struct YAMLTests {
 
     @Test("several documents in one file merge like several files")
     func severalDocuments() throws {
-        let loaded = try load("services:\n  web:\n    image: a\n    ports: ['80:80']\n---\n---\nservices:\n  web:\n    image: b\n    ports: [{target: 80, published: 80}]\n")
+        let loaded = try load(
+            "services:\n  web:\n    image: a\n    ports: ['80:80']\n---\n---\nservices:\n  web:\n    image: b\n    ports: [{target: 80, published: 80}]\n"
+        )
         #expect(loaded.project.services["web"]?.image == "b")
         #expect(loaded.project.services["web"]?.ports == [PortMapping(target: 80, published: "80")])
     }
@@ -219,7 +238,9 @@ struct YAMLTests {
     func binary() {
         let dir = LoaderScratch()
         dir.writeBytes("compose.yaml", Array("services:\n  web:\n    image: a".utf8) + [0, 1, 2] + Array("\n".utf8))
-        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml: is a binary file, not a compose file (it contains NUL bytes)")
+        #expect(
+            dir.loadError()?.description
+                == "\(dir.root)/compose.yaml: is a binary file, not a compose file (it contains NUL bytes)")
     }
 
     @Test("invalid UTF-8 is reported at the first bad byte")
@@ -227,58 +248,78 @@ struct YAMLTests {
         let dir = LoaderScratch()
         // "café" in Latin-1.
         dir.writeBytes("compose.yaml", Array("services:\n  web:\n    image: caf".utf8) + [0xE9] + Array("\n".utf8))
-        #expect(dir.loadError()?.description == "\(dir.root)/compose.yaml:3:15: not valid UTF-8 text (the first bad byte is here); save the file as UTF-8")
+        #expect(
+            dir.loadError()?.description
+                == "\(dir.root)/compose.yaml:3:15: not valid UTF-8 text (the first bad byte is here); save the file as UTF-8"
+        )
     }
 
     @Test("a YAML syntax error gives line and column")
     func syntaxError() {
-        #expect(error("services:\n  web:\n    image: a\n   ports: []\n")
-            == "compose.yaml:4:4: did not find expected key (while parsing a block mapping at line 2, column 3)")
-        #expect(error("services:\n  web:\n    image: \"unterminated\n")
-            == "compose.yaml:4:1: found unexpected end of stream (while scanning a quoted scalar at line 3, column 12)")
-        #expect(error("services:\n  web:\n    image: a\n\tports: []\n")
-            == "compose.yaml:4:1: found a tab character that violates indentation (while scanning a plain scalar at line 3, column 12)")
+        #expect(
+            error("services:\n  web:\n    image: a\n   ports: []\n")
+                == "compose.yaml:4:4: did not find expected key (while parsing a block mapping at line 2, column 3)")
+        #expect(
+            error("services:\n  web:\n    image: \"unterminated\n")
+                == "compose.yaml:4:1: found unexpected end of stream (while scanning a quoted scalar at line 3, column 12)"
+        )
+        #expect(
+            error("services:\n  web:\n    image: a\n\tports: []\n")
+                == "compose.yaml:4:1: found a tab character that violates indentation (while scanning a plain scalar at line 3, column 12)"
+        )
     }
 
     @Test("a top level that is not a mapping")
     func topLevelList() {
-        #expect(error("- web\n- db\n") == "compose.yaml:1:1: the top level of a compose file must be a mapping, not a list")
-        #expect(error("just text\n") == "compose.yaml:1:1: the top level of a compose file must be a mapping, not a string")
+        #expect(
+            error("- web\n- db\n") == "compose.yaml:1:1: the top level of a compose file must be a mapping, not a list")
+        #expect(
+            error("just text\n") == "compose.yaml:1:1: the top level of a compose file must be a mapping, not a string")
     }
 
     @Test("a mapping key that is a list or mapping")
     func complexKey() {
-        #expect(error("services:\n  ? [a, b]\n  : {image: x}\n") == "compose.yaml:2:5: a mapping key must be a plain value, not a list")
+        #expect(
+            error("services:\n  ? [a, b]\n  : {image: x}\n")
+                == "compose.yaml:2:5: a mapping key must be a plain value, not a list")
     }
 
     // MARK: - Interpolation
 
     @Test("$$ is a literal $")
     func dollarDollar() throws {
-        let loaded = try load("services:\n  web:\n    image: a\n    command: echo $$HOME $${X}\n", environment: ["HOME": "/root", "X": "x"])
+        let loaded = try load(
+            "services:\n  web:\n    image: a\n    command: echo $$HOME $${X}\n",
+            environment: ["HOME": "/root", "X": "x"])
         #expect(loaded.project.services["web"]?.command == ["echo", "$HOME", "${X}"])
     }
 
     @Test("an interpolation error names file:line:col and the path")
     func interpolationError() {
-        #expect(error("services:\n  web:\n    image: a\n    environment:\n      DB: ${DB:?set DB}\n      X: ${X?}\n") == """
-            compose.yaml:5:11: services.web.environment.DB: required variable DB is missing a value: set DB
-            compose.yaml:6:10: services.web.environment.X: required variable X is missing a value
-            """)
-        #expect(error("services:\n  web:\n    image: a\n    ports:\n      - \"${PORT:?}:80\"\n")
-            == "compose.yaml:5:9: services.web.ports[0]: required variable PORT is missing a value")
+        #expect(
+            error("services:\n  web:\n    image: a\n    environment:\n      DB: ${DB:?set DB}\n      X: ${X?}\n") == """
+                compose.yaml:5:11: services.web.environment.DB: required variable DB is missing a value: set DB
+                compose.yaml:6:10: services.web.environment.X: required variable X is missing a value
+                """)
+        #expect(
+            error("services:\n  web:\n    image: a\n    ports:\n      - \"${PORT:?}:80\"\n")
+                == "compose.yaml:5:9: services.web.ports[0]: required variable PORT is missing a value")
     }
 
     @Test("variables interpolate from the environment and defaults")
     func interpolates() throws {
-        let loaded = try load("services:\n  web:\n    image: ${IMG:-nginx}:${TAG}\n    ports: ['${PORT}:80']\n", environment: ["TAG": "1.25", "PORT": "8080"])
+        let loaded = try load(
+            "services:\n  web:\n    image: ${IMG:-nginx}:${TAG}\n    ports: ['${PORT}:80']\n",
+            environment: ["TAG": "1.25", "PORT": "8080"])
         #expect(loaded.project.services["web"]?.image == "nginx:1.25")
         #expect(loaded.project.services["web"]?.ports == [PortMapping(target: 80, published: "8080")])
     }
 
     @Test("an unset variable gives the empty string, not null")
     func unsetIsEmptyString() throws {
-        let loaded = try load("services:\n  web:\n    image: x\n    command:\n      - echo\n      - ${UNSET}\n    environment:\n      A: ${UNSET}\n      B: $UNSET\n      C:\n")
+        let loaded = try load(
+            "services:\n  web:\n    image: x\n    command:\n      - echo\n      - ${UNSET}\n    environment:\n      A: ${UNSET}\n      B: $UNSET\n      C:\n"
+        )
         let web = try #require(loaded.project.services["web"])
         #expect(web.command == ["echo", ""])
         // A and B are set to ""; C, with no value at all, stays unset.
@@ -288,14 +329,16 @@ struct YAMLTests {
 
     @Test("--no-interpolate keeps ${X} as written")
     func noInterpolate() throws {
-        let loaded = try load("services:\n  web:\n    image: ${IMG}\n    environment: {A: '${X:?x}'}\n", interpolate: false)
+        let loaded = try load(
+            "services:\n  web:\n    image: ${IMG}\n    environment: {A: '${X:?x}'}\n", interpolate: false)
         #expect(loaded.project.services["web"]?.image == "${IMG}")
         #expect(loaded.project.services["web"]?.environment == ["A": "${X:?x}"])
     }
 
     @Test("keys are not interpolated")
     func keysNotInterpolated() throws {
-        let loaded = try load("services:\n  web:\n    image: x\n    labels:\n      ${K}: v\n", environment: ["K": "key"])
+        let loaded = try load(
+            "services:\n  web:\n    image: x\n    labels:\n      ${K}: v\n", environment: ["K": "key"])
         #expect(loaded.project.services["web"]?.labels == ["${K}": "v"])
     }
 
@@ -303,7 +346,8 @@ struct YAMLTests {
 
     @Test("YAML 1.2 typing: yes/no/on/off stay strings, quoted numbers stay strings")
     func scalarTyping() throws {
-        let loaded = try load("""
+        let loaded = try load(
+            """
             services:
               web:
                 image: x
@@ -323,7 +367,9 @@ struct YAMLTests {
 
     @Test("block scalars keep their text")
     func blockScalars() throws {
-        let loaded = try load("services:\n  web:\n    image: x\n    entrypoint:\n      - sh\n      - -c\n      - |\n        echo one\n        echo two\n")
+        let loaded = try load(
+            "services:\n  web:\n    image: x\n    entrypoint:\n      - sh\n      - -c\n      - |\n        echo one\n        echo two\n"
+        )
         #expect(loaded.project.services["web"]?.entrypoint == ["sh", "-c", "echo one\necho two\n"])
     }
 }

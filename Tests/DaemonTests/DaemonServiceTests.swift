@@ -1,7 +1,6 @@
 import BerthModel
 import ComposeLoader
 import DaemonAPI
-@testable import DaemonCore
 import Foundation
 import Logging
 import RuntimeKit
@@ -9,6 +8,8 @@ import Supervisor
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import DaemonCore
 
 /// The daemon's service over the fake runtime: what `up`, `down`, `ps` and
 /// the lifecycle commands do and report, without root.
@@ -53,7 +54,9 @@ struct DaemonServiceTests {
     /// Collects progress lines from concurrent reporters.
     final class Lines: Sendable {
         let lines = Mutex<[String]>([])
-        var sink: ProgressSink { { event in self.lines.withLock { $0.append("\(event.kind.rawValue) \(event.name) \(event.status)") } } }
+        var sink: ProgressSink {
+            { event in self.lines.withLock { $0.append("\(event.kind.rawValue) \(event.name) \(event.status)") } }
+        }
         var all: [String] { lines.withLock { $0 } }
     }
 
@@ -85,7 +88,8 @@ struct DaemonServiceTests {
         let (service, scratch) = try Self.service(runtime)
         defer { try? scratch.remove() }
         _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
-        let job1 = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-job-1" })
+        let job1 = try #require(
+            try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-job-1" })
         await runtime.exit(job1.id, code: 3)
         let running = try await service.summaries(project: "shop", services: [], all: false)
         #expect(running.map(\.name) == ["shop-db-1", "shop-web-1"])
@@ -103,7 +107,9 @@ struct DaemonServiceTests {
         let runtime = FakeRuntime(images: ["busybox"])
         let (service, scratch) = try Self.service(runtime)
         defer { try? scratch.remove() }
-        let yaml = Self.compose.replacingOccurrences(of: "    image: busybox\n    depends_on", with: "    image: busybox\n    volumes: [\"data:/data\"]\n    depends_on")
+        let yaml = Self.compose.replacingOccurrences(
+            of: "    image: busybox\n    depends_on",
+            with: "    image: busybox\n    volumes: [\"data:/data\"]\n    depends_on")
         let project = try Self.project(yaml)
         _ = try await service.up(UpRequest(project: project), report: { _ in })
         #expect(try await runtime.volumes(matching: .project("shop")).map(\.name) == ["shop_data"])
@@ -115,7 +121,8 @@ struct DaemonServiceTests {
         #expect(try await runtime.volumes(matching: .project("shop")).map(\.name) == ["shop_data"])
         #expect(lines.all.contains("Container shop-web-1 Removed"))
 
-        try await service.down(DownRequest(projectName: "shop", project: project, removeVolumes: true), report: { _ in })
+        try await service.down(
+            DownRequest(projectName: "shop", project: project, removeVolumes: true), report: { _ in })
         #expect(try await runtime.volumes(matching: .project("shop")).isEmpty)
     }
 
@@ -123,7 +130,8 @@ struct DaemonServiceTests {
         let runtime = FakeRuntime(images: ["busybox"])
         let (service, scratch) = try Self.service(runtime)
         defer { try? scratch.remove() }
-        let yaml = Self.compose.replacingOccurrences(of: "  job:\n    image: busybox", with: "  job:\n    image: missing")
+        let yaml = Self.compose.replacingOccurrences(
+            of: "  job:\n    image: busybox", with: "  job:\n    image: missing")
         await #expect(throws: BerthError.self) {
             _ = try await service.up(UpRequest(project: try Self.project(yaml)), report: { _ in })
         }
@@ -136,10 +144,13 @@ struct DaemonServiceTests {
         let (service, scratch) = try Self.service(runtime)
         defer { try? scratch.remove() }
         _ = try await service.up(UpRequest(project: try Self.project(Self.compose)), report: { _ in })
-        try await service.act(ContainerActionRequest(projectName: "shop", action: .stop, services: ["web"]), report: { _ in })
-        var web = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-web-1" })
+        try await service.act(
+            ContainerActionRequest(projectName: "shop", action: .stop, services: ["web"]), report: { _ in })
+        var web = try #require(
+            try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-web-1" })
         #expect(!web.state.isRunning)
-        try await service.act(ContainerActionRequest(projectName: "shop", action: .start, services: ["web"]), report: { _ in })
+        try await service.act(
+            ContainerActionRequest(projectName: "shop", action: .start, services: ["web"]), report: { _ in })
         web = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-web-1" })
         #expect(web.state.isRunning)
     }
@@ -156,7 +167,8 @@ struct DaemonServiceTests {
 
     @Test func anImageHealthcheckRunsWhenTheServiceNamesNoTest() async throws {
         let runtime = FakeRuntime(images: ["busybox"])
-        await runtime.addImage("pg", healthcheck: Healthcheck(test: ["CMD", "pg_isready"], interval: 2_000_000_000, retries: 4))
+        await runtime.addImage(
+            "pg", healthcheck: Healthcheck(test: ["CMD", "pg_isready"], interval: 2_000_000_000, retries: 4))
         let (service, scratch) = try Self.service(runtime)
         defer { try? scratch.remove() }
         let yaml = """
@@ -200,7 +212,8 @@ struct DaemonServiceTests {
             runtime: runtime, supervisor: supervisor, names: nil, root: scratch.path,
             info: DaemonInfo(version: "test", pid: 1, root: scratch.path, socket: scratch.path + "/s"),
             logger: Logger(label: "test"))
-        let project = try Self.project("""
+        let project = try Self.project(
+            """
             name: shop
             services:
               db:

@@ -37,7 +37,8 @@ extension HostOSSystemTests {
                     address: address, gateway: gateway, defaultRoute: true)
                 defer { try? netlink.detachContainer(attachment) }
 
-                let addresses = try await sh("nsenter", "--net=\(namespace.path)", "ip", "-o", "-4", "addr", "show", "dev", "eth0")
+                let addresses = try await sh(
+                    "nsenter", "--net=\(namespace.path)", "ip", "-o", "-4", "addr", "show", "dev", "eth0")
                 #expect(addresses.contains("eth0    inet \(address) brd \(address.broadcast) scope global eth0"))
                 let routes = try await sh("nsenter", "--net=\(namespace.path)", "ip", "-4", "route", "show", "default")
                 #expect(routes.contains("default via \(gateway) dev eth0"))
@@ -116,7 +117,9 @@ extension HostOSSystemTests {
                         containerIfName: try InterfaceName(parsing: "eth1"),
                         address: subnet.host(6), gateway: gateway, defaultRoute: true)
                 }
-                #expect(error.description == "netlink: add default route via \(gateway) in \(namespace.path): File exists (EEXIST)")
+                #expect(
+                    error.description
+                        == "netlink: add default route via \(gateway) in \(namespace.path): File exists (EEXIST)")
                 #expect(try netlink.linkIndex(of: second) == nil)
                 #expect(try namespace.netlink().links().map(\.name).sorted() == ["eth0", "lo"])
             }
@@ -133,7 +136,8 @@ extension HostOSSystemTests {
                 }
                 #expect(
                     error.description
-                        == "netlink: create veth \"\(hostVeth)\" with peer \"eth0\": master \"\(missing)\": No such device (ENODEV)")
+                        == "netlink: create veth \"\(hostVeth)\" with peer \"eth0\": master \"\(missing)\": No such device (ENODEV)"
+                )
                 #expect(try netlink.linkIndex(of: hostVeth) == nil)
             }
         }

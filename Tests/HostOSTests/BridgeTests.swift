@@ -19,7 +19,9 @@ extension HostOSSystemTests {
                 let index = try #require(try netlink.linkIndex(of: bridge))
                 #expect(shown.hasPrefix("\(index): "))
                 let listed = try #require(try netlink.links().first { $0.name == bridge.rawValue })
-                #expect(listed == LinkInfo(name: bridge.rawValue, index: index, kind: "bridge", isUp: false, masterIndex: nil))
+                #expect(
+                    listed
+                        == LinkInfo(name: bridge.rawValue, index: index, kind: "bridge", isUp: false, masterIndex: nil))
             }
             #expect(try netlink.linkIndex(of: bridge) == nil)
             #expect(!(try await sh("ip", "-o", "link", "show")).contains(": \(bridge):"))

@@ -17,12 +17,15 @@ import Testing
     @Test func checkNamesTheCommandTheStatusAndStderr() async throws {
         let result = try await runner.run(Command(["sh", "-c", "echo 'no such table' >&2; exit 1"]))
         let error = #expect(throws: HostOSError.self) { try result.check() }
-        #expect(error?.description == "command \"sh -c 'echo '\\''no such table'\\'' >&2; exit 1'\" exited with status 1: no such table")
+        #expect(
+            error?.description
+                == "command \"sh -c 'echo '\\''no such table'\\'' >&2; exit 1'\" exited with status 1: no such table")
     }
 
     @Test func environmentAndWorkingDirectoryAreTheCommands() async throws {
         let result = try await runner.run(
-            Command(["sh", "-c", "echo \"$GREETING\"; pwd; echo \"${HOME-unset}\""],
+            Command(
+                ["sh", "-c", "echo \"$GREETING\"; pwd; echo \"${HOME-unset}\""],
                 environment: ["GREETING": "hello", "PATH": "/usr/bin:/bin"], workingDirectory: "/proc"))
         #expect(try result.check().output == "hello\n/proc\nunset\n")
     }
@@ -48,7 +51,8 @@ import Testing
     }
 
     @Test func largeOutputIsDrainedWithoutDeadlock() async throws {
-        let result = try await runner.run(Command(["sh", "-c", "head -c 3000000 /dev/zero; head -c 300000 /dev/zero >&2"]))
+        let result = try await runner.run(
+            Command(["sh", "-c", "head -c 3000000 /dev/zero; head -c 300000 /dev/zero >&2"]))
         #expect(result.standardOutput.count == 3_000_000)
         #expect(result.standardError.count == 300_000)
     }
@@ -56,13 +60,16 @@ import Testing
     @Test func aTimeoutKillsTheWholeProcessGroup() async throws {
         let start = ContinuousClock.now
         let error = await #expect(throws: HostOSError.self) {
-            try await runner.run(Command(["sh", "-c", "echo started >&2; sleep 30 & sleep 30"], timeout: .milliseconds(300)))
+            try await runner.run(
+                Command(["sh", "-c", "echo started >&2; sleep 30 & sleep 30"], timeout: .milliseconds(300)))
         }
         // Not a speed check: had the runner waited for the background
         // `sleep 30` (still holding the pipes), this would take 30 s.
         #expect(ContinuousClock.now - start < .seconds(25))
         #expect(error?.code == .timeout)
-        #expect(error?.description == "command \"sh -c 'echo started >&2; sleep 30 & sleep 30'\" timed out after 0.3 seconds: started")
+        #expect(
+            error?.description
+                == "command \"sh -c 'echo started >&2; sleep 30 & sleep 30'\" timed out after 0.3 seconds: started")
     }
 
     @Test func aSignalIsReportedAsSuch() async throws {
@@ -75,7 +82,9 @@ import Testing
         let error = await #expect(throws: HostOSError.self) {
             try await runner.run(Command(["berth-no-such-tool"], environment: ["PATH": "/usr/bin:/bin"]))
         }
-        #expect(error?.description == "run \"berth-no-such-tool\": not found in PATH /usr/bin:/bin: No such file or directory (ENOENT)")
+        #expect(
+            error?.description
+                == "run \"berth-no-such-tool\": not found in PATH /usr/bin:/bin: No such file or directory (ENOENT)")
     }
 
     @Test func aMissingWorkingDirectoryNamesIt() async throws {

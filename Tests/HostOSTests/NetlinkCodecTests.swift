@@ -89,7 +89,8 @@ func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> ($0 * 8) & 
         }
         #expect(
             error.description
-                == "netlink: add default route via 10.0.0.1: Network is unreachable (ENETUNREACH): Nexthop has invalid gateway")
+                == "netlink: add default route via 10.0.0.1: Network is unreachable (ENETUNREACH): Nexthop has invalid gateway"
+        )
     }
 
     @Test func repliesWithAnotherSequenceNumberAreSkipped() throws {
@@ -120,7 +121,8 @@ func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> ($0 * 8) & 
             done.withHeader { $0.nlmsg_flags = RT.multi }
             done.append(Int32(0))
             return [
-                link(1, "lo", kind: nil, up: true, master: nil) + link(7, "berthbr", kind: "bridge", up: true, master: nil),
+                link(1, "lo", kind: nil, up: true, master: nil)
+                    + link(7, "berthbr", kind: "bridge", up: true, master: nil),
                 link(8, "berthv", kind: "veth", up: false, master: 7),
                 done.finalized(sequence: asked.nlmsg_seq, port: asked.nlmsg_pid),
             ]
@@ -162,7 +164,8 @@ func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> ($0 * 8) & 
             ]
         }
         let routes = try RTNetlink(transport: transport).ipv4Routes()
-        #expect(routes.map(\.description) == ["0.0.0.0/0 via 192.0.2.1 dev 4 table 254", "192.0.2.0/24 dev 4 table 254"])
+        #expect(
+            routes.map(\.description) == ["0.0.0.0/0 via 192.0.2.1 dev 4 table 254", "192.0.2.0/24 dev 4 table 254"])
     }
 
     @Test func aMissingLinkIsNilForLookupButAnErrorForDelete() throws {

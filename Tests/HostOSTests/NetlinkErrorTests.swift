@@ -32,7 +32,8 @@ extension HostOSSystemTests {
             let missing = try names.interface("zz")
             let address = try IPv4CIDR(parsing: "10.255.255.2/24")
             let error = try #require(throws: HostOSError.self) { try netlink.addAddress(address, to: missing) }
-            #expect(error.description == "netlink: add address 10.255.255.2/24 to \"\(missing)\": No such device (ENODEV)")
+            #expect(
+                error.description == "netlink: add address 10.255.255.2/24 to \"\(missing)\": No such device (ENODEV)")
         }
 
         @Test func addingTheSameAddressTwiceIsEEXIST() async throws {
@@ -42,8 +43,13 @@ extension HostOSSystemTests {
             let subnet = try freeSubnet(netlink)
             try await withBridge(netlink, bridge) {
                 try netlink.addAddress(subnet.host(1), to: bridge)
-                let error = try #require(throws: HostOSError.self) { try netlink.addAddress(subnet.host(1), to: bridge) }
-                #expect(error.description == "netlink: add address \(subnet.host(1)) to \"\(bridge)\": File exists (EEXIST): ipv4: Address already assigned")
+                let error = try #require(throws: HostOSError.self) {
+                    try netlink.addAddress(subnet.host(1), to: bridge)
+                }
+                #expect(
+                    error.description
+                        == "netlink: add address \(subnet.host(1)) to \"\(bridge)\": File exists (EEXIST): ipv4: Address already assigned"
+                )
             }
         }
 
@@ -57,7 +63,10 @@ extension HostOSSystemTests {
                     let inside = try namespace.netlink()
                     let gateway = try #require(IPv4("10.254.254.1"))
                     let error = try #require(throws: HostOSError.self) { try inside.addDefaultRoute(via: gateway) }
-                    #expect(error.description == "netlink: add default route via 10.254.254.1: Network is unreachable (ENETUNREACH): Nexthop has invalid gateway")
+                    #expect(
+                        error.description
+                            == "netlink: add default route via 10.254.254.1: Network is unreachable (ENETUNREACH): Nexthop has invalid gateway"
+                    )
                     #expect(error.errno == ENETUNREACH)
                 }
             }
@@ -85,12 +94,15 @@ extension HostOSSystemTests {
                     address: try IPv4CIDR(parsing: "10.1.2.3/24"), gateway: try #require(IPv4("10.9.9.1")),
                     defaultRoute: true)
             }
-            #expect(error.description == "attach \"\(hostVeth)\" to \"\(names.prefix)br\": gateway 10.9.9.1 is outside 10.1.2.0/24")
+            #expect(
+                error.description
+                    == "attach \"\(hostVeth)\" to \"\(names.prefix)br\": gateway 10.9.9.1 is outside 10.1.2.0/24")
         }
 
         @Test func tooLongInterfaceNamesNeverReachTheKernel() {
             let error = #expect(throws: HostOSError.self) { try InterfaceName(parsing: "berth0123456789ab") }
-            #expect(error?.description == "invalid interface name \"berth0123456789ab\": 17 bytes, the kernel allows 15")
+            #expect(
+                error?.description == "invalid interface name \"berth0123456789ab\": 17 bytes, the kernel allows 15")
         }
     }
 }

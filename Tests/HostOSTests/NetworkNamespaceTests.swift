@@ -37,7 +37,9 @@ extension HostOSSystemTests {
                     #expect(host != file)
                     let inside = try namespace.runBlocking { try namespaceInode("/proc/thread-self/ns/net") }
                     #expect(inside == file)
-                    let insideAsync = try await namespace.run { @Sendable in try namespaceInode("/proc/thread-self/ns/net") }
+                    let insideAsync = try await namespace.run { @Sendable in
+                        try namespaceInode("/proc/thread-self/ns/net")
+                    }
                     #expect(insideAsync == file)
                     #expect(try namespaceInode("/proc/thread-self/ns/net") == host)
 
@@ -82,7 +84,9 @@ extension HostOSSystemTests {
                 let error = try #require(throws: HostOSError.self) {
                     try NetworkNamespace(path: root + "/nothing").delete()
                 }
-                #expect(error.description == "delete network namespace \"\(root)/nothing\": No such file or directory (ENOENT)")
+                #expect(
+                    error.description
+                        == "delete network namespace \"\(root)/nothing\": No such file or directory (ENOENT)")
             }
         }
     }

@@ -39,7 +39,9 @@ import Testing
         #expect(IPv4("172.20.0.2")?.value == 0xAC14_0002)
         #expect(IPv4("0.0.0.0")?.value == 0)
         #expect(IPv4("255.255.255.255")?.value == .max)
-        for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "a.b.c.d", "1.2.3.-4", " 1.2.3.4", "1.2.3.4 "] {
+        for bad in [
+            "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "a.b.c.d", "1.2.3.-4", " 1.2.3.4", "1.2.3.4 ",
+        ] {
             #expect(IPv4(bad) == nil, "\(bad)")
         }
         #expect(IPv4(0x0A00_0001).description == "10.0.0.1")
@@ -95,7 +97,9 @@ import Testing
         #expect(HostOSError.describe(errno: 9999) == "Unknown error 9999")
         let error = HostOSError(.syscall, "open \"/x\"", errno: ENOENT)
         #expect(error.description == "open \"/x\": No such file or directory (ENOENT)")
-        #expect(HostOSError(.command, "command \"false\" exited with status 1").description == "command \"false\" exited with status 1")
+        #expect(
+            HostOSError(.command, "command \"false\" exited with status 1").description
+                == "command \"false\" exited with status 1")
     }
 
     @Test func dedicatedThreadsRunElsewhereAndRethrow() async throws {

@@ -17,10 +17,11 @@ struct ExecutorTests {
         try await Fixture.up(project, on: runtime, options: UpOptions(scale: ["web": 2]))
         let calls = await runtime.calls
         #expect(calls.first == "create-network demo_default")
-        #expect(Set(calls) == [
-            "create-network demo_default", "create demo-db-1", "start demo-db-1", "create demo-cache-1",
-            "start demo-cache-1", "create demo-web-1", "start demo-web-1", "create demo-web-2", "start demo-web-2",
-        ])
+        #expect(
+            Set(calls) == [
+                "create-network demo_default", "create demo-db-1", "start demo-db-1", "create demo-cache-1",
+                "start demo-cache-1", "create demo-web-1", "start demo-web-1", "create demo-web-2", "start demo-web-2",
+            ])
         let levelOne = ["create demo-db-1", "start demo-db-1", "create demo-cache-1", "start demo-cache-1"]
         let levelTwo = ["create demo-web-1", "start demo-web-1", "create demo-web-2", "start demo-web-2"]
         let lastOfOne = try #require(levelOne.compactMap { calls.firstIndex(of: $0) }.max())
@@ -51,16 +52,18 @@ struct ExecutorTests {
             Issue.record("the plan must fail")
         } catch {
             #expect(error.code == .dependencyFailed)
-            #expect(error.description == """
-                start container demo-app-1: dependency migrate did not complete successfully: \
-                container demo-migrate-1 exited with code 3
-                """)
+            #expect(
+                error.description == """
+                    start container demo-app-1: dependency migrate did not complete successfully: \
+                    container demo-migrate-1 exited with code 3
+                    """)
         }
         failer.cancel()
-        #expect(await runtime.calls == [
-            "create-network demo_default", "create demo-migrate-1", "start demo-migrate-1", "create demo-app-1",
-            "remove demo-app-1",
-        ])
+        #expect(
+            await runtime.calls == [
+                "create-network demo_default", "create demo-migrate-1", "start demo-migrate-1", "create demo-app-1",
+                "remove demo-app-1",
+            ])
     }
 
     @Test func anOptionalDependencyThatFailsIsAWarning() async throws {
@@ -78,11 +81,13 @@ struct ExecutorTests {
             }
         }
         let plan = Planner.plan(desired: project, observed: ObservedState(project: project.name))
-        let report = try await Executor(runtime: runtime, gate: Fixture.gate(runtime, project: project.name)).execute(plan)
+        let report = try await Executor(runtime: runtime, gate: Fixture.gate(runtime, project: project.name)).execute(
+            plan)
         failer.cancel()
-        #expect(report.warnings == [
-            "container demo-app-1: optional dependency skipped: dependency seed did not complete successfully: container demo-seed-1 exited with code 1"
-        ])
+        #expect(
+            report.warnings == [
+                "container demo-app-1: optional dependency skipped: dependency seed did not complete successfully: container demo-seed-1 exited with code 1"
+            ])
         #expect(await runtime.calls.last == "start demo-app-1")
     }
 
@@ -91,9 +96,10 @@ struct ExecutorTests {
         let project = try Fixture.project([Fixture.service("db")])
         try await Fixture.up(project, on: runtime)
         let gate = RuntimeDependencyGate(project: project.name, runtime: runtime, pollInterval: .milliseconds(1))
-        await #expect(throws: BerthError(
-            .dependencyFailed,
-            "dependency db did not become healthy: no health source to read the health of container demo-db-1 from")
+        await #expect(
+            throws: BerthError(
+                .dependencyFailed,
+                "dependency db did not become healthy: no health source to read the health of container demo-db-1 from")
         ) {
             try await gate.waitUntil(service: "db", condition: .healthy)
         }
@@ -121,23 +127,36 @@ struct ExecutorTests {
         }
         let running = container("a", .running(pid: 1))
         let done = container("b", .exited(code: 0))
-        #expect(RuntimeDependencyGate.verdict(service: "s", condition: .started, containers: [], health: nil)
-            == .failed("service s has no container"))
-        #expect(RuntimeDependencyGate.verdict(service: "s", condition: .started, containers: [running, done], health: nil) == .met)
-        #expect(RuntimeDependencyGate.verdict(service: "s", condition: .completedSuccessfully, containers: [done], health: nil) == .met)
-        #expect(RuntimeDependencyGate.verdict(service: "s", condition: .healthy, containers: [running], health: ["a": .starting])
-            == .pending("container a is starting"))
-        #expect(RuntimeDependencyGate.verdict(service: "s", condition: .healthy, containers: [running], health: ["a": .none])
-            == .failed("container a has no healthcheck"))
-        #expect(RuntimeDependencyGate.verdict(service: "s", condition: .healthy, containers: [running], health: ["a": .unhealthy])
-            == .failed("container a is unhealthy"))
-        #expect(RuntimeDependencyGate.verdict(service: "s", condition: .started, containers: [container("c", .dead)], health: nil)
-            == .failed("container c is dead"))
+        #expect(
+            RuntimeDependencyGate.verdict(service: "s", condition: .started, containers: [], health: nil)
+                == .failed("service s has no container"))
+        #expect(
+            RuntimeDependencyGate.verdict(service: "s", condition: .started, containers: [running, done], health: nil)
+                == .met)
+        #expect(
+            RuntimeDependencyGate.verdict(
+                service: "s", condition: .completedSuccessfully, containers: [done], health: nil) == .met)
+        #expect(
+            RuntimeDependencyGate.verdict(
+                service: "s", condition: .healthy, containers: [running], health: ["a": .starting])
+                == .pending("container a is starting"))
+        #expect(
+            RuntimeDependencyGate.verdict(
+                service: "s", condition: .healthy, containers: [running], health: ["a": .none])
+                == .failed("container a has no healthcheck"))
+        #expect(
+            RuntimeDependencyGate.verdict(
+                service: "s", condition: .healthy, containers: [running], health: ["a": .unhealthy])
+                == .failed("container a is unhealthy"))
+        #expect(
+            RuntimeDependencyGate.verdict(
+                service: "s", condition: .started, containers: [container("c", .dead)], health: nil)
+                == .failed("container c is dead"))
     }
 
     @Test func downKeepsGoingAndReportsEveryFailure() async throws {
         let project = try Fixture.project([
-            Fixture.service("db", volumes: [Mount(type: .volume, source: "data", target: "/data")]),
+            Fixture.service("db", volumes: [Mount(type: .volume, source: "data", target: "/data")])
         ])
         let runtime = Fixture.runtime()
         try await Fixture.up(project, on: runtime)
@@ -153,10 +172,11 @@ struct ExecutorTests {
             _ = try await Executor(runtime: runtime, gate: Fixture.gate(runtime, project: project.name)).execute(plan)
             Issue.record("the teardown must report the resources in use")
         } catch {
-            #expect(error.description == """
-                remove network demo_default: network demo_default is in use by container stranger
-                remove volume demo_data: volume demo_data is in use by container stranger
-                """)
+            #expect(
+                error.description == """
+                    remove network demo_default: network demo_default is in use by container stranger
+                    remove volume demo_data: volume demo_data is in use by container stranger
+                    """)
         }
         let calls = await runtime.calls
         #expect(calls.prefix(2) == ["stop demo-db-1", "remove demo-db-1"])

@@ -117,7 +117,9 @@ enum Fixture {
     }
 
     /// The plan `up` would make now.
-    static func planUp(_ project: Project, on runtime: FakeRuntime, options: UpOptions = UpOptions()) async throws -> String {
+    static func planUp(_ project: Project, on runtime: FakeRuntime, options: UpOptions = UpOptions()) async throws
+        -> String
+    {
         let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
         return Planner.plan(desired: project, observed: observed, options: options).description
     }

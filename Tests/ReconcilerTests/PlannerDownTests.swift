@@ -37,26 +37,28 @@ struct PlannerDownTests {
         let runtime = try await Self.upRuntime(project)
         let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
         let plan = Planner.planDown(desired: project, observed: observed)
-        #expect(plan.description == """
-            note: volume demo_data is kept; --volumes removes it
-            level 3:
-              container demo-worker-1: stop
-              container demo-worker-1: remove
-            level 2:
-              container demo-web-1: stop
-              container demo-web-1: remove
-            level 1:
-              container demo-db-1: stop
-              container demo-db-1: remove
-            resources:
-              network demo_default: remove
-            """)
+        #expect(
+            plan.description == """
+                note: volume demo_data is kept; --volumes removes it
+                level 3:
+                  container demo-worker-1: stop
+                  container demo-worker-1: remove
+                level 2:
+                  container demo-web-1: stop
+                  container demo-web-1: remove
+                level 1:
+                  container demo-db-1: stop
+                  container demo-db-1: remove
+                resources:
+                  network demo_default: remove
+                """)
         #expect(plan.failurePolicy == .keepGoing)
         _ = try await Executor(runtime: runtime, gate: Fixture.gate(runtime, project: project.name)).execute(plan)
-        #expect(await runtime.calls == [
-            "stop demo-worker-1", "remove demo-worker-1", "stop demo-web-1", "remove demo-web-1", "stop demo-db-1",
-            "remove demo-db-1", "remove-network demo_default",
-        ])
+        #expect(
+            await runtime.calls == [
+                "stop demo-worker-1", "remove demo-worker-1", "stop demo-web-1", "remove demo-web-1", "stop demo-db-1",
+                "remove demo-db-1", "remove-network demo_default",
+            ])
         #expect(try await runtime.volumes(matching: LabelFilter()).map(\.name) == ["demo_data", "shared"])
     }
 
@@ -65,12 +67,14 @@ struct PlannerDownTests {
         let runtime = try await Self.upRuntime(project)
         let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
         let plan = Planner.planDown(desired: project, observed: observed, removeVolumes: true)
-        #expect(plan.stages.last?.steps.map(\.lines) == [["network demo_default: remove"], ["volume demo_data: remove"]])
+        #expect(
+            plan.stages.last?.steps.map(\.lines) == [["network demo_default: remove"], ["volume demo_data: remove"]])
         _ = try await Executor(runtime: runtime, gate: Fixture.gate(runtime, project: project.name)).execute(plan)
         #expect(try await runtime.volumes(matching: LabelFilter()).map(\.name) == ["shared"])
-        #expect(try await Planner.planDown(
-            desired: project, observed: ObservedState.observe(project: project.name, runtime: runtime)
-        ).description == "nothing to do")
+        #expect(
+            try await Planner.planDown(
+                desired: project, observed: ObservedState.observe(project: project.name, runtime: runtime)
+            ).description == "nothing to do")
     }
 
     @Test func downWithoutAProjectOrdersByTheRecordedDependencies() async throws {
@@ -78,20 +82,21 @@ struct PlannerDownTests {
         let runtime = try await Self.upRuntime(project)
         let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
         let plan = Planner.planDown(observed: observed, removeVolumes: true, removeOrphans: false)
-        #expect(plan.description == """
-            level 3:
-              container demo-worker-1: stop
-              container demo-worker-1: remove
-            level 2:
-              container demo-web-1: stop
-              container demo-web-1: remove
-            level 1:
-              container demo-db-1: stop
-              container demo-db-1: remove
-            resources:
-              network demo_default: remove
-              volume demo_data: remove
-            """)
+        #expect(
+            plan.description == """
+                level 3:
+                  container demo-worker-1: stop
+                  container demo-worker-1: remove
+                level 2:
+                  container demo-web-1: stop
+                  container demo-web-1: remove
+                level 1:
+                  container demo-db-1: stop
+                  container demo-db-1: remove
+                resources:
+                  network demo_default: remove
+                  volume demo_data: remove
+                """)
     }
 
     @Test func orphansAreKeptByDownUnlessAsked() async throws {
@@ -99,16 +104,18 @@ struct PlannerDownTests {
         let project = try Self.project()
         let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
         let kept = Planner.planDown(desired: project, observed: observed)
-        #expect(kept.notes == [
-            "orphan container demo-old-1 (service old) is kept; --remove-orphans removes it",
-            "volume demo_data is kept; --volumes removes it",
-        ])
+        #expect(
+            kept.notes == [
+                "orphan container demo-old-1 (service old) is kept; --remove-orphans removes it",
+                "volume demo_data is kept; --volumes removes it",
+            ])
         #expect(!kept.description.contains("container demo-old-1: stop"))
         let removed = Planner.planDown(desired: project, observed: observed, removeOrphans: true)
         #expect(removed.stages.first?.title == "orphans")
-        #expect(removed.stages.first?.steps.flatMap(\.lines) == [
-            "container demo-old-1: stop (orphan)", "container demo-old-1: remove",
-        ])
+        #expect(
+            removed.stages.first?.steps.flatMap(\.lines) == [
+                "container demo-old-1: stop (orphan)", "container demo-old-1: remove",
+            ])
     }
 
     @Test func anotherProjectsObjectsAreNeitherObservedNorTouched() async throws {
@@ -132,11 +139,12 @@ struct PlannerDownTests {
         try await Fixture.up(project, on: runtime)
         await runtime.exit(try await Fixture.id(of: "demo-job-1", on: runtime), code: 0)
         let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
-        #expect(Planner.planDown(desired: project, observed: observed).description == """
-            level 1:
-              container demo-job-1: remove
-            resources:
-              network demo_default: remove
-            """)
+        #expect(
+            Planner.planDown(desired: project, observed: observed).description == """
+                level 1:
+                  container demo-job-1: remove
+                resources:
+                  network demo_default: remove
+                """)
     }
 }

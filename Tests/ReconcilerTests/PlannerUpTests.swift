@@ -25,17 +25,18 @@ struct PlannerUpTests {
     @Test func aFreshProjectCreatesEverythingLevelByLevel() throws {
         let project = try Self.webAndDB()
         let plan = Planner.plan(desired: project, observed: ObservedState(project: project.name))
-        #expect(plan.description == """
-            resources:
-              network demo_default: create
-              volume demo_data: create
-            level 1:
-              container demo-db-1: create (hash \(Fixture.short(project, "db")))
-              container demo-db-1: start
-            level 2:
-              container demo-web-1: create (hash \(Fixture.short(project, "web")))
-              container demo-web-1: start, wait for db healthy
-            """)
+        #expect(
+            plan.description == """
+                resources:
+                  network demo_default: create
+                  volume demo_data: create
+                level 1:
+                  container demo-db-1: create (hash \(Fixture.short(project, "db")))
+                  container demo-db-1: start
+                level 2:
+                  container demo-web-1: create (hash \(Fixture.short(project, "web")))
+                  container demo-web-1: start, wait for db healthy
+                """)
         #expect(plan.failurePolicy == .stopAtFirstFailure)
     }
 
@@ -51,13 +52,14 @@ struct PlannerUpTests {
         let before = try Self.webAndDB(webImage: "nginx:1.27")
         try await Fixture.up(before, on: runtime)
         let after = try Self.webAndDB(webImage: "busybox")
-        #expect(try await Fixture.planUp(after, on: runtime) == """
-            level 2:
-              container demo-web-1: stop (recreate: config hash \(Fixture.short(before, "web")) → \(Fixture.short(after, "web")))
-              container demo-web-1: remove
-              container demo-web-1: create (hash \(Fixture.short(after, "web")))
-              container demo-web-1: start, wait for db healthy
-            """)
+        #expect(
+            try await Fixture.planUp(after, on: runtime) == """
+                level 2:
+                  container demo-web-1: stop (recreate: config hash \(Fixture.short(before, "web")) → \(Fixture.short(after, "web")))
+                  container demo-web-1: remove
+                  container demo-web-1: create (hash \(Fixture.short(after, "web")))
+                  container demo-web-1: start, wait for db healthy
+                """)
     }
 
     /// A `db` with an anonymous volume at /data, brought up, and the name of
@@ -80,13 +82,14 @@ struct PlannerUpTests {
 
     @Test func aRecreateHandsTheAnonymousVolumesToTheNewContainer() async throws {
         let (runtime, before, after, volume) = try await Self.upWithAnonymousVolume()
-        #expect(try await Fixture.planUp(after, on: runtime) == """
-            level 1:
-              container demo-db-1: stop (recreate: config hash \(Fixture.short(before, "db")) → \(Fixture.short(after, "db")))
-              container demo-db-1: remove, keep anonymous volumes
-              container demo-db-1: create (hash \(Fixture.short(after, "db")))
-              container demo-db-1: start
-            """)
+        #expect(
+            try await Fixture.planUp(after, on: runtime) == """
+                level 1:
+                  container demo-db-1: stop (recreate: config hash \(Fixture.short(before, "db")) → \(Fixture.short(after, "db")))
+                  container demo-db-1: remove, keep anonymous volumes
+                  container demo-db-1: create (hash \(Fixture.short(after, "db")))
+                  container demo-db-1: start
+                """)
         try await Fixture.up(after, on: runtime)
         let recreated = try await Self.db(on: runtime)
         #expect(recreated.anonymousVolumes?["/data"] == volume)
@@ -108,13 +111,14 @@ struct PlannerUpTests {
         try await Fixture.up(before, on: runtime)
         let after = try Self.webAndDB(dbEnvironment: ["POSTGRES_DB": "shop"])
         let text = try await Fixture.planUp(after, on: runtime)
-        #expect(text == """
-            level 1:
-              container demo-db-1: stop (recreate: config hash \(Fixture.short(before, "db")) → \(Fixture.short(after, "db")))
-              container demo-db-1: remove
-              container demo-db-1: create (hash \(Fixture.short(after, "db")))
-              container demo-db-1: start
-            """)
+        #expect(
+            text == """
+                level 1:
+                  container demo-db-1: stop (recreate: config hash \(Fixture.short(before, "db")) → \(Fixture.short(after, "db")))
+                  container demo-db-1: remove
+                  container demo-db-1: create (hash \(Fixture.short(after, "db")))
+                  container demo-db-1: start
+                """)
         // Running the plan gives the new container the new environment.
         try await Fixture.up(after, on: runtime)
         let db = try await runtime.containers(matching: LabelFilter([ComposeLabel.service: "db"]))
@@ -127,18 +131,19 @@ struct PlannerUpTests {
         let before = try Self.webAndDB(dbImage: "postgres:16", restart: true)
         try await Fixture.up(before, on: runtime)
         let after = try Self.webAndDB(dbImage: "postgres:17", restart: true)
-        #expect(try await Fixture.planUp(after, on: runtime) == """
-            level 1:
-              container demo-db-1: stop (recreate: config hash \(Fixture.short(before, "db")) → \(Fixture.short(after, "db")))
-              container demo-db-1: remove
-              container demo-db-1: create (hash \(Fixture.short(after, "db")))
-              container demo-db-1: start
-            level 2:
-              container demo-web-1: stop (recreate: depends on db with restart: true, which is recreated)
-              container demo-web-1: remove
-              container demo-web-1: create (hash \(Fixture.short(after, "web")))
-              container demo-web-1: start, wait for db healthy
-            """)
+        #expect(
+            try await Fixture.planUp(after, on: runtime) == """
+                level 1:
+                  container demo-db-1: stop (recreate: config hash \(Fixture.short(before, "db")) → \(Fixture.short(after, "db")))
+                  container demo-db-1: remove
+                  container demo-db-1: create (hash \(Fixture.short(after, "db")))
+                  container demo-db-1: start
+                level 2:
+                  container demo-web-1: stop (recreate: depends on db with restart: true, which is recreated)
+                  container demo-web-1: remove
+                  container demo-web-1: create (hash \(Fixture.short(after, "web")))
+                  container demo-web-1: start, wait for db healthy
+                """)
     }
 
     @Test func aNetworkModeChildIsRecreatedWithItsParent() async throws {
@@ -152,31 +157,34 @@ struct PlannerUpTests {
         let before = try project(vpnImage: "busybox")
         try await Fixture.up(before, on: runtime)
         let after = try project(vpnImage: "redis:7")
-        #expect(try await Fixture.planUp(after, on: runtime) == """
-            level 1:
-              container demo-vpn-1: stop (recreate: config hash \(Fixture.short(before, "vpn")) → \(Fixture.short(after, "vpn")))
-              container demo-vpn-1: remove
-              container demo-vpn-1: create (hash \(Fixture.short(after, "vpn")))
-              container demo-vpn-1: start
-            level 2:
-              container demo-app-1: stop (recreate: network_mode parent vpn is recreated)
-              container demo-app-1: remove
-              container demo-app-1: create (hash \(Fixture.short(after, "app")))
-              container demo-app-1: start
-            """)
+        #expect(
+            try await Fixture.planUp(after, on: runtime) == """
+                level 1:
+                  container demo-vpn-1: stop (recreate: config hash \(Fixture.short(before, "vpn")) → \(Fixture.short(after, "vpn")))
+                  container demo-vpn-1: remove
+                  container demo-vpn-1: create (hash \(Fixture.short(after, "vpn")))
+                  container demo-vpn-1: start
+                level 2:
+                  container demo-app-1: stop (recreate: network_mode parent vpn is recreated)
+                  container demo-app-1: remove
+                  container demo-app-1: create (hash \(Fixture.short(after, "app")))
+                  container demo-app-1: start
+                """)
     }
 
     @Test func noDepsPlansOnlyTheSelectedServiceAndWaitsForNothingLeftOut() throws {
         let project = try Self.webAndDB()
         let observed = ObservedState(project: project.name)
-        let alone = Planner.plan(desired: project, observed: observed, options: UpOptions(services: ["web"], noDeps: true))
-        #expect(alone.description == """
-            resources:
-              network demo_default: create
-            level 2:
-              container demo-web-1: create (hash \(Fixture.short(project, "web")))
-              container demo-web-1: start
-            """)
+        let alone = Planner.plan(
+            desired: project, observed: observed, options: UpOptions(services: ["web"], noDeps: true))
+        #expect(
+            alone.description == """
+                resources:
+                  network demo_default: create
+                level 2:
+                  container demo-web-1: create (hash \(Fixture.short(project, "web")))
+                  container demo-web-1: start
+                """)
         // Without --no-deps the dependency comes along, volume and all.
         let withDeps = Planner.plan(desired: project, observed: observed, options: UpOptions(services: ["web"]))
         #expect(withDeps.description.contains("container demo-db-1: create"))
@@ -187,14 +195,16 @@ struct PlannerUpTests {
         let runtime = Fixture.runtime()
         let project = try Self.webAndDB()
         try await Fixture.up(project, on: runtime)
-        let text = try await Fixture.planUp(project, on: runtime, options: UpOptions(services: ["web"], forceRecreate: true))
-        #expect(text == """
-            level 2:
-              container demo-web-1: stop (recreate: forced)
-              container demo-web-1: remove
-              container demo-web-1: create (hash \(Fixture.short(project, "web")))
-              container demo-web-1: start, wait for db healthy
-            """)
+        let text = try await Fixture.planUp(
+            project, on: runtime, options: UpOptions(services: ["web"], forceRecreate: true))
+        #expect(
+            text == """
+                level 2:
+                  container demo-web-1: stop (recreate: forced)
+                  container demo-web-1: remove
+                  container demo-web-1: create (hash \(Fixture.short(project, "web")))
+                  container demo-web-1: start, wait for db healthy
+                """)
     }
 
     @Test func noRecreateLeavesChangedContainersAlone() async throws {
@@ -210,22 +220,24 @@ struct PlannerUpTests {
         let project = try Self.webAndDB()
         try await Fixture.up(project, on: runtime)
         await runtime.exit(try await Fixture.id(of: "demo-web-1", on: runtime), code: 137)
-        #expect(try await Fixture.planUp(project, on: runtime) == """
-            level 2:
-              container demo-web-1: start, wait for db healthy (exited with code 137)
-            """)
+        #expect(
+            try await Fixture.planUp(project, on: runtime) == """
+                level 2:
+                  container demo-web-1: start, wait for db healthy (exited with code 137)
+                """)
 
         let fresh = Planner.plan(
             desired: project, observed: ObservedState(project: project.name), options: UpOptions(noStart: true))
-        #expect(fresh.description == """
-            resources:
-              network demo_default: create
-              volume demo_data: create
-            level 1:
-              container demo-db-1: create (hash \(Fixture.short(project, "db")))
-            level 2:
-              container demo-web-1: create (hash \(Fixture.short(project, "web")))
-            """)
+        #expect(
+            fresh.description == """
+                resources:
+                  network demo_default: create
+                  volume demo_data: create
+                level 1:
+                  container demo-db-1: create (hash \(Fixture.short(project, "db")))
+                level 2:
+                  container demo-web-1: create (hash \(Fixture.short(project, "web")))
+                """)
     }
 
     @Test func anOptionalDependencyMissingFromTheProjectIsNotWaitedFor() throws {
@@ -235,7 +247,7 @@ struct PlannerUpTests {
                 dependsOn: [
                     "cache": Dependency(condition: .healthy, required: false),
                     "auth": Dependency(condition: .started, required: true),
-                ]),
+                ])
         ])
         let plan = Planner.plan(desired: project, observed: ObservedState(project: project.name))
         // The required one stays, so the start fails naming it.

@@ -44,16 +44,17 @@ struct ServiceSpecsTests {
         let spec = ServiceSpecs.spec(for: web, number: 2, in: project)
         #expect(spec.name == "demo-web-2")
         #expect(spec.image == "nginx:1.27")
-        #expect(spec.labels == [
-            "team": "edge",
-            ComposeLabel.project: "demo",
-            ComposeLabel.service: "web",
-            ComposeLabel.containerNumber: "2",
-            ComposeLabel.oneoff: "False",
-            ComposeLabel.configHash: web.configHash,
-            ComposeLabel.workingDir: "/srv/demo",
-            ComposeLabel.dependsOn: "db:service_healthy:true",
-        ])
+        #expect(
+            spec.labels == [
+                "team": "edge",
+                ComposeLabel.project: "demo",
+                ComposeLabel.service: "web",
+                ComposeLabel.containerNumber: "2",
+                ComposeLabel.oneoff: "False",
+                ComposeLabel.configHash: web.configHash,
+                ComposeLabel.workingDir: "/srv/demo",
+                ComposeLabel.dependsOn: "db:service_healthy:true",
+            ])
         #expect(spec.environment == ["MODE": "prod"])
         #expect(spec.stopSignal == "SIGQUIT")
         #expect(spec.stopGracePeriod == 3_000_000_000)
@@ -73,14 +74,15 @@ struct ServiceSpecsTests {
     @Test func mountsUseHostVolumeNames() throws {
         let project = try Self.project()
         let spec = ServiceSpecs.spec(for: try #require(project.services["web"]), number: 1, in: project)
-        #expect(spec.mounts == [
-            .volume(name: "demo_data", target: "/data", readOnly: true, nocopy: true),
-            .bind(source: "/srv/demo/conf", target: "/etc/nginx/conf.d", readOnly: true, createHostPath: true),
-            .tmpfs(target: "/cache", size: 1 << 20, mode: nil),
-            .anonymous(target: "/scratch"),
-            .tmpfs(target: "/run", size: 64 << 20, mode: 0o1777),
-            .tmpfs(target: "/tmp", size: nil, mode: nil),
-        ])
+        #expect(
+            spec.mounts == [
+                .volume(name: "demo_data", target: "/data", readOnly: true, nocopy: true),
+                .bind(source: "/srv/demo/conf", target: "/etc/nginx/conf.d", readOnly: true, createHostPath: true),
+                .tmpfs(target: "/cache", size: 1 << 20, mode: nil),
+                .anonymous(target: "/scratch"),
+                .tmpfs(target: "/run", size: 64 << 20, mode: 0o1777),
+                .tmpfs(target: "/tmp", size: nil, mode: nil),
+            ])
     }
 
     @Test func fileSecretsAndConfigsAreReadOnlyBinds() throws {
@@ -93,25 +95,31 @@ struct ServiceSpecsTests {
         var tool = try #require(project.services["tool"])
         tool.secrets = [FileReference(source: "token"), FileReference(source: "inline")]
         tool.configs = [FileReference(source: "nginx", target: "/etc/nginx/nginx.conf")]
-        #expect(ServiceSpecs.mounts(for: tool, in: project) == [
-            .bind(source: "/srv/demo/token.txt", target: "/run/secrets/token", readOnly: true, createHostPath: false),
-            .bind(source: "/srv/demo/nginx.conf", target: "/etc/nginx/nginx.conf", readOnly: true, createHostPath: false),
-        ])
+        #expect(
+            ServiceSpecs.mounts(for: tool, in: project) == [
+                .bind(
+                    source: "/srv/demo/token.txt", target: "/run/secrets/token", readOnly: true, createHostPath: false),
+                .bind(
+                    source: "/srv/demo/nginx.conf", target: "/etc/nginx/nginx.conf", readOnly: true,
+                    createHostPath: false),
+            ])
     }
 
     @Test func networksByPriorityWithTheServiceNameAsAlias() throws {
         let project = try Self.project()
         let spec = ServiceSpecs.spec(for: try #require(project.services["web"]), number: 1, in: project)
         #expect(spec.networkMode == .bridge)
-        #expect(spec.networks == [
-            NetworkAttachment(network: "demo_front", aliases: ["web"]),
-            NetworkAttachment(network: "shared-back", aliases: ["web", "api"]),
-        ])
-        #expect(spec.ports == [
-            PortSpec(hostIP: "127.0.0.1", hostPort: 8080, containerPort: 80),
-            PortSpec(hostIP: nil, hostPort: nil, containerPort: 53, protocol: .udp),
-            PortSpec(hostIP: nil, hostPort: 9000, containerPort: 9000),
-        ])
+        #expect(
+            spec.networks == [
+                NetworkAttachment(network: "demo_front", aliases: ["web"]),
+                NetworkAttachment(network: "shared-back", aliases: ["web", "api"]),
+            ])
+        #expect(
+            spec.ports == [
+                PortSpec(hostIP: "127.0.0.1", hostPort: 8080, containerPort: 80),
+                PortSpec(hostIP: nil, hostPort: nil, containerPort: 53, protocol: .udp),
+                PortSpec(hostIP: nil, hostPort: 9000, containerPort: 9000),
+            ])
     }
 
     @Test func networkModes() throws {
@@ -136,12 +144,14 @@ struct ServiceSpecsTests {
             "web": Dependency(), "db": Dependency(condition: .healthy, restart: true),
         ])
         #expect(label == "db:service_healthy:true,web:service_started:false")
-        #expect(RecordedDependency.parse(label) == [
-            RecordedDependency(service: "db", condition: .healthy, restart: true),
-            RecordedDependency(service: "web", condition: .started, restart: false),
-        ])
+        #expect(
+            RecordedDependency.parse(label) == [
+                RecordedDependency(service: "db", condition: .healthy, restart: true),
+                RecordedDependency(service: "web", condition: .started, restart: false),
+            ])
         #expect(RecordedDependency.parse("").isEmpty)
-        #expect(RecordedDependency.parse("x") == [RecordedDependency(service: "x", condition: .started, restart: false)])
+        #expect(
+            RecordedDependency.parse("x") == [RecordedDependency(service: "x", condition: .started, restart: false)])
     }
 
     @Test func noNewPrivilegesAsDockerSpellsIt() throws {
@@ -161,18 +171,21 @@ struct ServiceSpecsTests {
     @Test func whatBerthDoesNotApplyIsNotedByUp() async throws {
         var service = Fixture.service(
             "app",
-            volumes: [Mount(type: .image, source: "busybox", target: "/img"), Mount(type: .volume, source: nil, target: "/v")])
+            volumes: [
+                Mount(type: .image, source: "busybox", target: "/img"), Mount(type: .volume, source: nil, target: "/v"),
+            ])
         service.links = ["db:database"]
         service.ipc = .disabled
         service.pid = .host
         service.securityOpt = ["no-new-privileges:true", "seccomp:unconfined"]
         let project = try Fixture.project([service, Fixture.service("quiet")])
         let plan = try await Fixture.up(project, on: Fixture.runtime())
-        #expect(plan.notes == [
-            "service app: ipc: none is not applied; the container has an IPC namespace of its own",
-            "service app: security_opt seccomp:unconfined is not applied",
-            "service app: the image mount at /img is not made; Berth mounts volumes, binds and tmpfs",
-        ])
+        #expect(
+            plan.notes == [
+                "service app: ipc: none is not applied; the container has an IPC namespace of its own",
+                "service app: security_opt seccomp:unconfined is not applied",
+                "service app: the image mount at /img is not made; Berth mounts volumes, binds and tmpfs",
+            ])
     }
 
     @Test func volumesFromNamesTheFirstReplicaOrTheContainer() throws {

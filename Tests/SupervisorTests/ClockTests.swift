@@ -18,10 +18,11 @@ struct ClockTests {
         let wakes = Wakes()
         var tasks: [Task<Void, any Error>] = []
         for (name, seconds) in [("late", 3), ("early", 1), ("middle", 2)] {
-            tasks.append(Task {
-                try await clock.sleep(until: start + .seconds(seconds))
-                await wakes.add(name)
-            })
+            tasks.append(
+                Task {
+                    try await clock.sleep(until: start + .seconds(seconds))
+                    await wakes.add(name)
+                })
             await clock.waitForSleeper(at: start + .seconds(seconds))
         }
         #expect(clock.sleeperDeadlines == [start + .seconds(1), start + .seconds(2), start + .seconds(3)])

@@ -42,7 +42,8 @@ struct DependentRestartsTests {
         #expect(DependentRestarts.decide([started, cache]).isEmpty)
         cache.isRunning = true
         #expect(DependentRestarts.decide([started, cache]).map(\.service) == ["app"])
-        let afterJob = ServiceView(name: "app", dependsOn: ["migrate": Dependency(condition: .completedSuccessfully, restart: true)])
+        let afterJob = ServiceView(
+            name: "app", dependsOn: ["migrate": Dependency(condition: .completedSuccessfully, restart: true)])
         let job = ServiceView(name: "migrate", isRunning: true, isHealthy: true, restartGeneration: 1)
         #expect(DependentRestarts.decide([afterJob, job]).isEmpty)
     }
@@ -55,13 +56,18 @@ struct DependentRestartsTests {
     }
 
     @Test func oneRestartPerDependentEvenWithSeveralCauses() {
-        let app = ServiceView(name: "app", dependsOn: healthyRestart.merging(["cache": Dependency(condition: .started, restart: true)]) { a, _ in a })
+        let app = ServiceView(
+            name: "app",
+            dependsOn: healthyRestart.merging(["cache": Dependency(condition: .started, restart: true)]) { a, _ in a })
         let db = ServiceView(name: "db", isHealthy: true, restartGeneration: 1)
         let cache = ServiceView(name: "cache", restartGeneration: 4)
         let worker = ServiceView(name: "worker", dependsOn: healthyRestart)
         let restarts = DependentRestarts.decide([worker, db, cache, app])
-        #expect(restarts == [DependentRestart(service: "app", dependencies: ["db": 1, "cache": 4]),
-                             DependentRestart(service: "worker", dependencies: ["db": 1])])
+        #expect(
+            restarts == [
+                DependentRestart(service: "app", dependencies: ["db": 1, "cache": 4]),
+                DependentRestart(service: "worker", dependencies: ["db": 1]),
+            ])
         #expect(restarts.first?.cause == "cache")
     }
 
@@ -83,9 +89,11 @@ struct DependentRestartsTests {
         var runtimeEvents = await h.fake.events().makeAsyncIterator()
         var events = await h.supervisor.events().makeAsyncIterator()
         let t0 = h.clock.now
-        await h.supervisor.register(h.supervised(db, "db", healthcheck: SupervisorHarness.probe(interval: 1, retries: 1)))
+        await h.supervisor.register(
+            h.supervised(db, "db", healthcheck: SupervisorHarness.probe(interval: 1, retries: 1)))
         // The dependent's own policy does not matter: compose restarts it whatever it is.
-        await h.supervisor.register(h.supervised(app, "app", restart: .no, dependsOn: ["db": Dependency(condition: .healthy, restart: true)]))
+        await h.supervisor.register(
+            h.supervised(app, "app", restart: .no, dependsOn: ["db": Dependency(condition: .healthy, restart: true)]))
 
         await h.clock.advance(toSleeperAt: t0 + .seconds(1))
         #expect(await events.next()?.description == "demo-db-1 health_status: healthy")

@@ -13,12 +13,23 @@ struct HealthMachineTests {
     }
 
     @Test func missingAndZeroDurationsTakeDockersDefaults() {
-        let expected = HealthConfig(interval: .seconds(30), timeout: .seconds(30), startPeriod: .zero, startInterval: .seconds(5), retries: 3)
+        let expected = HealthConfig(
+            interval: .seconds(30), timeout: .seconds(30), startPeriod: .zero, startInterval: .seconds(5), retries: 3)
         #expect(HealthConfig(Healthcheck(test: ["CMD", "true"])) == expected)
-        #expect(HealthConfig(Healthcheck(test: ["CMD", "true"], interval: 0, timeout: 0, retries: 0, startPeriod: 0, startInterval: 0)) == expected)
-        let given = HealthConfig(Healthcheck(interval: 2_000_000_000, timeout: 1_000_000_000, retries: 5, startPeriod: 60_000_000_000,
-                                             startInterval: 500_000_000))
-        #expect(given == HealthConfig(interval: .seconds(2), timeout: .seconds(1), startPeriod: .seconds(60), startInterval: .milliseconds(500), retries: 5))
+        #expect(
+            HealthConfig(
+                Healthcheck(
+                    test: ["CMD", "true"], interval: 0, timeout: 0, retries: 0, startPeriod: 0, startInterval: 0))
+                == expected)
+        let given = HealthConfig(
+            Healthcheck(
+                interval: 2_000_000_000, timeout: 1_000_000_000, retries: 5, startPeriod: 60_000_000_000,
+                startInterval: 500_000_000))
+        #expect(
+            given
+                == HealthConfig(
+                    interval: .seconds(2), timeout: .seconds(1), startPeriod: .seconds(60),
+                    startInterval: .milliseconds(500), retries: 5))
     }
 
     @Test func withoutAStartPeriodTheFirstProbeComesAfterTheInterval() {
@@ -28,7 +39,9 @@ struct HealthMachineTests {
     }
 
     @Test func inTheStartPeriodFailuresDoNotCountAndProbesComeEveryStartInterval() {
-        var machine = HealthMachine(config: HealthConfig(interval: .seconds(30), startPeriod: .seconds(20), startInterval: .seconds(5), retries: 1))
+        var machine = HealthMachine(
+            config: HealthConfig(
+                interval: .seconds(30), startPeriod: .seconds(20), startInterval: .seconds(5), retries: 1))
         #expect(machine.handle(.started(at: t0)) == [.runProbe(at: t0 + .seconds(5))])
         for second in [5, 10, 15] {
             let probe = t0 + .seconds(second)
@@ -37,16 +50,23 @@ struct HealthMachineTests {
             #expect(machine.failingStreak == 0)
         }
         // At 20 s the start period is over: the next probe waits the interval, and failures count.
-        #expect(machine.handle(result(at: t0 + .seconds(20), exit: 1)) == [.becameUnhealthy, .runProbe(at: t0 + .seconds(50))])
+        #expect(
+            machine.handle(result(at: t0 + .seconds(20), exit: 1)) == [
+                .becameUnhealthy, .runProbe(at: t0 + .seconds(50)),
+            ])
         #expect(machine.failingStreak == 1)
         #expect(machine.log.count == 4)
     }
 
     @Test func aSuccessInTheStartPeriodIsHealthyAtOnceAndSwitchesToTheInterval() {
-        var machine = HealthMachine(config: HealthConfig(interval: .seconds(30), startPeriod: .seconds(60), startInterval: .seconds(5)))
+        var machine = HealthMachine(
+            config: HealthConfig(interval: .seconds(30), startPeriod: .seconds(60), startInterval: .seconds(5)))
         _ = machine.handle(.started(at: t0))
         _ = machine.handle(result(at: t0 + .seconds(5), exit: 1))
-        #expect(machine.handle(result(at: t0 + .seconds(10), exit: 0)) == [.becameHealthy, .runProbe(at: t0 + .seconds(40))])
+        #expect(
+            machine.handle(result(at: t0 + .seconds(10), exit: 0)) == [
+                .becameHealthy, .runProbe(at: t0 + .seconds(40)),
+            ])
         #expect(machine.status == .healthy)
         // Once healthy, a failure inside the start period counts (docker only forgives while starting).
         #expect(machine.handle(result(at: t0 + .seconds(40), exit: 1)) == [.runProbe(at: t0 + .seconds(70))])
@@ -59,7 +79,10 @@ struct HealthMachineTests {
         #expect(machine.handle(result(at: t0 + .seconds(10), exit: 1)) == [.runProbe(at: t0 + .seconds(20))])
         #expect(machine.handle(result(at: t0 + .seconds(20), exit: 2)) == [.runProbe(at: t0 + .seconds(30))])
         #expect(machine.status == .starting)
-        #expect(machine.handle(result(at: t0 + .seconds(30), exit: 1, output: "refused")) == [.becameUnhealthy, .runProbe(at: t0 + .seconds(40))])
+        #expect(
+            machine.handle(result(at: t0 + .seconds(30), exit: 1, output: "refused")) == [
+                .becameUnhealthy, .runProbe(at: t0 + .seconds(40)),
+            ])
         #expect(machine.status == .unhealthy)
         #expect(machine.failingStreak == 3)
         #expect(machine.lastOutput == "refused")
@@ -87,14 +110,20 @@ struct HealthMachineTests {
         let due = t0 + .seconds(10)
         #expect(machine.handle(.tick(now: due + .milliseconds(2_999))) == [])
         #expect(machine.handle(.tick(now: due + .seconds(3))) == [.becameUnhealthy, .runProbe(at: due + .seconds(13))])
-        #expect(machine.log.last == ProbeResult(start: due, end: due + .seconds(3), exitCode: -1, output: "Health check exceeded timeout (3s)"))
+        #expect(
+            machine.log.last
+                == ProbeResult(
+                    start: due, end: due + .seconds(3), exitCode: -1, output: "Health check exceeded timeout (3s)"))
         // The hung probe's late answer belongs to the past.
-        #expect(machine.handle(.probeFinished(ProbeResult(start: due, end: due + .seconds(4), exitCode: 0, output: ""))) == [])
+        #expect(
+            machine.handle(.probeFinished(ProbeResult(start: due, end: due + .seconds(4), exitCode: 0, output: "")))
+                == [])
         #expect(machine.status == .unhealthy)
     }
 
     @Test func aResultThatTookTheWholeTimeoutIsATimeoutWhateverItsCode() {
-        var machine = HealthMachine(config: HealthConfig(interval: .seconds(10), timeout: .milliseconds(1_500), retries: 3))
+        var machine = HealthMachine(
+            config: HealthConfig(interval: .seconds(10), timeout: .milliseconds(1_500), retries: 3))
         _ = machine.handle(.started(at: t0))
         let start = t0 + .seconds(10)
         let late = ProbeResult(start: start, end: start + .milliseconds(1_500), exitCode: 0, output: "partial")
@@ -139,19 +168,26 @@ struct HealthMachineTests {
     }
 
     @Test func adoptionTimesTheFirstProbeFromNowAndTheStartPeriodFromTheStart() {
-        var machine = HealthMachine(config: HealthConfig(interval: .seconds(30), startPeriod: .seconds(60), startInterval: .seconds(5)))
+        var machine = HealthMachine(
+            config: HealthConfig(interval: .seconds(30), startPeriod: .seconds(60), startInterval: .seconds(5)))
         // Running for ten minutes: the start period is long over.
         #expect(machine.handle(.adopted(startedAt: t0, now: t0 + .seconds(600))) == [.runProbe(at: t0 + .seconds(630))])
-        var young = HealthMachine(config: HealthConfig(interval: .seconds(30), startPeriod: .seconds(60), startInterval: .seconds(5)))
+        var young = HealthMachine(
+            config: HealthConfig(interval: .seconds(30), startPeriod: .seconds(60), startInterval: .seconds(5)))
         #expect(young.handle(.adopted(startedAt: t0, now: t0 + .seconds(10))) == [.runProbe(at: t0 + .seconds(15))])
     }
 
     @Test func theProbeCommandIsBuiltAsDockerBuildsIt() {
         func command(_ test: [String]?, disable: Bool = false) -> [String]? {
-            SupervisedContainer(id: "c", name: "c", service: "c", healthcheck: Healthcheck(test: test, disable: disable)).probeCommand
+            SupervisedContainer(
+                id: "c", name: "c", service: "c", healthcheck: Healthcheck(test: test, disable: disable)
+            ).probeCommand
         }
         #expect(command(["CMD", "pg_isready", "-U", "app"]) == ["pg_isready", "-U", "app"])
-        #expect(command(["CMD-SHELL", "curl -f http://localhost || exit 1"]) == ["/bin/sh", "-c", "curl -f http://localhost || exit 1"])
+        #expect(
+            command(["CMD-SHELL", "curl -f http://localhost || exit 1"]) == [
+                "/bin/sh", "-c", "curl -f http://localhost || exit 1",
+            ])
         // No probe: disabled, NONE, nothing to run, a type docker does not know, or the image's test not filled in.
         #expect(command(["CMD", "true"], disable: true) == nil)
         #expect(command(["NONE"]) == nil)

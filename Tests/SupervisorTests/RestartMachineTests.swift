@@ -28,7 +28,8 @@ struct RestartMachineTests {
             time = time + after
             _ = machine.handle(.started(at: time))
         }
-        let expected: [Duration] = [100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800, 25_600, 51_200, 60_000, 60_000].map { .milliseconds($0) }
+        let expected: [Duration] = [100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800, 25_600, 51_200, 60_000, 60_000].map
+        { .milliseconds($0) }
         #expect(delays == expected)
         #expect(machine.restartCount == 12)
         #expect(machine.lastExitCode == 1)
@@ -41,9 +42,13 @@ struct RestartMachineTests {
         _ = machine.handle(.exited(code: 1, at: t0 + .seconds(3)))
         _ = machine.handle(.started(at: t0 + .seconds(4)))
         // Just under ten seconds: still doubling.
-        #expect(machine.handle(.exited(code: 1, at: t0 + .milliseconds(13_999))) == .restart(reason: .exited(code: 1), after: .milliseconds(400)))
+        #expect(
+            machine.handle(.exited(code: 1, at: t0 + .milliseconds(13_999)))
+                == .restart(reason: .exited(code: 1), after: .milliseconds(400)))
         _ = machine.handle(.started(at: t0 + .seconds(20)))
-        #expect(machine.handle(.exited(code: 1, at: t0 + .seconds(30))) == .restart(reason: .exited(code: 1), after: .milliseconds(100)))
+        #expect(
+            machine.handle(.exited(code: 1, at: t0 + .seconds(30)))
+                == .restart(reason: .exited(code: 1), after: .milliseconds(100)))
     }
 
     @Test func onFailureWithAMaximumStopsAfterThatManyRestarts() {
@@ -65,7 +70,9 @@ struct RestartMachineTests {
         #expect(machine.handle(.exited(code: 0, at: t0 + .seconds(1))) == nil)
         #expect(machine.state == .exited(code: 0))
         var unlimited = running(.onFailure(maxRetries: 0))
-        #expect(unlimited.handle(.exited(code: 1, at: t0 + .seconds(1))) == .restart(reason: .exited(code: 1), after: .milliseconds(100)))
+        #expect(
+            unlimited.handle(.exited(code: 1, at: t0 + .seconds(1)))
+                == .restart(reason: .exited(code: 1), after: .milliseconds(100)))
     }
 
     @Test func policyNoNeverRestarts() {
@@ -94,7 +101,9 @@ struct RestartMachineTests {
     }
 
     @Test func afterADaemonRestartAlwaysComesBackButUnlessStoppedDoesNot() {
-        for (policy, restarts) in [(RestartPolicy.always, true), (.unlessStopped, false), (.onFailure(maxRetries: nil), false), (.no, false)] {
+        for (policy, restarts) in [
+            (RestartPolicy.always, true), (.unlessStopped, false), (.onFailure(maxRetries: nil), false), (.no, false),
+        ] {
             var machine = running(policy)
             _ = machine.handle(.stoppedByUser)
             let decision = machine.handle(.adoptedExited(code: 143, ranFor: .seconds(60), now: t0 + .seconds(100)))
@@ -103,8 +112,9 @@ struct RestartMachineTests {
         // Exited on its own while berthd was away: both bring it back, at once.
         for policy in [RestartPolicy.always, .unlessStopped] {
             var machine = running(policy)
-            #expect(machine.handle(.adoptedExited(code: 1, ranFor: .seconds(3), now: t0 + .seconds(100)))
-                == .restart(reason: .exited(code: 1), after: .zero))
+            #expect(
+                machine.handle(.adoptedExited(code: 1, ranFor: .seconds(3), now: t0 + .seconds(100)))
+                    == .restart(reason: .exited(code: 1), after: .zero))
             _ = machine.handle(.started(at: t0 + .seconds(100)))
             #expect(machine.restartCount == 1)
         }
@@ -114,21 +124,27 @@ struct RestartMachineTests {
         var machine = running(.onFailure(maxRetries: 1))
         _ = machine.handle(.exited(code: 1, at: t0 + .seconds(1)))
         // berthd died during the backoff; the retry was already granted.
-        #expect(machine.handle(.adoptedExited(code: 1, ranFor: nil, now: t0 + .seconds(50))) == .restart(reason: .exited(code: 1), after: .zero))
+        #expect(
+            machine.handle(.adoptedExited(code: 1, ranFor: nil, now: t0 + .seconds(50)))
+                == .restart(reason: .exited(code: 1), after: .zero))
         #expect(machine.state == .restarting(reason: .exited(code: 1), at: t0 + .seconds(50)))
     }
 
     @Test func unhealthyRestartsAreCountedAndBackedOffLikeExits() {
         var machine = running(.unlessStopped)
-        #expect(machine.handle(.becameUnhealthy(lastOutput: "refused", at: t0 + .seconds(1)))
-            == .restart(reason: .unhealthy(lastOutput: "refused"), after: .milliseconds(100)))
+        #expect(
+            machine.handle(.becameUnhealthy(lastOutput: "refused", at: t0 + .seconds(1)))
+                == .restart(reason: .unhealthy(lastOutput: "refused"), after: .milliseconds(100)))
         _ = machine.handle(.exited(code: 143, at: t0 + .seconds(2)))  // the echo of the supervisor's stop
         _ = machine.handle(.started(at: t0 + .seconds(2)))
         #expect(machine.restartCount == 1)
-        #expect(machine.handle(.becameUnhealthy(lastOutput: "refused", at: t0 + .seconds(3)))
-            == .restart(reason: .unhealthy(lastOutput: "refused"), after: .milliseconds(200)))
+        #expect(
+            machine.handle(.becameUnhealthy(lastOutput: "refused", at: t0 + .seconds(3)))
+                == .restart(reason: .unhealthy(lastOutput: "refused"), after: .milliseconds(200)))
         _ = machine.handle(.started(at: t0 + .seconds(4)))
-        #expect(machine.handle(.exited(code: 1, at: t0 + .seconds(5))) == .restart(reason: .exited(code: 1), after: .milliseconds(400)))
+        #expect(
+            machine.handle(.exited(code: 1, at: t0 + .seconds(5)))
+                == .restart(reason: .exited(code: 1), after: .milliseconds(400)))
     }
 
     @Test func unhealthyCountsAgainstOnFailuresMaximum() {
@@ -150,8 +166,9 @@ struct RestartMachineTests {
 
     @Test func aDependencyRestartIsImmediateAndNotCounted() {
         var machine = running(.no)
-        #expect(machine.handle(.dependencyRestarted(service: "db", at: t0 + .seconds(1)))
-            == .restart(reason: .dependencyRestarted(service: "db"), after: .zero))
+        #expect(
+            machine.handle(.dependencyRestarted(service: "db", at: t0 + .seconds(1)))
+                == .restart(reason: .dependencyRestarted(service: "db"), after: .zero))
         _ = machine.handle(.started(at: t0 + .seconds(1)))
         #expect(machine.restartCount == 0)
         #expect(machine.backoff == nil)
@@ -164,7 +181,9 @@ struct RestartMachineTests {
         _ = machine.handle(.exited(code: 1, at: t0 + .seconds(1)))
         _ = machine.handle(.startedElsewhere(at: t0 + .seconds(2)))
         #expect(machine.restartCount == 0)
-        #expect(machine.handle(.exited(code: 1, at: t0 + .seconds(3))) == .restart(reason: .exited(code: 1), after: .milliseconds(100)))
+        #expect(
+            machine.handle(.exited(code: 1, at: t0 + .seconds(3)))
+                == .restart(reason: .exited(code: 1), after: .milliseconds(100)))
     }
 
     @Test func aFailedStartLeavesTheContainerDown() {

@@ -9,7 +9,9 @@ import Testing
 @Suite("SupervisorService registration and adoption", .timeLimit(.minutes(1)))
 struct SupervisorServiceRegistrationTests {
     /// A remembered restart machine: running, then stopped by the user when `stopped`.
-    func remembered(_ container: SupervisedContainer, since: Timestamp, stoppedByUser stopped: Bool, restarts: Int = 0) -> ContainerStatus {
+    func remembered(_ container: SupervisedContainer, since: Timestamp, stoppedByUser stopped: Bool, restarts: Int = 0)
+        -> ContainerStatus
+    {
         var machine = RestartMachine(policy: container.restart)
         _ = machine.handle(.startedElsewhere(at: since))
         for _ in 0..<restarts {
@@ -21,10 +23,14 @@ struct SupervisorServiceRegistrationTests {
     }
 
     /// A container found exited in the runtime, as berthd would after a restart.
-    func seedExited(_ h: SupervisorHarness, _ name: String, code: Int32, startedAt: Double, finishedAt: Double) async -> String {
+    func seedExited(_ h: SupervisorHarness, _ name: String, code: Int32, startedAt: Double, finishedAt: Double) async
+        -> String
+    {
         let id = "id-\(name)"
-        await h.fake.seedContainer(ContainerInfo(id: id, name: "demo-\(name)-1", image: "busybox", labels: [:], state: .exited(code: code),
-                                                 createdAt: startedAt - 1, startedAt: startedAt, finishedAt: finishedAt))
+        await h.fake.seedContainer(
+            ContainerInfo(
+                id: id, name: "demo-\(name)-1", image: "busybox", labels: [:], state: .exited(code: code),
+                createdAt: startedAt - 1, startedAt: startedAt, finishedAt: finishedAt))
         return id
     }
 
@@ -35,13 +41,20 @@ struct SupervisorServiceRegistrationTests {
         let unless = await seedExited(h, "unless", code: 143, startedAt: now - 600, finishedAt: now - 300)
         let crashed = await seedExited(h, "crashed", code: 1, startedAt: now - 600, finishedAt: now - 300)
         // Far-away probes: their sleepers show when the supervisor has seen each start.
-        let containers = [h.supervised(always, "always", restart: .always, healthcheck: SupervisorHarness.probe(interval: 100, retries: 1)),
-                          h.supervised(unless, "unless", restart: .unlessStopped),
-                          h.supervised(crashed, "crashed", restart: .unlessStopped, healthcheck: SupervisorHarness.probe(interval: 200, retries: 1))]
+        let containers = [
+            h.supervised(
+                always, "always", restart: .always, healthcheck: SupervisorHarness.probe(interval: 100, retries: 1)),
+            h.supervised(unless, "unless", restart: .unlessStopped),
+            h.supervised(
+                crashed, "crashed", restart: .unlessStopped,
+                healthcheck: SupervisorHarness.probe(interval: 200, retries: 1)),
+        ]
         let before = Timestamp(seconds: now - 600)
-        let memory = [remembered(containers[0], since: before, stoppedByUser: true, restarts: 2),
-                      remembered(containers[1], since: before, stoppedByUser: true),
-                      remembered(containers[2], since: before, stoppedByUser: false)]
+        let memory = [
+            remembered(containers[0], since: before, stoppedByUser: true, restarts: 2),
+            remembered(containers[1], since: before, stoppedByUser: true),
+            remembered(containers[2], since: before, stoppedByUser: false),
+        ]
 
         try await h.supervisor.adopt(containers, remembered: memory)
         // Both restarts are due at once, without a backoff, as docker's restore does.
@@ -73,14 +86,18 @@ struct SupervisorServiceRegistrationTests {
         let h = SupervisorHarness()
         let now = h.clock.now
         let id = "id-web"
-        await h.fake.seedContainer(ContainerInfo(id: id, name: "demo-web-1", image: "busybox", labels: [:], state: .running(pid: 42),
-                                                 createdAt: now.seconds - 101, startedAt: now.seconds - 100))
+        await h.fake.seedContainer(
+            ContainerInfo(
+                id: id, name: "demo-web-1", image: "busybox", labels: [:], state: .running(pid: 42),
+                createdAt: now.seconds - 101, startedAt: now.seconds - 100))
         await h.runtime.onExec(exitCode: 0, output: "ok")
         var events = await h.supervisor.events().makeAsyncIterator()
         let container = h.supervised(id, "web", healthcheck: SupervisorHarness.probe(interval: 30, retries: 3))
         var oldHealth = HealthMachine(config: try #require(container.healthConfig))
         _ = oldHealth.handle(.started(at: now - .seconds(100)))
-        _ = oldHealth.handle(.probeFinished(ProbeResult(start: now - .seconds(70), end: now - .seconds(70), exitCode: 0, output: "before")))
+        _ = oldHealth.handle(
+            .probeFinished(
+                ProbeResult(start: now - .seconds(70), end: now - .seconds(70), exitCode: 0, output: "before")))
         var memory = remembered(container, since: now - .seconds(100), stoppedByUser: false)
         memory.health = oldHealth
 
@@ -103,9 +120,12 @@ struct SupervisorServiceRegistrationTests {
         service.stopGracePeriod = 3_000_000_000
         service.dependsOn = ["db": Dependency(condition: .healthy, restart: true)]
         let container = SupervisedContainer(id: "c1", name: "demo-web-1", service: service)
-        #expect(container == SupervisedContainer(id: "c1", name: "demo-web-1", service: "web", healthcheck: service.healthcheck,
-                                                 restart: .unlessStopped, restartOnUnhealthy: false, stopSignal: "SIGINT",
-                                                 stopGracePeriod: 3_000_000_000, dependsOn: service.dependsOn))
+        #expect(
+            container
+                == SupervisedContainer(
+                    id: "c1", name: "demo-web-1", service: "web", healthcheck: service.healthcheck,
+                    restart: .unlessStopped, restartOnUnhealthy: false, stopSignal: "SIGINT",
+                    stopGracePeriod: 3_000_000_000, dependsOn: service.dependsOn))
         #expect(container.healthConfig?.interval == .seconds(1))
         // docker's defaults when the service says nothing.
         let plain = SupervisedContainer(id: "c2", name: "demo-db-1", service: Service(name: "db"))

@@ -13,23 +13,31 @@ struct SupervisorServiceTests {
         await h.runtime.onExec(exitCode: 1, output: "connection refused")
         var events = await h.supervisor.events().makeAsyncIterator()
         let t0 = h.clock.now
-        await h.supervisor.register(h.supervised(id, "web", healthcheck: SupervisorHarness.probe(interval: 1, timeout: 5, retries: 2)))
+        await h.supervisor.register(
+            h.supervised(id, "web", healthcheck: SupervisorHarness.probe(interval: 1, timeout: 5, retries: 2)))
 
         await h.clock.advance(toSleeperAt: t0 + .seconds(1))
         await h.clock.advance(toSleeperAt: t0 + .seconds(2))
         let unhealthy = await events.next()
         #expect(unhealthy?.action == "health_status: unhealthy")
         #expect(unhealthy?.time == t0 + .seconds(2))
-        #expect(await h.supervisor.status(of: id)?.health?.log.map(\.output) == ["connection refused", "connection refused"])
+        #expect(
+            await h.supervisor.status(of: id)?.health?.log.map(\.output) == [
+                "connection refused", "connection refused",
+            ])
 
         // Stopped at once, started after the first backoff.
         await h.clock.advance(toSleeperAt: t0 + .milliseconds(2_100))
         let restart = await events.next()
-        #expect(restart?.kind == .restart(reason: .unhealthy(lastOutput: "connection refused"), after: .milliseconds(100)))
+        #expect(
+            restart?.kind == .restart(reason: .unhealthy(lastOutput: "connection refused"), after: .milliseconds(100)))
         #expect(restart?.description == "demo-web-1 restart (unhealthy)")
         // Probes resume from the new start.
         await h.clock.waitForSleeper(at: t0 + .milliseconds(3_100))
-        #expect(await h.fake.calls == ["exec demo-web-1 check", "exec demo-web-1 check", "stop demo-web-1", "start demo-web-1"])
+        #expect(
+            await h.fake.calls == [
+                "exec demo-web-1 check", "exec demo-web-1 check", "stop demo-web-1", "start demo-web-1",
+            ])
         let status = try #require(await h.supervisor.status(of: id))
         #expect(status.restart.restartCount == 1)
         #expect(status.healthText == "health: starting")
@@ -49,15 +57,21 @@ struct SupervisorServiceTests {
         }
         var events = await h.supervisor.events().makeAsyncIterator()
         let t0 = h.clock.now
-        await h.supervisor.register(h.supervised(id, "web", restart: .no, healthcheck: SupervisorHarness.probe(interval: 1, timeout: 2, retries: 1)))
+        await h.supervisor.register(
+            h.supervised(
+                id, "web", restart: .no, healthcheck: SupervisorHarness.probe(interval: 1, timeout: 2, retries: 1)))
 
         await h.clock.advance(toSleeperAt: t0 + .seconds(1))
         // The runtime was told the timeout too.
         await h.clock.advance(toSleeperAt: t0 + .seconds(3))
         #expect(await events.next()?.action == "health_status: unhealthy")
         let status = try #require(await h.supervisor.status(of: id))
-        #expect(status.health?.log == [ProbeResult(start: t0 + .seconds(1), end: t0 + .seconds(3), exitCode: -1,
-                                                   output: "Health check exceeded timeout (2s)")])
+        #expect(
+            status.health?.log == [
+                ProbeResult(
+                    start: t0 + .seconds(1), end: t0 + .seconds(3), exitCode: -1,
+                    output: "Health check exceeded timeout (2s)")
+            ])
         // The hung exec was cancelled, not left behind; the next probe is the only sleeper.
         await h.clock.waitForSleeper(at: t0 + .seconds(4))
         #expect(h.clock.sleeperDeadlines == [t0 + .seconds(4)])
@@ -70,7 +84,8 @@ struct SupervisorServiceTests {
         var events = await h.supervisor.events().makeAsyncIterator()
         let t0 = h.clock.now
         // A probe far away: its sleeper shows when the supervisor has seen a (re)start.
-        await h.supervisor.register(h.supervised(id, "worker", healthcheck: SupervisorHarness.probe(interval: 100, retries: 1)))
+        await h.supervisor.register(
+            h.supervised(id, "worker", healthcheck: SupervisorHarness.probe(interval: 100, retries: 1)))
 
         await h.fake.exit(id, code: 1)
         await h.clock.advance(toSleeperAt: t0 + .milliseconds(100))
@@ -131,8 +146,11 @@ struct SupervisorServiceTests {
         try await h.supervisor.kill(web, signal: "SIGKILL")
         try await h.supervisor.kill(api, signal: "HUP")
         #expect(await h.supervisor.status(of: web)?.restart.state == .stoppedByUser)
-        if case .running = await h.supervisor.status(of: api)?.restart.state {} else {
-            Issue.record("a hangup changed api's restart state: \(String(describing: await h.supervisor.status(of: api)?.restart.state))")
+        if case .running = await h.supervisor.status(of: api)?.restart.state {
+        } else {
+            Issue.record(
+                "a hangup changed api's restart state: \(String(describing: await h.supervisor.status(of: api)?.restart.state))"
+            )
         }
     }
 
@@ -160,7 +178,9 @@ struct SupervisorServiceTests {
         await h.runtime.onExec(exitCode: 1)
         var events = await h.supervisor.events().makeAsyncIterator()
         let t0 = h.clock.now
-        await h.supervisor.register(h.supervised(id, "web", healthcheck: SupervisorHarness.probe(interval: 1, retries: 1), restartOnUnhealthy: false))
+        await h.supervisor.register(
+            h.supervised(
+                id, "web", healthcheck: SupervisorHarness.probe(interval: 1, retries: 1), restartOnUnhealthy: false))
 
         await h.clock.advance(toSleeperAt: t0 + .seconds(1))
         #expect(await events.next()?.action == "health_status: unhealthy")
@@ -201,21 +221,27 @@ struct SupervisorHarness {
     }
 
     /// A container of `service` as the daemon would register it.
-    func supervised(_ id: String, _ service: String, restart: RestartPolicy = .always, healthcheck: Healthcheck? = nil,
-                    restartOnUnhealthy: Bool = true, dependsOn: [String: Dependency] = [:]) -> SupervisedContainer {
-        SupervisedContainer(id: id, name: "demo-\(service)-1", service: service, healthcheck: healthcheck, restart: restart,
-                            restartOnUnhealthy: restartOnUnhealthy, dependsOn: dependsOn)
+    func supervised(
+        _ id: String, _ service: String, restart: RestartPolicy = .always, healthcheck: Healthcheck? = nil,
+        restartOnUnhealthy: Bool = true, dependsOn: [String: Dependency] = [:]
+    ) -> SupervisedContainer {
+        SupervisedContainer(
+            id: id, name: "demo-\(service)-1", service: service, healthcheck: healthcheck, restart: restart,
+            restartOnUnhealthy: restartOnUnhealthy, dependsOn: dependsOn)
     }
 
     /// A `CMD` probe with whole-second timing and no start period.
     static func probe(interval: Int, timeout: Int = 30, retries: Int) -> Healthcheck {
-        Healthcheck(test: ["CMD", "check"], interval: Int64(interval) * 1_000_000_000, timeout: Int64(timeout) * 1_000_000_000,
-                    retries: retries)
+        Healthcheck(
+            test: ["CMD", "check"], interval: Int64(interval) * 1_000_000_000, timeout: Int64(timeout) * 1_000_000_000,
+            retries: retries)
     }
 }
 
 /// The next event of `iterator` that `matches`, skipping the others.
-func next<Event: Sendable>(_ iterator: inout AsyncStream<Event>.AsyncIterator, where matches: (Event) -> Bool) async -> Event? {
+func next<Event: Sendable>(_ iterator: inout AsyncStream<Event>.AsyncIterator, where matches: (Event) -> Bool) async
+    -> Event?
+{
     while let event = await iterator.next() {
         if matches(event) { return event }
     }
@@ -223,7 +249,8 @@ func next<Event: Sendable>(_ iterator: inout AsyncStream<Event>.AsyncIterator, w
 }
 
 /// Waits for the runtime's `kind` event of container `id`.
-func waitFor(_ kind: RuntimeEvent.Kind, of id: String, in iterator: inout AsyncStream<RuntimeEvent>.AsyncIterator) async {
+func waitFor(_ kind: RuntimeEvent.Kind, of id: String, in iterator: inout AsyncStream<RuntimeEvent>.AsyncIterator) async
+{
     _ = await next(&iterator) { $0.kind == kind && $0.containerID == id }
 }
 

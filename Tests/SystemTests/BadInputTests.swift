@@ -21,7 +21,9 @@ extension SystemTests {
 
         @Test func aCycleIsNamedBeforeAnythingRuns() async throws {
             try await withDaemon(start: false) { daemon in
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     services:
                       a: {image: busybox, depends_on: [b]}
                       b: {image: busybox, depends_on: [a]}
@@ -37,7 +39,9 @@ extension SystemTests {
         @Test func aMissingImageSaysHowToGetOneAndLeavesNoContainer() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     name: missing\(daemon.prefix.dropFirst(5))
                     services:
                       ok:
@@ -66,7 +70,9 @@ extension SystemTests {
                 let (fd, port) = loopbackSocket()
                 defer { close(fd) }
                 listen(fd, 1)
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     name: port\(daemon.prefix.dropFirst(5))
                     services:
                       web:
@@ -87,7 +93,8 @@ extension SystemTests {
         @Test func aDaemonThatCannotStartIsExplainedWithItsLog() async throws {
             try await withDaemon(start: false) { daemon in
                 let directory = try writeProject(daemon, "services:\n  a: {image: busybox}\n")
-                let output = try await daemon.berth(["ps"], in: directory, environment: ["BERTH_SUBNET_POOL": "not-a-subnet"])
+                let output = try await daemon.berth(
+                    ["ps"], in: directory, environment: ["BERTH_SUBNET_POOL": "not-a-subnet"])
                 #expect(output.status != 0)
                 #expect(output.stderr.contains("berthd could not start"), "\(output.stderr)")
                 #expect(output.stderr.contains(daemon.root + "/berthd.log"), "\(output.stderr)")

@@ -19,34 +19,45 @@ extension SystemTests {
                 let name = "demo" + daemon.prefix.dropFirst(5)
                 let p = ["-p", name]
 
-                try await daemon.berthOK(p + ["up", "--wait", "--wait-timeout", "60", "--progress", "plain"], in: project, environment: env)
+                try await daemon.berthOK(
+                    p + ["up", "--wait", "--wait-timeout", "60", "--progress", "plain"], in: project, environment: env)
 
                 let page = try await curl("http://127.0.0.1:\(webPort)/")
                 #expect(page?.contains("Hello from Berth") == true, "web answered \(String(describing: page))")
                 let api = try await curl("http://127.0.0.1:\(apiPort)/cgi-bin/status")
-                #expect(api?.contains("web answered") == true && api?.contains("Hello from Berth") == true,
-                        "api answered \(String(describing: api))")
+                #expect(
+                    api?.contains("web answered") == true && api?.contains("Hello from Berth") == true,
+                    "api answered \(String(describing: api))")
 
                 // The embedded DNS, asked from the host on the network's gateway.
                 let networks = try await daemon.berthOK(["network", "inspect", "\(name)_default"])
                 let parsed = try JSONSerialization.jsonObject(with: Data(networks.stdout.utf8)) as? [[String: Any]]
                 let gateway = parsed?.first?["gateway"] as? String ?? ""
                 let dig = try await run(["dig", "+short", "+time=2", "+tries=1", "@\(gateway)", "web"])
-                let webAddress = try psJSON(try await daemon.berthOK(p + ["ps", "--format", "json"], in: project, environment: env).stdout)
+                let webAddress =
+                    try psJSON(
+                        try await daemon.berthOK(p + ["ps", "--format", "json"], in: project, environment: env).stdout
+                    )
                     .first { $0["Service"] as? String == "web" }?["Networks"] as? [String: String]
-                #expect(dig.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == webAddress?["\(name)_default"],
-                        "dig @\(gateway) web: \(dig.stdout) \(dig.stderr)")
+                #expect(
+                    dig.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == webAddress?["\(name)_default"],
+                    "dig @\(gateway) web: \(dig.stdout) \(dig.stderr)")
 
-                let ps = try psJSON(try await daemon.berthOK(p + ["ps", "-a", "--format", "json"], in: project, environment: env).stdout)
-                let health = Dictionary(uniqueKeysWithValues: ps.map { ($0["Service"] as? String ?? "", $0["Health"] as? String ?? "") })
+                let ps = try psJSON(
+                    try await daemon.berthOK(p + ["ps", "-a", "--format", "json"], in: project, environment: env).stdout
+                )
+                let health = Dictionary(
+                    uniqueKeysWithValues: ps.map { ($0["Service"] as? String ?? "", $0["Health"] as? String ?? "") })
                 #expect(health["web"] == "healthy")
                 #expect(health["api"] == "healthy")
-                let created = Dictionary(uniqueKeysWithValues: ps.map { ($0["Service"] as? String ?? "", $0["CreatedAt"] as? Double ?? 0) })
+                let created = Dictionary(
+                    uniqueKeysWithValues: ps.map { ($0["Service"] as? String ?? "", $0["CreatedAt"] as? Double ?? 0) })
 
                 // A second `up` creates, recreates and stops nothing, and leaves
                 // the running services alone. As docker compose does, it runs
                 // the exited one-shot `seed` again.
-                let again = try await daemon.berthOK(p + ["up", "-d", "--progress", "plain"], in: project, environment: env)
+                let again = try await daemon.berthOK(
+                    p + ["up", "-d", "--progress", "plain"], in: project, environment: env)
                 for word in ["Creat", "Recreat", "Stop", "Remov", "web-1  Start", "api-1  Start"] {
                     #expect(!again.stderr.contains(word), "second up acted (\(word)): \(again.stderr)")
                 }
@@ -54,11 +65,18 @@ extension SystemTests {
                 // Editing one service recreates it alone.
                 let file = project + "/compose.yaml"
                 let text = try String(contentsOfFile: file, encoding: .utf8)
-                try text.replacingOccurrences(of: "UPSTREAM: http://web/", with: "UPSTREAM: http://web/\n      EDITED: \"1\"")
-                    .write(toFile: file, atomically: true, encoding: .utf8)
+                try text.replacingOccurrences(
+                    of: "UPSTREAM: http://web/", with: "UPSTREAM: http://web/\n      EDITED: \"1\""
+                )
+                .write(toFile: file, atomically: true, encoding: .utf8)
                 try await daemon.berthOK(p + ["up", "-d", "--progress", "plain"], in: project, environment: env)
-                let after = try psJSON(try await daemon.berthOK(p + ["ps", "-a", "--format", "json"], in: project, environment: env).stdout)
-                let createdAfter = Dictionary(uniqueKeysWithValues: after.map { ($0["Service"] as? String ?? "", $0["CreatedAt"] as? Double ?? 0) })
+                let after = try psJSON(
+                    try await daemon.berthOK(p + ["ps", "-a", "--format", "json"], in: project, environment: env).stdout
+                )
+                let createdAfter = Dictionary(
+                    uniqueKeysWithValues: after.map {
+                        ($0["Service"] as? String ?? "", $0["CreatedAt"] as? Double ?? 0)
+                    })
                 #expect(createdAfter["api"] != created["api"], "api was not recreated")
                 #expect(createdAfter["web"] == created["web"], "web was recreated")
                 #expect(createdAfter["seed"] == created["seed"], "seed was recreated")
@@ -72,7 +90,8 @@ extension SystemTests {
                 let onHost = await daemon.leftovers()
                 #expect(clean, "host not clean after down: \(onHost)")
                 let volumes = try await daemon.berthOK(["volume", "inspect", "\(name)_site"])
-                let mountpoint = (try JSONSerialization.jsonObject(with: Data(volumes.stdout.utf8)) as? [[String: Any]])?
+                let mountpoint =
+                    (try JSONSerialization.jsonObject(with: Data(volumes.stdout.utf8)) as? [[String: Any]])?
                     .first?["mountpoint"] as? String ?? ""
                 let kept = (try? String(contentsOfFile: mountpoint + "/index.html", encoding: .utf8)) ?? ""
                 #expect(kept.contains("Hello from Berth"), "volume lost its data: \(mountpoint)")

@@ -35,13 +35,21 @@ extension SystemTests {
                     try override.write(toFile: directory + "/compose.override.yaml", atomically: true, encoding: .utf8)
                     env["API_IMAGE"] = "busybox"
                 }
-                try await daemon.berthOK(["-p", name, "up", "--wait", "--wait-timeout", "90", "--progress", "plain"], in: directory, environment: env)
-                let ps = try psJSON(try await daemon.berthOK(["-p", name, "ps", "-a", "--format", "json"], in: directory, environment: env).stdout)
+                try await daemon.berthOK(
+                    ["-p", name, "up", "--wait", "--wait-timeout", "90", "--progress", "plain"], in: directory,
+                    environment: env)
+                let ps = try psJSON(
+                    try await daemon.berthOK(
+                        ["-p", name, "ps", "-a", "--format", "json"], in: directory, environment: env
+                    ).stdout)
                 #expect(!ps.isEmpty)
                 for container in ps where container["Service"] as? String != "seed" {
-                    #expect(container["State"] as? String == "running", "\(container["Name"] ?? "?") is \(container["State"] ?? "?")")
+                    #expect(
+                        container["State"] as? String == "running",
+                        "\(container["Name"] ?? "?") is \(container["State"] ?? "?")")
                 }
-                try await daemon.berthOK(["-p", name, "down", "-v", "-t", "1", "--progress", "plain"], in: directory, environment: env)
+                try await daemon.berthOK(
+                    ["-p", name, "down", "-v", "-t", "1", "--progress", "plain"], in: directory, environment: env)
                 let left = try await daemon.berthOK(["-p", name, "ps", "-a", "-q"], in: directory, environment: env)
                 #expect(left.stdout.isEmpty)
             }

@@ -8,7 +8,8 @@ extension SystemTests {
     /// the real kernel: the probes run in the containers, the restarts are real.
     @Suite struct HealthTests {
         /// The lines of a service's log with their times (seconds since the epoch).
-        func timedLines(_ daemon: TestDaemon, _ directory: String, _ service: String) async throws -> [(Double, String)] {
+        func timedLines(_ daemon: TestDaemon, _ directory: String, _ service: String) async throws -> [(Double, String)]
+        {
             let output = try await daemon.berthOK(["logs", "-t", "--no-log-prefix", service], in: directory)
             return output.stdout.split(separator: "\n").compactMap { line in
                 let parts = line.split(separator: " ", maxSplits: 1)
@@ -35,7 +36,9 @@ extension SystemTests {
         @Test func anUnhealthyServiceIsRestartedAndItsDependentFollows() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     name: heal\(daemon.prefix.dropFirst(5))
                     services:
                       db:
@@ -82,7 +85,9 @@ extension SystemTests {
         @Test func aCrashLoopBacksOffDoubling() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     name: crash\(daemon.prefix.dropFirst(5))
                     services:
                       crash:
@@ -113,7 +118,9 @@ extension SystemTests {
         @Test func upWaitReturnsOnlyOnceASlowDatabaseIsHealthy() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     name: slow\(daemon.prefix.dropFirst(5))
                     services:
                       db:
@@ -131,7 +138,8 @@ extension SystemTests {
                         depends_on:
                           db: {condition: service_healthy}
                     """)
-                try await daemon.berthOK(["up", "--wait", "--wait-timeout", "60", "--progress", "plain"], in: directory)
+                try await daemon.berthOK(
+                    ["up", "--wait", "--wait-timeout", "60", "--progress", "plain"], in: directory)
                 let db = try await summary(daemon, directory, "db")
                 #expect(db?["Health"] as? String == "healthy")
                 #expect(try await summary(daemon, directory, "web")?["State"] as? String == "running")
@@ -142,7 +150,9 @@ extension SystemTests {
         @Test func upWaitFailsNamingTheUnhealthyServiceAndItsProbe() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     name: sick\(daemon.prefix.dropFirst(5))
                     services:
                       db:
@@ -153,7 +163,8 @@ extension SystemTests {
                           interval: 300ms
                           retries: 2
                     """)
-                let output = try await daemon.berth(["up", "--wait", "--wait-timeout", "30", "--progress", "plain"], in: directory)
+                let output = try await daemon.berth(
+                    ["up", "--wait", "--wait-timeout", "30", "--progress", "plain"], in: directory)
                 #expect(output.status != 0)
                 #expect(output.stderr.contains("db"), "\(output.stderr)")
                 #expect(output.stderr.contains("not ready yet"), "\(output.stderr)")
@@ -164,7 +175,9 @@ extension SystemTests {
         @Test func aKilledBerthdIsReplacedAndAdoptsItsContainers() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, """
+                let directory = try writeProject(
+                    daemon,
+                    """
                     name: adopt\(daemon.prefix.dropFirst(5))
                     services:
                       keeper:
@@ -176,10 +189,13 @@ extension SystemTests {
                         command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
                     """)
                 try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory)
-                let before = try psJSON(try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory).stdout)
+                let before = try psJSON(
+                    try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory).stdout)
                 let top = try await daemon.berthOK(["top", "keeper"], in: directory)
                 // The first process row's PID column (UID PID PPID …).
-                let pid = top.stdout.split(separator: "\n").dropFirst(2).first.flatMap { Int32($0.split(separator: " ")[1]) }
+                let pid = top.stdout.split(separator: "\n").dropFirst(2).first.flatMap {
+                    Int32($0.split(separator: " ")[1])
+                }
                 let keeperPID = try #require(pid, "no pid in top:\n\(top.stdout)")
 
                 let berthd = try #require(daemon.daemonPID())
@@ -192,9 +208,13 @@ extension SystemTests {
                 let ps = try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory)
                 #expect(ps.stderr.contains("started berthd"), "\(ps.stderr)")
                 let after = try psJSON(ps.stdout)
-                #expect(after.map { $0["Name"] as? String ?? "" }.sorted() == before.map { $0["Name"] as? String ?? "" }.sorted(),
-                        "containers duplicated or lost: \(ps.stdout)")
-                #expect(after.map { $0["CreatedAt"] as? Double ?? 0 }.sorted() == before.map { $0["CreatedAt"] as? Double ?? 0 }.sorted())
+                #expect(
+                    after.map { $0["Name"] as? String ?? "" }.sorted()
+                        == before.map { $0["Name"] as? String ?? "" }.sorted(),
+                    "containers duplicated or lost: \(ps.stdout)")
+                #expect(
+                    after.map { $0["CreatedAt"] as? Double ?? 0 }.sorted()
+                        == before.map { $0["CreatedAt"] as? Double ?? 0 }.sorted())
                 let back = try await eventually(within: 20) {
                     try await timedLines(daemon, directory, "keeper").filter { $0.1 == "started" }.count >= 2
                 }

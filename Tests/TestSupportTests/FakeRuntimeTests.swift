@@ -29,7 +29,8 @@ struct FakeRuntimeTests {
         do {
             _ = try await runtime.image("nginx:1.27")
         } catch let error as BerthError {
-            #expect(error.message == "image \"nginx:1.27\" not found; import one with `berth image import FILE nginx:1.27`")
+            #expect(
+                error.message == "image \"nginx:1.27\" not found; import one with `berth image import FILE nginx:1.27`")
         }
     }
 

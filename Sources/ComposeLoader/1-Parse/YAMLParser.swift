@@ -85,7 +85,9 @@ struct YAMLParser {
                     let bytes = UnsafeBufferPointer(start: scalar.value, count: scalar.value == nil ? 0 : scalar.length)
                     let (nodeTag, forceString) = tag(scalar.tag)
                     let quoted = scalar.style != YAML_PLAIN_SCALAR_STYLE || forceString
-                    var node = Node(.scalar(String(decoding: bytes, as: UTF8.self), quoted ? .string : .plain), mark: start, tag: nodeTag)
+                    var node = Node(
+                        .scalar(String(decoding: bytes, as: UTF8.self), quoted ? .string : .plain), mark: start,
+                        tag: nodeTag)
                     node.holdsDollar = bytes.contains(UInt8(ascii: "$"))
                     try tree.add(node, size: 1, anchor: cString(scalar.anchor))
                 case YAML_SEQUENCE_START_EVENT:

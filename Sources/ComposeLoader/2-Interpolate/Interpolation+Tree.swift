@@ -5,11 +5,14 @@ extension Interpolation {
     /// collecting an error per bad value with its place and path. The tree
     /// must come straight from `YAMLParser`: subtrees it did not mark with
     /// `holdsDollar` are skipped.
-    static func tree(_ node: Node, files: SourceFiles, lookup: (String) -> String?, errors: inout [BerthError]) -> Node {
+    static func tree(_ node: Node, files: SourceFiles, lookup: (String) -> String?, errors: inout [BerthError]) -> Node
+    {
         var failures: [(Mark, String)] = []
         let result = walk(node, lookup, &failures) ?? node
         for (mark, message) in failures {
-            errors.append(BerthError(.interpolation, message, location: files.location(mark), path: YAMLPath.find(mark, in: node)))
+            errors.append(
+                BerthError(.interpolation, message, location: files.location(mark), path: YAMLPath.find(mark, in: node))
+            )
         }
         return result
     }

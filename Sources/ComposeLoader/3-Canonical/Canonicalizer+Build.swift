@@ -10,10 +10,11 @@ extension Canonicalizer {
         }
         if case .scalar = value.value {
             guard let raw = text(value, path(), expected: "a build context or a mapping") else { return nil }
-            return Node(.mapping([
-                .init(key: "context", keyMark: value.mark, value: .string(context(raw), value.mark)),
-                .init(key: "dockerfile", keyMark: value.mark, value: .string("Dockerfile", value.mark)),
-            ]), mark: value.mark, tag: value.tag)
+            return Node(
+                .mapping([
+                    .init(key: "context", keyMark: value.mark, value: .string(context(raw), value.mark)),
+                    .init(key: "dockerfile", keyMark: value.mark, value: .string("Dockerfile", value.mark)),
+                ]), mark: value.mark, tag: value.tag)
         }
         guard let entries = mapping(value, path()) else { return nil }
         let allowed: Set<String> = [
@@ -42,7 +43,9 @@ extension Canonicalizer {
             }
             if let v { out.append(.init(key: e.key, keyMark: e.keyMark, value: v)) }
         }
-        if value["context"] == nil { out.append(.init(key: "context", keyMark: value.mark, value: .string(hostPath("."), value.mark))) }
+        if value["context"] == nil {
+            out.append(.init(key: "context", keyMark: value.mark, value: .string(hostPath("."), value.mark)))
+        }
         if value["dockerfile"] == nil && value["dockerfile_inline"] == nil {
             out.append(.init(key: "dockerfile", keyMark: value.mark, value: .string("Dockerfile", value.mark)))
         }

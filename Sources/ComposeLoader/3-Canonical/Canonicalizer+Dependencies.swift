@@ -39,8 +39,12 @@ extension Canonicalizer {
                         case "condition":
                             guard let c = text(f.value, "\(p()).condition") else { continue }
                             let known = ["service_started", "service_healthy", "service_completed_successfully"]
-                            if known.contains(c) { condition = c } else {
-                                fail(f.value.mark, "\(p()).condition", "unknown condition \"\(c)\" (\(known.joined(separator: ", ")))")
+                            if known.contains(c) {
+                                condition = c
+                            } else {
+                                fail(
+                                    f.value.mark, "\(p()).condition",
+                                    "unknown condition \"\(c)\" (\(known.joined(separator: ", ")))")
                             }
                         case "required": required = bool(f.value, "\(p()).required") ?? true
                         case "restart": restart = bool(f.value, "\(p()).restart")

@@ -5,7 +5,12 @@ extension Canonicalizer {
     /// `deploy`: replicas, resources (bytes and cpus canonical), restart_policy.
     func deploy(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         guard let entries = mapping(value, path()) else { return nil }
-        checkKeys(entries, path(), allowed: ["mode", "endpoint_mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy", "placement"])
+        checkKeys(
+            entries, path(),
+            allowed: [
+                "mode", "endpoint_mode", "replicas", "labels", "rollback_config", "update_config", "resources",
+                "restart_policy", "placement",
+            ])
         var out: [Node.Entry] = []
         for e in entries where !e.key.hasPrefix("x-") {
             let key = e.key
@@ -27,7 +32,9 @@ extension Canonicalizer {
                     switch f.key {
                     case "condition":
                         if let c = text(f.value, fp()) {
-                            if ["none", "on-failure", "any"].contains(c) { fv = .string(c, f.value.mark) } else {
+                            if ["none", "on-failure", "any"].contains(c) {
+                                fv = .string(c, f.value.mark)
+                            } else {
                                 fail(f.value.mark, fp(), "unknown condition \"\(c)\" (none, on-failure or any)")
                             }
                         }
@@ -57,7 +64,8 @@ extension Canonicalizer {
             let key = e.key
             func p() -> String { "\(path()).\(key)" }
             guard let fields = mapping(e.value, p()) else { continue }
-            let allowed: Set<String> = e.key == "limits" ? ["cpus", "memory", "pids"] : ["cpus", "memory", "generic_resources", "devices"]
+            let allowed: Set<String> =
+                e.key == "limits" ? ["cpus", "memory", "pids"] : ["cpus", "memory", "generic_resources", "devices"]
             checkKeys(fields, p(), allowed: allowed)
             var res: [Node.Entry] = []
             for f in fields where !f.key.hasPrefix("x-") {
@@ -67,7 +75,9 @@ extension Canonicalizer {
                 switch f.key {
                 case "cpus":
                     if let n = number(f.value, fp()) {
-                        if n < 0 { fail(f.value.mark, fp(), "\(NumberText.format(n)) is out of range: cpus must be 0 or more") } else {
+                        if n < 0 {
+                            fail(f.value.mark, fp(), "\(NumberText.format(n)) is out of range: cpus must be 0 or more")
+                        } else {
                             fv = .plain(NumberText.format(n), f.value.mark)
                         }
                     }
@@ -96,7 +106,9 @@ extension Canonicalizer {
                 soft = e.value["soft"].flatMap { int($0, "\(p()).soft", in: -1...Int.max) }
                 hard = e.value["hard"].flatMap { int($0, "\(p()).hard", in: -1...Int.max) }
                 if soft == nil || hard == nil {
-                    if e.value["soft"] == nil || e.value["hard"] == nil { fail(e.value.mark, p(), "needs both soft and hard") }
+                    if e.value["soft"] == nil || e.value["hard"] == nil {
+                        fail(e.value.mark, p(), "needs both soft and hard")
+                    }
                     continue
                 }
                 if let s = soft, let h = hard, h != -1, s > h || s == -1 {
@@ -108,10 +120,14 @@ extension Canonicalizer {
                 soft = single
                 hard = single
             }
-            out.append(.init(key: e.key, keyMark: e.keyMark, value: Node(.mapping([
-                .init(key: "soft", keyMark: e.keyMark, value: .int(soft ?? 0, e.value.mark)),
-                .init(key: "hard", keyMark: e.keyMark, value: .int(hard ?? 0, e.value.mark)),
-            ]), mark: e.value.mark, tag: .ordered)))
+            out.append(
+                .init(
+                    key: e.key, keyMark: e.keyMark,
+                    value: Node(
+                        .mapping([
+                            .init(key: "soft", keyMark: e.keyMark, value: .int(soft ?? 0, e.value.mark)),
+                            .init(key: "hard", keyMark: e.keyMark, value: .int(hard ?? 0, e.value.mark)),
+                        ]), mark: e.value.mark, tag: .ordered)))
         }
         return Node(.mapping(out), mark: value.mark, tag: value.tag)
     }

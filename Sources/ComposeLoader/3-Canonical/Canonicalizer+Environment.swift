@@ -6,7 +6,11 @@ extension Canonicalizer {
     /// `env_file` as a list of `{path, required, format}` with absolute paths.
     func envFile(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         let items: [Node]
-        if case .scalar = value.value { items = [value] } else if let list = value.items { items = list } else {
+        if case .scalar = value.value {
+            items = [value]
+        } else if let list = value.items {
+            items = list
+        } else {
             wrongType(value, path(), expected: "a path or a list of paths")
             return nil
         }
@@ -27,14 +31,21 @@ extension Canonicalizer {
                     default: break
                     }
                 }
-                if filePath == nil, item.entry("path") == nil { fail(item.mark, itemPath(), "an env_file entry needs a \"path\"") }
+                if filePath == nil, item.entry("path") == nil {
+                    fail(item.mark, itemPath(), "an env_file entry needs a \"path\"")
+                }
             } else {
                 filePath = text(item, itemPath(), expected: "a path")
             }
             guard let filePath else { continue }
-            var pairs: [(String, Node)] = [("path", .string(hostPath(filePath), item.mark)), ("required", .bool(required))]
+            var pairs: [(String, Node)] = [
+                ("path", .string(hostPath(filePath), item.mark)), ("required", .bool(required)),
+            ]
             if let format { pairs.append(("format", .string(format))) }
-            out.append(Node(.mapping(pairs.map { .init(key: $0.0, keyMark: item.mark, value: $0.1) }), mark: item.mark, tag: .ordered))
+            out.append(
+                Node(
+                    .mapping(pairs.map { .init(key: $0.0, keyMark: item.mark, value: $0.1) }), mark: item.mark,
+                    tag: .ordered))
         }
         return Node(.sequence(out), mark: value.mark, tag: value.tag)
     }

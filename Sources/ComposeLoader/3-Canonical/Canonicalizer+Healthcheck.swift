@@ -8,7 +8,9 @@ extension Canonicalizer {
     /// and, with Berth's restarts on unhealthy, restart the container forever).
     func healthcheck(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         guard let entries = mapping(value, path()) else { return nil }
-        checkKeys(entries, path(), allowed: ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"])
+        checkKeys(
+            entries, path(),
+            allowed: ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"])
         var out: [Node.Entry] = []
         out.reserveCapacity(entries.count)
         for e in entries where !e.key.hasPrefix("x-") {
@@ -19,13 +21,16 @@ extension Canonicalizer {
             case "test":
                 switch e.value.value {
                 case .scalar(let text, _) where !e.value.isNull:
-                    v = text == "NONE"
+                    v =
+                        text == "NONE"
                         ? .seq([.string("NONE", e.value.mark)], e.value.mark)
                         : .seq([.string("CMD-SHELL", e.value.mark), .string(text, e.value.mark)], e.value.mark)
                 case .sequence(let items):
                     let first = items.first?.scalarText
                     if let first, !["CMD", "CMD-SHELL", "NONE"].contains(first) {
-                        fail(items[0].mark, "\(p())[0]", "a healthcheck test list must begin with CMD, CMD-SHELL or NONE, not \"\(first)\"")
+                        fail(
+                            items[0].mark, "\(p())[0]",
+                            "a healthcheck test list must begin with CMD, CMD-SHELL or NONE, not \"\(first)\"")
                     } else if items.isEmpty {
                         fail(e.value.mark, p(), "a healthcheck test list must not be empty")
                     } else if first == "CMD" || first == "CMD-SHELL", items.count < 2 {

@@ -22,7 +22,12 @@ extension Canonicalizer {
                     continue
                 }
                 guard let fields = mapping(e.value, p()) else { continue }
-                checkKeys(fields, p(), allowed: ["aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "driver_opts", "priority", "gw_priority", "interface_name"])
+                checkKeys(
+                    fields, p(),
+                    allowed: [
+                        "aliases", "ipv4_address", "ipv6_address", "link_local_ips", "mac_address", "driver_opts",
+                        "priority", "gw_priority", "interface_name",
+                    ])
                 var options: [Node.Entry] = []
                 for f in fields where !f.key.hasPrefix("x-") {
                     let fKey = f.key
@@ -32,11 +37,19 @@ extension Canonicalizer {
                     case "aliases", "link_local_ips": v = stringList(f.value, fp())
                     case "ipv4_address":
                         if let ip = text(f.value, fp()) {
-                            if IPText.isIPv4(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv4 address") }
+                            if IPText.isIPv4(ip) {
+                                v = .string(ip, f.value.mark)
+                            } else {
+                                fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv4 address")
+                            }
                         }
                     case "ipv6_address":
                         if let ip = text(f.value, fp()) {
-                            if IPText.isIPv6(ip) { v = .string(ip, f.value.mark) } else { fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv6 address") }
+                            if IPText.isIPv6(ip) {
+                                v = .string(ip, f.value.mark)
+                            } else {
+                                fail(f.value.mark, fp(), "\"\(ip)\" is not an IPv6 address")
+                            }
                         }
                     case "priority", "gw_priority": v = int(f.value, fp()).map { .int($0, f.value.mark) }
                     case "driver_opts": v = listOrDict(f.value, fp(), resolveBare: false)
@@ -89,10 +102,14 @@ extension Canonicalizer {
                 switch entry.value.value {
                 case .sequence(let ips):
                     for ip in ips {
-                        if let s = text(ip, entryPath()) { add(Substring(entry.key), Substring(s), ip.mark, entryPath()) }
+                        if let s = text(ip, entryPath()) {
+                            add(Substring(entry.key), Substring(s), ip.mark, entryPath())
+                        }
                     }
                 default:
-                    if let s = text(entry.value, entryPath()) { add(Substring(entry.key), Substring(s), entry.value.mark, entryPath()) }
+                    if let s = text(entry.value, entryPath()) {
+                        add(Substring(entry.key), Substring(s), entry.value.mark, entryPath())
+                    }
                 }
             }
         default:
@@ -106,7 +123,12 @@ extension Canonicalizer {
     func network(_ value: Node, _ path: @autoclosure () -> String) -> Node? {
         if value.isNull { return .map([], value.mark) }
         guard let entries = mapping(value, path()) else { return nil }
-        checkKeys(entries, path(), allowed: ["name", "driver", "driver_opts", "ipam", "external", "internal", "enable_ipv4", "enable_ipv6", "attachable", "labels"])
+        checkKeys(
+            entries, path(),
+            allowed: [
+                "name", "driver", "driver_opts", "ipam", "external", "internal", "enable_ipv4", "enable_ipv6",
+                "attachable", "labels",
+            ])
         var out: [Node.Entry] = []
         var name: Node?
         for e in entries where !e.key.hasPrefix("x-") {
@@ -119,7 +141,8 @@ extension Canonicalizer {
             case "driver_opts": v = listOrDict(e.value, p(), resolveBare: false)
             case "labels": v = listOrDict(e.value, p(), resolveBare: false)
             case "external": v = external(e.value, p(), name: &name)
-            case "internal", "enable_ipv4", "enable_ipv6", "attachable": v = bool(e.value, p()).map { .bool($0, e.value.mark) }
+            case "internal", "enable_ipv4", "enable_ipv6", "attachable":
+                v = bool(e.value, p()).map { .bool($0, e.value.mark) }
             case "ipam": v = ipam(e.value, p())
             default: break
             }
@@ -141,7 +164,9 @@ extension Canonicalizer {
             case "driver":
                 if let s = stringNode(e.value, p()) { out.append(.init(key: e.key, keyMark: e.keyMark, value: s)) }
             case "options":
-                if let m = listOrDict(e.value, p(), resolveBare: false) { out.append(.init(key: e.key, keyMark: e.keyMark, value: m)) }
+                if let m = listOrDict(e.value, p(), resolveBare: false) {
+                    out.append(.init(key: e.key, keyMark: e.keyMark, value: m))
+                }
             case "config":
                 guard let items = e.value.items else {
                     wrongType(e.value, p(), expected: "a list")
@@ -172,7 +197,9 @@ extension Canonicalizer {
                             }
                             config.append(.init(key: f.key, keyMark: f.keyMark, value: .string(s, f.value.mark)))
                         case "aux_addresses":
-                            if let m = listOrDict(f.value, fp(), resolveBare: false) { config.append(.init(key: f.key, keyMark: f.keyMark, value: m)) }
+                            if let m = listOrDict(f.value, fp(), resolveBare: false) {
+                                config.append(.init(key: f.key, keyMark: f.keyMark, value: m))
+                            }
                         default: break
                         }
                     }

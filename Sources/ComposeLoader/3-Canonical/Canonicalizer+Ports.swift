@@ -28,9 +28,13 @@ extension Canonicalizer {
         var pairs: [Node.Entry] = []
         pairs.reserveCapacity(5 + extra.count)
         pairs.append(.init(key: "mode", keyMark: mark, value: .string(mode, mark)))
-        if let hostIP, !hostIP.isEmpty { pairs.append(.init(key: "host_ip", keyMark: mark, value: .string(hostIP, mark))) }
+        if let hostIP, !hostIP.isEmpty {
+            pairs.append(.init(key: "host_ip", keyMark: mark, value: .string(hostIP, mark)))
+        }
         pairs.append(.init(key: "target", keyMark: mark, value: .int(target, mark)))
-        if let published, !published.isEmpty { pairs.append(.init(key: "published", keyMark: mark, value: .string(published, mark))) }
+        if let published, !published.isEmpty {
+            pairs.append(.init(key: "published", keyMark: mark, value: .string(published, mark)))
+        }
         pairs.append(.init(key: "protocol", keyMark: mark, value: .string(proto, mark)))
         pairs += extra
         return Node(.mapping(pairs), mark: mark, tag: .ordered)
@@ -79,24 +83,34 @@ extension Canonicalizer {
             return []
         }
         guard let containerText = parts.last, let container = PortText.range(containerText, allowZero: false) else {
-            fail(mark, path(), "\"\(raw)\" is not a valid port: the container port must be 1-65535 (or a range like 3000-3005)")
+            fail(
+                mark, path(),
+                "\"\(raw)\" is not a valid port: the container port must be 1-65535 (or a range like 3000-3005)")
             return []
         }
         var host: ClosedRange<Int>?
         if parts.count == 2, !parts[0].isEmpty {
             guard let h = PortText.range(parts[0], allowZero: true) else {
-                fail(mark, path(), "\"\(raw)\" is not a valid port: the host port must be 0-65535 (or a range like 8000-8010)")
+                fail(
+                    mark, path(),
+                    "\"\(raw)\" is not a valid port: the host port must be 0-65535 (or a range like 8000-8010)")
                 return []
             }
             host = h
         }
         if container.count == 1 {
             let published = host.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-            return [Self.portNode(hostIP: hostIP, target: container.lowerBound, published: published, protocol: proto, mark: mark)]
+            return [
+                Self.portNode(
+                    hostIP: hostIP, target: container.lowerBound, published: published, protocol: proto, mark: mark)
+            ]
         }
         if let host, host.count != container.count {
             let ports = { (n: Int) in n == 1 ? "1 port" : "\(n) ports" }
-            fail(mark, path(), "\"\(raw)\": the host side has \(ports(host.count)) but the container side has \(ports(container.count)); they must match")
+            fail(
+                mark, path(),
+                "\"\(raw)\": the host side has \(ports(host.count)) but the container side has \(ports(container.count)); they must match"
+            )
             return []
         }
         return container.enumerated().map { offset, target in
@@ -163,7 +177,8 @@ extension Canonicalizer {
     /// The long syntax, checked and ordered.
     func longPort(_ item: Node, _ path: @autoclosure () -> String) -> Node? {
         let entries = item.entries ?? []
-        checkKeys(entries, path(), allowed: ["name", "mode", "host_ip", "target", "published", "protocol", "app_protocol"])
+        checkKeys(
+            entries, path(), allowed: ["name", "mode", "host_ip", "target", "published", "protocol", "app_protocol"])
         guard let targetNode = item["target"] else {
             fail(item.mark, path(), "a port needs a \"target\"")
             return nil
@@ -171,7 +186,8 @@ extension Canonicalizer {
         guard let target = int(targetNode, "\(path()).target", in: 1...65535) else { return nil }
         var published: String?
         if let node = item["published"], !node.isNull {
-            guard let raw = text(node, "\(path()).published"), PortText.range(Substring(raw), allowZero: true) != nil else {
+            guard let raw = text(node, "\(path()).published"), PortText.range(Substring(raw), allowZero: true) != nil
+            else {
                 fail(node.mark, "\(path()).published", "\"\(node.scalarText ?? "")\" is not a port or range (0-65535)")
                 return nil
             }
@@ -208,7 +224,9 @@ extension Canonicalizer {
                 extra.append(.init(key: key, keyMark: node.mark, value: s))
             }
         }
-        return Self.portNode(mode: mode, hostIP: hostIP, target: target, published: published, protocol: proto, extra: extra, mark: item.mark)
+        return Self.portNode(
+            mode: mode, hostIP: hostIP, target: target, published: published, protocol: proto, extra: extra,
+            mark: item.mark)
     }
 
     /// `expose`: ports or ranges, with an optional protocol, as strings.

@@ -50,8 +50,12 @@ extension Canonicalizer {
         checkKeys(entries, path(), allowed: ["driver", "options"])
         var out: [Node.Entry] = []
         for e in entries {
-            if e.key == "driver", let s = stringNode(e.value, "\(path()).driver") { out.append(.init(key: e.key, keyMark: e.keyMark, value: s)) }
-            if e.key == "options", let m = listOrDict(e.value, "\(path()).options", resolveBare: false) { out.append(.init(key: e.key, keyMark: e.keyMark, value: m)) }
+            if e.key == "driver", let s = stringNode(e.value, "\(path()).driver") {
+                out.append(.init(key: e.key, keyMark: e.keyMark, value: s))
+            }
+            if e.key == "options", let m = listOrDict(e.value, "\(path()).options", resolveBare: false) {
+                out.append(.init(key: e.key, keyMark: e.keyMark, value: m))
+            }
         }
         return Node(.mapping(out), mark: value.mark, tag: value.tag)
     }

@@ -33,9 +33,12 @@ extension Canonicalizer {
                         fail(e.value.mark, fp(), "must be an octal file mode like 0440")
                         continue
                     }
-                    fields.append(.init(key: e.key, keyMark: e.keyMark, value: .string(FileModeText.format(mode), e.value.mark)))
+                    fields.append(
+                        .init(key: e.key, keyMark: e.keyMark, value: .string(FileModeText.format(mode), e.value.mark)))
                 case "source", "target", "uid", "gid":
-                    if let s = stringNode(e.value, fp()) { fields.append(.init(key: e.key, keyMark: e.keyMark, value: s)) }
+                    if let s = stringNode(e.value, fp()) {
+                        fields.append(.init(key: e.key, keyMark: e.keyMark, value: s))
+                    }
                 default:
                     break  // unknown: already reported
                 }
@@ -48,7 +51,9 @@ extension Canonicalizer {
     /// A top-level secret or config: `file`, `environment`, `content` or `external`.
     func secretOrConfig(_ value: Node, _ path: @autoclosure () -> String, kind: String) -> Node? {
         guard let entries = mapping(value, path()) else { return nil }
-        var allowed: Set<String> = ["name", "file", "environment", "external", "labels", "driver", "driver_opts", "template_driver"]
+        var allowed: Set<String> = [
+            "name", "file", "environment", "external", "labels", "driver", "driver_opts", "template_driver",
+        ]
         if kind == "configs" { allowed.insert("content") }
         checkKeys(entries, path(), allowed: allowed)
         var out: [Node.Entry] = []
@@ -79,9 +84,14 @@ extension Canonicalizer {
         }
         let singular = kind == "secrets" ? "secret" : "config"
         if sources == 0 {
-            fail(value.mark, path(), "a \(singular) needs one of \(kind == "configs" ? "file, environment, content" : "file, environment") or external")
+            fail(
+                value.mark, path(),
+                "a \(singular) needs one of \(kind == "configs" ? "file, environment, content" : "file, environment") or external"
+            )
         } else if sources > 1 {
-            fail(value.mark, path(), "a \(singular) takes only one of file, environment\(kind == "configs" ? ", content" : "") and external")
+            fail(
+                value.mark, path(),
+                "a \(singular) takes only one of file, environment\(kind == "configs" ? ", content" : "") and external")
         }
         if let name { out.append(.init(key: "name", keyMark: name.mark, value: name)) }
         return Node(.mapping(out), mark: value.mark, tag: value.tag)

@@ -2,7 +2,9 @@ import BerthModel
 
 extension Canonicalizer {
     /// The top-level keys of a compose file.
-    static let topLevelKeys: Set<String> = ["version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs"]
+    static let topLevelKeys: Set<String> = [
+        "version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs",
+    ]
 
     /// A whole file in canonical form (services, networks, volumes, secrets, configs,
     /// `x-` extensions); `include` is left for the loader.

@@ -22,9 +22,11 @@ extension Canonicalizer {
     /// An integer, from a YAML integer or a string holding one.
     func int(_ node: Node, _ path: @autoclosure () -> String, in range: ClosedRange<Int>? = nil) -> Int? {
         guard let raw = text(node, path(), expected: "an integer"),
-              let value = ScalarType.int(raw.trimmingSpaces)
+            let value = ScalarType.int(raw.trimmingSpaces)
         else {
-            if node.scalarText != nil, !node.isNull { fail(node.mark, path(), "must be an integer, not \"\(node.scalarText ?? "")\"") }
+            if node.scalarText != nil, !node.isNull {
+                fail(node.mark, path(), "must be an integer, not \"\(node.scalarText ?? "")\"")
+            }
             return nil
         }
         if let range, !range.contains(value) {
@@ -111,7 +113,9 @@ extension Canonicalizer {
     /// `resolveBare`: a bare `KEY` (or `KEY:` with no value) takes the variable
     /// from the environment, as `environment:` does; when unset it stays null.
     /// Otherwise (labels, sysctls, driver_opts) it is the empty string, as compose-go has it.
-    func listOrDict(_ node: Node, _ path: @autoclosure () -> String, separator: Character = "=", resolveBare: Bool) -> Node? {
+    func listOrDict(_ node: Node, _ path: @autoclosure () -> String, separator: Character = "=", resolveBare: Bool)
+        -> Node?
+    {
         var out: [Node.Entry] = []
         // Sized once: arrays grown one append at a time were 30,000 of a
         // thousand services' allocations (here and in the other builders).
@@ -160,7 +164,9 @@ extension Canonicalizer {
                 switch value.value {
                 case .scalar(let text, let style):
                     if style == .plain && ScalarType.isNull(text) {
-                        put(entry.key, Node(bare(entry.key, value.mark).value, mark: value.mark, tag: value.tag), entry.keyMark)
+                        put(
+                            entry.key, Node(bare(entry.key, value.mark).value, mark: value.mark, tag: value.tag),
+                            entry.keyMark)
                     } else {
                         put(entry.key, Node(.scalar(text, .string), mark: value.mark, tag: value.tag), entry.keyMark)
                     }

@@ -68,7 +68,8 @@ extension Canonicalizer {
         pairs.append(.init(key: "target", keyMark: mark, value: .string(target, mark)))
         if readOnly { pairs.append(.init(key: "read_only", keyMark: mark, value: .bool(true, mark))) }
         if isBind {
-            pairs.append(.init(key: "bind", keyMark: mark, value: .map([("create_host_path", .bool(true, mark))], mark)))
+            pairs.append(
+                .init(key: "bind", keyMark: mark, value: .map([("create_host_path", .bool(true, mark))], mark)))
         }
         return Node(.mapping(pairs), mark: mark, tag: .ordered)
     }
@@ -85,10 +86,11 @@ extension Canonicalizer {
                 fail(mark, path(), "\"\(raw)\": the path inside the container must be absolute")
                 return nil
             }
-            return .init(.mapping([
-                .init(key: "type", keyMark: mark, value: .string("volume", mark)),
-                .init(key: "target", keyMark: mark, value: .string(String(parts[0]), mark)),
-            ]), mark: mark, tag: .ordered)
+            return .init(
+                .mapping([
+                    .init(key: "type", keyMark: mark, value: .string("volume", mark)),
+                    .init(key: "target", keyMark: mark, value: .string(String(parts[0]), mark)),
+                ]), mark: mark, tag: .ordered)
         }
         let source = parts[0], target = parts[1]
         guard target.hasASCIIPrefix("/") else {
@@ -107,7 +109,9 @@ extension Canonicalizer {
                 case "shared", "rshared", "slave", "rslave", "private", "rprivate": propagation = String(option)
                 case "consistent", "cached", "delegated": break
                 default:
-                    fail(mark, path(), "unknown volume option \"\(option)\" in \"\(raw)\" (ro, rw, z, Z, nocopy, or a propagation)")
+                    fail(
+                        mark, path(),
+                        "unknown volume option \"\(option)\" in \"\(raw)\" (ro, rw, z, Z, nocopy, or a propagation)")
                     return nil
                 }
             }
@@ -120,7 +124,9 @@ extension Canonicalizer {
         var pairs: [Node.Entry] = []
         pairs.reserveCapacity(5)
         pairs.append(.init(key: "type", keyMark: mark, value: .string(isBind ? "bind" : "volume", mark)))
-        pairs.append(.init(key: "source", keyMark: mark, value: .string(isBind ? hostPath(String(source)) : String(source), mark)))
+        pairs.append(
+            .init(
+                key: "source", keyMark: mark, value: .string(isBind ? hostPath(String(source)) : String(source), mark)))
         pairs.append(.init(key: "target", keyMark: mark, value: .string(String(target), mark)))
         if readOnly { pairs.append(.init(key: "read_only", keyMark: mark, value: .bool(true, mark))) }
         if isBind {
@@ -137,13 +143,19 @@ extension Canonicalizer {
     /// The long syntax, with bind sources made absolute.
     func longVolume(_ item: Node, _ path: @autoclosure () -> String) -> Node? {
         let entries = item.entries ?? []
-        checkKeys(entries, path(), allowed: ["type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs", "image"])
+        checkKeys(
+            entries, path(),
+            allowed: ["type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs", "image"])
         guard let typeNode = item["type"], let type = text(typeNode, "\(path()).type") else {
-            if item["type"] == nil { fail(item.mark, path(), "a volume needs a \"type\" (volume, bind, tmpfs, image or npipe)") }
+            if item["type"] == nil {
+                fail(item.mark, path(), "a volume needs a \"type\" (volume, bind, tmpfs, image or npipe)")
+            }
             return nil
         }
         guard ["volume", "bind", "tmpfs", "image", "npipe", "cluster"].contains(type) else {
-            fail(typeNode.mark, "\(path()).type", "unknown volume type \"\(type)\" (volume, bind, tmpfs, image or npipe)")
+            fail(
+                typeNode.mark, "\(path()).type", "unknown volume type \"\(type)\" (volume, bind, tmpfs, image or npipe)"
+            )
             return nil
         }
         guard let targetNode = item["target"], let target = text(targetNode, "\(path()).target") else {
@@ -175,8 +187,17 @@ extension Canonicalizer {
         if let node = item["consistency"], let s = stringNode(node, "\(path()).consistency") {
             pairs.append(.init(key: "consistency", keyMark: node.mark, value: s))
         }
+        guard appendOptions(of: item, type: type, path(), to: &pairs) else { return nil }
+        return Node(.mapping(pairs), mark: item.mark, tag: .ordered)
+    }
+
+    /// The long syntax's `bind`, `volume`, `tmpfs` and `image` options;
+    /// false when one is not a mapping (already reported).
+    private func appendOptions(
+        of item: Node, type: String, _ path: @autoclosure () -> String, to pairs: inout [Node.Entry]
+    ) -> Bool {
         if let node = item["bind"] {
-            guard let fields = mapping(node, "\(path()).bind") else { return nil }
+            guard let fields = mapping(node, "\(path()).bind") else { return false }
             checkKeys(fields, "\(path()).bind", allowed: ["propagation", "create_host_path", "selinux", "recursive"])
             var bind: [(String, Node)] = []
             let create = node["create_host_path"].flatMap { bool($0, "\(path()).bind.create_host_path") } ?? true
@@ -186,18 +207,27 @@ extension Canonicalizer {
             }
             pairs.append(.init(key: "bind", keyMark: node.mark, value: .map(bind, node.mark)))
         } else if type == "bind" {
-            pairs.append(.init(key: "bind", keyMark: item.mark, value: .map([("create_host_path", .bool(true, item.mark))], item.mark)))
+            pairs.append(
+                .init(
+                    key: "bind", keyMark: item.mark,
+                    value: .map([("create_host_path", .bool(true, item.mark))], item.mark)))
         }
         if let node = item["volume"] {
-            guard let fields = mapping(node, "\(path()).volume") else { return nil }
+            guard let fields = mapping(node, "\(path()).volume") else { return false }
             checkKeys(fields, "\(path()).volume", allowed: ["nocopy", "subpath"])
             var volume: [(String, Node)] = []
-            if let v = node["nocopy"], let b = bool(v, "\(path()).volume.nocopy") { volume.append(("nocopy", .bool(b, v.mark))) }
-            if let v = node["subpath"], let s = stringNode(v, "\(path()).volume.subpath") { volume.append(("subpath", s)) }
-            if !volume.isEmpty { pairs.append(.init(key: "volume", keyMark: node.mark, value: .map(volume, node.mark))) }
+            if let v = node["nocopy"], let b = bool(v, "\(path()).volume.nocopy") {
+                volume.append(("nocopy", .bool(b, v.mark)))
+            }
+            if let v = node["subpath"], let s = stringNode(v, "\(path()).volume.subpath") {
+                volume.append(("subpath", s))
+            }
+            if !volume.isEmpty {
+                pairs.append(.init(key: "volume", keyMark: node.mark, value: .map(volume, node.mark)))
+            }
         }
         if let node = item["tmpfs"] {
-            guard let fields = mapping(node, "\(path()).tmpfs") else { return nil }
+            guard let fields = mapping(node, "\(path()).tmpfs") else { return false }
             checkKeys(fields, "\(path()).tmpfs", allowed: ["size", "mode"])
             var tmpfs: [(String, Node)] = []
             if let v = node["size"], let size = bytes(v, "\(path()).tmpfs.size") { tmpfs.append(("size", size)) }
@@ -211,7 +241,7 @@ extension Canonicalizer {
             pairs.append(.init(key: "tmpfs", keyMark: node.mark, value: .map(tmpfs, node.mark)))
         }
         if let node = item["image"] { pairs.append(.init(key: "image", keyMark: node.mark, value: node)) }
-        return Node(.mapping(pairs), mark: item.mark, tag: .ordered)
+        return true
     }
 
     /// A top-level volume.

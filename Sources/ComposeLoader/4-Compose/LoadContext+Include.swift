@@ -15,8 +15,10 @@ extension LoadContext {
         var model = model
         model["include"] = nil
         guard let items = include.value.items else {
-            throw BerthError(.invalidCompose, "must be a list of paths or {path, project_directory, env_file}, not \(include.value.kindName)",
-                             location: files.location(include.value.mark), path: "include")
+            throw BerthError(
+                .invalidCompose,
+                "must be a list of paths or {path, project_directory, env_file}, not \(include.value.kindName)",
+                location: files.location(include.value.mark), path: "include")
         }
         let home = environment["HOME"]
         for (i, item) in items.enumerated() {
@@ -24,11 +26,19 @@ extension LoadContext {
             let entry = try includeEntry(item, p)
             let absolute = entry.paths.map { Paths.resolve($0, base: projectDirectory, home: home) }
             try checkIncludable(absolute, item, p, includeStack: includeStack)
-            let includedDirectory = entry.projectDirectory.map { Paths.resolve($0, base: projectDirectory, home: home) } ?? Paths.directory(absolute[0])
-            let envPaths = entry.envFiles.map { $0.map { Paths.resolve($0, base: projectDirectory, home: home) } } ?? [includedDirectory + "/.env"]
-            let child = LoadContext(files: files, environment: environment, dotenv: try includedVariables(envPaths), interpolate: interpolate,
+            let includedDirectory =
+                entry.projectDirectory.map { Paths.resolve($0, base: projectDirectory, home: home) }
+                ?? Paths.directory(absolute[0])
+            let envPaths =
+                entry.envFiles.map { $0.map { Paths.resolve($0, base: projectDirectory, home: home) } } ?? [
+                    includedDirectory + "/.env"
+                ]
+            let child = LoadContext(
+                files: files, environment: environment, dotenv: try includedVariables(envPaths),
+                interpolate: interpolate,
                 standardInput: standardInput, keepParsedTree: keepParsedTree)
-            let included = try child.loadModel(paths: absolute, projectDirectory: includedDirectory, includeStack: includeStack)
+            let included = try child.loadModel(
+                paths: absolute, projectDirectory: includedDirectory, includeStack: includeStack)
             readOrder += child.readOrder
             try copyResources(of: included, into: &model, from: absolute, mark: include.keyMark)
         }
@@ -50,8 +60,9 @@ extension LoadContext {
             case "project_directory": entry.projectDirectory = try includePaths(e.value, "\(p).project_directory").first
             case "env_file": entry.envFiles = try includePaths(e.value, "\(p).env_file")
             default:
-                throw BerthError(.invalidCompose, "unknown key \"\(e.key)\" (path, project_directory or env_file)",
-                                 location: files.location(e.keyMark), path: "\(p).\(e.key)")
+                throw BerthError(
+                    .invalidCompose, "unknown key \"\(e.key)\" (path, project_directory or env_file)",
+                    location: files.location(e.keyMark), path: "\(p).\(e.key)")
             }
         }
         return try requirePath(entry, item, p)
@@ -59,7 +70,8 @@ extension LoadContext {
 
     private func requirePath(_ entry: IncludeEntry, _ item: Node, _ p: String) throws(BerthError) -> IncludeEntry {
         if entry.paths.isEmpty {
-            throw BerthError(.invalidCompose, "an include entry needs a \"path\"", location: files.location(item.mark), path: p)
+            throw BerthError(
+                .invalidCompose, "an include entry needs a \"path\"", location: files.location(item.mark), path: p)
         }
         return entry
     }
@@ -68,7 +80,9 @@ extension LoadContext {
     private func includePaths(_ node: Node, _ path: String) throws(BerthError) -> [String] {
         if let s = node.scalarText, !node.isNull { return [s] }
         guard let list = node.items else {
-            throw BerthError(.invalidCompose, "must be a path or a list of paths, not \(node.kindName)", location: files.location(node.mark), path: path)
+            throw BerthError(
+                .invalidCompose, "must be a path or a list of paths, not \(node.kindName)",
+                location: files.location(node.mark), path: path)
         }
         var out: [String] = []
         for n in list {
@@ -81,15 +95,21 @@ extension LoadContext {
     }
 
     /// Refuses an included file that is missing or already on the way here (a cycle).
-    private func checkIncludable(_ absolute: [String], _ item: Node, _ p: String, includeStack: [String]) throws(BerthError) {
+    private func checkIncludable(_ absolute: [String], _ item: Node, _ p: String, includeStack: [String])
+        throws(BerthError)
+    {
         for path in absolute {
             if let index = includeStack.firstIndex(of: path) {
                 // Whole paths: included files are often all called compose.yaml.
                 let cycle = includeStack[index...] + [path]
-                throw BerthError(.cycle, "include cycle: \(cycle.joined(separator: " -> "))", location: files.location(item.mark), path: p)
+                throw BerthError(
+                    .cycle, "include cycle: \(cycle.joined(separator: " -> "))", location: files.location(item.mark),
+                    path: p)
             }
             guard FileSystem.kind(path) == .file else {
-                throw BerthError(.invalidCompose, "included file \(path) does not exist", location: files.location(item.mark), path: p)
+                throw BerthError(
+                    .invalidCompose, "included file \(path) does not exist", location: files.location(item.mark),
+                    path: p)
             }
         }
     }
@@ -107,15 +127,19 @@ extension LoadContext {
 
     /// Copies the included project's services and resources in. Networks and
     /// volumes of the same name are one resource; services must not clash.
-    private func copyResources(of included: Node, into model: inout Node, from absolute: [String], mark: Mark) throws(BerthError) {
+    private func copyResources(of included: Node, into model: inout Node, from absolute: [String], mark: Mark)
+        throws(BerthError)
+    {
         for section in ["services", "networks", "volumes", "secrets", "configs"] {
             guard let incoming = included[section]?.entries, !incoming.isEmpty else { continue }
             var existing = model[section]?.entries ?? []
             for entry in incoming {
                 if let clash = existing.first(where: { $0.key == entry.key }) {
                     if section == "services" {
-                        throw BerthError(.invalidCompose, "service \"\(entry.key)\" is defined here and in the included \(absolute.joined(separator: ", "))",
-                                         location: files.location(clash.keyMark), path: "services.\(entry.key)")
+                        throw BerthError(
+                            .invalidCompose,
+                            "service \"\(entry.key)\" is defined here and in the included \(absolute.joined(separator: ", "))",
+                            location: files.location(clash.keyMark), path: "services.\(entry.key)")
                     }
                     continue
                 }

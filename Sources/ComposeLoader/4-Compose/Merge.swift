@@ -21,7 +21,8 @@ enum Merge {
                 let found = a.count > 8 ? index[e.key] : entries.firstIndex { $0.key == e.key }
                 if let i = found {
                     // A reset entry is marked here and dropped after the loop, so indices stay valid.
-                    entries[i].value = e.value.tag == .reset
+                    entries[i].value =
+                        e.value.tag == .reset
                         ? Node(.scalar("", .plain), mark: e.value.mark, tag: .reset)
                         : merge(entries[i].value, e.value, path: path + [e.key])
                 } else if e.value.tag != .reset {
@@ -75,7 +76,10 @@ enum Merge {
     /// Lists whose duplicates are dropped after a merge (the spec's "sequences" list).
     private static func dedupes(_ path: [String]) -> Bool {
         guard path.count == 3, path[0] == "services" else { return false }
-        return ["cap_add", "cap_drop", "device_cgroup_rules", "expose", "external_links", "security_opt", "extra_hosts", "profiles", "links", "volumes_from"].contains(path[2])
+        return [
+            "cap_add", "cap_drop", "device_cgroup_rules", "expose", "external_links", "security_opt", "extra_hosts",
+            "profiles", "links", "volumes_from",
+        ].contains(path[2])
     }
 
     /// The unique key of a `ports`, `volumes`, `secrets` or `configs` entry.
@@ -84,7 +88,10 @@ enum Merge {
         switch path[2] {
         case "ports":
             return { n in
-                [n["host_ip"]?.scalarText ?? "", n["target"]?.scalarText ?? "", n["published"]?.scalarText ?? "", n["protocol"]?.scalarText ?? "tcp"].joined(separator: "|")
+                [
+                    n["host_ip"]?.scalarText ?? "", n["target"]?.scalarText ?? "", n["published"]?.scalarText ?? "",
+                    n["protocol"]?.scalarText ?? "tcp",
+                ].joined(separator: "|")
             }
         case "volumes":
             return { $0["target"]?.scalarText }
@@ -105,9 +112,11 @@ enum Merge {
             if items.contains(where: hasTag) { node.value = .sequence(items.map(withoutTags)) }
         case .mapping(let entries):
             if entries.contains(where: { hasTag($0.value) }) {
-                node.value = .mapping(entries.compactMap { e in
-                    e.value.tag == .reset ? nil : Node.Entry(key: e.key, keyMark: e.keyMark, value: withoutTags(e.value))
-                })
+                node.value = .mapping(
+                    entries.compactMap { e in
+                        e.value.tag == .reset
+                            ? nil : Node.Entry(key: e.key, keyMark: e.keyMark, value: withoutTags(e.value))
+                    })
             }
         }
         return node

@@ -4,7 +4,9 @@ extension Finalizer {
     /// Adds the variables of a service's `env_file`s to its environment;
     /// explicit `environment` entries win. A later file's value wins over an
     /// earlier one's, and a file's `${VAR}` sees the files before it.
-    mutating func addEnvFiles(_ service: inout Node, _ fields: ServiceFields, _ mark: Mark, _ base: @autoclosure () -> String) {
+    mutating func addEnvFiles(
+        _ service: inout Node, _ fields: ServiceFields, _ mark: Mark, _ base: @autoclosure () -> String
+    ) {
         guard let envFiles = fields.envFile?.items, !envFiles.isEmpty else { return }
         var fromFiles: [Node.Entry] = []
         for (j, entry) in envFiles.enumerated() {

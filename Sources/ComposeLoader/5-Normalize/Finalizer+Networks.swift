@@ -4,7 +4,9 @@ extension Finalizer {
     /// A service's networks: none given (and no `network_mode`) means the
     /// project's default network. Each network named must be declared, but
     /// `default`, which the project makes when the file declares none.
-    mutating func attachNetworks(_ service: inout Node, _ fields: ServiceFields, _ scope: ProjectScope, _ base: @autoclosure () -> String) {
+    mutating func attachNetworks(
+        _ service: inout Node, _ fields: ServiceFields, _ scope: ProjectScope, _ base: @autoclosure () -> String
+    ) {
         let networkMode = fields.networkMode
         var networks = fields.networks
         if let networkMode, networks != nil {

@@ -25,12 +25,15 @@ extension Finalizer {
             guard let profiles = service["profiles"]?.items, !profiles.isEmpty else { return true }
             return active.contains("*") || profiles.contains { active.contains($0.scalarText ?? "") }
         }
-        let disabled = Dictionary(services.filter { !enabled($0.value) }.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let disabled = Dictionary(
+            services.filter { !enabled($0.value) }.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         services.removeAll { disabled[$0.key] != nil }
         for requested in options.services where !services.contains(where: { $0.key == requested }) {
             var message = "no such service: \(requested)"
             // Disabled services count: naming one would have enabled it.
-            if let close = Suggest.closest(to: requested, in: services.map(\.key) + disabled.keys.sorted()) { message += "; did you mean \"\(close)\"?" }
+            if let close = Suggest.closest(to: requested, in: services.map(\.key) + disabled.keys.sorted()) {
+                message += "; did you mean \"\(close)\"?"
+            }
             errors.append(BerthError(.invalidCompose, message))
         }
         return ActiveProfiles(active: active, all: allProfiles, disabled: disabled)

@@ -53,7 +53,9 @@ struct Finalizer {
     }
 
     /// One service, checked and completed, its references added to `edges`.
-    private mutating func finalizeService(_ serviceName: String, _ service: inout Node, keyMark mark: Mark, _ scope: ProjectScope) {
+    private mutating func finalizeService(
+        _ serviceName: String, _ service: inout Node, keyMark mark: Mark, _ scope: ProjectScope
+    ) {
         func base() -> String { "services.\(serviceName)" }
         let fields = ServiceFields(service)
         checkDefinition(serviceName, fields, mark, base())
@@ -79,7 +81,9 @@ struct Finalizer {
                 entries.append(e)
             }
         }
-        if model.entry("services") == nil { entries.append(.init(key: "services", keyMark: .synthetic, value: .map([]))) }
+        if model.entry("services") == nil {
+            entries.append(.init(key: "services", keyMark: .synthetic, value: .map([])))
+        }
         entries += (model.entries ?? []).filter { $0.key.hasPrefix("x-") }.sorted { $0.key < $1.key }
         return Node(.mapping(entries), mark: model.mark, tag: .ordered)
     }

@@ -2,7 +2,9 @@ import BerthModel
 
 extension Finalizer {
     /// A service's name is one the host can use, and it says what to run.
-    mutating func checkDefinition(_ serviceName: String, _ fields: ServiceFields, _ mark: Mark, _ base: @autoclosure () -> String) {
+    mutating func checkDefinition(
+        _ serviceName: String, _ fields: ServiceFields, _ mark: Mark, _ base: @autoclosure () -> String
+    ) {
         if let problem = ResourceName.problem(serviceName) {
             var why = ResourceNameText.grammar
             if case .tooLong(let bytes) = problem { why = ResourceNameText.length(bytes) }
@@ -26,7 +28,9 @@ extension Finalizer {
     }
 
     /// Each `source` in a service's `secrets` or `configs` list is declared.
-    private mutating func checkFileReferences(_ key: String, _ declared: [Node.Entry], _ list: Node?, _ base: @autoclosure () -> String) {
+    private mutating func checkFileReferences(
+        _ key: String, _ declared: [Node.Entry], _ list: Node?, _ base: @autoclosure () -> String
+    ) {
         for (j, ref) in (list?.items ?? []).enumerated() {
             guard let source = ref["source"]?.scalarText else { continue }
             if !declared.contains(where: { $0.key == source }) {
@@ -38,7 +42,9 @@ extension Finalizer {
     /// A fixed container name allows one replica only.
     mutating func checkContainerName(_ fields: ServiceFields, _ base: @autoclosure () -> String) {
         if let containerName = fields.containerName, replicas(fields) > 1 {
-            fail(containerName.mark, "\(base()).container_name", "container_name \"\(containerName.scalarText ?? "")\" cannot be used with more than one replica")
+            fail(
+                containerName.mark, "\(base()).container_name",
+                "container_name \"\(containerName.scalarText ?? "")\" cannot be used with more than one replica")
         }
     }
 

@@ -16,13 +16,26 @@ extension Finalizer {
             let pairs: [(String, Node?, Node?, String)] = [
                 ("scale", service.scale, deploy["replicas"], "deploy.replicas"),
                 ("cpus", service.cpus, deploy["resources"]?["limits"]?["cpus"], "deploy.resources.limits.cpus"),
-                ("mem_limit", service.memLimit, deploy["resources"]?["limits"]?["memory"], "deploy.resources.limits.memory"),
-                ("pids_limit", service.pidsLimit, deploy["resources"]?["limits"]?["pids"], "deploy.resources.limits.pids"),
-                ("mem_reservation", service.memReservation, deploy["resources"]?["reservations"]?["memory"], "deploy.resources.reservations.memory"),
+                (
+                    "mem_limit", service.memLimit, deploy["resources"]?["limits"]?["memory"],
+                    "deploy.resources.limits.memory"
+                ),
+                (
+                    "pids_limit", service.pidsLimit, deploy["resources"]?["limits"]?["pids"],
+                    "deploy.resources.limits.pids"
+                ),
+                (
+                    "mem_reservation", service.memReservation, deploy["resources"]?["reservations"]?["memory"],
+                    "deploy.resources.reservations.memory"
+                ),
             ]
             for (key, node, twin, twinPath) in pairs {
-                guard let node, let text = node.scalarText, let other = twin?.scalarText, text != other else { continue }
-                fail(node.mark, "\(base()).\(key)", "\(key) (\(text)) and \(twinPath) (\(other)) disagree; set only one of them")
+                guard let node, let text = node.scalarText, let other = twin?.scalarText, text != other else {
+                    continue
+                }
+                fail(
+                    node.mark, "\(base()).\(key)",
+                    "\(key) (\(text)) and \(twinPath) (\(other)) disagree; set only one of them")
             }
         }
 
@@ -47,7 +60,9 @@ extension Finalizer {
         }
         func mount(_ target: String, _ inTmpfs: Bool, _ index: Int, _ mark: Mark) {
             if let first = firstMount(of: target) {
-                fail(mark, path(inTmpfs, index), "\(target) is already mounted by \(path(mounted[first].inTmpfs, mounted[first].index))")
+                fail(
+                    mark, path(inTmpfs, index),
+                    "\(target) is already mounted by \(path(mounted[first].inTmpfs, mounted[first].index))")
             } else {
                 positions?[target] = mounted.count
                 mounted.append((target, inTmpfs, index))
@@ -55,7 +70,9 @@ extension Finalizer {
         }
         for (i, item) in (service.tmpfs?.items ?? []).enumerated() {
             guard let text = item.scalarText else { continue }
-            mount(String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""), true, i, item.mark)
+            mount(
+                String(text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""), true, i,
+                item.mark)
         }
         for (i, volume) in (service.volumes?.items ?? []).enumerated() {
             guard let target = volume["target"]?.scalarText else { continue }

@@ -8,7 +8,8 @@ extension Finalizer {
     /// required (`required: false`); a required one that is missing is an
     /// error, which says so when profiles left it out.
     mutating func resolveDependsOn(
-        _ serviceName: String, _ service: inout Node, _ fields: ServiceFields, _ scope: ProjectScope, _ base: @autoclosure () -> String
+        _ serviceName: String, _ service: inout Node, _ fields: ServiceFields, _ scope: ProjectScope,
+        _ base: @autoclosure () -> String
     ) {
         let dependsOnNode = fields.dependsOn
         var dependsOn = dependsOnNode?.entries ?? []
@@ -20,9 +21,13 @@ extension Finalizer {
                 if !required { return true }
                 if let off = scope.disabled[dep.key] {
                     let profiles = off["profiles"]?.items?.compactMap(\.scalarText).joined(separator: ", ") ?? ""
-                    fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", "depends on \"\(dep.key)\", which is disabled: enable its profile (\(profiles)) with --profile")
+                    fail(
+                        dep.keyMark, "\(base()).depends_on.\(dep.key)",
+                        "depends on \"\(dep.key)\", which is disabled: enable its profile (\(profiles)) with --profile")
                 } else {
-                    fail(dep.keyMark, "\(base()).depends_on.\(dep.key)", undefined("service", dep.key, Array(scope.serviceNames)))
+                    fail(
+                        dep.keyMark, "\(base()).depends_on.\(dep.key)",
+                        undefined("service", dep.key, Array(scope.serviceNames)))
                 }
                 return true
             }
@@ -31,16 +36,20 @@ extension Finalizer {
             service["depends_on"] = Node(.mapping(dependsOn), mark: dependsOnNode.mark)
         }
         for dep in dependsOn {
-            edges.append(DependencyEdge(from: serviceName, to: dep.key, kind: .dependsOn, location: files.location(dep.keyMark)))
+            edges.append(
+                DependencyEdge(from: serviceName, to: dep.key, kind: .dependsOn, location: files.location(dep.keyMark)))
         }
     }
 
     /// The edges of `links`, `network_mode`, `ipc`, `pid` and `volumes_from`, each checked.
-    mutating func addReferences(_ serviceName: String, _ fields: ServiceFields, _ scope: ProjectScope, _ base: @autoclosure () -> String) {
+    mutating func addReferences(
+        _ serviceName: String, _ fields: ServiceFields, _ scope: ProjectScope, _ base: @autoclosure () -> String
+    ) {
         for (j, link) in (fields.links?.items ?? []).enumerated() {
             let target = String((link.scalarText ?? "").split(separator: ":").first ?? "")
             checkServiceReference(target, link.mark, "\(base()).links[\(j)]", scope)
-            edges.append(DependencyEdge(from: serviceName, to: target, kind: .links, location: files.location(link.mark)))
+            edges.append(
+                DependencyEdge(from: serviceName, to: target, kind: .links, location: files.location(link.mark)))
         }
         // (Called once a key, not looped over an array of tuples: such an
         // array was copied and destroyed through the runtime's generic tuple code.)
@@ -59,7 +68,8 @@ extension Finalizer {
             }
             guard let target = entry.service else { continue }
             checkServiceReference(target, from.mark, "\(base()).volumes_from[\(j)]", scope)
-            edges.append(DependencyEdge(from: serviceName, to: target, kind: .volumesFrom, location: files.location(from.mark)))
+            edges.append(
+                DependencyEdge(from: serviceName, to: target, kind: .volumesFrom, location: files.location(from.mark)))
         }
     }
 
@@ -74,9 +84,12 @@ extension Finalizer {
         edges.append(DependencyEdge(from: serviceName, to: target, kind: kind, location: files.location(node.mark)))
     }
 
-    private mutating func checkServiceReference(_ target: String, _ mark: Mark, _ path: @autoclosure () -> String, _ scope: ProjectScope) {
+    private mutating func checkServiceReference(
+        _ target: String, _ mark: Mark, _ path: @autoclosure () -> String, _ scope: ProjectScope
+    ) {
         guard !scope.serviceNames.contains(target) else { return }
-        let message = scope.disabled[target] != nil
+        let message =
+            scope.disabled[target] != nil
             ? "refers to service \"\(target)\", which is disabled by its profiles"
             : undefined("service", target, Array(scope.serviceNames))
         errors.append(BerthError(.invalidCompose, message, location: files.location(mark), path: path()))

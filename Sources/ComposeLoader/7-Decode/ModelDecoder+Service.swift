@@ -18,8 +18,9 @@ extension ModelDecoder {
     private func decodeProcess(_ s: inout Service, _ n: Node) {
         s.image = n["image"]?.scalarText
         if let b = n["build"] {
-            s.build = Build(context: b["context"]?.scalarText ?? projectDirectory, dockerfile: b["dockerfile"]?.scalarText,
-                            target: b["target"]?.scalarText, args: optionalStrings(b["args"]))
+            s.build = Build(
+                context: b["context"]?.scalarText ?? projectDirectory, dockerfile: b["dockerfile"]?.scalarText,
+                target: b["target"]?.scalarText, args: optionalStrings(b["args"]))
         }
         s.command = list(n["command"])
         s.entrypoint = list(n["entrypoint"])
@@ -46,14 +47,17 @@ extension ModelDecoder {
     /// Ports, networks, names and resolvers.
     private func decodeNetworking(_ s: inout Service, _ n: Node) {
         s.ports = (n["ports"]?.items ?? []).map { p in
-            PortMapping(target: int(p["target"]) ?? 0, published: p["published"]?.scalarText, hostIP: p["host_ip"]?.scalarText,
-                        protocol: PortMapping.TransportProtocol(rawValue: p["protocol"]?.scalarText ?? "tcp") ?? .tcp,
-                        mode: p["mode"]?.scalarText ?? "ingress")
+            PortMapping(
+                target: int(p["target"]) ?? 0, published: p["published"]?.scalarText, hostIP: p["host_ip"]?.scalarText,
+                protocol: PortMapping.TransportProtocol(rawValue: p["protocol"]?.scalarText ?? "tcp") ?? .tcp,
+                mode: p["mode"]?.scalarText ?? "ingress")
         }
         s.expose = list(n["expose"]) ?? []
         s.networks = (n["networks"]?.entries ?? []).map { e in
-            ServiceNetwork(network: e.key, aliases: list(e.value["aliases"]) ?? [], ipv4Address: e.value["ipv4_address"]?.scalarText,
-                           ipv6Address: e.value["ipv6_address"]?.scalarText, priority: int(e.value["priority"]) ?? 0)
+            ServiceNetwork(
+                network: e.key, aliases: list(e.value["aliases"]) ?? [],
+                ipv4Address: e.value["ipv4_address"]?.scalarText,
+                ipv6Address: e.value["ipv6_address"]?.scalarText, priority: int(e.value["priority"]) ?? 0)
         }
         // eth0 is the network with the highest priority; ties go by name, as docker orders them.
         s.networks.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.network < $1.network }
@@ -77,18 +81,22 @@ extension ModelDecoder {
     /// Mounts, and the secrets and configs mounted as files.
     private func decodeStorage(_ s: inout Service, _ n: Node) {
         s.volumes = (n["volumes"]?.items ?? []).map { v in
-            Mount(type: Mount.Kind(rawValue: v["type"]?.scalarText ?? "volume") ?? .volume, source: v["source"]?.scalarText,
-                  target: v["target"]?.scalarText ?? "", readOnly: bool(v["read_only"]),
-                  createHostPath: v["bind"]?["create_host_path"]?.scalarText != "false",
-                  selinux: v["bind"]?["selinux"]?.scalarText, propagation: v["bind"]?["propagation"]?.scalarText,
-                  nocopy: bool(v["volume"]?["nocopy"]), tmpfsSize: int(v["tmpfs"]?["size"]).map(Int64.init),
-                  tmpfsMode: v["tmpfs"]?["mode"]?.scalarText.flatMap(FileModeText.parse))
+            Mount(
+                type: Mount.Kind(rawValue: v["type"]?.scalarText ?? "volume") ?? .volume,
+                source: v["source"]?.scalarText,
+                target: v["target"]?.scalarText ?? "", readOnly: bool(v["read_only"]),
+                createHostPath: v["bind"]?["create_host_path"]?.scalarText != "false",
+                selinux: v["bind"]?["selinux"]?.scalarText, propagation: v["bind"]?["propagation"]?.scalarText,
+                nocopy: bool(v["volume"]?["nocopy"]), tmpfsSize: int(v["tmpfs"]?["size"]).map(Int64.init),
+                tmpfsMode: v["tmpfs"]?["mode"]?.scalarText.flatMap(FileModeText.parse))
         }
         s.tmpfs = list(n["tmpfs"]) ?? []
         func references(_ key: String) -> [FileReference] {
             (n[key]?.items ?? []).map {
-                FileReference(source: $0["source"]?.scalarText ?? "", target: $0["target"]?.scalarText, uid: $0["uid"]?.scalarText,
-                              gid: $0["gid"]?.scalarText, mode: $0["mode"]?.scalarText.flatMap(FileModeText.parse))
+                FileReference(
+                    source: $0["source"]?.scalarText ?? "", target: $0["target"]?.scalarText,
+                    uid: $0["uid"]?.scalarText,
+                    gid: $0["gid"]?.scalarText, mode: $0["mode"]?.scalarText.flatMap(FileModeText.parse))
             }
         }
         s.secrets = references("secrets")
@@ -103,16 +111,18 @@ extension ModelDecoder {
                 restart: bool(e.value["restart"]), required: e.value["required"]?.scalarText != "false")
         }
         if let h = n["healthcheck"] {
-            s.healthcheck = Healthcheck(test: list(h["test"]), interval: duration(h["interval"]), timeout: duration(h["timeout"]),
-                                        retries: int(h["retries"]), startPeriod: duration(h["start_period"]),
-                                        startInterval: duration(h["start_interval"]), disable: bool(h["disable"]))
+            s.healthcheck = Healthcheck(
+                test: list(h["test"]), interval: duration(h["interval"]), timeout: duration(h["timeout"]),
+                retries: int(h["retries"]), startPeriod: duration(h["start_period"]),
+                startInterval: duration(h["start_interval"]), disable: bool(h["disable"]))
         }
         s.restart = n["restart"]?.scalarText.flatMap(RestartPolicy.init) ?? .no
         // docker compose lets deploy.restart_policy decide when it is given (none → no,
         // on-failure[:max_attempts], any → always; no condition is docker's "no").
         if let policy = n["deploy"]?["restart_policy"] {
             switch policy["condition"]?.scalarText {
-            case "on-failure": s.restart = .onFailure(maxRetries: int(policy["max_attempts"]).flatMap { $0 > 0 ? $0 : nil })
+            case "on-failure":
+                s.restart = .onFailure(maxRetries: int(policy["max_attempts"]).flatMap { $0 > 0 ? $0 : nil })
             case "any": s.restart = .always
             default: s.restart = .no
             }

@@ -15,34 +15,47 @@ struct ModelDecoder {
         for e in model["networks"]?.entries ?? [] {
             let n = e.value
             networks[e.key] = Network(
-                name: n["name"]?.scalarText ?? e.key, driver: n["driver"]?.scalarText, driverOptions: strings(n["driver_opts"]),
+                name: n["name"]?.scalarText ?? e.key, driver: n["driver"]?.scalarText,
+                driverOptions: strings(n["driver_opts"]),
                 external: bool(n["external"]), internal: bool(n["internal"]), enableIPv6: bool(n["enable_ipv6"]),
                 labels: strings(n["labels"]),
                 ipam: (n["ipam"]?["config"]?.items ?? []).map {
-                    IPAMConfig(subnet: $0["subnet"]?.scalarText, gateway: $0["gateway"]?.scalarText, ipRange: $0["ip_range"]?.scalarText)
+                    IPAMConfig(
+                        subnet: $0["subnet"]?.scalarText, gateway: $0["gateway"]?.scalarText,
+                        ipRange: $0["ip_range"]?.scalarText)
                 })
         }
         var volumes: [String: Volume] = [:]
         for e in model["volumes"]?.entries ?? [] {
             let v = e.value
-            volumes[e.key] = Volume(name: v["name"]?.scalarText ?? e.key, driver: v["driver"]?.scalarText, driverOptions: strings(v["driver_opts"]),
-                                    external: bool(v["external"]), labels: strings(v["labels"]))
+            volumes[e.key] = Volume(
+                name: v["name"]?.scalarText ?? e.key, driver: v["driver"]?.scalarText,
+                driverOptions: strings(v["driver_opts"]),
+                external: bool(v["external"]), labels: strings(v["labels"]))
         }
         func fileObjects(_ section: String) -> [String: FileObject] {
             var out: [String: FileObject] = [:]
             for e in model[section]?.entries ?? [] {
                 let v = e.value
                 let source: FileObject.Source
-                if let f = v["file"]?.scalarText { source = .file(f) }
-                else if let env = v["environment"]?.scalarText { source = .environment(env) }
-                else if let c = v["content"]?.scalarText { source = .content(c) }
-                else { source = .external }
-                out[e.key] = FileObject(name: v["name"]?.scalarText ?? e.key, source: source, labels: strings(v["labels"]))
+                if let f = v["file"]?.scalarText {
+                    source = .file(f)
+                } else if let env = v["environment"]?.scalarText {
+                    source = .environment(env)
+                } else if let c = v["content"]?.scalarText {
+                    source = .content(c)
+                } else {
+                    source = .external
+                }
+                out[e.key] = FileObject(
+                    name: v["name"]?.scalarText ?? e.key, source: source, labels: strings(v["labels"]))
             }
             return out
         }
-        return Project(name: name, workingDirectory: projectDirectory, services: services, networks: networks, volumes: volumes,
-                       secrets: fileObjects("secrets"), configs: fileObjects("configs"), activeProfiles: activeProfiles, graph: graph)
+        return Project(
+            name: name, workingDirectory: projectDirectory, services: services, networks: networks, volumes: volumes,
+            secrets: fileObjects("secrets"), configs: fileObjects("configs"), activeProfiles: activeProfiles,
+            graph: graph)
     }
 
     func list(_ node: Node?) -> [String]? {

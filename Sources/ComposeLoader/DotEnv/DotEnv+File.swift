@@ -10,7 +10,8 @@ extension DotEnv {
         do {
             return try parse(String(decoding: bytes, as: UTF8.self), lookup: lookup)
         } catch {
-            throw BerthError(.invalidCompose, error.message, location: SourceLocation(file: path, line: error.line, column: 1))
+            throw BerthError(
+                .invalidCompose, error.message, location: SourceLocation(file: path, line: error.line, column: 1))
         }
     }
 }

@@ -33,7 +33,8 @@ public enum Emitter {
     /// (page faults were a fifth of `berth config`'s time); streamed, one
     /// buffer of 64 KiB is reused.
     public static func write(
-        _ node: Node, json: Bool = false, escapeDollars: Bool = false, to write: @escaping (UnsafeBufferPointer<UInt8>) -> Void
+        _ node: Node, json: Bool = false, escapeDollars: Bool = false,
+        to write: @escaping (UnsafeBufferPointer<UInt8>) -> Void
     ) {
         var out = Output(escapeDollars: escapeDollars, indented: true, sink: write)
         if json { out.jsonDocument(node) } else { out.yamlDocument(node) }
@@ -107,7 +108,9 @@ public enum Emitter {
         // start after them (an image name or a URL is mostly such bytes).
         var safe = 0
         let letter = (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A)
-        if (letter && (bytes.count > 5 || !startsWord(first))) || first == UInt8(ascii: "/") || first == UInt8(ascii: "_") {
+        if (letter && (bytes.count > 5 || !startsWord(first))) || first == UInt8(ascii: "/")
+            || first == UInt8(ascii: "_")
+        {
             while safe < bytes.count && plainSafe(bytes[safe]) { safe += 1 }
             if safe == bytes.count { return false }
         }
@@ -115,14 +118,17 @@ public enum Emitter {
         // else; test those without making a String of every scalar.
         func numberLike() -> Bool {
             bytes.allSatisfy { b in
-                (b >= 48 && b <= 57) || b == 43 || b == 45 || b == 46 || b == 95 || b == 101 || b == 69 || b == 120 || b == 111
+                (b >= 48 && b <= 57) || b == 43 || b == 45 || b == 46 || b == 95 || b == 101 || b == 69 || b == 120
+                    || b == 111
                     || (b >= 97 && b <= 102) || (b >= 65 && b <= 70)
             }
         }
         switch first {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"),
-            UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"),
-            UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "="), UInt8(ascii: "<"):
+            UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"),
+            UInt8(ascii: "F"),
+            UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "="),
+            UInt8(ascii: "<"):
             guard bytes.count <= 5 || first == UInt8(ascii: ".") || numberLike() else { break }
             if resolve(bytes) != .string { return true }
             // Words YAML 1.1 readers take as booleans; quoting keeps older tools reading a string.
@@ -165,7 +171,8 @@ public enum Emitter {
         case 1:
             return equals("y") || equals("Y") || equals("n") || equals("N") || equals("=")
         case 2:
-            return equals("no") || equals("No") || equals("NO") || equals("on") || equals("On") || equals("ON") || equals("<<")
+            return equals("no") || equals("No") || equals("NO") || equals("on") || equals("On") || equals("ON")
+                || equals("<<")
         case 3:
             return equals("yes") || equals("Yes") || equals("YES") || equals("off") || equals("Off") || equals("OFF")
         default:

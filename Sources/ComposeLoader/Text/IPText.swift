@@ -6,7 +6,8 @@ public enum IPText {
         let parts = Substring(text).splitASCII(UInt8(ascii: "."))
         guard parts.count == 4 else { return false }
         return parts.allSatisfy { part in
-            guard !part.isEmpty, part.utf8.count <= 3, part.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(part) else { return false }
+            guard !part.isEmpty, part.utf8.count <= 3, part.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(part)
+            else { return false }
             return n <= 255
         }
     }
@@ -55,7 +56,9 @@ public enum IPText {
 
     /// True for `address/prefix` of either kind.
     public static func isCIDR(_ text: some StringProtocol) -> Bool {
-        guard let slash = text.firstIndex(of: "/"), let prefix = Int(text[text.index(after: slash)...]) else { return false }
+        guard let slash = text.firstIndex(of: "/"), let prefix = Int(text[text.index(after: slash)...]) else {
+            return false
+        }
         let address = text[..<slash]
         if isIPv4(address) { return (0...32).contains(prefix) }
         if isIPv6(address) { return (0...128).contains(prefix) }

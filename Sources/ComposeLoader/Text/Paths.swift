@@ -32,7 +32,9 @@ enum Paths {
 
     /// True for an absolute path with no `//`, no `.` or `..` component and no trailing slash.
     private static func isFolded(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.first == UInt8(ascii: "/"), bytes.count == 1 || bytes.last != UInt8(ascii: "/") else { return false }
+        guard bytes.first == UInt8(ascii: "/"), bytes.count == 1 || bytes.last != UInt8(ascii: "/") else {
+            return false
+        }
         var previous: UInt8 = 0
         var afterSlash = false
         var dots = 0
@@ -41,7 +43,9 @@ enum Paths {
                 if previous == UInt8(ascii: "/") || (afterSlash && dots > 0 && dots <= 2) { return false }
                 afterSlash = true
                 dots = 0
-            } else if byte == UInt8(ascii: ".") && afterSlash && (previous == UInt8(ascii: "/") || previous == UInt8(ascii: ".")) {
+            } else if byte == UInt8(ascii: ".") && afterSlash
+                && (previous == UInt8(ascii: "/") || previous == UInt8(ascii: "."))
+            {
                 dots += 1
             } else {
                 afterSlash = false

@@ -24,7 +24,7 @@ enum PortText {
         let low: Int, high: Int
         if let dash = bytes.firstIndex(of: UInt8(ascii: "-")), dash != 0 {
             guard let a = ScalarType.parseInt(UnsafeBufferPointer(rebasing: bytes[..<dash]), radix: 10),
-                  let b = ScalarType.parseInt(UnsafeBufferPointer(rebasing: bytes[(dash + 1)...]), radix: 10)
+                let b = ScalarType.parseInt(UnsafeBufferPointer(rebasing: bytes[(dash + 1)...]), radix: 10)
             else { return nil }
             low = a
             high = b

@@ -66,7 +66,8 @@ public enum ScalarType: Sendable {
     @inline(__always)
     private static func numberByte(_ b: UInt8) -> Bool {
         switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"),
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+            UInt8(ascii: "A")...UInt8(ascii: "F"),
             UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "x"), UInt8(ascii: "o"),
             UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "I"), UInt8(ascii: "N"):
             return true
@@ -87,7 +88,8 @@ public enum ScalarType: Sendable {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
             // Plain decimal digits are by far the common case: settle them without parsing.
             if utf8.count <= 18, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9"),
-               utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            {
                 return .int
             }
             if int(text) != nil { return .int }
@@ -175,8 +177,10 @@ public enum ScalarType: Sendable {
         default: break
         }
         // Swift's parser takes forms YAML does not ("inf", "0x1p3"); refuse those.
-        guard text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 || $0 == 101 || $0 == 69 }),
-              text.utf8.contains(where: { $0 >= 48 && $0 <= 57 })
+        guard
+            text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 || $0 == 43 || $0 == 101 || $0 == 69 }
+            ),
+            text.utf8.contains(where: { $0 >= 48 && $0 <= 57 })
         else { return nil }
         return Double(text)
     }

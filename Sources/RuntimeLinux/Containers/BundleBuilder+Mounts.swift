@@ -1,4 +1,5 @@
 import BerthModel
+
 extension BundleBuilder {
     /// docker's default shm size: 64 MiB.
     public static let defaultShmSize: Int64 = 64 << 20
@@ -23,18 +24,22 @@ extension BundleBuilder {
             Mount(
                 destination: "/sys", type: "sysfs", source: "sysfs",
                 options: ["nosuid", "noexec", "nodev", spec.privileged ? "rw" : "ro"]),
-            Mount(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+            Mount(
+                destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
             Self.shmMount(spec, size: shm),
             // Bound, not copied into the rootfs: the network layer may rewrite
             // them while the container runs, and a read-only rootfs still
             // gets them (docker does the same).
-            Mount(destination: "/etc/resolv.conf", type: "bind", source: paths.resolvConf, options: ["rbind", "rprivate"]),
+            Mount(
+                destination: "/etc/resolv.conf", type: "bind", source: paths.resolvConf, options: ["rbind", "rprivate"]),
             Mount(destination: "/etc/hostname", type: "bind", source: paths.hostname, options: ["rbind", "rprivate"]),
             Mount(destination: "/etc/hosts", type: "bind", source: paths.hosts, options: ["rbind", "rprivate"]),
         ]
         if spec.initProcess {
             mounts.append(
-                Mount(destination: Self.initPath, type: "bind", source: host.initBinary, options: ["rbind", "ro", "rprivate"]))
+                Mount(
+                    destination: Self.initPath, type: "bind", source: host.initBinary,
+                    options: ["rbind", "ro", "rprivate"]))
         }
         mounts += try serviceMounts(spec)
         return mounts
@@ -48,7 +53,8 @@ extension BundleBuilder {
         let converted = try spec.mounts.map { mount -> OCIRuntimeSpec.Mount in
             let target = mount.target
             guard target.hasPrefix("/") else {
-                throw BerthError(.invalidSpec, "container \(spec.id): mount target \"\(target)\" is not an absolute path")
+                throw BerthError(
+                    .invalidSpec, "container \(spec.id): mount target \"\(target)\" is not an absolute path")
             }
             guard seen.insert(target).inserted else {
                 throw BerthError(.invalidSpec, "container \(spec.id): two mounts at \(target)")
@@ -56,7 +62,9 @@ extension BundleBuilder {
             switch mount {
             case .bind(let source, _, let readOnly), .volume(let source, _, let readOnly):
                 guard source.hasPrefix("/") else {
-                    throw BerthError(.invalidSpec, "container \(spec.id): mount source \"\(source)\" for \(target) is not an absolute path")
+                    throw BerthError(
+                        .invalidSpec,
+                        "container \(spec.id): mount source \"\(source)\" for \(target) is not an absolute path")
                 }
                 return .init(
                     destination: target, type: "bind", source: source,
@@ -65,7 +73,8 @@ extension BundleBuilder {
                 var options = ["nosuid", "nodev", "noexec"]
                 if let size {
                     guard size > 0 else {
-                        throw BerthError(.invalidSpec, "container \(spec.id): tmpfs size \(size) at \(target) must be positive")
+                        throw BerthError(
+                            .invalidSpec, "container \(spec.id): tmpfs size \(size) at \(target) must be positive")
                     }
                     options.append("size=\(size)")
                 }

@@ -1,4 +1,5 @@
 import BerthModel
+
 extension BundleBuilder {
     /// docker's default capability set, in docker's order.
     public static let defaultCapabilities = [
@@ -37,7 +38,8 @@ extension BundleBuilder {
     /// accepted. A capability berthd itself lacks is dropped with a warning:
     /// crun could not grant it anyway.
     func capabilities(for spec: LinuxContainerSpec, warnings: inout [String]) throws -> [String] {
-        let known = Array(Self.allCapabilities.prefix(max(0, min(host.lastCapability, Self.allCapabilities.count - 1)) + 1))
+        let known = Array(
+            Self.allCapabilities.prefix(max(0, min(host.lastCapability, Self.allCapabilities.count - 1)) + 1))
         let add = try spec.capAdd.map { try Self.normalize($0, field: "cap_add", container: spec.id) }
         let drop = try spec.capDrop.map { try Self.normalize($0, field: "cap_drop", container: spec.id) }
         var caps: [String]
@@ -57,7 +59,8 @@ extension BundleBuilder {
         // Only a capability the service asked for by name deserves a warning;
         // "every capability" quietly means every one berthd has.
         for name in lacking where add.contains(name) {
-            warnings.append("container \(spec.id): cap_add \(name) ignored: berthd itself lacks it, so crun cannot grant it")
+            warnings.append(
+                "container \(spec.id): cap_add \(name) ignored: berthd itself lacks it, so crun cannot grant it")
         }
         return caps.filter { !lacking.contains($0) }
     }
@@ -96,12 +99,14 @@ extension BundleBuilder {
                 if spec.network == .host {
                     throw BerthError(
                         .invalidSpec,
-                        "container \(spec.id): sysctl \(key) is not allowed with network_mode host: it would change the host's network")
+                        "container \(spec.id): sysctl \(key) is not allowed with network_mode host: it would change the host's network"
+                    )
                 }
                 continue
             }
             throw BerthError(
-                .invalidSpec, "container \(spec.id): sysctl \(key) is not namespaced: setting it would change the whole host")
+                .invalidSpec,
+                "container \(spec.id): sysctl \(key) is not namespaced: setting it would change the whole host")
         }
         return spec.sysctls
     }

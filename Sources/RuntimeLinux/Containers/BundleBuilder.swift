@@ -1,4 +1,5 @@
 import BerthModel
+
 /// What the builder produces: the OCI config, the three files bound over
 /// `/etc`, and the warnings a user should see (a clamped ulimit, a dropped
 /// capability).
@@ -52,7 +53,8 @@ public struct BundleBuilder: Sendable {
         }
         let capabilities = try capabilities(for: spec, warnings: &warnings)
         let process = OCIRuntimeSpec.Process(
-            user: .init(uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.isEmpty ? nil : user.additionalGids),
+            user: .init(
+                uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.isEmpty ? nil : user.additionalGids),
             args: args,
             env: Self.environment(for: spec, hostname: hostname, home: user.home),
             cwd: cwd,
@@ -87,7 +89,9 @@ public struct BundleBuilder: Sendable {
         let args = entrypoint + command
         guard let first = args.first, !first.isEmpty else {
             throw BerthError(
-                .invalidSpec, "container \(spec.id): no command to run (neither the image nor the service sets an entrypoint or command)")
+                .invalidSpec,
+                "container \(spec.id): no command to run (neither the image nor the service sets an entrypoint or command)"
+            )
         }
         return args
     }
@@ -129,7 +133,9 @@ public struct BundleBuilder: Sendable {
             }
             guard ulimit.soft <= ulimit.hard else {
                 throw BerthError(
-                    .invalidSpec, "container \(spec.id): ulimit \(name) soft limit \(ulimit.soft) is above its hard limit \(ulimit.hard)")
+                    .invalidSpec,
+                    "container \(spec.id): ulimit \(name) soft limit \(ulimit.soft) is above its hard limit \(ulimit.hard)"
+                )
             }
             let type = "RLIMIT_" + name.uppercased()
             var limit = OCIRuntimeSpec.Rlimit(type: type, hard: ulimit.hard, soft: ulimit.soft)

@@ -2,9 +2,9 @@ import BerthModel
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Makes a hybrid cgroup host acceptable to crun.
@@ -53,7 +53,9 @@ public enum CgroupSetup {
             }
             let target = root + "/" + name
             if mkdir(target, 0o755) != 0 && errno != EEXIST {
-                throw failure(root: root, controllers: controllers, name: name, step: "mkdir \(target): \(String(cString: strerror(errno)))")
+                throw failure(
+                    root: root, controllers: controllers, name: name,
+                    step: "mkdir \(target): \(String(cString: strerror(errno)))")
             }
             if Glibc.mount("cgroup", target, "cgroup", 0, name) != 0 {
                 let err = errno

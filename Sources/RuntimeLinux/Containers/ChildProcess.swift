@@ -3,9 +3,9 @@ import Foundation
 import HostOS
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Runs programs (crun, the shim) with posix_spawn: fast (vfork under the

@@ -4,9 +4,9 @@ import HostOS
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 extension ContainerDriver {
@@ -101,11 +101,13 @@ extension ContainerDriver {
     /// id (a recreate) is read again.
     func bundleProcess(_ id: ContainerID, paths: ContainerPaths) throws -> OCIRuntimeSpec.Process {
         var info = stat()
-        let key = stat(paths.config, &info) == 0 ? "\(paths.config)#\(info.st_ino)#\(info.st_mtim.tv_nsec)" : paths.config
+        let key =
+            stat(paths.config, &info) == 0 ? "\(paths.config)#\(info.st_ino)#\(info.st_mtim.tv_nsec)" : paths.config
         if let cached = execProcesses.withLock({ $0[key] }) { return cached }
         let spec: OCIRuntimeSpec
         do {
-            spec = try JSONDecoder().decode(OCIRuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: paths.config)))
+            spec = try JSONDecoder().decode(
+                OCIRuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: paths.config)))
         } catch {
             throw BerthError(.runtime, "exec in container \(id): unreadable bundle \(paths.config)", cause: "\(error)")
         }

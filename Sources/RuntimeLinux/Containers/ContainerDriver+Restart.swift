@@ -3,9 +3,9 @@ import Foundation
 import HostOS
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// What `observe` reads from a container's files, without asking crun.

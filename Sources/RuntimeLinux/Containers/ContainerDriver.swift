@@ -4,9 +4,9 @@ import HostOS
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Runs containers on crun: bundle and overlay rootfs in, a `berth-shim` per
@@ -117,7 +117,9 @@ import Synchronization
         let paths = self.paths(spec.id)
         if mkdir(paths.directory, 0o711) != 0 {
             let err = errno
-            if err == EEXIST { throw BerthError(.alreadyExists, "container \(spec.id) already exists in \(paths.directory)") }
+            if err == EEXIST {
+                throw BerthError(.alreadyExists, "container \(spec.id) already exists in \(paths.directory)")
+            }
             throw BerthError.system("creating container directory \(paths.directory)", errno: err)
         }
         do {
@@ -163,7 +165,9 @@ import Synchronization
     /// docker's stop: `signal` (the image's or service's stop signal), then
     /// SIGKILL if the container is still running after `grace`. Returns how
     /// it ended; a container that had already ended just reports that.
-    public func stop(_ id: ContainerID, signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async throws -> ExitStatus {
+    public func stop(_ id: ContainerID, signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async throws
+        -> ExitStatus
+    {
         try requireExists(id)
         if let done = try ExitStatus.read(paths(id).exitFile) { return done }
         do {
@@ -195,12 +199,15 @@ import Synchronization
         var errors: [BerthError] = []
         if status.isAlive {
             guard force else {
-                throw BerthError(.invalidState, "container \(id) is \(status.name); stop it before removing it, or force the removal")
+                throw BerthError(
+                    .invalidState, "container \(id) is \(status.name); stop it before removing it, or force the removal"
+                )
             }
             do {
                 try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
-            } catch let error as BerthError where error.code == .invalidState {}
-            catch let error as BerthError { errors.append(error) }
+            } catch let error as BerthError where error.code == .invalidState {} catch let error as BerthError {
+                errors.append(error)
+            }
             do {
                 _ = try await waitForExit(id, timeout: .seconds(10))
             } catch let error as BerthError { errors.append(error) }
@@ -244,7 +251,8 @@ import Synchronization
                     // the exit record is moments away.
                     status = .running(pid: state?.pid ?? 0)
                 } else {
-                    status = .lost(reason: "crun has \(state == nil ? "no state" : "it stopped") and berth-shim recorded no exit")
+                    status = .lost(
+                        reason: "crun has \(state == nil ? "no state" : "it stopped") and berth-shim recorded no exit")
                 }
             }
             return ContainerInspection(

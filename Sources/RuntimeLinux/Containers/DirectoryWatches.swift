@@ -3,9 +3,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Waits for conditions on container directories (an exit record appearing,
@@ -85,7 +85,8 @@ final class DirectoryWatches: Sendable {
                     return expired
                 }
                 do {
-                    try register(id, Waiter(directory: directory, deadline: clock.now.advanced(by: timeout), poke: poke))
+                    try register(
+                        id, Waiter(directory: directory, deadline: clock.now.advanced(by: timeout), poke: poke))
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -148,7 +149,10 @@ final class DirectoryWatches: Sendable {
                 let until = min(nearest, lastSweep.advanced(by: .seconds(1)))
                 return ((state.inotify, state.wake.0), Int32(max(0, clock.now.duration(to: until).milliseconds)))
             }
-            var polls = [pollfd(fd: fds.0, events: Int16(POLLIN), revents: 0), pollfd(fd: fds.1, events: Int16(POLLIN), revents: 0)]
+            var polls = [
+                pollfd(fd: fds.0, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: fds.1, events: Int16(POLLIN), revents: 0),
+            ]
             _ = poll(&polls, 2, timeout)
             // Which directories had events.
             var touched = Set<Int32>()
@@ -158,7 +162,9 @@ final class DirectoryWatches: Sendable {
                 var offset = 0
                 while offset + 16 <= n {
                     let wd = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
-                    let length = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self) }
+                    let length = buffer.withUnsafeBytes {
+                        $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
+                    }
                     touched.insert(wd)
                     offset += 16 + Int(length)
                 }

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// What the bundle builder needs to know about the host, read once so that
@@ -60,9 +60,10 @@ public struct HostFacts: Hashable, Sendable {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let effective = capabilityMask(named: "CapEff", in: status)
         let bounding = capabilityMask(named: "CapBnd", in: status)
-        let last = Int(
-            (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 40
+        let last =
+            Int(
+                (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 40
         let sysResource = 24
         return HostFacts(
             hardLimits: limits,

@@ -2,9 +2,9 @@ import BerthModel
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 extension JSONFileLog {
@@ -44,7 +44,9 @@ extension JSONFileLog {
                 var inotify: Int32 = -1
                 do {
                     inotify = try checkSyscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
-                    try self.runFollow(query, ended: ended, inotify: inotify, cancel: cancel.0) { continuation.yield($0) }
+                    try self.runFollow(query, ended: ended, inotify: inotify, cancel: cancel.0) {
+                        continuation.yield($0)
+                    }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -105,7 +107,10 @@ extension JSONFileLog {
                 }
             }
             if exited && fresh.isEmpty { return }
-            var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: cancel, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: cancel, events: Int16(POLLIN), revents: 0),
+            ]
             if poll(&fds, 2, 1000) < 0 && errno != EINTR {
                 throw BerthError.system("poll on inotify for \(directory)", errno: errno)
             }

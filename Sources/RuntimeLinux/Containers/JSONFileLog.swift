@@ -2,9 +2,9 @@ import BerthModel
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Reads a container's json-file log: `json.log` and the files rotated out

@@ -25,7 +25,8 @@ public struct ContainerID: Hashable, Sendable, Codable, CustomStringConvertible,
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = ContainerID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid container id \"\(text)\""))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "invalid container id \"\(text)\""))
         }
         self = id
     }

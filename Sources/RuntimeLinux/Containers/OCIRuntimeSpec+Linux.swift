@@ -114,7 +114,8 @@ extension OCIRuntimeSpec {
         public var access: String?
 
         /// A rule from its parts.
-        public init(allow: Bool, type: String? = nil, major: Int64? = nil, minor: Int64? = nil, access: String? = "rwm") {
+        public init(allow: Bool, type: String? = nil, major: Int64? = nil, minor: Int64? = nil, access: String? = "rwm")
+        {
             self.allow = allow
             self.type = type
             self.major = major

@@ -3,9 +3,9 @@ import Foundation
 import HostOS
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// A container's root filesystem: an overlay of the image's read-only layers
@@ -24,7 +24,8 @@ public enum OverlayRootfs {
             // ':' separates lowerdir entries and ',' separates options; the
             // kernel's escaping of them differs between versions, so refuse.
             guard path.hasPrefix("/"), !path.contains(","), !path.contains(":") else {
-                throw BerthError(.invalidSpec, "overlay: layer path \"\(path)\" must be absolute and contain no ',' or ':'")
+                throw BerthError(
+                    .invalidSpec, "overlay: layer path \"\(path)\" must be absolute and contain no ',' or ':'")
             }
         }
         guard !layers.isEmpty else {
@@ -34,7 +35,8 @@ public enum OverlayRootfs {
         guard data.utf8.count < 4096 else {
             throw BerthError(
                 .invalidSpec,
-                "overlay: \(layers.count) layers make \(data.utf8.count) bytes of mount options; the kernel takes at most 4095")
+                "overlay: \(layers.count) layers make \(data.utf8.count) bytes of mount options; the kernel takes at most 4095"
+            )
         }
         return data
     }
@@ -80,7 +82,9 @@ public enum OverlayRootfs {
                 switch err {
                 case EINVAL, ENOENT: return
                 case EBUSY:
-                    try checkSyscall("detaching busy rootfs \(paths.rootfs)") { umount2(paths.rootfs, Int32(MNT_DETACH)) }
+                    try checkSyscall("detaching busy rootfs \(paths.rootfs)") {
+                        umount2(paths.rootfs, Int32(MNT_DETACH))
+                    }
                 default:
                     throw BerthError.system("unmounting rootfs \(paths.rootfs)", errno: err)
                 }

@@ -3,9 +3,9 @@ import Foundation
 import HostOS
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #endif
 
 /// Paths inside a container's rootfs, resolved as the container would see

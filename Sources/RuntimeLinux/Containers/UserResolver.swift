@@ -1,4 +1,5 @@
 import BerthModel
+
 /// A user spec resolved to the numbers the kernel knows.
 public struct ResolvedUser: Hashable, Sendable {
     /// The user id.

@@ -2,6 +2,7 @@ import BerthModel
 import Glibc
 import HostOS
 import Registry
+
 import struct Crypto.SHA256
 
 /// The file operations the store needs, straight over libc or through

@@ -1,5 +1,6 @@
 import BerthModel
 import Registry
+
 /// An image in the store: its manifest, its decoded configuration, its
 /// layers (lowest first) and the names that point at it.
 public struct Image: Hashable, Sendable {

@@ -1,5 +1,6 @@
 import BerthModel
 import Registry
+
 /// What `ImageStore.remove` did, in `docker rmi`'s terms.
 public struct ImageRemoval: Hashable, Sendable {
     /// Names taken off.

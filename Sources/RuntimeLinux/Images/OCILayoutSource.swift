@@ -1,5 +1,6 @@
 import BerthModel
 import Registry
+
 /// An OCI image layout: `oci-layout`, `index.json`, and `blobs/sha256/<hex>`.
 ///
 /// Each entry of `index.json` is an image (or a multi-platform index, from

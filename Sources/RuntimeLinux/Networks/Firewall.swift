@@ -56,7 +56,8 @@ enum FirewallRules {
         for network in sorted where !network.isInternal {
             let bridge = quoted(network.bridge)
             lines.append(
-                "\t\tip saddr \(network.subnet) oifname != \(bridge) oifname != \"lo\" masquerade comment \"network \(network.name)\"")
+                "\t\tip saddr \(network.subnet) oifname != \(bridge) oifname != \"lo\" masquerade comment \"network \(network.name)\""
+            )
         }
         lines.append("\t}")
         lines.append("}")

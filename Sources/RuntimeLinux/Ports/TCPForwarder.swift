@@ -92,7 +92,8 @@ enum TCPForwarder {
         let allocator = AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65_536, maximum: 1 << 20)
         let bootstrap = ServerBootstrap(group: group)
         if address.protocol == .inet6 { _ = bootstrap.serverChannelOption(Self.v6Only, value: 1) }
-        return try await bootstrap
+        return
+            try await bootstrap
             .serverChannelOption(.backlog, value: options.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // Nothing is read from the client until the container answers,

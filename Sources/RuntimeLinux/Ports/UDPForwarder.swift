@@ -22,7 +22,8 @@ enum UDPForwarder {
         // same port, and "already in use" would go unnoticed.
         let bootstrap = DatagramBootstrap(group: group)
         if address.protocol == .inet6 { _ = bootstrap.channelOption(TCPForwarder.v6Only, value: 1) }
-        return try await bootstrap
+        return
+            try await bootstrap
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagram))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

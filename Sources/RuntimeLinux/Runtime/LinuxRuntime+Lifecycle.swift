@@ -242,7 +242,9 @@ extension LinuxRuntime {
                 }
             }
             for network in await bridges.list() where network.endpoints.contains(where: { $0.netnsPath == netnsPath }) {
-                let detach = { try await self.bridges.detach(network.name, netnsPath: netnsPath, deleteLink: !namespaceGone) }
+                let detach = {
+                    try await self.bridges.detach(network.name, netnsPath: netnsPath, deleteLink: !namespaceGone)
+                }
                 if let failure = await failure(of: detach) {
                     failures.append(failure)
                 }

@@ -24,16 +24,18 @@ import Testing
         #expect(try typedService(loaded).stopGracePeriod == 90_000_000_000)
         #expect(try typedService(loaded, "api").stopSignal == "15")
         #expect(try typedService(loaded, "api").stopGracePeriod == 500_000_000)
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                stop_signal: SIGNOPE
-                stop_grace_period: 10
-            """) == """
-            compose.yaml:4:18: services.web.stop_signal: "SIGNOPE" is not a signal (write it like SIGTERM, SIGINT or 15)
-            compose.yaml:5:24: services.web.stop_grace_period: "10" is not a duration (write it like 10s, 1m30s or 500ms)
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    stop_signal: SIGNOPE
+                    stop_grace_period: 10
+                """) == """
+                    compose.yaml:4:18: services.web.stop_signal: "SIGNOPE" is not a signal (write it like SIGTERM, SIGINT or 15)
+                    compose.yaml:5:24: services.web.stop_grace_period: "10" is not a duration (write it like 10s, 1m30s or 500ms)
+                    """)
     }
 
     @Test func ulimits() throws {
@@ -47,66 +49,74 @@ import Testing
                     soft: 20000
                     hard: 40000
             """
-        #expect(try fieldYAML(yaml, "ulimits") == """
-            nofile:
-              soft: 20000
-              hard: 40000
-            nproc:
-              soft: 65535
-              hard: 65535
+        #expect(
+            try fieldYAML(yaml, "ulimits") == """
+                nofile:
+                  soft: 20000
+                  hard: 40000
+                nproc:
+                  soft: 65535
+                  hard: 65535
 
-            """)
-        #expect(try typedService(try loadYAML(yaml)).ulimits == [
-            "nproc": Ulimit(soft: 65535, hard: 65535), "nofile": Ulimit(soft: 20000, hard: 40000),
-        ])
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                ulimits:
-                  nofile:
-                    soft: 50000
-                    hard: 40000
-                  core:
-                    soft: 1
-                  nproc: lots
-            """) == """
-            compose.yaml:6:9: services.web.ulimits.nofile: soft limit 50000 is above the hard limit 40000
-            compose.yaml:9:9: services.web.ulimits.core: needs both soft and hard
-            compose.yaml:10:14: services.web.ulimits.nproc: must be an integer, not "lots"
-            """)
+                """)
+        #expect(
+            try typedService(try loadYAML(yaml)).ulimits == [
+                "nproc": Ulimit(soft: 65535, hard: 65535), "nofile": Ulimit(soft: 20000, hard: 40000),
+            ])
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    ulimits:
+                      nofile:
+                        soft: 50000
+                        hard: 40000
+                      core:
+                        soft: 1
+                      nproc: lots
+                """) == """
+                    compose.yaml:6:9: services.web.ulimits.nofile: soft limit 50000 is above the hard limit 40000
+                    compose.yaml:9:9: services.web.ulimits.core: needs both soft and hard
+                    compose.yaml:10:14: services.web.ulimits.nproc: must be an integer, not "lots"
+                    """)
     }
 
     /// `-` before `-9223372036854775808` would negate Int.min: the loader
     /// used to trap (crash with SIGILL) on it; it is an error like any other.
     @Test func integerThatCannotBeNegated() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                scale: "--9223372036854775808"
-                healthcheck:
-                  retries: -0x-8000000000000000
-            """) == """
-            compose.yaml:4:12: services.web.scale: must be an integer, not "--9223372036854775808"
-            compose.yaml:6:16: services.web.healthcheck.retries: must be an integer, not "-0x-8000000000000000"
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    scale: "--9223372036854775808"
+                    healthcheck:
+                      retries: -0x-8000000000000000
+                """) == """
+                    compose.yaml:4:12: services.web.scale: must be an integer, not "--9223372036854775808"
+                    compose.yaml:6:16: services.web.healthcheck.retries: must be an integer, not "-0x-8000000000000000"
+                    """)
     }
 
     /// One sign at most, as YAML's core schema reads integers: `--5` and
     /// `+-5` are text (they used to read as 5 and -5).
     @Test func integerWithTwoSignsIsNotAnInteger() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                scale: --5
-                healthcheck:
-                  retries: +-5
-            """) == """
-            compose.yaml:4:12: services.web.scale: must be an integer, not "--5"
-            compose.yaml:6:16: services.web.healthcheck.retries: must be an integer, not "+-5"
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    scale: --5
+                    healthcheck:
+                      retries: +-5
+                """) == """
+                    compose.yaml:4:12: services.web.scale: must be an integer, not "--5"
+                    compose.yaml:6:16: services.web.healthcheck.retries: must be an integer, not "+-5"
+                    """)
     }
 
     @Test func sysctls() throws {
@@ -133,7 +143,10 @@ import Testing
             """
         #expect(try fieldYAML(list, "sysctls") == expected)
         #expect(try fieldYAML(map, "sysctls") == expected)
-        #expect(try typedService(try loadYAML(map)).sysctls == ["net.core.somaxconn": "1024", "net.ipv4.tcp_syncookies": "0"])
+        #expect(
+            try typedService(try loadYAML(map)).sysctls == [
+                "net.core.somaxconn": "1024", "net.ipv4.tcp_syncookies": "0",
+            ])
     }
 
     @Test func extraHosts() throws {
@@ -148,14 +161,15 @@ import Testing
                   - v6colon:[2001:db8::1]
                   - host.docker.internal:host-gateway
             """
-        #expect(try fieldYAML(yaml, "extra_hosts") == """
-            - somehost=162.242.195.82
-            - otherhost=50.31.209.229
-            - myhostv6=::1
-            - v6colon=2001:db8::1
-            - host.docker.internal=host-gateway
+        #expect(
+            try fieldYAML(yaml, "extra_hosts") == """
+                - somehost=162.242.195.82
+                - otherhost=50.31.209.229
+                - myhostv6=::1
+                - v6colon=2001:db8::1
+                - host.docker.internal=host-gateway
 
-            """)
+                """)
         let map = """
             services:
               web:
@@ -165,9 +179,10 @@ import Testing
                   multi: ["10.0.0.1", "10.0.0.2"]
                   v6: "[::1]"
             """
-        #expect(try typedService(try loadYAML(map)).extraHosts == [
-            "somehost=162.242.195.82", "multi=10.0.0.1", "multi=10.0.0.2", "v6=::1",
-        ])
+        #expect(
+            try typedService(try loadYAML(map)).extraHosts == [
+                "somehost=162.242.195.82", "multi=10.0.0.1", "multi=10.0.0.2", "v6=::1",
+            ])
         // As compose-go: several addresses after one name, separated by commas.
         let commas = """
             services:
@@ -177,17 +192,19 @@ import Testing
                   - "both=10.0.0.1,[::1]"
             """
         #expect(try typedService(try loadYAML(commas)).extraHosts == ["both=10.0.0.1", "both=::1"])
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                extra_hosts:
-                  - nohost
-                  - a:b=10.0.0.1
-            """) == """
-            compose.yaml:5:9: services.web.extra_hosts[0]: "nohost" must be HOST=IP or HOST:IP
-            compose.yaml:6:9: services.web.extra_hosts[1]: "a:b" is not a host name
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    extra_hosts:
+                      - nohost
+                      - a:b=10.0.0.1
+                """) == """
+                    compose.yaml:5:9: services.web.extra_hosts[0]: "nohost" must be HOST=IP or HOST:IP
+                    compose.yaml:6:9: services.web.extra_hosts[1]: "a:b" is not a host name
+                    """)
     }
 
     @Test func dns() throws {
@@ -199,10 +216,11 @@ import Testing
                 dns_search: [example.com, example.org]
                 dns_opt: [use-vc, "ndots:2"]
             """
-        #expect(try fieldYAML(yaml, "dns") == """
-            - 8.8.8.8
+        #expect(
+            try fieldYAML(yaml, "dns") == """
+                - 8.8.8.8
 
-            """)
+                """)
         let web = try typedService(try loadYAML(yaml))
         #expect(web.dns == ["8.8.8.8"])
         #expect(web.dnsSearch == ["example.com", "example.org"])
@@ -224,17 +242,18 @@ import Testing
                 user: "1000:1000"
             """
         let canonical = try serviceYAML(yaml)
-        #expect(canonical == """
-            container_name: the-web
-            domainname: example.com
-            hostname: web01
-            image: nginx
-            networks:
-              default: null
-            user: "1000"
-            working_dir: /app
+        #expect(
+            canonical == """
+                container_name: the-web
+                domainname: example.com
+                hostname: web01
+                image: nginx
+                networks:
+                  default: null
+                user: "1000"
+                working_dir: /app
 
-            """)
+                """)
         let loaded = try loadYAML(yaml)
         let web = try typedService(loaded)
         #expect(web.user == "1000")
@@ -257,29 +276,32 @@ import Testing
                 stdin_open: FALSE
             """
         let canonical = try serviceYAML(yaml)
-        #expect(canonical == """
-            image: nginx
-            init: true
-            networks:
-              default: null
-            privileged: true
-            read_only: true
-            stdin_open: false
-            tty: false
+        #expect(
+            canonical == """
+                image: nginx
+                init: true
+                networks:
+                  default: null
+                privileged: true
+                read_only: true
+                stdin_open: false
+                tty: false
 
-            """)
+                """)
         let web = try typedService(try loadYAML(yaml))
         #expect(web.`init` && web.readOnly && web.privileged && !web.tty && !web.stdinOpen)
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                privileged: yes
-                init: 1
-            """) == """
-            compose.yaml:4:17: services.web.privileged: must be true or false, not "yes"
-            compose.yaml:5:11: services.web.init: must be true or false, not "1"
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    privileged: yes
+                    init: 1
+                """) == """
+                    compose.yaml:4:17: services.web.privileged: must be true or false, not "yes"
+                    compose.yaml:5:11: services.web.init: must be true or false, not "1"
+                    """)
     }
 
     @Test func capabilities() throws {
@@ -294,14 +316,16 @@ import Testing
         let web = try typedService(try loadYAML(yaml))
         #expect(web.capAdd == ["NET_ADMIN", "SYS_TIME"])
         #expect(web.capDrop == ["ALL"])
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                cap_add: NET_ADMIN
-            """) == """
-            compose.yaml:4:14: services.web.cap_add: must be a list of strings, not a string
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    cap_add: NET_ADMIN
+                """) == """
+                    compose.yaml:4:14: services.web.cap_add: must be a list of strings, not a string
+                    """)
     }
 
     @Test func tmpfs() throws {
@@ -316,10 +340,11 @@ import Testing
                   - /run
                   - /tmp:size=64m,mode=1777
             """
-        #expect(try fieldYAML(yaml, "tmpfs") == """
-            - /run
+        #expect(
+            try fieldYAML(yaml, "tmpfs") == """
+                - /run
 
-            """)
+                """)
         let loaded = try loadYAML(yaml)
         #expect(try typedService(loaded).tmpfs == ["/run"])
         #expect(try typedService(loaded, "api").tmpfs == ["/run", "/tmp:size=64m,mode=1777"])
@@ -335,24 +360,27 @@ import Testing
                   - 8000
                   - 9000-9002/udp
             """
-        #expect(try fieldYAML(yaml, "expose") == """
-            - "3000"
-            - "8000"
-            - 9000-9002/udp
+        #expect(
+            try fieldYAML(yaml, "expose") == """
+                - "3000"
+                - "8000"
+                - 9000-9002/udp
 
-            """)
+                """)
         #expect(try typedService(try loadYAML(yaml)).expose == ["3000", "8000", "9000-9002/udp"])
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                expose:
-                  - 0
-                  - 80/icmp
-            """) == """
-            compose.yaml:5:9: services.web.expose[0]: "0" is not a port or a port range (1-65535)
-            compose.yaml:6:9: services.web.expose[1]: unknown protocol "icmp" (tcp, udp or sctp)
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    expose:
+                      - 0
+                      - 80/icmp
+                """) == """
+                    compose.yaml:5:9: services.web.expose[0]: "0" is not a port or a port range (1-65535)
+                    compose.yaml:6:9: services.web.expose[1]: unknown protocol "icmp" (tcp, udp or sctp)
+                    """)
     }
 
     @Test func networkMode() throws {
@@ -375,7 +403,8 @@ import Testing
     }
 
     @Test func everythingReadsBack() throws {
-        try expectRoundTrip("""
+        try expectRoundTrip(
+            """
             name: ignored-by-the-helper
             services:
               web:
@@ -440,6 +469,9 @@ import Testing
                   com.example.description: "Accounting webapp"
                   com.example.release: 2
             """
-        #expect(try typedService(try loadYAML(yaml)).labels == ["com.example.description": "Accounting webapp", "com.example.release": "2"])
+        #expect(
+            try typedService(try loadYAML(yaml)).labels == [
+                "com.example.description": "Accounting webapp", "com.example.release": "2",
+            ])
     }
 }

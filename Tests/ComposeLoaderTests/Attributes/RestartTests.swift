@@ -43,30 +43,36 @@ import Testing
     }
 
     @Test func unknownPolicy() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                restart: sometimes
-            """) == """
-            compose.yaml:4:14: services.web.restart: unknown restart policy "sometimes" (no, always, on-failure[:N] or unless-stopped)
-            """)
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                restart: on-failure:-1
-            """) == """
-            compose.yaml:4:14: services.web.restart: unknown restart policy "on-failure:-1" (no, always, on-failure[:N] or unless-stopped)
-            """)
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                restart: false
-            """) == """
-            compose.yaml:4:14: services.web.restart: unknown restart policy "false" (no, always, on-failure[:N] or unless-stopped)
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    restart: sometimes
+                """) == """
+                    compose.yaml:4:14: services.web.restart: unknown restart policy "sometimes" (no, always, on-failure[:N] or unless-stopped)
+                    """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    restart: on-failure:-1
+                """) == """
+                    compose.yaml:4:14: services.web.restart: unknown restart policy "on-failure:-1" (no, always, on-failure[:N] or unless-stopped)
+                    """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    restart: false
+                """) == """
+                    compose.yaml:4:14: services.web.restart: unknown restart policy "false" (no, always, on-failure[:N] or unless-stopped)
+                    """)
     }
 
     @Test func deployRestartPolicy() throws {
@@ -81,23 +87,26 @@ import Testing
                     max_attempts: 3
                     window: 120s
             """
-        #expect(try fieldYAML(yaml, "deploy") == """
-            restart_policy:
-              condition: on-failure
-              delay: 5s
-              max_attempts: 3
-              window: 2m0s
+        #expect(
+            try fieldYAML(yaml, "deploy") == """
+                restart_policy:
+                  condition: on-failure
+                  delay: 5s
+                  max_attempts: 3
+                  window: 2m0s
 
-            """)
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                deploy:
-                  restart_policy:
-                    condition: sometimes
-            """) == """
-            compose.yaml:6:20: services.web.deploy.restart_policy.condition: unknown condition "sometimes" (none, on-failure or any)
-            """)
+                """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    deploy:
+                      restart_policy:
+                        condition: sometimes
+                """) == """
+                    compose.yaml:6:20: services.web.deploy.restart_policy.condition: unknown condition "sometimes" (none, on-failure or any)
+                    """)
     }
 }

@@ -5,27 +5,31 @@ import Testing
 /// Misspelt keys are refused with a suggestion; `x-` extensions pass anywhere.
 @Suite struct UnknownKeysTests {
     @Test func topLevelTypo() {
-        #expect(loadYAMLError("""
-            servics:
-              web:
-                image: nginx
-            """) == """
-            compose.yaml:1:1: servics: unknown key "servics"; did you mean "services"?
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                servics:
+                  web:
+                    image: nginx
+                """) == """
+                    compose.yaml:1:1: servics: unknown key "servics"; did you mean "services"?
+                    """)
     }
 
     @Test func serviceTypo() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                imagee: nginx
-                portz: ["80"]
-                frobnicate: true
-            """) == """
-            compose.yaml:3:5: services.web.imagee: unknown key "imagee"; did you mean "image"?
-            compose.yaml:4:5: services.web.portz: unknown key "portz"; did you mean "ports"?
-            compose.yaml:5:5: services.web.frobnicate: unknown key "frobnicate"
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    imagee: nginx
+                    portz: ["80"]
+                    frobnicate: true
+                """) == """
+                    compose.yaml:3:5: services.web.imagee: unknown key "imagee"; did you mean "image"?
+                    compose.yaml:4:5: services.web.portz: unknown key "portz"; did you mean "ports"?
+                    compose.yaml:5:5: services.web.frobnicate: unknown key "frobnicate"
+                    """)
     }
 
     @Test func extensionsAreAllowed() throws {
@@ -50,41 +54,47 @@ import Testing
             """
         let loaded = try loadYAML(yaml)
         #expect(loaded.project.serviceNames == ["web"])
-        #expect(try serviceYAML(yaml) == """
-            healthcheck:
-              test:
-                - CMD
-                - "true"
-            image: nginx
-            networks:
-              default: null
-            x-berth:
-              restart_on_unhealthy: false
-            x-owner: team-a
+        #expect(
+            try serviceYAML(yaml) == """
+                healthcheck:
+                  test:
+                    - CMD
+                    - "true"
+                image: nginx
+                networks:
+                  default: null
+                x-berth:
+                  restart_on_unhealthy: false
+                x-owner: team-a
 
-            """)
-        #expect(Emitter.yaml(loaded.canonical["x-anything"] ?? .null()) == """
-            deeply:
-              - nested
-              - 1
+                """)
+        #expect(
+            Emitter.yaml(loaded.canonical["x-anything"] ?? .null()) == """
+                deeply:
+                  - nested
+                  - 1
 
-            """)
+                """)
         #expect(try typedService(loaded).restartOnUnhealthy == false)
         #expect(loaded.project.networks.keys.sorted() == ["default"])
     }
 
     @Test func extensionsDoNotChangeTheConfigHash() throws {
-        let plain = try typedService(try loadYAML("""
-            services:
-              web:
-                image: nginx
-            """))
-        let extended = try typedService(try loadYAML("""
-            services:
-              web:
-                image: nginx
-                x-note: hello
-            """))
+        let plain = try typedService(
+            try loadYAML(
+                """
+                services:
+                  web:
+                    image: nginx
+                """))
+        let extended = try typedService(
+            try loadYAML(
+                """
+                services:
+                  web:
+                    image: nginx
+                    x-note: hello
+                """))
         #expect(plain.configHash == extended.configHash)
     }
 }

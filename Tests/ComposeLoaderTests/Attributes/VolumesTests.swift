@@ -14,12 +14,13 @@ import Testing
             volumes:
               data:
             """
-        #expect(try fieldYAML(yaml, "volumes") == """
-            - type: volume
-              source: data
-              target: /data
+        #expect(
+            try fieldYAML(yaml, "volumes") == """
+                - type: volume
+                  source: data
+                  target: /data
 
-            """)
+                """)
         #expect(try typedService(try loadYAML(yaml)).volumes == [Mount(type: .volume, source: "data", target: "/data")])
     }
 
@@ -35,23 +36,25 @@ import Testing
             """
         let loaded = try sandbox.load(yaml)
         let parent = YAMLSandbox.parent(of: sandbox.directory)
-        #expect(Emitter.yaml(loaded.canonical["services"]?["web"]?["volumes"] ?? .null()) == """
-            - type: bind
-              source: \(sandbox.directory)/data
-              target: /data
-              bind:
-                create_host_path: true
-            - type: bind
-              source: \(parent)/up/x
-              target: /x
-              bind:
-                create_host_path: true
+        #expect(
+            Emitter.yaml(loaded.canonical["services"]?["web"]?["volumes"] ?? .null()) == """
+                - type: bind
+                  source: \(sandbox.directory)/data
+                  target: /data
+                  bind:
+                    create_host_path: true
+                - type: bind
+                  source: \(parent)/up/x
+                  target: /x
+                  bind:
+                    create_host_path: true
 
-            """)
-        #expect(try typedService(loaded).volumes == [
-            Mount(type: .bind, source: "\(sandbox.directory)/data", target: "/data"),
-            Mount(type: .bind, source: "\(parent)/up/x", target: "/x"),
-        ])
+                """)
+        #expect(
+            try typedService(loaded).volumes == [
+                Mount(type: .bind, source: "\(sandbox.directory)/data", target: "/data"),
+                Mount(type: .bind, source: "\(parent)/up/x", target: "/x"),
+            ])
     }
 
     @Test func homeBindUsesHOMEFromTheEnvironment() throws {
@@ -77,19 +80,20 @@ import Testing
                   - /var/run/docker.sock:/var/run/docker.sock
                   - /srv//a/../b:/b
             """
-        #expect(try fieldYAML(yaml, "volumes") == """
-            - type: bind
-              source: /var/run/docker.sock
-              target: /var/run/docker.sock
-              bind:
-                create_host_path: true
-            - type: bind
-              source: /srv/b
-              target: /b
-              bind:
-                create_host_path: true
+        #expect(
+            try fieldYAML(yaml, "volumes") == """
+                - type: bind
+                  source: /var/run/docker.sock
+                  target: /var/run/docker.sock
+                  bind:
+                    create_host_path: true
+                - type: bind
+                  source: /srv/b
+                  target: /b
+                  bind:
+                    create_host_path: true
 
-            """)
+                """)
     }
 
     @Test func anonymousVolume() throws {
@@ -100,11 +104,12 @@ import Testing
                 volumes:
                   - /data
             """
-        #expect(try fieldYAML(yaml, "volumes") == """
-            - type: volume
-              target: /data
+        #expect(
+            try fieldYAML(yaml, "volumes") == """
+                - type: volume
+                  target: /data
 
-            """)
+                """)
         #expect(try typedService(try loadYAML(yaml)).volumes == [Mount(type: .volume, source: nil, target: "/data")])
     }
 
@@ -123,40 +128,41 @@ import Testing
             volumes:
               data: {}
             """
-        #expect(try fieldYAML(yaml, "volumes") == """
-            - type: volume
-              source: data
-              target: /ro
-              read_only: true
-            - type: volume
-              source: data
-              target: /rw
-            - type: bind
-              source: /host
-              target: /sel
-              bind:
-                create_host_path: true
-                selinux: z
-            - type: bind
-              source: /host
-              target: /sel2
-              read_only: true
-              bind:
-                create_host_path: true
-                selinux: Z
-            - type: bind
-              source: /host
-              target: /prop
-              bind:
-                create_host_path: true
-                propagation: rshared
-            - type: volume
-              source: data
-              target: /nc
-              volume:
-                nocopy: true
+        #expect(
+            try fieldYAML(yaml, "volumes") == """
+                - type: volume
+                  source: data
+                  target: /ro
+                  read_only: true
+                - type: volume
+                  source: data
+                  target: /rw
+                - type: bind
+                  source: /host
+                  target: /sel
+                  bind:
+                    create_host_path: true
+                    selinux: z
+                - type: bind
+                  source: /host
+                  target: /sel2
+                  read_only: true
+                  bind:
+                    create_host_path: true
+                    selinux: Z
+                - type: bind
+                  source: /host
+                  target: /prop
+                  bind:
+                    create_host_path: true
+                    propagation: rshared
+                - type: volume
+                  source: data
+                  target: /nc
+                  volume:
+                    nocopy: true
 
-            """)
+                """)
         let volumes = try typedService(try loadYAML(yaml)).volumes
         #expect(volumes.map(\.readOnly) == [true, false, false, true, false, false])
         #expect(volumes[2].selinux == "z")
@@ -193,33 +199,37 @@ import Testing
               data:
             """
         let loaded = try sandbox.load(yaml)
-        #expect(Emitter.yaml(loaded.canonical["services"]?["web"]?["volumes"] ?? .null()) == """
-            - type: bind
-              source: \(sandbox.directory)/conf
-              target: /etc/conf
-              read_only: true
-              bind:
-                create_host_path: false
-                propagation: rprivate
-            - type: volume
-              source: data
-              target: /data
-              volume:
-                nocopy: true
-                subpath: sub
-            - type: tmpfs
-              target: /scratch
-              tmpfs:
-                mode: "01777"
-                size: 67108864
+        #expect(
+            Emitter.yaml(loaded.canonical["services"]?["web"]?["volumes"] ?? .null()) == """
+                - type: bind
+                  source: \(sandbox.directory)/conf
+                  target: /etc/conf
+                  read_only: true
+                  bind:
+                    create_host_path: false
+                    propagation: rprivate
+                - type: volume
+                  source: data
+                  target: /data
+                  volume:
+                    nocopy: true
+                    subpath: sub
+                - type: tmpfs
+                  target: /scratch
+                  tmpfs:
+                    mode: "01777"
+                    size: 67108864
 
-            """)
-        #expect(try typedService(loaded).volumes == [
-            Mount(type: .bind, source: "\(sandbox.directory)/conf", target: "/etc/conf", readOnly: true, createHostPath: false,
-                  propagation: "rprivate"),
-            Mount(type: .volume, source: "data", target: "/data", nocopy: true),
-            Mount(type: .tmpfs, source: nil, target: "/scratch", tmpfsSize: 67_108_864, tmpfsMode: 0o1777),
-        ])
+                """)
+        #expect(
+            try typedService(loaded).volumes == [
+                Mount(
+                    type: .bind, source: "\(sandbox.directory)/conf", target: "/etc/conf", readOnly: true,
+                    createHostPath: false,
+                    propagation: "rprivate"),
+                Mount(type: .volume, source: "data", target: "/data", nocopy: true),
+                Mount(type: .tmpfs, source: nil, target: "/scratch", tmpfsSize: 67_108_864, tmpfsMode: 0o1777),
+            ])
     }
 
     @Test func tmpfsSizeInBytesAndRoundTrip() throws {
@@ -241,7 +251,8 @@ import Testing
     }
 
     @Test func canonicalFormReadsBack() throws {
-        try expectRoundTrip("""
+        try expectRoundTrip(
+            """
             services:
               web:
                 image: nginx
@@ -262,121 +273,135 @@ import Testing
     // MARK: - Errors
 
     @Test func undefinedNamedVolume() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes:
+                      - dat:/data
                 volumes:
-                  - dat:/data
-            volumes:
-              data:
-            """) == """
-            compose.yaml:5:9: services.web.volumes[0]: volume "dat" is not defined; did you mean "data"?
-            """)
+                  data:
+                """) == """
+                    compose.yaml:5:9: services.web.volumes[0]: volume "dat" is not defined; did you mean "data"?
+                    """)
     }
 
     @Test func slashInANameIsNotABindPath() {
         // `a/b` does not start with `.`, `/` or `~`, so it is a volume name, and an invalid one.
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                volumes:
-                  - a/b:/data
-            """) == """
-            compose.yaml:5:9: services.web.volumes[0]: "a/b" is not a valid name: use letters, digits, "_", "." and "-", starting with a letter or digit
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes:
+                      - a/b:/data
+                """) == """
+                    compose.yaml:5:9: services.web.volumes[0]: "a/b" is not a valid name: use letters, digits, "_", "." and "-", starting with a letter or digit
+                    """)
     }
 
     @Test func relativeTarget() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                volumes:
-                  - ./data:data
-                  - relative
-            """) == """
-            compose.yaml:5:9: services.web.volumes[0]: "./data:data": the path inside the container ("data") must be absolute
-            compose.yaml:6:9: services.web.volumes[1]: "relative": the path inside the container must be absolute
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes:
+                      - ./data:data
+                      - relative
+                """) == """
+                    compose.yaml:5:9: services.web.volumes[0]: "./data:data": the path inside the container ("data") must be absolute
+                    compose.yaml:6:9: services.web.volumes[1]: "relative": the path inside the container must be absolute
+                    """)
     }
 
     @Test func unknownOption() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                volumes:
-                  - ./data:/data:rx
-            """) == """
-            compose.yaml:5:9: services.web.volumes[0]: unknown volume option "rx" in "./data:/data:rx" (ro, rw, z, Z, nocopy, or a propagation)
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes:
+                      - ./data:/data:rx
+                """) == """
+                    compose.yaml:5:9: services.web.volumes[0]: unknown volume option "rx" in "./data:/data:rx" (ro, rw, z, Z, nocopy, or a propagation)
+                    """)
     }
 
     @Test func twoMountsOnOneTarget() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                tmpfs: /run
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    tmpfs: /run
+                    volumes:
+                      - data:/data
+                      - ./other:/data
+                      - type: tmpfs
+                        target: /run
                 volumes:
-                  - data:/data
-                  - ./other:/data
-                  - type: tmpfs
-                    target: /run
-            volumes:
-              data:
-            """) == """
-            compose.yaml:7:9: services.web.volumes[1]: /data is already mounted by services.web.volumes[0]
-            compose.yaml:8:9: services.web.volumes[2]: /run is already mounted by services.web.tmpfs[0]
-            """)
+                  data:
+                """) == """
+                    compose.yaml:7:9: services.web.volumes[1]: /data is already mounted by services.web.volumes[0]
+                    compose.yaml:8:9: services.web.volumes[2]: /run is already mounted by services.web.tmpfs[0]
+                    """)
     }
 
     @Test func tooManyParts() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
-                volumes:
-                  - ./a:/b:ro:extra
-            """) == """
-            compose.yaml:5:9: services.web.volumes[0]: "./a:/b:ro:extra" must be TARGET, SOURCE:TARGET or SOURCE:TARGET:MODE
-            """)
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes:
+                      - ./a:/b:ro:extra
+                """) == """
+                    compose.yaml:5:9: services.web.volumes[0]: "./a:/b:ro:extra" must be TARGET, SOURCE:TARGET or SOURCE:TARGET:MODE
+                    """)
     }
 
     @Test func longFormErrors() {
-        #expect(loadYAMLError("""
-            services:
-              web:
-                image: nginx
+        #expect(
+            loadYAMLError(
+                """
+                services:
+                  web:
+                    image: nginx
+                    volumes:
+                      - source: data
+                        target: /data
+                      - type: disk
+                        target: /d
+                      - type: bind
+                        target: /b
+                      - type: volume
+                        source: data
+                      - type: tmpfs
+                        target: /t
+                        tmpfs:
+                          size: 12q
+                          mode: 999
+                      - type: volume
+                        source: data
+                        target: rel
                 volumes:
-                  - source: data
-                    target: /data
-                  - type: disk
-                    target: /d
-                  - type: bind
-                    target: /b
-                  - type: volume
-                    source: data
-                  - type: tmpfs
-                    target: /t
-                    tmpfs:
-                      size: 12q
-                      mode: 999
-                  - type: volume
-                    source: data
-                    target: rel
-            volumes:
-              data:
-            """) == """
-            compose.yaml:5:9: services.web.volumes[0]: a volume needs a "type" (volume, bind, tmpfs, image or npipe)
-            compose.yaml:7:15: services.web.volumes[1].type: unknown volume type "disk" (volume, bind, tmpfs, image or npipe)
-            compose.yaml:9:9: services.web.volumes[2]: a bind mount needs a "source"
-            compose.yaml:11:9: services.web.volumes[3]: a volume needs a "target"
-            compose.yaml:16:17: services.web.volumes[4].tmpfs.size: "12q" is not a size (write it like 512m, 1g or 1048576)
-            compose.yaml:17:17: services.web.volumes[4].tmpfs.mode: must be an octal file mode like 1777
-            compose.yaml:20:17: services.web.volumes[5].target: "rel": the path inside the container must be absolute
-            """)
+                  data:
+                """) == """
+                    compose.yaml:5:9: services.web.volumes[0]: a volume needs a "type" (volume, bind, tmpfs, image or npipe)
+                    compose.yaml:7:15: services.web.volumes[1].type: unknown volume type "disk" (volume, bind, tmpfs, image or npipe)
+                    compose.yaml:9:9: services.web.volumes[2]: a bind mount needs a "source"
+                    compose.yaml:11:9: services.web.volumes[3]: a volume needs a "target"
+                    compose.yaml:16:17: services.web.volumes[4].tmpfs.size: "12q" is not a size (write it like 512m, 1g or 1048576)
+                    compose.yaml:17:17: services.web.volumes[4].tmpfs.mode: must be an octal file mode like 1777
+                    compose.yaml:20:17: services.web.volumes[5].target: "rel": the path inside the container must be absolute
+                    """)
     }
 }

@@ -43,7 +43,9 @@ enum CorpusFiles {
         var byDirectory: [String: String] = [:]
         for file in composeFiles(under: examplesDirectory) {
             let directory = (file as NSString).deletingLastPathComponent
-            let rank = { (path: String) in ComposeLoader.defaultFileNames.firstIndex(of: (path as NSString).lastPathComponent) ?? 99 }
+            let rank = { (path: String) in
+                ComposeLoader.defaultFileNames.firstIndex(of: (path as NSString).lastPathComponent) ?? 99
+            }
             if let existing = byDirectory[directory], rank(existing) <= rank(file) { continue }
             byDirectory[directory] = file
         }
@@ -53,7 +55,8 @@ enum CorpusFiles {
     /// Loads `file` as `berth config -f file` run in its directory would, so its `.env` applies.
     static func load(_ file: String, environment: [String: String] = [:]) throws(BerthError) -> LoadedProject {
         var options = LoadOptions(
-            workingDirectory: (file as NSString).deletingLastPathComponent, environment: environment, standardInput: { [] })
+            workingDirectory: (file as NSString).deletingLastPathComponent, environment: environment,
+            standardInput: { [] })
         options.files = [file]
         return try ComposeLoader(options: options).load()
     }

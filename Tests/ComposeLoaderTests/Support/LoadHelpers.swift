@@ -65,7 +65,9 @@ final class YAMLSandbox {
 }
 
 /// Loads `yaml` in a fresh sandbox.
-func loadYAML(_ yaml: String, environment: [String: String] = YAMLSandbox.defaultEnvironment) throws(BerthError) -> LoadedProject {
+func loadYAML(_ yaml: String, environment: [String: String] = YAMLSandbox.defaultEnvironment) throws(BerthError)
+    -> LoadedProject
+{
     try YAMLSandbox().load(yaml, environment: environment)
 }
 
@@ -87,7 +89,8 @@ func serviceYAML(
 /// The canonical YAML of one section of one service (`ports`, `volumes`, …),
 /// the key itself left out, so small snippets compare as whole strings.
 func fieldYAML(
-    _ yaml: String, _ field: String, service: String = "web", environment: [String: String] = YAMLSandbox.defaultEnvironment
+    _ yaml: String, _ field: String, service: String = "web",
+    environment: [String: String] = YAMLSandbox.defaultEnvironment
 ) throws(BerthError) -> String {
     let loaded = try YAMLSandbox().load(yaml, environment: environment)
     return Emitter.yaml(loaded.canonical["services"]?[service]?[field] ?? .null())
@@ -109,8 +112,14 @@ func expectRoundTrip(
     let loaded = try sandbox.load(yaml, environment: environment)
     let first = Emitter.yaml(loaded.canonical, escapeDollars: true)
     let fromYAML = try sandbox.load(first, environment: environment)
-    #expect(first == Emitter.yaml(fromYAML.canonical, escapeDollars: true), "canonical YAML changed when read back", sourceLocation: sourceLocation)
-    #expect(loaded.project.services == fromYAML.project.services, "typed services changed when read back", sourceLocation: sourceLocation)
+    #expect(
+        first == Emitter.yaml(fromYAML.canonical, escapeDollars: true), "canonical YAML changed when read back",
+        sourceLocation: sourceLocation)
+    #expect(
+        loaded.project.services == fromYAML.project.services, "typed services changed when read back",
+        sourceLocation: sourceLocation)
     let fromJSON = try sandbox.load(Emitter.json(loaded.canonical, escapeDollars: true), environment: environment)
-    #expect(first == Emitter.yaml(fromJSON.canonical, escapeDollars: true), "canonical JSON read back differs", sourceLocation: sourceLocation)
+    #expect(
+        first == Emitter.yaml(fromJSON.canonical, escapeDollars: true), "canonical JSON read back differs",
+        sourceLocation: sourceLocation)
 }

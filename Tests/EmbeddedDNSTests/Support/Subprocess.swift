@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Runs programs for tests that check the server with real clients (`dig`)

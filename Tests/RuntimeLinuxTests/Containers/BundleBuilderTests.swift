@@ -48,25 +48,30 @@ struct BundleBuilderTests {
         var s = spec(.init(entrypoint: nil, cmd: ["x"]))
         s.entrypoint = []
         let error = #expect(throws: BerthError.self) { try BundleBuilder.arguments(for: s) }
-        #expect(error?.message == "container web-1: no command to run (neither the image nor the service sets an entrypoint or command)")
+        #expect(
+            error?.message
+                == "container web-1: no command to run (neither the image nor the service sets an entrypoint or command)"
+        )
     }
 
     @Test func environmentIsImageThenServiceWithDefaults() throws {
         var s = spec(.init(cmd: ["x"], env: ["A=image", "B=image", "PATH=/image/bin"]))
         s.environment = ["B=service", "C=service", "A"]
         s.hostname = "h"
-        #expect(try build(s).spec.process.env == ["HOSTNAME=h", "B=service", "PATH=/image/bin", "C=service", "HOME=/root"])
+        #expect(
+            try build(s).spec.process.env == ["HOSTNAME=h", "B=service", "PATH=/image/bin", "C=service", "HOME=/root"])
         let bare = spec(.init(cmd: ["x"], env: ["HOME=/custom"]))
         #expect(try build(bare).spec.process.env == [BundleBuilder.defaultPath, "HOSTNAME=web-1", "HOME=/custom"])
     }
 
     @Test func defaultCapabilitiesAreDockersExactList() throws {
         let caps = try #require(try build(spec()).spec.process.capabilities)
-        #expect(caps.bounding == [
-            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-            "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
-            "CAP_AUDIT_WRITE",
-        ])
+        #expect(
+            caps.bounding == [
+                "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+                "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+                "CAP_AUDIT_WRITE",
+            ])
         #expect(caps.effective == caps.bounding && caps.permitted == caps.bounding)
         #expect(caps.inheritable.isEmpty && caps.ambient.isEmpty)
     }
@@ -98,7 +103,10 @@ struct BundleBuilderTests {
         s.capAdd = ["SYS_RESOURCE"]
         let bundle = try build(s)
         #expect(!(bundle.spec.process.capabilities?.bounding.contains("CAP_SYS_RESOURCE") ?? true))
-        #expect(bundle.warnings == ["container web-1: cap_add CAP_SYS_RESOURCE ignored: berthd itself lacks it, so crun cannot grant it"])
+        #expect(
+            bundle.warnings == [
+                "container web-1: cap_add CAP_SYS_RESOURCE ignored: berthd itself lacks it, so crun cannot grant it"
+            ])
     }
 
     @Test func privilegedGetsEveryCapabilityAndNothingMasked() throws {
@@ -123,9 +131,11 @@ struct BundleBuilderTests {
         var s = spec()
         s.ulimits = [.init(name: "nofile", soft: 65536, hard: 65536), .init(name: "nproc", soft: 100, hard: 200)]
         let bundle = try build(s)
-        #expect(bundle.spec.process.rlimits == [
-            .init(type: "RLIMIT_NOFILE", hard: 20000, soft: 20000), .init(type: "RLIMIT_NPROC", hard: 200, soft: 100),
-        ])
+        #expect(
+            bundle.spec.process.rlimits == [
+                .init(type: "RLIMIT_NOFILE", hard: 20000, soft: 20000),
+                .init(type: "RLIMIT_NPROC", hard: 200, soft: 100),
+            ])
         #expect(bundle.warnings.count == 1)
         #expect(bundle.warnings.first?.contains("ulimit nofile hard 65536 lowered to 20000") == true)
         s.ulimits = [.init(name: "nofile", soft: 10, hard: 5)]
@@ -141,10 +151,11 @@ struct BundleBuilderTests {
             .tmpfs(target: "/run", size: 4096, mode: 0o1777),
         ]
         let mounts = try build(s).spec.mounts
-        #expect(mounts.map(\.destination) == [
-            "/proc", "/dev", "/dev/pts", "/sys", "/dev/mqueue", "/dev/shm", "/etc/resolv.conf", "/etc/hostname",
-            "/etc/hosts", "/data", "/run", "/data/deep",
-        ])
+        #expect(
+            mounts.map(\.destination) == [
+                "/proc", "/dev", "/dev/pts", "/sys", "/dev/mqueue", "/dev/shm", "/etc/resolv.conf", "/etc/hostname",
+                "/etc/hosts", "/data", "/run", "/data/deep",
+            ])
         #expect(mounts[5].options?.last == "size=1048576")
         #expect(mounts[6].source == paths.resolvConf)
         #expect(mounts.last?.options == ["rbind", "rprivate", "ro"])
@@ -158,7 +169,11 @@ struct BundleBuilderTests {
         s.initProcess = true
         let bundle = try build(s)
         #expect(bundle.spec.process.args == ["/sbin/docker-init", "--", "nginx"])
-        #expect(bundle.spec.mounts.contains(.init(destination: "/sbin/docker-init", type: "bind", source: "/usr/bin/tini-static", options: ["rbind", "ro", "rprivate"])))
+        #expect(
+            bundle.spec.mounts.contains(
+                .init(
+                    destination: "/sbin/docker-init", type: "bind", source: "/usr/bin/tini-static",
+                    options: ["rbind", "ro", "rprivate"])))
     }
 
     @Test func namespacesFollowTheNetworkMode() throws {
@@ -182,9 +197,10 @@ struct BundleBuilderTests {
         s.pidNamespace = .join(path: "/proc/42/ns/pid")
         s.ipcNamespace = .join(path: "/proc/42/ns/ipc")
         bundle = try build(s)
-        #expect(bundle.spec.linux.namespaces.filter { $0.path != nil }.map { "\($0.type) \($0.path ?? "")" } == [
-            "pid /proc/42/ns/pid", "ipc /proc/42/ns/ipc",
-        ])
+        #expect(
+            bundle.spec.linux.namespaces.filter { $0.path != nil }.map { "\($0.type) \($0.path ?? "")" } == [
+                "pid /proc/42/ns/pid", "ipc /proc/42/ns/ipc",
+            ])
         #expect(bundle.spec.mounts.first { $0.destination == "/dev/shm" }?.type == "tmpfs")
         // IPC sysctls would change the namespace it shares.
         s.sysctls = ["kernel.shmmax": "1000"]
@@ -208,7 +224,9 @@ struct BundleBuilderTests {
         #expect(try build(s).spec.linux.sysctl?.count == 2)
         s.sysctls = ["vm.swappiness": "0"]
         let error = #expect(throws: BerthError.self) { try build(s) }
-        #expect(error?.message == "container web-1: sysctl vm.swappiness is not namespaced: setting it would change the whole host")
+        #expect(
+            error?.message
+                == "container web-1: sysctl vm.swappiness is not namespaced: setting it would change the whole host")
         s.sysctls = ["net.core.somaxconn": "1024"]
         s.network = .host
         #expect(throws: BerthError.self) { try build(s) }

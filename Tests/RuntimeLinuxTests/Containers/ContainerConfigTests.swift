@@ -45,7 +45,8 @@ struct ContainerConfigTests {
 
     @Test func serviceEntrypointReplacesTheImagesAndClearsItsCmd() async throws {
         try await ContainerFixture.with { f in
-            let image = LinuxContainerSpec.Image(entrypoint: ["echo", "image-entrypoint"], cmd: ["image-cmd"], env: [BundleBuilder.defaultPath])
+            let image = LinuxContainerSpec.Image(
+                entrypoint: ["echo", "image-entrypoint"], cmd: ["image-cmd"], env: [BundleBuilder.defaultPath])
             var spec = LinuxContainerSpec(id: try f.id("ep"), image: image, layers: [f.busybox])
             spec.entrypoint = ["echo", "service-entrypoint"]
             #expect(try await output(f, spec) == "service-entrypoint\n")
@@ -117,8 +118,12 @@ struct ContainerConfigTests {
             try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: volume, withIntermediateDirectories: true)
             try "from host\n".write(toFile: shared + "/note", atomically: true, encoding: .utf8)
-            var spec = try f.spec("binds", ["sh", "-c", "cat /in/note; touch /in/x 2>/dev/null || echo ro; echo kept > /data/file"])
-            spec.mounts = [.bind(source: shared, target: "/in", readOnly: true), .volume(source: volume, target: "/data", readOnly: false)]
+            var spec = try f.spec(
+                "binds", ["sh", "-c", "cat /in/note; touch /in/x 2>/dev/null || echo ro; echo kept > /data/file"])
+            spec.mounts = [
+                .bind(source: shared, target: "/in", readOnly: true),
+                .volume(source: volume, target: "/data", readOnly: false),
+            ]
             #expect(try await output(f, spec) == "from host\nro\n")
             #expect(try String(contentsOfFile: volume + "/file", encoding: .utf8) == "kept\n")
         }

@@ -20,7 +20,8 @@ struct ContainerExecTests {
     @Test func execReturnsOutputAndExitCode() async throws {
         try await ContainerFixture.with { f in
             let spec = try await idle(f, "exec-out")
-            let result = try await f.driver.exec(spec.id, LinuxExecSpec(["sh", "-c", "echo out; echo err >&2; exit 7"]))
+            let result = try await f.driver.exec(
+                spec.id, LinuxExecSpec(["sh", "-c", "echo out; echo err >&2; exit 7"]))
             #expect(result.exitCode == 7)
             #expect(result.output == "out\n")
             #expect(result.errorOutput == "err\n")
@@ -43,7 +44,8 @@ struct ContainerExecTests {
             #expect(asWWW.output == "33\n")
             let groups = try await f.driver.exec(spec.id, LinuxExecSpec(["id", "-G"], user: "www-data"))
             #expect(groups.output == "33 50\n")
-            let numeric = try await f.driver.exec(spec.id, LinuxExecSpec(["sh", "-c", "echo $(id -u):$(id -g)"], user: "4321:50"))
+            let numeric = try await f.driver.exec(
+                spec.id, LinuxExecSpec(["sh", "-c", "echo $(id -u):$(id -g)"], user: "4321:50"))
             #expect(numeric.output == "4321:50\n")
             let error = await #expect(throws: BerthError.self) {
                 try await f.driver.exec(spec.id, LinuxExecSpec(["true"], user: "nosuchuser"))
@@ -56,7 +58,8 @@ struct ContainerExecTests {
         try await ContainerFixture.with { f in
             let spec = try await idle(f, "exec-cwd")
             #expect(try await f.driver.exec(spec.id, LinuxExecSpec(["pwd"])).output == "/tmp\n")
-            #expect(try await f.driver.exec(spec.id, LinuxExecSpec(["pwd"], workingDir: "/var/www")).output == "/var/www\n")
+            #expect(
+                try await f.driver.exec(spec.id, LinuxExecSpec(["pwd"], workingDir: "/var/www")).output == "/var/www\n")
         }
     }
 

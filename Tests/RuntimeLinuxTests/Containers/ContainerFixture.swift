@@ -24,7 +24,8 @@ final class ContainerFixture: Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.shimBinary) else {
             throw BerthError(
                 .invalidSpec,
-                "no berth-shim at \(Self.shimBinary): RuntimeLinuxTests must depend on the berth-shim target so that swift test builds it")
+                "no berth-shim at \(Self.shimBinary): RuntimeLinuxTests must depend on the berth-shim target so that swift test builds it"
+            )
         }
         self.root = root
         prefix = "berth-t" + String(UInt32.random(in: 0...UInt32.max), radix: 16)

@@ -76,7 +76,8 @@ struct ContainerLifecycleTests {
 
     @Test func readOnlyRootfsRefusesWrites() async throws {
         try await ContainerFixture.with { f in
-            var spec = try f.spec("ro", ["sh", "-c", "touch /newfile 2>&1; echo status=$?; echo ok > /dev/shm/x && echo shm=ok"])
+            var spec = try f.spec(
+                "ro", ["sh", "-c", "touch /newfile 2>&1; echo status=$?; echo ok > /dev/shm/x && echo shm=ok"])
             spec.readOnlyRootfs = true
             try await f.run(spec)
             _ = try await f.driver.wait(spec.id, timeout: .seconds(10))
@@ -134,7 +135,9 @@ struct ContainerLifecycleTests {
             try await f.waitForLog(spec.id, containing: "ready")
             let clock = ContinuousClock()
             let start = clock.now
-            let timedOut = await #expect(throws: BerthError.self) { try await f.driver.wait(spec.id, timeout: .milliseconds(300)) }
+            let timedOut = await #expect(throws: BerthError.self) {
+                try await f.driver.wait(spec.id, timeout: .milliseconds(300))
+            }
             #expect(timedOut?.code == .timeout)
             #expect(start.duration(to: clock.now) < .seconds(8))
 

@@ -29,7 +29,8 @@ struct ContainerShimTests {
             _ = try ChildProcess.wait(parent)
 
             // A new driver over the same root, as a restarted berthd.
-            let restarted = try ContainerDriver(.init(root: f.root, shimPath: ContainerFixture.shimBinary, crunRoot: f.root + "/crun"))
+            let restarted = try ContainerDriver(
+                .init(root: f.root, shimPath: ContainerFixture.shimBinary, crunRoot: f.root + "/crun"))
             let status = try await restarted.wait(spec.id, timeout: .seconds(20))
             #expect(status.exitCode == 0)
             let ticks = try restarted.logText(spec.id).split(separator: "\n").map(String.init)
@@ -39,7 +40,8 @@ struct ContainerShimTests {
 
     @Test func logLinesAreDockerJSONFileEntries() async throws {
         try await ContainerFixture.with { f in
-            let spec = try f.spec("json", ["sh", "-c", "echo 'a \"quoted\" <tag> & tab\there'; echo oops >&2; printf 'no newline'"])
+            let spec = try f.spec(
+                "json", ["sh", "-c", "echo 'a \"quoted\" <tag> & tab\there'; echo oops >&2; printf 'no newline'"])
             try await f.run(spec)
             _ = try await f.driver.wait(spec.id, timeout: .seconds(10))
             let raw = try String(contentsOfFile: f.driver.paths(spec.id).log, encoding: .utf8)
@@ -59,7 +61,8 @@ struct ContainerShimTests {
 
     @Test func shimRotatesTheLogAndReadersSeeEveryFile() async throws {
         try await ContainerFixture.with { f in
-            var spec = try f.spec("rotate", ["sh", "-c", "i=100; while [ $i -lt 200 ]; do echo line $i; i=$((i+1)); done"])
+            var spec = try f.spec(
+                "rotate", ["sh", "-c", "i=100; while [ $i -lt 200 ]; do echo line $i; i=$((i+1)); done"])
             spec.log = .init(maxSize: 2000, maxFiles: 3)
             try await f.run(spec)
             _ = try await f.driver.wait(spec.id, timeout: .seconds(10))
@@ -100,7 +103,9 @@ struct ContainerShimTests {
 
     @Test func shimStaysUnderTwoMebibytes() async throws {
         try await ContainerFixture.with { f in
-            let spec = try f.spec("small", ["sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; echo ready; sleep 1000"])
+            let spec = try f.spec(
+                "small",
+                ["sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; echo ready; sleep 1000"])
             try await f.run(spec)
             try await f.waitForLog(spec.id, containing: "ready")
             let shim = try #require(try await f.driver.inspect(spec.id).shimPID)

@@ -92,7 +92,8 @@ struct CgroupSetupTests {
 /// Overlay mount data and container ids: the values that reach the kernel.
 struct OverlayAndIDTests {
     @Test func overlayWantsTheHighestLayerFirst() throws {
-        let data = try OverlayRootfs.options(layers: ["/l/base", "/l/mid", "/l/top"], upper: "/c/upper", work: "/c/work")
+        let data = try OverlayRootfs.options(
+            layers: ["/l/base", "/l/mid", "/l/top"], upper: "/c/upper", work: "/c/work")
         #expect(data == "lowerdir=/l/top:/l/mid:/l/base,upperdir=/c/upper,workdir=/c/work")
     }
 
@@ -101,7 +102,9 @@ struct OverlayAndIDTests {
         #expect(throws: BerthError.self) { try OverlayRootfs.options(layers: ["relative"], upper: "/u", work: "/w") }
         #expect(throws: BerthError.self) { try OverlayRootfs.options(layers: [], upper: "/u", work: "/w") }
         let deep = (0..<200).map { "/var/lib/berth/layers/sha256-\(String(repeating: "a", count: 40))\($0)" }
-        let error = #expect(throws: BerthError.self) { try OverlayRootfs.options(layers: deep, upper: "/u", work: "/w") }
+        let error = #expect(throws: BerthError.self) {
+            try OverlayRootfs.options(layers: deep, upper: "/u", work: "/w")
+        }
         #expect(error?.message.contains("the kernel takes at most 4095") == true)
     }
 

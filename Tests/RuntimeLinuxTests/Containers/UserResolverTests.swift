@@ -31,7 +31,9 @@ struct UserResolverTests {
     }
 
     @Test func namesResolveWithTheirGroupsAndHome() throws {
-        #expect(try resolver.resolve("www-data", container: id) == ResolvedUser(uid: 33, gid: 33, additionalGids: [50], home: "/var/www"))
+        #expect(
+            try resolver.resolve("www-data", container: id)
+                == ResolvedUser(uid: 33, gid: 33, additionalGids: [50], home: "/var/www"))
         #expect(try resolver.resolve("app", container: id).additionalGids == [50, 29])
     }
 

@@ -22,7 +22,9 @@ extension HostResourceTests {
                 let flags = try await sh("ip", "-o", "link", "show", "dev", network.bridge.rawValue)
                 #expect(flags.contains(",UP") && flags.contains("link/ether"))
                 let rules = try await sh("nft", "list", "table", "inet", fixture.table)
-                #expect(rules.contains("ip saddr \(network.subnet) oifname != \"\(network.bridge)\" oifname != \"lo\" masquerade"))
+                #expect(
+                    rules.contains(
+                        "ip saddr \(network.subnet) oifname != \"\(network.bridge)\" oifname != \"lo\" masquerade"))
                 #expect(try AtomicFile.read(HostForwarding.path)?.first == UInt8(ascii: "1"))
 
                 let again = try await #require(throws: BerthError.self) {

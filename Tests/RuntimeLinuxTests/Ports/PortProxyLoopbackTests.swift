@@ -125,7 +125,10 @@ import Testing
             await proxy.unpublish(published[1])
             // A process another test is spawning may hold a copy of the
             // listening sockets until its exec: wait until both are really gone.
-            #expect(try await eventually { !SocketClient.canConnect("\(host)", base) && !SocketClient.canConnect("\(host)", base + 1) })
+            #expect(
+                try await eventually {
+                    !SocketClient.canConnect("\(host)", base) && !SocketClient.canConnect("\(host)", base + 1)
+                })
             let error = try await #require(throws: BerthError.self) { try await proxy.publish(overlapping) }
             #expect(error.description == "port \(base + 2)/tcp on \(host) is already in use")
             #expect(proxy.published.map(\.hostPort) == [base + 2])

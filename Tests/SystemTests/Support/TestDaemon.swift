@@ -22,14 +22,17 @@ final class TestDaemon: @unchecked Sendable {
     static let binaries: String = {
         var dir = Bundle.main.bundleURL
         for _ in 0..<4 {
-            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("berthd").path) { return dir.path }
+            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("berthd").path) {
+                return dir.path
+            }
             dir = dir.deletingLastPathComponent()
         }
         return repository + "/.build/debug"
     }()
 
     static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 
     /// The environment every `berth` of this test runs with: it names this
     /// daemon's socket and root, so a `berth` that has to start berthd
@@ -52,11 +55,12 @@ final class TestDaemon: @unchecked Sendable {
     /// A /22 of 10.214.0.0/16 no host route touches, cut into /24s.
     static func freshPool() throws -> String {
         let routes = (try? String(contentsOfFile: "/proc/net/route", encoding: .utf8)) ?? ""
-        let used = Set(routes.split(separator: "\n").dropFirst().compactMap { line -> UInt32? in
-            let fields = line.split(separator: "\t")
-            guard fields.count > 1, let value = UInt32(fields[1], radix: 16) else { return nil }
-            return value.byteSwapped
-        })
+        let used = Set(
+            routes.split(separator: "\n").dropFirst().compactMap { line -> UInt32? in
+                let fields = line.split(separator: "\t")
+                guard fields.count > 1, let value = UInt32(fields[1], radix: 16) else { return nil }
+                return value.byteSwapped
+            })
         for _ in 0..<200 {
             let third = UInt32.random(in: 0..<64) * 4
             let base = (10 << 24) | (214 << 16) | (third << 8)
@@ -69,10 +73,12 @@ final class TestDaemon: @unchecked Sendable {
     /// `arguments` are added to its command line.
     func start(_ extra: [String] = []) async throws {
         let log = root + "/berthd.log"
-        let arguments = [
-            Self.binaries + "/berthd", "--root", root, "--socket", socket, "--name-prefix", prefix, "--subnet-pool", pool,
-            "--log-level", "debug",
-        ] + extra
+        let arguments =
+            [
+                Self.binaries + "/berthd", "--root", root, "--socket", socket, "--name-prefix", prefix, "--subnet-pool",
+                pool,
+                "--log-level", "debug",
+            ] + extra
         pid = try spawn(arguments, log: log)
         let started = try await eventually(within: 20) { Self.answers(self.socket) }
         if !started {
@@ -122,7 +128,8 @@ final class TestDaemon: @unchecked Sendable {
     /// Runs `berth ARGS` against this daemon.
     @discardableResult
     func berth(
-        _ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:], input: String = ""
+        _ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:],
+        input: String = ""
     ) async throws -> Output {
         try await run(
             [Self.binaries + "/berth"] + arguments, in: directory, environment: environment.merging(extra) { $1 },
@@ -131,10 +138,14 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Runs `berth ARGS` and fails the test with its output unless it exits 0.
     @discardableResult
-    func berthOK(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) async throws -> Output {
+    func berthOK(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:])
+        async throws -> Output
+    {
         let output = try await berth(arguments, in: directory, environment: extra)
         guard output.status == 0 else {
-            throw TestFailure("berth \(arguments.joined(separator: " ")) exited \(output.status):\n\(output.stdout)\n\(output.stderr)\n--- berthd log:\n\(logTail())")
+            throw TestFailure(
+                "berth \(arguments.joined(separator: " ")) exited \(output.status):\n\(output.stdout)\n\(output.stderr)\n--- berthd log:\n\(logTail())"
+            )
         }
         return output
     }
@@ -179,7 +190,9 @@ final class TestDaemon: @unchecked Sendable {
             _ = try? await run(["find", directory, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"])
         }
         if access("/sys/fs/cgroup/\(prefix)", F_OK) == 0 {
-            _ = try? await run(["find", "/sys/fs/cgroup/\(prefix)", "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"])
+            _ = try? await run([
+                "find", "/sys/fs/cgroup/\(prefix)", "-depth", "-type", "d", "-exec", "rmdir", "{}", ";",
+            ])
         }
         try? scratch.remove()
     }
@@ -206,7 +219,10 @@ struct Output: Sendable {
 
 /// Runs a command with the given environment (default: PATH only), its
 /// signal mask cleared, and returns its output; killed after `timeout` seconds.
-func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: Int = 180, input: String = "") async throws -> Output {
+func run(
+    _ arguments: [String], in directory: String? = nil,
+    environment: [String: String] = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: Int = 180, input: String = ""
+) async throws -> Output {
     let command = HostOS.Command(
         arguments, environment: environment, workingDirectory: directory, standardInput: Array(input.utf8),
         timeout: .seconds(timeout))
@@ -260,8 +276,12 @@ func loopbackSocket() -> (fd: Int32, port: Int) {
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = 0
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }

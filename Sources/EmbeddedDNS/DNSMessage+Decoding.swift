@@ -192,7 +192,8 @@ struct WireReader {
         }
         guard position == dataEnd else {
             throw fail(
-                .dnsBadRecord, "\(type) record data is \(length) bytes but its fields take \(offset - start)", at: start)
+                .dnsBadRecord, "\(type) record data is \(length) bytes but its fields take \(offset - start)", at: start
+            )
         }
         return .record(DNSResourceRecord(name: name, recordClass: DNSClass(rawValue: classField), ttl: ttl, data: data))
     }

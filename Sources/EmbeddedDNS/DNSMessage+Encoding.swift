@@ -187,7 +187,8 @@ struct WireWriter {
         let length = bytes.count - lengthOffset - 2
         guard length <= Int(UInt16.max) else {
             throw DNSError(
-                .dnsUnencodable, "encoding \(record.type) record for \(record.name): \(length) data bytes, more than 65535"
+                .dnsUnencodable,
+                "encoding \(record.type) record for \(record.name): \(length) data bytes, more than 65535"
             )
         }
         set(UInt16(length), at: lengthOffset)

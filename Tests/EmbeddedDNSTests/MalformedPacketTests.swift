@@ -16,7 +16,9 @@ struct MalformedPacketTests {
         try DNSMessage(decoding: ByteBuffer(bytes: bytes))
     }
 
-    static func expectCode(_ code: BerthError.Code, _ bytes: [UInt8], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    static func expectCode(
+        _ code: BerthError.Code, _ bytes: [UInt8], sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
         do {
             let message = try decode(bytes)
             Issue.record("decoded \(message) instead of failing with \(code)", sourceLocation: sourceLocation)

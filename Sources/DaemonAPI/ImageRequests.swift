@@ -68,8 +68,7 @@ public struct LoginRequest: Codable, Sendable, Hashable {
     public var uid: UInt32
     public var gid: UInt32
 
-    public init(server: String, username: String, password: String, configDirectory: String, uid: UInt32, gid: UInt32)
-    {
+    public init(server: String, username: String, password: String, configDirectory: String, uid: UInt32, gid: UInt32) {
         self.server = server
         self.username = username
         self.password = password

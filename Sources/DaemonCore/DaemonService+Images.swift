@@ -94,7 +94,9 @@ extension DaemonService {
         history.record(images.map(\.reference), at: now)
         var project = project
         for name in scope {
-            guard let image = project.services[name]?.image, let info = try? await runtime.image(image) else { continue }
+            guard let image = project.services[name]?.image, let info = try? await runtime.image(image) else {
+                continue
+            }
             project.services[name]?.labels[ComposeLabel.image] = info.digest
         }
         return project

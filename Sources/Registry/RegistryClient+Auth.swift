@@ -187,7 +187,8 @@ extension RegistryClient {
         guard let endpoint = candidates.last(where: { !$0.isMirror }) else {
             throw BerthError(.registryUnreachable, "no endpoint for \(domain)")
         }
-        let response = try await send(RegistryRequest(path: "/v2/", scopes: [], what: what), on: endpoint, domain: domain)
+        let response = try await send(
+            RegistryRequest(path: "/v2/", scopes: [], what: what), on: endpoint, domain: domain)
         let body = try await collect(response.body, limit: 64 << 10, what: what)
         guard (200..<300).contains(response.status.code) else {
             throw RegistryErrorBody.error(

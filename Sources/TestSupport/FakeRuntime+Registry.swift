@@ -27,7 +27,9 @@ extension FakeRuntime {
                 cause: "404 MANIFEST_UNKNOWN: manifest unknown")
         }
         for layer in remote.layers {
-            progress(LayerProgress(image: reference, layer: layer, status: "Pull complete", current: 1, total: 1, done: true))
+            progress(
+                LayerProgress(image: reference, layer: layer, status: "Pull complete", current: 1, total: 1, done: true)
+            )
         }
         let info = ImageInfo(
             reference: reference, digest: remote.digest, size: Int64(remote.layers.count),

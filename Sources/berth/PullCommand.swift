@@ -24,12 +24,14 @@ struct PullCommand: AsyncParsableCommand {
             services.isEmpty
             ? loaded.project.serviceNames
             : loaded.project.graph.selecting(services, noDeps: !includeDependencies)
-        let references = Set(names.compactMap { name -> String? in
-            guard let service = loaded.project.services[name], let image = service.image else { return nil }
-            // As docker compose: an image the builder makes is not pulled.
-            if service.build != nil, service.pullPolicy != "always" { return nil }
-            return image
-        }).sorted()
+        let references = Set(
+            names.compactMap { name -> String? in
+                guard let service = loaded.project.services[name], let image = service.image else { return nil }
+                // As docker compose: an image the builder makes is not pulled.
+                if service.build != nil, service.pullPolicy != "always" { return nil }
+                return image
+            }
+        ).sorted()
         let request = ImagePullRequest(
             references: references, configDirectory: RegistryConfig.directory, ignoreFailures: ignoreFailures)
         let printer = ProgressPrinter(mode: quiet ? .quiet : progress)

@@ -13,22 +13,23 @@ import Testing
 struct PullTests {
     typealias Fixture = DaemonServiceTests
 
-    @Test(arguments: [
-        // policy, present, builds, last pulled (seconds ago; nil: never), pulls
-        ("always", true, false, nil, true),
-        ("never", false, false, nil, false),
-        ("missing", true, false, nil, false),
-        ("missing", false, false, nil, true),
-        ("if_not_present", false, false, nil, true),
-        ("missing", false, true, nil, false),
-        ("build", false, false, nil, false),
-        ("daily", true, false, 3_600.0, false),
-        ("daily", true, false, 90_000.0, true),
-        ("weekly", true, false, 90_000.0, false),
-        ("every_12h", true, false, 50_000.0, true),
-        ("every_1h30m", true, false, 3_600.0, false),
-        ("daily", true, false, nil, true),
-    ] as [(String, Bool, Bool, Double?, Bool)])
+    @Test(
+        arguments: [
+            // policy, present, builds, last pulled (seconds ago; nil: never), pulls
+            ("always", true, false, nil, true),
+            ("never", false, false, nil, false),
+            ("missing", true, false, nil, false),
+            ("missing", false, false, nil, true),
+            ("if_not_present", false, false, nil, true),
+            ("missing", false, true, nil, false),
+            ("build", false, false, nil, false),
+            ("daily", true, false, 3_600.0, false),
+            ("daily", true, false, 90_000.0, true),
+            ("weekly", true, false, 90_000.0, false),
+            ("every_12h", true, false, 50_000.0, true),
+            ("every_1h30m", true, false, 3_600.0, false),
+            ("daily", true, false, nil, true),
+        ] as [(String, Bool, Bool, Double?, Bool)])
     func pullPolicyDecidesAsDockerCompose(
         policy: String, present: Bool, builds: Bool, ago: Double?, pulls: Bool
     ) throws {
@@ -63,7 +64,8 @@ struct PullTests {
         #expect(!calls.contains("pull busybox"))
         #expect(lines.all.contains("Image registry.test/app:1 Pulled"))
         #expect(lines.all.contains("Layer l1 Pull complete"))
-        let app = try #require(try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-app-1" })
+        let app = try #require(
+            try await runtime.containers(matching: .project("shop")).first { $0.name == "shop-app-1" })
         #expect(app.labels[ComposeLabel.image] == "sha256:one")
     }
 

@@ -118,7 +118,8 @@ extension SystemTests {
                     try await registry.put(busyboxAs: "st/known", tag: "1")
                     let tag = try await daemon.berth(["image", "pull", "\(registry.host)/st/known:nope"])
                     #expect(tag.status != 0)
-                    let line = tag.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                    let line =
+                        tag.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
                         .split(separator: "\n").last.map(String.init) ?? ""
                     for part in [registry.host, "st/known", "nope", "MANIFEST_UNKNOWN"] {
                         #expect(line.contains(part), "missing \(part): \(tag.stderr)")

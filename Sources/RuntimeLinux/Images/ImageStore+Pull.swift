@@ -17,8 +17,7 @@ struct StorePullDestination: PullDestination {
     }
 
     func unpacker(for layer: Registry.Descriptor) throws(BerthError) -> (any LayerUnpacker)? {
-        try StreamingLayerUnpacker(
-            layers: store.layers, temporaryDirectory: store.temporaryDirectory, what: "layer \(layer.digest)")
+        try StreamingLayerUnpacker(layers: store.layers, what: "layer \(layer.digest)")
     }
 
     func commit(_ blob: Registry.Descriptor, verifiedFile path: String, unpacker: (any LayerUnpacker)?)
@@ -79,11 +78,14 @@ extension ImageStore {
                 guard blobs.contains(blob.digest) else {
                     throw BerthError(
                         .notFound,
-                        "pushing \(image.displayName): its blob \(blob.digest) is not in the store (it was never fetched)")
+                        "pushing \(image.displayName): its blob \(blob.digest) is not in the store (it was never fetched)"
+                    )
                 }
                 files.append(
-                    (Registry.Descriptor(mediaType: blob.mediaType, digest: blob.digest, size: blob.size),
-                     blobs.path(blob.digest)))
+                    (
+                        Registry.Descriptor(mediaType: blob.mediaType, digest: blob.digest, size: blob.size),
+                        blobs.path(blob.digest)
+                    ))
             }
             var mounts: [Digest: String] = [:]
             if let from = image.repoDigests.first(where: { $0.domain == target.domain && $0.path != target.path }) {

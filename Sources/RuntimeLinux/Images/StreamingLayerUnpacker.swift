@@ -31,26 +31,24 @@ final class StreamingLayerUnpacker: LayerUnpacker, @unchecked Sendable {
     private(set) var diffID: Digest?
 
     /// Starts tar on a fresh temporary directory; `what` names the layer in errors.
-    init(layers: LayerStore, temporaryDirectory: String, what: String) throws(BerthError) {
+    init(layers: LayerStore, what: String) throws(BerthError) {
         // A tar that dies early must fail our write with EPIPE, not kill berthd.
         signal(SIGPIPE, SIG_IGN)
-        self.layers = layers
-        self.what = what
-        directory = try FileOps.makeTemporaryDirectory(in: layers.directory, prefix: LayerStore.temporaryPrefix + "pull-")
-        // mkdtemp makes 0700; see LayerStore.unpack.
-        chmod(directory, 0o755)
-        errorFile = directory + ".stderr"
         guard let tar = Command.find("tar") else {
-            FileOps.removeTree(directory)
             throw BerthError(.command, "unpacking \(what) needs the `tar` command, which is not installed")
         }
+        let directory = try FileOps.makeTemporaryDirectory(
+            in: layers.directory, prefix: LayerStore.temporaryPrefix + "pull-")
+        // mkdtemp makes 0700; see LayerStore.unpack.
+        chmod(directory, 0o755)
+        let errorFile = directory + ".stderr"
         var arguments = [
             "-x", "-f", "-", "-C", directory, "--numeric-owner", "--same-permissions",
             "--xattrs", "--xattrs-include=*", "--xattrs-exclude=trusted.overlay.*", "--warning=no-timestamp",
         ]
         if geteuid() == 0 { arguments.append("--same-owner") }
         let pipe = Pipe()
-        process = Process()
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: tar)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -67,11 +65,17 @@ final class StreamingLayerUnpacker: LayerUnpacker, @unchecked Sendable {
             unlink(errorFile)
             throw BerthError(.command, "unpacking \(what): cannot start \(tar)", cause: "\(error)")
         }
-        // Our copy of the read end goes, so tar's exit is seen as EPIPE here.
+        // Our copy of the read end goes, so tar's exit is seen as EPIPE here;
+        // close-on-exec, so no other child spawned meanwhile holds the pipe open past our end.
         try? pipe.fileHandleForReading.close()
-        // Close-on-exec, so no other child spawned meanwhile holds the pipe open past our end.
-        input = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_DUPFD_CLOEXEC, 0)
+        let input = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_DUPFD_CLOEXEC, 0)
         try? pipe.fileHandleForWriting.close()
+        self.layers = layers
+        self.what = what
+        self.directory = directory
+        self.errorFile = errorFile
+        self.process = process
+        self.input = input
     }
 
     deinit {

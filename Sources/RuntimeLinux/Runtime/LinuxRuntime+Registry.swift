@@ -60,7 +60,7 @@ extension LinuxRuntime {
         let store = imageStore
         let reporter = PullReporter(image: reference, report: progress)
         let pulled = try await puller.pull(
-            parsed, platform: platform, into: store.pullDestination, progress: reporter.pullEvent)
+            parsed, platform: platform, into: store.pullDestination, progress: { reporter.pullEvent($0) })
         let image = try await DedicatedThread.run { try store.recordPull(pulled.image, as: parsed) }
         return Self.info(image, as: parsed.digest == nil ? parsed.familiar : nil)
     }
@@ -142,7 +142,7 @@ final class PullReporter: Sendable {
     }
 
     /// Takes one event of the puller.
-    @Sendable func pullEvent(_ event: PullEvent) {
+    func pullEvent(_ event: PullEvent) {
         switch event {
         case .resolved(_, _, let blobs, _):
             state.withLock { state in
@@ -210,7 +210,9 @@ extension LinuxRuntime {
     /// Hub's spellings (`https://index.docker.io/v1/`, `registry-1.docker.io`).
     static func registryDomain(_ server: String) throws(BerthError) -> String {
         var text = server
-        for scheme in ["https://", "http://"] where text.hasPrefix(scheme) { text = String(text.dropFirst(scheme.count)) }
+        for scheme in ["https://", "http://"] where text.hasPrefix(scheme) {
+            text = String(text.dropFirst(scheme.count))
+        }
         if let slash = text.firstIndex(of: "/") { text = String(text[..<slash]) }
         if ["index.docker.io", "registry-1.docker.io", "docker.io", ""].contains(text) { return "docker.io" }
         guard !text.contains(where: { $0 == " " || $0 == "@" }) else {

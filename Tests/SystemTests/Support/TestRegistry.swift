@@ -86,7 +86,10 @@ final class TestRegistry: @unchecked Sendable {
     /// The manifest digest the registry has for `repository:tag`, as skopeo reads it.
     func digest(of repository: String, tag: String) async throws -> String {
         let inspected = try await run(
-            ["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://\(host)/\(repository):\(tag)"])
+            [
+                "skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
+                "docker://\(host)/\(repository):\(tag)",
+            ])
         guard inspected.status == 0 else { throw TestFailure("skopeo inspect: \(inspected.stderr)") }
         return inspected.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -102,13 +105,15 @@ final class TestRegistry: @unchecked Sendable {
 
 /// Runs `body` with a started registry, stopped whatever happens.
 func withRegistry(
-    _ daemon: TestDaemon, name: String = "registry", htpasswd: String? = nil, _ body: (TestRegistry) async throws -> Void
+    _ daemon: TestDaemon, name: String = "registry", htpasswd: String? = nil,
+    _ body: (TestRegistry) async throws -> Void
 ) async throws {
     let registry = try await TestRegistry(in: daemon.root, name: name, htpasswd: htpasswd)
     do {
         try await body(registry)
     } catch {
-        Issue.record("registry log tail:\n\(registry.logText.split(separator: "\n").suffix(20).joined(separator: "\n"))")
+        Issue.record(
+            "registry log tail:\n\(registry.logText.split(separator: "\n").suffix(20).joined(separator: "\n"))")
         registry.stop()
         throw error
     }

@@ -28,7 +28,7 @@ final class StreamingLayerUnpacker: LayerUnpacker, @unchecked Sendable {
     private var hasher = SHA256()
     private var closed = false
     /// The sha256 of the tar stream, known after `finish`.
-    private(set) var diffID: Digest?
+    private(set) var diffID: Registry.Digest?
 
     /// Starts tar on a fresh temporary directory; `what` names the layer in errors.
     init(layers: LayerStore, what: String) throws(BerthError) {
@@ -110,7 +110,7 @@ final class StreamingLayerUnpacker: LayerUnpacker, @unchecked Sendable {
         }
         unlink(errorFile)
         try Whiteouts.convert(under: directory, what: what)
-        diffID = Digest(hasher.finalize())
+        diffID = Registry.Digest(hasher.finalize())
     }
 
     func discard() {

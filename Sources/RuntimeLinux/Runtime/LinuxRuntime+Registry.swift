@@ -144,12 +144,12 @@ final class PullReporter: Sendable {
     /// Takes one event of the puller.
     func pullEvent(_ event: PullEvent) {
         switch event {
-        case .resolved(_, _, let blobs, _):
+        case .resolved(_, _, let blobs, let missing):
             state.withLock { state in
                 state.config = blobs.first?.digest
                 for blob in blobs { state.sizes[blob.digest] = blob.size }
             }
-            for blob in blobs.dropFirst() { send(blob.digest, "Waiting", 0, done: false) }
+            for digest in missing { send(digest, "Waiting", 0, done: false) }
         case .present(let digest): send(digest, "Already exists", nil, done: true)
         case .waiting: break
         case .progress(let digest, let received, _):

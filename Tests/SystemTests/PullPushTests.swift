@@ -110,6 +110,26 @@ extension SystemTests {
             }
         }
 
+        /// A multi-platform index (arm64 listed first): the amd64 manifest is
+        /// pulled, and the store records the index's digest as the repository's.
+        @Test func aMultiPlatformIndexGivesTheAmd64Image() async throws {
+            try await withDaemon { daemon in
+                try await withRegistry(daemon) { registry in
+                    let (amd64, index) = try await registry.putMultiPlatform(
+                        "st/multi", tag: "1", scratch: daemon.root)
+                    let image = "\(registry.host)/st/multi:1"
+                    try await daemon.berthOK(["image", "pull", "--progress", "plain", image])
+                    let inspected = try await daemon.berthOK(["image", "inspect", image])
+                    #expect(inspected.stdout.contains("\"digest\":\"\(amd64)\""), "\(inspected.stdout)")
+                    #expect(inspected.stdout.contains("st/multi@\(index)"), "\(inspected.stdout)")
+                    #expect(registry.requests(containing: "GET /v2/st/multi/manifests/\(amd64)") == 1)
+                    let arm = try await daemon.berth(["image", "pull", "--platform", "linux/s390x", image])
+                    #expect(arm.status != 0)
+                    #expect(arm.stderr.contains("arm64") && arm.stderr.contains("amd64"), "\(arm.stderr)")
+                }
+            }
+        }
+
         /// An unknown tag or repository: one line naming the registry, the
         /// repository, the tag and what the registry said; exit 1; nothing stored.
         @Test func unknownTagOrRepositoryIsOneClearLine() async throws {

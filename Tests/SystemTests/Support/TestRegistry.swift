@@ -119,3 +119,82 @@ func withRegistry(
     }
     registry.stop()
 }
+
+extension TestRegistry {
+    /// Puts a multi-platform image as `repository:tag`: an OCI index whose
+    /// first entry is linux/arm64 (busybox's layer under a config that says
+    /// arm64) and second linux/amd64 (busybox itself). Returns the amd64
+    /// manifest's digest and the index's.
+    func putMultiPlatform(_ repository: String, tag: String, scratch: String) async throws -> (
+        amd64: String, index: String
+    ) {
+        try await put(busyboxAs: repository + "-base", tag: tag)
+        let layout = scratch + "/multi-layout"
+        try FileManager.default.createDirectory(atPath: layout, withIntermediateDirectories: true)
+        let unpacked = try await run(["tar", "-xf", BusyboxImage.path, "-C", layout])
+        guard unpacked.status == 0 else { throw TestFailure("tar: \(unpacked.stderr)") }
+        func read(_ digest: String) throws -> Data {
+            try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst(7)))
+        }
+        func write(_ data: Data) async throws -> String {
+            let file = layout + "/blobs/new"
+            try data.write(to: URL(fileURLWithPath: file))
+            let sum = try await run(["sha256sum", file])
+            let hex = String(sum.stdout.prefix(64))
+            try FileManager.default.moveItem(atPath: file, toPath: layout + "/blobs/sha256/" + hex)
+            return "sha256:" + hex
+        }
+        func object(_ data: Data) throws -> [String: Any] {
+            guard let value = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw TestFailure("not a JSON object")
+            }
+            return value
+        }
+        let top = try object(try Data(contentsOf: URL(fileURLWithPath: layout + "/index.json")))
+        let entry = try #require((top["manifests"] as? [[String: Any]])?.first)
+        let amd64 = try #require(entry["digest"] as? String)
+        let manifestData = try read(amd64)
+        var manifest = try object(manifestData)
+        var config = try #require(manifest["config"] as? [String: Any])
+        var configObject = try object(try read(try #require(config["digest"] as? String)))
+        configObject["architecture"] = "arm64"
+        let armConfig = try JSONSerialization.data(withJSONObject: configObject, options: [.sortedKeys])
+        config["digest"] = try await write(armConfig)
+        config["size"] = armConfig.count
+        manifest["config"] = config
+        let armManifest = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
+        let arm64 = try await write(armManifest)
+        let type = "application/vnd.oci.image.manifest.v1+json"
+        let index: [String: Any] = [
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                [
+                    "mediaType": type, "digest": arm64, "size": armManifest.count,
+                    "platform": ["os": "linux", "architecture": "arm64"],
+                ],
+                [
+                    "mediaType": type, "digest": amd64, "size": manifestData.count,
+                    "platform": ["os": "linux", "architecture": "amd64"],
+                ],
+            ],
+        ]
+        let indexData = try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys])
+        let indexDigest = try await write(indexData)
+        let layoutIndex: [String: Any] = [
+            "schemaVersion": 2,
+            "manifests": [
+                [
+                    "mediaType": "application/vnd.oci.image.index.v1+json", "digest": indexDigest,
+                    "size": indexData.count, "annotations": ["org.opencontainers.image.ref.name": "multi"],
+                ]
+            ],
+        ]
+        try JSONSerialization.data(withJSONObject: layoutIndex).write(to: URL(fileURLWithPath: layout + "/index.json"))
+        let copied = try await run([
+            "skopeo", "copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):multi",
+            "docker://\(host)/\(repository):\(tag)",
+        ])
+        guard copied.status == 0 else { throw TestFailure("skopeo copy --all: \(copied.stderr)") }
+        return (amd64, indexDigest)
+    }
+}

@@ -194,6 +194,44 @@ extension SystemTests {
             }
         }
 
+        /// Bearer tokens from a token server: `login` fetches one as docker
+        /// does, `up` pulls with one token per repository, `push` with pull,push.
+        @Test func bearerTokenLoginPullAndPush() async throws {
+            try await withDaemon { daemon in
+                let tokens = try await TestTokenServer(in: daemon.root, user: "berth:t0ken")
+                defer { tokens.stop() }
+                try await withRegistry(daemon, token: tokens) { registry in
+                    try await registry.put(busyboxAs: "st/app", tag: "1", credentials: "berth:t0ken")
+                    let refused = try await daemon.berth(["image", "pull", "\(registry.host)/st/app:1"])
+                    #expect(refused.status != 0)
+                    let wrong = try await daemon.berth(
+                        ["login", "-u", "berth", "--password-stdin", registry.host], input: "nope\n")
+                    #expect(wrong.status != 0 && wrong.stderr.contains(registry.host), "\(wrong.stderr)")
+                    let login = try await daemon.berth(
+                        ["login", "-u", "berth", "--password-stdin", registry.host], input: "t0ken\n")
+                    try #require(login.status == 0, "\(login.stderr)\n\(daemon.logTail())")
+                    let before = tokens.requests(containing: "GET repository:st/app:pull user=berth")
+                    let directory = try writeProject(
+                        daemon,
+                        """
+                        name: token\(daemon.prefix.dropFirst(5))
+                        services:
+                          app: {image: "\(registry.host)/st/app:1", command: ["true"]}
+                        """)
+                    try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory)
+                    #expect(
+                        tokens.requests(containing: "GET repository:st/app:pull user=berth") - before == 1,
+                        "one token for the manifest, the config and the layer")
+                    let copy = "\(registry.host)/st/copy:1"
+                    try await daemon.berthOK(["image", "tag", "\(registry.host)/st/app:1", copy])
+                    try await daemon.berthOK(["image", "push", copy])
+                    let pushed = try await registry.digest(of: "st/copy", tag: "1", credentials: "berth:t0ken")
+                    #expect(pushed.hasPrefix("sha256:"))
+                    try await daemon.berthOK(["down"], in: directory)
+                }
+            }
+        }
+
         /// A tag that moved: `up --pull always` fetches the new digest and
         /// recreates the service, as docker compose does.
         @Test func aMovedTagRecreatesTheServiceOnUpPullAlways() async throws {

@@ -21,15 +21,29 @@ final class RegistryClients: Sendable {
         self.settings = settings
     }
 
-    /// The puller (and its client) for credentials from `directory`; nil: berthd's own.
+    /// Clients replaced after a login: kept until shutdown, a pull may still use one.
+    private let retired = Mutex<[ImagePuller]>([])
+
+    /// The puller (and its client) for credentials from `directory`; nil:
+    /// berthd's own. A client keeps the credentials it looked up (and its
+    /// tokens), so when config.json changed since (a `berth login` or
+    /// `docker login`), the next pull gets a new client.
     func puller(configDirectory directory: String?) -> ImagePuller {
-        let key = directory ?? DockerConfig.directory()
+        let directory = directory ?? DockerConfig.directory()
+        var status = stat()
+        let changed = stat(directory + "/config.json", &status) == 0 ? status.st_mtim : timespec()
+        let key = "\(directory) \(changed.tv_sec).\(changed.tv_nsec)"
         return byDirectory.withLock { table in
             if let puller = table[key] { return puller }
             let client = RegistryClient(
                 configuration: .init(settings: settings, userAgent: "berth/0.1"),
-                credentials: DockerCredentials(directory: key))
+                credentials: DockerCredentials(directory: directory))
             let puller = ImagePuller(client: client)
+            let stale = table.filter { $0.key.hasPrefix(directory + " ") }
+            for (old, puller) in stale {
+                table[old] = nil
+                retired.withLock { $0.append(puller) }
+            }
             table[key] = puller
             return puller
         }
@@ -41,7 +55,11 @@ final class RegistryClients: Sendable {
             defer { table = [:] }
             return Array(table.values)
         }
-        for puller in pullers { await puller.client.shutdown() }
+        let old = retired.withLock { list in
+            defer { list = [] }
+            return list
+        }
+        for puller in pullers + old { await puller.client.shutdown() }
     }
 }
 

@@ -14,7 +14,9 @@ final class TestRegistry: @unchecked Sendable {
     var host: String { "127.0.0.1:\(port)" }
 
     /// Starts one under `directory`; with `htpasswd`, Basic auth against that file.
-    init(in directory: String, name: String = "registry", htpasswd: String? = nil) async throws {
+    init(
+        in directory: String, name: String = "registry", htpasswd: String? = nil, token: TestTokenServer? = nil
+    ) async throws {
         let (fd, port) = loopbackSocket()
         close(fd)
         self.port = port
@@ -35,6 +37,10 @@ final class TestRegistry: @unchecked Sendable {
 
             """
         if let htpasswd { config += "auth:\n  htpasswd:\n    realm: berth-test\n    path: \(htpasswd)\n" }
+        if let token {
+            config += "auth:\n  token:\n    realm: \(token.realm)\n    service: berth-test-registry\n"
+            config += "    issuer: \(TestTokenServer.issuer)\n    rootcertbundle: \(token.certificate)\n"
+        }
         let path = directory + "/\(name).yml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         pid = try spawn(["/usr/bin/docker-registry", "serve", path], log: log)
@@ -84,12 +90,10 @@ final class TestRegistry: @unchecked Sendable {
     }
 
     /// The manifest digest the registry has for `repository:tag`, as skopeo reads it.
-    func digest(of repository: String, tag: String) async throws -> String {
+    func digest(of repository: String, tag: String, credentials: String? = nil) async throws -> String {
         let inspected = try await run(
-            [
-                "skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
-                "docker://\(host)/\(repository):\(tag)",
-            ])
+            ["skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}"]
+                + (credentials.map { ["--creds", $0] } ?? []) + ["docker://\(host)/\(repository):\(tag)"])
         guard inspected.status == 0 else { throw TestFailure("skopeo inspect: \(inspected.stderr)") }
         return inspected.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -105,10 +109,10 @@ final class TestRegistry: @unchecked Sendable {
 
 /// Runs `body` with a started registry, stopped whatever happens.
 func withRegistry(
-    _ daemon: TestDaemon, name: String = "registry", htpasswd: String? = nil,
+    _ daemon: TestDaemon, name: String = "registry", htpasswd: String? = nil, token: TestTokenServer? = nil,
     _ body: (TestRegistry) async throws -> Void
 ) async throws {
-    let registry = try await TestRegistry(in: daemon.root, name: name, htpasswd: htpasswd)
+    let registry = try await TestRegistry(in: daemon.root, name: name, htpasswd: htpasswd, token: token)
     do {
         try await body(registry)
     } catch {
@@ -196,5 +200,64 @@ extension TestRegistry {
         ])
         guard copied.status == 0 else { throw TestFailure("skopeo copy --all: \(copied.stderr)") }
         return (amd64, indexDigest)
+    }
+}
+
+/// A docker token server (RegistryTests' Fixtures/token_server.py) on
+/// 127.0.0.1, signing with an RSA key made by openssl for the test; the
+/// registry's `auth: token` verifies its tokens, so the flow is the real one.
+final class TestTokenServer: @unchecked Sendable {
+    static let issuer = "berth-test-issuer"
+    let certificate: String
+    let log: String
+    let port: Int
+    private let pid: pid_t
+    var realm: String { "http://127.0.0.1:\(port)/token" }
+
+    init(in directory: String, user: String) async throws {
+        let key = directory + "/token.key"
+        certificate = directory + "/token.crt"
+        let der = directory + "/token.der"
+        log = directory + "/tokens.log"
+        for command in [
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+                "-days", "1", "-subj", "/CN=berth test token issuer",
+            ],
+            ["openssl", "x509", "-in", certificate, "-outform", "der", "-out", der],
+        ] {
+            let made = try await run(command)
+            guard made.status == 0 else { throw TestFailure("\(command[0..<2]): \(made.stderr)") }
+        }
+        let output = directory + "/token-server.out"
+        pid = try spawn(
+            [
+                "/usr/bin/python3", TestDaemon.repository + "/Tests/RegistryTests/Fixtures/token_server.py", "--key",
+                key, "--cert-der", der, "--issuer", Self.issuer, "--user", user, "--log", log,
+            ], log: output)
+        var found: Int?
+        _ = try await eventually(within: 15) {
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            found = text.split(separator: "\n").first.flatMap { Int($0) }
+            return found != nil
+        }
+        guard let found else {
+            kill(pid, SIGTERM)
+            throw TestFailure("the token server gave no port")
+        }
+        port = found
+    }
+
+    /// Token requests whose log line contains `text` (`GET repository:st/app:pull user=berth`).
+    func requests(containing text: String) -> Int {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").filter {
+            $0.contains(text)
+        }.count
+    }
+
+    func stop() {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
     }
 }

@@ -6,6 +6,8 @@ public struct ImagePullRequest: Codable, Sendable, Hashable {
     public var references: [String]
     /// `os/arch[/variant]`; nil: the host's.
     public var platform: String?
+    /// A platform per reference (services' `platform:`), before `platform`.
+    public var platforms: [String: String]?
     /// The caller's docker config directory, for credentials; nil: berthd's.
     public var configDirectory: String?
     /// `--ignore-pull-failures`: pull what can be pulled, report the rest as warnings.

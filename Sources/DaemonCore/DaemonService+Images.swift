@@ -10,9 +10,10 @@ extension DaemonService {
     public func pullImages(_ request: ImagePullRequest, report: @escaping ProgressSink) async throws
         -> ImageTransferResult
     {
-        let options = ImageTransferOptions(platform: request.platform, configDirectory: request.configDirectory)
         let (images, failures) = try await pullAll(
-            request.references, options: options, ignoreFailures: request.ignoreFailures, report: report)
+            request.references.map { ($0, request.platforms?[$0] ?? request.platform) },
+            configDirectory: request.configDirectory,
+            ignoreFailures: request.ignoreFailures, report: report)
         return ImageTransferResult(images: images, failures: failures)
     }
 
@@ -75,13 +76,13 @@ extension DaemonService {
         let history = PullHistory(path: store.root + "/image-pulls.json")
         let pulled = history.load()
         let now = Date().timeIntervalSince1970
-        var wanted: [String] = []
+        var wanted: [(String, String?)] = []
         for name in scope.sorted() {
             guard let service = project.services[name], let image = service.image else { continue }
             let policy = try override ?? PullPolicy(parsing: service.pullPolicy ?? "missing", service: name)
             let present = (try? await runtime.image(image)) != nil
             if policy.shouldPull(present: present, builds: service.build != nil, lastPulled: pulled[image], now: now) {
-                wanted.append(image)
+                wanted.append((image, service.platform))
             } else if !present, policy == .never {
                 throw BerthError(
                     .notFound,
@@ -89,8 +90,8 @@ extension DaemonService {
                         + "pull it with `berth pull \(name)` or import one with `berth image import FILE \(image)`")
             }
         }
-        let options = ImageTransferOptions(configDirectory: configDirectory)
-        let (images, _) = try await pullAll(wanted, options: options, ignoreFailures: false, report: report)
+        let (images, _) = try await pullAll(
+            wanted, configDirectory: configDirectory, ignoreFailures: false, report: report)
         history.record(images.map(\.reference), at: now)
         var project = project
         for name in scope {
@@ -102,14 +103,19 @@ extension DaemonService {
         return project
     }
 
-    /// Pulls `references` (each once) in parallel; the images pulled, and
-    /// the failures' lines when `ignoreFailures` (else the first failure is thrown).
+    /// Pulls `references` (each once, for its platform; nil: the host's) in
+    /// parallel; the images pulled, and the failures' lines when
+    /// `ignoreFailures` (else the first failure is thrown).
     func pullAll(
-        _ references: [String], options: ImageTransferOptions, ignoreFailures: Bool, report: @escaping ProgressSink
+        _ references: [(String, String?)], configDirectory: String?, ignoreFailures: Bool,
+        report: @escaping ProgressSink
     ) async throws -> ([ImageSummary], [String]) {
         let runtime = runtime
+        var seen = Set<String>()
+        let unique = references.filter { seen.insert($0.0).inserted }
         let outcomes = await withTaskGroup(of: Result<ImageSummary, BerthError>.self) { group in
-            for reference in Self.unique(references) {
+            for (reference, platform) in unique {
+                let options = ImageTransferOptions(platform: platform, configDirectory: configDirectory)
                 group.addTask {
                     let started = ContinuousClock.now
                     report(ProgressEvent(kind: .image, name: reference, status: "Pulling", done: false))

@@ -19,7 +19,7 @@ extension FakeRuntime {
     public func pullImage(
         _ reference: String, options: ImageTransferOptions, progress: @escaping @Sendable (LayerProgress) -> Void
     ) async throws -> ImageInfo {
-        record("pull \(reference)")
+        record("pull \(reference)" + (options.platform.map { " --platform \($0)" } ?? ""))
         if let error = pullFailures[reference] { throw error }
         guard let remote = remoteImages[reference] else {
             throw BerthError(

@@ -32,8 +32,14 @@ struct PullCommand: AsyncParsableCommand {
                 return image
             }
         ).sorted()
-        let request = ImagePullRequest(
+        var request = ImagePullRequest(
             references: references, configDirectory: RegistryConfig.directory, ignoreFailures: ignoreFailures)
+        for name in names {
+            guard let service = loaded.project.services[name], let image = service.image else { continue }
+            if let platform = service.platform {
+                request.platforms = (request.platforms ?? [:]).merging([image: platform]) { $1 }
+            }
+        }
         let printer = ProgressPrinter(mode: quiet ? .quiet : progress)
         let result = try await ProjectContext.stream(.imagePull, request, printer: printer)
         for failure in result.failures { printer.note("WARN: \(failure)") }

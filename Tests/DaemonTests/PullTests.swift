@@ -69,6 +69,17 @@ struct PullTests {
         #expect(app.labels[ComposeLabel.image] == "sha256:one")
     }
 
+    @Test func aServicesPlatformIsPulled() async throws {
+        let runtime = FakeRuntime()
+        await runtime.addRemoteImage("registry.test/app:1")
+        let (service, scratch) = try Fixture.service(runtime)
+        defer { try? scratch.remove() }
+        let project = try Fixture.project(
+            "name: shop\nservices:\n  app: {image: \"registry.test/app:1\", platform: linux/arm64}\n")
+        _ = try await service.up(UpRequest(project: project), report: { _ in })
+        #expect(await runtime.calls.first == "pull registry.test/app:1 --platform linux/arm64")
+    }
+
     @Test func aMovedTagRecreatesOnlyWhenPulled() async throws {
         let runtime = FakeRuntime()
         await runtime.addRemoteImage("registry.test/app:latest", digest: "sha256:one")

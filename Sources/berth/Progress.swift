@@ -83,7 +83,10 @@ final class ProgressPrinter: Sendable {
             guard let event = board.latest[key] else { continue }
             let mark = event.status == "Error" ? "\u{1B}[31m✘\u{1B}[0m" : event.done ? "\u{1B}[32m✔\u{1B}[0m" : "⠿"
             let padded = key.padding(toLength: width, withPad: " ", startingAt: 0)
-            var line = " \(mark) \(padded)  \(event.status.padding(toLength: 9, withPad: " ", startingAt: 0))"
+            // A layer's words are docker's longer ones (`Download complete`).
+            let status = event.status.padding(
+                toLength: event.kind == .layer ? max(17, event.status.count) : 9, withPad: " ", startingAt: 0)
+            var line = " \(mark) \(padded)  \(status)"
             if event.kind == .layer {
                 line += Self.bytes(event)
             } else {

@@ -16,6 +16,7 @@ extension FakeRuntime {
         pullFailures[reference] = error
     }
 
+    /// Copies the fake registry's image into the store, reporting its layers; `manifest-unknown` when it has none.
     public func pullImage(
         _ reference: String, options: ImageTransferOptions, progress: @escaping @Sendable (LayerProgress) -> Void
     ) async throws -> ImageInfo {
@@ -38,6 +39,7 @@ extension FakeRuntime {
         return info
     }
 
+    /// Puts the store's image on the fake registry; returns its digest.
     public func pushImage(
         _ reference: String, options: ImageTransferOptions, progress: @escaping @Sendable (LayerProgress) -> Void
     ) async throws -> String {
@@ -47,6 +49,7 @@ extension FakeRuntime {
         return info.digest
     }
 
+    /// Names the image `source` names `target` too.
     public func tagImage(_ source: String, as target: String) async throws -> ImageInfo {
         record("tag \(source) \(target)")
         var info = try await image(source)

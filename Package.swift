@@ -172,6 +172,8 @@ let package = Package(
             dependencies: [
                 "DaemonCore", "DaemonHTTP", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor",
                 "Reconciler", "HostOS", "BerthModel",
+                // Its registry settings (daemon.json's registry keys) for the runtime's pulls.
+                "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -50,6 +50,8 @@ public struct Service: Sendable, Hashable, Codable {
     public var configs: [FileReference]
     public var profiles: [String]
     public var pullPolicy: String?
+    /// `platform:` (`linux/arm64`): the image's platform to pull; nil: the host's.
+    public var platform: String?
     /// `x-berth: {restart_on_unhealthy: false}` opts out of restarts on unhealthy.
     public var restartOnUnhealthy: Bool
     /// sha256 of the canonical form without fields that do not change the container (`berth config --hash`).

@@ -108,3 +108,25 @@ extension Endpoint where Request == Empty, Response == [String] {
     /// `berth network prune`: what was removed.
     public static var networkPrune: Self { Self("network-prune") }
 }
+
+extension StreamingEndpoint where Request == ImagePullRequest, Item == ProgressEvent, Result == ImageTransferResult {
+    /// `berth pull`, `berth image pull`: progress per image and per layer.
+    public static var imagePull: Self { Self("image-pull") }
+}
+
+extension StreamingEndpoint where Request == ImagePushRequest, Item == ProgressEvent, Result == ImageTransferResult {
+    /// `berth push`, `berth image push`: progress per image and per layer.
+    public static var imagePush: Self { Self("image-push") }
+}
+
+extension Endpoint where Request == ImageTagRequest, Response == ImageSummary {
+    /// `berth image tag`.
+    public static var imageTag: Self { Self("image-tag") }
+}
+
+extension Endpoint where Request == LoginRequest, Response == [String] {
+    /// `berth login`: checks the credentials with the registry, then records them; the lines to print.
+    public static var login: Self { Self("login") }
+    /// `berth logout`: forgets the registry's credentials; the lines to print.
+    public static var logout: Self { Self("logout") }
+}

@@ -51,12 +51,19 @@ public struct UpRequest: Codable, Sendable, Hashable {
     public var timeout: Double?
     /// `-V`: recreated containers get new anonymous volumes, not the old ones.
     public var renewAnonymousVolumes: Bool
+    /// `--pull always|missing|never|build`: overrides every service's `pull_policy`; nil: theirs.
+    public var pull: String?
+    /// The caller's docker config directory, for registry credentials; nil: berthd's.
+    public var configDirectory: String?
 
     public init(
         project: Project, services: [String] = [], noDeps: Bool = false, forceRecreate: Bool = false,
         noRecreate: Bool = false, removeOrphans: Bool = false, scale: [String: Int] = [:], noStart: Bool = false,
-        wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil, renewAnonymousVolumes: Bool = false
+        wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil, renewAnonymousVolumes: Bool = false,
+        pull: String? = nil, configDirectory: String? = nil
     ) {
+        self.pull = pull
+        self.configDirectory = configDirectory
         self.project = project
         self.services = services
         self.noDeps = noDeps

@@ -4,7 +4,7 @@ import BerthModel
 /// happens to it, as docker compose shows it (`Container web-1  Started  0.3s`).
 public struct ProgressEvent: Codable, Sendable, Hashable {
     public enum Kind: String, Codable, Sendable, Hashable {
-        case network = "Network", volume = "Volume", container = "Container", image = "Image"
+        case network = "Network", volume = "Volume", container = "Container", image = "Image", layer = "Layer"
     }
     public var kind: Kind
     public var name: String
@@ -17,6 +17,9 @@ public struct ProgressEvent: Codable, Sendable, Hashable {
     public var elapsed: Double
     /// What went wrong, for `Error`.
     public var detail: String?
+    /// For an image's layer: bytes moved so far and in all.
+    public var current: Int64?
+    public var total: Int64?
 
     public init(kind: Kind, name: String, status: String, done: Bool, elapsed: Double = 0, detail: String? = nil) {
         self.kind = kind
@@ -183,11 +186,18 @@ public struct ImageSummary: Codable, Sendable, Hashable {
     public var reference: String
     public var digest: String
     public var size: Int64
+    /// `repository@digest` per registry, as docker's `RepoDigests`.
+    public var repoDigests: [String]?
 
-    public init(reference: String, digest: String, size: Int64) {
+    enum CodingKeys: String, CodingKey {
+        case reference, digest, size, repoDigests = "RepoDigests"
+    }
+
+    public init(reference: String, digest: String, size: Int64, repoDigests: [String]? = nil) {
         self.reference = reference
         self.digest = digest
         self.size = size
+        self.repoDigests = repoDigests
     }
 }
 

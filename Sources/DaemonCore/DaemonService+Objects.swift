@@ -4,8 +4,9 @@ import RuntimeKit
 
 extension DaemonService {
     public func images() async throws -> [ImageSummary] {
-        try await runtime.images().map { ImageSummary(reference: $0.reference, digest: $0.digest, size: $0.size) }
-            .sorted { $0.reference < $1.reference }
+        try await runtime.images().map {
+            ImageSummary(reference: $0.reference, digest: $0.digest, size: $0.size, repoDigests: $0.repoDigests)
+        }.sorted { $0.reference < $1.reference }
     }
 
     public func importImage(_ request: ImageImportRequest) async throws -> [ImageSummary] {

@@ -19,7 +19,9 @@ extension DaemonService {
             let dependencies = service.dependsOn.keys.sorted()
             _ = try await up(UpRequest(project: project, services: dependencies), report: { send(.progress($0)) })
         }
-        var spec = ServiceSpecs.spec(for: service, number: 1, in: project)
+        let ensured = try await ensureImages(
+            project, scope: [service.name], pull: nil, configDirectory: nil, report: { send(.progress($0)) })
+        var spec = ServiceSpecs.spec(for: ensured.services[service.name] ?? service, number: 1, in: ensured)
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         spec.name = "\(project.name.rawValue)-\(service.name)-run-\(suffix)"
         spec.labels[ComposeLabel.oneoff] = "True"

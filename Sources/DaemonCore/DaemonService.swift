@@ -93,14 +93,17 @@ public actor DaemonService: ServiceLifecycle.Service {
     /// then (`wait`) wait until every selected service is running and
     /// healthy, or done.
     public func up(_ request: UpRequest, report: @escaping ProgressSink) async throws -> UpResult {
-        let project = request.project
-        return try await locks.withLock(project.name.rawValue) {
-            try store.save(project)
-            let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
+        return try await locks.withLock(request.project.name.rawValue) {
             let options = UpOptions(
                 services: request.services, noDeps: request.noDeps, forceRecreate: request.forceRecreate,
                 noRecreate: request.noRecreate, removeOrphans: request.removeOrphans, scale: request.scale,
                 noStart: request.noStart, renewAnonymousVolumes: request.renewAnonymousVolumes)
+            // Every image in place before anything is made.
+            let project = try await ensureImages(
+                request.project, scope: options.scope(in: request.project), pull: request.pull,
+                configDirectory: request.configDirectory, report: report)
+            try store.save(project)
+            let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
             let plan = Self.withGrace(
                 Planner.plan(desired: project, observed: observed, options: options), timeout: request.timeout)
             logger.debug("plan for \(project.name):\n\(plan)")

@@ -58,6 +58,21 @@ extension ForwardingRuntime {
         try await base.removeImage(reference, force: force)
     }
     func processes(_ id: String) async throws -> ProcessTable { try await base.processes(id) }
+    func pullImage(
+        _ reference: String, options: ImageTransferOptions, progress: @escaping @Sendable (LayerProgress) -> Void
+    ) async throws -> ImageInfo {
+        try await base.pullImage(reference, options: options, progress: progress)
+    }
+    func pushImage(
+        _ reference: String, options: ImageTransferOptions, progress: @escaping @Sendable (LayerProgress) -> Void
+    ) async throws -> String {
+        try await base.pushImage(reference, options: options, progress: progress)
+    }
+    func tagImage(_ source: String, as target: String) async throws -> ImageInfo {
+        try await base.tagImage(source, as: target)
+    }
+    func login(_ login: RegistryLogin) async throws -> String { try await base.login(login) }
+    func logout(_ login: RegistryLogin) async throws -> Bool { try await base.logout(login) }
 }
 
 /// The containers one command meets, by id: their names, labels and images,

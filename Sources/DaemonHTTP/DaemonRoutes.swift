@@ -55,6 +55,11 @@ public enum DaemonRoutes {
                 }
             }
         }
+        routes.on(.imagePull) { request, send in try await service.pullImages(request, report: send) }
+        routes.on(.imagePush) { request, send in try await service.pushImages(request, report: send) }
+        routes.on(.imageTag) { try await service.tagImage($0) }
+        routes.on(.login) { try await service.login($0) }
+        routes.on(.logout) { try await service.logout($0) }
         routes.on(.volumes) { _ in try await service.volumes() }
         routes.on(.volumeCreate) { try await service.createVolume($0) }
         routes.on(.volumeRemove) { try await service.removeVolumes($0) }

@@ -293,6 +293,9 @@ struct UpPlanner {
             let old = current.isEmpty ? "none" : String(current.prefix(12))
             return "recreate: config hash \(old) → \(service.configHash.prefix(12))"
         }
+        if let wanted = service.labels[ComposeLabel.image], let had = info.labels[ComposeLabel.image], wanted != had {
+            return "recreate: image \(had.dropFirst(7).prefix(12)) → \(wanted.dropFirst(7).prefix(12))"
+        }
         for (key, parent) in Planner.namespaceParents(of: service) where recreated.contains(parent) {
             return "recreate: \(key) parent \(parent) is recreated"
         }

@@ -175,3 +175,25 @@ extension RegistryClient {
             of: "%20", with: "+")
     }
 }
+
+extension RegistryClient {
+    /// `berth login`: whether the registry `domain` (`docker.io`,
+    /// `localhost:5000`) accepts the credentials this client's source gives
+    /// for it: `GET /v2/` with them (after a token fetch with no scope, as
+    /// docker's login does, when the registry wants bearer tokens).
+    public func checkLogin(_ domain: String) async throws(BerthError) {
+        let what = "logging in to \(domain)"
+        let candidates = try await endpoints(for: domain, purpose: what)
+        guard let endpoint = candidates.last(where: { !$0.isMirror }) else {
+            throw BerthError(.registryUnreachable, "no endpoint for \(domain)")
+        }
+        let response = try await send(
+            RegistryRequest(path: "/v2/", scopes: [], what: what), on: endpoint, domain: domain)
+        let body = try await collect(response.body, limit: 64 << 10, what: what)
+        guard (200..<300).contains(response.status.code) else {
+            throw RegistryErrorBody.error(
+                status: response.status, body: body, code: .unauthorized,
+                message: "\(what): the registry refused the credentials")
+        }
+    }
+}

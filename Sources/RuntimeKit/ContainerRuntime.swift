@@ -59,6 +59,20 @@ public protocol ContainerRuntime: Sendable {
     func removeImage(_ reference: String, force: Bool) async throws -> [String]
     /// The processes running in a container.
     func processes(_ id: String) async throws -> ProcessTable
+    /// Pulls an image from its registry (ImageTransfer.swift).
+    func pullImage(
+        _ reference: String, options: ImageTransferOptions, progress: @escaping @Sendable (LayerProgress) -> Void
+    ) async throws -> ImageInfo
+    /// Pushes an image to its registry; returns the manifest digest.
+    func pushImage(
+        _ reference: String, options: ImageTransferOptions, progress: @escaping @Sendable (LayerProgress) -> Void
+    ) async throws -> String
+    /// Gives an image a further name.
+    func tagImage(_ source: String, as target: String) async throws -> ImageInfo
+    /// Checks credentials with a registry and records them in a docker config directory.
+    func login(_ login: RegistryLogin) async throws -> String
+    /// Forgets a registry's credentials in a docker config directory; false when there were none.
+    func logout(_ login: RegistryLogin) async throws -> Bool
 }
 
 /// Which lines of a container's log to read.

@@ -13,6 +13,9 @@ public enum ComposeLabel {
     public static let configFiles = "com.docker.compose.project.config_files"
     public static let dependsOn = "com.docker.compose.depends_on"
     public static let version = "com.docker.compose.version"
+    /// The digest of the image the container was made from, as `up` resolved it:
+    /// a tag that moved since recreates the container.
+    public static let image = "com.docker.compose.image"
 }
 
 /// Berth's own labels, for what docker keeps elsewhere.

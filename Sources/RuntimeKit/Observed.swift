@@ -124,12 +124,17 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var size: Int64
     /// The image's `HEALTHCHECK`: what runs when a service sets no `test`.
     public var healthcheck: Healthcheck?
+    /// `repository@digest` for each registry it was pulled from or pushed to, as docker's `RepoDigests`.
+    public var repoDigests: [String]?
 
-    public init(reference: String, digest: String, size: Int64, healthcheck: Healthcheck? = nil) {
+    public init(
+        reference: String, digest: String, size: Int64, healthcheck: Healthcheck? = nil, repoDigests: [String]? = nil
+    ) {
         self.reference = reference
         self.digest = digest
         self.size = size
         self.healthcheck = healthcheck
+        self.repoDigests = repoDigests
     }
 }
 

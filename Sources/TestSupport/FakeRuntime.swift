@@ -26,6 +26,9 @@ public actor FakeRuntime: ContainerRuntime {
     private var nextID = 1
     private var nextSubnet = 1
     private var clock: Double = 1_000_000
+    /// The fake registry's images (FakeRuntime+Registry.swift).
+    var remoteImages: [String: RemoteImage] = [:]
+    var pullFailures: [String: BerthError] = [:]
 
     public init(images: [String] = []) {
         for image in images {
@@ -43,6 +46,12 @@ public actor FakeRuntime: ContainerRuntime {
     public func seedContainer(_ info: ContainerInfo) {
         containersByID[info.id] = info
     }
+
+    /// Records a call.
+    func record(_ call: String) { calls.append(call) }
+
+    /// Puts an image into the store under its reference.
+    func storeImage(_ info: ImageInfo) { imagesByReference[info.reference] = info }
 
     /// Forgets the recorded calls.
     public func clearCalls() { calls.removeAll() }

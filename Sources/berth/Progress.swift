@@ -50,6 +50,10 @@ final class ProgressPrinter: Sendable {
                     FileHandleOutput.standardError(text + "\n")
                 }
             case .plain:
+                // A layer's byte counts change many times a second: plain output says each status once.
+                let key = "\(event.kind.rawValue) \(event.name)"
+                if event.kind == .layer, board.latest[key]?.status == event.status { return }
+                board.latest[key] = event
                 var line = " \(event.kind.rawValue) \(event.name)  \(event.status)"
                 if let detail = event.detail { line += ": \(detail)" }
                 FileHandleOutput.standardError(line + "\n")
@@ -79,13 +83,34 @@ final class ProgressPrinter: Sendable {
             guard let event = board.latest[key] else { continue }
             let mark = event.status == "Error" ? "\u{1B}[31m✘\u{1B}[0m" : event.done ? "\u{1B}[32m✔\u{1B}[0m" : "⠿"
             let padded = key.padding(toLength: width, withPad: " ", startingAt: 0)
-            var line = " \(mark) \(padded)  \(event.status.padding(toLength: 9, withPad: " ", startingAt: 0))"
-            line += String(format: " %5.1fs", event.elapsed)
+            // A layer's words are docker's longer ones (`Download complete`).
+            let status = event.status.padding(
+                toLength: event.kind == .layer ? max(17, event.status.count) : 9, withPad: " ", startingAt: 0)
+            var line = " \(mark) \(padded)  \(status)"
+            if event.kind == .layer {
+                line += Self.bytes(event)
+            } else {
+                line += String(format: " %5.1fs", event.elapsed)
+            }
             if let detail = event.detail { line += "  \(detail)" }
             out += "\u{1B}[2K" + line + "\n"
         }
         board.drawn = board.order.count + 1
         FileHandleOutput.standardError(out)
+    }
+}
+
+extension ProgressPrinter {
+    /// ` [=====>     ]  12.3MB/50.1MB` for a layer on its way, as docker draws it.
+    static func bytes(_ event: ProgressEvent) -> String {
+        guard !event.done, let current = event.current, let total = event.total, total > 0, current > 0 else {
+            return ""
+        }
+        let width = 30
+        let filled = min(width, Int(Double(width) * Double(current) / Double(total)))
+        let bar = String(repeating: "=", count: max(0, filled - 1)) + (filled > 0 ? ">" : "")
+        let padded = bar.padding(toLength: width, withPad: " ", startingAt: 0)
+        return " [\(padded)] \(ImageCommand.size(current))/\(ImageCommand.size(total))"
     }
 }
 

@@ -34,14 +34,19 @@ struct UpCommand: AsyncParsableCommand {
     var exitCodeFrom: String?
     @Option(name: [.short, .customLong("timeout")], help: "Shutdown timeout in seconds.") var timeout: Double?
     @Option(help: "Progress output: auto, tty, plain, quiet, json.") var progress: ProgressMode = .auto
+    @Option(help: "Pull images before running: always, missing, never, build.") var pull: String?
     @Argument(help: "Services to start (with their dependencies).") var services: [String] = []
 
     func run() async throws {
+        if let pull, !["always", "missing", "never", "build"].contains(pull) {
+            throw BerthError(.usage, "--pull \(pull): expected always, missing, never or build")
+        }
         let loaded = try ProjectContext.load(project, services: services)
         let request = UpRequest(
             project: loaded.project, services: services, noDeps: noDeps, forceRecreate: forceRecreate,
             noRecreate: noRecreate, removeOrphans: removeOrphans, scale: try parseScale(scale), noStart: noStart,
-            wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes)
+            wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes,
+            pull: pull, configDirectory: RegistryConfig.directory)
         let printer = ProgressPrinter(mode: progress)
         let result = try await ProjectContext.stream(.up, request, printer: printer)
         if result.unchanged {

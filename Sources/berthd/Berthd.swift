@@ -7,6 +7,7 @@ import EmbeddedDNS
 import Foundation
 import HostOS
 import Logging
+import Registry
 import RuntimeLinux
 import ServiceLifecycle
 import Supervisor
@@ -43,6 +44,11 @@ struct Berthd: AsyncParsableCommand {
         help: "Where the host's resolvers are listed, for names the DNS does not know.")
     var resolvConf = ProcessInfo.processInfo.environment["BERTH_RESOLV_CONF"] ?? "/etc/resolv.conf"
 
+    @Option(
+        name: .customLong("config-file"),
+        help: "Docker-style daemon.json: registry-mirrors, insecure-registries, max-concurrent-downloads.")
+    var configFile = ProcessInfo.processInfo.environment["BERTH_DAEMON_CONFIG"] ?? RegistrySettings.defaultPath
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel = ProcessInfo.processInfo.environment["BERTH_LOG_LEVEL"] ?? "info"
 
@@ -73,6 +79,7 @@ struct Berthd: AsyncParsableCommand {
         configuration.tableName = namePrefix
         configuration.pools = pools
         configuration.cgroupParent = "/" + namePrefix
+        configuration.registrySettings = try RegistrySettings.load(path: configFile)
         let runtime = try await LinuxRuntime(configuration)
         let upstreams = (try? ResolvConf.upstreams(path: resolvConf)) ?? []
         let names = NameService(runtime: runtime, upstreams: upstreams, port: dnsPort, logger: logger)

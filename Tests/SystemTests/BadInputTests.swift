@@ -50,6 +50,7 @@ extension SystemTests {
                         command: ["sleep", "600"]
                       broken:
                         image: nosuchimage:1.0
+                        pull_policy: never
                     """)
                 let output = try await daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
                 #expect(output.status != 0)

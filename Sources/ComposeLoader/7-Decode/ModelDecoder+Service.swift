@@ -42,6 +42,7 @@ extension ModelDecoder {
         s.securityOpt = list(n["security_opt"]) ?? []
         s.profiles = list(n["profiles"]) ?? []
         s.pullPolicy = n["pull_policy"]?.scalarText
+        s.platform = n["platform"]?.scalarText
     }
 
     /// Ports, networks, names and resolvers.

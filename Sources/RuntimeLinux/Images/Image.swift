@@ -10,6 +10,9 @@ public struct Image: Hashable, Sendable {
     /// The names (tags) that point at this image, sorted; empty for an image
     /// whose last name moved to another (docker's `<none>:<none>`).
     public var references: [ImageReference]
+    /// `repository@digest` for each registry it was pulled from or pushed
+    /// to, as docker's `RepoDigests` (the digest the registry knows it by).
+    public var repoDigests: [ImageReference] = []
     /// The configuration blob's digest: what `docker images` calls the image ID.
     public var configDigest: Digest
     /// How to run it.

@@ -119,6 +119,14 @@ public final class ImageStore: Sendable {
 
     /// The manifest `reference` names: by tag, and by digest when it pins one.
     func find(_ reference: ImageReference, in index: TagIndex) -> Descriptor? {
+        if let digest = reference.digest {
+            // A pulled `name@digest` (the index's digest, maybe) is found by what the registry called it.
+            let manifests = index.manifests
+            for (manifest, names) in index.repoDigests
+            where names.contains(where: { $0.repository == reference.repository && $0.digest == digest }) {
+                if let descriptor = manifests[manifest] { return descriptor }
+            }
+        }
         if let tag = reference.tag {
             // Names are stored without digests; a `name:tag@digest` must match both.
             let key = reference.digest == nil ? reference : ((try? reference.tagged(tag)) ?? reference)
@@ -159,7 +167,8 @@ public final class ImageStore: Sendable {
             ImageLayer(digest: layer.digest, diffID: diffID, size: layer.size, mediaType: layer.mediaType)
         }
         return Image(
-            digest: descriptor.digest, references: names, configDigest: manifest.config.digest,
+            digest: descriptor.digest, references: names, repoDigests: index.repoDigests[descriptor.digest] ?? [],
+            configDigest: manifest.config.digest,
             config: configFile.config ?? ImageConfig(),
             architecture: configFile.architecture ?? HostPlatform.architecture,
             os: configFile.os ?? HostPlatform.os, created: configFile.created, layers: imageLayers)
@@ -180,6 +189,9 @@ struct TagIndex: Sendable {
     var tags: [ImageReference: Descriptor] = [:]
     /// Manifests no tag points at, by digest.
     var untagged: [Digest: Descriptor] = [:]
+    /// Manifest → `repository@digest` of each registry it came from or went to
+    /// (docker's `RepoDigests`); kept beside the index in `repodigests.json`.
+    var repoDigests: [Digest: [ImageReference]] = [:]
 
     /// Every manifest the index keeps, tagged or not.
     var manifests: [Digest: Descriptor] {
@@ -207,6 +219,8 @@ struct TagIndex: Sendable {
     /// Reads the index at `path`; a missing file is an empty store.
     static func load(_ path: String) throws(BerthError) -> TagIndex {
         guard Files.kind(path) != .missing else { return TagIndex() }
+        var result = TagIndex()
+        result.repoDigests = try RepoDigestsFile.load(beside: path)
         let bytes = try FileOps.read(path, what: "the image index")
         let index: ImageIndex
         do {
@@ -215,7 +229,6 @@ struct TagIndex: Sendable {
             throw BerthError(
                 .invalidArchive, "the image index \(path) is not a valid OCI index", cause: describe(error))
         }
-        var result = TagIndex()
         for entry in index.manifests {
             var plain = entry
             plain.annotations = nil
@@ -237,6 +250,9 @@ struct TagIndex: Sendable {
         }
         entries += untagged.values.sorted { $0.digest < $1.digest }
         let index = ImageIndex(schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: entries)
+        let kept = manifests
+        try RepoDigestsFile.save(
+            repoDigests.filter { kept[$0.key] != nil }, beside: path, temporaryDirectory: temporaryDirectory)
         try FileOps.writeAtomically(
             try encodeJSON(index, what: "the image index"), to: path, temporaryDirectory: temporaryDirectory)
     }

@@ -81,9 +81,7 @@ extension LinuxRuntime {
         let store = imageStore
         let parsed = try ImageReference(parsing: reference)
         let image = try await DedicatedThread.run { try store.image(parsed) }
-        return ImageInfo(
-            reference: parsed.familiar, digest: image.digest.description, size: image.size,
-            healthcheck: image.config.healthcheck.map(Self.healthcheck))
+        return Self.info(image, as: parsed.familiar)
     }
 
     /// An image's HEALTHCHECK in the compose model's terms (nanoseconds).
@@ -106,7 +104,11 @@ extension LinuxRuntime {
 
     static func infos(_ image: Image) -> [ImageInfo] {
         let names = image.references.isEmpty ? ["<none>"] : image.references.map(\.familiar)
-        return names.map { ImageInfo(reference: $0, digest: image.digest.description, size: image.size) }
+        return names.map {
+            ImageInfo(
+                reference: $0, digest: image.digest.description, size: image.size,
+                repoDigests: image.repoDigests.map(\.familiar))
+        }
     }
 
     /// Imports an OCI layout or archive, a `docker save` tarball, or a root

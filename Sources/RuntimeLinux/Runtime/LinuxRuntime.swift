@@ -3,6 +3,7 @@ import BerthModel
 import Foundation
 import HostOS
 import NIOCore
+import Registry
 import RuntimeKit
 
 /// The real `ContainerRuntime`: Berth's Linux pieces behind the protocol the
@@ -60,6 +61,8 @@ public actor LinuxRuntime: ContainerRuntime {
         public var portProxyOptions: PortProxyOptions
         /// The event loops the proxy runs on; nil: its own, one per core.
         public var eventLoopGroup: (any EventLoopGroup)?
+        /// Mirrors, insecure registries, certificates, proxy (from `/etc/berth/daemon.json`).
+        public var registrySettings = RegistrySettings()
 
         /// A configuration; the defaults are berthd's.
         public init(
@@ -92,6 +95,8 @@ public actor LinuxRuntime: ContainerRuntime {
     let bridges: BridgeNetworks
     let proxy: PortProxy
     let recordStore: ContainerRecordStore
+    /// The registry clients pulls and pushes go through.
+    let registries: RegistryClients
     /// `<root>/netns`.
     let netnsDirectory: String
 
@@ -133,6 +138,7 @@ public actor LinuxRuntime: ContainerRuntime {
                 stateDirectory: root + "/networks", namePrefix: configuration.namePrefix,
                 tableName: configuration.tableName, pools: configuration.pools))
         recordStore = try ContainerRecordStore(directory: root + "/runtime/containers")
+        registries = RegistryClients(settings: configuration.registrySettings)
         netnsDirectory = root + "/netns"
         proxy = PortProxy(group: configuration.eventLoopGroup, options: configuration.portProxyOptions)
         let (loaded, problems) = recordStore.loadAll()
@@ -152,6 +158,7 @@ public actor LinuxRuntime: ContainerRuntime {
         }
         published = [:]
         await proxy.shutdown()
+        await registries.shutdown()
         for subscriber in subscribers.values { subscriber.finish() }
         subscribers = [:]
     }

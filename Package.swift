@@ -84,6 +84,8 @@ let package = Package(
                 "Registry",
                 // LinuxRuntime implements the protocol the reconciler drives.
                 "RuntimeKit",
+                // LinuxBuildBackend is the host half of image builds.
+                "Builder",
                 "HostOS",
                 "AsyncKeyedLock",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -114,7 +116,7 @@ let package = Package(
         // the caller's.
         .target(
             name: "Builder",
-            dependencies: ["BerthModel", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BerthModel", "RuntimeKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Health probes and restart policies: pure machines plus the actor that drives them.
         .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
@@ -170,7 +172,7 @@ let package = Package(
             name: "berthd",
             dependencies: [
                 "DaemonCore", "DaemonHTTP", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor",
-                "Reconciler", "HostOS", "BerthModel",
+                "Reconciler", "HostOS", "BerthModel", "Builder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

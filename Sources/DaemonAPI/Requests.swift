@@ -51,12 +51,19 @@ public struct UpRequest: Codable, Sendable, Hashable {
     public var timeout: Double?
     /// `-V`: recreated containers get new anonymous volumes, not the old ones.
     public var renewAnonymousVolumes: Bool
+    /// `--build`: build every service that has a `build:` first (the cache applies).
+    public var build: Bool
+    /// `--no-build`: build nothing, even a missing image.
+    public var noBuild: Bool
 
     public init(
         project: Project, services: [String] = [], noDeps: Bool = false, forceRecreate: Bool = false,
         noRecreate: Bool = false, removeOrphans: Bool = false, scale: [String: Int] = [:], noStart: Bool = false,
-        wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil, renewAnonymousVolumes: Bool = false
+        wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil, renewAnonymousVolumes: Bool = false,
+        build: Bool = false, noBuild: Bool = false
     ) {
+        self.build = build
+        self.noBuild = noBuild
         self.project = project
         self.services = services
         self.noDeps = noDeps

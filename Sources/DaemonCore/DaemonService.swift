@@ -23,6 +23,8 @@ public actor DaemonService: ServiceLifecycle.Service {
     let runtime: any ContainerRuntime
     let supervisor: SupervisorService
     let names: NameService?
+    /// Builds images for `build:` services and `berth image build`; nil when this daemon cannot.
+    let builder: (any ImageBuilding)?
     let store: ProjectStore
     let logger: Logger
     public nonisolated let info: DaemonInfo
@@ -35,8 +37,9 @@ public actor DaemonService: ServiceLifecycle.Service {
     /// A service over `runtime`; `names` is nil when no embedded DNS runs (tests).
     public init(
         runtime: any ContainerRuntime, supervisor: SupervisorService, names: NameService?, root: String,
-        info: DaemonInfo, logger: Logger
+        info: DaemonInfo, logger: Logger, builder: (any ImageBuilding)? = nil
     ) {
+        self.builder = builder
         self.runtime = runtime
         self.supervisor = supervisor
         self.names = names
@@ -96,6 +99,7 @@ public actor DaemonService: ServiceLifecycle.Service {
         let project = request.project
         return try await locks.withLock(project.name.rawValue) {
             try store.save(project)
+            try await buildImages(request, report: report)
             let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
             let options = UpOptions(
                 services: request.services, noDeps: request.noDeps, forceRecreate: request.forceRecreate,

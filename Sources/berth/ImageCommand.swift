@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthModel
 import DaemonAPI
 import Foundation
 
@@ -6,7 +7,7 @@ import Foundation
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage images.",
-        subcommands: [Import.self, List.self, Remove.self, Inspect.self])
+        subcommands: [Build.self, Import.self, List.self, Remove.self, Inspect.self])
 
     static func size(_ bytes: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB"]
@@ -17,6 +18,35 @@ struct ImageCommand: AsyncParsableCommand {
             unit += 1
         }
         return unit == 0 ? "\(bytes)B" : String(format: "%.3g%@", value, units[unit])
+    }
+
+    /// `berth image build`, as `docker build`.
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "build", abstract: "Build an image from a Dockerfile and a context directory.")
+        @Option(name: [.short, .customLong("tag")], help: "NAME[:TAG] (repeatable).") var tags: [String] = []
+        @Option(name: [.short, .customLong("file")], help: "The Dockerfile (default: CONTEXT/Dockerfile).")
+        var file: String?
+        @Option(help: "The stage to build.") var target: String?
+        @Option(help: "KEY=VALUE label for the image (repeatable).") var label: [String] = []
+        @OptionGroup var flags: BuildFlags
+        @Argument(help: "The context directory.") var context: String
+
+        func run() async throws {
+            let directory = URL(fileURLWithPath: context).standardizedFileURL.path
+            var labels: [String: String] = [:]
+            for entry in label {
+                let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            let dockerfile = file.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            let request = ImageBuildRequest(
+                context: directory, dockerfile: dockerfile, tags: tags, target: target,
+                buildArgs: try flags.buildArgs(), labels: labels, noCache: flags.noCache, pull: flags.pull,
+                secrets: try flags.secretFiles())
+            let result = try await flags.run(request)
+            if flags.quiet { FileHandleOutput.standardOutput(result.id + "\n") }
+        }
     }
 
     struct Import: AsyncParsableCommand {

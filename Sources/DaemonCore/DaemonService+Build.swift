@@ -17,9 +17,13 @@ extension DaemonService {
     /// `--no-build`). Services with the same `build:` are built once, and
     /// their image gets each of their names. A service's image is its
     /// `image:`, else `<project>-<service>`, as docker compose names it.
-    func buildImages(_ request: UpRequest, report: @escaping ProgressSink) async throws {
-        guard !request.noBuild else { return }
-        let project = request.project
+    ///
+    /// Returns the project with each built service's config hash extended
+    /// by its image's digest, so that a service whose image was rebuilt
+    /// differently is recreated, as docker compose recreates it.
+    func buildImages(_ request: UpRequest, report: @escaping ProgressSink) async throws -> Project {
+        var project = request.project
+        guard !request.noBuild else { return try await withImageDigests(project) }
         let scope = request.services.isEmpty ? project.serviceNames : project.graph.selecting(request.services, noDeps: request.noDeps)
         var builds: [(build: Build, tags: [String])] = []
         for name in scope {
@@ -33,6 +37,19 @@ extension DaemonService {
             }
         }
         for (build, tags) in builds { try await buildImage(build, tags: tags, report: report) }
+        project = try await withImageDigests(project)
+        return project
+    }
+
+    /// The project with the config hash of each `build:` service extended by its image's digest.
+    private func withImageDigests(_ project: Project) async throws -> Project {
+        var project = project
+        for (name, service) in project.services where service.build != nil {
+            let tag = service.image ?? "\(project.name.rawValue)-\(service.name)"
+            guard let image = try? await runtime.image(tag) else { continue }
+            project.services[name]?.configHash = service.configHash + "-" + String(image.digest.dropFirst(7).prefix(12))
+        }
+        return project
     }
 
     /// One `build:`, reported as compose reports an image: Building, then Built.

@@ -96,10 +96,9 @@ public actor DaemonService: ServiceLifecycle.Service {
     /// then (`wait`) wait until every selected service is running and
     /// healthy, or done.
     public func up(_ request: UpRequest, report: @escaping ProgressSink) async throws -> UpResult {
-        let project = request.project
-        return try await locks.withLock(project.name.rawValue) {
+        return try await locks.withLock(request.project.name.rawValue) {
+            let project = try await buildImages(request, report: report)
             try store.save(project)
-            try await buildImages(request, report: report)
             let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
             let options = UpOptions(
                 services: request.services, noDeps: request.noDeps, forceRecreate: request.forceRecreate,

@@ -156,10 +156,9 @@ final class BuildPrinter: Sendable {
         }
     }
 
-    /// The terminal's width, 80 when unknown.
+    /// The terminal's width as `COLUMNS` says, 100 when it does not.
     private static func width() -> Int {
-        var size = winsize()
-        return ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) - 1 : 79
+        (ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) } ?? 101) - 1
     }
 
     func finish(_ result: ImageBuildResult) {

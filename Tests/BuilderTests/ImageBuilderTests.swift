@@ -46,7 +46,7 @@ import Testing
         #expect(result.ran == 6)
         #expect(result.cached == 0)
         #expect(!backend.calls.contains { $0.detail == "echo never" })
-        #expect(backend.tags["app:1"]?.count == 7)
+        #expect(backend.tags["app:1"]?.count == 4)
     }
 
     @Test func aRebuildWithNoChangeRunsNothingAndKeepsTheImage() async throws {

@@ -7,7 +7,7 @@ import BerthModel
 /// only does what it is told, so the builder is testable without root.
 public protocol BuildBackend: Sendable {
     /// The image `reference` names in the store, with its config and layers.
-    func resolve(_ reference: String) async throws -> ResolvedImage
+    func resolve(_ reference: String) async throws -> StoredImage
     /// Whether the layer is still in the store (a cache entry may outlive it).
     func hasLayer(_ diffID: String) async -> Bool
     /// Runs a `RUN` over `request.layers`; its changes become the returned layer.
@@ -24,7 +24,7 @@ public protocol BuildBackend: Sendable {
 }
 
 /// An image of the store, for a `FROM` or a `--from`.
-public struct ResolvedImage: Sendable, Hashable {
+public struct StoredImage: Sendable, Hashable {
     public var image: BaseImage
     /// Its layers' diff IDs, lowest first.
     public var layers: [String]

@@ -20,7 +20,7 @@ struct LayerTarWriter {
     private let what: String
 
     /// Writes the tar of `directory` to `path`; returns its digest and size.
-    static func write(_ directory: String, to path: String, what: String) throws(BerthError) -> (Digest, Int64) {
+    static func write(_ directory: String, to path: String, what: String) throws(BerthError) -> (Registry.Digest, Int64) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BerthError(.io, "\(what): cannot create \(path)", cause: FileOps.errnoText()) }
         defer { close(fd) }
@@ -28,7 +28,7 @@ struct LayerTarWriter {
         try writer.walk(directory, relative: "")
         try writer.append([UInt8](repeating: 0, count: 1024))
         try writer.flush()
-        return (Digest(writer.hasher.finalize()), writer.size)
+        return (Registry.Digest(writer.hasher.finalize()), writer.size)
     }
 
     private init(fd: Int32, what: String) {

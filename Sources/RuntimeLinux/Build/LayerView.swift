@@ -51,7 +51,6 @@ struct LayerView {
         guard let id = ContainerID("berth-build") else { throw BerthError(.invalidName, "no container id") }
         let resolver = UserResolver(passwd: read("/etc/passwd") ?? "", group: read("/etc/group") ?? "")
         let user = try resolver.resolve(spec, container: id)
-        if parts.count == 1, UInt32(parts[0]) == nil { return (user.uid, user.gid) }
         return (user.uid, user.gid)
     }
 }

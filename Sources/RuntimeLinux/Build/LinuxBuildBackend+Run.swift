@@ -3,6 +3,7 @@ import Builder
 import Foundation
 import Glibc
 import HostOS
+import Registry
 
 /// `RUN`: a crun container over an overlay of the stage's layers and a
 /// fresh upper directory, which becomes the step's layer once the command

@@ -30,12 +30,12 @@ public final class LinuxBuildBackend: BuildBackend {
         }
     }
 
-    public func resolve(_ reference: String) async throws -> ResolvedImage {
+    public func resolve(_ reference: String) async throws -> StoredImage {
         let store = store
         return try await DedicatedThread.run {
             let image = try store.image(try ImageReference(parsing: reference))
             let config = try JSONDecoder().decode(DockerImageConfig.self, from: Data(try store.configBytes(of: image)))
-            return ResolvedImage(
+            return StoredImage(
                 image: BaseImage(id: image.configDigest.description, config: config),
                 layers: image.layers.map(\.diffID.description))
         }

@@ -30,16 +30,17 @@ final class FakeBackend: BuildBackend {
     private func layer(_ kind: String, _ detail: String) -> String {
         state.withLock { state in
             state.next += 1
-            let id = "sha256:" + String(repeating: "0", count: 60) + String(format: "%04d", state.next)
+            let number = String(state.next)
+            let id = "sha256:" + String(repeating: "0", count: 64 - number.count) + number
             state.calls.append(Call(kind: kind, detail: detail))
             state.layers.insert(id)
             return id
         }
     }
 
-    func resolve(_ reference: String) async throws -> ResolvedImage {
+    func resolve(_ reference: String) async throws -> StoredImage {
         guard reference.hasPrefix("busybox") else { throw BerthError(.notFound, "image \(reference) not found") }
-        return ResolvedImage(
+        return StoredImage(
             image: BaseImage(id: "sha256:" + String(repeating: "b", count: 64), config: busyboxConfig()),
             layers: ["sha256:" + String(repeating: "1", count: 64)])
     }

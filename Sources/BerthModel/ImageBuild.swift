@@ -93,3 +93,40 @@ public struct ImageBuildResult: Sendable, Hashable, Codable {
         self.cached = cached
     }
 }
+
+/// An image as `berth image inspect` shows it, in `docker image inspect`'s
+/// terms: the config digest as its ID, its names, its config as stored.
+public struct ImageDetails: Sendable, Hashable, Codable {
+    /// The config digest, `sha256:…`.
+    public var id: String
+    /// `name:tag` for each name.
+    public var repoTags: [String]
+    /// `name@sha256:…` of the manifest, for each name.
+    public var repoDigests: [String]
+    public var created: String?
+    public var author: String?
+    public var architecture: String
+    public var os: String
+    /// The layers' sizes, summed.
+    public var size: Int64
+    /// The layers' diff IDs, lowest first.
+    public var layers: [String]
+    /// The image config's `config` object as stored (docker's field names), JSON.
+    public var config: String
+
+    public init(
+        id: String, repoTags: [String], repoDigests: [String], created: String?, author: String?,
+        architecture: String, os: String, size: Int64, layers: [String], config: String
+    ) {
+        self.id = id
+        self.repoTags = repoTags
+        self.repoDigests = repoDigests
+        self.created = created
+        self.author = author
+        self.architecture = architecture
+        self.os = os
+        self.size = size
+        self.layers = layers
+        self.config = config
+    }
+}

@@ -85,6 +85,11 @@ extension Endpoint where Request == NamesRequest, Response == [ImageSummary] {
     public static var imageInspect: Self { Self("image-inspect") }
 }
 
+extension Endpoint where Request == NamesRequest, Response == [ImageDetails] {
+    /// `berth image inspect`: each named image's ID, names, config and layers.
+    public static var imageDetails: Self { Self("image-details") }
+}
+
 extension Endpoint where Request == Empty, Response == [VolumeSummary] {
     /// `berth volume ls`.
     public static var volumes: Self { Self("volumes") }

@@ -12,6 +12,13 @@ extension DaemonService {
         return try await builder.build(request, progress: send)
     }
 
+    /// `berth image inspect`: each image, by name or ID.
+    public func imageDetails(_ names: [String]) async throws -> [ImageDetails] {
+        var details: [ImageDetails] = []
+        for name in names { details.append(try await runtime.imageDetails(name)) }
+        return details
+    }
+
     /// Before `up` reconciles: builds the images of the `build:` services in
     /// scope that are missing (all of them with `--build`; none with
     /// `--no-build`). Services with the same `build:` are built once, and

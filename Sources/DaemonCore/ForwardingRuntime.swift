@@ -58,6 +58,7 @@ extension ForwardingRuntime {
         try await base.removeImage(reference, force: force)
     }
     func processes(_ id: String) async throws -> ProcessTable { try await base.processes(id) }
+    func imageDetails(_ reference: String) async throws -> ImageDetails { try await base.imageDetails(reference) }
 }
 
 /// The containers one command meets, by id: their names, labels and images,

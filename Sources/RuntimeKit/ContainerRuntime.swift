@@ -59,6 +59,8 @@ public protocol ContainerRuntime: Sendable {
     func removeImage(_ reference: String, force: Bool) async throws -> [String]
     /// The processes running in a container.
     func processes(_ id: String) async throws -> ProcessTable
+    /// An image's ID, names, config and layers, for `image inspect`.
+    func imageDetails(_ reference: String) async throws -> ImageDetails
 }
 
 /// Which lines of a container's log to read.
@@ -145,5 +147,9 @@ extension ContainerRuntime {
     /// The processes running in a container.
     public func processes(_ id: String) async throws -> ProcessTable {
         throw BerthError(.unsupported, "this runtime cannot list processes")
+    }
+
+    public func imageDetails(_ reference: String) async throws -> ImageDetails {
+        throw BerthError(.unsupported, "this runtime cannot show an image's details")
     }
 }

@@ -104,8 +104,28 @@ struct ImageCommand: AsyncParsableCommand {
         @Argument(help: "Images.") var images: [String]
 
         func run() async throws {
-            let details = try await ProjectContext.call(.imageInspect, NamesRequest(names: images))
-            FileHandleOutput.standardOutput(jsonLine(details) + "\n")
+            let details = try await ProjectContext.call(.imageDetails, NamesRequest(names: images))
+            let objects = details.map(Self.docker)
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+            FileHandleOutput.standardOutput(String(decoding: data, as: UTF8.self) + "\n")
+        }
+
+        /// `docker image inspect`'s shape: its keys, its defaults for what the image does not set.
+        static func docker(_ image: ImageDetails) -> [String: Any] {
+            var config: [String: Any] = [
+                "Hostname": "", "Domainname": "", "User": "", "AttachStdin": false, "AttachStdout": false,
+                "AttachStderr": false, "Tty": false, "OpenStdin": false, "StdinOnce": false, "Env": NSNull(),
+                "Cmd": NSNull(), "Image": "", "Volumes": NSNull(), "WorkingDir": "", "Entrypoint": NSNull(),
+                "OnBuild": NSNull(), "Labels": NSNull(),
+            ]
+            let stored = (try? JSONSerialization.jsonObject(with: Data(image.config.utf8))) as? [String: Any] ?? [:]
+            config.merge(stored) { $1 }
+            return [
+                "Id": image.id, "RepoTags": image.repoTags, "RepoDigests": image.repoDigests, "Parent": "",
+                "Comment": "", "Created": image.created ?? "", "DockerVersion": "", "Author": image.author ?? "",
+                "Config": config, "Architecture": image.architecture, "Os": image.os, "Size": image.size,
+                "RootFS": ["Type": "layers", "Layers": image.layers], "Metadata": ["LastTagTime": "0001-01-01T00:00:00Z"],
+            ]
         }
     }
 }

@@ -24,12 +24,12 @@ import Testing
 
     private func build(
         _ scratch: ScratchDirectory, _ backend: FakeBackend, noCache: Bool = false,
-        events: Mutex<[ImageBuildEvent]> = Mutex([])
+        events: EventLog = EventLog()
     ) async throws -> ImageBuildResult {
         let builder = try ImageBuilder(backend: backend, cacheDirectory: scratch.path("cache"))
         return try await builder.build(
             ImageBuildRequest(context: scratch.path("context"), tags: ["app:1"], noCache: noCache)
-        ) { event in events.withLock { $0.append(event) } }
+        ) { event in events.events.withLock { $0.append(event) } }
     }
 
     private func context(_ scratch: ScratchDirectory) throws {
@@ -97,7 +97,7 @@ import Testing
         let scratch = try ScratchDirectory()
         try context(scratch)
         let backend = FakeBackend(failing: "echo done")
-        let events = Mutex<[ImageBuildEvent]>([])
+        let events = EventLog()
         await #expect {
             _ = try await build(scratch, backend, events: events)
         } throws: { error in
@@ -105,7 +105,7 @@ import Testing
             return error?.code == .buildFailed && error?.message == "Dockerfile:10: RUN echo done: exit code 3"
         }
         #expect(backend.tags.isEmpty)
-        let failed = events.withLock { $0.first { $0.kind == .failed } }
+        let failed = events.events.withLock { $0.first { $0.kind == .failed } }
         #expect(failed?.text?.contains("it went wrong") == true)
     }
 
@@ -114,10 +114,15 @@ import Testing
         try context(scratch)
         let backend = FakeBackend()
         _ = try await build(scratch, backend)
-        let events = Mutex<[ImageBuildEvent]>([])
+        let events = EventLog()
         _ = try await build(scratch, backend, events: events)
-        let cached = events.withLock { $0.filter { $0.kind == .cached }.map(\.name) }
+        let cached = events.events.withLock { $0.filter { $0.kind == .cached }.map(\.name) }
         #expect(cached.contains("[build 4/4] RUN cat app.txt > out.txt"))
         #expect(cached.contains("[stage-2 2/4] COPY --from=build /src/out.txt /out.txt"))
     }
+}
+
+/// What a build reported, in order.
+final class EventLog: Sendable {
+    let events = Mutex<[ImageBuildEvent]>([])
 }

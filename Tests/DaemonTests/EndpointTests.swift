@@ -18,7 +18,8 @@ struct EndpointTests {
             path(.ping), path(.up), path(.down), path(.containerAction), path(.ps), path(.logs), path(.exec),
             path(.run), path(.wait), path(.events), path(.top), path(.projects), path(.images), path(.imageImport),
             path(.imageRemove), path(.imageInspect), path(.volumes), path(.volumeCreate), path(.volumeRemove),
-            path(.volumePrune), path(.networks), path(.networkRemove), path(.networkPrune),
+            path(.volumePrune), path(.networks), path(.networkRemove), path(.networkPrune), path(.imageBuild),
+            path(.imageDetails),
         ]
     }
 
@@ -28,7 +29,8 @@ struct EndpointTests {
                 "/v1/ping", "/v1/up", "/v1/down", "/v1/container-action", "/v1/ps", "/v1/logs", "/v1/exec", "/v1/run",
                 "/v1/wait", "/v1/events", "/v1/top", "/v1/projects", "/v1/images", "/v1/image-import",
                 "/v1/image-remove", "/v1/image-inspect", "/v1/volumes", "/v1/volume-create", "/v1/volume-remove",
-                "/v1/volume-prune", "/v1/networks", "/v1/network-remove", "/v1/network-prune",
+                "/v1/volume-prune", "/v1/networks", "/v1/network-remove", "/v1/network-prune", "/v1/image-build",
+                "/v1/image-details",
             ])
     }
 

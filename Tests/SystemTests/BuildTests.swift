@@ -97,7 +97,7 @@ extension SystemTests {
                         WORKDIR /app
                         COPY . .
                         ADD bundle.tar /opt/
-                        RUN adduser -D -u 1234 worker && ls -a /app > /app/listing
+                        RUN echo 'worker:x:1234:1234::/app:/bin/sh' >> /etc/passwd && ls -a /app > /app/listing
                         USER worker
                         """,
                         ".dockerignore": "secret.txt\n",

@@ -42,8 +42,15 @@ extension ImageStore {
     /// with this config, and points `tags` at it. Returns the config digest.
     func addBuiltImage(config: [UInt8], layers diffIDs: [Digest], tags: [ImageReference]) throws(BerthError) -> Digest {
         try locked { () throws(BerthError) -> Digest in
+            var index = try TagIndex.load(indexPath)
+            let known = knownLayers(index)
             var descriptors: [Descriptor] = []
             for diffID in diffIDs {
+                // A base image's layer keeps its blob (compressed, as pulled or imported).
+                if let layer = known[diffID], blobs.contains(layer.digest) {
+                    descriptors.append(Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size))
+                    continue
+                }
                 guard blobs.contains(diffID) else {
                     throw BerthError(.notFound, "the built layer \(diffID) is missing from the store")
                 }
@@ -58,12 +65,21 @@ extension ImageStore {
             let bytes = try encodeJSON(manifest, what: "the built image's manifest")
             let (digest, size, _) = try blobs.write(bytes, expected: nil, what: "the built image's manifest")
             let descriptor = Descriptor(mediaType: MediaType.ociManifest, digest: digest, size: size)
-            var index = try TagIndex.load(indexPath)
             if tags.isEmpty { index.untagged[digest] = descriptor }
             for tag in tags { index.point(tag, at: descriptor) }
             try index.save(indexPath, temporaryDirectory: temporaryDirectory)
             return configDigest
         }
+    }
+
+    /// The layers of the images in the store, by diff ID.
+    private func knownLayers(_ index: TagIndex) -> [Digest: ImageLayer] {
+        var layers: [Digest: ImageLayer] = [:]
+        for descriptor in index.manifests.values {
+            guard let image = try? load(descriptor, index: index) else { continue }
+            for layer in image.layers where layer.digest != layer.diffID { layers[layer.diffID] = layer }
+        }
+        return layers
     }
 
     /// Points `tags` at the image whose config digest is `id`; false when no such image is here.

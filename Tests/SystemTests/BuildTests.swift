@@ -116,6 +116,8 @@ extension SystemTests {
                         build: \(context)
                     """)
                 try await daemon.berthOK(["build", "--progress", "plain"], in: project)
+                // `run` needs the project's network, which `up` makes.
+                try await daemon.berthOK(["up", "--no-start", "--progress", "plain"], in: project)
                 let seen = try await daemon.berthOK(
                     ["run", "--rm", "-T", "app", "sh", "-c", "id -u; pwd; echo $GREETING; cat listing /opt/inside.txt"],
                     in: project)

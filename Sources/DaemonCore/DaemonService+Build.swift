@@ -31,7 +31,9 @@ extension DaemonService {
     func buildImages(_ request: UpRequest, report: @escaping ProgressSink) async throws -> Project {
         var project = request.project
         guard !request.noBuild else { return try await withImageDigests(project) }
-        let scope = request.services.isEmpty ? project.serviceNames : project.graph.selecting(request.services, noDeps: request.noDeps)
+        let scope =
+            request.services.isEmpty
+            ? project.serviceNames : project.graph.selecting(request.services, noDeps: request.noDeps)
         var builds: [(build: Build, tags: [String])] = []
         for name in scope {
             guard let service = project.services[name], let build = service.build else { continue }
@@ -62,7 +64,8 @@ extension DaemonService {
     /// One `build:`, reported as compose reports an image: Building, then Built.
     private func buildImage(_ build: Build, tags: [String], report: @escaping ProgressSink) async throws {
         guard let builder else {
-            throw BerthError(.unsupported, "image \(tags.joined(separator: ", ")) must be built, but this daemon cannot build")
+            throw BerthError(
+                .unsupported, "image \(tags.joined(separator: ", ")) must be built, but this daemon cannot build")
         }
         let name = tags.joined(separator: ", ")
         let start = ContinuousClock.now
@@ -78,7 +81,9 @@ extension DaemonService {
         do {
             _ = try await builder.build(request) { _ in }
         } catch let error as BerthError {
-            report(ProgressEvent(kind: .image, name: name, status: "Error", done: true, elapsed: elapsed(), detail: error.message))
+            report(
+                ProgressEvent(
+                    kind: .image, name: name, status: "Error", done: true, elapsed: elapsed(), detail: error.message))
             throw error
         }
         report(ProgressEvent(kind: .image, name: name, status: "Built", done: true, elapsed: elapsed()))

@@ -167,6 +167,7 @@ final class BuildPrinter: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         var line = "writing image \(result.id)"
         if !result.tags.isEmpty { line += ", naming it " + result.tags.joined(separator: ", ") }
-        FileHandleOutput.standardError(line + String(format: " (%d ran, %d cached, %.1fs)\n", result.ran, result.cached, seconds))
+        FileHandleOutput.standardError(
+            line + String(format: " (%d ran, %d cached, %.1fs)\n", result.ran, result.cached, seconds))
     }
 }

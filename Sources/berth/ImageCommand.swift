@@ -124,7 +124,8 @@ struct ImageCommand: AsyncParsableCommand {
                 "Id": image.id, "RepoTags": image.repoTags, "RepoDigests": image.repoDigests, "Parent": "",
                 "Comment": "", "Created": image.created ?? "", "DockerVersion": "", "Author": image.author ?? "",
                 "Config": config, "Architecture": image.architecture, "Os": image.os, "Size": image.size,
-                "RootFS": ["Type": "layers", "Layers": image.layers], "Metadata": ["LastTagTime": "0001-01-01T00:00:00Z"],
+                "RootFS": ["Type": "layers", "Layers": image.layers],
+                "Metadata": ["LastTagTime": "0001-01-01T00:00:00Z"],
             ]
         }
     }

@@ -65,19 +65,25 @@ extension SystemTests {
                 try await BusyboxImage.load(into: daemon)
                 let context = try writeContext(
                     daemon, ["Dockerfile": Self.multiStage, "a.txt": "alpha\n", "b.txt": "beta\n"])
-                let first = try await daemon.berthOK(["image", "build", "-t", "multi:1", "--progress", "plain", context])
+                let first = try await daemon.berthOK([
+                    "image", "build", "-t", "multi:1", "--progress", "plain", context,
+                ])
                 #expect(first.stderr.contains("built"), "\(first.stderr)")
                 let layers = try layerBlobs(daemon, "multi:1")
                 #expect(layers.count == 1)
                 let out = try await run(["tar", "-xOf", layers[0], "out.txt"])
                 #expect(out.stdout == "alpha\nbeta\n")
 
-                let again = try await daemon.berthOK(["image", "build", "-t", "multi:1", "--progress", "plain", context])
+                let again = try await daemon.berthOK([
+                    "image", "build", "-t", "multi:1", "--progress", "plain", context,
+                ])
                 #expect(counts(again.stderr).ran == 0, "\(again.stderr)")
                 #expect(try layerBlobs(daemon, "multi:1") == layers)
 
                 try "BETA\n".write(toFile: context + "/b.txt", atomically: true, encoding: .utf8)
-                let edited = try await daemon.berthOK(["image", "build", "-t", "multi:1", "--progress", "plain", context])
+                let edited = try await daemon.berthOK([
+                    "image", "build", "-t", "multi:1", "--progress", "plain", context,
+                ])
                 let (ran, cached) = counts(edited.stderr)
                 #expect(ran == 3 && cached == 1, "ran \(ran), cached \(cached):\n\(edited.stderr)")
                 let changed = try await run(["tar", "-xOf", try layerBlobs(daemon, "multi:1")[0], "out.txt"])
@@ -105,7 +111,9 @@ extension SystemTests {
                         "kept.txt": "kept\n",
                         "payload/inside.txt": "unpacked\n",
                     ])
-                let tar = try await run(["tar", "-cf", context + "/bundle.tar", "-C", context + "/payload", "inside.txt"])
+                let tar = try await run([
+                    "tar", "-cf", context + "/bundle.tar", "-C", context + "/payload", "inside.txt",
+                ])
                 #expect(tar.status == 0)
                 let project = try writeProject(
                     daemon,
@@ -119,7 +127,10 @@ extension SystemTests {
                 // `run` needs the project's network, which `up` makes.
                 try await daemon.berthOK(["up", "--no-start", "--progress", "plain"], in: project)
                 let seen = try await daemon.berthOK(
-                    ["run", "--rm", "-T", "app", "sh", "-c", "id -u; pwd; echo $GREETING; cat listing /opt/inside.txt"],
+                    [
+                        "run", "--rm", "-T", "app", "sh", "-c",
+                        "id -u; pwd; echo $GREETING; cat listing /opt/inside.txt",
+                    ],
                     in: project)
                 let lines = seen.stdout.split(separator: "\n").map(String.init)
                 #expect(Array(lines.prefix(3)) == ["1234", "/app", "hello"], "\(seen.stdout)")
@@ -240,7 +251,8 @@ extension SystemTests {
                 let ps = try await daemon.berthOK(["ps", "--format", "json"], in: project)
                 #expect(try psJSON(ps.stdout).count == 3, "\(ps.stdout)")
                 let again = try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: project)
-                #expect(!again.stderr.contains("Building"), "an image that is there is not built again: \(again.stderr)")
+                #expect(
+                    !again.stderr.contains("Building"), "an image that is there is not built again: \(again.stderr)")
                 try await daemon.berthOK(["down"], in: project)
             }
         }

@@ -26,7 +26,9 @@ public final class BuildCache: Sendable {
             throw BerthError(.io, "creating the build cache directory \(directory)", cause: "\(error)")
         }
         path = directory + "/cache.json"
-        let loaded = FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(Index.self, from: $0) }
+        let loaded = FileManager.default.contents(atPath: path).flatMap {
+            try? JSONDecoder().decode(Index.self, from: $0)
+        }
         index = Mutex(loaded ?? Index())
     }
 

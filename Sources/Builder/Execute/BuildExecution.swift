@@ -134,7 +134,9 @@ struct BuildExecution: Sendable {
     ) async throws -> String {
         switch step.operation {
         case .run(let run):
-            let mounts = try run.mounts.map { RunMountSource(mount: $0, source: try source($0.origin, results: results)) }
+            let mounts = try run.mounts.map {
+                RunMountSource(mount: $0, source: try source($0.origin, results: results))
+            }
             let lines = OutputLines(step: number, name: name, progress: progress)
             let request = RunRequest(step: run, layers: layers, mounts: mounts, secrets: self.request.secrets)
             do {
@@ -144,7 +146,8 @@ struct BuildExecution: Sendable {
             } catch let error as BerthError {
                 lines.flush()
                 let failure = BerthError(.buildFailed, "\(step.failurePrefix): \(error.message)", cause: error.cause)
-                progress(ImageBuildEvent(kind: .failed, step: number, name: name, text: lines.last.joined(separator: "\n")))
+                progress(
+                    ImageBuildEvent(kind: .failed, step: number, name: name, text: lines.last.joined(separator: "\n")))
                 throw failure
             }
         case .copy(let copy):

@@ -20,7 +20,8 @@ public struct ImageBuilder: ImageBuilding {
     public func build(
         _ request: ImageBuildRequest, progress: @escaping @Sendable (ImageBuildEvent) -> Void
     ) async throws -> ImageBuildResult {
-        let source: DockerfileSource = request.dockerfileInline.map { .inline($0) } ?? .file(request.dockerfile ?? "Dockerfile")
+        let source: DockerfileSource =
+            request.dockerfileInline.map { .inline($0) } ?? .file(request.dockerfile ?? "Dockerfile")
         let (context, dockerfile) = try BuildContext.open(directory: request.context, dockerfile: source)
         let options = BuildOptions(target: request.target, buildArgs: request.buildArgs, labels: request.labels)
         let graph = try BuildGraph(dockerfile: dockerfile, options: options)

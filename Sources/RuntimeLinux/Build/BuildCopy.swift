@@ -84,7 +84,8 @@ struct BuildCopy {
     func place(_ host: String, name: String, into: Bool, keepOwner: Bool, unpack: Bool) throws {
         if unpack, Self.isArchive(host) {
             let target = try makeParents(Self.trimmed(step.destination))
-            try Command.run("tar", ["-x", "-f", host, "-C", target, "--numeric-owner", "--same-owner"], what: "ADD \(name)")
+            try Command.run(
+                "tar", ["-x", "-f", host, "-C", target, "--numeric-owner", "--same-owner"], what: "ADD \(name)")
             return
         }
         let destination = into ? Self.trimmed(step.destination) + "/" + name : step.destination

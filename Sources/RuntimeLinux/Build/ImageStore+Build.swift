@@ -54,7 +54,8 @@ extension ImageStore {
                 guard blobs.contains(diffID) else {
                     throw BerthError(.notFound, "the built layer \(diffID) is missing from the store")
                 }
-                let size = Int64((try? FileManager.default.attributesOfItem(atPath: blobs.path(diffID))[.size] as? Int) ?? 0)
+                let size = Int64(
+                    (try? FileManager.default.attributesOfItem(atPath: blobs.path(diffID))[.size] as? Int) ?? 0)
                 descriptors.append(Descriptor(mediaType: MediaType.ociLayer, digest: diffID, size: size))
             }
             let (configDigest, configSize, _) = try blobs.write(config, expected: nil, what: "the built image's config")

@@ -20,7 +20,8 @@ struct LayerTarWriter {
     private let what: String
 
     /// Writes the tar of `directory` to `path`; returns its digest and size.
-    static func write(_ directory: String, to path: String, what: String) throws(BerthError) -> (Registry.Digest, Int64) {
+    static func write(_ directory: String, to path: String, what: String) throws(BerthError) -> (Registry.Digest, Int64)
+    {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BerthError(.io, "\(what): cannot create \(path)", cause: FileOps.errnoText()) }
         defer { close(fd) }
@@ -70,7 +71,8 @@ struct LayerTarWriter {
             case S_IFLNK:
                 try header(entryName, info, type: UInt8(ascii: "2"), size: 0, link: try linkTarget(path))
             case S_IFCHR, S_IFBLK, S_IFIFO:
-                let type: UInt8 = kind == S_IFCHR ? UInt8(ascii: "3") : kind == S_IFBLK ? UInt8(ascii: "4") : UInt8(ascii: "6")
+                let type: UInt8 =
+                    kind == S_IFCHR ? UInt8(ascii: "3") : kind == S_IFBLK ? UInt8(ascii: "4") : UInt8(ascii: "6")
                 try header(entryName, info, type: type, size: 0)
             default:
                 continue  // sockets are not archived
@@ -81,7 +83,9 @@ struct LayerTarWriter {
     private func linkTarget(_ path: String) throws(BerthError) -> String {
         var bytes = [CChar](repeating: 0, count: 4097)
         let count = readlink(path, &bytes, 4096)
-        guard count >= 0 else { throw BerthError(.io, "\(what): cannot read the link \(path)", cause: FileOps.errnoText()) }
+        guard count >= 0 else {
+            throw BerthError(.io, "\(what): cannot read the link \(path)", cause: FileOps.errnoText())
+        }
         return String(decoding: bytes[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
@@ -127,7 +131,9 @@ struct LayerTarWriter {
         }
         func octal(_ value: Int64, _ offset: Int, _ length: Int) {
             let digits = String(value, radix: 8)
-            put(Array((String(repeating: "0", count: max(0, length - 1 - digits.count)) + digits).utf8), offset, length - 1)
+            put(
+                Array((String(repeating: "0", count: max(0, length - 1 - digits.count)) + digits).utf8), offset,
+                length - 1)
         }
         put(Array(name.utf8), 0, 100)
         octal(Int64(mode), 100, 8)
@@ -155,7 +161,9 @@ struct LayerTarWriter {
         var remaining = size
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while remaining > 0 {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, min($0.count, Int(remaining))) }
+            let count = chunk.withUnsafeMutableBytes {
+                Glibc.read(input, $0.baseAddress, min($0.count, Int(remaining)))
+            }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { throw BerthError(.io, "\(what): \(path) changed while it was archived") }
             try append(Array(chunk[..<count]))
@@ -179,7 +187,9 @@ struct LayerTarWriter {
                 raw.baseAddress.map { Glibc.write(fd, $0 + offset, raw.count - offset) } ?? 0
             }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw BerthError(.io, "\(what): cannot write the layer", cause: FileOps.errnoText()) }
+            guard written > 0 else {
+                throw BerthError(.io, "\(what): cannot write the layer", cause: FileOps.errnoText())
+            }
             offset += written
         }
         buffer.removeAll(keepingCapacity: true)

@@ -42,7 +42,8 @@ extension LinuxBuildBackend {
         }
         for (index, source) in request.mounts.enumerated() {
             if let mount = try mountSpec(
-                source, index: index, scratch: scratch, secrets: request.secrets, mounted: &mounted, spec: &spec) {
+                source, index: index, scratch: scratch, secrets: request.secrets, mounted: &mounted, spec: &spec)
+            {
                 spec.mounts.append(mount)
             }
         }
@@ -132,7 +133,9 @@ extension LinuxBuildBackend {
             try FileOps.makeDirectories(target)
             if directories.isEmpty { return target }
             let data = "lowerdir=" + directories.reversed().joined(separator: ":")
-            try checkSyscall("mount overlay on \(target)") { Glibc.mount("overlay", target, "overlay", UInt(MS_RDONLY), data) }
+            try checkSyscall("mount overlay on \(target)") {
+                Glibc.mount("overlay", target, "overlay", UInt(MS_RDONLY), data)
+            }
             mounted.append(target)
             return target
         }

@@ -73,7 +73,9 @@ public final class LinuxBuildBackend: BuildBackend {
         let layers = try config.rootfs.diffIDs.map { (text: String) throws(BerthError) in try Digest(parsing: text) }
         let references = try tags.map { (tag: String) throws(BerthError) in try ImageReference(parsing: tag) }
         let store = store
-        let id = try await DedicatedThread.run { try store.addBuiltImage(config: bytes, layers: layers, tags: references) }
+        let id = try await DedicatedThread.run {
+            try store.addBuiltImage(config: bytes, layers: layers, tags: references)
+        }
         return id.description
     }
 

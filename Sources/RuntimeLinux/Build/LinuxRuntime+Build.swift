@@ -23,7 +23,9 @@ extension LinuxRuntime {
             let image = try Self.find(reference, in: store)
             let bytes = try store.configBytes(of: image)
             let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
-            let config = object["config"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+            let config = object["config"].flatMap {
+                try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])
+            }
             return ImageDetails(
                 id: image.configDigest.description, repoTags: image.references.map(\.familiar),
                 repoDigests: [],

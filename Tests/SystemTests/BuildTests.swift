@@ -136,6 +136,15 @@ extension SystemTests {
                 #expect(Array(lines.prefix(3)) == ["1234", "/app", "hello"], "\(seen.stdout)")
                 #expect(lines.contains("kept.txt") && !lines.contains("secret.txt"), "\(seen.stdout)")
                 #expect(lines.contains("unpacked"), "\(seen.stdout)")
+                let inspect = try await daemon.berthOK(["image", "inspect", "bs\(daemon.prefix.dropFirst(5))-app"])
+                let images = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [[String: Any]]
+                let config = images?.first?["Config"] as? [String: Any]
+                #expect(config?["User"] as? String == "worker", "\(inspect.stdout)")
+                #expect(config?["WorkingDir"] as? String == "/app")
+                #expect((config?["Env"] as? [String])?.contains("GREETING=hello") == true)
+                let rootfs = images?.first?["RootFS"] as? [String: Any]
+                #expect((rootfs?["Layers"] as? [String])?.count == 5, "\(inspect.stdout)")
+                #expect((images?.first?["Id"] as? String)?.hasPrefix("sha256:") == true)
                 try await daemon.berthOK(["down"], in: project)
             }
         }
@@ -253,6 +262,16 @@ extension SystemTests {
                 let again = try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: project)
                 #expect(
                     !again.stderr.contains("Building"), "an image that is there is not built again: \(again.stderr)")
+                let dockerfile = context + "/Dockerfile"
+                let text = try String(contentsOfFile: dockerfile, encoding: .utf8)
+                try text.replacingOccurrences(of: "echo \"$PAGE\"", with: "echo \"$PAGE v2\"")
+                    .write(toFile: dockerfile, atomically: true, encoding: .utf8)
+                try await daemon.berthOK(["up", "-d", "--build", "--progress", "plain"], in: project)
+                let rebuilt = try await eventually(within: 10) {
+                    body = try await curl("http://127.0.0.1:\(port)/")
+                    return body == "from-web v2\n"
+                }
+                #expect(rebuilt, "after up --build: \(body ?? "no answer")")
                 try await daemon.berthOK(["down"], in: project)
             }
         }

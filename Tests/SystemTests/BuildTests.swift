@@ -275,5 +275,62 @@ extension SystemTests {
                 try await daemon.berthOK(["down"], in: project)
             }
         }
+    
+        @Test func addFetchesAURLAndChecksIt() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let served = daemon.root + "/served"
+                try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+                try "fetched\n".write(toFile: served + "/file.txt", atomically: true, encoding: .utf8)
+                let port = freePort()
+                let server = try spawn(
+                    ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", served, String(port)],
+                    log: daemon.root + "/http.log")
+                defer {
+                    kill(server, SIGKILL)
+                    waitpid(server, nil, 0)
+                }
+                _ = try await eventually(within: 10) { try await curl("http://127.0.0.1:\(port)/file.txt") != nil }
+                let sum = try await run(["sha256sum", served + "/file.txt"])
+                let hex = String(sum.stdout.prefix(64))
+                let url = "http://127.0.0.1:\(port)/file.txt"
+                let context = try writeContext(
+                    daemon,
+                    [
+                        "Dockerfile": """
+                        FROM scratch
+                        ADD \(url) /fetched.txt
+                        ADD --checksum=sha256:\(hex) \(url) /checked/
+                        """
+                    ])
+                try await daemon.berthOK(["image", "build", "-t", "fetch:1", context])
+                let layers = try layerBlobs(daemon, "fetch:1")
+                let first = try await run(["tar", "-xOf", layers[0], "fetched.txt"])
+                let second = try await run(["tar", "-xOf", layers[1], "checked/file.txt"])
+                #expect(first.stdout == "fetched\n" && second.stdout == "fetched\n")
+                let wrong = try writeContext(
+                    daemon,
+                    ["Dockerfile": "FROM scratch\nADD --checksum=sha256:\(String(repeating: "0", count: 64)) \(url) /x\n"])
+                let refused = try await daemon.berth(["image", "build", "-t", "fetch:2", wrong])
+                #expect(refused.status != 0 && refused.stderr.contains("Dockerfile:2: ADD"), "\(refused.stderr)")
+            }
+        }
+
+        @Test func badInputIsNamed() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let context = try writeContext(
+                    daemon, ["Dockerfile": "FROM busybox AS base\nCOPY missing.txt /\n", "present.txt": "x\n"])
+                let missing = try await daemon.berth(["image", "build", "-t", "bad:1", context])
+                #expect(missing.status != 0 && missing.stderr.contains("missing.txt"), "\(missing.stderr)")
+                let target = try await daemon.berth(["image", "build", "-t", "bad:1", "--target", "bsae", context])
+                #expect(target.stderr.contains("did you mean \"base\""), "\(target.stderr)")
+                let nowhere = try await daemon.berth(["image", "build", "-t", "bad:1", daemon.root + "/nowhere"])
+                #expect(nowhere.stderr.contains("does not exist"), "\(nowhere.stderr)")
+                let noImage = try writeContext(daemon, ["Dockerfile": "FROM nosuchimage\nRUN true\n"])
+                let unknown = try await daemon.berth(["image", "build", "-t", "bad:1", noImage])
+                #expect(unknown.status != 0 && unknown.stderr.contains("nosuchimage"), "\(unknown.stderr)")
+            }
+        }
     }
 }

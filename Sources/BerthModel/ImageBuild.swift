@@ -50,6 +50,9 @@ public struct ImageBuildEvent: Sendable, Hashable, Codable {
         case cached
         /// The step finished; `elapsed` says how long it took.
         case done
+        /// The step is still running (sent every second while a `RUN` runs;
+        /// a client that has gone away is noticed when it fails to arrive).
+        case running
         /// A line the step's command printed.
         case output
         /// The step failed; `text` says how.

@@ -119,6 +119,7 @@ final class BuildPrinter: Sendable {
         live.withLock { live in
             switch mode {
             case .quiet, .auto: return
+            case _ where event.kind == .running: return
             case .json:
                 FileHandleOutput.standardError(jsonLine(event) + "\n")
             case .plain:
@@ -137,6 +138,7 @@ final class BuildPrinter: Sendable {
                     out += "#\(event.step) \(event.name)  ERROR\n"
                     out += (event.text ?? "").split(separator: "\n").map { "  > \($0)\n" }.joined()
                 case .note: out += (event.text ?? "") + "\n"
+                case .running: break
                 }
                 FileHandleOutput.standardError(out)
             }
@@ -153,6 +155,7 @@ final class BuildPrinter: Sendable {
             return "#\(event.step) ERROR: \(event.name)\n"
                 + (event.text ?? "").split(separator: "\n").map { "  > \($0)\n" }.joined()
         case .note: return "WARN: \(event.text ?? "")\n"
+        case .running: return ""
         }
     }
 

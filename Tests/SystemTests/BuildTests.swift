@@ -275,7 +275,7 @@ extension SystemTests {
                 try await daemon.berthOK(["down"], in: project)
             }
         }
-    
+
         @Test func addFetchesAURLAndChecksIt() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
@@ -284,7 +284,10 @@ extension SystemTests {
                 try "fetched\n".write(toFile: served + "/file.txt", atomically: true, encoding: .utf8)
                 let port = freePort()
                 let server = try spawn(
-                    ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", served, String(port)],
+                    [
+                        "/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", served,
+                        String(port),
+                    ],
                     log: daemon.root + "/http.log")
                 defer {
                     kill(server, SIGKILL)
@@ -310,7 +313,10 @@ extension SystemTests {
                 #expect(first.stdout == "fetched\n" && second.stdout == "fetched\n")
                 let wrong = try writeContext(
                     daemon,
-                    ["Dockerfile": "FROM scratch\nADD --checksum=sha256:\(String(repeating: "0", count: 64)) \(url) /x\n"])
+                    [
+                        "Dockerfile":
+                            "FROM scratch\nADD --checksum=sha256:\(String(repeating: "0", count: 64)) \(url) /x\n"
+                    ])
                 let refused = try await daemon.berth(["image", "build", "-t", "fetch:2", wrong])
                 #expect(refused.status != 0 && refused.stderr.contains("Dockerfile:2: ADD"), "\(refused.stderr)")
             }
@@ -330,6 +336,37 @@ extension SystemTests {
                 let noImage = try writeContext(daemon, ["Dockerfile": "FROM nosuchimage\nRUN true\n"])
                 let unknown = try await daemon.berth(["image", "build", "-t", "bad:1", noImage])
                 #expect(unknown.status != 0 && unknown.stderr.contains("nosuchimage"), "\(unknown.stderr)")
+            }
+        }
+
+        @Test func aCancelledBuildLeavesNoContainerOrMount() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let context = try writeContext(daemon, ["Dockerfile": "FROM busybox\nRUN echo started; sleep 60\n"])
+                // The client with this daemon's environment only, as `daemon.berth` runs it.
+                let environment = daemon.environment.map { "\($0.key)=\($0.value)" }.sorted()
+                let client = try spawn(
+                    ["/usr/bin/env", "-i"] + environment + [
+                        TestDaemon.binaries + "/berth", "image", "build", "-t", "slow:1", "--progress", "plain",
+                        context,
+                    ],
+                    log: daemon.root + "/client.log")
+                let containers = daemon.root + "/containers"
+                let running = try await eventually(within: 20) {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: containers)) ?? []
+                    return names.contains { $0.hasPrefix("berth-build-") }
+                }
+                #expect(running, "the RUN step never started")
+                kill(client, SIGINT)
+                waitpid(client, nil, 0)
+                let gone = try await eventually(within: 20) {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: containers)) ?? []
+                    let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+                    return !names.contains { $0.hasPrefix("berth-build-") } && !mounts.contains(containers)
+                }
+                #expect(gone, "the step's container or its rootfs mount is still there")
+                let images = try await daemon.berthOK(["image", "ls"])
+                #expect(!images.stdout.contains("slow"))
             }
         }
     }

@@ -139,6 +139,18 @@ struct BuildExecution: Sendable {
             }
             let lines = OutputLines(step: number, name: name, progress: progress)
             let request = RunRequest(step: run, layers: layers, mounts: mounts, secrets: self.request.secrets)
+            let progress = progress
+            let ticker = Task {
+                let start = ContinuousClock.now
+                while (try? await Task.sleep(for: .seconds(1))) != nil {
+                    let elapsed = start.duration(to: .now).components
+                    progress(
+                        ImageBuildEvent(
+                            kind: .running, step: number, name: name,
+                            elapsed: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18))
+                }
+            }
+            defer { ticker.cancel() }
             do {
                 let layer = try await backend.run(request) { lines.append($0) }
                 lines.flush()

@@ -10,10 +10,8 @@ import Registry
 /// exits 0. Its network: a namespace of its own with only loopback for
 /// `--network=default` and `none` (builds run offline), the host's for `host`.
 extension LinuxBuildBackend {
-    func runNow(_ request: RunRequest, output: @escaping @Sendable ([UInt8]) -> Void) throws -> String {
-        guard let id = ContainerID("berth-build-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)) else {
-            throw BerthError(.invalidName, "cannot name the build container")
-        }
+    func runNow(_ request: RunRequest, id: ContainerID, output: @escaping @Sendable ([UInt8]) -> Void) throws -> String
+    {
         let scratch = try FileOps.makeTemporaryDirectory(in: directory + "/tmp", prefix: "run-")
         var mounted: [String] = []
         defer {

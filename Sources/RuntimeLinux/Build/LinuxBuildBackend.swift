@@ -62,8 +62,21 @@ public final class LinuxBuildBackend: BuildBackend {
         }
     }
 
+    /// Runs the step; when the build is cancelled (its client went away),
+    /// the step's container is killed, and its run ends like a failure:
+    /// container, mounts and upper directory removed, nothing cached.
     public func run(_ request: RunRequest, output: @escaping @Sendable ([UInt8]) -> Void) async throws -> String {
-        try await DedicatedThread.run { try self.runNow(request, output: output) }
+        guard let id = ContainerID("berth-build-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)) else {
+            throw BerthError(.invalidName, "cannot name the build container")
+        }
+        let crun = crun
+        let result = try await withTaskCancellationHandler {
+            try await DedicatedThread.run { try self.runNow(request, id: id, output: output) }
+        } onCancel: {
+            _ = try? ChildProcess.run(crun + ["kill", id.rawValue, "KILL"])
+        }
+        try Task.checkCancellation()
+        return result
     }
 
     public func commit(_ config: DockerImageConfig, tags: [String]) async throws -> String {

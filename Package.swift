@@ -60,7 +60,7 @@ let package = Package(
         ),
         // C declarations of the few Linux calls Glibc's module map hides, and the rtnetlink headers.
         .target(name: "CLinux"),
-        .target(name: "HostOS", dependencies: ["CLinux"]),
+        .target(name: "HostOS", dependencies: ["BerthModel", "CLinux"]),
         // An OCI distribution client: image references, registry auth, manifests, streamed
         // and verified blobs, push, docker's credential and registry settings.
         .target(
@@ -101,6 +101,7 @@ let package = Package(
         .target(
             name: "EmbeddedDNS",
             dependencies: [
+                "BerthModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -198,6 +199,7 @@ let package = Package(
             name: "EmbeddedDNSTests",
             dependencies: [
                 "EmbeddedDNS",
+                "BerthModel",
                 "CLinux",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),

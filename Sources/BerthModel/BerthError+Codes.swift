@@ -115,6 +115,35 @@ extension BerthError.Code {
     public static let unknownUser = BerthError.Code("unknown-user")
 }
 
+// MARK: Below the runtime: HostOS's kernel calls and the DNS server
+
+extension BerthError.Code {
+    /// The kernel refused a netlink request (HostOS).
+    public static let netlink = BerthError.Code("netlink")
+    /// A system call failed (HostOS; the runtime reports it as `system`).
+    public static let syscall = BerthError.Code("syscall")
+    /// The kernel sent something HostOS does not understand.
+    public static let protocolViolation = BerthError.Code("protocol")
+    /// A DNS packet ended in the middle of a field.
+    public static let dnsTruncated = BerthError.Code("dns-truncated")
+    /// A DNS name's compression pointer points forward, at itself, or into a loop.
+    public static let dnsBadPointer = BerthError.Code("dns-bad-pointer")
+    /// A DNS label is longer than 63 bytes or uses a reserved label type.
+    public static let dnsBadLabel = BerthError.Code("dns-bad-label")
+    /// A DNS name is longer than 255 bytes on the wire.
+    public static let dnsNameTooLong = BerthError.Code("dns-name-too-long")
+    /// A DNS record's data does not match its type (an A record that is not 4 bytes).
+    public static let dnsBadRecord = BerthError.Code("dns-bad-record")
+    /// An EDNS0 OPT record is misplaced, repeated or malformed.
+    public static let dnsBadOPT = BerthError.Code("dns-bad-opt")
+    /// Bytes follow the last record a DNS header announced.
+    public static let dnsTrailingData = BerthError.Code("dns-trailing-data")
+    /// A DNS message cannot be written (a field is out of range).
+    public static let dnsUnencodable = BerthError.Code("dns-unencodable")
+    /// A DNS listener could not be bound, an upstream failed, or the server is not in a state for the call.
+    public static let dnsServer = BerthError.Code("dns-server")
+}
+
 // MARK: Image builds
 
 extension BerthError.Code {

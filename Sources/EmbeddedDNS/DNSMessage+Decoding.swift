@@ -1,3 +1,4 @@
+import BerthModel
 import NIOCore
 
 extension DNSMessage {
@@ -41,7 +42,7 @@ struct WireReader {
 
     private var offset: Int { position - base }
 
-    private func fail(_ code: DNSError.Code, _ what: String, at offset: Int? = nil) -> DNSError {
+    private func fail(_ code: BerthError.Code, _ what: String, at offset: Int? = nil) -> DNSError {
         DNSError(code, "decoding DNS message: \(what) at offset \(offset ?? self.offset)")
     }
 
@@ -51,7 +52,7 @@ struct WireReader {
 
     mutating func readUInt16(_ what: String) throws(DNSError) -> UInt16 {
         guard position + 2 <= end, let value = buffer.getInteger(at: position, as: UInt16.self) else {
-            throw fail(.truncated, "packet ends inside the \(what)")
+            throw fail(.dnsTruncated, "packet ends inside the \(what)")
         }
         position += 2
         return value
@@ -59,7 +60,7 @@ struct WireReader {
 
     mutating func readUInt32(_ what: String) throws(DNSError) -> UInt32 {
         guard position + 4 <= end, let value = buffer.getInteger(at: position, as: UInt32.self) else {
-            throw fail(.truncated, "packet ends inside the \(what)")
+            throw fail(.dnsTruncated, "packet ends inside the \(what)")
         }
         position += 4
         return value
@@ -67,7 +68,7 @@ struct WireReader {
 
     mutating func readBytes(_ count: Int, _ what: String) throws(DNSError) -> [UInt8] {
         guard position + count <= end, let bytes = buffer.getBytes(at: position, length: count) else {
-            throw fail(.truncated, "packet ends inside the \(what) (\(count) bytes announced)")
+            throw fail(.dnsTruncated, "packet ends inside the \(what) (\(count) bytes announced)")
         }
         position += count
         return bytes
@@ -85,7 +86,7 @@ struct WireReader {
         var jumped = false
         while true {
             guard let length = byte(at: cursor) else {
-                throw fail(.truncated, "packet ends inside a name", at: cursor - base)
+                throw fail(.dnsTruncated, "packet ends inside a name", at: cursor - base)
             }
             switch length & 0xC0 {
             case 0x00 where length == 0:
@@ -95,21 +96,21 @@ struct WireReader {
                 let count = Int(length)
                 // +1 for the terminating zero that the wire form always carries.
                 guard name.wire.count + 1 + count + 1 <= DNSName.maxWireLength else {
-                    throw fail(.nameTooLong, "name longer than 255 bytes", at: cursor - base)
+                    throw fail(.dnsNameTooLong, "name longer than 255 bytes", at: cursor - base)
                 }
                 guard cursor + 1 + count <= end, let label = buffer.viewBytes(at: cursor + 1, length: count) else {
-                    throw fail(.truncated, "packet ends inside a label", at: cursor - base)
+                    throw fail(.dnsTruncated, "packet ends inside a label", at: cursor - base)
                 }
                 name.appendLabel(label)
                 cursor += 1 + count
             case 0xC0:
                 guard let low = byte(at: cursor + 1) else {
-                    throw fail(.truncated, "packet ends inside a compression pointer", at: cursor - base)
+                    throw fail(.dnsTruncated, "packet ends inside a compression pointer", at: cursor - base)
                 }
                 let target = base + (Int(length & 0x3F) << 8 | Int(low))
                 guard target < segmentStart else {
                     throw fail(
-                        .badPointer, "compression pointer to offset \(target - base) does not point backwards",
+                        .dnsBadPointer, "compression pointer to offset \(target - base) does not point backwards",
                         at: cursor - base)
                 }
                 if !jumped { position = cursor + 2 }
@@ -120,7 +121,7 @@ struct WireReader {
                 // 0x40 and 0x80 are extended label types (RFC 6891 §5), never
                 // deployed; as lengths they would exceed 63.
                 throw fail(
-                    .badLabel, "label length byte 0x\(String(length, radix: 16)) (more than 63)", at: cursor - base)
+                    .dnsBadLabel, "label length byte 0x\(String(length, radix: 16)) (more than 63)", at: cursor - base)
             }
         }
     }
@@ -147,16 +148,16 @@ struct WireReader {
         let length = Int(try readUInt16("record data length"))
         let dataEnd = position + length
         guard dataEnd <= end else {
-            throw fail(.truncated, "packet ends inside the \(type) record's \(length) data bytes")
+            throw fail(.dnsTruncated, "packet ends inside the \(type) record's \(length) data bytes")
         }
         if type == .opt {
-            guard name.isRoot else { throw fail(.badOPT, "OPT record owned by \(name), not the root", at: start) }
+            guard name.isRoot else { throw fail(.dnsBadOPT, "OPT record owned by \(name), not the root", at: start) }
             var options: [EDNS.Option] = []
             while position < dataEnd {
                 let code = try readUInt16("EDNS option code")
                 let optionLength = Int(try readUInt16("EDNS option length"))
                 guard position + optionLength <= dataEnd else {
-                    throw fail(.badOPT, "EDNS option \(code) runs past the OPT record")
+                    throw fail(.dnsBadOPT, "EDNS option \(code) runs past the OPT record")
                 }
                 options.append(EDNS.Option(code: code, data: try readBytes(optionLength, "EDNS option")))
             }
@@ -168,11 +169,11 @@ struct WireReader {
         let data: DNSRecordData
         switch type {
         case .a:
-            guard length == 4 else { throw fail(.badRecord, "A record with \(length) data bytes, not 4", at: start) }
+            guard length == 4 else { throw fail(.dnsBadRecord, "A record with \(length) data bytes, not 4", at: start) }
             data = .a(IPv4Address(rawValue: try readUInt32("A record")))
         case .aaaa:
             guard length == 16, let address = IPv6Address(bytes: try readBytes(16, "AAAA record")) else {
-                throw fail(.badRecord, "AAAA record with \(length) data bytes, not 16", at: start)
+                throw fail(.dnsBadRecord, "AAAA record with \(length) data bytes, not 16", at: start)
             }
             data = .aaaa(address)
         case .ptr: data = .ptr(try readName())
@@ -191,7 +192,8 @@ struct WireReader {
         }
         guard position == dataEnd else {
             throw fail(
-                .badRecord, "\(type) record data is \(length) bytes but its fields take \(offset - start)", at: start)
+                .dnsBadRecord, "\(type) record data is \(length) bytes but its fields take \(offset - start)", at: start
+            )
         }
         return .record(DNSResourceRecord(name: name, recordClass: DNSClass(rawValue: classField), ttl: ttl, data: data))
     }
@@ -219,20 +221,20 @@ struct WireReader {
             switch try readRecord() {
             case .record(let record): message.additionals.append(record)
             case .opt(let edns, let extendedCode):
-                guard message.edns == nil else { throw fail(.badOPT, "second OPT record") }
+                guard message.edns == nil else { throw fail(.dnsBadOPT, "second OPT record") }
                 message.edns = edns
                 message.responseCode = DNSResponseCode(
                     rawValue: UInt16(extendedCode) << 4 | message.responseCode.rawValue)
             }
         }
-        guard position == end else { throw fail(.trailingData, "\(end - position) bytes after the last record") }
+        guard position == end else { throw fail(.dnsTrailingData, "\(end - position) bytes after the last record") }
         return message
     }
 
     private mutating func readPlainRecord(_ section: String) throws(DNSError) -> DNSResourceRecord {
         let start = offset
         guard case .record(let record) = try readRecord() else {
-            throw fail(.badOPT, "OPT record in the \(section) section", at: start)
+            throw fail(.dnsBadOPT, "OPT record in the \(section) section", at: start)
         }
         return record
     }

@@ -1,3 +1,4 @@
+import BerthModel
 import NIOCore
 
 extension DNSMessage {
@@ -35,13 +36,13 @@ extension DNSMessage {
     private func wireBytes(maxSize: Int) throws(DNSError) -> (bytes: [UInt8], truncated: Bool) {
         guard responseCode.rawValue <= 0x0F || edns != nil else {
             throw DNSError(
-                .unencodable, "encoding DNS message \(id): response code \(responseCode) needs an OPT record")
+                .dnsUnencodable, "encoding DNS message \(id): response code \(responseCode) needs an OPT record")
         }
         let limit = min(maxSize, Self.maxTCPSize)
         let optSize = edns.map { 11 + $0.options.reduce(0) { $0 + 4 + $1.data.count } } ?? 0
         guard optSize <= 11 + Int(UInt16.max) else {
             throw DNSError(
-                .unencodable, "encoding DNS message \(id): EDNS options take \(optSize - 11) bytes, more than 65535")
+                .dnsUnencodable, "encoding DNS message \(id): EDNS options take \(optSize - 11) bytes, more than 65535")
         }
         // The message is built in a local array and copied into `buffer` once:
         // ByteBuffer's per-write bookkeeping was a fifth of the encoding time.
@@ -54,7 +55,7 @@ extension DNSMessage {
         }
         guard writer.bytes.count + optSize <= limit else {
             throw DNSError(
-                .unencodable,
+                .dnsUnencodable,
                 "encoding DNS message \(id): header and questions take \(writer.bytes.count) bytes, limit \(limit)")
         }
         let room = limit - optSize
@@ -186,7 +187,8 @@ struct WireWriter {
         let length = bytes.count - lengthOffset - 2
         guard length <= Int(UInt16.max) else {
             throw DNSError(
-                .unencodable, "encoding \(record.type) record for \(record.name): \(length) data bytes, more than 65535"
+                .dnsUnencodable,
+                "encoding \(record.type) record for \(record.name): \(length) data bytes, more than 65535"
             )
         }
         set(UInt16(length), at: lengthOffset)

@@ -1,3 +1,4 @@
+import BerthModel
 /// A domain name, validated: every label 1–63 bytes, at most 255 bytes on the
 /// wire. Case is kept (a reply echoes the asker's spelling, which resolvers
 /// using 0x20 randomisation check), but equality and hashing ignore ASCII
@@ -50,11 +51,11 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         for label in body.split(separator: ".", omittingEmptySubsequences: false) {
             let bytes = Array(label.utf8)
             guard !bytes.isEmpty else {
-                throw DNSError(.invalidInput, "parsing DNS name \"\(text)\": empty label")
+                throw DNSError(.invalidArgument, "parsing DNS name \"\(text)\": empty label")
             }
             guard bytes.count <= Self.maxLabelLength else {
                 throw DNSError(
-                    .badLabel,
+                    .dnsBadLabel,
                     "parsing DNS name \"\(text)\": label \"\(label)\" is \(bytes.count) bytes, more than 63")
             }
             wire.append(UInt8(bytes.count))
@@ -62,7 +63,7 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         }
         guard wire.count + 1 <= Self.maxWireLength else {
             throw DNSError(
-                .nameTooLong, "parsing DNS name \"\(text)\": \(wire.count + 1) bytes on the wire, more than 255")
+                .dnsNameTooLong, "parsing DNS name \"\(text)\": \(wire.count + 1) bytes on the wire, more than 255")
         }
         self.init(uncheckedWire: wire)
     }

@@ -82,7 +82,7 @@ public final class DNSRecords: Sendable {
             do {
                 name = try DNSName(text)
             } catch {
-                throw DNSError(.invalidInput, "setting DNS records of network \(network): \(error.message)")
+                throw DNSError(.invalidArgument, "setting DNS records of network \(network): \(error.message)")
             }
             // `web` and `web.` are the same name; keep every address of both.
             parsed[name, default: []].append(contentsOf: addresses)

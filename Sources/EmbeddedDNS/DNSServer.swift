@@ -87,8 +87,8 @@ public actor DNSServer {
     public func start(addresses: [SocketAddress]) async throws(DNSError) -> [SocketAddress] {
         switch state {
         case .idle: break
-        case .running: throw DNSError(.server, "starting DNS server: it is already running")
-        case .shutDown: throw DNSError(.server, "starting DNS server: it was shut down")
+        case .running: throw DNSError(.dnsServer, "starting DNS server: it is already running")
+        case .shutDown: throw DNSError(.dnsServer, "starting DNS server: it was shut down")
         }
         state = .running([])
         var bound: [SocketAddress] = []
@@ -107,13 +107,13 @@ public actor DNSServer {
     @discardableResult
     public func addListener(_ address: SocketAddress) async throws(DNSError) -> SocketAddress {
         guard case .running = state else {
-            throw DNSError(.server, "adding DNS listener \(address): server is not running")
+            throw DNSError(.dnsServer, "adding DNS listener \(address): server is not running")
         }
         let listener = try await bind(address)
         // The actor may have shut down while the sockets were being bound.
         guard case .running(var listeners) = state else {
             await Self.close(listener)
-            throw DNSError(.server, "adding DNS listener \(address): server shut down meanwhile")
+            throw DNSError(.dnsServer, "adding DNS listener \(address): server shut down meanwhile")
         }
         listeners.append(listener)
         state = .running(listeners)
@@ -166,7 +166,7 @@ extension DNSServer {
             let udp = try await bindUDP(address)
             guard let bound = udp.localAddress else {
                 try? await udp.close()
-                throw DNSError(.server, "binding DNS listener \(address): UDP socket has no local address")
+                throw DNSError(.dnsServer, "binding DNS listener \(address): UDP socket has no local address")
             }
             do {
                 let tcp = try await bindTCP(bound)
@@ -176,7 +176,7 @@ extension DNSServer {
                 lastError = error
             }
         }
-        throw lastError ?? DNSError(.server, "binding DNS listener \(address): no attempt made")
+        throw lastError ?? DNSError(.dnsServer, "binding DNS listener \(address): no attempt made")
     }
 
     private func bindUDP(_ address: SocketAddress) async throws(DNSError) -> any Channel {
@@ -194,7 +194,7 @@ extension DNSServer {
         do {
             return try await bootstrap.bind(to: address).get()
         } catch {
-            throw DNSError(.server, "binding DNS listener on UDP \(address)", cause: error)
+            throw DNSError(.dnsServer, "binding DNS listener on UDP \(address)", cause: error)
         }
     }
 
@@ -216,7 +216,7 @@ extension DNSServer {
         do {
             return try await bootstrap.bind(to: address).get()
         } catch {
-            throw DNSError(.server, "binding DNS listener on TCP \(address)", cause: error)
+            throw DNSError(.dnsServer, "binding DNS listener on TCP \(address)", cause: error)
         }
     }
 }

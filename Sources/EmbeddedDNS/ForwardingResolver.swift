@@ -65,7 +65,7 @@ public struct ForwardingResolver: DNSResolver {
             // glibc's stub does; a name error or an answer is final.
             let code = try DNSMessage.decodeHeaderAndQuestions(reply).responseCode
             guard code != .serverFailure, code != .refused, code != .notImplemented else {
-                throw DNSError(.server, "forwarding \(query.question) to \(upstream): upstream answered \(code)")
+                throw DNSError(.dnsServer, "forwarding \(query.question) to \(upstream): upstream answered \(code)")
             }
             return .wire(reply)
         }.flatMapError { error in

@@ -84,7 +84,7 @@ enum UpstreamExchange {
         _ channel: any Channel, promise: EventLoopPromise<ByteBuffer>, deadline: NIODeadline, upstream: SocketAddress
     ) {
         let timeout = channel.eventLoop.scheduleTask(deadline: deadline) {
-            promise.fail(DNSError(.server, "waiting for DNS upstream \(upstream): no reply before the timeout"))
+            promise.fail(DNSError(.dnsServer, "waiting for DNS upstream \(upstream): no reply before the timeout"))
         }
         promise.futureResult.whenComplete { _ in
             timeout.cancel()

@@ -1,39 +1,18 @@
+import BerthModel
 import CLinux
 import Glibc
 
 /// The one error HostOS throws: what was being done to which object, and the
 /// kernel's answer (errno, and the extended-ack text netlink sometimes adds).
 ///
-/// HostOS sits below BerthModel and cannot use `BerthError`; RuntimeLinux
-/// wraps this as the cause of its own error, so `description` is written to
+/// Its codes are `BerthError`'s, declared in BerthModel with all the others;
+/// it keeps the errno and netlink's extended ack, which RuntimeLinux turns
+/// into the cause of its own `BerthError`, so `description` is written to
 /// be read by a user as is: `netlink: create bridge "berth0a1b": File exists
 /// (EEXIST)`.
 public struct HostOSError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable, extensible error code (the `ServiceGroupError.Code` form).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's spelling, stable across releases.
-        public let rawValue: String
-        /// A code with the given spelling.
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        /// The spelling.
-        public var description: String { rawValue }
-
-        /// The kernel refused a netlink request.
-        public static let netlink = Code("netlink")
-        /// A system call failed.
-        public static let syscall = Code("syscall")
-        /// A value was rejected before it reached the kernel.
-        public static let invalidArgument = Code("invalid-argument")
-        /// A command or a kernel reply did not arrive in time.
-        public static let timeout = Code("timeout")
-        /// A command could not be started, or exited unsuccessfully.
-        public static let command = Code("command")
-        /// The kernel sent something this code does not understand.
-        public static let protocolViolation = Code("protocol")
-    }
-
     /// What kind of failure this is.
-    public var code: Code
+    public var code: BerthError.Code
     /// The operation and its object, e.g. `netlink: create bridge "berth0a1b"`.
     public var message: String
     /// The errno the kernel answered, when it answered one.
@@ -42,7 +21,7 @@ public struct HostOSError: Error, Hashable, Sendable, CustomStringConvertible {
     public var detail: String?
 
     /// An error with every part given.
-    public init(_ code: Code, _ message: String, errno: Int32? = nil, detail: String? = nil) {
+    public init(_ code: BerthError.Code, _ message: String, errno: Int32? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.errno = errno

@@ -1,3 +1,5 @@
+import BerthModel
+
 extension DotEnv.Reader {
     /// The key of a statement, which runs to `=`, `:` (YAML style) or the end
     /// of the line, and what ended it (nil at the end of the text); `i` is
@@ -18,8 +20,8 @@ extension DotEnv.Reader {
                 guard DotEnv.isInlineSpace(c) || DotEnv.isLetterOrNumber(c) else {
                     throw DotEnvError(
                         line: line,
-                        message: "unexpected character \(DotEnv.goQuoted(String(c))) in variable name "
-                            + DotEnv.goQuoted(DotEnv.restOfLine(s, keyStart, keepCR: true)))
+                        message: "unexpected character \(String(c).goQuoted) in variable name "
+                            + DotEnv.restOfLine(s, keyStart, keepCR: true).goQuoted)
                 }
                 i += 1
             }

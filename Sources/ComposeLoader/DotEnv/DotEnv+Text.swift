@@ -21,45 +21,4 @@ extension DotEnv {
         view.append(contentsOf: scalars)
         return String(view)
     }
-
-    /// Go's `%q` (strconv.Quote), so messages read like compose-go's and show invisible
-    /// characters: `\f`, `\x1b`, `\u00a0`.
-    static func goQuoted(_ text: String) -> String {
-        var out = "\""
-        for c in text.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            case " ": out += " "
-            default:
-                if isPrintable(c) {
-                    out.unicodeScalars.append(c)
-                } else {
-                    let hex = String(c.value, radix: 16)
-                    let width = c.value < 0x80 ? 2 : c.value <= 0xFFFF ? 4 : 8
-                    let prefix = c.value < 0x80 ? "\\x" : c.value <= 0xFFFF ? "\\u" : "\\U"
-                    out += prefix + String(repeating: "0", count: max(0, width - hex.count)) + hex
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    /// Go's `unicode.IsPrint` minus the ASCII space: letters, marks, numbers, punctuation, symbols.
-    static func isPrintable(_ c: Unicode.Scalar) -> Bool {
-        switch c.properties.generalCategory {
-        case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .format, .surrogate,
-            .privateUse, .unassigned:
-            return false
-        default:
-            return true
-        }
-    }
 }

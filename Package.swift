@@ -84,6 +84,8 @@ let package = Package(
                 "Registry",
                 // LinuxRuntime implements the protocol the reconciler drives.
                 "RuntimeKit",
+                // LinuxBuildBackend is the host half of image builds.
+                "Builder",
                 "HostOS",
                 "AsyncKeyedLock",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -115,7 +117,7 @@ let package = Package(
         // the caller's.
         .target(
             name: "Builder",
-            dependencies: ["BerthModel", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BerthModel", "RuntimeKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Health probes and restart policies: pure machines plus the actor that drives them.
         .target(name: "Supervisor", dependencies: ["BerthModel", "RuntimeKit"]),
@@ -171,7 +173,7 @@ let package = Package(
             name: "berthd",
             dependencies: [
                 "DaemonCore", "DaemonHTTP", "DaemonAPI", "RuntimeLinux", "RuntimeKit", "EmbeddedDNS", "Supervisor",
-                "Reconciler", "HostOS", "BerthModel",
+                "Reconciler", "HostOS", "BerthModel", "Builder",
                 // Its registry settings (daemon.json's registry keys) for the runtime's pulls.
                 "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -155,6 +155,10 @@ extension BerthError.Code {
     /// `.dockerignore` pattern is malformed, or a `COPY`/`ADD` source is
     /// missing, outside the context, or unreadable.
     public static let buildContext = BerthError.Code("build-context")
+    /// A build step failed while it ran: a `RUN` exited non-zero, or a
+    /// `COPY`/`ADD` could not write its layer; the message begins with
+    /// `Dockerfile:LINE: INSTRUCTION …:`.
+    public static let buildFailed = BerthError.Code("build-failed")
 }
 
 // MARK: Orchestration (the reconciler)

@@ -63,6 +63,13 @@ extension Endpoint where Request == Empty, Response == [ProjectSummary] {
     public static var projects: Self { Self("projects") }
 }
 
+extension StreamingEndpoint where Request == ImageBuildRequest, Item == ImageBuildEvent, Result == ImageBuildResult {
+    /// `berth image build` and `berth build`: each step as it goes, then the
+    /// image. berthd runs on the client's host, so the request names the
+    /// context directory by its path; nothing is uploaded.
+    public static var imageBuild: Self { Self("image-build") }
+}
+
 extension Endpoint where Request == Empty, Response == [ImageSummary] {
     /// `berth images`.
     public static var images: Self { Self("images") }
@@ -76,6 +83,11 @@ extension Endpoint where Request == ImageImportRequest, Response == [ImageSummar
 extension Endpoint where Request == NamesRequest, Response == [ImageSummary] {
     /// `berth image inspect`: the named images, with their config.
     public static var imageInspect: Self { Self("image-inspect") }
+}
+
+extension Endpoint where Request == NamesRequest, Response == [ImageDetails] {
+    /// `berth image inspect`: each named image's ID, names, config and layers.
+    public static var imageDetails: Self { Self("image-details") }
 }
 
 extension Endpoint where Request == Empty, Response == [VolumeSummary] {

@@ -55,15 +55,21 @@ public struct UpRequest: Codable, Sendable, Hashable {
     public var pull: String?
     /// The caller's docker config directory, for registry credentials; nil: berthd's.
     public var configDirectory: String?
+    /// `--build`: build every service that has a `build:` first (the cache applies).
+    public var build: Bool
+    /// `--no-build`: build nothing, even a missing image.
+    public var noBuild: Bool
 
     public init(
         project: Project, services: [String] = [], noDeps: Bool = false, forceRecreate: Bool = false,
         noRecreate: Bool = false, removeOrphans: Bool = false, scale: [String: Int] = [:], noStart: Bool = false,
         wait: Bool = false, waitTimeout: Double? = nil, timeout: Double? = nil, renewAnonymousVolumes: Bool = false,
-        pull: String? = nil, configDirectory: String? = nil
+        pull: String? = nil, configDirectory: String? = nil, build: Bool = false, noBuild: Bool = false
     ) {
         self.pull = pull
         self.configDirectory = configDirectory
+        self.build = build
+        self.noBuild = noBuild
         self.project = project
         self.services = services
         self.noDeps = noDeps

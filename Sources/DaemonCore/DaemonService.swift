@@ -23,6 +23,8 @@ public actor DaemonService: ServiceLifecycle.Service {
     let runtime: any ContainerRuntime
     let supervisor: SupervisorService
     let names: NameService?
+    /// Builds images for `build:` services and `berth image build`; nil when this daemon cannot.
+    let builder: (any ImageBuilding)?
     let store: ProjectStore
     let logger: Logger
     public nonisolated let info: DaemonInfo
@@ -35,8 +37,9 @@ public actor DaemonService: ServiceLifecycle.Service {
     /// A service over `runtime`; `names` is nil when no embedded DNS runs (tests).
     public init(
         runtime: any ContainerRuntime, supervisor: SupervisorService, names: NameService?, root: String,
-        info: DaemonInfo, logger: Logger
+        info: DaemonInfo, logger: Logger, builder: (any ImageBuilding)? = nil
     ) {
+        self.builder = builder
         self.runtime = runtime
         self.supervisor = supervisor
         self.names = names
@@ -98,9 +101,10 @@ public actor DaemonService: ServiceLifecycle.Service {
                 services: request.services, noDeps: request.noDeps, forceRecreate: request.forceRecreate,
                 noRecreate: request.noRecreate, removeOrphans: request.removeOrphans, scale: request.scale,
                 noStart: request.noStart, renewAnonymousVolumes: request.renewAnonymousVolumes)
-            // Every image in place before anything is made.
+            // Every image in place before anything is made: built, then pulled.
+            let built = try await buildImages(request, report: report)
             let project = try await ensureImages(
-                request.project, scope: options.scope(in: request.project), pull: request.pull,
+                built, scope: options.scope(in: built), pull: request.pull,
                 configDirectory: request.configDirectory, report: report)
             try store.save(project)
             let observed = try await ObservedState.observe(project: project.name, runtime: runtime)

@@ -73,6 +73,7 @@ extension ForwardingRuntime {
     }
     func login(_ login: RegistryLogin) async throws -> String { try await base.login(login) }
     func logout(_ login: RegistryLogin) async throws -> Bool { try await base.logout(login) }
+    func imageDetails(_ reference: String) async throws -> ImageDetails { try await base.imageDetails(reference) }
 }
 
 /// The containers one command meets, by id: their names, labels and images,

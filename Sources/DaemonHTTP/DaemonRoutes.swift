@@ -46,6 +46,8 @@ public enum DaemonRoutes {
     static func addObjectRoutes(_ service: DaemonService, to routes: inout RouteTable) {
         routes.on(.images) { _ in try await service.images() }
         routes.on(.imageImport) { try await service.importImage($0) }
+        routes.on(.imageBuild) { request, send in try await service.build(request, send: send) }
+        routes.on(.imageDetails) { try await service.imageDetails($0.names) }
         routes.on(.imageRemove) { try await service.removeImages($0) }
         routes.on(.imageInspect) { request in
             let all = try await service.images()

@@ -73,6 +73,8 @@ public protocol ContainerRuntime: Sendable {
     func login(_ login: RegistryLogin) async throws -> String
     /// Forgets a registry's credentials in a docker config directory; false when there were none.
     func logout(_ login: RegistryLogin) async throws -> Bool
+    /// An image's ID, names, config and layers, for `image inspect`.
+    func imageDetails(_ reference: String) async throws -> ImageDetails
 }
 
 /// Which lines of a container's log to read.
@@ -159,5 +161,9 @@ extension ContainerRuntime {
     /// The processes running in a container.
     public func processes(_ id: String) async throws -> ProcessTable {
         throw BerthError(.unsupported, "this runtime cannot list processes")
+    }
+
+    public func imageDetails(_ reference: String) async throws -> ImageDetails {
+        throw BerthError(.unsupported, "this runtime cannot show an image's details")
     }
 }

@@ -44,7 +44,7 @@ struct BerthCommand: AsyncParsableCommand {
             StartCommand.self,
             StopCommand.self, RestartCommand.self, KillCommand.self, RmCommand.self, TopCommand.self, PortCommand.self,
             ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,
-            ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self,
+            ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self, BuildCommand.self,
             PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self,
         ]
     )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthModel
 import DaemonAPI
 import Foundation
 
@@ -7,7 +8,7 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage images.",
         subcommands: [
-            Import.self, List.self, Remove.self, Inspect.self, ImagePull.self, ImagePush.self, ImageTag.self,
+            Build.self, Import.self, List.self, Remove.self, Inspect.self, ImagePull.self, ImagePush.self, ImageTag.self,
         ])
 
     static func size(_ bytes: Int64) -> String {
@@ -28,6 +29,35 @@ struct ImageCommand: AsyncParsableCommand {
             return (name, reference.contains("@") ? "<none>" : "latest")
         }
         return (String(name[..<colon]), String(name[name.index(after: colon)...]))
+    }
+
+    /// `berth image build`, as `docker build`.
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "build", abstract: "Build an image from a Dockerfile and a context directory.")
+        @Option(name: [.short, .customLong("tag")], help: "NAME[:TAG] (repeatable).") var tags: [String] = []
+        @Option(name: [.short, .customLong("file")], help: "The Dockerfile (default: CONTEXT/Dockerfile).")
+        var file: String?
+        @Option(help: "The stage to build.") var target: String?
+        @Option(help: "KEY=VALUE label for the image (repeatable).") var label: [String] = []
+        @OptionGroup var flags: BuildFlags
+        @Argument(help: "The context directory.") var context: String
+
+        func run() async throws {
+            let directory = URL(fileURLWithPath: context).standardizedFileURL.path
+            var labels: [String: String] = [:]
+            for entry in label {
+                let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            let dockerfile = file.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            let request = ImageBuildRequest(
+                context: directory, dockerfile: dockerfile, tags: tags, target: target,
+                buildArgs: try flags.buildArgs(), labels: labels, noCache: flags.noCache, pull: flags.pull,
+                secrets: try flags.secretFiles())
+            let result = try await flags.run(request)
+            if flags.quiet { FileHandleOutput.standardOutput(result.id + "\n") }
+        }
     }
 
     struct Import: AsyncParsableCommand {
@@ -90,8 +120,29 @@ struct ImageCommand: AsyncParsableCommand {
         @Argument(help: "Images.") var images: [String]
 
         func run() async throws {
-            let details = try await ProjectContext.call(.imageInspect, NamesRequest(names: images))
-            FileHandleOutput.standardOutput(jsonLine(details) + "\n")
+            let details = try await ProjectContext.call(.imageDetails, NamesRequest(names: images))
+            let objects = details.map(Self.docker)
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+            FileHandleOutput.standardOutput(String(decoding: data, as: UTF8.self) + "\n")
+        }
+
+        /// `docker image inspect`'s shape: its keys, its defaults for what the image does not set.
+        static func docker(_ image: ImageDetails) -> [String: Any] {
+            var config: [String: Any] = [
+                "Hostname": "", "Domainname": "", "User": "", "AttachStdin": false, "AttachStdout": false,
+                "AttachStderr": false, "Tty": false, "OpenStdin": false, "StdinOnce": false, "Env": NSNull(),
+                "Cmd": NSNull(), "Image": "", "Volumes": NSNull(), "WorkingDir": "", "Entrypoint": NSNull(),
+                "OnBuild": NSNull(), "Labels": NSNull(),
+            ]
+            let stored = (try? JSONSerialization.jsonObject(with: Data(image.config.utf8))) as? [String: Any] ?? [:]
+            config.merge(stored) { $1 }
+            return [
+                "Id": image.id, "RepoTags": image.repoTags, "RepoDigests": image.repoDigests, "Parent": "",
+                "Comment": "", "Created": image.created ?? "", "DockerVersion": "", "Author": image.author ?? "",
+                "Config": config, "Architecture": image.architecture, "Os": image.os, "Size": image.size,
+                "RootFS": ["Type": "layers", "Layers": image.layers],
+                "Metadata": ["LastTagTime": "0001-01-01T00:00:00Z"],
+            ]
         }
     }
 }

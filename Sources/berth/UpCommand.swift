@@ -26,6 +26,8 @@ struct UpCommand: AsyncParsableCommand {
     var removeOrphans = false
     @Option(name: .customLong("scale"), help: "SERVICE=NUM; overrides the compose file.") var scale: [String] = []
     @Flag(name: .customLong("no-start"), help: "Create but do not start.") var noStart = false
+    @Flag(help: "Build images before starting containers.") var build = false
+    @Flag(name: .customLong("no-build"), help: "Do not build an image, even if it is missing.") var noBuild = false
     @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers if any container stops.")
     var abortOnExit = false
     @Option(
@@ -46,7 +48,7 @@ struct UpCommand: AsyncParsableCommand {
             project: loaded.project, services: services, noDeps: noDeps, forceRecreate: forceRecreate,
             noRecreate: noRecreate, removeOrphans: removeOrphans, scale: try parseScale(scale), noStart: noStart,
             wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes,
-            pull: pull, configDirectory: RegistryConfig.directory)
+            pull: pull, configDirectory: RegistryConfig.directory, build: build, noBuild: noBuild)
         let printer = ProgressPrinter(mode: progress)
         let result = try await ProjectContext.stream(.up, request, printer: printer)
         if result.unchanged {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthModel
+import Builder
 import DaemonAPI
 import DaemonCore
 import DaemonHTTP
@@ -86,8 +87,10 @@ struct Berthd: AsyncParsableCommand {
         try await names.start()
         let supervisor = SupervisorService(runtime: runtime)
         let info = DaemonInfo(version: "0.1.0", pid: getpid(), root: root, socket: socket)
+        let builder = try ImageBuilder(backend: try runtime.buildBackend(), cacheDirectory: root + "/build")
         let service = DaemonService(
-            runtime: runtime, supervisor: supervisor, names: names, root: root, info: info, logger: logger)
+            runtime: runtime, supervisor: supervisor, names: names, root: root, info: info, logger: logger,
+            builder: builder)
         await service.restore()
         let server = try await HTTPServer.start(
             socketPath: socket, routes: DaemonRoutes.table(service).handlers, logger: logger)

@@ -19,7 +19,8 @@ struct EndpointTests {
             path(.run), path(.wait), path(.events), path(.top), path(.projects), path(.images), path(.imageImport),
             path(.imageRemove), path(.imageInspect), path(.volumes), path(.volumeCreate), path(.volumeRemove),
             path(.volumePrune), path(.networks), path(.networkRemove), path(.networkPrune), path(.imagePull),
-            path(.imagePush), path(.imageTag), path(.login), path(.logout),
+            path(.imagePush), path(.imageTag), path(.login), path(.logout), path(.imageBuild),
+            path(.imageDetails),
         ]
     }
 
@@ -30,7 +31,8 @@ struct EndpointTests {
                 "/v1/wait", "/v1/events", "/v1/top", "/v1/projects", "/v1/images", "/v1/image-import",
                 "/v1/image-remove", "/v1/image-inspect", "/v1/volumes", "/v1/volume-create", "/v1/volume-remove",
                 "/v1/volume-prune", "/v1/networks", "/v1/network-remove", "/v1/network-prune", "/v1/image-pull",
-                "/v1/image-push", "/v1/image-tag", "/v1/login", "/v1/logout",
+                "/v1/image-push", "/v1/image-tag", "/v1/login", "/v1/logout", "/v1/image-build",
+                "/v1/image-details",
             ])
     }
 

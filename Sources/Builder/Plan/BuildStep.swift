@@ -137,6 +137,25 @@ public struct CopyStep: Hashable, Sendable {
     /// unpack when their content is one, URLs do not).
     public var unpack: Bool?
 
+    /// A copy step; the planner makes these, and a backend may make one to
+    /// reuse its copy rules (`WORKDIR`'s directory is a copy of nothing).
+    public init(
+        isAdd: Bool = false, origin: MountOrigin = .empty, sources: [CopySource] = [], destination: String,
+        chown: String? = nil, chmod: String? = nil, link: Bool = false, parents: Bool = false, excludes: [String] = [],
+        unpack: Bool? = nil
+    ) {
+        self.isAdd = isAdd
+        self.origin = origin
+        self.sources = sources
+        self.destination = destination
+        self.chown = chown
+        self.chmod = chmod
+        self.link = link
+        self.parents = parents
+        self.excludes = excludes
+        self.unpack = unpack
+    }
+
     /// Whether a local source that is a tar archive (plain, gzip, bzip2 or
     /// xz, told by its content, not its name) is unpacked at the destination
     /// rather than copied: `ADD`'s default.

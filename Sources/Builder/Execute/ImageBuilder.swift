@@ -1,0 +1,97 @@
+import BerthModel
+import Foundation
+import RuntimeKit
+
+/// Builds images: a Dockerfile planned by `BuildGraph`, keyed by
+/// `CacheKeys`, executed by a `BuildBackend` stage by stage (the stages of
+/// one level side by side), each layer step found in the cache or run.
+/// Only a successful build tags its image.
+public struct ImageBuilder: ImageBuilding {
+    let backend: any BuildBackend
+    /// The cache index, shared by every build of this daemon.
+    public let cache: BuildCache
+
+    /// A builder over `backend`, its cache index under `cacheDirectory`.
+    public init(backend: any BuildBackend, cacheDirectory: String) throws(BerthError) {
+        self.backend = backend
+        cache = try BuildCache(directory: cacheDirectory)
+    }
+
+    public func build(
+        _ request: ImageBuildRequest, progress: @escaping @Sendable (ImageBuildEvent) -> Void
+    ) async throws -> ImageBuildResult {
+        let source: DockerfileSource =
+            request.dockerfileInline.map { .inline($0) } ?? .file(request.dockerfile ?? "Dockerfile")
+        let (context, dockerfile) = try BuildContext.open(directory: request.context, dockerfile: source)
+        let options = BuildOptions(target: request.target, buildArgs: request.buildArgs, labels: request.labels)
+        let graph = try BuildGraph(dockerfile: dockerfile, options: options)
+        let (images, imageLayers) = try await resolveImages(graph)
+        let plan = try graph.plan(images: images)
+        for note in plan.notes { progress(ImageBuildEvent(kind: .note, step: 0, name: "", text: note.description)) }
+        let keys = try CacheKeys.compute(plan, images: images, context: context)
+        let execution = BuildExecution(
+            backend: backend, cache: cache, plan: plan, keys: keys, context: context, imageLayers: imageLayers,
+            request: request, progress: progress)
+        defer { try? cache.save() }
+        let results = try await execution.run()
+        guard let result = results[plan.target], let targetKeys = keys.stages[plan.target] else {
+            throw BerthError(.buildFailed, "the build ended without its target stage")
+        }
+        let ran = results.values.reduce(0) { $0 + $1.ran }
+        let cached = results.values.reduce(0) { $0 + $1.cached }
+        let id = try await commit(result.config, key: targetKeys.result, tags: request.tags, noCache: request.noCache)
+        return ImageBuildResult(id: id, tags: request.tags, ran: ran, cached: cached)
+    }
+
+    /// The images the build reads, found in the store (asking again while
+    /// `ONBUILD` triggers name more).
+    private func resolveImages(_ graph: BuildGraph) async throws -> ([String: BaseImage], [String: [String]]) {
+        var images: [String: BaseImage] = [:]
+        var layers: [String: [String]] = [:]
+        while true {
+            let missing = graph.requiredImages(given: images).filter { images[$0] == nil }
+            if missing.isEmpty { return (images, layers) }
+            for reference in missing {
+                do {
+                    let resolved = try await backend.resolve(reference)
+                    images[reference] = resolved.image
+                    layers[reference] = resolved.layers
+                } catch let error as BerthError {
+                    guard let stage = graph.stageHint(forImage: reference) else { throw error }
+                    throw BerthError(error.code, error.message + "; did you mean the stage \"\(stage)\"?")
+                }
+            }
+        }
+    }
+
+    /// Stores the target's image: the same one as last time when nothing
+    /// changed (so a rebuild keeps the image ID, as BuildKit's does), else a
+    /// new one dated now.
+    private func commit(
+        _ config: DockerImageConfig, key: String, tags: [String], noCache: Bool
+    ) async throws -> String {
+        var writer = DigestWriter()
+        writer.field("image", key)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        writer.field("config", String(decoding: try encoder.encode(config), as: UTF8.self))
+        let imageKey = writer.finish()
+        if !noCache, let known = cache.image(imageKey), try await backend.retag(known, tags: tags) { return known }
+        var dated = config
+        let now = Self.timestamp()
+        dated.created = now
+        for index in dated.history.indices where dated.history[index].created == nil {
+            dated.history[index].created = now
+        }
+        let id = try await backend.commit(dated, tags: tags)
+        cache.remember(image: id, for: imageKey)
+        return id
+    }
+
+    /// Now, in RFC 3339 with nanoseconds, as BuildKit dates images.
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+}

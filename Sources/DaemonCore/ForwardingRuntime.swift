@@ -58,6 +58,15 @@ extension ForwardingRuntime {
         try await base.removeImage(reference, force: force)
     }
     func processes(_ id: String) async throws -> ProcessTable { try await base.processes(id) }
+    func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO) async throws -> Int32 {
+        try await base.execSession(id, spec, options: options, io: io)
+    }
+    func attach(
+        _ id: String, io: ProcessIO, rows: UInt16?, columns: UInt16?,
+        whenAttached: @escaping @Sendable () async throws -> Void
+    ) async throws -> AttachEnd {
+        try await base.attach(id, io: io, rows: rows, columns: columns, whenAttached: whenAttached)
+    }
 }
 
 /// The containers one command meets, by id: their names, labels and images,

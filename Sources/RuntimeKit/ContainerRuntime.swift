@@ -59,6 +59,13 @@ public protocol ContainerRuntime: Sendable {
     func removeImage(_ reference: String, force: Bool) async throws -> [String]
     /// The processes running in a container.
     func processes(_ id: String) async throws -> ProcessTable
+    /// An exec with its streams relayed both ways, maybe on a terminal (ProcessIO.swift).
+    func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO) async throws -> Int32
+    /// A container's terminal or open stdin and its output, relayed (ProcessIO.swift).
+    func attach(
+        _ id: String, io: ProcessIO, rows: UInt16?, columns: UInt16?,
+        whenAttached: @escaping @Sendable () async throws -> Void
+    ) async throws -> AttachEnd
 }
 
 /// Which lines of a container's log to read.

@@ -153,11 +153,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         state = .closed
         let bytes = Array(body.readableBytesView)
-        let (handlers, logger) = (httpHandlers, self.logger)
+        let logger = self.logger
         let loop = context.eventLoop
-        let bound = NIOLoopBound((context, self as any RemovableChannelHandler), eventLoop: loop)
+        let bound = NIOLoopBound((context, self as any RemovableChannelHandler, httpHandlers), eventLoop: loop)
         loop.execute {
-            let (context, connection) = bound.value
+            let (context, connection, handlers) = bound.value
             let channel = context.channel
             do {
                 let io = try SessionChannelHandler.upgrade(

@@ -58,9 +58,9 @@ final class Terminal: Sendable {
 
 /// Signals for the length of a session, handled on a queue rather than in
 /// a signal handler (the handler would have to restore the terminal in
-/// async-signal-safe code).
-final class SessionSignals: Sendable {
-    private let sources: Mutex<[any DispatchSourceSignal]> = Mutex([])
+/// async-signal-safe code). Set up and cancelled by the session's thread.
+final class SessionSignals {
+    private var sources: [any DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "berth.session.signals")
 
     /// Calls `handler` on each of `signals`, which no longer take their default action.
@@ -70,15 +70,13 @@ final class SessionSignals: Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { handler(number) }
             source.resume()
-            sources.withLock { $0.append(source) }
+            sources.append(source)
         }
     }
 
     /// Stops handling them.
     func cancel() {
-        sources.withLock { list in
-            for source in list { source.cancel() }
-            list = []
-        }
+        for source in sources { source.cancel() }
+        sources = []
     }
 }

@@ -64,7 +64,9 @@ extension ContainerDriver {
 final class AttachRelay: Sendable {
     let socket: Int32
     let input: Int32
-    /// Set when this side cut the connection (a detach).    private let writer = DispatchQueue(label: "berth.attach.input")
+    /// Set when this side cut the connection (a detach).
+    private let shutDown = Mutex(false)
+    private let writer = DispatchQueue(label: "berth.attach.input")
 
     init(socket: Int32, input: Int32) {
         self.socket = socket

@@ -48,7 +48,7 @@ extension ContainerDriver {
         let session = try await DedicatedThread.run {
             try ExecSession.start(runtime: runtime, id: id, files: files, tty: options.tty, stdin: options.stdin)
         }
-        return try await session.relay(io, command: exec.command)
+        return try await session.relay(io)
     }
 
     /// Every capability this kernel knows (`/proc/sys/kernel/cap_last_cap`),

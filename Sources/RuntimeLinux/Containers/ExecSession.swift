@@ -118,7 +118,7 @@ final class ExecSession: Sendable {
     /// Relays until the process has ended and its output is drained, and
     /// returns its exit code as docker reports it. Input after that, or
     /// after the client went, is dropped.
-    func relay(_ io: ProcessIO, command: [String]) async throws -> Int32 {
+    func relay(_ io: ProcessIO) async throws -> Int32 {
         let inputs = Task { for await item in io.input { await self.handle(item) } }
         let status: Int32
         do {
@@ -135,11 +135,8 @@ final class ExecSession: Sendable {
         inputs.cancel()
         await inputs.value
         closeAll()
-        let (code, message) = Self.exitCode(status, log: (try? String(contentsOfFile: files.log, encoding: .utf8)) ?? "")
-        if let message {
-            io.output(.stderr, Array("berth: exec \(command.joined(separator: " ")): \(message)\n".utf8))
-        }
-        return code
+        // crun has said why on its stderr already (relayed as the process's).
+        return Self.exitCode(status, log: (try? String(contentsOfFile: files.log, encoding: .utf8)) ?? "").0
     }
 
     /// docker's exit codes for an exec crun could not start: 127 when the

@@ -24,7 +24,7 @@ enum UnixSocket {
         var forOthers: String { "/proc/\(getpid())/fd/\(directoryFD)/\(name)" }
 
         init(directory: String, name: String) throws {
-            let fd = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC)
+            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { throw BerthError.system("opening \(directory)", errno: errno) }
             directoryFD = fd
             self.name = name
@@ -88,7 +88,9 @@ enum UnixSocket {
     /// Accepts one connection on `listener` and receives the descriptor it
     /// carries (crun's console socket protocol).
     static func receiveDescriptor(listener: Int32) throws -> Int32 {
-        let connection = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        // accept4 is hidden by Glibc's module; nothing is spawned between
+        // here and the close below without closing every other descriptor.
+        let connection = accept(listener, nil, nil)
         guard connection >= 0 else { throw BerthError.system("accepting on a console socket", errno: errno) }
         defer { _ = close(connection) }
         return try receiveDescriptor(connection: connection)

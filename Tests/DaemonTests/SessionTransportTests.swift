@@ -9,6 +9,18 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#endif
+import Foundation
+
+/// Runs blocking socket work on a thread of its own: on Swift's few
+/// cooperative threads it would starve the server it talks to.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
 
 /// A session route over the real server and client: the `101`, frames both
 /// ways, the last frame, and an error before the session as a status.
@@ -54,7 +66,7 @@ struct SessionTransportTests {
     }
 
     /// Reads frames until `count` have come or the connection ends.
-    func read(_ socket: SessionSocket, count: Int) throws -> [SessionFrame] {
+    static func read(_ socket: SessionSocket, count: Int) throws -> [SessionFrame] {
         var decoder = SessionFrameDecoder()
         var frames: [SessionFrame] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -68,23 +80,30 @@ struct SessionTransportTests {
 
     @Test func framesGoBothWaysAndTheExitComesLast() async throws {
         try await withSessionServer { connection in
-            let socket = try connection.openSession(
-                .execSession, ExecSessionRequest(projectName: "p", service: "web", command: ["sh"]))
+            let socket = try await offPool {
+                try connection.openSession(
+                    .execSession, ExecSessionRequest(projectName: "p", service: "web", command: ["sh"]))
+            }
             defer { socket.close() }
             #expect(socket.send(.input(Array("hi".utf8))))
-            #expect(try read(socket, count: 2) == [.stdout(Array("hi".utf8)), .stderr(Array("HI".utf8))])
+            #expect(
+                try await offPool { try Self.read(socket, count: 2) } == [
+                    .stdout(Array("hi".utf8)), .stderr(Array("HI".utf8)),
+                ])
             socket.send(.resize(WindowSize(rows: 24, columns: 80)))
-            #expect(try read(socket, count: 1) == [.stdout(Array("24x80".utf8))])
+            #expect(try await offPool { try Self.read(socket, count: 1) } == [.stdout(Array("24x80".utf8))])
             socket.send(.endOfInput)
-            #expect(try read(socket, count: 2) == [.exit(3)])
+            #expect(try await offPool { try Self.read(socket, count: 2) } == [.exit(3)])
         }
     }
 
     @Test func aFailureInTheSessionIsAnErrorFrame() async throws {
         try await withSessionServer { connection in
-            let socket = try connection.openSession(.attach, AttachRequest(projectName: "p", service: "nope"))
+            let socket = try await offPool {
+                try connection.openSession(.attach, AttachRequest(projectName: "p", service: "nope"))
+            }
             defer { socket.close() }
-            let frames = try read(socket, count: 2)
+            let frames = try await offPool { try Self.read(socket, count: 2) }
             #expect(frames.count == 1)
             guard case .error(let error)? = frames.first else {
                 Issue.record("expected an error frame, got \(frames)")

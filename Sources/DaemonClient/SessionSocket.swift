@@ -189,6 +189,7 @@ extension DaemonConnection {
         }
         if let error = try? WireJSON.decode(BerthError.self, from: body) { return error }
         return protocolViolation(
-            path, "status \(status) without an error in its body", cause: String(decoding: body.prefix(200), as: UTF8.self))
+            path, "status \(status) without an error in its body",
+            cause: String(decoding: body.prefix(200), as: UTF8.self))
     }
 }

@@ -27,7 +27,8 @@ extension DaemonService {
             let logger = logger
             Task {
                 do {
-                    _ = try await runtime.execSession(id, spec, options: options, io: ProcessIO(input: input) { _, _ in })
+                    _ = try await runtime.execSession(
+                        id, spec, options: options, io: ProcessIO(input: input) { _, _ in })
                 } catch {
                     logger.info("exec -d in \(id): \(error)")
                 }

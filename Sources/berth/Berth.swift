@@ -40,7 +40,8 @@ struct BerthCommand: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Run Compose projects without Docker.",
         subcommands: [
-            UpCommand.self, DownCommand.self, PsCommand.self, LogsCommand.self, ExecCommand.self, RunCommand.self, AttachCommand.self,
+            UpCommand.self, DownCommand.self, PsCommand.self, LogsCommand.self, ExecCommand.self, RunCommand.self,
+            AttachCommand.self,
             StartCommand.self,
             StopCommand.self, RestartCommand.self, KillCommand.self, RmCommand.self, TopCommand.self, PortCommand.self,
             ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,

@@ -36,7 +36,8 @@ struct ExecCommand: AsyncParsableCommand {
             environment: Self.environment(env), user: user, workingDir: workdir, tty: terminal, stdin: !detach,
             privileged: privileged, detach: detach, size: terminal ? Terminal.size() : nil)
         let socket = try await Daemon.connect().openSession(.execSession, request)
-        let session = InteractiveSession(socket: socket, tty: terminal, stdin: !detach, detachKeys: keys, sigProxy: true)
+        let session = InteractiveSession(
+            socket: socket, tty: terminal, stdin: !detach, detachKeys: keys, sigProxy: true)
         let code = try session.run() ?? 0
         if code != 0 { throw ExitCode(code) }
     }

@@ -80,7 +80,8 @@ struct RunCommand: AsyncParsableCommand {
                 projectName: loaded.name.rawValue, service: service, container: result.container, stdin: true,
                 start: true, remove: remove, size: Terminal.size())
             let socket = try connection.openSession(.attach, attach)
-            let session = InteractiveSession(socket: socket, tty: true, stdin: true, detachKeys: .standard, sigProxy: true)
+            let session = InteractiveSession(
+                socket: socket, tty: true, stdin: true, detachKeys: .standard, sigProxy: true)
             let code = try session.run() ?? 0
             if code != 0 { throw ExitCode(code) }
             return

@@ -48,10 +48,12 @@ final class Terminal: Sendable {
 
     /// Puts the settings back; does nothing when not raw. Safe to call twice.
     func restore() {
-        guard var settings = saved.withLock({ state -> termios? in
-            defer { state = nil }
-            return state
-        }) else { return }
+        guard
+            var settings = saved.withLock({ state -> termios? in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         _ = tcsetattr(descriptor, TCSADRAIN, &settings)
     }
 }

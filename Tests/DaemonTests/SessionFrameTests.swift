@@ -37,7 +37,8 @@ struct SessionFrameTests {
     }
 
     @Test func resizeIsRowsThenColumnsBigEndian() {
-        #expect(SessionFrame.resize(WindowSize(rows: 0x0102, columns: 0x0304)).encoded() == [3, 0, 0, 0, 4, 1, 2, 3, 4])
+        #expect(
+            SessionFrame.resize(WindowSize(rows: 0x0102, columns: 0x0304)).encoded() == [3, 0, 0, 0, 4, 1, 2, 3, 4])
         #expect(SessionFrame.signal(15).encoded() == [4, 0, 0, 0, 4, 0, 0, 0, 15])
         #expect(SessionFrame.exit(3).encoded() == [0x13, 0, 0, 0, 4, 0, 0, 0, 3])
     }
@@ -80,7 +81,10 @@ struct DetachKeyTests {
     @Test func parsesDockerNotation() throws {
         #expect(try DetachKeys(parsing: "ctrl-p,ctrl-q").bytes == [16, 17])
         #expect(try DetachKeys(parsing: "ctrl-a").bytes == [1])
-        #expect(try DetachKeys(parsing: "a,ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_").bytes == [97, 0, 27, 28, 29, 30, 31])
+        #expect(
+            try DetachKeys(parsing: "a,ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_").bytes == [
+                97, 0, 27, 28, 29, 30, 31,
+            ])
         #expect(try DetachKeys(parsing: "ctrl-P,x").bytes == [16, 120])
     }
 

@@ -3,6 +3,7 @@ import DaemonAPI
 import DaemonClient
 import DaemonCore
 import DaemonHTTP
+import Foundation
 import TestSupport
 import Testing
 
@@ -12,7 +13,6 @@ import Glibc
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #endif
-import Foundation
 
 /// Runs blocking socket work on a thread of its own: on Swift's few
 /// cooperative threads it would starve the server it talks to.

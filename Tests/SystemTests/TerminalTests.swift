@@ -16,7 +16,8 @@ extension SystemTests {
         @Test func execShellOnATerminal() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, "name: tt\(daemon.prefix.dropFirst(5))\nservices:\n" + Self.service)
+                let directory = try writeProject(
+                    daemon, "name: tt\(daemon.prefix.dropFirst(5))\nservices:\n" + Self.service)
                 try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory)
                 let tmux = try await Tmux.start(daemon, in: directory, columns: 100, rows: 30)
                 defer { Task { await tmux.kill() } }
@@ -113,7 +114,8 @@ extension SystemTests {
         @Test func pipedInputExitCodesAndPublishedPorts() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
-                let directory = try writeProject(daemon, "name: tp\(daemon.prefix.dropFirst(5))\nservices:\n" + Self.service)
+                let directory = try writeProject(
+                    daemon, "name: tp\(daemon.prefix.dropFirst(5))\nservices:\n" + Self.service)
                 try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory)
                 let berth = TestDaemon.binaries + "/berth"
                 // Byte for byte, with and without -T (standard input is not a terminal here).
@@ -139,7 +141,8 @@ extension SystemTests {
                 try await daemon.berthOK(
                     [
                         "run", "-d", "--name", "web\(daemon.prefix.dropFirst(5))", "-p", "127.0.0.1:\(port):80", "app",
-                        "sh", "-c", "mkdir -p /www && echo published > /www/index.html && trap 'exit 0' TERM; "
+                        "sh", "-c",
+                        "mkdir -p /www && echo published > /www/index.html && trap 'exit 0' TERM; "
                             + "httpd -f -p 80 -h /www & wait",
                     ], in: directory)
                 let body = try await eventually(within: 15) {

@@ -106,7 +106,8 @@ struct ContainerSessionTests {
     @Test func exitCodeMapping() {
         #expect(ExecSession.exitCode(0, log: "").0 == 0)
         #expect(ExecSession.exitCode(7, log: "").0 == 7)
-        #expect(ExecSession.exitCode(1, log: "executable file `x` not found in $PATH: No such file or directory").0 == 127)
+        #expect(
+            ExecSession.exitCode(1, log: "executable file `x` not found in $PATH: No such file or directory").0 == 127)
         #expect(ExecSession.exitCode(1, log: "open `/etc/passwd`: Permission denied").0 == 126)
         #expect(ExecSession.exitCode(255, log: "something else").0 == 255)
     }

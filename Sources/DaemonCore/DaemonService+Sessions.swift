@@ -61,8 +61,12 @@ extension DaemonService {
         let runtime = runtime
         let id = container.id
         let start = request.start
+        // `--sig-proxy` without a terminal: a signal the CLI got goes to the container.
+        let forward: @Sendable (Int32) -> Void = { number in
+            Task { try? await runtime.killContainer(id, signal: String(number)) }
+        }
         let end = try await runtime.attach(
-            id, io: Self.processIO(io, stdin: request.stdin), rows: request.size?.rows,
+            id, io: Self.processIO(io, stdin: request.stdin, signals: forward), rows: request.size?.rows,
             columns: request.size?.columns
         ) {
             if start { try await runtime.startContainer(id) }
@@ -75,7 +79,8 @@ extension DaemonService {
 
     /// The runtime's view of a session: frames in become process input
     /// (without `stdin`, only resizes and signals), output goes out as frames.
-    static func processIO(_ io: SessionIO, stdin: Bool) -> ProcessIO {
+    /// `signals`, when given, takes the signal frames instead of the process.
+    static func processIO(_ io: SessionIO, stdin: Bool, signals: (@Sendable (Int32) -> Void)? = nil) -> ProcessIO {
         let (input, continuation) = AsyncStream.makeStream(of: ProcessInput.self)
         let incoming = io.incoming
         Task {
@@ -84,7 +89,8 @@ extension DaemonService {
                 case .input(let bytes) where stdin: continuation.yield(.data(bytes))
                 case .endOfInput where stdin: continuation.yield(.end)
                 case .resize(let size): continuation.yield(.resize(rows: size.rows, columns: size.columns))
-                case .signal(let number): continuation.yield(.signal(number))
+                case .signal(let number):
+                    if let signals { signals(number) } else { continuation.yield(.signal(number)) }
                 default: break
                 }
             }

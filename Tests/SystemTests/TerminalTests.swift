@@ -136,6 +136,28 @@ extension SystemTests {
                 let own = try await daemon.berth(["exec", "-T", "app", "sh", "-c", "exit 7"], in: directory)
                 #expect(own.status == 7, "\(own)")
 
+                // exec -d runs on in the background; --privileged gets every capability.
+                try await daemon.berthOK(["exec", "-d", "app", "sh", "-c", "echo detached > /tmp/d"], in: directory)
+                let detached = try await eventually(within: 10) {
+                    try await daemon.berth(["exec", "-T", "app", "cat", "/tmp/d"], in: directory).stdout == "detached\n"
+                }
+                #expect(detached, "exec -d did not run")
+                let caps = ["exec", "-T", "app", "sh", "-c", "grep CapEff /proc/self/status"]
+                let plain = try await daemon.berthOK(caps, in: directory).stdout
+                let privileged = try await daemon.berthOK(
+                    ["exec", "-T", "--privileged"] + caps.dropFirst(2), in: directory
+                ).stdout
+                #expect(plain != privileged, "\(plain) vs \(privileged)")
+
+                // run's -v, -l and --cap-drop.
+                try "from the host\n".write(toFile: directory + "/shared.txt", atomically: true, encoding: .utf8)
+                let mounted = try await daemon.berthOK(
+                    [
+                        "run", "--rm", "-T", "-v", directory + ":/host:ro", "-l", "purpose=test", "--cap-drop",
+                        "NET_RAW", "app", "cat", "/host/shared.txt",
+                    ], in: directory)
+                #expect(mounted.stdout == "from the host\n", "\(mounted)")
+
                 // run -p publishes (and -p is not the project name here).
                 let port = freePort()
                 try await daemon.berthOK(

@@ -34,7 +34,7 @@ extension ContainerDriver {
             process.consoleSize = .init(height: rows, width: columns)
         }
         if options.privileged {
-            process.capabilities = .init(granting: Self.hostCapabilities())
+            process.capabilities = .init(granting: hostCapabilities())
         }
         let name = String(UUID().uuidString.prefix(13))
         let files = ExecFiles(directory: try Self.execDirectory(paths), name: name)
@@ -51,11 +51,12 @@ extension ContainerDriver {
         return try await session.relay(io)
     }
 
-    /// Every capability this kernel knows (`/proc/sys/kernel/cap_last_cap`),
-    /// for `exec --privileged`.
-    static func hostCapabilities() -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8)) ?? ""
-        let last = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 40
-        return Array(BundleBuilder.allCapabilities.prefix(last + 1))
+    /// Every capability berthd holds (its bounding set, within what this
+    /// kernel knows), for `exec --privileged`: crun cannot grant more.
+    func hostCapabilities() -> [String] {
+        let facts = builder.host
+        return BundleBuilder.allCapabilities.enumerated()
+            .filter { $0.offset <= facts.lastCapability && facts.boundingSet.contains($0.offset) }
+            .map(\.element)
     }
 }

@@ -39,7 +39,7 @@ busybox-image: setup
 # builds what it runs, and the executables live in the Benchmarks package, so
 # `make build` never compiles them. A missed target does not stop the rest;
 # the list of those that failed ends the run.
-BENCHES := config up-down dns port-proxy netattach crun-true health pull build
+BENCHES := config up-down dns port-proxy netattach crun-true health pull build exec
 bench: setup
 	@failed=; for name in $(BENCHES); do \
 	  echo "== scripts/bench/$$name.sh" >&2; scripts/bench/$$name.sh || failed="$$failed $$name"; \

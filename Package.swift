@@ -55,6 +55,8 @@ let package = Package(
                 "BerthModel",
                 "DaemonAPI",
                 "DaemonClient",
+                // The terminal's window size (ioctl) for `exec`, `run -it` and `attach`.
+                "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +90,8 @@ let package = Package(
                 "Builder",
                 "HostOS",
                 "AsyncKeyedLock",
+                // Descriptor passing and window sizes for terminals.
+                "CLinux",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

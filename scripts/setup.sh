@@ -27,6 +27,7 @@ packages=(
   apache2-utils   # htpasswd, for the registry's Basic auth
   zstd            # compresses the tests' zstd layers
   python3         # the tests' token server and fault proxy
+  tmux            # the terminal tests drive berth exec/run/attach through a real pty
 )
 
 missing=()

@@ -49,3 +49,45 @@ const char *berth_errno_name(int err) { return strerrorname_np(err); }
 const char *berth_errno_description(int err) { return strerrordesc_np(err); }
 
 int berth_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+
+ssize_t berth_recv_fd(int sock, int *fd) {
+    *fd = -1;
+    char byte = 0;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    do {
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            memcpy(fd, CMSG_DATA(c), sizeof(int));
+        }
+    }
+    return n;
+}
+
+int berth_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize size = {.ws_row = rows, .ws_col = columns};
+    return ioctl(fd, TIOCSWINSZ, &size);
+}
+
+int berth_get_window_size(int fd, unsigned short *rows, unsigned short *columns) {
+    struct winsize size;
+    memset(&size, 0, sizeof size);
+    int rc = ioctl(fd, TIOCGWINSZ, &size);
+    *rows = size.ws_row;
+    *columns = size.ws_col;
+    return rc;
+}

@@ -334,6 +334,26 @@ public struct RunRequest: Codable, Sendable, Hashable {
     public var detach: Bool
     /// The CLI's piped or redirected standard input, base64; nil: none.
     public var standardInput: String?
+    /// `--name`: the container's name instead of `<project>-<service>-run-<hex>`.
+    public var name: String?
+    /// `-v`: more mounts (binds with absolute sources, or named volumes).
+    public var volumes: [Mount]?
+    /// `-p`: ports published besides (or, without `--service-ports`, instead of) none.
+    public var publish: [PortMapping]?
+    /// `--use-aliases`: answer to the service's name and aliases on its networks.
+    public var useAliases: Bool?
+    /// `-l`: more labels.
+    public var labels: [String: String]?
+    /// `--cap-add`, `--cap-drop`.
+    public var capAdd: [String]?
+    public var capDrop: [String]?
+    /// `-t` (or a terminal): the container gets a pseudo-terminal.
+    public var tty: Bool?
+    /// `-i`: its standard input stays open for the attach.
+    public var stdinOpen: Bool?
+    /// Create the container and answer with its name, unstarted: the CLI
+    /// attaches (`SessionEndpoint.attach` with `start`) and it starts then.
+    public var attach: Bool?
 
     public init(
         project: Project, service: String, command: [String] = [], entrypoint: [String]? = nil,

@@ -74,6 +74,15 @@ extension ForwardingRuntime {
     func login(_ login: RegistryLogin) async throws -> String { try await base.login(login) }
     func logout(_ login: RegistryLogin) async throws -> Bool { try await base.logout(login) }
     func imageDetails(_ reference: String) async throws -> ImageDetails { try await base.imageDetails(reference) }
+    func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO) async throws -> Int32 {
+        try await base.execSession(id, spec, options: options, io: io)
+    }
+    func attach(
+        _ id: String, io: ProcessIO, rows: UInt16?, columns: UInt16?,
+        whenAttached: @escaping @Sendable () async throws -> Void
+    ) async throws -> AttachEnd {
+        try await base.attach(id, io: io, rows: rows, columns: columns, whenAttached: whenAttached)
+    }
 }
 
 /// The containers one command meets, by id: their names, labels and images,

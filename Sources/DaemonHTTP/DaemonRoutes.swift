@@ -33,6 +33,8 @@ public enum DaemonRoutes {
         }
         routes.on(.exec) { request, send in try await service.exec(request, send: send) }
         routes.on(.run) { request, send in try await service.run(request, send: send) }
+        routes.on(.execSession) { request, io in try await service.execSession(request, io: io) }
+        routes.on(.attach) { request, io in try await service.attach(request, io: io) }
         routes.on(.wait) { try await service.wait($0) }
         routes.on(.events) { request, send in
             for await event in await service.events(request) { send(event) }

@@ -11,7 +11,7 @@ import NIOHTTP1
 ///
 /// Its lifecycle is `State`, and every transition happens on the channel's
 /// event loop.
-final class HTTPConnectionHandler: ChannelInboundHandler {
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -27,12 +27,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     }
 
     private let routes: [String: HTTPServer.Handler]
+    private let sessions: [String: HTTPServer.SessionHandler]
+    /// The HTTP codec's handlers, removed when a session route upgrades the connection.
+    private let httpHandlers: [any RemovableChannelHandler]
     private let maxBodySize: Int
     private let logger: Logger
     private var state = State.awaitingHead
 
-    init(routes: [String: HTTPServer.Handler], maxBodySize: Int, logger: Logger) {
+    init(
+        routes: [String: HTTPServer.Handler], sessions: [String: HTTPServer.SessionHandler] = [:],
+        httpHandlers: [any RemovableChannelHandler] = [], maxBodySize: Int, logger: Logger
+    ) {
         self.routes = routes
+        self.sessions = sessions
+        self.httpHandlers = httpHandlers
         self.maxBodySize = maxBodySize
         self.logger = logger
     }
@@ -113,6 +121,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let request = "\(head.method) \(head.uri)"
         // A query string selects nothing: routes take their arguments in the body.
         let path = head.uri.prefix { $0 != "?" }
+        if let session = sessions[String(path)] {
+            upgrade(head, body: body, to: session, context: context)
+            return
+        }
         guard let handler = routes[String(path)] else {
             answerNow(
                 .notFound, BerthError(.notFound, "\(request): berthd has no such route"), context: context)
@@ -122,6 +134,43 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         let writer = ResponseWriter(channel: context.channel, logger: logger, request: request)
         let bytes = Array(body.readableBytesView)
         state = .responding(Task { await writer.respond(with: handler, body: bytes) })
+    }
+
+    /// A session route: the connection becomes a stream of frames (after
+    /// the `101`, on the next turn of the loop, out of the decoder's call)
+    /// and the session's task runs until it has sent its last frame. The
+    /// client leaving does not cancel it: a detached process runs on.
+    private func upgrade(
+        _ head: HTTPRequestHead, body: ByteBuffer, to session: @escaping HTTPServer.SessionHandler,
+        context: ChannelHandlerContext
+    ) {
+        let wanted = head.headers.first(name: "upgrade")?.lowercased()
+        guard wanted == SessionEndpoint<Empty>.upgradeProtocol else {
+            let error = BerthError(
+                .usage, "\(head.method) \(head.uri): this route is a session; ask for Upgrade: berth-session")
+            answerNow(.badRequest, error, context: context)
+            return
+        }
+        state = .closed
+        let bytes = Array(body.readableBytesView)
+        let logger = self.logger
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((context, self as any RemovableChannelHandler, httpHandlers), eventLoop: loop)
+        loop.execute {
+            let (context, connection, handlers) = bound.value
+            let channel = context.channel
+            do {
+                let io = try SessionChannelHandler.upgrade(
+                    context, httpHandlers: handlers, connectionHandler: connection, logger: logger)
+                Task {
+                    let last = await session(bytes, io)
+                    SessionChannelHandler.finish(channel, last: last)
+                }
+            } catch {
+                logger.debug("session upgrade failed", metadata: ["error": "\(error)"])
+                channel.close(promise: nil)
+            }
+        }
     }
 
     /// Answers an error from the event loop, without a task. With

@@ -1,5 +1,6 @@
 import BerthModel
 import DaemonAPI
+import DaemonCore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -33,6 +34,9 @@ public enum HTTPResponseBody: Sendable {
 public final class HTTPServer: ServiceLifecycle.Service {
     /// Runs one route: the request body in, the answer out.
     public typealias Handler = @Sendable (_ body: [UInt8]) async throws -> HTTPResponseBody
+    /// Runs one session route: the request body and the session's ends in,
+    /// the last frame out (nil: none, the connection just closes).
+    public typealias SessionHandler = @Sendable (_ body: [UInt8], _ session: SessionIO) async -> SessionFrame?
 
     /// The largest request body accepted: a whole compose project as JSON
     /// is a few MiB; beyond this the answer is 413.
@@ -66,6 +70,7 @@ public final class HTTPServer: ServiceLifecycle.Service {
     public static func start(
         socketPath: String,
         routes: [String: Handler],
+        sessions: [String: SessionHandler] = [:],
         logger: Logger = Logger(label: "berthd.http"),
         maxBodySize: Int = defaultMaxBodySize,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -93,10 +98,20 @@ public final class HTTPServer: ServiceLifecycle.Service {
                 channel.closeFuture.whenComplete { _ in connections.remove(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    // No pipelining assistance: one request per connection.
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    // What configureHTTPServerPipeline adds without pipelining
+                    // assistance (one request per connection), kept by name so
+                    // that a session route can remove them.
+                    let encoder = HTTPResponseEncoder()
+                    let http: [any RemovableChannelHandler] = [
+                        encoder,
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+                        NIOHTTPResponseHeadersValidator(), HTTPServerProtocolErrorHandler(),
+                    ]
+                    for handler in http { try pipeline.addHandler(handler) }
                     try pipeline.addHandler(
-                        HTTPConnectionHandler(routes: routes, maxBodySize: maxBodySize, logger: logger))
+                        HTTPConnectionHandler(
+                            routes: routes, sessions: sessions, httpHandlers: http, maxBodySize: maxBodySize,
+                            logger: logger))
                 }
             }
         let listener: any Channel

@@ -1,5 +1,6 @@
 import BerthModel
 import DaemonAPI
+import DaemonCore
 
 /// The server's handlers by path, each registered by its endpoint: the
 /// endpoint's types decode the request and encode the answer, so a route's
@@ -7,6 +8,8 @@ import DaemonAPI
 public struct RouteTable: Sendable {
     /// What `HTTPServer.start` serves: handlers by path (`/v1/up`).
     public private(set) var handlers: [String: HTTPServer.Handler] = [:]
+    /// What `HTTPServer.start` serves as sessions: handlers by path.
+    public private(set) var sessions: [String: HTTPServer.SessionHandler] = [:]
 
     /// A table with no route.
     public init() {}
@@ -47,6 +50,25 @@ public struct RouteTable: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
             return .stream(stream)
+        }
+    }
+
+    /// Answers `endpoint` with a session: `body` relays the process's
+    /// streams over `SessionIO` and returns its exit code (sent as the last
+    /// frame), or nil when it ended without one (detached); a failure is
+    /// sent as an `error` frame.
+    public mutating func on<Request>(
+        _ endpoint: SessionEndpoint<Request>,
+        _ body: @escaping @Sendable (Request, SessionIO) async throws -> Int32?
+    ) {
+        let path = endpoint.path
+        sessions[path] = { bytes, io in
+            do {
+                let request = try Self.decode(Request.self, bytes, path)
+                return try await body(request, io).map { .exit($0) }
+            } catch {
+                return .error(Self.berthError(error))
+            }
         }
     }
 

@@ -6,8 +6,7 @@ import RuntimeKit
 ///
 /// A pure translation, so the planner can put the finished spec in the plan
 /// and the executor only hands it over. What Berth does not apply is left out
-/// here and noted by `up` (`unappliedSettings`); `tty` and `stdin_open` wait
-/// for exec with a terminal.
+/// here and noted by `up` (`unappliedSettings`).
 public enum ServiceSpecs {
     /// docker's default stop grace: ten seconds, in nanoseconds.
     public static let defaultStopGrace: Int64 = 10_000_000_000
@@ -46,6 +45,8 @@ public enum ServiceSpecs {
         spec.privileged = service.privileged
         spec.capAdd = service.capAdd
         spec.capDrop = service.capDrop
+        if service.tty { spec.tty = true }
+        if service.stdinOpen { spec.stdinOpen = true }
         if noNewPrivileges(service) { spec.noNewPrivileges = true }
         spec.pidMode = namespaceMode(service.pid, in: project)
         spec.ipcMode = namespaceMode(service.ipc, in: project)

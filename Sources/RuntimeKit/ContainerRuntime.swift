@@ -75,6 +75,13 @@ public protocol ContainerRuntime: Sendable {
     func logout(_ login: RegistryLogin) async throws -> Bool
     /// An image's ID, names, config and layers, for `image inspect`.
     func imageDetails(_ reference: String) async throws -> ImageDetails
+    /// An exec with its streams relayed both ways, maybe on a terminal (ProcessIO.swift).
+    func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO) async throws -> Int32
+    /// A container's terminal or open stdin and its output, relayed (ProcessIO.swift).
+    func attach(
+        _ id: String, io: ProcessIO, rows: UInt16?, columns: UInt16?,
+        whenAttached: @escaping @Sendable () async throws -> Void
+    ) async throws -> AttachEnd
 }
 
 /// Which lines of a container's log to read.

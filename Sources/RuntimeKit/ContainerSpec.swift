@@ -54,6 +54,12 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     /// keeps their data, as docker compose's does (`up -V` renews them).
     /// nil: none.
     public var inheritedVolumes: [String: String]?
+    /// `tty: true`: the init's standard streams are a pseudo-terminal,
+    /// which `attach` relays. nil: false.
+    public var tty: Bool?
+    /// `stdin_open: true`: the init's standard input stays open for
+    /// `attach` (a pipe, or the terminal with `tty`). nil: false.
+    public var stdinOpen: Bool?
 
     public init(name: String, image: String) {
         self.name = name

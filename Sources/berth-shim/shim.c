@@ -11,6 +11,7 @@
  *
  *   berth-shim --id ID --dir DIR --crun PATH [--crun-root DIR] [--mode create|run]
  *              [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N] [--ready-fd FD]
+ *              [--tty] [--stdin-open]
  *
  * DIR is the OCI bundle (config.json) and receives json.log (.1, .2, ... when
  * rotated), shim.pid, container.pid, crun.log and exit.json. The same DIR may
@@ -23,6 +24,12 @@
  * does anything, a third of a whole `crun run`, so a create that is followed by
  * a start at once pays it once. The ready fd receives one line, "ok <pid>" once
  * crun has succeeded or "error <text>", and is closed.
+ *
+ * With --tty (the bundle says "terminal": true) crun makes the container a
+ * pty and sends its master to console.sock; the shim holds it, logs what it
+ * reads there as stdout, and lends it to clients of attach.sock
+ * (shim_attach.c). With --stdin-open the init's stdin is a pipe whose write
+ * end the shim keeps open and lends the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,12 +43,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "shim_attach.h"
 
 struct shim_options opt = {.mode = "create", .log_max_files = 1, .ready_fd = -1};
 
@@ -138,7 +147,8 @@ static void parse_options(int argc, char **argv) {
         {"crun", required_argument, 0, 'c'},      {"crun-root", required_argument, 0, 'r'},
         {"mode", required_argument, 0, 'm'},      {"cgroup", required_argument, 0, 'g'},
         {"log-max-size", required_argument, 0, 's'}, {"log-max-files", required_argument, 0, 'f'},
-        {"ready-fd", required_argument, 0, 'R'},  {0, 0, 0, 0},
+        {"ready-fd", required_argument, 0, 'R'},  {"tty", no_argument, 0, 't'},
+        {"stdin-open", no_argument, 0, 'o'},      {0, 0, 0, 0},
     };
     int c;
     opterr = 0; /* a bad option is reported once, through fail() */
@@ -153,6 +163,8 @@ static void parse_options(int argc, char **argv) {
         case 's': opt.log_max_size = atoll(optarg); break;
         case 'f': opt.log_max_files = atoi(optarg); break;
         case 'R': opt.ready_fd = atoi(optarg); break;
+        case 't': opt.tty = 1; break;
+        case 'o': opt.stdin_open = 1; break;
         default: fail("berth-shim: unknown option (see the usage in shim.c)");
         }
     }
@@ -212,12 +224,13 @@ static void detach(void) {
 }
 
 /* Runs crun with the container's stdout/stderr as its own; crun hands them
- * down to the container's init. */
-static pid_t spawn_crun(int out_w, int err_w) {
+ * down to the container's init (with --tty crun gives it the pty instead).
+ * in_r: the stdin pipe's read end, or -1. */
+static pid_t spawn_crun(int out_w, int err_w, int in_r) {
     char bundle_log[4200], pid_file[4200];
     snprintf(bundle_log, sizeof bundle_log, "--log=%s/crun.log", opt.dir);
     snprintf(pid_file, sizeof pid_file, "%s/container.pid", opt.dir);
-    const char *argv[16];
+    const char *argv[20];
     int a = 0;
     argv[a++] = opt.crun;
     if (opt.crun_root) { argv[a++] = "--root"; argv[a++] = opt.crun_root; }
@@ -226,6 +239,9 @@ static pid_t spawn_crun(int out_w, int err_w) {
     else argv[a++] = "create";
     argv[a++] = "--bundle"; argv[a++] = opt.dir;
     argv[a++] = "--pid-file"; argv[a++] = pid_file;
+    /* Relative: crun runs in the bundle, which is our cwd, and a deep
+     * directory would not fit a socket address. */
+    if (opt.tty) { argv[a++] = "--console-socket"; argv[a++] = "console.sock"; }
     argv[a++] = opt.id;
     argv[a] = NULL;
 
@@ -243,7 +259,7 @@ static pid_t spawn_crun(int out_w, int err_w) {
      * (`berth run < file`), else /dev/null. */
     char stdin_path[4200];
     snprintf(stdin_path, sizeof stdin_path, "%s/stdin", opt.dir);
-    int input = open(stdin_path, O_RDONLY);
+    int input = in_r >= 0 ? in_r : open(stdin_path, O_RDONLY);
     if (input < 0) input = open("/dev/null", O_RDONLY);
     if (input < 0 || dup2(input, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(126);
     execv(opt.crun, (char *const *)argv);
@@ -359,6 +375,29 @@ static int child_signals(void) {
     return signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* --tty: the socket crun sends the pty's master to, and the master, read
+ * as the container's stdout. */
+static int console_listener = -1;
+static struct log_stream term = {.name = "stdout", .fd = -1};
+
+/* Takes the master crun sent (waiting up to ms for it): it becomes a log
+ * stream and the descriptor attach clients get. */
+static void take_console(int ms) {
+    if (console_listener < 0) return;
+    struct pollfd p = {console_listener, POLLIN, 0};
+    if (poll(&p, 1, ms) <= 0) return;
+    int conn = accept4(console_listener, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0) return;
+    int master = recv_fd(conn);
+    close(conn);
+    if (master < 0) return;
+    close(console_listener);
+    console_listener = -1;
+    unlink("console.sock");
+    term.fd = master;
+    attach_set_input(master);
+}
+
 /* crun has exited: a failure ends the shim; otherwise the container's pid
  * is read, berthd is told, and an exit reaped before that is claimed. */
 static void crun_exited(struct run *run, int status) {
@@ -370,6 +409,9 @@ static void crun_exited(struct run *run, int status) {
     }
     run->container = read_pid_file("container.pid");
     if (run->container < 0) fail("crun %s %s: no pid in container.pid", opt.mode, opt.id);
+    /* The master is in before berthd hears "ok": `run -it` attaches next. */
+    if (opt.tty && term.fd < 0) take_console(2000);
+    if (opt.tty && term.fd < 0) fail("crun %s %s: no terminal came on console.sock", opt.mode, opt.id);
     ready("ok %d", (int)run->container);
     for (int i = 0; i < early_count; i++) {
         if (early[i].pid != run->container) continue;
@@ -406,7 +448,7 @@ static void reap(struct run *run) {
 static void supervise(int sfd, struct log_stream *out, struct log_stream *err, struct run *run) {
     long long drain_deadline = 0;
     for (;;) {
-        if (run->exited && out->fd < 0 && err->fd < 0) break;
+        if (run->exited && out->fd < 0 && err->fd < 0 && term.fd < 0) break;
         int timeout = -1;
         if (run->exited) {
             /* The pid namespace dies with its init, so EOF follows at once;
@@ -415,14 +457,24 @@ static void supervise(int sfd, struct log_stream *out, struct log_stream *err, s
             if (left <= 0) break;
             timeout = (int)left;
         }
-        struct pollfd p[3] = {{sfd, POLLIN, 0}, {out->fd, POLLIN, 0}, {err->fd, POLLIN, 0}};
-        if (poll(p, 3, timeout) < 0) {
+        struct pollfd p[5 + 1 + ATTACH_MAX_CLIENTS] = {
+            {sfd, POLLIN, 0}, {out->fd, POLLIN, 0}, {err->fd, POLLIN, 0}, {term.fd, POLLIN, 0},
+            {console_listener, POLLIN, 0}};
+        int extra = attach_poll_fds(p + 5);
+        if (poll(p, (nfds_t)(5 + extra), timeout) < 0) {
             if (errno == EINTR) continue;
             note("poll: %s", strerror(errno));
             break;
         }
         if (p[1].revents) log_pump(out);
         if (p[2].revents) log_pump(err);
+        if (p[3].revents) {
+            log_pump(&term);
+            /* Closed: a new client must not get the number of some other file. */
+            if (term.fd < 0) attach_set_input(-1);
+        }
+        if (p[4].revents) take_console(0);
+        attach_handle(p + 5, extra);
         if (!p[0].revents) continue;
         struct signalfd_siginfo si;
         while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {}
@@ -441,15 +493,28 @@ int main(int argc, char **argv) {
         fail("berth-shim %s: signalfd/pipe: %s", opt.id, strerror(errno));
     if (log_open() < 0) fail("berth-shim %s: open json.log: %s", opt.id, strerror(errno));
 
+    int in_pipe[2] = {-1, -1};
+    /* A socket pair rather than a pipe: berthd writes to it with
+     * MSG_NOSIGNAL, so a container that closed its stdin is no SIGPIPE. */
+    if (opt.stdin_open && !opt.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pipe) < 0)
+        fail("berth-shim %s: stdin pipe: %s", opt.id, strerror(errno));
+    if (opt.tty && (console_listener = unix_listen("console.sock")) < 0)
+        fail("berth-shim %s: listen on console.sock: %s", opt.id, strerror(errno));
+    /* Without it `attach` cannot work, but the container can. */
+    if (attach_open(in_pipe[1]) < 0) note("listen on attach.sock: %s", strerror(errno));
+
     struct run run = {.container = -1};
-    run.crun = spawn_crun(outp[1], errp[1]);
+    run.crun = spawn_crun(outp[1], errp[1], in_pipe[0]);
     if (run.crun < 0) fail("berth-shim %s: fork crun: %s", opt.id, strerror(errno));
     close(outp[1]);
     close(errp[1]);
+    if (in_pipe[0] >= 0) close(in_pipe[0]);
     struct log_stream out = {.name = "stdout", .fd = outp[0]}, err = {.name = "stderr", .fd = errp[0]};
     supervise(sfd, &out, &err, &run);
     log_finish(&out);
     log_finish(&err);
+    log_finish(&term);
+    attach_close();
     /* exit.json first, then shim.pid: whoever sees shim.pid gone can rely
      * on exit.json being there, or on the shim having died without one. */
     write_exit(run.status, &run.finished, run.container);

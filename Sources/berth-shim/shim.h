@@ -11,6 +11,8 @@ struct shim_options {
     long long log_max_size; /* bytes per json.log file; 0: never rotate */
     int log_max_files;      /* json.log plus this many minus one rotated files */
     int ready_fd;
+    int tty;        /* --tty: crun makes a pty and sends its master to console.sock */
+    int stdin_open; /* --stdin-open: the init's stdin is a pipe the shim keeps open */
 };
 extern struct shim_options opt;
 
@@ -32,5 +34,7 @@ int format_time(char *out, size_t cap, const struct timespec *ts);
 int log_open(void);
 void log_pump(struct log_stream *s);
 void log_finish(struct log_stream *s);
+/* Hands output just read to every attached client (shim_attach.c). */
+void attach_forward(const unsigned char *data, size_t n);
 
 #endif

@@ -190,7 +190,8 @@ static void stamp_now(char *when, size_t cap) {
     format_time(when, cap, &ts);
 }
 
-/* Reads what is there (poll said so); EOF or an error closes the stream. */
+/* Reads what is there (poll said so); EOF or an error closes the stream
+ * (a pty master reads EIO once the container's last process is gone). */
 void log_pump(struct log_stream *s) {
     if (s->fd < 0) return;
     ssize_t n = read(s->fd, chunk, sizeof chunk);
@@ -203,6 +204,7 @@ void log_pump(struct log_stream *s) {
     char when[48];
     stamp_now(when, sizeof when);
     feed(s, chunk, (size_t)n, when);
+    attach_forward(chunk, (size_t)n);
 }
 
 /* Writes a last line that had no newline, as docker does at EOF. */

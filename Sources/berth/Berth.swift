@@ -41,6 +41,7 @@ struct BerthCommand: AsyncParsableCommand {
         abstract: "Run Compose projects without Docker.",
         subcommands: [
             UpCommand.self, DownCommand.self, PsCommand.self, LogsCommand.self, ExecCommand.self, RunCommand.self,
+            AttachCommand.self,
             StartCommand.self,
             StopCommand.self, RestartCommand.self, KillCommand.self, RmCommand.self, TopCommand.self, PortCommand.self,
             ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,

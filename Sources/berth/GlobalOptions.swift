@@ -74,6 +74,36 @@ struct ProjectOptionsLongFile: ParsableArguments {
     }
 }
 
+/// ProjectOptions for `run`, whose `-p` publishes a port: the project's
+/// name is `--project-name` there, or `-p` before the command.
+struct ProjectOptionsLongName: ParsableArguments {
+    @Option(name: [.short, .customLong("file")], help: "Compose file (repeatable; - for standard input).")
+    var files: [String] = []
+
+    @Option(name: .customLong("project-name"), help: "Project name.")
+    var projectName: String?
+
+    @Option(name: .customLong("project-directory"), help: "Directory that relative paths resolve from.")
+    var projectDirectory: String?
+
+    @Option(name: .customLong("env-file"), help: "Environment file instead of the project's .env (repeatable).")
+    var envFiles: [String] = []
+
+    @Option(name: .customLong("profile"), help: "Profile to enable (repeatable).")
+    var profiles: [String] = []
+
+    /// The same options as a `ProjectOptions`.
+    var options: ProjectOptions {
+        var options = ProjectOptions()
+        options.files = files
+        options.projectName = projectName
+        options.projectDirectory = projectDirectory
+        options.envFiles = envFiles
+        options.profiles = profiles
+        return options
+    }
+}
+
 /// Flags docker compose takes before the subcommand (`berth -f x.yaml config`).
 /// ArgumentParser only reads a command's own options after its name, so the
 /// arguments are reordered before parsing: each global flag that comes before
@@ -102,15 +132,34 @@ enum GlobalArguments {
         return nil
     }
 
+    /// The first argument from `start` on that is neither a global flag nor its value.
+    static func subcommand(_ arguments: [String], from start: Int) -> String? {
+        var j = start
+        while j < arguments.count {
+            let argument = arguments[j]
+            if withValue.contains(argument) {
+                j += 2
+            } else if let eq = argument.firstIndex(of: "="), withValue.contains(String(argument[..<eq])) {
+                j += 1
+            } else {
+                return argument
+            }
+        }
+        return nil
+    }
+
     static func reorder(_ arguments: [String]) -> [String] {
         var globals: [String] = []
         var i = 0
         while i < arguments.count {
             let argument = arguments[i]
             if withValue.contains(argument), i + 1 < arguments.count {
-                // `logs -f` is --follow: there, only --file names a file.
+                // `logs -f` is --follow: there, only --file names a file;
+                // `run -p` publishes: there, only --project-name names the project.
                 let own = arguments.dropFirst(i).first { !$0.hasPrefix("-") && !withValue.contains($0) }
-                globals += [argument == "-f" && own == "logs" ? "--file" : argument, arguments[i + 1]]
+                var global = argument == "-f" && own == "logs" ? "--file" : argument
+                if argument == "-p" && subcommand(arguments, from: i) == "run" { global = "--project-name" }
+                globals += [global, arguments[i + 1]]
                 i += 2
             } else if let eq = argument.firstIndex(of: "="), withValue.contains(String(argument[..<eq])) {
                 globals.append(argument)

@@ -92,8 +92,9 @@ struct Berthd: AsyncParsableCommand {
             runtime: runtime, supervisor: supervisor, names: names, root: root, info: info, logger: logger,
             builder: builder)
         await service.restore()
+        let table = DaemonRoutes.table(service)
         let server = try await HTTPServer.start(
-            socketPath: socket, routes: DaemonRoutes.table(service).handlers, logger: logger)
+            socketPath: socket, routes: table.handlers, sessions: table.sessions, logger: logger)
         logger.info("berthd \(info.version) listening on \(socket), root \(root)")
         do {
             try await Self.runUntilSignalled(

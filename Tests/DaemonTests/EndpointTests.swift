@@ -44,6 +44,9 @@ struct EndpointTests {
                 info: DaemonInfo(version: "test", pid: 1, root: directory.path, socket: directory.path + "/s"),
                 logger: Logger(label: "test"))
             #expect(DaemonRoutes.table(service).handlers.keys.sorted() == all.sorted())
+            #expect(DaemonRoutes.table(service).sessions.keys.sorted() == ["/v1/attach", "/v1/exec-session"])
+            #expect(SessionEndpoint.execSession.path == "/v1/exec-session")
+            #expect(SessionEndpoint.attach.path == "/v1/attach")
         }
     }
 }

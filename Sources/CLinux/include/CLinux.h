@@ -108,4 +108,18 @@ static inline uint16_t berth_nla_type(uint16_t type) { return type & NLA_TYPE_MA
 /// daemon with many threads otherwise gets an arena per busy thread.
 int berth_limit_malloc_arenas(int arenas);
 
+// --- terminals ---------------------------------------------------------------
+
+/// Receives one byte and, if the peer attached one, a descriptor
+/// (SCM_RIGHTS, made close-on-exec): crun's --console-socket hands over a
+/// pty's master this way, and berth-shim the master it holds. CMSG_* are
+/// macros Swift cannot import. Returns the bytes read (0 at EOF) or -1;
+/// `*fd` is -1 when no descriptor came.
+ssize_t berth_recv_fd(int sock, int *fd);
+
+/// ioctl(TIOCSWINSZ) and ioctl(TIOCGWINSZ): ioctl is variadic, which Swift
+/// cannot call.
+int berth_set_window_size(int fd, unsigned short rows, unsigned short columns);
+int berth_get_window_size(int fd, unsigned short *rows, unsigned short *columns);
+
 #endif

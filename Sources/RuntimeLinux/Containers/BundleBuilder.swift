@@ -52,7 +52,7 @@ public struct BundleBuilder: Sendable {
             throw BerthError(.invalidSpec, "container \(spec.id): working_dir \"\(cwd)\" is not an absolute path")
         }
         let capabilities = try capabilities(for: spec, warnings: &warnings)
-        let process = OCIRuntimeSpec.Process(
+        var process = OCIRuntimeSpec.Process(
             user: .init(
                 uid: user.uid, gid: user.gid, additionalGids: user.additionalGids.isEmpty ? nil : user.additionalGids),
             args: args,
@@ -61,6 +61,7 @@ public struct BundleBuilder: Sendable {
             capabilities: .init(granting: capabilities),
             rlimits: try rlimits(for: spec, warnings: &warnings),
             noNewPrivileges: spec.noNewPrivileges ? true : nil)
+        process.terminal = spec.terminal
         let linux = OCIRuntimeSpec.Linux(
             namespaces: Self.namespaces(for: spec),
             resources: resources(for: spec),

@@ -67,6 +67,24 @@ extension ContainerDriver {
         _ id: ContainerID, _ exec: LinuxExecSpec, pidFile: String, sink: ExecOutputSink?
     ) throws -> ExecOutput {
         let paths = self.paths(id)
+        let process = try execProcess(id, exec, paths: paths)
+        // A file per exec (several may run at once), in a directory of their
+        // own: the container's directory is watched for its exit record, and
+        // every file there woke every waiter.
+        let file = try Self.execDirectory(paths) + "/\(UUID().uuidString).json"
+        do {
+            try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: file))
+        } catch {
+            throw BerthError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try runtime.exec(id, processFile: file, pidFile: pidFile, input: exec.standardInput, sink: sink)
+        return ExecOutput(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    /// The exec's process: the container's settings with the exec's argv,
+    /// environment, user and working directory.
+    func execProcess(_ id: ContainerID, _ exec: LinuxExecSpec, paths: ContainerPaths) throws -> OCIRuntimeSpec.Process {
         var process = try bundleProcess(id, paths: paths)
         process.args = exec.command
         process.env = Self.merge(process.env, exec.environment)
@@ -82,18 +100,7 @@ extension ContainerDriver {
             }
             process.cwd = cwd
         }
-        // A file per exec (several may run at once), in a directory of their
-        // own: the container's directory is watched for its exit record, and
-        // every file there woke every waiter.
-        let file = try Self.execDirectory(paths) + "/\(UUID().uuidString).json"
-        do {
-            try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: file))
-        } catch {
-            throw BerthError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try runtime.exec(id, processFile: file, pidFile: pidFile, input: exec.standardInput, sink: sink)
-        return ExecOutput(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
+        return process
     }
 
     /// The bundle's process settings, from the cache or read once. The key

@@ -24,6 +24,10 @@ extension ContainerDriver {
         args += ["--mode", mode, "--cgroup", configuration.cgroupParent + "/" + id.rawValue]
         args += ["--log-max-size", String(max(0, log.maxSize)), "--log-max-files", String(max(1, log.maxFiles))]
         if let readyFD { args += ["--ready-fd", String(readyFD)] }
+        // The bundle says whether the init has a terminal; a marker file
+        // whether its stdin stays open: both hold for every run of it.
+        if (try? bundleProcess(id, paths: paths).terminal) == true { args.append("--tty") }
+        if access(paths.directory + "/stdin-open", F_OK) == 0 { args.append("--stdin-open") }
         return args
     }
 

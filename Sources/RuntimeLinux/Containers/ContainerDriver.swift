@@ -132,6 +132,8 @@ import Musl
             try write(bundle.hostname, to: paths.hostname)
             try write(bundle.resolvConf, to: paths.resolvConf)
             if let input = spec.standardInput { try write(Data(input), to: paths.standardInput, mode: 0o600) }
+            // Read back by every launch of the shim, restarts too (shimArguments).
+            if spec.openStdin { try write(Data(), to: paths.directory + "/stdin-open") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try write(encoder.encode(bundle.spec), to: paths.config)

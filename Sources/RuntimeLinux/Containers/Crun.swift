@@ -36,6 +36,24 @@ public protocol OCIRuntime: Sendable {
     ) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8])
     /// The shim's arguments that say which runtime to run and where its state lives.
     var shimArguments: [String] { get }
+    /// Starts (does not wait for) the process in `processFile` inside the
+    /// container, with `descriptors` (`(ours, theirs)`) as its standard
+    /// streams; with `consoleSocket` the runtime sends the master of the
+    /// process's new pty there. The runtime's own errors go to `logFile`.
+    func spawnExec(
+        _ id: ContainerID, processFile: String, pidFile: String, consoleSocket: String?, logFile: String,
+        descriptors: [(Int32, Int32)]
+    ) throws -> Int32
+}
+
+extension OCIRuntime {
+    /// A runtime that cannot run a process it does not wait for.
+    public func spawnExec(
+        _ id: ContainerID, processFile: String, pidFile: String, consoleSocket: String?, logFile: String,
+        descriptors: [(Int32, Int32)]
+    ) throws -> Int32 {
+        throw BerthError(.unsupported, "this OCI runtime has no interactive exec")
+    }
 }
 
 /// crun, run as a program: `crun [--root R] VERB …`.
@@ -105,6 +123,18 @@ public struct Crun: OCIRuntime {
             if output.errorText.contains("No such file or directory") { return }
             throw failure("delete", id, output)
         }
+    }
+
+    /// `crun --log FILE exec --process FILE --pid-file FILE [--console-socket S] ID`,
+    /// not waited for.
+    public func spawnExec(
+        _ id: ContainerID, processFile: String, pidFile: String, consoleSocket: String?, logFile: String,
+        descriptors: [(Int32, Int32)]
+    ) throws -> Int32 {
+        var argv = [path] + (root.map { ["--root", $0] } ?? []) + ["--log=" + logFile, "exec"]
+        argv += ["--process", processFile, "--pid-file", pidFile]
+        if let consoleSocket { argv += ["--console-socket", consoleSocket] }
+        return try ChildProcess.spawn(argv + [id.rawValue], descriptors: descriptors)
     }
 
     /// `crun exec --process FILE ID`: the file carries argv, env, user, cwd

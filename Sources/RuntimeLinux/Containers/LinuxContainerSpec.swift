@@ -73,6 +73,11 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     /// The init's standard input, written to the container's directory at
     /// create for the shim to open; nil: /dev/null.
     public var standardInput: [UInt8]?
+    /// `tty: true`: the init runs on a pty whose master the shim holds.
+    public var terminal = false
+    /// `stdin_open: true`: the init's stdin is a pipe the shim keeps open
+    /// (the pty itself with `terminal`), for `attach`.
+    public var openStdin = false
     /// Its PID and IPC namespaces (compose `pid:` and `ipc:`).
     public var pidNamespace: Namespace = .own
     public var ipcNamespace: Namespace = .own

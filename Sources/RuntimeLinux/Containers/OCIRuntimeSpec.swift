@@ -33,8 +33,11 @@ public struct OCIRuntimeSpec: Codable, Hashable, Sendable {
 
     /// The process to run and the identity and limits it runs with.
     public struct Process: Codable, Hashable, Sendable {
-        /// Berth never allocates a terminal: the shim owns stdout and stderr.
+        /// A pty for the process (`tty: true`, `exec -it`): the runtime
+        /// sends its master to a console socket.
         public var terminal: Bool = false
+        /// The pty's size at the start; nil: the kernel's default.
+        public var consoleSize: ConsoleSize?
         /// The identity the process runs as.
         public var user: User
         /// argv; `args[0]` is looked up in the container's `PATH`.
@@ -79,6 +82,18 @@ public struct OCIRuntimeSpec: Codable, Hashable, Sendable {
             self.uid = uid
             self.gid = gid
             self.additionalGids = additionalGids
+        }
+    }
+
+    /// A terminal's size, in characters.
+    public struct ConsoleSize: Codable, Hashable, Sendable {
+        public var height: UInt16
+        public var width: UInt16
+
+        /// A size of `height` rows and `width` columns.
+        public init(height: UInt16, width: UInt16) {
+            self.height = height
+            self.width = width
         }
     }
 

@@ -133,6 +133,30 @@ extension LinuxRuntime {
         try await execute(id, spec) { descriptor, bytes in output(descriptor == 2 ? .stderr : .stdout, bytes) }.exitCode
     }
 
+    /// An exec with its streams relayed over `io`, on a pty with `options.tty`.
+    public func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO)
+        async throws -> Int32
+    {
+        guard try record(id).startedAt != nil else {
+            throw BerthError(.invalidState, "exec in container \(id): it has not been started, it is not running")
+        }
+        let cid = try SpecTranslation.containerID(id)
+        let exec = LinuxExecSpec(
+            spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+            user: spec.user, workingDir: spec.workingDir)
+        return try await driver.execSession(cid, exec, options: options, io: io)
+    }
+
+    /// Relays the container's terminal or open stdin and its output.
+    public func attach(
+        _ id: String, io: ProcessIO, rows: UInt16?, columns: UInt16?,
+        whenAttached: @escaping @Sendable () async throws -> Void
+    ) async throws -> AttachEnd {
+        _ = try record(id)
+        let cid = try SpecTranslation.containerID(id)
+        return try await driver.attach(cid, io: io, rows: rows, columns: columns, whenAttached: whenAttached)
+    }
+
     private func execute(_ id: String, _ spec: ExecSpec, sink: ExecOutputSink?) async throws -> ExecOutput {
         // A created container's shim holds its namespaces already, and crun
         // would run the command there; docker refuses, and so do we.

@@ -161,6 +161,8 @@ enum SpecTranslation {
             layers: layers)
         linux.entrypoint = spec.entrypoint
         linux.command = spec.command
+        linux.terminal = spec.tty ?? false
+        linux.openStdin = spec.stdinOpen ?? false
         linux.environment = spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         linux.workingDir = spec.workingDir
         linux.user = spec.user

@@ -1,0 +1,62 @@
+import BerthModel
+import Foundation
+import HostOS
+import RuntimeKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension ContainerDriver {
+    /// Runs `exec` inside the running container with its streams relayed
+    /// over `io` (`berth exec`): on a pty when `options.tty`, whose master
+    /// crun sends to a console socket; else on socket pairs, stdin from the
+    /// client when `options.stdin`. Returns the exit code: the process's,
+    /// 127 when its command is not found, 126 when it cannot be executed.
+    public func execSession(_ id: ContainerID, _ exec: LinuxExecSpec, options: ExecSessionOptions, io: ProcessIO)
+        async throws -> Int32
+    {
+        try requireExists(id)
+        guard !exec.command.isEmpty else {
+            throw BerthError(.invalidSpec, "exec in container \(id): no command given")
+        }
+        switch observe(id) {
+        case .alive: break
+        case .exited: throw BerthError(.invalidState, "exec in container \(id): it has exited, it is not running")
+        case .lost: throw BerthError(.invalidState, "exec in container \(id): it is gone, not running")
+        }
+        let paths = self.paths(id)
+        var process = try execProcess(id, exec, paths: paths)
+        process.terminal = options.tty
+        if options.tty, let rows = options.rows, let columns = options.columns, rows > 0, columns > 0 {
+            process.consoleSize = .init(height: rows, width: columns)
+        }
+        if options.privileged {
+            process.capabilities = .init(granting: hostCapabilities())
+        }
+        let name = String(UUID().uuidString.prefix(13))
+        let files = ExecFiles(directory: try Self.execDirectory(paths), name: name)
+        defer { files.remove() }
+        do {
+            try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: files.process))
+        } catch {
+            throw BerthError(.system, "exec in container \(id): writing \(files.process)", cause: "\(error)")
+        }
+        let runtime = self.runtime
+        let session = try await DedicatedThread.run {
+            try ExecSession.start(runtime: runtime, id: id, files: files, tty: options.tty, stdin: options.stdin)
+        }
+        return try await session.relay(io)
+    }
+
+    /// Every capability berthd holds (its bounding set, within what this
+    /// kernel knows), for `exec --privileged`: crun cannot grant more.
+    func hostCapabilities() -> [String] {
+        let facts = builder.host
+        return BundleBuilder.allCapabilities.enumerated()
+            .filter { $0.offset <= facts.lastCapability && facts.boundingSet.contains($0.offset) }
+            .map(\.element)
+    }
+}

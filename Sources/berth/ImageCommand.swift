@@ -122,7 +122,7 @@ struct ImageCommand: AsyncParsableCommand {
         func run() async throws {
             let details = try await ProjectContext.call(.imageDetails, NamesRequest(names: images))
             let objects = details.map(Self.docker)
-            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             FileHandleOutput.standardOutput(String(decoding: data, as: UTF8.self) + "\n")
         }
 

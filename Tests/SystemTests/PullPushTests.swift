@@ -130,6 +130,45 @@ extension SystemTests {
             }
         }
 
+        /// A corrupted byte in the layer: the pull fails naming the layer and
+        /// the store holds nothing new (no blob, no layer, nothing staged).
+        /// A connection dropped mid-layer and a 429: the pull goes on and the image runs.
+        @Test func faultsOnTheWayLeaveNothingOrRecover() async throws {
+            try await withDaemon { daemon in
+                try await withRegistry(daemon) { registry in
+                    try await registry.put(busyboxAs: "st/faulty", tag: "1")
+                    let manifest = try await registry.rawManifest(of: "st/faulty", tag: "1")
+                    let layer = try #require(Self.digests(in: manifest).last)
+                    let corrupting = try await TestFaultProxy(
+                        in: daemon.root, upstream: registry.host, faults: ["--corrupt", layer])
+                    let bad = try await daemon.berth(["image", "pull", "\(corrupting.host)/st/faulty:1"])
+                    corrupting.stop()
+                    #expect(bad.status != 0)
+                    #expect(bad.stderr.contains(layer), "\(bad.stderr)")
+                    let blobs = try FileManager.default.contentsOfDirectory(
+                        atPath: daemon.root + "/images/blobs/sha256")
+                    #expect(!blobs.contains(String(layer.dropFirst(7))), "\(blobs)")
+                    let layers = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/layers")
+                    #expect(layers.isEmpty, "\(layers)")
+                    let staged = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/images/tmp")
+                    #expect(staged.isEmpty, "\(staged)")
+
+                    let flaky = try await TestFaultProxy(
+                        in: daemon.root, upstream: registry.host, faults: ["--drop-after", "100000", "--too-many", "1"])
+                    defer { flaky.stop() }
+                    let image = "\(flaky.host)/st/faulty:1"
+                    try await daemon.berthOK(["image", "pull", "--progress", "plain", image])
+                    #expect(flaky.requests(containing: "blobs/\(layer) range=bytes=") == 1, "resumed with a Range")
+                    // The resumed layer unpacked whole: busybox is there, and its digest is the registry's.
+                    let unpacked = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/layers")
+                    #expect(unpacked.contains { access(daemon.root + "/layers/\($0)/bin/busybox", X_OK) == 0 })
+                    let inspected = try await daemon.berthOK(["image", "inspect", image])
+                    let digest = try await registry.digest(of: "st/faulty", tag: "1")
+                    #expect(inspected.stdout.contains(digest), "\(inspected.stdout)")
+                }
+            }
+        }
+
         /// An unknown tag or repository: one line naming the registry, the
         /// repository, the tag and what the registry said; exit 1; nothing stored.
         @Test func unknownTagOrRepositoryIsOneClearLine() async throws {

@@ -98,6 +98,12 @@ extension SystemTests {
                     try await daemon.berthOK(["image", "push", target])
                     #expect(registry.requests(containing: "PUT /v2/st/pushed/blobs/") == puts)
 
+                    // `berth push` of a project: the services' images, each to its registry.
+                    let project = try writeProject(daemon, "services:\n  app: {image: \"\(target)\"}\n")
+                    let manifests = registry.requests(containing: "PUT /v2/st/pushed/manifests/1")
+                    try await daemon.berthOK(["push", "--progress", "plain"], in: project)
+                    #expect(registry.requests(containing: "PUT /v2/st/pushed/manifests/1") == manifests + 1)
+
                     try await withDaemon { fresh in
                         let pulled = try await fresh.berthOK(["image", "pull", "--progress", "plain", target])
                         #expect(pulled.stdout.contains(digest), "\(pulled.stdout)")

@@ -98,6 +98,12 @@ extension SystemTests {
                     try await daemon.berthOK(["image", "push", target])
                     #expect(registry.requests(containing: "PUT /v2/st/pushed/blobs/") == puts)
 
+                    // `berth push` of a project: the services' images, each to its registry.
+                    let project = try writeProject(daemon, "services:\n  app: {image: \"\(target)\"}\n")
+                    let manifests = registry.requests(containing: "PUT /v2/st/pushed/manifests/1")
+                    try await daemon.berthOK(["push", "--progress", "plain"], in: project)
+                    #expect(registry.requests(containing: "PUT /v2/st/pushed/manifests/1") == manifests + 1)
+
                     try await withDaemon { fresh in
                         let pulled = try await fresh.berthOK(["image", "pull", "--progress", "plain", target])
                         #expect(pulled.stdout.contains(digest), "\(pulled.stdout)")
@@ -128,6 +134,45 @@ extension SystemTests {
                     let arm = try await daemon.berth(["image", "pull", "--platform", "linux/s390x", image])
                     #expect(arm.status != 0)
                     #expect(arm.stderr.contains("arm64") && arm.stderr.contains("amd64"), "\(arm.stderr)")
+                }
+            }
+        }
+
+        /// A corrupted byte in the layer: the pull fails naming the layer and
+        /// the store holds nothing new (no blob, no layer, nothing staged).
+        /// A connection dropped mid-layer and a 429: the pull goes on and the image runs.
+        @Test func faultsOnTheWayLeaveNothingOrRecover() async throws {
+            try await withDaemon { daemon in
+                try await withRegistry(daemon) { registry in
+                    try await registry.put(busyboxAs: "st/faulty", tag: "1")
+                    let manifest = try await registry.rawManifest(of: "st/faulty", tag: "1")
+                    let layer = try #require(Self.digests(in: manifest).last)
+                    let corrupting = try await TestFaultProxy(
+                        in: daemon.root, upstream: registry.host, faults: ["--corrupt", layer])
+                    let bad = try await daemon.berth(["image", "pull", "\(corrupting.host)/st/faulty:1"])
+                    corrupting.stop()
+                    #expect(bad.status != 0)
+                    #expect(bad.stderr.contains(layer), "\(bad.stderr)")
+                    let blobs = try FileManager.default.contentsOfDirectory(
+                        atPath: daemon.root + "/images/blobs/sha256")
+                    #expect(!blobs.contains(String(layer.dropFirst(7))), "\(blobs)")
+                    let layers = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/layers")
+                    #expect(layers.isEmpty, "\(layers)")
+                    let staged = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/images/tmp")
+                    #expect(staged.isEmpty, "\(staged)")
+
+                    let flaky = try await TestFaultProxy(
+                        in: daemon.root, upstream: registry.host, faults: ["--drop-after", "100000", "--too-many", "1"])
+                    defer { flaky.stop() }
+                    let image = "\(flaky.host)/st/faulty:1"
+                    try await daemon.berthOK(["image", "pull", "--progress", "plain", image])
+                    #expect(flaky.requests(containing: "blobs/\(layer) range=bytes=") == 1, "resumed with a Range")
+                    // The resumed layer unpacked whole: busybox is there, and its digest is the registry's.
+                    let unpacked = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/layers")
+                    #expect(unpacked.contains { access(daemon.root + "/layers/\($0)/bin/busybox", X_OK) == 0 })
+                    let inspected = try await daemon.berthOK(["image", "inspect", image])
+                    let digest = try await registry.digest(of: "st/faulty", tag: "1")
+                    #expect(inspected.stdout.contains(digest), "\(inspected.stdout)")
                 }
             }
         }

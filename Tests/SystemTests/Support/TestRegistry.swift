@@ -261,3 +261,47 @@ final class TestTokenServer: @unchecked Sendable {
         waitpid(pid, &status, 0)
     }
 }
+
+/// RegistryTests' Fixtures/fault_proxy.py on 127.0.0.1 in front of a test
+/// registry: drops a blob mid-way, answers 429, or flips a byte.
+final class TestFaultProxy: @unchecked Sendable {
+    let port: Int
+    let log: String
+    private let pid: pid_t
+    var host: String { "127.0.0.1:\(port)" }
+
+    init(in directory: String, upstream: String, faults: [String]) async throws {
+        let name = "fault-proxy-\(UInt32.random(in: 0...UInt32.max))"
+        let output = directory + "/\(name).out"
+        log = directory + "/\(name).log"
+        pid = try spawn(
+            [
+                "/usr/bin/python3", TestDaemon.repository + "/Tests/RegistryTests/Fixtures/fault_proxy.py",
+                "--upstream", upstream, "--log", log,
+            ] + faults, log: output)
+        var found: Int?
+        _ = try await eventually(within: 15) {
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            found = text.split(separator: "\n").first?.split(separator: " ").first.flatMap { Int($0) }
+            return found != nil
+        }
+        guard let found else {
+            kill(pid, SIGTERM)
+            throw TestFailure("the fault proxy gave no port")
+        }
+        port = found
+    }
+
+    /// Requests the proxy logged containing `text` (`GET /v2/… range=bytes=N- auth=no`).
+    func requests(containing text: String) -> Int {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").filter {
+            $0.contains(text)
+        }.count
+    }
+
+    func stop() {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+}

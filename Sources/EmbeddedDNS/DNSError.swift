@@ -1,4 +1,5 @@
 import BerthModel
+
 /// The one error type of EmbeddedDNS: what went wrong (`code`), a message
 /// that names the operation, the object and the value, and an optional cause.
 ///

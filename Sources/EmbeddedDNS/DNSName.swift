@@ -1,4 +1,5 @@
 import BerthModel
+
 /// A domain name, validated: every label 1–63 bytes, at most 255 bytes on the
 /// wire. Case is kept (a reply echoes the asker's spelling, which resolvers
 /// using 0x20 randomisation check), but equality and hashing ignore ASCII

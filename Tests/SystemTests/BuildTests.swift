@@ -353,18 +353,22 @@ extension SystemTests {
                     log: daemon.root + "/client.log")
                 let containers = daemon.root + "/containers"
                 let running = try await eventually(within: 20) {
-                    let names = (try? FileManager.default.contentsOfDirectory(atPath: containers)) ?? []
-                    return names.contains { $0.hasPrefix("berth-build-") }
+                    let log = (try? String(contentsOfFile: daemon.root + "/client.log", encoding: .utf8)) ?? ""
+                    return log.contains("#2 started")
                 }
                 #expect(running, "the RUN step never started")
-                kill(client, SIGINT)
+                // As Ctrl-C ends it on a terminal (SIGINT may be ignored by a process
+                // started in the background, so the test ends it with SIGTERM).
+                kill(client, SIGTERM)
                 waitpid(client, nil, 0)
                 let gone = try await eventually(within: 20) {
                     let names = (try? FileManager.default.contentsOfDirectory(atPath: containers)) ?? []
                     let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
                     return !names.contains { $0.hasPrefix("berth-build-") } && !mounts.contains(containers)
                 }
-                #expect(gone, "the step's container or its rootfs mount is still there")
+                let left = (try? FileManager.default.contentsOfDirectory(atPath: containers)) ?? []
+                let clientLog = (try? String(contentsOfFile: daemon.root + "/client.log", encoding: .utf8)) ?? ""
+                #expect(gone, "the step's container or its rootfs mount is still there: \(left); client: \(clientLog)")
                 let images = try await daemon.berthOK(["image", "ls"])
                 #expect(!images.stdout.contains("slow"))
             }

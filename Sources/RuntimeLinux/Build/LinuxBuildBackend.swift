@@ -73,7 +73,13 @@ public final class LinuxBuildBackend: BuildBackend {
         let result = try await withTaskCancellationHandler {
             try await DedicatedThread.run { try self.runNow(request, id: id, output: output) }
         } onCancel: {
-            _ = try? ChildProcess.run(crun + ["kill", id.rawValue, "KILL"])
+            // The container may not be there yet (crun still creating it): try for a while.
+            Task.detached {
+                for _ in 0..<50 {
+                    if (try? ChildProcess.run(crun + ["kill", id.rawValue, "KILL"]))?.status == 0 { return }
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
         }
         try Task.checkCancellation()
         return result

@@ -3,6 +3,11 @@ import DaemonAPI
 import DaemonCore
 import Logging
 import NIOCore
+import Synchronization
+
+#if canImport(Dispatch)
+import Dispatch
+#endif
 
 /// A connection after its `101 Switching Protocols`: bytes in are cut into
 /// `SessionFrame`s for the session's task; the client closing the
@@ -59,8 +64,14 @@ final class SessionChannelHandler: ChannelInboundHandler, RemovableChannelHandle
             "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "
             + SessionEndpoint<Empty>.upgradeProtocol + "\r\n\r\n"
         channel.writeAndFlush(ByteBuffer(string: answer), promise: nil)
+        let gate = OutboundGate()
         return SessionIO(incoming: incoming) { frame in
-            channel.writeAndFlush(ByteBuffer(bytes: frame.encoded()), promise: nil)
+            let bytes = frame.encoded()
+            let pending = gate.add(bytes.count)
+            channel.writeAndFlush(ByteBuffer(bytes: bytes)).whenComplete { _ in gate.remove(bytes.count) }
+            // A client slower than the process (a pager): the producer
+            // waits rather than berthd queueing the whole output.
+            if pending > OutboundGate.high && !channel.eventLoop.inEventLoop { gate.waitUntilLow() }
         }
     }
 
@@ -72,6 +83,54 @@ final class SessionChannelHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         channel.writeAndFlush(ByteBuffer(bytes: last.encoded())).whenComplete { _ in
             channel.close(promise: nil)
+        }
+    }
+}
+
+/// The bytes of one session written but not yet out, so that a producer
+/// (the thread that reads a process's output) waits while more than
+/// `high` are queued, until fewer than `low` are.
+final class OutboundGate: Sendable {
+    static let high = 4 << 20
+    static let low = 1 << 20
+
+    private struct State {
+        var pending = 0
+        var waiting = false
+    }
+
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+
+    /// Counts `count` more bytes queued; returns how many are now.
+    func add(_ count: Int) -> Int {
+        state.withLock { state in
+            state.pending += count
+            return state.pending
+        }
+    }
+
+    /// `count` bytes have gone out (or failed to: the client left).
+    func remove(_ count: Int) {
+        let signal = state.withLock { state -> Bool in
+            state.pending -= count
+            guard state.waiting, state.pending < Self.low else { return false }
+            state.waiting = false
+            return true
+        }
+        if signal { wake.signal() }
+    }
+
+    /// Blocks the calling thread until fewer than `low` bytes are queued.
+    func waitUntilLow() {
+        while true {
+            let low = state.withLock { state -> Bool in
+                if state.pending < Self.low { return true }
+                state.waiting = true
+                return false
+            }
+            if low { return }
+            _ = wake.wait(timeout: .now() + .milliseconds(200))
         }
     }
 }

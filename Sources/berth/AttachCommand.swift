@@ -27,7 +27,7 @@ struct AttachCommand: AsyncParsableCommand {
         let tty = (project?.services[service]?.tty ?? false) && Terminal.standardInputIsTerminal
         let request = AttachRequest(
             projectName: name, service: service, index: index, stdin: !noStdin, size: tty ? Terminal.size() : nil)
-        let socket = try await Daemon.connect().openSession(.attach, request)
+        let socket = try await Daemon.openSession(.attach, request)
         let session = InteractiveSession(
             socket: socket, tty: tty, stdin: !noStdin, detachKeys: keys, sigProxy: sigProxy)
         let code = try session.run() ?? 0

@@ -41,6 +41,18 @@ enum Daemon {
         }
     }
 
+    /// Opens a session with berthd, starting berthd first only when nothing
+    /// answers: no ping before it, so an `exec` costs one connection.
+    static func openSession<Request>(_ endpoint: SessionEndpoint<Request>, _ request: Request) async throws
+        -> SessionSocket
+    {
+        do {
+            return try DaemonConnection(socketPath: socketPath).openSession(endpoint, request)
+        } catch let error as BerthError where error.code == .daemonUnreachable {
+            return try await connect().openSession(endpoint, request)
+        }
+    }
+
     /// Starts berthd (found next to this executable, else on PATH) in its own
     /// session with its output in `<root>/berthd.log`, and waits until it answers.
     static func start(_ connection: DaemonConnection) async throws {

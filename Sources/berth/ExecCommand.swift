@@ -35,7 +35,7 @@ struct ExecCommand: AsyncParsableCommand {
             projectName: name, service: service, index: index, command: command,
             environment: Self.environment(env), user: user, workingDir: workdir, tty: terminal, stdin: !detach,
             privileged: privileged, detach: detach, size: terminal ? Terminal.size() : nil)
-        let socket = try await Daemon.connect().openSession(.execSession, request)
+        let socket = try await Daemon.openSession(.execSession, request)
         let session = InteractiveSession(
             socket: socket, tty: terminal, stdin: !detach, detachKeys: keys, sigProxy: true)
         let code = try session.run() ?? 0

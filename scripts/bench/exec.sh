@@ -10,6 +10,7 @@
 #     at least docker's).
 #
 #   scripts/bench/exec.sh [RUNS]
+#   BERTH_BENCH_BIN=.build/debug scripts/bench/exec.sh   # skip the release build
 #
 # Builds release binaries in .build-bench, runs its own berthd (own root,
 # socket, prefix, subnet) and takes it all down at the end; the docker
@@ -25,7 +26,8 @@ scripts/setup.sh >&2
 ../shared/tools/netguard on >&2 || true
 ../shared/tools/anchors up >&2
 . scripts/bench/lib-berthd.sh
-bench_build
+# BERTH_BENCH_BIN: binaries already built (a debug build, for a quick look).
+if [ -n "${BERTH_BENCH_BIN:-}" ]; then bin=$BERTH_BENCH_BIN; else bench_build; fi
 bench_image
 bench_start exec x "${BERTH_BENCH_POOL:-10.216.0.0/17/24}"
 "$bin/berth" image import "$image" >/dev/null

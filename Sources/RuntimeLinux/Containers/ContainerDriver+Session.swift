@@ -45,8 +45,10 @@ extension ContainerDriver {
             throw BerthError(.system, "exec in container \(id): writing \(files.process)", cause: "\(error)")
         }
         let runtime = self.runtime
+        let size = process.consoleSize.map { (rows: $0.height, columns: $0.width) }
         let session = try await DedicatedThread.run {
-            try ExecSession.start(runtime: runtime, id: id, files: files, tty: options.tty, stdin: options.stdin)
+            try ExecSession.start(
+                runtime: runtime, id: id, files: files, tty: options.tty, stdin: options.stdin, size: size)
         }
         return try await session.relay(io)
     }

@@ -56,9 +56,10 @@ final class ExecSession: Sendable {
     /// process's pty master is received on a console socket before this
     /// returns; when crun fails before sending it, the session has nothing
     /// to relay and `relay` reports crun's status.
-    static func start(runtime: any OCIRuntime, id: ContainerID, files: ExecFiles, tty: Bool, stdin: Bool) throws
-        -> ExecSession
-    {
+    static func start(
+        runtime: any OCIRuntime, id: ContainerID, files: ExecFiles, tty: Bool, stdin: Bool,
+        size: (rows: UInt16, columns: UInt16)? = nil
+    ) throws -> ExecSession {
         let err = try ChildProcess.socketPair()
         var descriptors: [(Int32, Int32)] = [(err.1, 2)]
         var theirs = [err.1]
@@ -104,6 +105,9 @@ final class ExecSession: Sendable {
             else {
                 return ExecSession(crun: pid, input: -1, outputs: [err.0], tty: true, files: files)
             }
+            // crun applies the process's consoleSize, but not always before
+            // the process looks: set it again as soon as the master is ours.
+            if let size { _ = berth_set_window_size(master, size.rows, size.columns) }
             return ExecSession(crun: pid, input: master, outputs: [master, err.0], tty: true, files: files)
         } catch {
             (theirs + ours).forEach { _ = close($0) }

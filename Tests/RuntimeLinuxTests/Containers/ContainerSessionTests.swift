@@ -37,7 +37,7 @@ struct ContainerSessionTests {
             let spec = try await idle(f, "pty")
             let (io, out) = session([])
             let code = try await f.driver.execSession(
-                spec.id, LinuxExecSpec(["sh", "-c", "tty; stty size; exit 3"]),
+                spec.id, LinuxExecSpec(["sh", "-c", "tty; sleep 0.2; stty size; exit 3"]),
                 options: ExecSessionOptions(tty: true, rows: 33, columns: 111), io: io)
             #expect(code == 3)
             #expect(out.text.contains("/dev/pts/"), "\(out.text)")

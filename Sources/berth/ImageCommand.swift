@@ -8,7 +8,8 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Manage images.",
         subcommands: [
-            Build.self, Import.self, List.self, Remove.self, Inspect.self, ImagePull.self, ImagePush.self, ImageTag.self,
+            Build.self, Import.self, List.self, Remove.self, Inspect.self, ImagePull.self, ImagePush.self,
+            ImageTag.self,
         ])
 
     static func size(_ bytes: Int64) -> String {
@@ -122,7 +123,8 @@ struct ImageCommand: AsyncParsableCommand {
         func run() async throws {
             let details = try await ProjectContext.call(.imageDetails, NamesRequest(names: images))
             let objects = details.map(Self.docker)
-            let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(
+                withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             FileHandleOutput.standardOutput(String(decoding: data, as: UTF8.self) + "\n")
         }
 

@@ -127,7 +127,8 @@ extension SystemTests {
                     try await daemon.berthOK(["image", "pull", "--progress", "plain", image])
                     let inspected = try await daemon.berthOK(["image", "inspect", image])
                     // `docker image inspect`'s shape: the amd64 entry's config, the index's digest.
-                    let objects = try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [[String: Any]]
+                    let objects =
+                        try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [[String: Any]]
                     #expect(objects?.first?["Architecture"] as? String == "amd64", "\(inspected.stdout) (\(amd64))")
                     #expect(inspected.stdout.contains("st/multi@\(index)"), "\(inspected.stdout)")
                     #expect(registry.requests(containing: "GET /v2/st/multi/manifests/\(amd64)") == 1)

@@ -44,15 +44,8 @@ struct ProjectOptions: ParsableArguments {
     }
 }
 
-/// ProjectOptions for a command whose `-f` means something else (`logs -f`
-/// follows): the file is `--file` there, or `-f` before the command.
-struct ProjectOptionsLongFile: ParsableArguments {
-    @Option(name: .customLong("file"), help: "Compose file (repeatable; - for standard input).")
-    var files: [String] = []
-
-    @Option(name: [.short, .customLong("project-name")], help: "Project name.")
-    var projectName: String?
-
+/// The project options every spelling shares: directory, env files, profiles.
+struct ProjectSharedOptions: ParsableArguments {
     @Option(name: .customLong("project-directory"), help: "Directory that relative paths resolve from.")
     var projectDirectory: String?
 
@@ -62,8 +55,8 @@ struct ProjectOptionsLongFile: ParsableArguments {
     @Option(name: .customLong("profile"), help: "Profile to enable (repeatable).")
     var profiles: [String] = []
 
-    /// The same options as a `ProjectOptions`.
-    var options: ProjectOptions {
+    /// A `ProjectOptions` with these and the given files and name.
+    func options(files: [String], projectName: String?) -> ProjectOptions {
         var options = ProjectOptions()
         options.files = files
         options.projectName = projectName
@@ -72,6 +65,21 @@ struct ProjectOptionsLongFile: ParsableArguments {
         options.profiles = profiles
         return options
     }
+}
+
+/// ProjectOptions for a command whose `-f` means something else (`logs -f`
+/// follows): the file is `--file` there, or `-f` before the command.
+struct ProjectOptionsLongFile: ParsableArguments {
+    @Option(name: .customLong("file"), help: "Compose file (repeatable; - for standard input).")
+    var files: [String] = []
+
+    @Option(name: [.short, .customLong("project-name")], help: "Project name.")
+    var projectName: String?
+
+    @OptionGroup var shared: ProjectSharedOptions
+
+    /// The same options as a `ProjectOptions`.
+    var options: ProjectOptions { shared.options(files: files, projectName: projectName) }
 }
 
 /// ProjectOptions for `run`, whose `-p` publishes a port: the project's
@@ -83,25 +91,10 @@ struct ProjectOptionsLongName: ParsableArguments {
     @Option(name: .customLong("project-name"), help: "Project name.")
     var projectName: String?
 
-    @Option(name: .customLong("project-directory"), help: "Directory that relative paths resolve from.")
-    var projectDirectory: String?
-
-    @Option(name: .customLong("env-file"), help: "Environment file instead of the project's .env (repeatable).")
-    var envFiles: [String] = []
-
-    @Option(name: .customLong("profile"), help: "Profile to enable (repeatable).")
-    var profiles: [String] = []
+    @OptionGroup var shared: ProjectSharedOptions
 
     /// The same options as a `ProjectOptions`.
-    var options: ProjectOptions {
-        var options = ProjectOptions()
-        options.files = files
-        options.projectName = projectName
-        options.projectDirectory = projectDirectory
-        options.envFiles = envFiles
-        options.profiles = profiles
-        return options
-    }
+    var options: ProjectOptions { shared.options(files: files, projectName: projectName) }
 }
 
 /// Flags docker compose takes before the subcommand (`berth -f x.yaml config`).

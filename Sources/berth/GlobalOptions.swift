@@ -147,11 +147,12 @@ enum GlobalArguments {
         while i < arguments.count {
             let argument = arguments[i]
             if withValue.contains(argument), i + 1 < arguments.count {
-                // `logs -f` is --follow: there, only --file names a file;
-                // `run -p` publishes: there, only --project-name names the project.
-                let own = arguments.dropFirst(i).first { !$0.hasPrefix("-") && !withValue.contains($0) }
-                var global = argument == "-f" && own == "logs" ? "--file" : argument
-                if argument == "-p" && subcommand(arguments, from: i) == "run" { global = "--project-name" }
+                // `logs -f` follows and `rm -f` forces: there, only --file names
+                // a file; `run -p` publishes: there, only --project-name names the project.
+                let command = subcommand(arguments, from: i)
+                var global = argument
+                if argument == "-f" && (command == "logs" || command == "rm") { global = "--file" }
+                if argument == "-p" && command == "run" { global = "--project-name" }
                 globals += [global, arguments[i + 1]]
                 i += 2
             } else if let eq = argument.firstIndex(of: "="), withValue.contains(String(argument[..<eq])) {

@@ -4,7 +4,8 @@ import ArgumentParser
 struct RmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove stopped service containers.")
 
-    @OptionGroup var project: ProjectOptions
+    /// `-f` is `--force` here, as in docker compose: the file is `--file`, or `-f` before `rm`.
+    @OptionGroup var project: ProjectOptionsLongFile
     @Flag(name: [.short, .customLong("force")], help: "Do not ask for confirmation.") var force = false
     @Flag(name: [.short, .customLong("stop")], help: "Stop the containers first.") var stop = false
     @Flag(
@@ -14,7 +15,7 @@ struct RmCommand: AsyncParsableCommand {
     @Argument(help: "Services.") var services: [String] = []
 
     func run() async throws {
-        if stop { try await ContainerAction.run(project, .stop, services: services) }
-        try await ContainerAction.run(project, .remove, services: services, force: stop)
+        if stop { try await ContainerAction.run(project.options, .stop, services: services) }
+        try await ContainerAction.run(project.options, .remove, services: services, force: stop)
     }
 }

@@ -142,7 +142,10 @@ extension DaemonService {
                     ? (seconds, (last?.texts ?? []).union([line.text])) : (seconds, [line.text])
                 send(entry)
             }
-            guard request.follow, await runsAgain(container) else { return }
+            guard query.follow else { return }
+            // When it stopped for good, one last read: a run that came and
+            // went between two looks has left its lines all the same.
+            query.follow = await runsAgain(container)
             query.tail = nil
             query.since = last?.seconds ?? request.since
         }

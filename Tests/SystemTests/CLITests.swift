@@ -159,6 +159,31 @@ extension SystemTests {
             }
         }
 
+        @Test func downWithoutTheProfileOfARunningServiceStillTakesEverythingAway() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: d\(daemon.prefix.dropFirst(5))
+                    services:
+                      web:
+                        image: busybox
+                        command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
+                      debug:
+                        image: busybox
+                        profiles: [debug]
+                        command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
+                    """)
+                try await daemon.berthOK(["--profile", "debug", "up", "-d", "--progress", "quiet"], in: directory)
+                try await daemon.berthOK(["down"], in: directory)
+                let ps = try await daemon.berthOK(["ps", "-a", "-q"], in: directory)
+                #expect(ps.stdout.isEmpty, "containers left: \(ps.stdout)")
+                let links = try await run(["ip", "-o", "link", "show"])
+                #expect(!links.stdout.contains(daemon.prefix), "the project's bridge is gone: \(links.stdout)")
+            }
+        }
+
         @Test func usageErrorsExitOneAndGlobalFlagsWorkEverywhere() async throws {
             try await withDaemon(start: false) { daemon in
                 let directory = try writeProject(daemon, "services:\n  web:\n    image: busybox\n")

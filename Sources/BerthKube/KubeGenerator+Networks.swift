@@ -81,7 +81,10 @@ extension Generation {
         guard options.publishAs != nil else { return }
         for name in selected {
             guard let service = project.services[name], service.networkMode != .host else { continue }
-            let published = (ports[name] ?? []).filter { $0.publishes && $0.unusable == nil }
+            let published = (ports[name] ?? []).filter { port in
+                port.publishes && port.unusable == nil && !(port.hostIP?.hasPrefix("127.") ?? false)
+                    && port.hostIP != "::1"
+            }
             guard !published.isEmpty else { continue }
             var seen: Set<String> = []
             let list = published.filter { seen.insert($0.name).inserted }.map { port in

@@ -9,6 +9,8 @@ struct ServicePort: Hashable {
     var publishes = false
     /// The host port, when `ports` publishes a single one.
     var published: Int?
+    /// The host address it is published on, when one is named.
+    var hostIP: String?
     /// The `ports` entry's text when it publishes something a Service cannot offer (a range).
     var unusable: String?
 
@@ -23,6 +25,7 @@ extension Generation {
         for mapping in service.ports where mapping.target > 0 {
             var port = ServicePort(target: mapping.target, transport: mapping.protocol.rawValue.uppercased())
             port.publishes = true
+            port.hostIP = mapping.hostIP
             if let published = mapping.published {
                 if let single = Int(published) { port.published = single } else { port.unusable = published }
             }
@@ -97,7 +100,26 @@ extension Generation {
                 service.name, "ports",
                 "published range \(port.unusable ?? "") of port \(port.target) has no Service form; not published")
         }
-        let published = all.filter { $0.publishes && $0.unusable == nil }
+        var published: [ServicePort] = []
+        for port in all where port.publishes && port.unusable == nil {
+            guard let address = port.hostIP, !address.isEmpty, address != "0.0.0.0", address != "::" else {
+                published.append(port)
+                continue
+            }
+            if address.hasPrefix("127.") || address == "::1" {
+                // Published for the host alone: outside the cluster nobody should reach it.
+                warn(
+                    service.name, "ports",
+                    "port \(port.target) is published on \(address) only; it stays inside the cluster "
+                        + "(kubectl port-forward reaches it)")
+            } else {
+                warn(
+                    service.name, "ports",
+                    "port \(port.target) is published on \(address); a Service cannot choose the address, "
+                        + "so it is published on every one")
+                published.append(port)
+            }
+        }
         guard !published.isEmpty else { return }
         let list = published.map { "\($0.published.map(String.init) ?? "(any)"):\($0.target)" }.joined(separator: ", ")
         guard let publishAs = options.publishAs else {
@@ -148,7 +170,11 @@ extension Generation {
 
     /// A service others name (a dependency, or one with aliases) but that lists no port has no Service.
     private mutating func warnUnreachable(_ service: Service) {
-        let dependents = selected.filter { project.services[$0]?.dependsOn[service.name] != nil }
+        // Waiting for a Job to complete needs no Service.
+        let dependents = selected.filter {
+            guard let dependency = project.services[$0]?.dependsOn[service.name] else { return false }
+            return dependency.condition != .completedSuccessfully
+        }
         let aliased = service.networks.contains { !$0.aliases.isEmpty }
         guard !dependents.isEmpty || aliased else { return }
         warnings.append(

@@ -98,7 +98,11 @@ extension Generation {
             warn(service.name, "volumes", "volume \"\(key)\" has no Kubernetes name; dropped")
             return nil
         }
-        pod.claims = true
+        // Only a claim one node at a time may mount needs the Recreate strategy.
+        let spec = claimSpec(key, volume, quiet: true)
+        if volume.external || spec["accessModes"] != ["ReadWriteMany"] && spec["accessModes"] != ["ReadOnlyMany"] {
+            pod.claims = true
+        }
         if volume.external {
             if users.first == service.name {
                 warnings.append(
@@ -151,11 +155,12 @@ extension Generation {
 
     /// Size, storage class and access mode from `x-berth.kube` or the volume's
     /// `berth.kube.*` labels; by default `defaultVolumeSize`, the cluster's default class, ReadWriteOnce.
-    mutating func claimSpec(_ key: String, _ volume: Volume) -> KubeValue {
+    mutating func claimSpec(_ key: String, _ volume: Volume, quiet: Bool = false) -> KubeValue {
         let settings = input.volumeSettings[key] ?? [:]
         var size = settings["size"] ?? volume.labels["berth.kube.size"] ?? options.defaultVolumeSize
         if !Self.isQuantity(size) {
-            warnings.append(
+            if !quiet {
+                warnings.append(
                 "volume \(key): size \"\(size)\" is not a Kubernetes quantity (10Gi, 500Mi); \(options.defaultVolumeSize) is claimed"
             )
             size = options.defaultVolumeSize
@@ -163,8 +168,10 @@ extension Generation {
         let storageClass = settings["storage_class"] ?? volume.labels["berth.kube.storage_class"]
         var access = settings["access_mode"] ?? volume.labels["berth.kube.access_mode"] ?? "ReadWriteOnce"
         if !["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"].contains(access) {
-            warnings.append(
+            if !quiet {
+                warnings.append(
                 "volume \(key): access mode \"\(access)\" is not a Kubernetes one; ReadWriteOnce is claimed")
+            }
             access = "ReadWriteOnce"
         }
         return .object([

@@ -73,6 +73,7 @@ struct Generation {
             names[name] = converted
             ports[name] = Self.servicePorts(service)
         }
+        errors += Self.collisions(names)
         if let error = BerthError.combined(errors) { throw error }
         for name in selected { kinds[name] = try kind(of: name) }
     }
@@ -85,6 +86,20 @@ struct Generation {
             "service \"\(service.name)\" has no image: a cluster pulls every container's image from a registry, "
                 + "and this service is only built (build: without image:). Add `image: REGISTRY/\(suggested):TAG` "
                 + "to it, then `berth build \(service.name)` and `berth push \(service.name)` before applying.")
+    }
+
+    /// One error per Kubernetes name that several services convert to.
+    static func collisions(_ names: [String: String]) -> [BerthError] {
+        var byName: [String: [String]] = [:]
+        for (service, name) in names { byName[name, default: []].append(service) }
+        return byName.keys.sorted().compactMap { name in
+            guard let services = byName[name], services.count > 1 else { return nil }
+            let list = services.sorted().map { "\"\($0)\"" }.joined(separator: " and ")
+            return BerthError(
+                .invalidName,
+                "services \(list) \(services.count == 2 ? "both" : "all") become the Kubernetes name \"\(name)\" (lower-cased, other characters "
+                    + "turned into -, as the README's \"berth kube generate\" section says); rename one of them")
+        }
     }
 
     /// A WARN line about one attribute of one service.
@@ -141,16 +156,17 @@ struct Generation {
     func finish() throws(BerthError) -> KubeOutput {
         var seen: [String: KubeObject] = [:]
         var errors: [BerthError] = []
+        var reported: Set<String> = []
         for object in objects {
             let key = "\(object.kind)/\(object.name)"
-            if let earlier = seen[key] {
+            if let earlier = seen[key], reported.insert("\(earlier.origin)|\(object.origin)").inserted {
                 errors.append(
                     BerthError(
                         .invalidName,
                         "\(earlier.origin) and \(object.origin) both become \(object.kind) \"\(object.name)\" "
                             + "(names are converted as the README's \"berth kube generate\" section says); "
                             + "rename one of them"))
-            } else {
+            } else if seen[key] == nil {
                 seen[key] = object
             }
         }

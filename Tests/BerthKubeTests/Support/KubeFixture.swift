@@ -11,6 +11,8 @@ enum KubeFixture {
         var yaml: String
         var warnings: [String]
         var objects: [KubeObject]
+        /// The directory the compose file was loaded from (gone by the time the result is read).
+        var directory = ""
     }
 
     static func generate(
@@ -30,7 +32,9 @@ enum KubeFixture {
         load.projectName = "demo"
         load.services = services
         let loaded = try ComposeLoader(options: load).load()
-        return try generate(loaded, environment: environment, options: options, services: services)
+        var result = try generate(loaded, environment: environment, options: options, services: services)
+        result.directory = directory
+        return result
     }
 
     /// The manifests of an already loaded project, with the input the CLI builds.

@@ -1,0 +1,126 @@
+import BerthKube
+import Testing
+
+/// Networks as NetworkPolicies.
+@Suite("Kube network policies")
+struct KubeNetworkTests {
+    @Test(
+        "the project is isolated, each network admits its members, an internal network keeps its only-internal pods in")
+    func policies() throws {
+        let result = try KubeFixture.generate(
+            """
+            services:
+              web:
+                image: nginx
+                networks: [front, back]
+              db:
+                image: postgres
+                networks: [back]
+            networks:
+              front:
+                driver: overlay
+              back:
+                internal: true
+                ipam:
+                  config:
+                    - subnet: 10.9.0.0/24
+            """)
+        let policies = result.objects.filter { $0.kind == "NetworkPolicy" }
+        #expect(
+            KubeEmitter.yaml(policies) == """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: demo-internal-back
+                  labels:
+                    com.docker.compose.project: demo
+                spec:
+                  podSelector:
+                    matchExpressions:
+                    - key: berth.networks/front
+                      operator: DoesNotExist
+                    matchLabels:
+                      berth.networks/back: "true"
+                      com.docker.compose.project: demo
+                  policyTypes:
+                  - Egress
+                  egress:
+                  - to:
+                    - podSelector:
+                        matchLabels:
+                          berth.networks/back: "true"
+                          com.docker.compose.project: demo
+                  - ports:
+                    - port: 53
+                      protocol: UDP
+                    - port: 53
+                      protocol: TCP
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: demo-isolate
+                  labels:
+                    com.docker.compose.project: demo
+                spec:
+                  podSelector:
+                    matchLabels:
+                      com.docker.compose.project: demo
+                  policyTypes:
+                  - Ingress
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: demo-network-back
+                  labels:
+                    com.docker.compose.project: demo
+                spec:
+                  podSelector:
+                    matchLabels:
+                      berth.networks/back: "true"
+                      com.docker.compose.project: demo
+                  policyTypes:
+                  - Ingress
+                  ingress:
+                  - from:
+                    - podSelector:
+                        matchLabels:
+                          berth.networks/back: "true"
+                          com.docker.compose.project: demo
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: demo-network-front
+                  labels:
+                    com.docker.compose.project: demo
+                spec:
+                  podSelector:
+                    matchLabels:
+                      berth.networks/front: "true"
+                      com.docker.compose.project: demo
+                  policyTypes:
+                  - Ingress
+                  ingress:
+                  - from:
+                    - podSelector:
+                        matchLabels:
+                          berth.networks/front: "true"
+                          com.docker.compose.project: demo
+
+                """)
+        #expect(
+            KubeFixture.object(result, "Deployment", "web")?.contains(
+                """
+                      labels:
+                        berth.networks/back: "true"
+                        berth.networks/front: "true"
+                """) == true)
+        #expect(
+            result.warnings == [
+                "network back: attribute ipam: has no Kubernetes meaning (the cluster's network decides); dropped",
+                "network front: attribute driver: has no Kubernetes meaning (the cluster's network decides); dropped",
+            ])
+    }
+}

@@ -161,8 +161,9 @@ extension Generation {
         if !Self.isQuantity(size) {
             if !quiet {
                 warnings.append(
-                "volume \(key): size \"\(size)\" is not a Kubernetes quantity (10Gi, 500Mi); \(options.defaultVolumeSize) is claimed"
-            )
+                    "volume \(key): size \"\(size)\" is not a Kubernetes quantity (10Gi, 500Mi); "
+                        + "\(options.defaultVolumeSize) is claimed")
+            }
             size = options.defaultVolumeSize
         }
         let storageClass = settings["storage_class"] ?? volume.labels["berth.kube.storage_class"]
@@ -170,7 +171,7 @@ extension Generation {
         if !["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"].contains(access) {
             if !quiet {
                 warnings.append(
-                "volume \(key): access mode \"\(access)\" is not a Kubernetes one; ReadWriteOnce is claimed")
+                    "volume \(key): access mode \"\(access)\" is not a Kubernetes one; ReadWriteOnce is claimed")
             }
             access = "ReadWriteOnce"
         }

@@ -53,6 +53,12 @@ extension Generation {
     /// The Deployment, StatefulSet or Job, with its pod template.
     mutating func addWorkload(_ service: Service) throws(BerthError) {
         guard let name = names[service.name], let kind = kinds[service.name] else { return }
+        if kind == .job, input.serviceSettings[service.name]?["kind"] == nil, !listening(service.name).isEmpty {
+            warn(
+                service.name, "restart",
+                "\(service.restart) makes it a Job, which is not restarted once it succeeds; it listens on ports, "
+                    + "so if it is a server, x-berth: {kube: {kind: Deployment}} keeps it running")
+        }
         let (labels, annotations) = userLabels(service)
         var pod = PodParts()
         try buildPod(service, kind: kind, into: &pod)

@@ -76,6 +76,7 @@ struct Generation {
         errors += Self.collisions(names)
         if let error = BerthError.combined(errors) { throw error }
         for name in selected { kinds[name] = try kind(of: name) }
+        inferPorts()
     }
 
     /// The error for a service that is only built: the cluster must pull it from somewhere.

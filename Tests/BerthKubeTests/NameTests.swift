@@ -65,7 +65,8 @@ struct KubeNameTests {
             ])
         #expect(result.objects.contains { $0.kind == "Deployment" && $0.name == "my-app-v2" })
         #expect(
-            KubeFixture.object(result, "Deployment", "my-app-v2")?.contains("requests:\n              memory: \"64Mi\"")
+            KubeFixture.object(result, "Deployment", "my-app-v2")?.contains(
+                "          requests:\n            memory: \"64Mi\"\n")
                 == true)
     }
 

@@ -80,9 +80,11 @@ struct KubeServiceTests {
         #expect(result.objects.filter { $0.kind == "Service" }.map(\.name) == ["web", "www"])
         #expect(
             result.warnings == [
-                "service web: attribute ports: published ports 8080:80, 30443:443, 9000:9000 are reachable only "
+                "service web: attribute ports: port 9000 is published on 127.0.0.1 only; it stays inside the "
+                    + "cluster (kubectl port-forward reaches it)",
+                "service web: attribute ports: published ports 8080:80, 30443:443 are reachable only "
                     + "inside the cluster (through Service \"web\"); pass --publish-as NodePort or LoadBalancer, "
-                    + "or use kubectl port-forward"
+                    + "or use kubectl port-forward",
             ])
     }
 
@@ -202,6 +204,35 @@ struct KubeServiceTests {
                     + "the pod starts without waiting",
                 "service db: no ports or expose: no Service is made, so other pods cannot reach it by the name "
                     + "\"db\"; list the ports it listens on under expose:",
+            ])
+    }
+
+    @Test("a service that lists no port gets the ports the others call it on, each with a WARN")
+    func inferredPorts() throws {
+        let result = try KubeFixture.generate(
+            """
+            services:
+              db:
+                image: postgres:16
+              cache:
+                image: redis:7
+              api:
+                image: example/api:1
+                environment:
+                  DATABASE_URL: postgres://app:secret@db:5432/app
+                  NOT_A_CALL: mydb:1234
+                command: ["serve", "--redis", "cache:6379"]
+                depends_on: [db]
+            """)
+        #expect(result.objects.filter { $0.kind == "Service" }.map(\.name) == ["cache", "db"])
+        #expect(KubeFixture.object(result, "Service", "db")?.contains("  - name: tcp-5432\n    port: 5432\n") == true)
+        #expect(KubeFixture.object(result, "Deployment", "api")?.contains("until nc -z -w 2 db 5432;") == true)
+        #expect(
+            result.warnings == [
+                "service cache: no ports or expose: port 6379 is taken from the command of service api; "
+                    + "write expose: [\"6379\"] to say so",
+                "service db: no ports or expose: port 5432 is taken from DATABASE_URL of service api; "
+                    + "write expose: [\"5432\"] to say so",
             ])
     }
 }

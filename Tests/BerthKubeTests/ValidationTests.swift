@@ -17,8 +17,6 @@ struct KubeValidationTests {
         return url.standardizedFileURL.path
     }()
 
-    static let validator = "\(root)/Tests/BerthKubeTests/Validator/validate.py"
-
     /// Compose files by docker compose's default names under `directory`; in
     /// each directory only the one docker compose would pick.
     static func composeFiles(under directory: String) -> [String] {
@@ -43,28 +41,6 @@ struct KubeValidationTests {
         composeFiles(under: "\(root)/examples")
         + composeFiles(under: URL(fileURLWithPath: "\(root)/../shared/corpus").standardizedFileURL.path)
 
-    /// Runs the validator on `json`; its report, and whether it passed.
-    static func validate(_ json: String) throws -> (passed: Bool, report: String) {
-        let process = Process()
-        // Debian's python3, which has python3-kubernetes (a PATH python may not).
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [validator]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let writer = Thread {
-            input.fileHandleForWriting.write(Data(json.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus == 0, report)
-    }
-
     @Test("the corpus and the examples are all there")
     func found() {
         #expect(Self.files.count >= 20, "found \(Self.files)")
@@ -83,12 +59,30 @@ struct KubeValidationTests {
             loaded, image: { "registry.example/\(loaded.name.rawValue)-\($0.name):1" })
         #expect(!result.objects.isEmpty)
         let json = KubeEmitter.json(result.objects)
-        let (passed, report) = try Self.validate(json)
+        let (passed, report) = try KubeValidator.validate(json)
         #expect(passed, "\(file):\n\(report)")
         // Same input, same bytes.
         #expect(
             try KubeFixture.generate(loaded, image: { "registry.example/\(loaded.name.rawValue)-\($0.name):1" }).yaml
                 == result.yaml)
+    }
+
+    @Test(
+        "with --stateful, --publish-as, --namespace and --allow-hostpath, every file still validates", arguments: files)
+    func validatesWithOptions(file: String) throws {
+        var load = LoadOptions(
+            workingDirectory: (file as NSString).deletingLastPathComponent, environment: [:], standardInput: { [] })
+        load.files = [file]
+        let loaded = try ComposeLoader(options: load).load()
+        var options = KubeOptions()
+        options.stateful = true
+        options.publishAs = .nodePort
+        options.namespace = "moved"
+        options.allowHostPath = true
+        let result = try KubeFixture.generate(
+            loaded, options: options, image: { "registry.example/\(loaded.name.rawValue)-\($0.name):1" })
+        let (passed, report) = try KubeValidator.validate(KubeEmitter.json(result.objects))
+        #expect(passed, "\(file):\n\(report)")
     }
 
     @Test("the validator refuses unknown fields, wrong types and missing required fields")
@@ -101,7 +95,7 @@ struct KubeValidationTests {
               {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"ports": [{"targetPort": 80}]}}
             ]}
             """
-        let (passed, report) = try Self.validate(bad)
+        let (passed, report) = try KubeValidator.validate(bad)
         #expect(!passed)
         #expect(report.contains("Deployment/web: spec.template.spec.containers[0].bogus: unknown field of V1Container"))
         #expect(

@@ -2,6 +2,7 @@ import BerthKube
 import BerthModel
 import ComposeLoader
 import Foundation
+import Testing
 
 /// Loads inline compose YAML as `berth kube generate` does (project name
 /// `demo`, from a fresh directory that holds the extra files given) and
@@ -34,6 +35,8 @@ enum KubeFixture {
         let loaded = try ComposeLoader(options: load).load()
         var result = try generate(loaded, environment: environment, options: options, services: services)
         result.directory = directory
+        // Every rule test's manifests are also checked against the API's types.
+        KubeValidator.expectValid(result.objects)
         return result
     }
 

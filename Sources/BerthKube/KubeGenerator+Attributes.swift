@@ -12,6 +12,7 @@ extension Generation {
         "dns_search", "dns_opt", "ipc", "pid", "x-berth", "deploy", "deploy.replicas", "deploy.resources",
         "deploy.resources.limits", "deploy.resources.limits.cpus", "deploy.resources.limits.memory",
         "deploy.resources.limits.pids", "deploy.resources.reservations", "deploy.resources.reservations.memory",
+        "deploy.resources.reservations.cpus",
         "deploy.restart_policy", "deploy.restart_policy.condition", "deploy.restart_policy.max_attempts",
         // Read by the loader, which names the service's image after it; the cluster does not build.
         "build",
@@ -28,7 +29,6 @@ extension Generation {
         "volumes_from": "share a volume by naming it in both services",
         "devices": "devices reach pods through device plugins",
         "deploy.placement": "use nodeSelector or affinity on the generated workload",
-        "deploy.resources.reservations.cpus": "add resources.requests.cpu to the generated container",
     ]
 
     /// One WARN for each attribute of `service` that no rule converts (the

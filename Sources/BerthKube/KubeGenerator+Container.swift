@@ -104,6 +104,7 @@ extension Generation {
         if let cpus = r.cpus, cpus > 0 { limits["cpu"] = Self.cpu(cpus) }
         var requests: [String: String] = [:]
         if let memory = r.memoryReservation, memory > 0 { requests["memory"] = Self.quantity(memory) }
+        if let cpus = input.cpuReservations[service.name], cpus > 0 { requests["cpu"] = Self.cpu(cpus) }
         if r.pidsLimit != nil {
             let attribute =
                 (input.attributes[service.name] ?? []).contains("pids_limit")

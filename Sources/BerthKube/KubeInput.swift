@@ -16,6 +16,8 @@ public struct KubeInput: Sendable {
     public var serviceSettings: [String: [String: String]]
     /// Per top-level volume key, the scalars under `x-berth.kube` (`size`, `storage_class`, `access_mode`).
     public var volumeSettings: [String: [String: String]]
+    /// Per service, `deploy.resources.reservations.cpus` (the model keeps only the memory reservation).
+    public var cpuReservations: [String: Double] = [:]
     /// The environment that `environment:` secrets and configs read.
     public var environment: [String: String]
     /// The content of a secret's or config's file; nil when it cannot be read.

@@ -27,8 +27,8 @@ extension LoadedProject {
     }
 
     /// For each entry of the top-level `section` (`services`, `volumes`), the
-    /// scalars of the mapping at `path` under it (`["x-berth", "kube"]`), as text;
-    /// entries without it are left out.
+    /// scalars of the mapping at `path` under it (`["x-berth", "kube"]`,
+    /// `["deploy", "resources", "reservations"]`), as text; entries without it are left out.
     public func extensionScalars(_ section: String, at path: [String]) -> [String: [String: String]] {
         var out: [String: [String: String]] = [:]
         for item in canonical[section]?.entries ?? [] {

@@ -98,5 +98,7 @@ extension KubeInput {
             project: loaded.project, attributes: loaded.serviceAttributes,
             serviceSettings: loaded.extensionScalars("services", at: ["x-berth", "kube"]),
             volumeSettings: loaded.extensionScalars("volumes", at: ["x-berth", "kube"]), environment: environment)
+        cpuReservations = loaded.extensionScalars("services", at: ["deploy", "resources", "reservations"])
+            .compactMapValues { $0["cpus"].flatMap(Double.init) }
     }
 }

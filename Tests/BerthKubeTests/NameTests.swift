@@ -50,8 +50,6 @@ struct KubeNameTests {
                     + "controller); dropped",
                 "service My_App.v2: attribute deploy.placement: has no Kubernetes meaning (use nodeSelector or "
                     + "affinity on the generated workload); dropped",
-                "service My_App.v2: attribute deploy.resources.reservations.cpus: has no Kubernetes meaning (add "
-                    + "resources.requests.cpu to the generated container); dropped",
                 "service My_App.v2: attribute links: has no Kubernetes meaning (every Service name resolves in the "
                     + "namespace; use the service's name); dropped",
                 "service My_App.v2: attribute logging: has no Kubernetes meaning (a cluster collects container "
@@ -66,7 +64,7 @@ struct KubeNameTests {
         #expect(result.objects.contains { $0.kind == "Deployment" && $0.name == "my-app-v2" })
         #expect(
             KubeFixture.object(result, "Deployment", "my-app-v2")?.contains(
-                "          requests:\n            memory: \"64Mi\"\n")
+                "          requests:\n            cpu: \"250m\"\n            memory: \"64Mi\"\n")
                 == true)
     }
 

@@ -49,6 +49,8 @@ enum KubeFixture {
             project: loaded.project, attributes: loaded.serviceAttributes,
             serviceSettings: loaded.extensionScalars("services", at: ["x-berth", "kube"]),
             volumeSettings: loaded.extensionScalars("volumes", at: ["x-berth", "kube"]), environment: environment)
+        input.cpuReservations = loaded.extensionScalars("services", at: ["deploy", "resources", "reservations"])
+            .compactMapValues { $0["cpus"].flatMap(Double.init) }
         if let image {
             for (name, service) in input.project.services where service.image == nil {
                 input.project.services[name]?.image = image(service)

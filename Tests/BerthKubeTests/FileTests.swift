@@ -4,6 +4,70 @@ import Testing
 /// Environment, secrets and configs.
 @Suite("Kube environment, secrets and configs")
 struct KubeFileTests {
+    static let filesMounts = """
+                image: "example/app:1"
+                volumeMounts:
+                - mountPath: /run/secrets/db_password
+                  name: secret-db-password
+                  readOnly: true
+                  subPath: db_password
+                - mountPath: /etc/app/token
+                  name: secret-api-token-400
+                  readOnly: true
+                  subPath: api_token
+                - mountPath: /app_conf
+                  name: config-app-conf
+                  readOnly: true
+                  subPath: app_conf
+                - mountPath: /etc/motd
+                  name: config-motd-444
+                  readOnly: true
+                  subPath: motd
+              volumes:
+              - name: secret-db-password
+                secret:
+                  secretName: db-password
+              - name: secret-api-token-400
+                secret:
+                  defaultMode: 256
+                  secretName: api-token
+              - name: config-app-conf
+                configMap:
+                  name: app-conf
+              - name: config-motd-444
+                configMap:
+                  defaultMode: 292
+                  name: motd
+
+        """
+
+    static let filesCompose = """
+        services:
+          app:
+            image: example/app:1
+            secrets:
+              - db_password
+              - source: api_token
+                target: /etc/app/token
+                mode: 0400
+            configs:
+              - app_conf
+              - source: motd
+                target: /etc/motd
+                mode: 0444
+        secrets:
+          db_password:
+            file: ./db_password.txt
+          api_token:
+            environment: API_TOKEN
+        configs:
+          app_conf:
+            content: |
+              listen = 8080
+          motd:
+            file: ./missing.txt
+        """
+
     @Test("environment is sorted, unset variables are left out, and $ keeps its meaning against Kubernetes' $(VAR)")
     func environment() throws {
         let result = try KubeFixture.generate(
@@ -71,70 +135,10 @@ struct KubeFileTests {
     @Test("secrets become Secrets at /run/secrets or their target, configs ConfigMaps at their target, with modes")
     func secretsAndConfigs() throws {
         let result = try KubeFixture.generate(
-            """
-            services:
-              app:
-                image: example/app:1
-                secrets:
-                  - db_password
-                  - source: api_token
-                    target: /etc/app/token
-                    mode: 0400
-                configs:
-                  - app_conf
-                  - source: motd
-                    target: /etc/motd
-                    mode: 0444
-            secrets:
-              db_password:
-                file: ./db_password.txt
-              api_token:
-                environment: API_TOKEN
-            configs:
-              app_conf:
-                content: |
-                  listen = 8080
-              motd:
-                file: ./missing.txt
-            """, files: ["db_password.txt": "s3cret\n"], environment: ["API_TOKEN": "tok123"])
+            Self.filesCompose, files: ["db_password.txt": "s3cret\n"], environment: ["API_TOKEN": "tok123"])
         #expect(
             KubeFixture.object(result, "Deployment", "app")?.hasSuffix(
-                """
-                        image: "example/app:1"
-                        volumeMounts:
-                        - mountPath: /run/secrets/db_password
-                          name: secret-db-password
-                          readOnly: true
-                          subPath: db_password
-                        - mountPath: /etc/app/token
-                          name: secret-api-token-400
-                          readOnly: true
-                          subPath: api_token
-                        - mountPath: /app_conf
-                          name: config-app-conf
-                          readOnly: true
-                          subPath: app_conf
-                        - mountPath: /etc/motd
-                          name: config-motd-444
-                          readOnly: true
-                          subPath: motd
-                      volumes:
-                      - name: secret-db-password
-                        secret:
-                          secretName: db-password
-                      - name: secret-api-token-400
-                        secret:
-                          defaultMode: 256
-                          secretName: api-token
-                      - name: config-app-conf
-                        configMap:
-                          name: app-conf
-                      - name: config-motd-444
-                        configMap:
-                          defaultMode: 292
-                          name: motd
-
-                """) == true)
+                Self.filesMounts) == true)
         #expect(
             KubeFixture.object(result, "Secret", "db-password") == """
                 apiVersion: v1

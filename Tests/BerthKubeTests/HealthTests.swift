@@ -4,6 +4,36 @@ import Testing
 /// Healthchecks as probes, depends_on as init containers.
 @Suite("Kube health and start order")
 struct KubeHealthTests {
+    static let appSpec = """
+            spec:
+              serviceAccountName: berth-job-waiter
+              initContainers:
+              - name: wait-for-cache
+                image: "busybox:1.36"
+                command:
+                - sh
+                - "-c"
+                - "until nc -z -w 2 cache 6379; do echo waiting for cache:6379; sleep 2; done"
+              - name: wait-for-db
+                image: "busybox:1.36"
+                command:
+                - sh
+                - "-c"
+                - "until nc -z -w 2 db 5432; do echo waiting for db:5432; sleep 2; done"
+              - name: wait-for-migrate
+                image: "bitnami/kubectl:1.30"
+                command:
+                - kubectl
+                - wait
+                - "--for=condition=complete"
+                - "--timeout=-1s"
+                - job/migrate
+              containers:
+              - name: app
+                image: "example/app:1"
+
+        """
+
     static let compose = """
         services:
           db:
@@ -132,35 +162,7 @@ struct KubeHealthTests {
         let app = try #require(KubeFixture.object(result, "Deployment", "app"))
         #expect(
             app.hasSuffix(
-                """
-                    spec:
-                      serviceAccountName: berth-job-waiter
-                      initContainers:
-                      - name: wait-for-cache
-                        image: "busybox:1.36"
-                        command:
-                        - sh
-                        - "-c"
-                        - "until nc -z -w 2 cache 6379; do echo waiting for cache:6379; sleep 2; done"
-                      - name: wait-for-db
-                        image: "busybox:1.36"
-                        command:
-                        - sh
-                        - "-c"
-                        - "until nc -z -w 2 db 5432; do echo waiting for db:5432; sleep 2; done"
-                      - name: wait-for-migrate
-                        image: "bitnami/kubectl:1.30"
-                        command:
-                        - kubectl
-                        - wait
-                        - "--for=condition=complete"
-                        - "--timeout=-1s"
-                        - job/migrate
-                      containers:
-                      - name: app
-                        image: "example/app:1"
-
-                """))
+                Self.appSpec))
         #expect(
             KubeFixture.object(result, "Role", "berth-job-waiter") == """
                 apiVersion: rbac.authorization.k8s.io/v1

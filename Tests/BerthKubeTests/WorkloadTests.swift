@@ -4,6 +4,98 @@ import Testing
 /// Which workload a service becomes, and its labels.
 @Suite("Kube workloads")
 struct KubeWorkloadTests {
+    static let jobsCompose = """
+        services:
+          migrate:
+            image: example/api:2
+            command: ["/app/migrate", "up"]
+            restart: "no"
+          worker:
+            image: example/worker:1
+            restart: on-failure:4
+          poller:
+            image: example/worker:1
+            restart: on-failure
+          batch:
+            image: example/worker:1
+            x-berth:
+              kube:
+                kind: Job
+        """
+
+    static let statefulExpected = """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: db
+          labels:
+            com.docker.compose.project: demo
+            com.docker.compose.service: db
+        spec:
+          replicas: 1
+          selector:
+            matchLabels:
+              com.docker.compose.project: demo
+              com.docker.compose.service: db
+          serviceName: db
+          template:
+            metadata:
+              labels:
+                berth.networks/default: "true"
+                com.docker.compose.project: demo
+                com.docker.compose.service: db
+            spec:
+              containers:
+              - name: db
+                image: "postgres:16"
+                volumeMounts:
+                - mountPath: /var/lib/postgresql/data
+                  name: db-data
+                - mountPath: /shared
+                  name: volume-shared
+              volumes:
+              - name: volume-shared
+                persistentVolumeClaim:
+                  claimName: shared
+          volumeClaimTemplates:
+          - metadata:
+              name: db-data
+            spec:
+              accessModes:
+              - ReadWriteOnce
+              resources:
+                requests:
+                  storage: "20Gi"
+              storageClassName: fast
+
+        """
+
+    static let statefulCompose = """
+        services:
+          db:
+            image: postgres:16
+            volumes:
+              - db-data:/var/lib/postgresql/data
+              - shared:/shared
+            x-berth:
+              kube:
+                kind: StatefulSet
+          backup:
+            image: example/backup:1
+            volumes:
+              - shared:/shared:ro
+        volumes:
+          db-data:
+            x-berth:
+              kube:
+                size: 20Gi
+                storage_class: fast
+          shared:
+            labels:
+              berth.kube.size: 5Gi
+              berth.kube.access_mode: ReadWriteMany
+        """
+
     @Test(
         "a long-running service is a Deployment with its replicas; labels that are not label syntax become annotations")
     func deployment() throws {
@@ -60,24 +152,7 @@ struct KubeWorkloadTests {
     @Test("restart: \"no\" and on-failure written in the file make Jobs; x-berth.kube.kind decides over it")
     func jobs() throws {
         let result = try KubeFixture.generate(
-            """
-            services:
-              migrate:
-                image: example/api:2
-                command: ["/app/migrate", "up"]
-                restart: "no"
-              worker:
-                image: example/worker:1
-                restart: on-failure:4
-              poller:
-                image: example/worker:1
-                restart: on-failure
-              batch:
-                image: example/worker:1
-                x-berth:
-                  kube:
-                    kind: Job
-            """)
+            Self.jobsCompose)
         #expect(result.objects.filter { $0.kind == "Job" }.map(\.name) == ["batch", "migrate", "poller", "worker"])
         #expect(
             KubeFixture.object(result, "Job", "migrate") == """
@@ -159,78 +234,9 @@ struct KubeWorkloadTests {
     )
     func statefulSet() throws {
         let result = try KubeFixture.generate(
-            """
-            services:
-              db:
-                image: postgres:16
-                volumes:
-                  - db-data:/var/lib/postgresql/data
-                  - shared:/shared
-                x-berth:
-                  kube:
-                    kind: StatefulSet
-              backup:
-                image: example/backup:1
-                volumes:
-                  - shared:/shared:ro
-            volumes:
-              db-data:
-                x-berth:
-                  kube:
-                    size: 20Gi
-                    storage_class: fast
-              shared:
-                labels:
-                  berth.kube.size: 5Gi
-                  berth.kube.access_mode: ReadWriteMany
-            """)
+            Self.statefulCompose)
         #expect(
-            KubeFixture.object(result, "StatefulSet", "db") == """
-                apiVersion: apps/v1
-                kind: StatefulSet
-                metadata:
-                  name: db
-                  labels:
-                    com.docker.compose.project: demo
-                    com.docker.compose.service: db
-                spec:
-                  replicas: 1
-                  selector:
-                    matchLabels:
-                      com.docker.compose.project: demo
-                      com.docker.compose.service: db
-                  serviceName: db
-                  template:
-                    metadata:
-                      labels:
-                        berth.networks/default: "true"
-                        com.docker.compose.project: demo
-                        com.docker.compose.service: db
-                    spec:
-                      containers:
-                      - name: db
-                        image: "postgres:16"
-                        volumeMounts:
-                        - mountPath: /var/lib/postgresql/data
-                          name: db-data
-                        - mountPath: /shared
-                          name: volume-shared
-                      volumes:
-                      - name: volume-shared
-                        persistentVolumeClaim:
-                          claimName: shared
-                  volumeClaimTemplates:
-                  - metadata:
-                      name: db-data
-                    spec:
-                      accessModes:
-                      - ReadWriteOnce
-                      resources:
-                        requests:
-                          storage: "20Gi"
-                      storageClassName: fast
-
-                """)
+            KubeFixture.object(result, "StatefulSet", "db") == Self.statefulExpected)
         #expect(
             KubeFixture.object(result, "PersistentVolumeClaim", "shared") == """
                 apiVersion: v1

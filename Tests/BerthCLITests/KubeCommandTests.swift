@@ -69,4 +69,19 @@ struct KubeCommandTests {
                 + "service is only built (build: without image:). Add `image: REGISTRY/shop-api:TAG` to it, then "
                 + "`berth build api` and `berth push api` before applying.\n")
     }
+
+    /// Two processes hash dictionaries with different seeds: equal output means nothing depends on their order.
+    @Test func theSameProjectGivesTheSameBytesInEveryRun() throws {
+        let berth = try BerthRunner()
+        defer { berth.cleanup() }
+        let file = BerthRunner.repository.appendingPathComponent("examples/webapp/compose.yaml").path
+        let arguments = ["kube", "generate", "-f", file, "--publish-as", "NodePort", "--stateful"]
+        let first = try berth.run(arguments)
+        #expect(first.status == 0)
+        for _ in 0..<3 {
+            let again = try berth.run(arguments)
+            #expect(again.stdout == first.stdout)
+            #expect(again.stderr == first.stderr)
+        }
+    }
 }

@@ -40,10 +40,13 @@ extension Generation {
     mutating func userLabels(_ service: Service) -> (labels: [String: String], annotations: [String: String]) {
         var labels = selector(service.name)
         var annotations: [String: String] = [:]
-        for (key, value) in service.labels.sorted(by: { $0.key < $1.key }) {
-            guard KubeNames.isQualifiedName(key) else {
-                warn(service.name, "labels", "\"\(key)\" is not a Kubernetes label key; dropped")
+        for (written, value) in service.labels.sorted(by: { $0.key < $1.key }) {
+            guard let key = KubeNames.labelKey(written), labels[key] == nil, annotations[key] == nil else {
+                warn(service.name, "labels", "\"\(written)\" has no Kubernetes label key of its own; dropped")
                 continue
+            }
+            if key != written {
+                warn(service.name, "labels", "\"\(written)\" is not a Kubernetes label key; it is written \"\(key)\"")
             }
             if KubeNames.isLabelValue(value) { labels[key] = value } else { annotations[key] = value }
         }

@@ -56,6 +56,29 @@ public enum KubeNames {
         return labelValue(String(name)) == String(name)
     }
 
+    /// `key` made a qualified name: in the name part (after the last `/`)
+    /// other characters become `-` and the ends are trimmed to letters or
+    /// digits, 63 at most; the prefix is lower-cased with each of its labels
+    /// made an RFC 1123 label. Nil when no name is left.
+    public static func labelKey(_ key: String) -> String? {
+        if isQualifiedName(key) { return key }
+        let slash = key.lastIndex(of: "/")
+        let namePart = slash.map { String(key[key.index(after: $0)...]) } ?? key
+        let name = labelValue(namePart)
+        guard !name.isEmpty else { return nil }
+        guard let slash else { return name }
+        let labels = key[..<slash].lowercased().split(separator: ".").compactMap { label -> String? in
+            var out = ""
+            for c in label.unicodeScalars {
+                out.unicodeScalars.append((c >= "a" && c <= "z") || (c >= "0" && c <= "9") ? c : "-")
+            }
+            let trimmed = trimmed(out, keeping: { $0 != "-" })
+            return trimmed.isEmpty ? nil : String(trimmed.prefix(63))
+        }
+        let prefix = labels.joined(separator: ".")
+        return prefix.isEmpty || prefix.count > 253 ? name : "\(prefix)/\(name)"
+    }
+
     /// A data key of a Secret or ConfigMap: `[-._a-zA-Z0-9]+`, others become `-`.
     public static func dataKey(_ key: String) -> String {
         var out = ""

@@ -15,6 +15,16 @@ struct KubeNameTests {
         #expect(KubeNames.object(name) == expected)
     }
 
+    @Test(
+        "label keys are made qualified names",
+        arguments: [
+            ("com.example.team", "com.example.team"), ("bad key!", "bad-key"), ("Example.COM/a b", "example.com/a-b"),
+            ("-/x", "x"), ("!!!", nil),
+        ] as [(String, String?)])
+    func labelKeys(key: String, expected: String?) {
+        #expect(KubeNames.labelKey(key) == expected)
+    }
+
     @Test("nothing left of a name gives nil")
     func empty() {
         #expect(KubeNames.object("___") == nil)

@@ -119,6 +119,7 @@ struct KubeWorkloadTests {
                 metadata:
                   name: api
                   labels:
+                    bad-key: x
                     com.docker.compose.project: demo
                     com.docker.compose.service: api
                     com.example.team: platform
@@ -133,6 +134,7 @@ struct KubeWorkloadTests {
                   template:
                     metadata:
                       labels:
+                        bad-key: x
                         berth.networks/default: "true"
                         com.docker.compose.project: demo
                         com.docker.compose.service: api
@@ -146,7 +148,9 @@ struct KubeWorkloadTests {
 
                 """)
         #expect(
-            result.warnings == ["service api: attribute labels: \"bad key!\" is not a Kubernetes label key; dropped"])
+            result.warnings == [
+                "service api: attribute labels: \"bad key!\" is not a Kubernetes label key; it is written \"bad-key\""
+            ])
     }
 
     @Test("restart: \"no\" and on-failure written in the file make Jobs; x-berth.kube.kind decides over it")

@@ -101,10 +101,10 @@ extension Generation {
         let r = service.resources
         var limits: [String: String] = [:]
         if let memory = r.memoryLimit, memory > 0 { limits["memory"] = Self.quantity(memory) }
-        if let cpus = r.cpus, cpus > 0 { limits["cpu"] = Self.cpu(cpus) }
+        if let cpus = r.cpus, cpus > 0, cpus.isFinite { limits["cpu"] = Self.cpu(cpus) }
         var requests: [String: String] = [:]
         if let memory = r.memoryReservation, memory > 0 { requests["memory"] = Self.quantity(memory) }
-        if let cpus = input.cpuReservations[service.name], cpus > 0 { requests["cpu"] = Self.cpu(cpus) }
+        if let cpus = input.cpuReservations[service.name], cpus > 0, cpus.isFinite { requests["cpu"] = Self.cpu(cpus) }
         if r.pidsLimit != nil {
             let attribute =
                 (input.attributes[service.name] ?? []).contains("pids_limit")
@@ -132,7 +132,8 @@ extension Generation {
 
     /// CPUs as a quantity: `2`, or millicores (`500m`).
     static func cpu(_ cpus: Double) -> String {
-        let milli = Int((cpus * 1000).rounded())
+        // A million CPUs is more than any node has; the bound keeps the conversion to Int from trapping.
+        let milli = Int((min(cpus, 1_000_000) * 1000).rounded())
         return milli % 1000 == 0 ? String(milli / 1000) : "\(max(milli, 1))m"
     }
 

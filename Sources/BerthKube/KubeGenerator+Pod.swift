@@ -79,7 +79,8 @@ extension Generation {
 
     /// Nanoseconds as whole seconds, rounded up (a Kubernetes duration field is in seconds).
     static func seconds(_ nanoseconds: Int64) -> Int {
-        Int((nanoseconds + 999_999_999) / 1_000_000_000)
+        let (whole, rest) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return Int(whole) + (rest > 0 ? 1 : 0)
     }
 
     private mutating func hostname(_ service: Service, into pod: inout PodParts) {
@@ -145,9 +146,10 @@ extension Generation {
 
     /// `dns`, `dns_search` and `dns_opt` add to the cluster's resolver settings (which stay, so Service names resolve).
     private func dnsConfig(_ service: Service) -> KubeValue? {
-        let options = service.dnsOptions.map { option -> KubeValue in
+        let options = service.dnsOptions.compactMap { option -> KubeValue? in
             let parts = option.split(separator: ":", maxSplits: 1).map(String.init)
-            return .object(["name": .string(parts[0]), "value": parts.count == 2 ? .string(parts[1]) : nil])
+            guard let name = parts.first else { return nil }
+            return .object(["name": .string(name), "value": parts.count == 2 ? .string(parts[1]) : nil])
         }
         return KubeValue.object([
             "nameservers": KubeValue.list(service.dns.map(KubeValue.string)).nonEmpty,

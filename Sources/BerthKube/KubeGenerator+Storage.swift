@@ -41,13 +41,14 @@ extension Generation {
         }
         for (i, entry) in service.tmpfs.enumerated() {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let target = parts.first else { continue }
             var size: Int64?
             for option in parts.count == 2 ? parts[1].split(separator: ",") : [] where option.hasPrefix("size=") {
                 size = Self.bytes(String(option.dropFirst(5)))
             }
             let name = "tmpfs-x\(i)"
             pod.declare(name, memory(size))
-            pod.mounts.append(.object(["mountPath": .string(parts[0]), "name": .string(name)]))
+            pod.mounts.append(.object(["mountPath": .string(target), "name": .string(name)]))
         }
         addFiles(service, secrets: true, into: &pod)
         addFiles(service, secrets: false, into: &pod)
@@ -64,7 +65,11 @@ extension Generation {
     static func bytes(_ text: String) -> Int64? {
         let lower = text.lowercased()
         let units: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
-        if let last = lower.last, let unit = units[last] { return Int64(lower.dropLast()).map { $0 * unit } }
+        if let last = lower.last, let unit = units[last] {
+            return Int64(lower.dropLast()).flatMap {
+                $0.multipliedReportingOverflow(by: unit).overflow ? nil : $0 * unit
+            }
+        }
         return Int64(lower)
     }
 

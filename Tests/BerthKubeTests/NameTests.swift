@@ -174,4 +174,55 @@ struct KubeNameTests {
             """, services: ["api"])
         #expect(result.objects.filter { $0.kind == "Deployment" }.map(\.name) == ["api"])
     }
+
+    @Test("x-berth.kube.kind must name a kind; a claim size must be a quantity")
+    func badSettings() throws {
+        let error = try #require(
+            throws: BerthError.self,
+            performing: {
+                try KubeFixture.generate(
+                    """
+                    services:
+                      web:
+                        image: nginx
+                        x-berth: {kube: {kind: DaemonSet}}
+                    """)
+            })
+        #expect(
+            error.description
+                == "service \"web\": x-berth.kube.kind \"DaemonSet\" is not Deployment, StatefulSet or Job")
+        let result = try KubeFixture.generate(
+            """
+            services:
+              db:
+                image: postgres
+                volumes: [data:/data]
+            volumes:
+              data:
+                x-berth: {kube: {size: lots, access_mode: Everyone}}
+            """)
+        #expect(
+            result.warnings == [
+                "volume data: size \"lots\" is not a Kubernetes quantity (10Gi, 500Mi); 1Gi is claimed",
+                "volume data: access mode \"Everyone\" is not a Kubernetes one; ReadWriteOnce is claimed",
+            ])
+        #expect(KubeFixture.object(result, "PersistentVolumeClaim", "data")?.contains("storage: \"1Gi\"") == true)
+    }
+
+    @Test("extreme values convert without trapping")
+    func extremes() throws {
+        let result = try KubeFixture.generate(
+            """
+            services:
+              web:
+                image: nginx
+                cpus: 100000000
+                stop_grace_period: 2000000h
+                tmpfs: ["/t:size=99999999999999999g"]
+                dns_opt: [""]
+            """)
+        let web = try #require(KubeFixture.object(result, "Deployment", "web"))
+        #expect(web.contains("cpu: \"1000000\""))
+        #expect(web.contains("terminationGracePeriodSeconds: 7200000000\n"))
+    }
 }

@@ -74,6 +74,13 @@ extension Generation {
             let container = KubeNames.object("wait-for-\(target)") ?? "wait"
             if dependency.condition == .completedSuccessfully {
                 needsJobWaiter = true
+                let networks = podNetworks(service)
+                if !networks.isEmpty, networks.allSatisfy({ project.networks[$0]?.internal == true }) {
+                    warn(
+                        service.name, "depends_on.\(name)",
+                        "its pods are only on internal networks, whose NetworkPolicy keeps them from the API server "
+                            + "that kubectl wait asks; allow that egress for them")
+                }
                 let command: [KubeValue] = [
                     "kubectl", "wait", "--for=condition=complete", "--timeout=-1s", .string("job/\(target)"),
                 ]

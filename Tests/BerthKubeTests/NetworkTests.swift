@@ -127,4 +127,29 @@ struct KubeNetworkTests {
                 "network front: attribute driver: has no Kubernetes meaning (the cluster's network decides); dropped",
             ])
     }
+
+    @Test("a pod kept on internal networks cannot ask the API server, so waiting there for a Job is a WARN")
+    func internalWaiter() throws {
+        let result = try KubeFixture.generate(
+            """
+            services:
+              seed:
+                image: busybox
+                networks: [back]
+              app:
+                image: busybox
+                networks: [back]
+                depends_on:
+                  seed:
+                    condition: service_completed_successfully
+            networks:
+              back:
+                internal: true
+            """)
+        #expect(
+            result.warnings == [
+                "service app: attribute depends_on.seed: its pods are only on internal networks, whose NetworkPolicy "
+                    + "keeps them from the API server that kubectl wait asks; allow that egress for them"
+            ])
+    }
 }

@@ -191,6 +191,10 @@ enum GlobalArguments {
             }
         }
         guard !globals.isEmpty, i < arguments.count else { return arguments }
+        // `kube generate` takes the project's options, `kube` none: they go after both words.
+        if arguments[i] == "kube", i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-") {
+            return [arguments[i], arguments[i + 1]] + globals + arguments[(i + 2)...]
+        }
         return [arguments[i]] + globals + arguments[(i + 1)...]
     }
 }

@@ -52,7 +52,8 @@ struct BerthCommand: AsyncParsableCommand {
             StopCommand.self, RestartCommand.self, KillCommand.self, RmCommand.self, TopCommand.self, PortCommand.self,
             ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,
             ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self, BuildCommand.self,
-            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, KubeCommand.self,
+            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self,
+            CreateCommand.self, ScaleCommand.self, KubeCommand.self,
         ]
     )
 }

@@ -21,6 +21,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(help: "Show logs since a timestamp (RFC 3339) or a duration ago (42s, 5m, 1h).") var since: String?
     @Option(help: "Show logs before a timestamp (RFC 3339) or a duration ago (42s, 5m, 1h).") var until: String?
     @Flag(name: .customLong("no-log-prefix"), help: "Do not print the container name.") var noLogPrefix = false
+    @Flag(name: .customLong("no-color"), help: "Monochrome output.") var noColor = false
     @Argument(help: "Services.") var services: [String] = []
 
     func run() async throws {
@@ -37,7 +38,8 @@ struct LogsCommand: AsyncParsableCommand {
             projectName: name, services: services, follow: follow, tail: lines,
             since: try since.map { try Self.parseTime($0, option: "since") },
             until: try until.map { try Self.parseTime($0, option: "until") })
-        let printer = LogPrinter(noPrefix: noLogPrefix, timestamps: timestamps)
+        let printer = LogPrinter(
+            noPrefix: noLogPrefix, timestamps: timestamps, colour: !noColor && isatty(1) == 1)
         _ = try await Daemon.connect().stream(.logs, request) { printer.print($0) }
     }
 
@@ -64,7 +66,7 @@ struct LogsCommand: AsyncParsableCommand {
 final class LogPrinter: Sendable {
     let noPrefix: Bool
     let timestamps: Bool
-    let colour = isatty(1) == 1
+    let colour: Bool
     private let state = Mutex(State())
     static let palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
 
@@ -78,9 +80,11 @@ final class LogPrinter: Sendable {
         var atLastTime: Set<String> = []
     }
 
-    init(noPrefix: Bool, timestamps: Bool) {
+    /// `colour`: the prefix coloured per container, on a terminal unless `--no-color`.
+    init(noPrefix: Bool, timestamps: Bool, colour: Bool = isatty(1) == 1) {
         self.noPrefix = noPrefix
         self.timestamps = timestamps
+        self.colour = colour
     }
 
     /// The time of the latest line printed, seconds since the epoch.

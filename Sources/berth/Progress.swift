@@ -25,6 +25,8 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
 /// Events come from several tasks at once; each is written whole.
 final class ProgressPrinter: Sendable {
     let mode: ProgressMode
+    /// `--quiet-pull`: no lines for images and their layers, unless one fails.
+    let quietPull: Bool
     private let started = ContinuousClock.now
     private let board = Mutex(Board())
 
@@ -36,11 +38,13 @@ final class ProgressPrinter: Sendable {
         var drawn = 0
     }
 
-    init(mode: ProgressMode) {
+    init(mode: ProgressMode, quietPull: Bool = false) {
         self.mode = mode.resolved
+        self.quietPull = quietPull
     }
 
     func handle(_ event: ProgressEvent) {
+        if quietPull, event.kind == .image || event.kind == .layer, event.status != "Error" { return }
         board.withLock { board in
             switch mode {
             case .quiet, .auto:

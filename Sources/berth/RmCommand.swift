@@ -1,4 +1,6 @@
 import ArgumentParser
+import DaemonAPI
+import Foundation
 
 /// `berth rm`: remove stopped service containers.
 struct RmCommand: AsyncParsableCommand {
@@ -15,7 +17,24 @@ struct RmCommand: AsyncParsableCommand {
     @Argument(help: "Services.") var services: [String] = []
 
     func run() async throws {
+        if !force, Terminal.standardInputIsTerminal, try await !confirmed() { return }
         if stop { try await ContainerAction.run(project.options, .stop, services: services) }
         try await ContainerAction.run(project.options, .remove, services: services, force: stop)
+    }
+
+    /// docker compose's question on a terminal: the containers that would
+    /// go, then `Are you sure? [yN]`; anything but y is no.
+    func confirmed() async throws -> Bool {
+        let (name, _) = try ProjectContext.name(project.options)
+        let containers = try await ProjectContext.call(
+            .ps, PsRequest(projectName: name, services: services, all: true))
+        let going = containers.filter { stop || $0.state != "running" }.map(\.name)
+        guard !going.isEmpty else {
+            FileHandleOutput.standardError("No stopped containers\n")
+            return false
+        }
+        FileHandleOutput.standardError("Going to remove \(going.joined(separator: ", "))\nAre you sure? [yN] ")
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        return answer == "y" || answer == "yes"
     }
 }

@@ -37,6 +37,17 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("timeout")], help: "Shutdown timeout in seconds.") var timeout: Double?
     @Option(help: "Progress output: auto, tty, plain, quiet, json.") var progress: ProgressMode = .auto
     @Option(help: "Pull images before running: always, missing, never, build.") var pull: String?
+    @Flag(name: .customLong("quiet-pull"), help: "Pull without printing progress.") var quietPull = false
+    @Flag(name: .customLong("no-color"), help: "Monochrome output.") var noColor = false
+    @Flag(name: .customLong("no-log-prefix"), help: "Do not print the container name in the logs.")
+    var noLogPrefix = false
+    @Flag(name: .customLong("timestamps"), help: "Show timestamps in the logs.") var timestamps = false
+    @Option(name: .customLong("attach"), help: "Show the logs of this service only (repeatable).")
+    var attach: [String] = []
+    @Option(name: .customLong("no-attach"), help: "Do not show this service's logs (repeatable).")
+    var noAttach: [String] = []
+    @Flag(name: [.customShort("y"), .customLong("yes")], help: "Assume yes to prompts (up asks none).")
+    var yes = false
     @Argument(help: "Services to start (with their dependencies).") var services: [String] = []
 
     func run() async throws {
@@ -49,7 +60,7 @@ struct UpCommand: AsyncParsableCommand {
             noRecreate: noRecreate, removeOrphans: removeOrphans, scale: try parseScale(scale), noStart: noStart,
             wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes,
             pull: pull, configDirectory: RegistryConfig.directory, build: build, noBuild: noBuild)
-        let printer = ProgressPrinter(mode: progress)
+        let printer = ProgressPrinter(mode: progress, quietPull: quietPull)
         let result = try await ProjectContext.stream(.up, request, printer: printer)
         if result.unchanged {
             // As docker compose: every container already as asked says so.
@@ -59,11 +70,27 @@ struct UpCommand: AsyncParsableCommand {
         }
         for warning in result.warnings { printer.note("WARN: \(warning)") }
         if detach || wait || noStart { return }
+        let logPrinter = LogPrinter(
+            noPrefix: noLogPrefix, timestamps: timestamps, colour: !noColor && isatty(1) == 1)
         let code = try await Attached(
             projectName: loaded.name.rawValue, services: services, abortOnExit: abortOnExit || exitCodeFrom != nil,
-            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer
+            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer, logPrinter: logPrinter,
+            shown: Self.shown(loaded.project, services: services, attach: attach, noAttach: noAttach)
         ).run()
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension UpCommand {
+    /// The services whose logs an attached `up` shows: `--attach`'s, else
+    /// those it starts, without `--no-attach`'s, as docker compose does.
+    /// Empty means every one.
+    static func shown(_ project: Project, services: [String], attach: [String], noAttach: [String]) -> [String] {
+        if !attach.isEmpty { return attach }
+        let hidden = Set(noAttach)
+        guard !hidden.isEmpty else { return services }
+        let started = services.isEmpty ? project.serviceNames : project.graph.selecting(services, noDeps: false)
+        return started.filter { !hidden.contains($0) }
     }
 }
 
@@ -76,15 +103,17 @@ struct Attached: Sendable {
     let exitCodeFrom: String?
     let timeout: Double?
     let printer: ProgressPrinter
+    let logPrinter: LogPrinter
+    /// The services whose logs are shown; empty: all.
+    let shown: [String]
 
     func run() async throws -> Int32 {
         // Ctrl-C stops the stack instead of ending berth at once, while the
         // stack runs and while it stops.
         try await Interrupts.handled([SIGINT, SIGTERM]) { interrupts in
-            let logPrinter = LogPrinter(noPrefix: false, timestamps: false)
             let logs = Task {
                 let frames = try await Daemon.connect().frames(
-                    .logs, LogsRequest(projectName: projectName, services: services, follow: true))
+                    .logs, LogsRequest(projectName: projectName, services: shown, follow: true))
                 for try await frame in frames {
                     if case .item(let entry) = frame { logPrinter.print(entry) }
                 }
@@ -125,7 +154,7 @@ struct Attached: Sendable {
     /// Prints the lines logged since the last one `printer` printed.
     func catchUp(_ printer: LogPrinter) async throws {
         guard let since = printer.lastTime else { return }
-        let request = LogsRequest(projectName: projectName, services: services, follow: false, since: since)
+        let request = LogsRequest(projectName: projectName, services: shown, follow: false, since: since)
         guard let rest = try? await Daemon.connect().frames(.logs, request) else { return }
         for try await frame in rest {
             if case .item(let entry) = frame { printer.print(entry, skippingSeen: true) }
@@ -134,10 +163,34 @@ struct Attached: Sendable {
 
     /// Returns when the stack is done: the first exit with
     /// `--abort-on-container-exit`, else once no container runs.
+    /// The stack's end as seen in one `ps`: with `--abort-on-container-exit`
+    /// the first exited container's code, else 0 once none runs or is about
+    /// to; each ended container said as docker compose says it. Nil: not yet.
+    func ended(_ containers: [ContainerSummary]) -> Int32? {
+        let exited = containers.filter { $0.state == "exited" || $0.state == "dead" }
+        guard !exited.isEmpty else { return nil }
+        let done = abortOnExit || exited.count == containers.count
+        guard done else { return nil }
+        for container in exited {
+            let name = container.name
+            let short = name.hasPrefix(projectName + "-") ? String(name.dropFirst(projectName.count + 1)) : name
+            FileHandleOutput.standardOutput("\(short) exited with code \(container.exitCode)\n")
+        }
+        return abortOnExit ? exited.first?.exitCode ?? 0 : 0
+    }
+
     func watchExits() async -> Int32? {
         guard let connection = try? await Daemon.connect(),
             let frames = try? await connection.frames(.events, EventsRequest(projectName: projectName))
         else { return nil }
+        // A container that ended before the events were followed sends no
+        // `die` any more: look once (a service that exits at once hung `up`).
+        if let now = try? await ProjectContext.call(
+            .ps, PsRequest(projectName: projectName, services: services, all: true)),
+            let code = ended(now)
+        {
+            return code
+        }
         do {
             for try await frame in frames {
                 guard case .item(let event) = frame, event.action == "die" else { continue }

@@ -184,6 +184,65 @@ extension SystemTests {
             }
         }
 
+        @Test func createMakesWithoutStartingAndScaleSetsTheReplicas() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: c\(daemon.prefix.dropFirst(5))
+                    services:
+                      web:
+                        image: busybox
+                        command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
+                    """)
+                func states() async throws -> [String] {
+                    let ps = try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory)
+                    return try psJSON(ps.stdout).compactMap { $0["State"] as? String }.sorted()
+                }
+                try await daemon.berthOK(["create", "--progress", "quiet"], in: directory)
+                #expect(try await states() == ["created"])
+                try await daemon.berthOK(["start"], in: directory)
+                #expect(try await states() == ["running"])
+                try await daemon.berthOK(["scale", "--progress", "quiet", "web=3"], in: directory)
+                #expect(try await states() == ["running", "running", "running"])
+                try await daemon.berthOK(["scale", "--progress", "quiet", "web=1"], in: directory)
+                #expect(try await states() == ["running"])
+                let unknown = try await daemon.berth(["scale", "nope=2"], in: directory)
+                #expect(unknown.status == 1 && unknown.stderr.contains("no such service: nope"), "\(unknown.stderr)")
+                try await daemon.berthOK(["down", "-t", "1"], in: directory)
+            }
+        }
+
+        @Test func attachedUpShowsWhatItsLogFlagsAsk() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: a\(daemon.prefix.dropFirst(5))
+                    services:
+                      shown:
+                        image: busybox
+                        command: ["echo", "from shown"]
+                      hidden:
+                        image: busybox
+                        command: ["echo", "from hidden"]
+                    """)
+                let up = try await daemon.berthOK(
+                    ["up", "--no-attach", "hidden", "--no-log-prefix", "--timestamps", "--no-color", "--quiet-pull"],
+                    in: directory)
+                // Besides docker compose's "shown-1 exited with code 0" lines.
+                let lines = up.stdout.split(separator: "\n").map(String.init).filter {
+                    !$0.contains("exited with code")
+                }
+                #expect(lines.count == 1, "only the attached service's line: \(up.stdout)")
+                #expect(lines.first?.hasSuffix("Z from shown") == true, "timestamp, no prefix: \(up.stdout)")
+                #expect(!up.stdout.contains("\u{1B}["), "no colour")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
         @Test func usageErrorsExitOneAndGlobalFlagsWorkEverywhere() async throws {
             try await withDaemon(start: false) { daemon in
                 let directory = try writeProject(daemon, "services:\n  web:\n    image: busybox\n")

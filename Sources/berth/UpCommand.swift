@@ -59,11 +59,22 @@ struct UpCommand: AsyncParsableCommand {
         }
         for warning in result.warnings { printer.note("WARN: \(warning)") }
         if detach || wait || noStart { return }
-        let code = try await Attached(
+        var attached = Attached(
             projectName: loaded.name.rawValue, services: services, abortOnExit: abortOnExit || exitCodeFrom != nil,
-            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer
-        ).run()
+            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer)
+        attached.logServices = Self.shownServices(loaded.project, requested: services)
+        let code = try await attached.run()
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension UpCommand {
+    /// The services whose logs an attached `up` shows: those started, less
+    /// the ones with `attach: false`; nil when none has it (all of them).
+    static func shownServices(_ project: Project, requested: [String]) -> [String]? {
+        guard project.services.values.contains(where: { $0.attach == false }) else { return nil }
+        let started = requested.isEmpty ? Array(project.services.keys) : requested
+        return started.filter { project.services[$0]?.attach != false }.sorted()
     }
 }
 
@@ -76,15 +87,20 @@ struct Attached: Sendable {
     let exitCodeFrom: String?
     let timeout: Double?
     let printer: ProgressPrinter
+    /// Whose logs are shown (`attach: false` leaves a service out); nil: `services`.
+    var logServices: [String]?
 
     func run() async throws -> Int32 {
         // Ctrl-C stops the stack instead of ending berth at once, while the
         // stack runs and while it stops.
         try await Interrupts.handled([SIGINT, SIGTERM]) { interrupts in
             let logPrinter = LogPrinter(noPrefix: false, timestamps: false)
+            let shown = logServices ?? services
             let logs = Task {
+                // Every service has `attach: false`: nothing to show (an empty list would be all).
+                if logServices?.isEmpty == true { return }
                 let frames = try await Daemon.connect().frames(
-                    .logs, LogsRequest(projectName: projectName, services: services, follow: true))
+                    .logs, LogsRequest(projectName: projectName, services: shown, follow: true))
                 for try await frame in frames {
                     if case .item(let entry) = frame { logPrinter.print(entry) }
                 }
@@ -124,8 +140,9 @@ struct Attached: Sendable {
 
     /// Prints the lines logged since the last one `printer` printed.
     func catchUp(_ printer: LogPrinter) async throws {
-        guard let since = printer.lastTime else { return }
-        let request = LogsRequest(projectName: projectName, services: services, follow: false, since: since)
+        guard let since = printer.lastTime, logServices?.isEmpty != true else { return }
+        let request = LogsRequest(
+            projectName: projectName, services: logServices ?? services, follow: false, since: since)
         guard let rest = try? await Daemon.connect().frames(.logs, request) else { return }
         for try await frame in rest {
             if case .item(let entry) = frame { printer.print(entry, skippingSeen: true) }

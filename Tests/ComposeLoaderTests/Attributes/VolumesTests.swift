@@ -221,13 +221,15 @@ import Testing
                     size: 67108864
 
                 """)
+        var data = Mount(type: .volume, source: "data", target: "/data", nocopy: true)
+        data.subpath = "sub"
         #expect(
             try typedService(loaded).volumes == [
                 Mount(
                     type: .bind, source: "\(sandbox.directory)/conf", target: "/etc/conf", readOnly: true,
                     createHostPath: false,
                     propagation: "rprivate"),
-                Mount(type: .volume, source: "data", target: "/data", nocopy: true),
+                data,
                 Mount(type: .tmpfs, source: nil, target: "/scratch", tmpfsSize: 67_108_864, tmpfsMode: 0o1777),
             ])
     }

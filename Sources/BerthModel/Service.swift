@@ -315,6 +315,8 @@ public struct Resources: Sendable, Hashable, Codable {
     /// `cpu_quota` and `cpu_period`: CFS bandwidth, in microseconds.
     public var cpuQuota: Int64?
     public var cpuPeriod: Int64?
+    /// `blkio_config`; nil: none.
+    public var blkio: BlkioConfig?
 
     public init(
         memoryLimit: Int64? = nil, memoryReservation: Int64? = nil, cpus: Double? = nil, pidsLimit: Int? = nil,
@@ -403,5 +405,41 @@ public struct ServiceHook: Sendable, Hashable, Codable {
         self.workingDir = workingDir
         self.environment = environment
         self.privileged = privileged
+    }
+}
+
+/// `blkio_config`: block I/O weight and per-device limits.
+public struct BlkioConfig: Sendable, Hashable, Codable {
+    /// A device by its host path, with a weight or a rate.
+    public struct Device: Sendable, Hashable, Codable {
+        public var path: String
+        public var value: Int64
+
+        public init(path: String, value: Int64) {
+            self.path = path
+            self.value = value
+        }
+    }
+
+    /// 10-1000; nil: the kernel's default.
+    public var weight: Int?
+    public var weightDevice: [Device]
+    /// Bytes per second.
+    public var readBps: [Device]
+    public var writeBps: [Device]
+    /// Operations per second.
+    public var readIops: [Device]
+    public var writeIops: [Device]
+
+    public init(
+        weight: Int? = nil, weightDevice: [Device] = [], readBps: [Device] = [], writeBps: [Device] = [],
+        readIops: [Device] = [], writeIops: [Device] = []
+    ) {
+        self.weight = weight
+        self.weightDevice = weightDevice
+        self.readBps = readBps
+        self.writeBps = writeBps
+        self.readIops = readIops
+        self.writeIops = writeIops
     }
 }

@@ -56,6 +56,9 @@ extension SystemTests {
                         deploy:
                           resources:
                             reservations: {memory: 16m}
+                        blkio_config:
+                          device_read_bps: [{path: /dev/loop0, rate: 1mb}]
+                          device_write_iops: [{path: /dev/loop0, rate: 30}]
                     """)
                 let up = try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory)
                 let app = "\(daemon.prefix)/\(project)-app-1"
@@ -77,6 +80,8 @@ extension SystemTests {
                 #expect(adj.trimmingCharacters(in: .whitespacesAndNewlines) == "500")
                 let reserved = "\(daemon.prefix)/\(project)-reserved-1"
                 #expect(Self.cgroupFile(daemon, "memory", reserved, "memory.soft_limit_in_bytes") == "\(16 << 20)")
+                #expect(Self.cgroupFile(daemon, "blkio", reserved, "blkio.throttle.read_bps_device") == "7:0 1048576")
+                #expect(Self.cgroupFile(daemon, "blkio", reserved, "blkio.throttle.write_iops_device") == "7:0 30")
                 #expect(!up.stdout.contains("WARN") && !up.stderr.contains("WARN"), "\(up.stdout)\(up.stderr)")
                 try await daemon.berthOK(["down", "-t", "1"], in: directory)
             }
@@ -355,6 +360,37 @@ extension SystemTests {
                 // Per container: peer has no such server.
                 let other = try await daemon.berth(["exec", "-T", "peer", "nslookup", "outside.test"], in: directory)
                 #expect(!other.stdout.contains("10.9.8.7"), "\(other.stdout)")
+                try await daemon.berthOK(["down", "-t", "1"], in: directory)
+            }
+        }
+        @Test func aBlkioWeightTheKernelLacksIsAWarnLine() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let weight =
+                    FileManager.default.fileExists(atPath: "/sys/fs/cgroup/blkio/blkio.weight")
+                    || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/blkio/blkio.bfq.weight")
+                let project = "bw\(daemon.prefix.dropFirst(5))"
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: \(project)
+                    services:
+                      app:
+                        image: busybox
+                        command: \(Self.idle)
+                        blkio_config: {weight: 300}
+                    """)
+                let up = try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory)
+                let text = up.stdout + up.stderr
+                if weight {
+                    let path = "\(daemon.prefix)/\(project)-app-1"
+                    #expect(Self.cgroupFile(daemon, "blkio", path, "blkio.weight") == "300")
+                } else {
+                    #expect(
+                        text.contains(
+                            "WARN: container \(project)-app-1: blkio_config weight is not applied: this kernel has no "
+                                + "block I/O weight"), "\(text)")
+                }
                 try await daemon.berthOK(["down", "-t", "1"], in: directory)
             }
         }

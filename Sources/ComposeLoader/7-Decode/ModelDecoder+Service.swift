@@ -17,6 +17,23 @@ extension ModelDecoder {
         return s
     }
 
+    /// `blkio_config`: rates in bytes (`12mb`) or numbers; entries without a
+    /// path or a readable value are left out.
+    static func blkio(_ n: Node) -> BlkioConfig {
+        func devices(_ key: String, _ field: String) -> [BlkioConfig.Device] {
+            (n[key]?.items ?? []).compactMap { item in
+                guard let path = item["path"]?.scalarText, let text = item[field]?.scalarText,
+                    let value = Int64(text) ?? ByteSize.parse(text)
+                else { return nil }
+                return BlkioConfig.Device(path: path, value: value)
+            }
+        }
+        return BlkioConfig(
+            weight: n["weight"]?.scalarText.flatMap { Int($0) }, weightDevice: devices("weight_device", "weight"),
+            readBps: devices("device_read_bps", "rate"), writeBps: devices("device_write_bps", "rate"),
+            readIops: devices("device_read_iops", "rate"), writeIops: devices("device_write_iops", "rate"))
+    }
+
     /// The settings of `ServiceAttributes.unapplied` that service `n` sets.
     static func unappliedSettings(_ n: Node) -> [String] {
         ServiceAttributes.unapplied.compactMap { entry in
@@ -215,6 +232,7 @@ extension ModelDecoder {
         s.resources.cpuset = n["cpuset"]?.scalarText
         s.resources.cpuQuota = int(n["cpu_quota"]).map(Int64.init)
         s.resources.cpuPeriod = int(n["cpu_period"]).map(Int64.init)
+        if let blkio = n["blkio_config"] { s.resources.blkio = Self.blkio(blkio) }
         for e in n["ulimits"]?.entries ?? [] {
             s.ulimits[e.key] = Ulimit(soft: int(e.value["soft"]) ?? 0, hard: int(e.value["hard"]) ?? 0)
         }

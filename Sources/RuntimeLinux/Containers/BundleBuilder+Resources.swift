@@ -6,10 +6,50 @@ extension BundleBuilder {
     /// cgroup files (`memory.soft_limit_in_bytes`, `cpu.shares`, …).
     func resources(for spec: LinuxContainerSpec, warnings: inout [String]) throws -> OCIRuntimeSpec.Resources {
         let r = spec.resources
-        return .init(
+        var resources = OCIRuntimeSpec.Resources(
             memory: memory(for: spec, warnings: &warnings), cpu: Self.cpu(r),
             pids: r.pidsLimit.map { .init(limit: $0) },
             devices: try Self.deviceCgroup(for: spec))
+        resources.blockIO = blockIO(for: spec, warnings: &warnings)
+        return resources
+    }
+
+    /// `blkio_config` as docker sets it, less what this kernel lacks (weights
+    /// without CFQ or BFQ), which is dropped with a warning, as docker's.
+    func blockIO(for spec: LinuxContainerSpec, warnings: inout [String]) -> OCIRuntimeSpec.BlockIO? {
+        guard let b = spec.resources.blockIO else { return nil }
+        var oci = OCIRuntimeSpec.BlockIO()
+        if b.weight != nil || !b.weightDevice.isEmpty {
+            if host.blockIOWeight {
+                oci.weight = b.weight
+                if !b.weightDevice.isEmpty {
+                    oci.weightDevice = b.weightDevice.map {
+                        .init(major: $0.major, minor: $0.minor, weight: UInt16(clamping: $0.value))
+                    }
+                }
+            } else {
+                warnings.append(
+                    "container \(spec.id): blkio_config weight is not applied: this kernel has no block I/O weight "
+                        + "(blkio.weight; it needs the CFQ or BFQ scheduler)")
+            }
+        }
+        let throttles = [b.readBps, b.writeBps, b.readIops, b.writeIops]
+        if throttles.contains(where: { !$0.isEmpty }) {
+            if host.blockIOThrottle {
+                func list(_ devices: [LinuxContainerSpec.BlockIO.Device]) -> [OCIRuntimeSpec.BlockIO.ThrottleDevice]? {
+                    devices.isEmpty ? nil : devices.map { .init(major: $0.major, minor: $0.minor, rate: $0.value) }
+                }
+                oci.throttleReadBpsDevice = list(b.readBps)
+                oci.throttleWriteBpsDevice = list(b.writeBps)
+                oci.throttleReadIOPSDevice = list(b.readIops)
+                oci.throttleWriteIOPSDevice = list(b.writeIops)
+            } else {
+                warnings.append(
+                    "container \(spec.id): blkio_config device limits are not applied: this kernel has no block I/O throttling"
+                )
+            }
+        }
+        return oci == OCIRuntimeSpec.BlockIO() ? nil : oci
     }
 
     /// The device cgroup: every device when privileged; else docker's

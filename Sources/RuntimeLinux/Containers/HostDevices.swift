@@ -54,12 +54,48 @@ enum HostDevices {
         case S_IFBLK: type = "b"
         default: return nil
         }
-        let dev = UInt64(info.st_rdev)
-        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))
-        let minor = (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff))
+        let (major, minor) = numbers(info.st_rdev)
         return LinuxContainerSpec.Device(
-            path: target, type: type, major: Int64(major), minor: Int64(minor), fileMode: info.st_mode & 0o7777,
+            path: target, type: type, major: major, minor: minor, fileMode: info.st_mode & 0o7777,
             uid: info.st_uid, gid: info.st_gid, permissions: permissions)
+    }
+
+    /// `blkio_config` with each device path (links followed, as docker's)
+    /// turned into its numbers; a path that is no block or character device
+    /// is an error that names it.
+    static func blockIO(_ config: BlkioConfig, container: String) throws -> LinuxContainerSpec.BlockIO {
+        func resolve(_ devices: [BlkioConfig.Device]) throws -> [LinuxContainerSpec.BlockIO.Device] {
+            try devices.map { device in
+                var info = stat()
+                guard stat(device.path, &info) == 0,
+                    info.st_mode & S_IFMT == S_IFBLK || info.st_mode & S_IFMT == S_IFCHR
+                else {
+                    throw BerthError(
+                        .invalidSpec,
+                        "container \(container): blkio_config device \(device.path) is not a device on this host")
+                }
+                let (major, minor) = numbers(info.st_rdev)
+                return .init(major: major, minor: minor, value: UInt64(max(0, device.value)))
+            }
+        }
+        var blockIO = LinuxContainerSpec.BlockIO()
+        blockIO.weight = config.weight.map { UInt16(clamping: $0) }
+        blockIO.weightDevice = try resolve(config.weightDevice)
+        blockIO.readBps = try resolve(config.readBps)
+        blockIO.writeBps = try resolve(config.writeBps)
+        blockIO.readIops = try resolve(config.readIops)
+        blockIO.writeIops = try resolve(config.writeIops)
+        return blockIO
+    }
+
+    /// A device number's major and minor parts (glibc's `gnu_dev_major`/`minor`,
+    /// macros Swift cannot call).
+    static func numbers(_ rdev: dev_t) -> (major: Int64, minor: Int64) {
+        let dev = UInt64(rdev)
+        return (
+            Int64(((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))),
+            Int64((dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))
+        )
     }
 
     /// The paths under `directory`, recursively, not following links and

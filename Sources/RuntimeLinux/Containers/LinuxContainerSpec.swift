@@ -282,6 +282,8 @@ public struct LinuxContainerSpec: Hashable, Sendable {
         /// `cpu_quota` / `cpu_period`, in microseconds; `cpus` is used when no quota is given.
         public var cpuQuota: Int64?
         public var cpuPeriod: Int64?
+        /// `blkio_config`, its devices resolved to their numbers.
+        public var blockIO: BlockIO?
 
         /// Limits from their parts; all unlimited by default.
         public init(
@@ -294,6 +296,34 @@ public struct LinuxContainerSpec: Hashable, Sendable {
             self.pidsLimit = pidsLimit
             self.shmSize = shmSize
         }
+    }
+
+    /// `blkio_config` with each device as its major and minor numbers.
+    public struct BlockIO: Hashable, Sendable {
+        /// A device and a weight or a rate.
+        public struct Device: Hashable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var value: UInt64
+
+            /// A device entry from its parts.
+            public init(major: Int64, minor: Int64, value: UInt64) {
+                self.major = major
+                self.minor = minor
+                self.value = value
+            }
+        }
+
+        /// 10-1000.
+        public var weight: UInt16?
+        public var weightDevice: [Device] = []
+        public var readBps: [Device] = []
+        public var writeBps: [Device] = []
+        public var readIops: [Device] = []
+        public var writeIops: [Device] = []
+
+        /// Nothing set.
+        public init() {}
     }
 
     /// One `ulimits` entry: `nofile`, `nproc`, … with its soft and hard limits.

@@ -55,6 +55,8 @@ extension OCIRuntimeSpec {
         public var pids: Pids?
         /// Device cgroup rules, applied in order.
         public var devices: [DeviceRule]?
+        /// Block I/O weight and throttles.
+        public var blockIO: BlockIO?
 
         /// Resources from their parts.
         public init(memory: Memory?, cpu: CPU?, pids: Pids?, devices: [DeviceRule]?) {
@@ -110,6 +112,47 @@ extension OCIRuntimeSpec {
 
         /// A pids limit.
         public init(limit: Int64) { self.limit = limit }
+    }
+
+    /// The blkio controller's settings.
+    public struct BlockIO: Codable, Hashable, Sendable {
+        /// A device's weight.
+        public struct WeightDevice: Codable, Hashable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var weight: UInt16
+
+            /// A weight from its parts.
+            public init(major: Int64, minor: Int64, weight: UInt16) {
+                self.major = major
+                self.minor = minor
+                self.weight = weight
+            }
+        }
+
+        /// A device's rate limit.
+        public struct ThrottleDevice: Codable, Hashable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var rate: UInt64
+
+            /// A limit from its parts.
+            public init(major: Int64, minor: Int64, rate: UInt64) {
+                self.major = major
+                self.minor = minor
+                self.rate = rate
+            }
+        }
+
+        public var weight: UInt16?
+        public var weightDevice: [WeightDevice]?
+        public var throttleReadBpsDevice: [ThrottleDevice]?
+        public var throttleWriteBpsDevice: [ThrottleDevice]?
+        public var throttleReadIOPSDevice: [ThrottleDevice]?
+        public var throttleWriteIOPSDevice: [ThrottleDevice]?
+
+        /// Nothing set.
+        public init() {}
     }
 
     /// One device node to make.

@@ -355,6 +355,7 @@ extension LinuxRuntime {
         linux.standardInput = plan.standardInput
         linux.devices = try devices(spec)
         linux.deviceCgroupRules = spec.deviceCgroupRules ?? []
+        linux.resources.blockIO = try spec.resources.blkio.map { try HostDevices.blockIO($0, container: spec.name) }
         return linux
     }
 

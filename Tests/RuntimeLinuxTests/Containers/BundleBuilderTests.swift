@@ -269,6 +269,31 @@ struct BundleBuilderTests {
             ])
     }
 
+    @Test func blockIOLimitsAreSetAndAWeightTheKernelLacksIsAWarning() throws {
+        var host = Self.host
+        host.blockIOThrottle = true
+        var s = spec()
+        var blockIO = LinuxContainerSpec.BlockIO()
+        blockIO.weight = 300
+        blockIO.readBps = [.init(major: 7, minor: 0, value: 1 << 20)]
+        blockIO.writeIops = [.init(major: 7, minor: 0, value: 30)]
+        s.resources.blockIO = blockIO
+        let bundle = try BundleBuilder(host: host).build(s, user: user, paths: paths)
+        var expected = OCIRuntimeSpec.BlockIO()
+        expected.throttleReadBpsDevice = [.init(major: 7, minor: 0, rate: 1 << 20)]
+        expected.throttleWriteIOPSDevice = [.init(major: 7, minor: 0, rate: 30)]
+        #expect(bundle.spec.linux.resources?.blockIO == expected)
+        #expect(
+            bundle.warnings == [
+                "container web-1: blkio_config weight is not applied: this kernel has no block I/O weight "
+                    + "(blkio.weight; it needs the CFQ or BFQ scheduler)"
+            ])
+        host.blockIOWeight = true
+        let weighted = try BundleBuilder(host: host).build(s, user: user, paths: paths)
+        #expect(weighted.spec.linux.resources?.blockIO?.weight == 300)
+        #expect(weighted.warnings == [])
+    }
+
     @Test func onlyNamespacedSysctlsAreAllowed() throws {
         var s = spec()
         s.sysctls = ["net.ipv4.ip_forward": "1", "kernel.shmmax": "1000"]

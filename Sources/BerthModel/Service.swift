@@ -39,6 +39,8 @@ public struct Service: Sendable, Hashable, Codable {
     public var domainname: String?
     /// `uts:` (`host`); nil: a namespace of its own.
     public var uts: String?
+    /// `cgroup:` (`host` or `private`); nil: a namespace of its own.
+    public var cgroup: String?
     /// `group_add`; nil: none.
     public var groupAdd: [String]?
     /// `cgroup_parent`; nil: berthd's.

@@ -37,7 +37,6 @@ public enum ServiceAttributes {
     /// Every setting Berth reads and does not apply.
     public static let unapplied: [Unapplied] = [
         .init("annotations", "OCI annotations are not set on the container"),
-        .init("cgroup", value: "host", "the container has a cgroup namespace of its own"),
         .init("cpu_count", "a Windows setting"),
         .init("cpu_percent", "a Windows setting"),
         .init("cpu_rt_period", "berthd's cgroup gives containers no real-time budget"),

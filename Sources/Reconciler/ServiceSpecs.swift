@@ -41,6 +41,7 @@ public enum ServiceSpecs {
         spec.hostname = service.hostname
         spec.domainname = service.domainname
         if service.uts == "host" { spec.uts = .host }
+        if service.cgroup == "host" { spec.cgroupNamespace = .host }
         spec.groupAdd = service.groupAdd
         spec.cgroupParent = service.cgroupParent
         // CDI names (`vendor.com/class=name`) are not host paths: `up` notes them.

@@ -18,6 +18,8 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var domainname: String?
     /// `uts: host`: the host's UTS namespace; nil: one of its own.
     public var uts: SharedNamespace?
+    /// `cgroup: host`: the host's cgroup namespace; nil: one of its own.
+    public var cgroupNamespace: SharedNamespace?
     /// `group_add`: supplementary groups by name or number; nil: none.
     public var groupAdd: [String]?
     /// `cgroup_parent`: the cgroup the container's goes under; nil: the runtime's.

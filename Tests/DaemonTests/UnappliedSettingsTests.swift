@@ -26,7 +26,7 @@ import Testing
               web:
                 image: busybox
                 cpu_count: 2
-                cgroup: host
+                runtime: runc
                 deploy:
                   placement: {constraints: [node.role==manager]}
                 volumes:
@@ -38,10 +38,10 @@ import Testing
             """)
         #expect(
             warnings == [
-                "service web: cgroup: host is not applied: the container has a cgroup namespace of its own",
                 "service web: cpu_count is not applied: a Windows setting",
                 "service web: deploy.placement is not applied: a Swarm setting",
                 "service web: networks.*.link_local_ips is not applied: link-local addresses are not added",
+                "service web: runtime is not applied: containers always run under crun",
                 "service web: volumes[].bind.propagation is not applied: binds are private",
             ])
     }

@@ -108,6 +108,7 @@ extension SystemTests {
                         image: busybox
                         command: \(Self.idle)
                         uts: host
+                        cgroup: host
                     """)
                 // The image's user (root) is in staff by the image's /etc/group.
                 try "FROM busybox\nRUN echo staff:x:50:root >> /etc/group\n".write(
@@ -134,6 +135,11 @@ extension SystemTests {
                 gethostname(&hostName, 255)
                 let host = String(decoding: hostName.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 #expect(try await Self.exec(daemon, directory, ["hostuts", "hostname"]) == host)
+                // cgroup: host: the container sees its cgroup's whole path; its own namespace shows "/".
+                let cgroups = try await Self.exec(daemon, directory, ["hostuts", "cat", "/proc/self/cgroup"])
+                #expect(cgroups.contains("/\(daemon.prefix)/\(project)-hostuts-1"), "\(cgroups)")
+                let own = try await Self.exec(daemon, directory, ["named", "cat", "/proc/self/cgroup"])
+                #expect(!own.contains(daemon.prefix), "\(own)")
                 try await daemon.berthOK(["down", "-t", "1"], in: directory)
             }
         }

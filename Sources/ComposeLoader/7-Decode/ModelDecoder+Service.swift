@@ -90,6 +90,7 @@ extension ModelDecoder {
     /// devices), and how `up` treats it (attach, lifecycle hooks).
     private func decodeHostAccess(_ s: inout Service, _ n: Node) {
         s.uts = n["uts"]?.scalarText
+        s.cgroup = n["cgroup"]?.scalarText
         s.groupAdd = list(n["group_add"])
         s.cgroupParent = n["cgroup_parent"]?.scalarText
         if n["attach"] != nil { s.attach = bool(n["attach"]) }

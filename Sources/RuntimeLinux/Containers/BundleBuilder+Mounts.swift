@@ -109,8 +109,9 @@ extension BundleBuilder {
         }
     }
 
-    /// mount, uts and cgroup are always new; pid and ipc are new, the
-    /// host's (absent) or another container's (by path); the network one is
+    /// mount is always new; uts and cgroup are new or (`host`) the host's;
+    /// pid and ipc are new, the host's (absent) or another container's (by
+    /// path); the network one is
     /// new (`none`), joined by path (a bridge network), or the host's (absent).
     static func namespaces(for spec: LinuxContainerSpec) -> [OCIRuntimeSpec.Namespace] {
         func namespace(_ type: String, _ mode: LinuxContainerSpec.Namespace) -> [OCIRuntimeSpec.Namespace] {
@@ -122,7 +123,7 @@ extension BundleBuilder {
         }
         var namespaces = namespace("pid", spec.pidNamespace) + [.init(type: "mount")]
         namespaces += namespace("ipc", spec.ipcNamespace) + namespace("uts", spec.hostUTS ? .host : .own)
-        namespaces.append(.init(type: "cgroup"))
+        if !spec.hostCgroupNamespace { namespaces.append(.init(type: "cgroup")) }
         switch spec.network {
         case .none: namespaces.append(.init(type: "network"))
         case .namespace(let path): namespaces.append(.init(type: "network", path: path))

@@ -70,6 +70,8 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     public var domainname: String?
     /// `uts: host`: the host's UTS namespace (hostname and domain name are the host's).
     public var hostUTS = false
+    /// `cgroup: host`: the host's cgroup namespace (`/proc/self/cgroup` shows the full path).
+    public var hostCgroupNamespace = false
     /// Binds, volumes and tmpfs mounts, in order.
     public var mounts: [Mount] = []
     /// Which network namespace the container lives in.

@@ -169,6 +169,7 @@ enum SpecTranslation {
         linux.hostname = spec.hostname
         linux.domainname = spec.domainname
         linux.hostUTS = spec.uts == .host
+        linux.hostCgroupNamespace = spec.cgroupNamespace == .host
         linux.groupAdd = spec.groupAdd ?? []
         linux.cgroupParent = spec.cgroupParent
         linux.mounts = mounts

@@ -67,11 +67,20 @@ struct YAMLParser {
             while true {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
                     let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
-                    let where_ = mark(parser.problem_mark)
+                    var where_ = mark(parser.problem_mark)
                     var message = problem
                     if let context = parser.context.map({ String(cString: $0) }) {
                         let contextMark = mark(parser.context_mark)
                         message = "\(problem) (\(context) at line \(contextMark.line), column \(contextMark.column))"
+                        // A quote never closed: libyaml notices at the end of
+                        // the file; the place to fix is where the quote opens.
+                        if context == "while scanning a quoted scalar",
+                            problem == "found unexpected end of stream"
+                                || problem == "found unexpected document indicator"
+                        {
+                            message = "unclosed quote: \(problem) (at line \(where_.line), column \(where_.column))"
+                            where_ = contextMark
+                        }
                     }
                     throw BerthError(.yamlSyntax, message, location: files.location(where_))
                 }

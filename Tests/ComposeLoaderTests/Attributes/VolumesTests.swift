@@ -24,6 +24,22 @@ import Testing
         #expect(try typedService(try loadYAML(yaml)).volumes == [Mount(type: .volume, source: "data", target: "/data")])
     }
 
+    @Test func aShortVolumesTargetIsCleanedAsComposeGoCleansIt() throws {
+        let yaml = """
+            services:
+              web:
+                image: nginx
+                volumes:
+                  - data:/var/www/html/
+                  - /srv//site/./:/site/../usr/share//
+                  - /cache/
+            volumes:
+              data:
+            """
+        let targets = try typedService(try loadYAML(yaml)).volumes.map(\.target)
+        #expect(targets == ["/var/www/html", "/usr/share", "/cache"])
+    }
+
     @Test func relativeBindIsMadeAbsolute() throws {
         let sandbox = YAMLSandbox()
         let yaml = """

@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "BerthModel"),
+        // `berth kube generate`: the loaded project as Kubernetes manifests. It reads the model only.
+        .target(name: "BerthKube", dependencies: ["BerthModel"]),
         // The one async keyed lock (FIFO, cancellable); no dependencies, so any target may use it.
         .target(name: "AsyncKeyedLock"),
         .target(
@@ -53,6 +55,7 @@ let package = Package(
             dependencies: [
                 "ComposeLoader",
                 "BerthModel",
+                "BerthKube",
                 "DaemonAPI",
                 "DaemonClient",
                 // The terminal's window size (ioctl) for `exec`, `run -it` and `attach`.
@@ -193,6 +196,10 @@ let package = Package(
         // FakeRuntime (for tests that need no root) and FakeClock.
         .target(name: "TestSupport", dependencies: ["RuntimeKit", "BerthModel", "Supervisor", "HostOS"]),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        // Manifests compared as text, and every example and corpus file validated
+        // against the Kubernetes API's types by the official Python client (Validator/).
+        .testTarget(
+            name: "BerthKubeTests", dependencies: ["BerthKube", "ComposeLoader", "BerthModel"], exclude: ["Validator"]),
         // Unit tests, and end-to-end tests against registries they start on
         // 127.0.0.1 (Fixtures: the token server and the fault proxy, in python3).
         .testTarget(

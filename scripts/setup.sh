@@ -28,6 +28,7 @@ packages=(
   zstd            # compresses the tests' zstd layers
   python3         # the tests' token server and fault proxy
   tmux            # the terminal tests drive berth exec/run/attach through a real pty
+  python3-kubernetes # the kube tests validate generated manifests against the client's typed models
 )
 
 missing=()

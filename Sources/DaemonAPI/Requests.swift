@@ -1,4 +1,5 @@
 import BerthModel
+import Foundation
 
 /// A body with nothing in it.
 public struct Empty: Codable, Sendable, Hashable {
@@ -172,15 +173,19 @@ public struct LogsRequest: Codable, Sendable, Hashable {
     public var tail: Int?
     /// Seconds since the epoch; only entries at or after it.
     public var since: Double?
+    /// Seconds since the epoch; only entries before it (`--until`).
+    public var until: Double?
 
     public init(
-        projectName: String, services: [String] = [], follow: Bool = false, tail: Int? = nil, since: Double? = nil
+        projectName: String, services: [String] = [], follow: Bool = false, tail: Int? = nil, since: Double? = nil,
+        until: Double? = nil
     ) {
         self.projectName = projectName
         self.services = services
         self.follow = follow
         self.tail = tail
         self.since = since
+        self.until = until
     }
 }
 
@@ -201,6 +206,48 @@ public struct LogEntry: Codable, Sendable, Hashable {
         self.stream = stream
         self.time = time
         self.text = text
+    }
+
+    /// `time` in seconds since the epoch (`2026-11-29T19:50:56.123456789Z`
+    /// → 1764445856.123456789), or nil when it is not RFC 3339 in UTC.
+    public var seconds: Double? {
+        Self.seconds(time)
+    }
+
+    /// An RFC 3339 time in UTC (`YYYY-MM-DDTHH:MM:SS[.fraction]Z`, as
+    /// json-file logs write it) in seconds since the epoch; read by hand,
+    /// since a formatter per line costs more than the line.
+    public static func seconds(_ text: String) -> Double? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"), bytes[4] == UInt8(ascii: "-"),
+            bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var fraction = 0.0
+        if bytes.count > 20 {
+            guard bytes[19] == UInt8(ascii: "."), let digits = number(20..<bytes.count - 1) else { return nil }
+            fraction = Double(digits) / pow(10, Double(bytes.count - 21))
+        }
+        // Days from 1970-01-01 to the civil date (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Double(days * 86_400 + hour * 3_600 + minute * 60 + second) + fraction
     }
 }
 

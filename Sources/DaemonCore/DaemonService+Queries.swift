@@ -42,12 +42,16 @@ extension DaemonService {
         case .dead:
             text = "Dead"
         }
-        var publishers = info.ports.map { port in
+        // Bound only while it runs, as docker's are: a stopped container shows none.
+        var publishers = (info.state.isRunning ? info.ports : []).map { port in
             PublisherSummary(
                 url: port.hostIP ?? "0.0.0.0", targetPort: port.containerPort, publishedPort: port.hostPort ?? 0,
                 protocol: port.protocol.rawValue)
         }
-        publishers += Self.exposedPublishers(info.exposedPorts ?? [], besides: publishers)
+        // Exposed ports too, also only while it runs (docker's ps shows none for a stopped one).
+        if info.state.isRunning {
+            publishers += Self.exposedPublishers(info.exposedPorts ?? [], besides: publishers)
+        }
         let probes = (health?.log ?? []).map {
             ProbeSummary(start: $0.start.seconds, end: $0.end.seconds, exitCode: $0.exitCode, output: $0.output)
         }
@@ -92,23 +96,18 @@ extension DaemonService {
     }
 
     /// `berth logs`: every selected container's lines, merged as they come.
+    /// With `follow`, a container is followed across the restarts its
+    /// policy makes, and the stream ends once every container has stopped
+    /// for good, as docker compose's `logs -f` does.
     public func logs(_ request: LogsRequest) async throws -> AsyncThrowingStream<LogEntry, any Error> {
         let containers = try await containers(project: request.projectName, services: request.services)
-        let runtime = runtime
-        let query = LogQuery(tail: request.tail, since: request.since, follow: request.follow)
         let (stream, continuation) = AsyncThrowingStream<LogEntry, any Error>.makeStream()
         let task = Task {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for container in containers {
                         group.addTask {
-                            let lines = try await runtime.logs(container.id, query)
-                            for try await line in lines {
-                                continuation.yield(
-                                    LogEntry(
-                                        container: container.name, service: container.composeService ?? "",
-                                        stream: line.stream, time: line.time, text: line.text))
-                            }
+                            try await self.logs(of: container, request) { continuation.yield($0) }
                         }
                     }
                     try await group.waitForAll()
@@ -120,6 +119,63 @@ extension DaemonService {
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// One container's part of `berth logs`: each run's lines in turn; a
+    /// line read again when a new run is followed from the last one's time
+    /// is skipped.
+    nonisolated func logs(
+        of container: ContainerInfo, _ request: LogsRequest, send: @Sendable (LogEntry) -> Void
+    ) async throws {
+        var query = LogQuery(tail: request.tail, since: request.since, follow: request.follow, untilExit: true)
+        var last: (seconds: Double, texts: Set<String>)?
+        while !Task.isCancelled {
+            for try await line in try await runtime.logs(container.id, query) {
+                let entry = LogEntry(
+                    container: container.name, service: container.composeService ?? "", stream: line.stream,
+                    time: line.time, text: line.text)
+                let seconds = entry.seconds ?? 0
+                if let until = request.until, seconds >= until { return }
+                if let seen = last,
+                    seconds < seen.seconds || (seconds == seen.seconds && seen.texts.contains(line.text))
+                {
+                    continue
+                }
+                last =
+                    seconds == last?.seconds
+                    ? (seconds, (last?.texts ?? []).union([line.text])) : (seconds, [line.text])
+                send(entry)
+            }
+            guard query.follow else { return }
+            // When it stopped for good, one last read: a run that came and
+            // went between two looks has left its lines all the same.
+            query.follow = await runsAgain(container)
+            query.tail = nil
+            query.since = last?.seconds ?? request.since
+        }
+    }
+
+    /// After a followed run of a container ended: true once it runs again
+    /// (its restart policy brought it back), false when it has stopped for
+    /// good (no policy brings it back, the user stopped it, it was removed).
+    func runsAgain(_ container: ContainerInfo) async -> Bool {
+        let project = container.labels[ComposeLabel.project] ?? ""
+        var unseenExit = 0
+        while !Task.isCancelled {
+            let now = try? await runtime.containers(matching: .project(project)).first { $0.id == container.id }
+            guard let now else { return false }
+            if now.state.isRunning { return true }
+            switch await supervisor.status(of: container.id)?.restart.state {
+            case .restarting?: break
+            case .running?, .created?:
+                // The supervisor has not seen the exit yet; it will within a moment.
+                unseenExit += 1
+                if unseenExit > 100 { return false }
+            default: return false
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 
     /// `berth exec -T`: the output is sent as it comes, byte for byte.

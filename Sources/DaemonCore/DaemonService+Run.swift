@@ -19,6 +19,7 @@ extension DaemonService {
             let dependencies = declared.dependsOn.keys.sorted()
             _ = try await up(UpRequest(project: project, services: dependencies), report: { send(.progress($0)) })
         }
+        try await makeResources(of: declared.name, in: project, report: { send(.progress($0)) })
         // Its image in place first, as `up` does: built when it has a `build:`, pulled when missing.
         let built = try await buildImages(
             UpRequest(project: project, services: [declared.name], noDeps: true), report: { send(.progress($0)) })
@@ -53,6 +54,19 @@ extension DaemonService {
         }
         if request.remove { try? await runtime.removeContainer(info.id, force: true) }
         return RunResult(container: info.name, exitCode: code)
+    }
+
+    /// The networks and volumes a one-off of `service` needs, made when
+    /// missing (a project that was never up, or `--no-deps`).
+    func makeResources(of service: String, in project: Project, report: @escaping ProgressSink) async throws {
+        try await locks.withLock(project.name.rawValue) {
+            let observed = try await ObservedState.observe(project: project.name, runtime: runtime)
+            let plan = Planner.planResources(desired: project, observed: observed, service: service)
+            guard !plan.isEmpty else { return }
+            let gate = RuntimeDependencyGate(project: project.name, runtime: runtime)
+            _ = try await Executor(runtime: executing(project, report: report), gate: gate).execute(plan)
+            await names?.refresh()
+        }
     }
 
     /// The one-off's spec: the service's, with `run`'s flags applied.

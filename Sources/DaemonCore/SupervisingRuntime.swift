@@ -39,10 +39,11 @@ struct SupervisingRuntime: ForwardingRuntime {
     }
 
     /// A supervised container stops through the supervisor, which then
-    /// knows not to restart it.
+    /// knows not to restart it; with the signal and grace the caller chose
+    /// (the service's, or `-t`).
     func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
         if await supervisor.status(of: id) != nil {
-            try await supervisor.stop(id)
+            try await supervisor.stop(id, signal: signal, grace: grace)
         } else {
             try await base.stopContainer(id, signal: signal, grace: grace)
         }

@@ -62,6 +62,19 @@ public enum Planner {
         var planner = UpPlanner(desired: desired, observed: observed, options: options)
         return planner.plan()
     }
+
+    /// What `berth run` needs before its one-off container: the networks
+    /// and volumes `service` uses that do not exist yet, as docker compose
+    /// makes them for `run` in a project that was never up. Containers are
+    /// left alone, and a service scaled to 0 gets its resources too.
+    public static func planResources(desired: Project, observed: ObservedState, service: String) -> Plan {
+        let planner = UpPlanner(
+            desired: desired, observed: observed, options: UpOptions(services: [service], noDeps: true))
+        let steps = planner.resourceSteps(evenUnscaled: true)
+        return Plan(
+            project: desired.name, stages: [Stage(title: "resources", steps: steps)], failurePolicy: .stopAtFirstFailure
+        )
+    }
 }
 
 /// How `up` treats a container whose configuration may have changed
@@ -133,12 +146,13 @@ struct UpPlanner {
 
     /// Networks and volumes the scoped services use that do not exist yet.
     /// Unused declared ones are not made, as docker compose drops unused
-    /// resources before `up`; external ones are never made.
-    func resourceSteps() -> [Step] {
+    /// resources before `up`; external ones are never made. A service
+    /// scaled to 0 needs none, unless `evenUnscaled` (a one-off `run`).
+    func resourceSteps(evenUnscaled: Bool = false) -> [Step] {
         var networkKeys: Set<String> = []
         var volumeKeys: Set<String> = []
         for name in scope {
-            guard let service = desired.services[name], wantedReplicas(service) > 0 else { continue }
+            guard let service = desired.services[name], evenUnscaled || wantedReplicas(service) > 0 else { continue }
             if ServiceSpecs.networkMode(for: service, in: desired) == .bridge {
                 networkKeys.formUnion(service.networks.map(\.network))
             }

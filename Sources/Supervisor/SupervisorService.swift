@@ -168,15 +168,18 @@ public actor SupervisorService {
         entries[id] = nil
     }
 
-    /// The user's stop: the container stays down whatever its policy, until it is started again.
-    public func stop(_ id: String) async throws {
+    /// The user's stop: the container stays down whatever its policy, until
+    /// it is started again. `signal` and `grace` (nanoseconds) are the
+    /// caller's (`stop -t`), else the service's.
+    public func stop(_ id: String, signal: String? = nil, grace: Int64? = nil) async throws {
         guard let container = entries[id]?.container else {
             throw BerthError(.notFound, "container \(id) is not supervised")
         }
         cancelTasks(id)
         applyHealth(id, .stopped)
         applyRestart(id, .stoppedByUser)
-        try await runtime.stopContainer(id, signal: container.stopSignal, grace: container.stopGracePeriod)
+        try await runtime.stopContainer(
+            id, signal: signal ?? container.stopSignal, grace: grace ?? container.stopGracePeriod)
     }
 
     /// The user's kill (`berth kill`): like docker's, a manual stop, so the

@@ -12,7 +12,7 @@ struct Berth {
         var arguments = Array(CommandLine.arguments.dropFirst())
         // `Daemon.hostOverride` reads it from the command line itself.
         _ = GlobalArguments.takeHost(&arguments)
-        arguments = GlobalArguments.reorder(arguments)
+        arguments = GlobalArguments.splitJoinedValues(GlobalArguments.reorder(arguments))
         do {
             if let request = ConfigRequest.quick(arguments) { try request.run() }
             var command = try BerthCommand.parseAsRoot(arguments)
@@ -25,6 +25,12 @@ struct Berth {
             FileHandleOutput.standardError(error.description + "\n")
             exit(1)
         } catch {
+            // A usage error exits 1, as docker compose's do (ArgumentParser's
+            // own code is 64); help, versions and exit codes are kept.
+            if BerthCommand.exitCode(for: error) == .validationFailure {
+                FileHandleOutput.standardError(BerthCommand.fullMessage(for: error) + "\n")
+                exit(1)
+            }
             BerthCommand.exit(withError: error)
         }
     }
@@ -46,7 +52,7 @@ struct BerthCommand: AsyncParsableCommand {
             StopCommand.self, RestartCommand.self, KillCommand.self, RmCommand.self, TopCommand.self, PortCommand.self,
             ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,
             ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self, BuildCommand.self,
-            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self,
+            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, KubeCommand.self,
         ]
     )
 }

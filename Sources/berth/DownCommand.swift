@@ -15,7 +15,12 @@ struct DownCommand: AsyncParsableCommand {
     @Option(help: "Progress output: auto, tty, plain, quiet, json.") var progress: ProgressMode = .auto
 
     func run() async throws {
-        let (name, loaded) = try ProjectContext.name(project)
+        // Every profile: a service that was started under a profile not
+        // given now is still the project's, and down takes it away too
+        // (else its container keeps the network in use).
+        var everyProfile = project
+        everyProfile.profiles = ["*"]
+        let (name, loaded) = try ProjectContext.name(everyProfile)
         let request = DownRequest(
             projectName: name, project: loaded, removeVolumes: volumes, removeOrphans: removeOrphans, timeout: timeout)
         _ = try await ProjectContext.stream(.down, request, printer: ProgressPrinter(mode: progress))

@@ -141,6 +141,34 @@ enum GlobalArguments {
         return nil
     }
 
+    /// Short options whose value may be joined to them (`stop -t1`,
+    /// `logs -n5`), per command, as docker compose's parser takes them;
+    /// ArgumentParser would read `-t1` as the flags `-t` and `-1`.
+    static let joinable: [String: Set<Character>] = [
+        "stop": ["t"], "restart": ["t"], "down": ["t"], "up": ["t"], "logs": ["n"],
+    ]
+
+    /// `-t1` as `-t 1` where the command's `-t` takes a number (the
+    /// arguments come reordered: the command first).
+    static func splitJoinedValues(_ arguments: [String]) -> [String] {
+        guard let command = arguments.first, let letters = joinable[command] else { return arguments }
+        var result = [command]
+        for (offset, argument) in arguments.enumerated().dropFirst() {
+            if argument == "--" {
+                return result + arguments[offset...]
+            }
+            let characters = Array(argument)
+            if characters.count > 2, characters[0] == "-", letters.contains(characters[1]),
+                characters[2...].allSatisfy(\.isNumber)
+            {
+                result += ["-" + String(characters[1]), String(characters[2...])]
+            } else {
+                result.append(argument)
+            }
+        }
+        return result
+    }
+
     static func reorder(_ arguments: [String]) -> [String] {
         var globals: [String] = []
         var i = 0
@@ -163,6 +191,10 @@ enum GlobalArguments {
             }
         }
         guard !globals.isEmpty, i < arguments.count else { return arguments }
+        // `kube generate` takes the project's options, `kube` none: they go after both words.
+        if arguments[i] == "kube", i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-") {
+            return [arguments[i], arguments[i + 1]] + globals + arguments[(i + 2)...]
+        }
         return [arguments[i]] + globals + arguments[(i + 1)...]
     }
 }

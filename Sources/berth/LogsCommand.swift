@@ -19,6 +19,7 @@ struct LogsCommand: AsyncParsableCommand {
     var tail: String = "all"
     @Flag(name: [.short, .customLong("timestamps")], help: "Show timestamps.") var timestamps = false
     @Option(help: "Show logs since a timestamp (RFC 3339) or a duration ago (42s, 5m, 1h).") var since: String?
+    @Option(help: "Show logs before a timestamp (RFC 3339) or a duration ago (42s, 5m, 1h).") var until: String?
     @Flag(name: .customLong("no-log-prefix"), help: "Do not print the container name.") var noLogPrefix = false
     @Argument(help: "Services.") var services: [String] = []
 
@@ -33,14 +34,18 @@ struct LogsCommand: AsyncParsableCommand {
             throw BerthError(.usage, "--tail \(tail): expected a number or all")
         }
         let request = LogsRequest(
-            projectName: name, services: services, follow: follow, tail: lines, since: try since.map(Self.parseSince))
+            projectName: name, services: services, follow: follow, tail: lines,
+            since: try since.map { try Self.parseTime($0, option: "since") },
+            until: try until.map { try Self.parseTime($0, option: "until") })
         let printer = LogPrinter(noPrefix: noLogPrefix, timestamps: timestamps)
         _ = try await Daemon.connect().stream(.logs, request) { printer.print($0) }
     }
 
     /// An RFC 3339 time, a Unix time, or a duration before now.
-    static func parseSince(_ text: String) throws -> Double {
+    static func parseTime(_ text: String, option: String) throws -> Double {
         if let seconds = Double(text) { return seconds }
+        // To the nanosecond, as the log's own times (`logs -t`) print.
+        if let seconds = LogEntry.seconds(text) { return seconds }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -49,7 +54,7 @@ struct LogsCommand: AsyncParsableCommand {
         for (suffix, factor) in units where text.hasSuffix(suffix) {
             if let n = Double(text.dropLast(suffix.count)) { return Date().timeIntervalSince1970 - n * factor }
         }
-        throw BerthError(.usage, "--since \(text): expected a timestamp or a duration like 42s, 5m, 1h")
+        throw BerthError(.usage, "--\(option) \(text): expected a timestamp or a duration like 42s, 5m, 1h")
     }
 }
 
@@ -71,8 +76,6 @@ final class LogPrinter: Sendable {
         var lastTime: Double?
         /// The lines printed at `lastTime`, to skip when read again.
         var atLastTime: Set<String> = []
-        /// One formatter for every line: making one costs more than the parse.
-        let formatter = ISO8601DateFormatter()
     }
 
     init(noPrefix: Bool, timestamps: Bool) {
@@ -88,7 +91,7 @@ final class LogPrinter: Sendable {
     func print(_ entry: LogEntry, skippingSeen: Bool = false) {
         state.withLock { state in
             let key = entry.container + "\u{0}" + entry.time + "\u{0}" + entry.text
-            if let time = Self.seconds(entry.time, formatter: state.formatter) {
+            if let time = entry.seconds {
                 if skippingSeen, let lastTime = state.lastTime,
                     time < lastTime || (time == lastTime && state.atLastTime.contains(key))
                 {
@@ -117,15 +120,6 @@ final class LogPrinter: Sendable {
             line += entry.text + "\n"
             FileHandleOutput.standardOutput(line)
         }
-    }
-
-    /// `2026-11-29T19:50:56.123456789Z` → seconds since the epoch.
-    static func seconds(_ text: String, formatter: ISO8601DateFormatter) -> Double? {
-        guard text.hasSuffix("Z") else { return nil }
-        let dot = text.firstIndex(of: ".") ?? text.index(before: text.endIndex)
-        guard let date = formatter.date(from: String(text[..<dot]) + "Z") else { return nil }
-        let fraction = Double("0" + text[dot..<text.index(before: text.endIndex)]) ?? 0
-        return date.timeIntervalSince1970 + fraction
     }
 
     /// `web-1` for `demo-web-1`, as docker compose prints it.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthModel
 import DaemonAPI
 import Foundation
 
@@ -12,10 +13,18 @@ struct PsCommand: AsyncParsableCommand {
     @Flag(help: "Display services.") var services = false
     @Option(help: "Filter by status (repeatable): created, running, restarting, exited, dead.") var status: [String] =
         []
+    @Option(help: "Filter by a property, as KEY=VALUE (repeatable): status=running.") var filter: [String] = []
     @Option(help: "table or json.") var format: String = "table"
     @Argument(help: "Services.") var serviceNames: [String] = []
 
     func run() async throws {
+        var status = status
+        for entry in filter {
+            guard entry.hasPrefix("status=") else {
+                throw BerthError(.usage, "ps --filter \(entry): the supported filter is status=STATUS")
+            }
+            status.append(String(entry.dropFirst("status=".count)))
+        }
         let (name, _) = try ProjectContext.name(project)
         var containers = try await ProjectContext.call(
             .ps, PsRequest(projectName: name, services: serviceNames, all: all || !status.isEmpty))

@@ -9,6 +9,9 @@ struct VersionCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 
     @Flag(name: .customLong("short"), help: "Only the version number.") var short = false
+    /// `berth -f x.yaml version` works, as in docker compose: the project's
+    /// flags are taken and play no part.
+    @OptionGroup(visibility: .hidden) var project: ProjectOptions
 
     func run() async throws {
         if short {

@@ -101,12 +101,9 @@ struct RobustnessTests {
     func mutatedCorpus() throws {
         let files = CorpusFiles.corpus
         try #require(files.count >= 20)
-        let clock = ContinuousClock()
-        let start = clock.now
         var loads = 0
         var failures = 0
         var counts: [String: Int] = [:]
-        var slowest: (Duration, String) = (.zero, "")
 
         for (index, file) in files.enumerated() {
             let original = Array(try String(contentsOfFile: file, encoding: .utf8).utf8)
@@ -125,7 +122,6 @@ struct RobustnessTests {
                 let input = bytes
                 var options = LoadOptions(workingDirectory: directory, environment: [:], standardInput: { input })
                 options.files = ["-"]
-                let loadStart = clock.now
                 do {
                     _ = try ComposeLoader(options: options).load()
                 } catch {
@@ -140,23 +136,14 @@ struct RobustnessTests {
                         Issue.record("error for \(what) reads like a crash: \(error.description)")
                     }
                 }
-                let took = clock.now - loadStart
-                if took > slowest.0 {
-                    slowest = (
-                        took, "\(CorpusFiles.shortName(file)) variant \(variant) (\(steps.joined(separator: ", ")))"
-                    )
-                }
                 loads += 1
             }
         }
-        let elapsed = clock.now - start
         #expect(loads >= 3_000)
         // Every kind of mutation was tried many times.
         for mutation in Mutation.allCases { #expect(counts[mutation.description, default: 0] >= 100, "\(mutation)") }
         // Some variants still load, most do not: the mutations are not all harmless.
         #expect(failures > loads / 10 && failures < loads, "\(failures) of \(loads) failed")
-        #expect(elapsed < .seconds(45), "\(loads) loads took \(elapsed); slowest \(slowest.0): \(slowest.1)")
-        #expect(slowest.0 < .seconds(2), "slowest load took \(slowest.0): \(slowest.1)")
     }
 
     @Test("every prefix of a file loads or fails cleanly")

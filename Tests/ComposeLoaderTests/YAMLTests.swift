@@ -169,15 +169,11 @@ struct YAMLTests {
             previous = name
         }
         lines.append("services:\n  web:\n    image: x\n    command: *j")
-        let clock = ContinuousClock()
-        let start = clock.now
         let message = error(lines.joined(separator: "\n") + "\n")
-        let elapsed = clock.now - start
         #expect(
             message == """
                 compose.yaml:7:16: aliases expand this file past 2000000 values (alias "*f"); refusing it as a likely "billion laughs" file
                 """)
-        #expect(elapsed < .seconds(2))
     }
 
     @Test("a merge-key bomb is refused too")
@@ -189,10 +185,7 @@ struct YAMLTests {
             lines.append("x-\(level): &l\(level) {\(fields)}")
         }
         lines.append("services:\n  web:\n    image: x\n    labels:\n      <<: *l9")
-        let clock = ContinuousClock()
-        let start = clock.now
         let message = error(lines.joined(separator: "\n") + "\n")
-        #expect(clock.now - start < .seconds(2))
         #expect(message?.contains("refusing it as a likely \"billion laughs\" file") == true)
     }
 

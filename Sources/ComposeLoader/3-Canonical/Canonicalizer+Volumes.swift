@@ -253,7 +253,12 @@ extension Canonicalizer {
         checkKeys(entries, path(), allowed: ["name", "driver", "driver_opts", "external", "labels"])
         var out: [Node.Entry] = []
         var name: Node?
-        for e in entries where !e.key.hasPrefix("x-") {
+        for e in entries {
+            // Extensions stay, as docker compose keeps them (`x-berth: {kube: …}` is read from here).
+            if e.key.hasPrefix("x-") {
+                out.append(e)
+                continue
+            }
             let key = e.key
             func p() -> String { "\(path()).\(key)" }
             var v: Node?

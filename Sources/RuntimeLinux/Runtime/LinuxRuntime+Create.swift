@@ -454,8 +454,9 @@ extension LinuxRuntime {
         } catch let error as BerthError where error.code == .notFound {
             throw BerthError(
                 .notFound,
-                "container \(container): image \"\(reference)\" not found; import one with "
-                    + "`berth image import FILE \(reference)` (`make busybox-image` builds a busybox image to import)")
+                "container \(container): image \"\(reference)\" is not here; get it with `berth pull`, "
+                    + "give the service a `build:` section, or load an image archive with "
+                    + "`berth image import FILE \(reference)`")
         } catch let error as BerthError {
             throw BerthError(error.code, "container \(container): \(error.message)", cause: error.cause)
         }

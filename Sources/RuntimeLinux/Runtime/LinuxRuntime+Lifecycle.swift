@@ -25,12 +25,20 @@ extension LinuxRuntime {
                 throw BerthError(.invalidState, "container \(id) is being removed and cannot start")
             }
             var started = true
-            switch driver.observe(cid) {
-            case .alive:
-                if record.startedAt == nil { try await driver.start(cid) } else { started = false }
-            case .exited, .lost:
-                let (_, layers) = try await imageLayers(record)
-                _ = try await driver.restart(cid, layers: layers)
+            // Its ports are bound while it runs (docker's rule): again now,
+            // when a stop or an exit released them.
+            try await publishAgain(record)
+            do {
+                switch driver.observe(cid) {
+                case .alive:
+                    if record.startedAt == nil { try await driver.start(cid) } else { started = false }
+                case .exited, .lost:
+                    let (_, layers) = try await imageLayers(record)
+                    _ = try await driver.restart(cid, layers: layers)
+                }
+            } catch {
+                await releasePorts(id)
+                throw error
             }
             if started {
                 record.startedAt = Self.now()
@@ -72,6 +80,7 @@ extension LinuxRuntime {
                 _ = try await driver.stop(cid, signal: number, grace: .nanoseconds(max(0, grace)))
                 await watcherDone(id)
             }
+            await releasePorts(id)
             emit(.stop, id)
         }
     }
@@ -209,6 +218,34 @@ extension LinuxRuntime {
         }
     }
 
+    /// Binds the container's ports again (as recorded at create, the
+    /// ephemeral ones keeping their numbers) unless they are bound; one
+    /// that cannot be bound undoes the others and is the error.
+    func publishAgain(_ record: ContainerRecord) async throws {
+        let id = record.id
+        guard published[id, default: []].isEmpty, !record.ports.isEmpty,
+            let first = record.attachments.first, let target = IPv4(first.address)
+        else { return }
+        for port in record.ports {
+            do {
+                guard let request = try SpecTranslation.portRequests([port], container: id).first else { continue }
+                let bound = try await proxy.publish(request.mapping(to: target))
+                published[id, default: []].append(Publication(spec: port, port: bound))
+            } catch {
+                await releasePorts(id)
+                let failure = error as? BerthError ?? BerthError(.bind, "\(error)")
+                throw BerthError(
+                    failure.code, "container \(id): cannot publish its port: \(failure.message)", cause: failure.cause)
+            }
+        }
+    }
+
+    /// Unbinds the container's ports: it stopped or exited, and docker
+    /// frees a stopped container's ports for others.
+    func releasePorts(_ id: String) async {
+        for publication in published.removeValue(forKey: id) ?? [] { await proxy.unpublish(publication.port) }
+    }
+
     /// Deletes crun's state of a container that has exited, while nothing
     /// waits for it: a restart (after its backoff) would otherwise run
     /// `crun delete` first, 10-20 ms more between the decision and the
@@ -219,6 +256,7 @@ extension LinuxRuntime {
         guard let cid = ContainerID(id) else { return }
         try? await exclusively(id) {
             guard case .exited = driver.observe(cid) else { return }
+            await releasePorts(id)
             let runtime = driver.runtime
             try? await DedicatedThread.run { try runtime.delete(cid, force: true) }
         }

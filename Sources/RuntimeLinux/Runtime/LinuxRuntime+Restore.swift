@@ -48,21 +48,9 @@ extension LinuxRuntime {
                 )
             }
         }
-        if let first = record.attachments.first, let target = IPv4(first.address) {
-            for port in record.ports {
-                do {
-                    guard let request = try SpecTranslation.portRequests([port], container: id).first else { continue }
-                    let published = try await proxy.publish(request.mapping(to: target))
-                    self.published[id, default: []].append(Publication(spec: port, port: published))
-                } catch let error as BerthError {
-                    problems.append(
-                        BerthError(
-                            error.code, "container \(id): cannot publish its port again: \(error.message)",
-                            cause: error.cause))
-                } catch {
-                    problems.append(
-                        BerthError(.bind, "container \(id): cannot publish its port again", cause: "\(error)"))
-                }
+        if alive {
+            do { try await publishAgain(record) } catch {
+                problems.append(error as? BerthError ?? BerthError(.bind, "container \(id): \(error)"))
             }
         }
         if alive, record.startedAt == nil, let cid = ContainerID(id) {

@@ -20,8 +20,9 @@ extension HostResourceTests.LinuxRuntimeTests {
                 #expect(error?.code == .notFound)
                 #expect(
                     error?.message
-                        == "container \(spec.name): image \"nosuch:1.0\" not found; import one with "
-                        + "`berth image import FILE nosuch:1.0` (`make busybox-image` builds a busybox image to import)"
+                        == "container \(spec.name): image \"nosuch:1.0\" is not here; get it with `berth pull`, "
+                        + "give the service a `build:` section, or load an image archive with "
+                        + "`berth image import FILE nosuch:1.0`"
                 )
                 let listed = try await f.runtime.containers(matching: LabelFilter())
                 #expect(listed.isEmpty)

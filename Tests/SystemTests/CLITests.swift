@@ -1,0 +1,202 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension SystemTests {
+    /// Where the CLI behaved otherwise than docker compose's, side by side
+    /// (issue 15), each through the real CLI.
+    @Suite struct CLITests {
+        /// A service whose PID 1 ignores SIGTERM (busybox `sleep`), so only
+        /// the SIGKILL after the grace period ends it.
+        static let deaf = """
+              deaf:
+                image: busybox
+                command: ["sleep", "600"]
+            """
+
+        @Test func stopRestartAndDownHonourTheTimeout() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon, "name: t\(daemon.prefix.dropFirst(5))\nservices:\n\(Self.deaf)\n")
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                // The default grace is 10 s; each of these asks for 1 s or none.
+                for arguments in [["stop", "-t", "1"], ["restart", "--timeout", "1"], ["stop", "-t0"]] {
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    try await daemon.berthOK(arguments + ["deaf"], in: directory)
+                    let elapsed = clock.now - start
+                    #expect(elapsed < .seconds(8), "berth \(arguments.joined(separator: " ")) took \(elapsed)")
+                    if arguments[0] == "restart" { continue }
+                    let ps = try psJSON(
+                        try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory).stdout)
+                    #expect(ps.first?["ExitCode"] as? Int == 137, "killed after the grace: \(ps)")
+                    try await daemon.berthOK(["start", "deaf"], in: directory)
+                }
+                let clock = ContinuousClock()
+                let start = clock.now
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+                #expect(clock.now - start < .seconds(8), "down -t 0 took \(clock.now - start)")
+            }
+        }
+
+        @Test func runInAProjectThatWasNeverUpMakesItsNetworkAndVolume() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let name = "r\(daemon.prefix.dropFirst(5))"
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: \(name)
+                    services:
+                      job:
+                        image: busybox
+                        volumes: [data:/data]
+                    volumes:
+                      data: {}
+                    """)
+                let output = try await daemon.berthOK(
+                    ["run", "--rm", "job", "sh", "-c", "echo kept > /data/f; cat /data/f"], in: directory)
+                #expect(output.stdout.contains("kept"), "\(output.stdout)\n\(output.stderr)")
+                let networks = try await run(["ip", "-o", "link", "show"])
+                #expect(networks.stdout.contains(daemon.prefix), "the project's bridge: \(networks.stdout)")
+                let volumes = try await daemon.berthOK(["volume", "ls", "-q"])
+                #expect(volumes.stdout.contains("\(name)_data"), "\(volumes.stdout)")
+                let again = try await daemon.berthOK(["run", "--rm", "job", "cat", "/data/f"], in: directory)
+                #expect(again.stdout.contains("kept"), "the volume keeps what the first run wrote: \(again.stdout)")
+                try await daemon.berthOK(["down", "-v"], in: directory)
+            }
+        }
+
+        @Test func logsFollowEndsOnceEveryContainerHasStoppedForGood() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: l\(daemon.prefix.dropFirst(5))
+                    services:
+                      once:
+                        image: busybox
+                        command: ["sh", "-c", "echo one; echo two"]
+                      flaky:
+                        image: busybox
+                        restart: on-failure:2
+                        command: ["sh", "-c", "echo run; exit 3"]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                // `logs -f` returns by itself: `once` ended, `flaky` ran three
+                // times (its policy restarted it twice) and was left down.
+                let logs = try await daemon.berth(["logs", "-f", "--no-log-prefix"], in: directory)
+                #expect(logs.status == 0, "logs -f did not end by itself: \(logs.status) \(logs.stderr)")
+                let lines = logs.stdout.split(separator: "\n").map(String.init)
+                #expect(lines.filter { $0 == "run" }.count == 3, "each of flaky's runs once: \(lines)")
+                #expect(lines.filter { $0 == "one" || $0 == "two" }.count == 2, "\(lines)")
+                // A tail of one line, joined to its flag as docker takes it.
+                let tail = try await daemon.berthOK(["logs", "-n1", "--no-log-prefix", "once"], in: directory)
+                #expect(tail.stdout == "two\n", "\(tail.stdout)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func logsUntilShowsOnlyTheEarlierLines() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: u\(daemon.prefix.dropFirst(5))
+                    services:
+                      talk:
+                        image: busybox
+                        command: ["sh", "-c", "echo early; sleep 2; echo late"]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                let all = try await daemon.berth(["logs", "-f", "-t", "--no-log-prefix"], in: directory)
+                let lines = all.stdout.split(separator: "\n")
+                #expect(lines.count == 2, "\(all.stdout)")
+                guard lines.count == 2, let late = lines.last?.split(separator: " ").first else { return }
+                // Until the second line's time: only the lines before it.
+                let until = String(late)
+                let before = try await daemon.berthOK(["logs", "--no-log-prefix", "--until", until], in: directory)
+                #expect(before.stdout == "early\n", "until \(until): \(before.stdout)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func aStoppedContainerReleasesItsPortAndTakesItAgainOnStart() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let port = freePort()
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: p\(daemon.prefix.dropFirst(5))
+                    services:
+                      web:
+                        image: busybox
+                        init: true
+                        ports: ["127.0.0.1:\(port):80"]
+                        command: ["sh", "-c", "echo up > /tmp/index.html; httpd -f -p 80 -h /tmp"]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                #expect(try await eventually(within: 10) { try await curl("http://127.0.0.1:\(port)/") == "up\n" })
+                try await daemon.berthOK(["stop", "web"], in: directory)
+                // Released: nothing listens (curl fails to connect), and
+                // another program may bind the port, as under docker.
+                #expect(try await curl("http://127.0.0.1:\(port)/") == nil)
+                let holder = try await run([
+                    "python3", "-c",
+                    "import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', \(port))); s.listen(); print('bound')",
+                ])
+                #expect(holder.stdout == "bound\n", "\(holder.stdout) \(holder.stderr)")
+                let ps = try psJSON(try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory).stdout)
+                #expect(
+                    (ps.first?["Publishers"] as? [Any])?.isEmpty == true, "a stopped container shows no ports: \(ps)")
+                try await daemon.berthOK(["start", "web"], in: directory)
+                #expect(try await eventually(within: 10) { try await curl("http://127.0.0.1:\(port)/") == "up\n" })
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func downWithoutTheProfileOfARunningServiceStillTakesEverythingAway() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: d\(daemon.prefix.dropFirst(5))
+                    services:
+                      web:
+                        image: busybox
+                        command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
+                      debug:
+                        image: busybox
+                        profiles: [debug]
+                        command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]
+                    """)
+                try await daemon.berthOK(["--profile", "debug", "up", "-d", "--progress", "quiet"], in: directory)
+                try await daemon.berthOK(["down"], in: directory)
+                let ps = try await daemon.berthOK(["ps", "-a", "-q"], in: directory)
+                #expect(ps.stdout.isEmpty, "containers left: \(ps.stdout)")
+                let links = try await run(["ip", "-o", "link", "show"])
+                #expect(!links.stdout.contains(daemon.prefix), "the project's bridge is gone: \(links.stdout)")
+            }
+        }
+
+        @Test func usageErrorsExitOneAndGlobalFlagsWorkEverywhere() async throws {
+            try await withDaemon(start: false) { daemon in
+                let directory = try writeProject(daemon, "services:\n  web:\n    image: busybox\n")
+                let unknown = try await daemon.berth(["frobnicate"], in: directory)
+                #expect(unknown.status == 1, "\(unknown.status) \(unknown.stderr)")
+                #expect(unknown.stderr.contains("frobnicate"), "\(unknown.stderr)")
+                let option = try await daemon.berth(["ps", "--frobnicate"], in: directory)
+                #expect(option.status == 1, "\(option.status) \(option.stderr)")
+                let version = try await daemon.berth(["-f", "compose.yaml", "version"], in: directory)
+                #expect(version.status == 0 && version.stdout.hasPrefix("Berth version"), "\(version.stderr)")
+                let help = try await daemon.berth(["ps", "--help"], in: directory)
+                #expect(help.status == 0 && help.stdout.contains("--filter"), "\(help.stdout)")
+            }
+        }
+    }
+}

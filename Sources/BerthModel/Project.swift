@@ -110,6 +110,9 @@ public struct FileObject: Sendable, Hashable, Codable {
     public var name: String
     public var source: Source
     public var labels: [String: String]
+    /// For `environment:`, the variable's value when the file was loaded
+    /// (the CLI's environment, which berthd does not have); nil: unset.
+    public var environmentValue: String?
 
     public init(name: String, source: Source, labels: [String: String] = [:]) {
         self.name = name

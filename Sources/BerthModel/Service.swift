@@ -37,6 +37,26 @@ public struct Service: Sendable, Hashable, Codable {
     public var workingDir: String?
     public var hostname: String?
     public var domainname: String?
+    /// `uts:` (`host`); nil: a namespace of its own.
+    public var uts: String?
+    /// `cgroup:` (`host` or `private`); nil: a namespace of its own.
+    public var cgroup: String?
+    /// `group_add`; nil: none.
+    public var groupAdd: [String]?
+    /// `cgroup_parent`; nil: berthd's.
+    public var cgroupParent: String?
+    /// `post_start` hooks, run in order once the container has started; nil: none.
+    public var postStart: [ServiceHook]?
+    /// `pre_stop` hooks, run in order before the container is stopped; nil: none.
+    public var preStop: [ServiceHook]?
+    /// `attach: false`: an attached `up` does not show its logs; nil: true.
+    public var attach: Bool?
+    /// `mac_address`: of the interface on the first network; nil: a random one.
+    public var macAddress: String?
+    /// `devices`; nil: none.
+    public var devices: [DeviceMapping]?
+    /// `device_cgroup_rules` (`c 1:3 mr`); nil: none.
+    public var deviceCgroupRules: [String]?
     public var containerName: String?
     public var `init`: Bool
     public var readOnly: Bool
@@ -54,6 +74,10 @@ public struct Service: Sendable, Hashable, Codable {
     public var platform: String?
     /// `x-berth: {restart_on_unhealthy: false}` opts out of restarts on unhealthy.
     public var restartOnUnhealthy: Bool
+    /// The settings of `ServiceAttributes.unapplied` this service sets, as
+    /// `Unapplied.setting` names them (`cpu_count`, `uts: host`), for `up`'s
+    /// `WARN:` lines; nil: none (and in projects stored before it existed).
+    public var unapplied: [String]?
     /// sha256 of the canonical form without fields that do not change the container (`berth config --hash`).
     public var configHash: String
 
@@ -147,6 +171,8 @@ public struct Mount: Sendable, Hashable, Codable {
     public var nocopy: Bool
     public var tmpfsSize: Int64?
     public var tmpfsMode: Int?
+    /// Volume: mount only this directory of it (`volume.subpath`); nil: all of it.
+    public var subpath: String?
 
     public init(
         type: Kind, source: String?, target: String, readOnly: Bool = false, createHostPath: Bool = true,
@@ -175,6 +201,8 @@ public struct ServiceNetwork: Sendable, Hashable, Codable {
     public var ipv6Address: String?
     /// Higher first: eth0 is the highest priority network.
     public var priority: Int
+    /// `mac_address` of the interface on this network; nil: a random one.
+    public var macAddress: String?
 
     public init(
         network: String, aliases: [String] = [], ipv4Address: String? = nil, ipv6Address: String? = nil,
@@ -274,6 +302,23 @@ public struct Resources: Sendable, Hashable, Codable {
     public var cpus: Double?
     public var pidsLimit: Int?
     public var shmSize: Int64?
+    /// `memswap_limit`: memory plus swap, in bytes; -1 unlimited; nil: docker's default (twice the limit).
+    public var memorySwap: Int64?
+    /// `mem_swappiness` (0-100); nil: the host's.
+    public var memorySwappiness: Int?
+    /// `oom_kill_disable`.
+    public var oomKillDisable: Bool?
+    /// `oom_score_adj` (-1000-1000) of the container's first process.
+    public var oomScoreAdj: Int?
+    /// `cpu_shares`: the relative CPU weight (docker's default 1024).
+    public var cpuShares: Int?
+    /// `cpuset`: the CPUs the container may run on (`0-2,4`).
+    public var cpuset: String?
+    /// `cpu_quota` and `cpu_period`: CFS bandwidth, in microseconds.
+    public var cpuQuota: Int64?
+    public var cpuPeriod: Int64?
+    /// `blkio_config`; nil: none.
+    public var blkio: BlkioConfig?
 
     public init(
         memoryLimit: Int64? = nil, memoryReservation: Int64? = nil, cpus: Double? = nil, pidsLimit: Int? = nil,

@@ -16,12 +16,15 @@ public struct LoadedProject: Sendable {
     public var allProfiles: [String]
     /// The files that were read, first the ones named.
     public var files: [String]
+    /// The values of the variables that top-level secrets and configs name
+    /// with `environment:`, read at load; unset ones are missing.
+    public var fileObjectEnvironment: [String: String] = [:]
 
     /// The typed project, with config hashes. Built from `canonical` on each
     /// call (a thousand services take a few milliseconds), so that printing
     /// the canonical form never pays for it: keep the result.
     public var project: Project {
-        ModelDecoder(projectDirectory: projectDirectory)
+        ModelDecoder(projectDirectory: projectDirectory, environment: fileObjectEnvironment)
             .project(canonical, name: name, activeProfiles: activeProfiles, graph: graph)
     }
 

@@ -43,10 +43,14 @@ extension DaemonService {
             text = "Dead"
         }
         // Bound only while it runs, as docker's are: a stopped container shows none.
-        let publishers = (info.state.isRunning ? info.ports : []).map { port in
+        var publishers = (info.state.isRunning ? info.ports : []).map { port in
             PublisherSummary(
                 url: port.hostIP ?? "0.0.0.0", targetPort: port.containerPort, publishedPort: port.hostPort ?? 0,
                 protocol: port.protocol.rawValue)
+        }
+        // Exposed ports too, also only while it runs (docker's ps shows none for a stopped one).
+        if info.state.isRunning {
+            publishers += Self.exposedPublishers(info.exposedPorts ?? [], besides: publishers)
         }
         let probes = (health?.log ?? []).map {
             ProbeSummary(start: $0.start.seconds, end: $0.end.seconds, exitCode: $0.exitCode, output: $0.output)
@@ -333,5 +337,24 @@ extension DaemonService {
             store.saveSupervisorSnapshot(await supervisor.snapshot())
             if let error = BerthError.combined(errors) { throw error }
         }
+    }
+}
+
+extension DaemonService {
+    /// Exposed ports not published, as docker lists them: one publisher per
+    /// port (a range counts each), with no address and no published port.
+    static func exposedPublishers(_ exposed: [String], besides published: [PublisherSummary]) -> [PublisherSummary] {
+        var seen = Set(published.map { "\($0.targetPort)/\($0.protocol)" })
+        var result: [PublisherSummary] = []
+        for entry in exposed {
+            let parts = entry.split(separator: "/", maxSplits: 1)
+            let transport = parts.count > 1 ? String(parts[1]) : "tcp"
+            let bounds = (parts.first ?? "").split(separator: "-").compactMap { Int($0) }
+            guard let low = bounds.first, let high = bounds.last, low <= high, high - low < 65536 else { continue }
+            for port in low...high where seen.insert("\(port)/\(transport)").inserted {
+                result.append(PublisherSummary(url: "", targetPort: port, publishedPort: 0, protocol: transport))
+            }
+        }
+        return result.sorted { ($0.targetPort, $0.protocol) < ($1.targetPort, $1.protocol) }
     }
 }

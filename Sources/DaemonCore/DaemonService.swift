@@ -164,8 +164,10 @@ public actor DaemonService: ServiceLifecycle.Service {
     /// (of `project`'s services; nil when the command has no compose file).
     func executing(_ project: Project?, report: @escaping ProgressSink) -> any ContainerRuntime {
         let containers = ContainerDirectory(runtime: runtime)
+        let supervising = SupervisingRuntime(
+            base: runtime, supervisor: supervisor, project: project, containers: containers)
         return ProgressReportingRuntime(
-            base: SupervisingRuntime(base: runtime, supervisor: supervisor, project: project, containers: containers),
+            base: HookRunningRuntime(base: supervising, project: project, containers: containers),
             containers: containers, report: report)
     }
 

@@ -126,6 +126,21 @@ public actor NameService: Service {
         return names.mapValues { Array(Set($0)).sorted() }
     }
 
+    /// Each live container's own DNS servers (`dns:`, port 53), by each of
+    /// its addresses; a server that is not an IPv4 address is left out.
+    static func clientUpstreams(_ containers: [ContainerInfo]) -> [IPv4Address: [SocketAddress]] {
+        var upstreams: [IPv4Address: [SocketAddress]] = [:]
+        for container in containers where isLive(container) {
+            guard let servers = container.dnsServers, !servers.isEmpty else { continue }
+            let addresses = servers.compactMap { try? SocketAddress(ipAddress: $0, port: 53) }
+            for text in container.addresses.values {
+                guard let address = IPv4Address(text) else { continue }
+                upstreams[address] = addresses
+            }
+        }
+        return upstreams
+    }
+
     private func rebuild() async {
         let networks: [NetworkInfo]
         let containers: [ContainerInfo]
@@ -165,6 +180,7 @@ public actor NameService: Service {
             }
         }
         records.setMemberships(joined)
+        records.setClientUpstreams(Self.clientUpstreams(containers))
         for (name, address) in listeners where !seen.contains(name) {
             await server.removeListener(address)
             records.remove(network: name)

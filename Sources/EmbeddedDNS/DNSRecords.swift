@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// The names the embedded DNS answers, per network: service names (every
@@ -41,8 +42,24 @@ public final class DNSRecords: Sendable {
     /// resolves the names of all of them, as with docker.
     private let memberships = Mutex<[IPv4Address: Set<String>]>([:])
 
+    /// A container's own upstream servers (compose `dns:`), by each of
+    /// its addresses: its queries for other names go there instead of to
+    /// the host's resolvers, as docker's embedded DNS forwards them.
+    private let clientUpstreams = Mutex<[IPv4Address: [SocketAddress]]>([:])
+
     /// An empty table.
     public init() {}
+
+    /// Replaces every container's own upstream servers, by address.
+    public func setClientUpstreams(_ upstreams: [IPv4Address: [SocketAddress]]) {
+        clientUpstreams.withLock { $0 = upstreams }
+    }
+
+    /// The upstream servers of the container a query came from; nil: the host's.
+    public func upstreams(for source: SocketAddress) -> [SocketAddress]? {
+        guard let address = IPv4Address(source) else { return nil }
+        return clientUpstreams.withLock { $0[address] }
+    }
 
     /// Replaces the names of `network` (whose subnet is `subnet`) with
     /// `records`. Names are matched without regard to case or a trailing dot.

@@ -65,12 +65,14 @@ public actor DNSServer {
     public init(configuration: Configuration) {
         self.configuration = configuration
         records = configuration.records
-        let last: any DNSResolver =
-            configuration.upstreams.isEmpty
-            ? NameErrorResolver()
-            : ForwardingResolver(
-                upstreams: configuration.upstreams, timeout: configuration.upstreamTimeout, logger: configuration.logger
-            )
+        // Forwarding always: a container may have servers of its own (`dns:`)
+        // when the host has none; without either, the name is unknown.
+        let last: any DNSResolver = CompositeResolver([
+            ForwardingResolver(
+                upstreams: configuration.upstreams, timeout: configuration.upstreamTimeout,
+                logger: configuration.logger, records: configuration.records),
+            NameErrorResolver(),
+        ])
         let resolver =
             configuration.resolver
             ?? CompositeResolver([TableResolver(records: configuration.records, ttl: configuration.ttl), last])

@@ -18,6 +18,8 @@ public struct ForwardingResolver: DNSResolver {
     public let upstreams: [SocketAddress]
     /// How long one attempt (UDP, or UDP then TCP) may take per upstream.
     public let timeout: TimeAmount
+    /// Where a container's own upstreams (`dns:`) are looked up; nil: none.
+    public let records: DNSRecords?
     private let inFlight: InFlightLimit
     private let logger: Logger
 
@@ -27,9 +29,10 @@ public struct ForwardingResolver: DNSResolver {
     /// berthd's file descriptors. Queries over the limit get SERVFAIL.
     public init(
         upstreams: [SocketAddress], timeout: TimeAmount = .seconds(2), maxInFlight: Int = 1024,
-        logger: Logger = Logger(label: "berth.dns")
+        logger: Logger = Logger(label: "berth.dns"), records: DNSRecords? = nil
     ) {
         self.upstreams = upstreams
+        self.records = records
         self.timeout = timeout
         self.inFlight = InFlightLimit(maxInFlight)
         self.logger = logger
@@ -41,7 +44,11 @@ public struct ForwardingResolver: DNSResolver {
         // An upstream equal to the listener the query came in on is this very
         // server (a resolv.conf written for containers read back by the host):
         // asking it would loop until the timeout.
-        let candidates = upstreams.filter { $0 != query.local }
+        // A container with servers of its own (`dns:`) has its other names asked there.
+        let servers = records?.upstreams(for: query.source) ?? upstreams
+        // No server at all: the next resolver answers (NXDOMAIN).
+        guard !servers.isEmpty else { return .pass }
+        let candidates = servers.filter { $0 != query.local }
         guard inFlight.acquire() else {
             logger.warning("DNS forwarding limit reached", metadata: ["question": "\(query.question)"])
             return .answer(.message(DNSMessage(replyingTo: query.message, responseCode: .serverFailure)))

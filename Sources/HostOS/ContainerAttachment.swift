@@ -56,7 +56,8 @@ extension RTNetlink {
         containerIfName: InterfaceName = .eth0,
         address: IPv4CIDR,
         gateway: IPv4,
-        defaultRoute: Bool
+        defaultRoute: Bool,
+        hardwareAddress: [UInt8]? = nil
     ) throws -> ContainerAttachment {
         if defaultRoute && !address.contains(gateway) {
             throw HostOSError.invalid(
@@ -64,7 +65,9 @@ extension RTNetlink {
         }
         let fd = try Syscall.open(netnsPath, O_RDONLY)
         defer { Syscall.close(fd) }
-        try createVethPair(hostVethName, peer: containerIfName, master: bridge, up: true, peerNamespaceFD: fd)
+        try createVethPair(
+            hostVethName, peer: containerIfName, master: bridge, up: true, peerNamespaceFD: fd,
+            peerHardwareAddress: hardwareAddress)
         do {
             let inside = try NetworkNamespace.netlink(fd: fd, path: netnsPath)
             let place = "\"\(containerIfName)\" in \(netnsPath)"

@@ -22,6 +22,15 @@ extension RTNetlink {
     public func createVethPair(
         _ name: InterfaceName, peer: InterfaceName, master: InterfaceName?, up: Bool, peerNamespaceFD: Int32?
     ) throws {
+        try createVethPair(
+            name, peer: peer, master: master, up: up, peerNamespaceFD: peerNamespaceFD, peerHardwareAddress: nil)
+    }
+
+    /// `createVethPair` with the peer's MAC address (`mac_address`); nil: the kernel's random one.
+    public func createVethPair(
+        _ name: InterfaceName, peer: InterfaceName, master: InterfaceName?, up: Bool, peerNamespaceFD: Int32?,
+        peerHardwareAddress: [UInt8]?
+    ) throws {
         let what = "create veth \"\(name)\" with peer \"\(peer)\""
         let masterIndex = try master.map { try requireIndex(of: $0, for: "\(what): master \"\($0)\"") }
         var request = NetlinkRequest.link(type: RT.newLink, flags: RT.create | RT.exclusive, up: up ? true : nil)
@@ -33,6 +42,8 @@ extension RTNetlink {
                 data.nested(VETH_INFO_PEER) { peerInfo in
                     peerInfo.append(ifinfomsg.link())
                     peerInfo.attribute(IFLA_IFNAME, string: peer.rawValue)
+                    // A MAC address of the user's (`mac_address`); else the kernel's random one.
+                    if let peerHardwareAddress { peerInfo.attribute(IFLA_ADDRESS, peerHardwareAddress) }
                     if let peerNamespaceFD {
                         peerInfo.attribute(IFLA_NET_NS_FD, uint32: UInt32(bitPattern: peerNamespaceFD))
                     }

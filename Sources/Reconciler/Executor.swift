@@ -90,6 +90,7 @@ public struct Executor: Sendable {
                     let info = try await runtime.createContainer(spec)
                     containerID = info.id
                     outcome.created.append(info.id)
+                    outcome.warnings += info.warnings ?? []
                 case .start(let waits):
                     for wait in waits {
                         if let warning = try await pass(wait) { outcome.warnings.append("\(step.object): \(warning)") }

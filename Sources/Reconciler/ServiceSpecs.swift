@@ -40,6 +40,14 @@ public enum ServiceSpecs {
         spec.user = service.user
         spec.hostname = service.hostname
         spec.domainname = service.domainname
+        if service.uts == "host" { spec.uts = .host }
+        if service.cgroup == "host" { spec.cgroupNamespace = .host }
+        spec.groupAdd = service.groupAdd
+        spec.cgroupParent = service.cgroupParent
+        // CDI names (`vendor.com/class=name`) are not host paths: `up` notes them.
+        let devices = (service.devices ?? []).filter { $0.source.hasPrefix("/") }
+        if !devices.isEmpty { spec.devices = devices }
+        spec.deviceCgroupRules = service.deviceCgroupRules
         spec.`init` = service.`init`
         spec.readOnly = service.readOnly
         spec.privileged = service.privileged
@@ -51,6 +59,13 @@ public enum ServiceSpecs {
         spec.pidMode = namespaceMode(service.pid, in: project)
         spec.ipcMode = namespaceMode(service.ipc, in: project)
         spec.mounts = mounts(for: service, in: project)
+        var subpaths: [String: String] = [:]
+        for mount in service.volumes where mount.type == .volume && mount.source != nil {
+            if let subpath = mount.subpath, !subpath.isEmpty { subpaths[mount.target] = subpath }
+        }
+        if !subpaths.isEmpty { spec.volumeSubpaths = subpaths }
+        let files = files(for: service, in: project)
+        if !files.isEmpty { spec.files = files }
         let volumesFrom = volumesFrom(for: service, in: project)
         if !volumesFrom.isEmpty { spec.volumesFrom = volumesFrom }
         spec.networkMode = networkMode(for: service, in: project)
@@ -58,6 +73,7 @@ public enum ServiceSpecs {
             spec.networks = attachments(for: service, in: project)
         }
         spec.ports = ports(for: service)
+        if !service.expose.isEmpty { spec.expose = service.expose }
         spec.resources = service.resources
         spec.ulimits = service.ulimits
         spec.sysctls = service.sysctls
@@ -127,6 +143,10 @@ public enum ServiceSpecs {
     public static func unappliedSettings(of service: Service, in project: Project) -> [String] {
         var notes: [String] = []
         let name = "service \(service.name)"
+        for setting in service.unapplied ?? [] {
+            let reason = ServiceAttributes.unapplied(setting).map { ": \($0.reason)" } ?? ""
+            notes.append("\(name): \(setting) is not applied\(reason)")
+        }
         if let ipc = service.ipc, ipc != .private, ipc != .shareable, namespaceMode(ipc, in: project) == nil {
             notes.append("\(name): ipc: \(ipc) is not applied; the container has an IPC namespace of its own")
         }
@@ -136,10 +156,41 @@ public enum ServiceSpecs {
         for option in service.securityOpt where splitSecurityOption(option).key != "no-new-privileges" {
             notes.append("\(name): security_opt \(option) is not applied")
         }
+        notes += fileReferenceNotes(service.secrets, kind: "secret", objects: project.secrets, service: name)
+        notes += fileReferenceNotes(service.configs, kind: "config", objects: project.configs, service: name)
+        for device in service.devices ?? [] where !device.source.hasPrefix("/") {
+            notes.append(
+                "\(name): device \(device.source) is not applied: Berth gives host devices by path, not CDI names")
+        }
         for mount in service.volumes where [.image, .npipe, .cluster].contains(mount.type) {
             notes.append(
                 "\(name): the \(mount.type.rawValue) mount at \(mount.target) is not made; "
                     + "Berth mounts volumes, binds and tmpfs")
+        }
+        return notes
+    }
+
+    /// What of a service's secrets or configs is not applied: an external
+    /// one (a Swarm object) is not mounted; one from an unset variable is
+    /// empty; an owner that is not a number is not applied.
+    static func fileReferenceNotes(
+        _ references: [FileReference], kind: String, objects: [String: FileObject], service name: String
+    ) -> [String] {
+        var notes: [String] = []
+        for reference in references {
+            let object = objects[reference.source]
+            switch object?.source {
+            case .external?:
+                notes.append("\(name): \(kind) \(reference.source) is not mounted: it is external (a Swarm \(kind))")
+            case .environment(let variable)? where object?.environmentValue == nil:
+                notes.append("\(name): \(kind) \(reference.source) is empty: variable \(variable) is not set")
+            default: break
+            }
+            for case (let field, let value?) in [("uid", reference.uid), ("gid", reference.gid)]
+            where UInt32(value) == nil {
+                notes.append(
+                    "\(name): \(kind) \(reference.source) \(field) \(value) is not applied: it is not a number")
+            }
         }
         return notes
     }
@@ -187,13 +238,15 @@ public enum ServiceSpecs {
         let ordered = service.networks.sorted { lhs, rhs in
             lhs.priority != rhs.priority ? lhs.priority > rhs.priority : lhs.network < rhs.network
         }
-        return ordered.map { entry in
+        return ordered.enumerated().map { index, entry in
             var aliases = [service.name]
             for alias in entry.aliases where !aliases.contains(alias) {
                 aliases.append(alias)
             }
+            // The service's `mac_address` is the first network's, as docker's.
             return NetworkAttachment(
-                network: networkName(entry.network, in: project), aliases: aliases, ipv4Address: entry.ipv4Address)
+                network: networkName(entry.network, in: project), aliases: aliases, ipv4Address: entry.ipv4Address,
+                macAddress: entry.macAddress ?? (index == 0 ? service.macAddress : nil))
         }
     }
 
@@ -209,9 +262,8 @@ public enum ServiceSpecs {
     }
 
     /// `volumes:`, `tmpfs:`, and file-backed secrets and configs, in that
-    /// order. Secrets and configs whose content comes from the environment
-    /// or inline need a file written by the daemon first, so they are not
-    /// mounted from here.
+    /// order. Secrets and configs the runtime writes (content from the
+    /// environment or inline, or an owner or mode) are `files`, not mounts.
     public static func mounts(for service: Service, in project: Project) -> [MountSpec] {
         var mounts: [MountSpec] = []
         for mount in service.volumes {
@@ -240,20 +292,61 @@ public enum ServiceSpecs {
             }
         }
         mounts += service.tmpfs.compactMap(tmpfsMount)
-        for reference in service.secrets {
+        for reference in service.secrets where !needsFile(reference, project.secrets) {
             guard case .file(let path)? = project.secrets[reference.source]?.source else { continue }
-            let target = reference.target ?? reference.source
-            mounts.append(
-                .bind(
-                    source: path, target: target.hasPrefix("/") ? target : "/run/secrets/\(target)", readOnly: true,
-                    createHostPath: false))
+            mounts.append(.bind(source: path, target: secretTarget(reference), readOnly: true, createHostPath: false))
         }
-        for reference in service.configs {
+        for reference in service.configs where !needsFile(reference, project.configs) {
             guard case .file(let path)? = project.configs[reference.source]?.source else { continue }
-            let target = reference.target ?? "/\(reference.source)"
-            mounts.append(.bind(source: path, target: target, readOnly: true, createHostPath: false))
+            mounts.append(.bind(source: path, target: configTarget(reference), readOnly: true, createHostPath: false))
         }
         return mounts
+    }
+
+    /// Where a secret goes: its target, under `/run/secrets` when relative.
+    static func secretTarget(_ reference: FileReference) -> String {
+        let target = reference.target ?? reference.source
+        return target.hasPrefix("/") ? target : "/run/secrets/\(target)"
+    }
+
+    /// Where a config goes: its target, or `/<name>`.
+    static func configTarget(_ reference: FileReference) -> String {
+        let target = reference.target ?? reference.source
+        return target.hasPrefix("/") ? target : "/\(target)"
+    }
+
+    /// Whether a secret or config is written by the runtime rather than
+    /// bound: its content is not a file, or it sets an owner or a mode.
+    static func needsFile(_ reference: FileReference, _ objects: [String: FileObject]) -> Bool {
+        switch objects[reference.source]?.source {
+        case .environment?, .content?: return true
+        case .file?: return reference.uid != nil || reference.gid != nil || reference.mode != nil
+        case .external?, nil: return false
+        }
+    }
+
+    /// The secrets and configs the runtime writes, with their owner (0 unless
+    /// given) and mode (0444 unless given), as docker compose copies them in.
+    public static func files(for service: Service, in project: Project) -> [FileSpec] {
+        func file(_ reference: FileReference, _ object: FileObject?, target: String) -> FileSpec? {
+            let content: FileSpec.Content
+            switch object?.source {
+            case .file(let path)?: content = .file(path)
+            case .content(let text)?: content = .text(text)
+            case .environment?: content = .text(object?.environmentValue ?? "")
+            case .external?, nil: return nil
+            }
+            return FileSpec(
+                target: target, content: content, uid: reference.uid.flatMap { UInt32($0) } ?? 0,
+                gid: reference.gid.flatMap { UInt32($0) } ?? 0, mode: reference.mode.map { UInt32($0) } ?? 0o444)
+        }
+        let secrets = service.secrets.filter { needsFile($0, project.secrets) }.compactMap {
+            file($0, project.secrets[$0.source], target: secretTarget($0))
+        }
+        let configs = service.configs.filter { needsFile($0, project.configs) }.compactMap {
+            file($0, project.configs[$0.source], target: configTarget($0))
+        }
+        return secrets + configs
     }
 
     /// One short `tmpfs:` entry, `/path[:opt,opt]` with `size=` (bytes or

@@ -16,6 +16,27 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var user: String?
     public var hostname: String?
     public var domainname: String?
+    /// `uts: host`: the host's UTS namespace; nil: one of its own.
+    public var uts: SharedNamespace?
+    /// `cgroup: host`: the host's cgroup namespace; nil: one of its own.
+    public var cgroupNamespace: SharedNamespace?
+    /// `group_add`: supplementary groups by name or number; nil: none.
+    public var groupAdd: [String]?
+    /// `cgroup_parent`: the cgroup the container's goes under; nil: the runtime's.
+    public var cgroupParent: String?
+    /// `devices`: host devices (absolute paths) given to the container; nil: none.
+    public var devices: [DeviceMapping]?
+    /// `device_cgroup_rules` (`c 1:3 mr`), allowed besides docker's defaults; nil: none.
+    public var deviceCgroupRules: [String]?
+    /// Exposed ports (`expose:`, `80`, `8000-8010/udp`): published nowhere,
+    /// listed by `ps`; the runtime adds the image's. nil: none.
+    public var expose: [String]?
+    /// Files the runtime writes for the container and mounts read-only
+    /// (secrets and configs with their owner and mode); nil: none.
+    public var files: [FileSpec]?
+    /// Mount target of a named volume → the directory of the volume mounted
+    /// there instead of all of it (`volume.subpath`); nil: none.
+    public var volumeSubpaths: [String: String]?
     public var `init`: Bool
     public var readOnly: Bool
     public var privileged: Bool
@@ -128,11 +149,14 @@ public struct NetworkAttachment: Sendable, Hashable, Codable {
     /// Names this container answers to on the network, besides its own name.
     public var aliases: [String]
     public var ipv4Address: String?
+    /// The interface's MAC address (`02:42:ac:11:00:02`); nil: a random one.
+    public var macAddress: String?
 
-    public init(network: String, aliases: [String] = [], ipv4Address: String? = nil) {
+    public init(network: String, aliases: [String] = [], ipv4Address: String? = nil, macAddress: String? = nil) {
         self.network = network
         self.aliases = aliases
         self.ipv4Address = ipv4Address
+        self.macAddress = macAddress
     }
 }
 
@@ -152,6 +176,34 @@ public enum MountSpec: Sendable, Hashable, Codable {
         case .bind(_, let target, _, _), .volume(_, let target, _, _), .anonymous(let target), .tmpfs(let target, _, _):
             return target
         }
+    }
+}
+
+/// A file mounted read-only in a container, written by the runtime with
+/// its own owner and mode: a secret or config.
+public struct FileSpec: Sendable, Hashable, Codable {
+    /// Where the content comes from.
+    public enum Content: Sendable, Hashable, Codable {
+        /// A host file, read when the container is created.
+        case file(String)
+        /// The text itself.
+        case text(String)
+    }
+
+    /// The absolute path in the container.
+    public var target: String
+    public var content: Content
+    public var uid: UInt32
+    public var gid: UInt32
+    /// Permission bits.
+    public var mode: UInt32
+
+    public init(target: String, content: Content, uid: UInt32 = 0, gid: UInt32 = 0, mode: UInt32 = 0o444) {
+        self.target = target
+        self.content = content
+        self.uid = uid
+        self.gid = gid
+        self.mode = mode
     }
 }
 

@@ -45,6 +45,16 @@ public struct ContainerInfo: Sendable, Hashable, Codable {
     /// Mount target → the anonymous volume there (the spec's anonymous
     /// mounts and the image's `VOLUME`s); nil when the runtime keeps none.
     public var anonymousVolumes: [String: String]?
+    /// Exposed ports (`80/tcp`, `8000-8010/udp`): the service's and the
+    /// image's, which `ps` lists beside the published ones; nil: none.
+    public var exposedPorts: [String]?
+    /// The container's own DNS servers (`dns:`), to which the embedded DNS
+    /// forwards the names it does not know; nil: the host's.
+    public var dnsServers: [String]?
+    /// What `createContainer` could not do as the spec asked (a ulimit
+    /// lowered, a setting berthd cannot grant), one sentence each, for
+    /// `up`'s `WARN:` lines; nil: nothing, and in every other answer.
+    public var warnings: [String]?
 
     public init(
         id: String, name: String, image: String, labels: [String: String], state: ContainerState,

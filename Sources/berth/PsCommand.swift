@@ -47,7 +47,11 @@ struct PsCommand: AsyncParsableCommand {
         HumanDuration.text(Date().timeIntervalSince1970 - time) + " ago"
     }
 
+    /// docker's PORTS: `0.0.0.0:8080->80/tcp` when published, `80/tcp` when only exposed.
     static func ports(_ publishers: [PublisherSummary]) -> String {
-        publishers.map { "\($0.url):\($0.publishedPort)->\($0.targetPort)/\($0.protocol)" }.joined(separator: ", ")
+        publishers.map {
+            $0.publishedPort == 0 && $0.url.isEmpty
+                ? "\($0.targetPort)/\($0.protocol)" : "\($0.url):\($0.publishedPort)->\($0.targetPort)/\($0.protocol)"
+        }.joined(separator: ", ")
     }
 }

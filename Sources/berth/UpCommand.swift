@@ -83,12 +83,12 @@ struct UpCommand: AsyncParsableCommand {
 
 extension UpCommand {
     /// The services whose logs an attached `up` shows: `--attach`'s, else
-    /// those it starts, without `--no-attach`'s, as docker compose does.
-    /// Empty means every one.
-    static func shown(_ project: Project, services: [String], attach: [String], noAttach: [String]) -> [String] {
+    /// those it starts, without `--no-attach`'s and those with `attach:
+    /// false`, as docker compose does. Nil: every one.
+    static func shown(_ project: Project, services: [String], attach: [String], noAttach: [String]) -> [String]? {
         if !attach.isEmpty { return attach }
-        let hidden = Set(noAttach)
-        guard !hidden.isEmpty else { return services }
+        let hidden = Set(noAttach).union(project.services.values.filter { $0.attach == false }.map(\.name))
+        guard !hidden.isEmpty else { return services.isEmpty ? nil : services }
         let started = services.isEmpty ? project.serviceNames : project.graph.selecting(services, noDeps: false)
         return started.filter { !hidden.contains($0) }
     }
@@ -104,16 +104,18 @@ struct Attached: Sendable {
     let timeout: Double?
     let printer: ProgressPrinter
     let logPrinter: LogPrinter
-    /// The services whose logs are shown; empty: all.
-    let shown: [String]
+    /// The services whose logs are shown; nil: all; empty: none.
+    let shown: [String]?
 
     func run() async throws -> Int32 {
         // Ctrl-C stops the stack instead of ending berth at once, while the
         // stack runs and while it stops.
         try await Interrupts.handled([SIGINT, SIGTERM]) { interrupts in
             let logs = Task {
+                // Every service is left out: nothing to show (an empty list would be all).
+                if shown?.isEmpty == true { return }
                 let frames = try await Daemon.connect().frames(
-                    .logs, LogsRequest(projectName: projectName, services: shown, follow: true))
+                    .logs, LogsRequest(projectName: projectName, services: shown ?? [], follow: true))
                 for try await frame in frames {
                     if case .item(let entry) = frame { logPrinter.print(entry) }
                 }
@@ -153,8 +155,8 @@ struct Attached: Sendable {
 
     /// Prints the lines logged since the last one `printer` printed.
     func catchUp(_ printer: LogPrinter) async throws {
-        guard let since = printer.lastTime else { return }
-        let request = LogsRequest(projectName: projectName, services: shown, follow: false, since: since)
+        guard let since = printer.lastTime, shown?.isEmpty != true else { return }
+        let request = LogsRequest(projectName: projectName, services: shown ?? [], follow: false, since: since)
         guard let rest = try? await Daemon.connect().frames(.logs, request) else { return }
         for try await frame in rest {
             if case .item(let entry) = frame { printer.print(entry, skippingSeen: true) }

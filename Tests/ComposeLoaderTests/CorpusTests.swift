@@ -220,7 +220,7 @@ private let corpusCases: [CorpusCase] = [
             "pihole": ServiceFacts(
                 image: "pihole/pihole:latest",
                 ports: ["53:53/tcp", "53:53/udp", "67:67/udp", "8080:80/tcp", "8443:443/tcp"],
-                volumes: ["bind /etc/pihole /etc/pihole/", "bind /etc/dnsmasq.d /etc/dnsmasq.d/"],
+                volumes: ["bind /etc/pihole /etc/pihole", "bind /etc/dnsmasq.d /etc/dnsmasq.d"],
                 networks: ["dns-net"],
                 environment: [
                     "TZ": "Etc/UTC", "PIHOLE_DNS_": "172.20.0.2#5054;1.1.1.1", "WEBPASSWORD": "changeit",

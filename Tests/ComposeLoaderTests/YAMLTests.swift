@@ -254,7 +254,7 @@ struct YAMLTests {
                 == "compose.yaml:4:4: did not find expected key (while parsing a block mapping at line 2, column 3)")
         #expect(
             error("services:\n  web:\n    image: \"unterminated\n")
-                == "compose.yaml:4:1: found unexpected end of stream (while scanning a quoted scalar at line 3, column 12)"
+                == "compose.yaml:3:12: unclosed quote: found unexpected end of stream (at line 4, column 1)"
         )
         #expect(
             error("services:\n  web:\n    image: a\n\tports: []\n")

@@ -35,6 +35,25 @@ struct ForwardingTests {
         }
     }
 
+    @Test("a client with servers of its own (dns:) has its other names asked there")
+    func perClientUpstreams() async throws {
+        let deadPort = try await freeLoopbackPort()
+        try await Dnsmasq.with(["--address=/own.test/10.1.2.3"], probe: "own.test") { own in
+            let configuration = try Self.configuration(upstreamPort: deadPort)
+            configuration.records.setClientUpstreams([
+                try ip("127.0.0.1"): [try SocketAddress(ipAddress: "127.0.0.1", port: own)]
+            ])
+            try await withServer(configuration) { _, port in
+                let answer = try await Dig.query("own.test", port: port)
+                #expect(answer.data(of: "A") == ["10.1.2.3"], "\(answer.output)")
+                // The project's names are still the table's.
+                #expect(try await Dig.query("web", port: port).data(of: "A") == ["192.0.2.11"])
+                configuration.records.setClientUpstreams([:])
+                #expect(try await Dig.query("own.test", port: port).status == "SERVFAIL", "the host's upstream is down")
+            }
+        }
+    }
+
     @Test("SERVFAIL when the upstream is down")
     func upstreamDown() async throws {
         let deadPort = try await freeLoopbackPort()

@@ -27,6 +27,24 @@ struct YAMLParser {
         return try parse(bytes, sawMergeTags: &sawMergeTags)
     }
 
+    /// libyaml's error, where it is, with its context. A quote never closed
+    /// is noticed at the end of the file; it is reported where it opens,
+    /// the place to fix.
+    func syntaxError(problem: String?, at problemMark: Mark, context: String?, at contextMark: Mark) -> BerthError {
+        let problem = problem ?? "malformed YAML"
+        guard let context else { return BerthError(.yamlSyntax, problem, location: files.location(problemMark)) }
+        if context == "while scanning a quoted scalar",
+            problem == "found unexpected end of stream" || problem == "found unexpected document indicator"
+        {
+            return BerthError(
+                .yamlSyntax, "unclosed quote: \(problem) (at line \(problemMark.line), column \(problemMark.column))",
+                location: files.location(contextMark))
+        }
+        return BerthError(
+            .yamlSyntax, "\(problem) (\(context) at line \(contextMark.line), column \(contextMark.column))",
+            location: files.location(problemMark))
+    }
+
     /// `parse`, also telling whether a `!reset` or `!override` tag occurs: when
     /// none does, the loader need not walk the tree to take them off.
     func parse(_ bytes: [UInt8], sawMergeTags: inout Bool) throws(BerthError) -> [Node] {
@@ -66,14 +84,9 @@ struct YAMLParser {
 
             while true {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
-                    let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
-                    let where_ = mark(parser.problem_mark)
-                    var message = problem
-                    if let context = parser.context.map({ String(cString: $0) }) {
-                        let contextMark = mark(parser.context_mark)
-                        message = "\(problem) (\(context) at line \(contextMark.line), column \(contextMark.column))"
-                    }
-                    throw BerthError(.yamlSyntax, message, location: files.location(where_))
+                    throw syntaxError(
+                        problem: parser.problem.map { String(cString: $0) }, at: mark(parser.problem_mark),
+                        context: parser.context.map { String(cString: $0) }, at: mark(parser.context_mark))
                 }
                 defer { yaml_event_delete(&event) }
                 let start = mark(event.start_mark)

@@ -58,7 +58,9 @@ extension Canonicalizer {
             }
         }
         let source = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<first]), as: UTF8.self)
-        let target = String(decoding: UnsafeBufferPointer(rebasing: bytes[(first + 1)..<targetEnd]), as: UTF8.self)
+        // Cleaned as compose-go cleans a short volume's target (`/var/www/html/` is `/var/www/html`).
+        let target = Paths.normalize(
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[(first + 1)..<targetEnd]), as: UTF8.self))
         let isBind = bytes[0] == UInt8(ascii: "/") || bytes[0] == UInt8(ascii: ".") || bytes[0] == UInt8(ascii: "~")
         guard isBind || ResourceName.problem(source) == nil else { return nil }
         var pairs: [Node.Entry] = []
@@ -89,7 +91,7 @@ extension Canonicalizer {
             return .init(
                 .mapping([
                     .init(key: "type", keyMark: mark, value: .string("volume", mark)),
-                    .init(key: "target", keyMark: mark, value: .string(String(parts[0]), mark)),
+                    .init(key: "target", keyMark: mark, value: .string(Paths.normalize(String(parts[0])), mark)),
                 ]), mark: mark, tag: .ordered)
         }
         let source = parts[0], target = parts[1]
@@ -127,7 +129,7 @@ extension Canonicalizer {
         pairs.append(
             .init(
                 key: "source", keyMark: mark, value: .string(isBind ? hostPath(String(source)) : String(source), mark)))
-        pairs.append(.init(key: "target", keyMark: mark, value: .string(String(target), mark)))
+        pairs.append(.init(key: "target", keyMark: mark, value: .string(Paths.normalize(String(target)), mark)))
         if readOnly { pairs.append(.init(key: "read_only", keyMark: mark, value: .bool(true, mark))) }
         if isBind {
             var bind: [(String, Node)] = [("create_host_path", .bool(true, mark))]

@@ -47,9 +47,18 @@ struct Finalizer {
         if let error = BerthError.combined(errors) { throw error }
 
         let graph = try DependencyGraph(services: services.map(\.key), edges: edges)
-        return LoadedProject(
+        var loaded = LoadedProject(
             canonical: Self.ordered(model), name: name, projectDirectory: projectDirectory, graph: graph,
             activeProfiles: profiles.active.sorted(), allProfiles: profiles.all.sorted(), files: readFiles)
+        for section in ["secrets", "configs"] {
+            for entry in loaded.canonical[section]?.entries ?? [] {
+                guard let variable = entry.value["environment"]?.scalarText, let value = environment(variable) else {
+                    continue
+                }
+                loaded.fileObjectEnvironment[variable] = value
+            }
+        }
+        return loaded
     }
 
     /// One service, checked and completed, its references added to `edges`.

@@ -10,8 +10,49 @@ extension ModelDecoder {
         decodeStorage(&s, n)
         decodeLifecycle(&s, n)
         decodeResources(&s, n)
+        decodeHostAccess(&s, n)
+        let unapplied = Self.unappliedSettings(n)
+        if !unapplied.isEmpty { s.unapplied = unapplied }
         s.configHash = ConfigHash.of(n)
         return s
+    }
+
+    /// `blkio_config`: rates in bytes (`12mb`) or numbers; entries without a
+    /// path or a readable value are left out.
+    static func blkio(_ n: Node) -> BlkioConfig {
+        func devices(_ key: String, _ field: String) -> [BlkioConfig.Device] {
+            (n[key]?.items ?? []).compactMap { item in
+                guard let path = item["path"]?.scalarText, let text = item[field]?.scalarText,
+                    let value = Int64(text) ?? ByteSize.parse(text)
+                else { return nil }
+                return BlkioConfig.Device(path: path, value: value)
+            }
+        }
+        return BlkioConfig(
+            weight: n["weight"]?.scalarText.flatMap { Int($0) }, weightDevice: devices("weight_device", "weight"),
+            readBps: devices("device_read_bps", "rate"), writeBps: devices("device_write_bps", "rate"),
+            readIops: devices("device_read_iops", "rate"), writeIops: devices("device_write_iops", "rate"))
+    }
+
+    /// The settings of `ServiceAttributes.unapplied` that service `n` sets.
+    static func unappliedSettings(_ n: Node) -> [String] {
+        ServiceAttributes.unapplied.compactMap { entry in
+            let found = nodes(at: entry.path.split(separator: ".").map(String.init)[...], in: n)
+            let set = found.contains { node in !node.isNull && entry.isUnapplied(node.scalarText) }
+            return set ? entry.setting : nil
+        }
+    }
+
+    /// The nodes at `path` under `n`: `key[]` steps into every item of a
+    /// list, `*` into every value of a mapping.
+    private static func nodes(at path: ArraySlice<String>, in n: Node) -> [Node] {
+        guard let step = path.first else { return [n] }
+        let rest = path.dropFirst()
+        if step == "*" { return (n.entries ?? []).flatMap { nodes(at: rest, in: $0.value) } }
+        if step.hasSuffix("[]") {
+            return (n[String(step.dropLast(2))]?.items ?? []).flatMap { nodes(at: rest, in: $0) }
+        }
+        return n[step].map { nodes(at: rest, in: $0) } ?? []
     }
 
     /// What runs and as whom: image, build, command line, environment, identity, privileges.
@@ -45,6 +86,39 @@ extension ModelDecoder {
         s.platform = n["platform"]?.scalarText
     }
 
+    /// What of the host a container gets (namespaces, cgroup, groups,
+    /// devices), and how `up` treats it (attach, lifecycle hooks).
+    private func decodeHostAccess(_ s: inout Service, _ n: Node) {
+        s.uts = n["uts"]?.scalarText
+        s.cgroup = n["cgroup"]?.scalarText
+        s.groupAdd = list(n["group_add"])
+        s.cgroupParent = n["cgroup_parent"]?.scalarText
+        if n["attach"] != nil { s.attach = bool(n["attach"]) }
+        func hooks(_ key: String) -> [ServiceHook]? {
+            n[key]?.items.map { items in
+                items.map { h in
+                    ServiceHook(
+                        command: list(h["command"]) ?? [], user: h["user"]?.scalarText,
+                        workingDir: h["working_dir"]?.scalarText,
+                        environment: optionalStrings(h["environment"]).compactMapValues { $0 },
+                        privileged: bool(h["privileged"]))
+                }
+            }
+        }
+        s.postStart = hooks("post_start")
+        s.preStop = hooks("pre_stop")
+        s.devices = n["devices"]?.items.map { items in
+            items.compactMap { item in
+                if let text = item.scalarText { return DeviceMapping(parsing: text) }
+                guard let source = item["source"]?.scalarText else { return nil }
+                return DeviceMapping(
+                    source: source, target: item["target"]?.scalarText,
+                    permissions: item["permissions"]?.scalarText ?? "rwm")
+            }
+        }
+        s.deviceCgroupRules = list(n["device_cgroup_rules"])
+    }
+
     /// Ports, networks, names and resolvers.
     private func decodeNetworking(_ s: inout Service, _ n: Node) {
         s.ports = (n["ports"]?.items ?? []).map { p in
@@ -55,11 +129,14 @@ extension ModelDecoder {
         }
         s.expose = list(n["expose"]) ?? []
         s.networks = (n["networks"]?.entries ?? []).map { e in
-            ServiceNetwork(
+            var network = ServiceNetwork(
                 network: e.key, aliases: list(e.value["aliases"]) ?? [],
                 ipv4Address: e.value["ipv4_address"]?.scalarText,
                 ipv6Address: e.value["ipv6_address"]?.scalarText, priority: int(e.value["priority"]) ?? 0)
+            network.macAddress = e.value["mac_address"]?.scalarText
+            return network
         }
+        s.macAddress = n["mac_address"]?.scalarText
         // eth0 is the network with the highest priority; ties go by name, as docker orders them.
         s.networks.sort { $0.priority != $1.priority ? $0.priority > $1.priority : $0.network < $1.network }
         s.links = list(n["links"]) ?? []
@@ -82,7 +159,7 @@ extension ModelDecoder {
     /// Mounts, and the secrets and configs mounted as files.
     private func decodeStorage(_ s: inout Service, _ n: Node) {
         s.volumes = (n["volumes"]?.items ?? []).map { v in
-            Mount(
+            var mount = Mount(
                 type: Mount.Kind(rawValue: v["type"]?.scalarText ?? "volume") ?? .volume,
                 source: v["source"]?.scalarText,
                 target: v["target"]?.scalarText ?? "", readOnly: bool(v["read_only"]),
@@ -90,6 +167,8 @@ extension ModelDecoder {
                 selinux: v["bind"]?["selinux"]?.scalarText, propagation: v["bind"]?["propagation"]?.scalarText,
                 nocopy: bool(v["volume"]?["nocopy"]), tmpfsSize: int(v["tmpfs"]?["size"]).map(Int64.init),
                 tmpfsMode: v["tmpfs"]?["mode"]?.scalarText.flatMap(FileModeText.parse))
+            mount.subpath = v["volume"]?["subpath"]?.scalarText
+            return mount
         }
         s.tmpfs = list(n["tmpfs"]) ?? []
         func references(_ key: String) -> [FileReference] {
@@ -146,6 +225,15 @@ extension ModelDecoder {
             cpus: (limits?["cpus"]?.scalarText ?? n["cpus"]?.scalarText).flatMap(Double.init),
             pidsLimit: int(limits?["pids"]) ?? int(n["pids_limit"]),
             shmSize: int(n["shm_size"]).map(Int64.init))
+        s.resources.memorySwap = int(n["memswap_limit"]).map(Int64.init)
+        s.resources.memorySwappiness = int(n["mem_swappiness"])
+        s.resources.oomKillDisable = n["oom_kill_disable"].map { _ in bool(n["oom_kill_disable"]) }
+        s.resources.oomScoreAdj = int(n["oom_score_adj"])
+        s.resources.cpuShares = int(n["cpu_shares"])
+        s.resources.cpuset = n["cpuset"]?.scalarText
+        s.resources.cpuQuota = int(n["cpu_quota"]).map(Int64.init)
+        s.resources.cpuPeriod = int(n["cpu_period"]).map(Int64.init)
+        if let blkio = n["blkio_config"] { s.resources.blkio = Self.blkio(blkio) }
         for e in n["ulimits"]?.entries ?? [] {
             s.ulimits[e.key] = Ulimit(soft: int(e.value["soft"]) ?? 0, hard: int(e.value["hard"]) ?? 0)
         }

@@ -5,6 +5,8 @@ import BerthModel
 /// left at its default rather than trusted.
 struct ModelDecoder {
     let projectDirectory: String
+    /// Values of the variables secrets and configs read with `environment:`.
+    var environment: [String: String] = [:]
 
     func project(_ model: Node, name: ProjectName, activeProfiles: [String], graph: DependencyGraph) -> Project {
         var services: [String: Service] = [:]
@@ -49,6 +51,7 @@ struct ModelDecoder {
                 }
                 out[e.key] = FileObject(
                     name: v["name"]?.scalarText ?? e.key, source: source, labels: strings(v["labels"]))
+                if case .environment(let variable) = source { out[e.key]?.environmentValue = environment[variable] }
             }
             return out
         }

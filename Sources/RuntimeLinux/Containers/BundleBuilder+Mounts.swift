@@ -5,7 +5,8 @@ extension BundleBuilder {
     public static let defaultShmSize: Int64 = 64 << 20
 
     /// The mounts in docker's order: the kernel filesystems, the three `/etc`
-    /// files, tini, then the service's mounts, parents before children.
+    /// files, tini, then the service's mounts, parents before children (a
+    /// service mount that holds one of Berth's own goes before it).
     func mounts(for spec: LinuxContainerSpec, paths: ContainerPaths) throws -> [OCIRuntimeSpec.Mount] {
         typealias Mount = OCIRuntimeSpec.Mount
         let shm = spec.resources.shmSize ?? Self.defaultShmSize
@@ -27,21 +28,27 @@ extension BundleBuilder {
             Mount(
                 destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
             Self.shmMount(spec, size: shm),
-            // Bound, not copied into the rootfs: the network layer may rewrite
-            // them while the container runs, and a read-only rootfs still
-            // gets them (docker does the same).
+        ]
+        // Bound, not copied into the rootfs: the network layer may rewrite
+        // them while the container runs, and a read-only rootfs still
+        // gets them (docker does the same).
+        var own: [Mount] = [
             Mount(
                 destination: "/etc/resolv.conf", type: "bind", source: paths.resolvConf, options: ["rbind", "rprivate"]),
             Mount(destination: "/etc/hostname", type: "bind", source: paths.hostname, options: ["rbind", "rprivate"]),
             Mount(destination: "/etc/hosts", type: "bind", source: paths.hosts, options: ["rbind", "rprivate"]),
         ]
         if spec.initProcess {
-            mounts.append(
+            own.append(
                 Mount(
                     destination: Self.initPath, type: "bind", source: host.initBinary,
                     options: ["rbind", "ro", "rprivate"]))
         }
-        mounts += try serviceMounts(spec)
+        // A service mount over a directory of these (a volume on /etc) goes
+        // first, so that it does not hide them, as docker's mounts sort.
+        let service = try serviceMounts(spec)
+        let covers = { (mount: Mount) in own.contains { $0.destination.hasPrefix(mount.destination + "/") } }
+        mounts += service.filter(covers) + own + service.filter { !covers($0) }
         return mounts
     }
 
@@ -102,8 +109,9 @@ extension BundleBuilder {
         }
     }
 
-    /// mount, uts and cgroup are always new; pid and ipc are new, the
-    /// host's (absent) or another container's (by path); the network one is
+    /// mount is always new; uts and cgroup are new or (`host`) the host's;
+    /// pid and ipc are new, the host's (absent) or another container's (by
+    /// path); the network one is
     /// new (`none`), joined by path (a bridge network), or the host's (absent).
     static func namespaces(for spec: LinuxContainerSpec) -> [OCIRuntimeSpec.Namespace] {
         func namespace(_ type: String, _ mode: LinuxContainerSpec.Namespace) -> [OCIRuntimeSpec.Namespace] {
@@ -114,28 +122,14 @@ extension BundleBuilder {
             }
         }
         var namespaces = namespace("pid", spec.pidNamespace) + [.init(type: "mount")]
-        namespaces += namespace("ipc", spec.ipcNamespace) + [.init(type: "uts"), .init(type: "cgroup")]
+        namespaces += namespace("ipc", spec.ipcNamespace) + namespace("uts", spec.hostUTS ? .host : .own)
+        if !spec.hostCgroupNamespace { namespaces.append(.init(type: "cgroup")) }
         switch spec.network {
         case .none: namespaces.append(.init(type: "network"))
         case .namespace(let path): namespaces.append(.init(type: "network", path: path))
         case .host: break
         }
         return namespaces
-    }
-
-    /// Memory, CPU bandwidth, pids, and docker's device rules.
-    func resources(for spec: LinuxContainerSpec) -> OCIRuntimeSpec.Resources {
-        let r = spec.resources
-        var memory: OCIRuntimeSpec.Memory?
-        if let limit = r.memoryLimit {
-            // docker: memswap_limit unset means as much swap again as memory.
-            let swap = r.memorySwap ?? (host.swapAccounting ? limit * 2 : nil)
-            memory = .init(limit: limit, swap: swap)
-        }
-        let cpu = r.cpus.map { OCIRuntimeSpec.CPU(quota: Int64(($0 * 100_000).rounded()), period: 100_000) }
-        return .init(
-            memory: memory, cpu: cpu, pids: r.pidsLimit.map { .init(limit: $0) },
-            devices: spec.privileged ? [.init(allow: true)] : Self.deviceRules)
     }
 
     /// docker's device cgroup: deny all, allow mknod of any, and read/write

@@ -110,4 +110,20 @@ extension BundleBuilder {
         }
         return spec.sysctls
     }
+
+    /// The sysctls with `domainname` as `kernel.domainname` (docker sets the
+    /// NIS domain name so), unless the service sets that sysctl itself.
+    static func sysctlsWithDomainname(for spec: LinuxContainerSpec) throws -> [String: String]? {
+        var sysctls = try sysctls(for: spec) ?? [:]
+        if spec.hostUTS, sysctls["kernel.domainname"] != nil {
+            throw BerthError(
+                .invalidSpec,
+                "container \(spec.id): sysctl kernel.domainname is not allowed with uts: host: it would change the host's"
+            )
+        }
+        if let domainname = spec.domainname, !domainname.isEmpty, !spec.hostUTS, sysctls["kernel.domainname"] == nil {
+            sysctls["kernel.domainname"] = domainname
+        }
+        return sysctls.isEmpty ? nil : sysctls
+    }
 }

@@ -44,7 +44,8 @@ public struct BundleBuilder: Sendable {
     /// The bundle for `spec` running as `user`, with its files in `paths`.
     public func build(_ spec: LinuxContainerSpec, user: ResolvedUser, paths: ContainerPaths) throws -> OCIBundle {
         var warnings: [String] = []
-        let hostname = spec.hostname ?? String(spec.id.rawValue.prefix(63))
+        // `uts: host`: the host's name, which the container cannot change.
+        let hostname = spec.hostUTS ? host.hostName : spec.hostname ?? String(spec.id.rawValue.prefix(63))
         var args = try Self.arguments(for: spec)
         if spec.initProcess { args = [Self.initPath, "--"] + args }
         let cwd = spec.workingDir ?? spec.image.workingDir ?? "/"
@@ -62,23 +63,43 @@ public struct BundleBuilder: Sendable {
             rlimits: try rlimits(for: spec, warnings: &warnings),
             noNewPrivileges: spec.noNewPrivileges ? true : nil)
         process.terminal = spec.terminal
-        let linux = OCIRuntimeSpec.Linux(
+        process.oomScoreAdj = oomScoreAdj(for: spec, warnings: &warnings)
+        var linux = OCIRuntimeSpec.Linux(
             namespaces: Self.namespaces(for: spec),
-            resources: resources(for: spec),
-            cgroupsPath: cgroupParent + "/" + spec.id.rawValue,
-            sysctl: try Self.sysctls(for: spec),
+            resources: try resources(for: spec, warnings: &warnings),
+            cgroupsPath: try cgroupsPath(for: spec),
+            sysctl: try Self.sysctlsWithDomainname(for: spec),
             maskedPaths: spec.privileged ? nil : Self.maskedPaths,
             readonlyPaths: spec.privileged ? nil : Self.readonlyPaths)
+        if !spec.devices.isEmpty {
+            linux.devices = spec.devices.map {
+                .init(
+                    path: $0.path, type: $0.type, major: $0.major, minor: $0.minor, fileMode: $0.fileMode, uid: $0.uid,
+                    gid: $0.gid)
+            }
+        }
         let oci = OCIRuntimeSpec(
             process: process,
             root: .init(path: paths.rootfs, readonly: spec.readOnlyRootfs),
-            hostname: hostname,
+            hostname: spec.hostUTS ? nil : hostname,
             mounts: try mounts(for: spec, paths: paths),
             linux: linux,
             annotations: spec.annotations.isEmpty ? nil : spec.annotations)
         return OCIBundle(
             spec: oci, hosts: Self.hostsFile(for: spec), hostname: hostname + "\n",
             resolvConf: Self.resolvConf(for: spec, host: host), warnings: warnings)
+    }
+
+    /// The container's cgroup: `cgroup_parent` (absolute from the
+    /// hierarchy's root, as docker's cgroupfs driver reads it) or berthd's,
+    /// then the id. A parent that climbs out (`..`) is refused.
+    func cgroupsPath(for spec: LinuxContainerSpec) throws -> String {
+        guard let parent = spec.cgroupParent, !parent.isEmpty else { return cgroupParent + "/" + spec.id.rawValue }
+        let parts = parent.split(separator: "/")
+        guard !parts.contains(".."), !parts.contains("."), parent.allSatisfy({ $0 != "\0" && $0 != "\n" }) else {
+            throw BerthError(.invalidSpec, "container \(spec.id): cgroup_parent \"\(parent)\" must not hold . or ..")
+        }
+        return "/" + (parts.map(String.init) + [spec.id.rawValue]).joined(separator: "/")
     }
 
     /// argv by docker's rule: the service's entrypoint replaces the image's

@@ -96,14 +96,19 @@ import Musl
     /// it, its process waiting for `start`. With `start: true` the shim runs
     /// `crun run --detach` instead, one crun run fewer (see shim.c). On any
     /// failure everything made so far is undone.
-    public func create(_ spec: LinuxContainerSpec, start: Bool = false) async throws -> Created {
-        try await DedicatedThread.run { try self.createNow(spec, start: start) }
-    }
-
-    private func createNow(_ spec: LinuxContainerSpec, start: Bool) throws -> Created {
-        let (paths, bundle) = try prepare(spec)
+    /// `beforeLaunch` runs once the rootfs is mounted and before crun sees
+    /// the container: the volumes are seeded there, since crun looks for
+    /// the command (in a volume over `/bin`, say) when it creates.
+    public func create(
+        _ spec: LinuxContainerSpec, start: Bool = false,
+        beforeLaunch: @Sendable (ContainerPaths) async throws -> Void = { _ in }
+    ) async throws -> Created {
+        let (paths, bundle) = try await DedicatedThread.run { try self.prepare(spec) }
         do {
-            let pid = try launchShim(spec, paths: paths, mode: start ? "run" : "create")
+            try await beforeLaunch(paths)
+            let pid = try await DedicatedThread.run {
+                try self.launchShim(spec, paths: paths, mode: start ? "run" : "create")
+            }
             return Created(id: spec.id, pid: pid, warnings: bundle.warnings)
         } catch {
             discard(spec.id, paths: paths)

@@ -26,6 +26,13 @@ public struct HostFacts: Hashable, Sendable {
     public var resolvConf: String
     /// The static init (tini) bound into a container with `init: true`.
     public var initBinary: String
+    /// The host's name: a container with `uts: host` has it.
+    public var hostName = "localhost"
+    /// Whether the kernel has block I/O weights (`blkio.weight` or
+    /// `blkio.bfq.weight` on v1, `io.weight` on v2): not without CFQ or BFQ.
+    public var blockIOWeight = false
+    /// Whether the kernel has block I/O throttles (`blkio.throttle.*` on v1, `io.max` on v2).
+    public var blockIOThrottle = false
 
     /// Facts from their parts (tests).
     public init(
@@ -65,7 +72,7 @@ public struct HostFacts: Hashable, Sendable {
                 (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 40
         let sysResource = 24
-        return HostFacts(
+        var facts = HostFacts(
             hardLimits: limits,
             canRaiseLimits: effective & (1 << UInt64(sysResource)) != 0,
             boundingSet: Set((0...63).filter { bounding & (1 << UInt64($0)) != 0 }),
@@ -74,6 +81,17 @@ public struct HostFacts: Hashable, Sendable {
                 || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.subtree_control"),
             resolvConf: (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "",
             initBinary: initBinary)
+        let exists = { (path: String) in FileManager.default.fileExists(atPath: "/sys/fs/cgroup/" + path) }
+        let v2IO =
+            ((try? String(contentsOfFile: "/sys/fs/cgroup/cgroup.controllers", encoding: .utf8)) ?? "")
+            .split(separator: " ").contains { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "io" }
+        facts.blockIOWeight = exists("blkio/blkio.weight") || exists("blkio/blkio.bfq.weight") || v2IO
+        facts.blockIOThrottle = exists("blkio/blkio.throttle.read_bps_device") || v2IO
+        var name = [CChar](repeating: 0, count: 256)
+        if gethostname(&name, name.count - 1) == 0 {
+            facts.hostName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return facts
     }
 
     /// A `Cap*:` line of /proc/self/status as a bit mask.

@@ -66,6 +66,12 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     public var groupAdd: [String] = []
     /// The UTS hostname; nil: the id, up to 63 characters.
     public var hostname: String?
+    /// The UTS NIS domain name (`domainname`); nil: none.
+    public var domainname: String?
+    /// `uts: host`: the host's UTS namespace (hostname and domain name are the host's).
+    public var hostUTS = false
+    /// `cgroup: host`: the host's cgroup namespace (`/proc/self/cgroup` shows the full path).
+    public var hostCgroupNamespace = false
     /// Binds, volumes and tmpfs mounts, in order.
     public var mounts: [Mount] = []
     /// Which network namespace the container lives in.
@@ -103,6 +109,12 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     public var noNewPrivileges = false
     /// Compose `init: true`: tini as PID 1, reaping zombies and forwarding signals.
     public var initProcess = false
+    /// `cgroup_parent`: the cgroup the container's goes under; nil: the driver's (`/berth`).
+    public var cgroupParent: String?
+    /// Host devices made in the container's `/dev` and allowed in its device cgroup.
+    public var devices: [Device] = []
+    /// `device_cgroup_rules` (`c 1:3 mr`, `a *:* rwm`): allowed besides docker's defaults.
+    public var deviceCgroupRules: [String] = []
     /// Where and how much json-file log to keep.
     public var log = LogOptions()
     /// Kept in the bundle as OCI annotations (e.g. compose labels).
@@ -182,6 +194,38 @@ public struct LinuxContainerSpec: Hashable, Sendable {
         case namespace(path: String)
     }
 
+    /// A device node as the host has it, at `path` in the container.
+    public struct Device: Hashable, Sendable {
+        /// The path in the container.
+        public var path: String
+        /// `c` (character) or `b` (block).
+        public var type: String
+        /// The device numbers.
+        public var major: Int64
+        public var minor: Int64
+        /// The permission bits, owner and group of the host's node.
+        public var fileMode: UInt32
+        public var uid: UInt32
+        public var gid: UInt32
+        /// The device cgroup access: some of `r`, `w`, `m`.
+        public var permissions: String
+
+        /// A device from its parts.
+        public init(
+            path: String, type: String, major: Int64, minor: Int64, fileMode: UInt32, uid: UInt32, gid: UInt32,
+            permissions: String
+        ) {
+            self.path = path
+            self.type = type
+            self.major = major
+            self.minor = minor
+            self.fileMode = fileMode
+            self.uid = uid
+            self.gid = gid
+            self.permissions = permissions
+        }
+    }
+
     /// One `/etc/hosts` line: an address and its names.
     public struct HostEntry: Hashable, Sendable {
         /// The IP address.
@@ -225,6 +269,23 @@ public struct LinuxContainerSpec: Hashable, Sendable {
         public var pidsLimit: Int64?
         /// `shm_size`, in bytes; nil: docker's 64 MiB.
         public var shmSize: Int64?
+        /// `mem_reservation`: the soft limit, in bytes.
+        public var memoryReservation: Int64?
+        /// `mem_swappiness`, 0-100.
+        public var memorySwappiness: Int?
+        /// `oom_kill_disable`.
+        public var oomKillDisable = false
+        /// `oom_score_adj` of the container's first process.
+        public var oomScoreAdj: Int?
+        /// `cpu_shares`: the relative CPU weight.
+        public var cpuShares: Int?
+        /// `cpuset`: the CPUs the container may run on.
+        public var cpuset: String?
+        /// `cpu_quota` / `cpu_period`, in microseconds; `cpus` is used when no quota is given.
+        public var cpuQuota: Int64?
+        public var cpuPeriod: Int64?
+        /// `blkio_config`, its devices resolved to their numbers.
+        public var blockIO: BlockIO?
 
         /// Limits from their parts; all unlimited by default.
         public init(
@@ -237,6 +298,34 @@ public struct LinuxContainerSpec: Hashable, Sendable {
             self.pidsLimit = pidsLimit
             self.shmSize = shmSize
         }
+    }
+
+    /// `blkio_config` with each device as its major and minor numbers.
+    public struct BlockIO: Hashable, Sendable {
+        /// A device and a weight or a rate.
+        public struct Device: Hashable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var value: UInt64
+
+            /// A device entry from its parts.
+            public init(major: Int64, minor: Int64, value: UInt64) {
+                self.major = major
+                self.minor = minor
+                self.value = value
+            }
+        }
+
+        /// 10-1000.
+        public var weight: UInt16?
+        public var weightDevice: [Device] = []
+        public var readBps: [Device] = []
+        public var writeBps: [Device] = []
+        public var readIops: [Device] = []
+        public var writeIops: [Device] = []
+
+        /// Nothing set.
+        public init() {}
     }
 
     /// One `ulimits` entry: `nofile`, `nproc`, … with its soft and hard limits.

@@ -10,6 +10,8 @@ extension OCIRuntimeSpec {
         public var cgroupsPath: String?
         /// Namespaced sysctls set inside the container.
         public var sysctl: [String: String]?
+        /// Device nodes made in the container's `/dev`.
+        public var devices: [Device]?
         /// Paths covered so the container cannot read them.
         public var maskedPaths: [String]?
         /// Paths remounted read-only.
@@ -53,6 +55,8 @@ extension OCIRuntimeSpec {
         public var pids: Pids?
         /// Device cgroup rules, applied in order.
         public var devices: [DeviceRule]?
+        /// Block I/O weight and throttles.
+        public var blockIO: BlockIO?
 
         /// Resources from their parts.
         public init(memory: Memory?, cpu: CPU?, pids: Pids?, devices: [DeviceRule]?) {
@@ -69,6 +73,12 @@ extension OCIRuntimeSpec {
         public var limit: Int64?
         /// The limit on memory plus swap; -1 is unlimited.
         public var swap: Int64?
+        /// The soft limit, kept to under memory pressure.
+        public var reservation: Int64?
+        /// The kernel's swap tendency for the cgroup, 0-100.
+        public var swappiness: UInt64?
+        /// Pauses, rather than kills, a task that goes over the limit.
+        public var disableOOMKiller: Bool?
 
         /// Limits from their parts.
         public init(limit: Int64?, swap: Int64?) {
@@ -77,12 +87,16 @@ extension OCIRuntimeSpec {
         }
     }
 
-    /// CFS bandwidth: `quota` microseconds of CPU time per `period`.
+    /// CFS bandwidth (`quota` microseconds of CPU time per `period`), weight and CPU set.
     public struct CPU: Codable, Hashable, Sendable {
         /// CPU time allowed per period, in microseconds.
         public var quota: Int64?
         /// The accounting period, in microseconds.
         public var period: UInt64?
+        /// The relative weight (cgroup v1 `cpu.shares`).
+        public var shares: UInt64?
+        /// The CPUs the tasks may run on (`0-2,4`).
+        public var cpus: String?
 
         /// Bandwidth from its parts.
         public init(quota: Int64?, period: UInt64?) {
@@ -98,6 +112,74 @@ extension OCIRuntimeSpec {
 
         /// A pids limit.
         public init(limit: Int64) { self.limit = limit }
+    }
+
+    /// The blkio controller's settings.
+    public struct BlockIO: Codable, Hashable, Sendable {
+        /// A device's weight.
+        public struct WeightDevice: Codable, Hashable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var weight: UInt16
+
+            /// A weight from its parts.
+            public init(major: Int64, minor: Int64, weight: UInt16) {
+                self.major = major
+                self.minor = minor
+                self.weight = weight
+            }
+        }
+
+        /// A device's rate limit.
+        public struct ThrottleDevice: Codable, Hashable, Sendable {
+            public var major: Int64
+            public var minor: Int64
+            public var rate: UInt64
+
+            /// A limit from its parts.
+            public init(major: Int64, minor: Int64, rate: UInt64) {
+                self.major = major
+                self.minor = minor
+                self.rate = rate
+            }
+        }
+
+        public var weight: UInt16?
+        public var weightDevice: [WeightDevice]?
+        public var throttleReadBpsDevice: [ThrottleDevice]?
+        public var throttleWriteBpsDevice: [ThrottleDevice]?
+        public var throttleReadIOPSDevice: [ThrottleDevice]?
+        public var throttleWriteIOPSDevice: [ThrottleDevice]?
+
+        /// Nothing set.
+        public init() {}
+    }
+
+    /// One device node to make.
+    public struct Device: Codable, Hashable, Sendable {
+        /// The path in the container.
+        public var path: String
+        /// `c` or `b`.
+        public var type: String
+        public var major: Int64
+        public var minor: Int64
+        /// The permission bits.
+        public var fileMode: UInt32?
+        public var uid: UInt32?
+        public var gid: UInt32?
+
+        /// A device from its parts.
+        public init(
+            path: String, type: String, major: Int64, minor: Int64, fileMode: UInt32?, uid: UInt32?, gid: UInt32?
+        ) {
+            self.path = path
+            self.type = type
+            self.major = major
+            self.minor = minor
+            self.fileMode = fileMode
+            self.uid = uid
+            self.gid = gid
+        }
     }
 
     /// One device cgroup rule.

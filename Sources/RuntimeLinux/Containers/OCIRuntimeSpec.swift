@@ -52,6 +52,8 @@ public struct OCIRuntimeSpec: Codable, Hashable, Sendable {
         public var rlimits: [Rlimit]?
         /// Sets PR_SET_NO_NEW_PRIVS: setuid binaries cannot gain privileges.
         public var noNewPrivileges: Bool?
+        /// Written to the process's `/proc/self/oom_score_adj`.
+        public var oomScoreAdj: Int?
 
         /// A process from its parts.
         public init(

@@ -148,7 +148,7 @@ import HostOS
     @discardableResult
     public func attach(
         _ name: NetworkName, container: String, netnsPath: String, interface: InterfaceName = .eth0,
-        address requested: IPv4? = nil, defaultRoute: Bool
+        address requested: IPv4? = nil, defaultRoute: Bool, hardwareAddress: [UInt8]? = nil
     ) async throws(BerthError) -> NetworkEndpoint {
         try await exclusively { () async throws(BerthError) -> NetworkEndpoint in
             guard var network = networks[name] else { throw BerthError(.notFound, "network \"\(name)\" not found") }
@@ -168,7 +168,7 @@ import HostOS
             try connect(what, hostVeth: hostVeth) { netlink in
                 try netlink.attachContainer(
                     netnsPath: netnsPath, bridge: network.bridge, hostVethName: hostVeth, containerIfName: interface,
-                    address: cidr, gateway: network.gateway, defaultRoute: route)
+                    address: cidr, gateway: network.gateway, defaultRoute: route, hardwareAddress: hardwareAddress)
             }
             let endpoint = NetworkEndpoint(
                 container: container, netnsPath: netnsPath, interface: interface, address: cidr, hostVeth: hostVeth,

@@ -33,6 +33,9 @@ extension LinuxRuntime {
         // it there), not into the record, which is rewritten on every change.
         var kept = spec
         kept.standardInput = nil
+        // The image's exposed ports with the service's, for `ps`.
+        let exposed = plan.image.config.exposedPorts + (spec.expose ?? []).map { $0.contains("/") ? $0 : $0 + "/tcp" }
+        if !exposed.isEmpty { kept.expose = Array(Set(exposed)).sorted() }
         var record = ContainerRecord(
             phase: .creating, spec: kept, imageDigest: plan.image.digest.description, netnsPath: plan.netnsPath,
             ownsNetns: plan.ownsNetns, volumes: plan.namedVolumes, createdVolumes: plan.missingVolumes,
@@ -41,8 +44,9 @@ extension LinuxRuntime {
         // Written before anything is made: a crash from here on leaves a
         // record naming what to undo.
         try await save(record)
+        let warnings: [String]
         do {
-            try await make(&record, plan: plan, id: id)
+            warnings = try await make(&record, plan: plan, id: id)
         } catch {
             do { try await shieldedTeardown(record, undoingCreate: true) } catch let failure {
                 // The record stays (as `removing`, listed as dead): a remove
@@ -55,7 +59,9 @@ extension LinuxRuntime {
         }
         await removeUnclaimed(spec.inheritedVolumes)
         emit(.create, spec.name)
-        return info(record)
+        var created = info(record)
+        if !warnings.isEmpty { created.warnings = warnings }
+        return created
     }
 
     /// `spec` with the mounts of its `volumesFrom` containers added: their
@@ -224,7 +230,8 @@ extension LinuxRuntime {
 
     /// Makes what the plan says, in an order that fails early on what is
     /// most often wrong (a port taken) and cheap to undo.
-    private func make(_ record: inout ContainerRecord, plan: CreatePlan, id: ContainerID) async throws {
+    /// Returns the driver's warnings (a ulimit lowered, a setting berthd cannot grant).
+    private func make(_ record: inout ContainerRecord, plan: CreatePlan, id: ContainerID) async throws -> [String] {
         let spec = record.spec
         if plan.ownsNetns, let path = record.netnsPath, let name = NetworkNamespace.Name(id.rawValue) {
             let directory = netnsDirectory
@@ -243,7 +250,8 @@ extension LinuxRuntime {
             let interface = try InterfaceName(parsing: "eth\(index)")
             let endpoint = try await bridges.attach(
                 network.name, container: spec.name, netnsPath: netnsPath, interface: interface,
-                address: attachment.ipv4Address.flatMap(IPv4.init), defaultRoute: index == routed)
+                address: attachment.ipv4Address.flatMap(IPv4.init), defaultRoute: index == routed,
+                hardwareAddress: try SpecTranslation.hardwareAddress(attachment.macAddress, container: spec.name))
             record.attachments.append(
                 .init(
                     network: network.name.rawValue, interface: interface.rawValue,
@@ -253,12 +261,20 @@ extension LinuxRuntime {
             try await publish(plan.ports, to: target, container: spec.name)
             record.ports = published[spec.name, default: []].map(\.resolved)
         }
-        let mounts = try makeMounts(spec, plan: plan)
+        let files = spec.files ?? []
+        let fileDirectory = driver.paths(id).directory + "/files"
+        var mounts = try makeMounts(spec, plan: plan)
+        mounts += files.indices.map {
+            .bind(source: "\(fileDirectory)/\($0)", target: files[$0].target, readOnly: true)
+        }
         let linux = try await linuxSpec(record, plan: plan, id: id, mounts: mounts)
-        _ = try await driver.create(linux)
-        try await seedVolumes(spec, plan: plan, id: id)
+        let created = try await driver.create(linux) { paths in
+            try Self.writeFiles(files, in: fileDirectory, container: spec.name)
+            try await self.seedVolumes(spec, plan: plan, rootfs: paths.rootfs)
+        }
         record.phase = .ready
         try await save(record)
+        return created.warnings
     }
 
     /// Publishes the ports, keeping each as it goes so that an undo finds them.
@@ -287,7 +303,9 @@ extension LinuxRuntime {
                 mounts.append(.bind(source: path, target: target, readOnly: readOnly))
             case .volume(let name, let target, let readOnly, _):
                 let volume = try volumeStore.create(try VolumeName(parsing: name))
-                mounts.append(.volume(source: volume.mountpoint, target: target, readOnly: readOnly))
+                let source = try SpecTranslation.volumeSource(
+                    volume.mountpoint, subpath: spec.volumeSubpaths?[target], volume: name, container: spec.name)
+                mounts.append(.volume(source: source, target: target, readOnly: readOnly))
             case .anonymous:
                 guard let next = anonymous.popFirst() else { continue }
                 let volume = try volumeStore.create(try VolumeName(parsing: next.name), labels: Self.anonymousLabels)
@@ -335,7 +353,50 @@ extension LinuxRuntime {
         linux.pidNamespace = try namespace(spec.pidMode, kind: "pid", for: spec.name)
         linux.ipcNamespace = try namespace(spec.ipcMode, kind: "ipc", for: spec.name)
         linux.standardInput = plan.standardInput
+        linux.devices = try devices(spec)
+        linux.deviceCgroupRules = spec.deviceCgroupRules ?? []
+        linux.resources.blockIO = try spec.resources.blkio.map { try HostDevices.blockIO($0, container: spec.name) }
         return linux
+    }
+
+    /// Writes the container's secrets and configs into `directory` (in its
+    /// own directory, so they go with it), each with its owner and mode.
+    static func writeFiles(_ files: [FileSpec], in directory: String, container: String) throws {
+        guard !files.isEmpty else { return }
+        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+            throw BerthError.system("container \(container): creating \(directory)", errno: errno)
+        }
+        for (index, file) in files.enumerated() {
+            let bytes: [UInt8]
+            switch file.content {
+            case .text(let text): bytes = Array(text.utf8)
+            case .file(let path):
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw BerthError(.notFound, "container \(container): cannot read \(path) for \(file.target)")
+                }
+                bytes = Array(data)
+            }
+            let path = "\(directory)/\(index)"
+            do {
+                try AtomicFile.write(bytes, to: path, mode: mode_t(file.mode))
+            } catch {
+                throw BerthError(.io, "container \(container): writing \(file.target)", wrapping: error)
+            }
+            // The mode again: the umask narrowed it at create.
+            guard chown(path, file.uid, file.gid) == 0, chmod(path, mode_t(file.mode)) == 0 else {
+                throw BerthError.system(
+                    "container \(container): setting owner and mode of \(file.target)", errno: errno)
+            }
+        }
+    }
+
+    /// The host devices the container gets: its `devices:`, and with
+    /// `privileged` every one of the host's (a `devices:` target wins).
+    private func devices(_ spec: ContainerSpec) throws -> [LinuxContainerSpec.Device] {
+        let named = try (spec.devices ?? []).flatMap { try HostDevices.devices($0, container: spec.name) }
+        guard spec.privileged else { return named }
+        let targets = Set(named.map(\.path))
+        return HostDevices.all().filter { !targets.contains($0.path) } + named
     }
 
     /// A `pid:` or `ipc:` mode as the driver takes it: the host's namespace,
@@ -361,14 +422,15 @@ extension LinuxRuntime {
     /// Seeds the named and anonymous volumes that are still empty from the
     /// image's content at their mount points, owners and modes kept: the
     /// rootfs is mounted by now, the volumes are not on it (crun binds them
-    /// in the container's own mount namespace).
-    private func seedVolumes(_ spec: ContainerSpec, plan: CreatePlan, id: ContainerID) async throws {
-        let rootfs = driver.paths(id).rootfs
+    /// in the container's own mount namespace, after this).
+    private func seedVolumes(_ spec: ContainerSpec, plan: CreatePlan, rootfs: String) async throws {
         var seeds: [(String, String, Bool)] = []
         var anonymous = plan.anonymousVolumes[...]
         for mount in spec.mounts {
             switch mount {
-            case .volume(let name, let target, _, let nocopy): seeds.append((name, target, nocopy))
+            case .volume(let name, let target, _, let nocopy):
+                // Only a whole volume is seeded, as docker's.
+                seeds.append((name, target, nocopy || spec.volumeSubpaths?[target] != nil))
             case .anonymous: if let next = anonymous.popFirst() { seeds.append((next.name, next.target, false)) }
             case .bind, .tmpfs: break
             }

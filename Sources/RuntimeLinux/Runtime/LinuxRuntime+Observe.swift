@@ -36,6 +36,8 @@ extension LinuxRuntime {
             ports: record.ports, createdAt: record.createdAt, startedAt: record.startedAt, finishedAt: finishedAt)
         info.aliases = Dictionary(record.attachments.map { ($0.network, $0.aliases) }, uniquingKeysWith: { a, _ in a })
         if let mounts = record.anonymousMounts, !mounts.isEmpty { info.anonymousVolumes = mounts }
+        info.exposedPorts = spec.expose
+        if !spec.dns.isEmpty { info.dnsServers = spec.dns }
         return info
     }
 }

@@ -102,12 +102,12 @@ enum SpecTranslation {
     }
 
     /// `/etc/resolv.conf` of a container on a bridge network: the embedded
-    /// DNS at the first network's gateway, unless `dns:` names servers.
-    /// The host's search domains are not copied: a short name must reach
-    /// the embedded DNS as it is, not as `name.corp.example` first.
+    /// DNS at the first network's gateway, always, as docker's: it forwards
+    /// the names it does not know to the container's `dns:` servers (or the
+    /// host's). The host's search domains are not copied: a short name must
+    /// reach the embedded DNS as it is, not as `name.corp.example` first.
     static func bridgeDNS(_ spec: ContainerSpec, gateway: String) -> LinuxContainerSpec.DNS {
-        LinuxContainerSpec.DNS(
-            servers: spec.dns.isEmpty ? [gateway] : spec.dns, search: spec.dnsSearch, options: spec.dnsOptions)
+        LinuxContainerSpec.DNS(servers: [gateway], search: spec.dnsSearch, options: spec.dnsOptions)
     }
 
     /// `/etc/resolv.conf` of a container without a bridge network (none,
@@ -167,13 +167,16 @@ enum SpecTranslation {
         linux.workingDir = spec.workingDir
         linux.user = spec.user
         linux.hostname = spec.hostname
+        linux.domainname = spec.domainname
+        linux.hostUTS = spec.uts == .host
+        linux.hostCgroupNamespace = spec.cgroupNamespace == .host
+        linux.groupAdd = spec.groupAdd ?? []
+        linux.cgroupParent = spec.cgroupParent
         linux.mounts = mounts
         linux.network = network
         linux.extraHosts = hosts
         linux.dns = dns
-        linux.resources = .init(
-            memoryLimit: spec.resources.memoryLimit, cpus: spec.resources.cpus,
-            pidsLimit: spec.resources.pidsLimit.map(Int64.init), shmSize: spec.resources.shmSize)
+        linux.resources = resources(spec.resources)
         linux.ulimits = ulimits(spec.ulimits)
         linux.sysctls = spec.sysctls
         linux.capAdd = spec.capAdd
@@ -186,11 +189,69 @@ enum SpecTranslation {
         return linux
     }
 
+    /// The host path a named volume is mounted from: its mount point, or
+    /// with `volume.subpath` that path in it, which must exist and may not
+    /// climb out of the volume (docker's rules). Reads the volume, the one
+    /// thing here that does.
+    static func volumeSource(_ mountpoint: String, subpath: String?, volume: String, container: String) throws -> String
+    {
+        guard let subpath, !subpath.isEmpty else { return mountpoint }
+        let parts = subpath.split(separator: "/")
+        guard !subpath.hasPrefix("/"), !parts.contains("..") else {
+            throw BerthError(
+                .invalidSpec,
+                "container \(container): volume \(volume) subpath \"\(subpath)\" must be a relative path inside the volume"
+            )
+        }
+        // Links are followed inside the volume, never out of it.
+        guard let resolved = try HostPath.resolve(subpath, in: mountpoint) else {
+            throw BerthError(
+                .notFound, "container \(container): volume \(volume) has no \(subpath) to mount (volume.subpath)")
+        }
+        return resolved
+    }
+
+    /// A `mac_address` (`02:42:ac:11:00:02`, or with `-`) as its six bytes;
+    /// nil for none. A multicast address is refused, as the kernel would.
+    static func hardwareAddress(_ text: String?, container: String) throws -> [UInt8]? {
+        guard let text, !text.isEmpty else { return nil }
+        let parts = text.split(separator: text.contains("-") ? "-" : ":", omittingEmptySubsequences: false)
+        let bytes = parts.compactMap { $0.count == 2 ? UInt8($0, radix: 16) : nil }
+        guard parts.count == 6, bytes.count == 6 else {
+            throw BerthError(
+                .invalidArgument,
+                "container \(container): mac_address \"\(text)\" is not six hex pairs (02:42:ac:11:00:02)")
+        }
+        guard bytes[0] & 1 == 0 else {
+            throw BerthError(.invalidArgument, "container \(container): mac_address \(text) is a multicast address")
+        }
+        return bytes
+    }
+
+    /// The service's limits as the driver takes them.
+    static func resources(_ r: Resources) -> LinuxContainerSpec.Resources {
+        var linux = LinuxContainerSpec.Resources(
+            memoryLimit: r.memoryLimit, memorySwap: r.memorySwap, cpus: r.cpus, pidsLimit: r.pidsLimit.map(Int64.init),
+            shmSize: r.shmSize)
+        linux.memoryReservation = r.memoryReservation
+        linux.memorySwappiness = r.memorySwappiness
+        linux.oomKillDisable = r.oomKillDisable ?? false
+        linux.oomScoreAdj = r.oomScoreAdj
+        linux.cpuShares = r.cpuShares
+        linux.cpuset = r.cpuset
+        linux.cpuQuota = r.cpuQuota
+        linux.cpuPeriod = r.cpuPeriod
+        return linux
+    }
+
     /// The hosts line of the container itself: its first address, under its
-    /// hostname and its name, as docker writes it.
+    /// hostname (first as `hostname.domainname` with a `domainname`, so that
+    /// `hostname -d` finds it) and its name, as docker writes it.
     static func ownHostEntry(_ spec: ContainerSpec, address: String?) -> LinuxContainerSpec.HostEntry? {
         guard let address else { return nil }
-        var names = [spec.hostname ?? String(spec.name.prefix(63))]
+        let hostname = spec.hostname ?? String(spec.name.prefix(63))
+        var names = [hostname]
+        if let domain = spec.domainname, !domain.isEmpty { names.insert(hostname + "." + domain, at: 0) }
         if !names.contains(spec.name) { names.append(spec.name) }
         return LinuxContainerSpec.HostEntry(address: address, names: names)
     }

@@ -88,11 +88,10 @@ import Testing
 
                 """)
         let web = try typedService(try loadYAML(yaml))
-        #expect(
-            web.resources
-                == Resources(
-                    memoryLimit: 1_073_741_824, memoryReservation: 268_435_456, cpus: 1.5, pidsLimit: -1,
-                    shmSize: 67_108_864))
+        var resources = Resources(
+            memoryLimit: 1_073_741_824, memoryReservation: 268_435_456, cpus: 1.5, pidsLimit: -1, shmSize: 67_108_864)
+        resources.memorySwap = -1
+        #expect(web.resources == resources)
     }
 
     @Test func serviceLevelAndDeployMayAgree() throws {

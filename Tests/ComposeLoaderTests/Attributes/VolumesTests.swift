@@ -24,6 +24,22 @@ import Testing
         #expect(try typedService(try loadYAML(yaml)).volumes == [Mount(type: .volume, source: "data", target: "/data")])
     }
 
+    @Test func aShortVolumesTargetIsCleanedAsComposeGoCleansIt() throws {
+        let yaml = """
+            services:
+              web:
+                image: nginx
+                volumes:
+                  - data:/var/www/html/
+                  - /srv//site/./:/site/../usr/share//
+                  - /cache/
+            volumes:
+              data:
+            """
+        let targets = try typedService(try loadYAML(yaml)).volumes.map(\.target)
+        #expect(targets == ["/var/www/html", "/usr/share", "/cache"])
+    }
+
     @Test func relativeBindIsMadeAbsolute() throws {
         let sandbox = YAMLSandbox()
         let yaml = """
@@ -221,13 +237,15 @@ import Testing
                     size: 67108864
 
                 """)
+        var data = Mount(type: .volume, source: "data", target: "/data", nocopy: true)
+        data.subpath = "sub"
         #expect(
             try typedService(loaded).volumes == [
                 Mount(
                     type: .bind, source: "\(sandbox.directory)/conf", target: "/etc/conf", readOnly: true,
                     createHostPath: false,
                     propagation: "rprivate"),
-                Mount(type: .volume, source: "data", target: "/data", nocopy: true),
+                data,
                 Mount(type: .tmpfs, source: nil, target: "/scratch", tmpfsSize: 67_108_864, tmpfsMode: 0o1777),
             ])
     }

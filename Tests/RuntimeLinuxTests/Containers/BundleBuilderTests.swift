@@ -218,6 +218,82 @@ struct BundleBuilderTests {
         #expect(linux.cgroupsPath == "/berth/web-1")
     }
 
+    @Test func dockersOtherResourceSettingsBecomeCgroupSettings() throws {
+        var s = spec()
+        s.resources = .init(memoryLimit: 64 << 20, memorySwap: 96 << 20, cpus: 0.5)
+        s.resources.memoryReservation = 16 << 20
+        s.resources.memorySwappiness = 10
+        s.resources.oomKillDisable = true
+        s.resources.oomScoreAdj = 500
+        s.resources.cpuShares = 512
+        s.resources.cpuset = "0"
+        s.resources.cpuPeriod = 50_000
+        let bundle = try build(s)
+        var memory = OCIRuntimeSpec.Memory(limit: 64 << 20, swap: 96 << 20)
+        memory.reservation = 16 << 20
+        memory.swappiness = 10
+        memory.disableOOMKiller = true
+        #expect(bundle.spec.linux.resources?.memory == memory)
+        // cpus over the period given: half of 50 ms.
+        var cpu = OCIRuntimeSpec.CPU(quota: 25_000, period: 50_000)
+        cpu.shares = 512
+        cpu.cpus = "0"
+        #expect(bundle.spec.linux.resources?.cpu == cpu)
+        #expect(bundle.spec.process.oomScoreAdj == 500)
+        #expect(bundle.warnings == [])
+    }
+
+    @Test func aQuotaWinsOverCpusAndAReservationAloneIsSet() throws {
+        var s = spec()
+        s.resources = .init(cpus: 2)
+        s.resources.cpuQuota = 30_000
+        s.resources.memoryReservation = 8 << 20
+        let resources = try build(s).spec.linux.resources
+        #expect(resources?.cpu == .init(quota: 30_000, period: 100_000))
+        var memory = OCIRuntimeSpec.Memory(limit: nil, swap: nil)
+        memory.reservation = 8 << 20
+        #expect(resources?.memory == memory)
+    }
+
+    @Test func whatBerthdCannotGrantIsAWarning() throws {
+        var s = spec()
+        s.resources.oomScoreAdj = -500
+        s.resources.memorySwap = 1 << 30
+        let bundle = try build(s)
+        #expect(bundle.spec.process.oomScoreAdj == nil)
+        #expect(bundle.spec.linux.resources?.memory == nil)
+        #expect(
+            bundle.warnings == [
+                "container web-1: oom_score_adj -500 is not applied: lowering it needs CAP_SYS_RESOURCE, which berthd lacks",
+                "container web-1: memswap_limit 1073741824 is not applied: it needs a memory limit (mem_limit), as docker's",
+            ])
+    }
+
+    @Test func blockIOLimitsAreSetAndAWeightTheKernelLacksIsAWarning() throws {
+        var host = Self.host
+        host.blockIOThrottle = true
+        var s = spec()
+        var blockIO = LinuxContainerSpec.BlockIO()
+        blockIO.weight = 300
+        blockIO.readBps = [.init(major: 7, minor: 0, value: 1 << 20)]
+        blockIO.writeIops = [.init(major: 7, minor: 0, value: 30)]
+        s.resources.blockIO = blockIO
+        let bundle = try BundleBuilder(host: host).build(s, user: user, paths: paths)
+        var expected = OCIRuntimeSpec.BlockIO()
+        expected.throttleReadBpsDevice = [.init(major: 7, minor: 0, rate: 1 << 20)]
+        expected.throttleWriteIOPSDevice = [.init(major: 7, minor: 0, rate: 30)]
+        #expect(bundle.spec.linux.resources?.blockIO == expected)
+        #expect(
+            bundle.warnings == [
+                "container web-1: blkio_config weight is not applied: this kernel has no block I/O weight "
+                    + "(blkio.weight; it needs the CFQ or BFQ scheduler)"
+            ])
+        host.blockIOWeight = true
+        let weighted = try BundleBuilder(host: host).build(s, user: user, paths: paths)
+        #expect(weighted.spec.linux.resources?.blockIO?.weight == 300)
+        #expect(weighted.warnings == [])
+    }
+
     @Test func onlyNamespacedSysctlsAreAllowed() throws {
         var s = spec()
         s.sysctls = ["net.ipv4.ip_forward": "1", "kernel.shmmax": "1000"]

@@ -55,15 +55,16 @@ struct SpecTranslationTests {
         #expect(throws: BerthError.self) { try SpecTranslation.extraHosts(["nohost"], gateway: nil, container: "c") }
     }
 
-    @Test func resolverOfABridgeContainerIsTheGatewayUnlessDNSIsGiven() {
+    @Test func resolverOfABridgeContainerIsTheGatewayEvenWithDNS() {
         var spec = ContainerSpec(name: "c", image: "busybox")
         #expect(SpecTranslation.bridgeDNS(spec, gateway: "10.1.0.1") == .init(servers: ["10.1.0.1"]))
+        // `dns:` servers are where the embedded DNS forwards; the container keeps asking it.
         spec.dns = ["9.9.9.9"]
         spec.dnsSearch = ["corp"]
         spec.dnsOptions = ["ndots:2"]
         #expect(
             SpecTranslation.bridgeDNS(spec, gateway: "10.1.0.1")
-                == .init(servers: ["9.9.9.9"], search: ["corp"], options: ["ndots:2"]))
+                == .init(servers: ["10.1.0.1"], search: ["corp"], options: ["ndots:2"]))
     }
 
     @Test func hostResolverIsParsedAndOverridden() {

@@ -75,7 +75,8 @@ struct UpCommand: AsyncParsableCommand {
         let code = try await Attached(
             projectName: loaded.name.rawValue, services: services, abortOnExit: abortOnExit || exitCodeFrom != nil,
             exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer, logPrinter: logPrinter,
-            shown: Self.shown(loaded.project, services: services, attach: attach, noAttach: noAttach)
+            shown: Self.shown(loaded.project, services: services, attach: attach, noAttach: noAttach),
+            started: services.isEmpty ? [] : loaded.project.graph.selecting(services, noDeps: noDeps)
         ).run()
         if code != 0 { throw ExitCode(code) }
     }
@@ -106,6 +107,9 @@ struct Attached: Sendable {
     let logPrinter: LogPrinter
     /// The services whose logs are shown; nil: all; empty: none.
     let shown: [String]?
+    /// The services this `up` started (the named ones and their
+    /// dependencies); empty: the whole project.
+    let started: [String]
 
     func run() async throws -> Int32 {
         // Ctrl-C stops the stack instead of ending berth at once, while the
@@ -136,7 +140,9 @@ struct Attached: Sendable {
             }
             if outcome == -1 || abortOnExit {
                 if outcome != -1 { FileHandleOutput.standardOutput("Aborting on container exit...\n") }
-                let request = ContainerActionRequest(projectName: projectName, action: .stop, timeout: timeout)
+                // `up web db` then Ctrl-C: only what this up started stops, as in docker compose.
+                let request = ContainerActionRequest(
+                    projectName: projectName, action: .stop, services: started, timeout: timeout)
                 _ = try await ProjectContext.stream(.containerAction, request, printer: printer)
             }
             // The services' last lines (what they said on the way down) come

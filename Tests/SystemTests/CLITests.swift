@@ -243,6 +243,49 @@ extension SystemTests {
             }
         }
 
+        @Test func interruptingAnAttachedUpOfSomeServicesStopsOnlyThoseAndTheirDependencies() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let loop = #"command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"]"#
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: i\(daemon.prefix.dropFirst(5))
+                    services:
+                      db:
+                        image: busybox
+                        \(loop)
+                      web:
+                        image: busybox
+                        depends_on: [db]
+                        \(loop)
+                      other:
+                        image: busybox
+                        \(loop)
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet", "other"], in: directory)
+                let variables = daemon.environment.map { "\($0.key)=\($0.value)" }
+                let pid = try spawn(
+                    ["/usr/bin/env", "-C", directory] + variables + [TestDaemon.binaries + "/berth", "up", "web"],
+                    log: directory + "/up.log")
+                func states() async throws -> [String: String] {
+                    let ps = try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory)
+                    var states: [String: String] = [:]
+                    for row in try psJSON(ps.stdout) {
+                        states[row["Service"] as? String ?? ""] = row["State"] as? String
+                    }
+                    return states
+                }
+                #expect(try await eventually(within: 30) { try await states()["web"] == "running" })
+                kill(pid, SIGINT)
+                var status: Int32 = 0
+                #expect(try await eventually(within: 30) { waitpid(pid, &status, WNOHANG) == pid })
+                let after = try await states()
+                #expect(after == ["db": "exited", "web": "exited", "other": "running"], "\(after)")
+                try await daemon.berthOK(["down", "-t", "1"], in: directory)
+            }
+        }
+
         @Test func usageErrorsExitOneAndGlobalFlagsWorkEverywhere() async throws {
             try await withDaemon(start: false) { daemon in
                 let directory = try writeProject(daemon, "services:\n  web:\n    image: busybox\n")

@@ -9,7 +9,7 @@
 #   scripts/bench/compare.sh OLD_REF [ROUNDS]
 #
 # OLD_REF is checked out in a worktree under /tmp (kept between runs, so a
-# second run does not build it again) and built there with the same flags
+# second run does not build it again; or BERTH_COMPARE_OLD_DIR) and built there with the same flags
 # as this tree (lib-berthd.sh's bench_build). Each up-down round runs its
 # own berthd (own root, socket, prefix, subnet) and takes it all down. Needs
 # root.
@@ -25,8 +25,14 @@ scripts/setup.sh >&2
 ../shared/tools/netguard on >&2 || true
 here=$PWD
 old_sha=$(git rev-parse --short "$old_ref")
-old_dir=/tmp/berth-bench-compare-$old_sha
+# BERTH_COMPARE_OLD_DIR: a checkout of OLD_REF that is there already (its
+# .build-bench then is too).
+old_dir=${BERTH_COMPARE_OLD_DIR:-/tmp/berth-bench-compare-$old_sha}
 if [ ! -d "$old_dir" ]; then git worktree add --detach "$old_dir" "$old_sha" >&2; fi
+if [ "$(git -C "$old_dir" rev-parse --short HEAD)" != "$old_sha" ]; then
+  echo "compare: $old_dir is not at $old_sha" >&2
+  exit 1
+fi
 old_bin=$(cd "$old_dir" && . scripts/bench/lib-berthd.sh && bench_build >&2 && echo "$bin")
 . scripts/bench/lib-berthd.sh
 bench_build
@@ -86,7 +92,7 @@ for round in $(seq "$rounds"); do
     [ "$side" = old ] && b=$old_bin || b=$new_bin
     echo "$side $(updown_round "$b")" >>"$out/updown.txt"
   done
-  echo "compare: round $round of $rounds" >&2
+  echo "compare: round $round of $rounds: $(tail -2 "$out/updown.txt" | tr '\n' ' ')(side up_ms down_ms)" >&2
 done
 if grep -q "LEFT" "$out/cleanup.log"; then
   echo "compare: a round left something on the host:" >&2

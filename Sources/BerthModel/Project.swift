@@ -15,6 +15,10 @@ public struct Project: Sendable, Hashable, Codable {
     public var activeProfiles: [String]
     /// The dependency graph of the services.
     public var graph: DependencyGraph
+    /// The compose files it was loaded from, absolute, as docker's
+    /// `com.docker.compose.project.config_files` label lists them; nil for
+    /// a project made another way.
+    public var configFiles: [String]?
 
     public init(
         name: ProjectName, workingDirectory: String, services: [String: Service], networks: [String: Network],

@@ -1,4 +1,5 @@
 import BerthModel
+import Foundation
 
 /// The result of a load: the canonical tree `config` prints, and the typed
 /// project read from it on demand.
@@ -24,8 +25,12 @@ public struct LoadedProject: Sendable {
     /// call (a thousand services take a few milliseconds), so that printing
     /// the canonical form never pays for it: keep the result.
     public var project: Project {
-        ModelDecoder(projectDirectory: projectDirectory, environment: fileObjectEnvironment)
+        var project = ModelDecoder(projectDirectory: projectDirectory, environment: fileObjectEnvironment)
             .project(canonical, name: name, activeProfiles: activeProfiles, graph: graph)
+        project.configFiles = files.map { file in
+            file == "-" || file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+        }
+        return project
     }
 
     /// Each service's config hash.

@@ -205,6 +205,7 @@ public enum ServiceSpecs {
         labels[ComposeLabel.oneoff] = "False"
         labels[ComposeLabel.configHash] = service.configHash
         labels[ComposeLabel.workingDir] = project.workingDirectory
+        if let files = project.configFiles { labels[ComposeLabel.configFiles] = files.joined(separator: ",") }
         labels[ComposeLabel.dependsOn] = RecordedDependency.label(service.dependsOn)
         // `links: [db, db:database]`: `service:alias`, the alias defaulting to the service.
         let links = service.links.map { $0.contains(":") ? $0 : "\($0):\($0)" }

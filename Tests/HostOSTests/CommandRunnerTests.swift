@@ -61,15 +61,17 @@ import Testing
         let start = ContinuousClock.now
         let error = await #expect(throws: HostOSError.self) {
             try await runner.run(
-                Command(["sh", "-c", "echo started >&2; sleep 30 & sleep 30"], timeout: .milliseconds(300)))
+                Command(["sh", "-c", "echo started >&2; sleep 300 & sleep 300"], timeout: .milliseconds(300)))
         }
         // Not a speed check: had the runner waited for the background
-        // `sleep 30` (still holding the pipes), this would take 30 s.
-        #expect(ContinuousClock.now - start < .seconds(25))
+        // `sleep 300` (still holding the pipes), this would take 300 s. The
+        // bound is wide: the whole suite starting at once on two cores has
+        // kept this test from running for 25 s.
+        #expect(ContinuousClock.now - start < .seconds(200))
         #expect(error?.code == .timeout)
         #expect(
             error?.description
-                == "command \"sh -c 'echo started >&2; sleep 30 & sleep 30'\" timed out after 0.3 seconds: started")
+                == "command \"sh -c 'echo started >&2; sleep 300 & sleep 300'\" timed out after 0.3 seconds: started")
     }
 
     @Test func aSignalIsReportedAsSuch() async throws {

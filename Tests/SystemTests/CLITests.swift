@@ -204,6 +204,9 @@ extension SystemTests {
                 #expect(try await states() == ["created"])
                 try await daemon.berthOK(["start"], in: directory)
                 #expect(try await states() == ["running"])
+                // `ls` names the compose files, as docker compose's does, not the directory.
+                let ls = try await daemon.berthOK(["ls", "--format", "json"], in: directory)
+                #expect(ls.stdout.contains(#""ConfigFiles":"\#(directory)/compose.yaml""#), "\(ls.stdout)")
                 try await daemon.berthOK(["scale", "--progress", "quiet", "web=3"], in: directory)
                 #expect(try await states() == ["running", "running", "running"])
                 try await daemon.berthOK(["scale", "--progress", "quiet", "web=1"], in: directory)

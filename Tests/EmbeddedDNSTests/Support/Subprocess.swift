@@ -80,7 +80,7 @@ final class Subprocess: Sendable {
     }
 
     /// Waits for the child to exit, polling, for at most `timeout`.
-    func wait(timeout: Duration = .seconds(10)) async throws -> Int32 {
+    func wait(timeout: Duration = .seconds(60)) async throws -> Int32 {
         var status: Int32?
         try await waitUntil("\(name) exits", timeout: timeout) {
             status = exitStatus()
@@ -106,7 +106,10 @@ final class Subprocess: Sendable {
         let child = try spawn(name, arguments, stdoutPath: outputPath)
         let status: Int32
         do {
-            status = try await child.wait(timeout: .seconds(15))
+            // A deadline, not a wait: dig answers in milliseconds, but the
+            // whole suite starting at once on two cores has starved it for
+            // tens of seconds (dig then retries every 5 s).
+            status = try await child.wait(timeout: .seconds(60))
         } catch {
             await child.stop()
             throw error
@@ -119,7 +122,7 @@ final class Subprocess: Sendable {
 /// Polls `condition` until it holds or `timeout` passes: tests wait for a
 /// real state, never for a fixed time.
 func waitUntil(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
 ) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout

@@ -180,6 +180,92 @@ extension SystemTests {
 
         /// An unknown tag or repository: one line naming the registry, the
         /// repository, the tag and what the registry said; exit 1; nothing stored.
+        @Test func aDiskThatFillsDuringAPullLeavesNothingHalfWritten() async throws {
+            try await withDaemon(start: false) { daemon in
+                // The image store's blobs and writes in progress on a 2 MiB
+                // disk; the image's one layer is 6 MiB of noise.
+                let images = daemon.root + "/images"
+                try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+                let mounted = try await run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", images])
+                guard mounted.status == 0 else { throw TestFailure("mount tmpfs: \(mounted.stderr)") }
+                do {
+                    try await daemon.start()
+                    try await withRegistry(daemon) { registry in
+                        let layout = daemon.root + "/big-layout"
+                        let made = try await run(["python3", "-c", Self.bigImage, layout])
+                        guard made.status == 0 else { throw TestFailure("making the image: \(made.stderr)") }
+                        let copied = try await run([
+                            "skopeo", "copy", "--dest-tls-verify=false", "oci:\(layout):1",
+                            "docker://\(registry.host)/st/big:1",
+                        ])
+                        guard copied.status == 0 else { throw TestFailure("skopeo copy: \(copied.stderr)") }
+                        let before = try Self.usedBytes(images)
+                        let pull = try await daemon.berth(["image", "pull", "\(registry.host)/st/big:1"])
+                        #expect(pull.status != 0)
+                        // The progress lines, then the error: one line that says what filled.
+                        let line =
+                            pull.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                            .split(separator: "\n").last.map(String.init) ?? ""
+                        #expect(line.lowercased().contains("no space left"), "\(pull.stderr)")
+                        #expect(line.contains("st/big"), "names the image: \(pull.stderr)")
+                        #expect(!pull.stderr.contains("Fatal error"), "\(pull.stderr)")
+                        // Nothing half-written stays: the disk is as full as before, no layer was kept.
+                        let after = try Self.usedBytes(images)
+                        #expect(after <= before + 64 * 1024, "\(after - before) bytes left behind")
+                        let layers =
+                            (try? FileManager.default.contentsOfDirectory(atPath: daemon.root + "/layers")) ?? []
+                        #expect(layers.isEmpty, "layers left: \(layers)")
+                        let listed = try await daemon.berthOK(["image", "ls", "-q"])
+                        #expect(listed.stdout.isEmpty, "\(listed.stdout)")
+                    }
+                } catch {
+                    await daemon.stop()
+                    _ = try? await run(["umount", "-l", images])
+                    throw error
+                }
+                await daemon.stop()
+                _ = try await run(["umount", "-l", images])
+            }
+        }
+
+        /// Bytes in use on the file system that holds `path`.
+        static func usedBytes(_ path: String) throws -> Int {
+            var stats = statvfs()
+            guard statvfs(path, &stats) == 0 else { throw TestFailure("statvfs \(path): \(errno)") }
+            return Int(stats.f_blocks - stats.f_bfree) * Int(stats.f_frsize)
+        }
+
+        /// An OCI layout (argv[1]) holding `1`: one uncompressed layer with a
+        /// 6 MiB file of noise.
+        static let bigImage = #"""
+            import hashlib, io, json, os, sys, tarfile
+            d = sys.argv[1]
+            os.makedirs(d + "/blobs/sha256", exist_ok=True)
+            def blob(b):
+                h = hashlib.sha256(b).hexdigest()
+                open(f"{d}/blobs/sha256/{h}", "wb").write(b)
+                return "sha256:" + h
+            buf = io.BytesIO()
+            with tarfile.open(fileobj=buf, mode="w") as t:
+                data = os.urandom(6 * 1024 * 1024)
+                info = tarfile.TarInfo("big.bin")
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+            layer = buf.getvalue()
+            ld = blob(layer)
+            config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+                                 "rootfs": {"type": "layers", "diff_ids": [ld]}}).encode()
+            cd = blob(config)
+            manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": len(config)},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld, "size": len(layer)}]}).encode()
+            md = blob(manifest)
+            json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": md, "size": len(manifest), "annotations": {"org.opencontainers.image.ref.name": "1"}}]},
+                open(d + "/index.json", "w"))
+            open(d + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+            """#
+
         @Test func unknownTagOrRepositoryIsOneClearLine() async throws {
             try await withDaemon { daemon in
                 try await withRegistry(daemon) { registry in

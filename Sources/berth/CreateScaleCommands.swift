@@ -23,9 +23,7 @@ struct CreateCommand: AsyncParsableCommand {
     @Argument(help: "Services (with their dependencies).") var services: [String] = []
 
     func run() async throws {
-        if let pull, !["always", "missing", "never", "build"].contains(pull) {
-            throw BerthError(.usage, "--pull \(pull): expected always, missing, never or build")
-        }
+        try UpCommand.checkPull(pull)
         let loaded = try ProjectContext.load(project, services: services)
         let request = UpRequest(
             project: loaded.project, services: services, forceRecreate: forceRecreate, noRecreate: noRecreate,

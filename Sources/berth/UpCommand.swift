@@ -51,9 +51,7 @@ struct UpCommand: AsyncParsableCommand {
     @Argument(help: "Services to start (with their dependencies).") var services: [String] = []
 
     func run() async throws {
-        if let pull, !["always", "missing", "never", "build"].contains(pull) {
-            throw BerthError(.usage, "--pull \(pull): expected always, missing, never or build")
-        }
+        try Self.checkPull(pull)
         let loaded = try ProjectContext.load(project, services: services)
         let request = UpRequest(
             project: loaded.project, services: services, noDeps: noDeps, forceRecreate: forceRecreate,
@@ -83,6 +81,13 @@ struct UpCommand: AsyncParsableCommand {
 }
 
 extension UpCommand {
+    /// `--pull`'s values, as docker compose takes them (`up`, `create`).
+    static func checkPull(_ pull: String?) throws {
+        if let pull, !["always", "missing", "never", "build"].contains(pull) {
+            throw BerthError(.usage, "--pull \(pull): expected always, missing, never or build")
+        }
+    }
+
     /// The services whose logs an attached `up` shows: `--attach`'s, else
     /// those it starts, without `--no-attach`'s and those with `attach:
     /// false`, as docker compose does. Nil: every one.
@@ -179,12 +184,14 @@ struct Attached: Sendable {
         guard !exited.isEmpty else { return nil }
         let done = abortOnExit || exited.count == containers.count
         guard done else { return nil }
-        for container in exited {
-            let name = container.name
-            let short = name.hasPrefix(projectName + "-") ? String(name.dropFirst(projectName.count + 1)) : name
-            FileHandleOutput.standardOutput("\(short) exited with code \(container.exitCode)\n")
-        }
+        for container in exited { sayExited(container.name, code: "\(container.exitCode)") }
         return abortOnExit ? exited.first?.exitCode ?? 0 : 0
+    }
+
+    /// `web-1 exited with code 0`, as docker compose says it.
+    func sayExited(_ name: String, code: String) {
+        let short = name.hasPrefix(projectName + "-") ? String(name.dropFirst(projectName.count + 1)) : name
+        FileHandleOutput.standardOutput("\(short) exited with code \(code)\n")
     }
 
     func watchExits() async -> Int32? {
@@ -202,9 +209,7 @@ struct Attached: Sendable {
         do {
             for try await frame in frames {
                 guard case .item(let event) = frame, event.action == "die" else { continue }
-                let name = event.attributes["name"] ?? event.id
-                let short = name.hasPrefix(projectName + "-") ? String(name.dropFirst(projectName.count + 1)) : name
-                FileHandleOutput.standardOutput("\(short) exited with code \(event.attributes["exitCode"] ?? "?")\n")
+                sayExited(event.attributes["name"] ?? event.id, code: event.attributes["exitCode"] ?? "?")
                 if abortOnExit { return Int32(event.attributes["exitCode"] ?? "0") ?? 0 }
                 let running = try await ProjectContext.call(
                     .ps, PsRequest(projectName: projectName, services: services, all: true))

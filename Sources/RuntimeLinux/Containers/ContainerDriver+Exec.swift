@@ -10,6 +10,22 @@ import Musl
 #endif
 
 extension ContainerDriver {
+    /// What every exec needs first: the container, alive, and a command.
+    /// Whether it runs is read from the shim's files, not `crun state`: a
+    /// probe every second per container made that crun run cost more than
+    /// the probe itself.
+    func requireExecutable(_ id: ContainerID, _ exec: LinuxExecSpec) throws {
+        try requireExists(id)
+        guard !exec.command.isEmpty else {
+            throw BerthError(.invalidSpec, "exec in container \(id): no command given")
+        }
+        switch observe(id) {
+        case .alive: break
+        case .exited: throw BerthError(.invalidState, "exec in container \(id): it has exited, it is not running")
+        case .lost: throw BerthError(.invalidState, "exec in container \(id): it is gone, not running")
+        }
+    }
+
     /// Runs `exec` inside the running container and waits for it, as
     /// `docker exec` does: the container's process settings (capabilities,
     /// rlimits, no-new-privileges) with the exec's argv, the container's
@@ -22,17 +38,7 @@ extension ContainerDriver {
     public func exec(
         _ id: ContainerID, _ exec: LinuxExecSpec, timeout: Duration? = nil, sink: ExecOutputSink? = nil
     ) async throws -> ExecOutput {
-        try requireExists(id)
-        guard !exec.command.isEmpty else {
-            throw BerthError(.invalidSpec, "exec in container \(id): no command given")
-        }
-        // The shim's files, not `crun state`: a probe every second per
-        // container made that crun run cost more than the probe itself.
-        switch observe(id) {
-        case .alive: break
-        case .exited: throw BerthError(.invalidState, "exec in container \(id): it has exited, it is not running")
-        case .lost: throw BerthError(.invalidState, "exec in container \(id): it is gone, not running")
-        }
+        try requireExecutable(id, exec)
         let execs = try Self.execDirectory(paths(id))
         let killer = ExecKiller(pidFile: execs + "/\(UUID().uuidString).pid")
         let timer = timeout.map { limit in

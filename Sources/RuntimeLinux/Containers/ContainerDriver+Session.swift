@@ -18,15 +18,7 @@ extension ContainerDriver {
     public func execSession(_ id: ContainerID, _ exec: LinuxExecSpec, options: ExecSessionOptions, io: ProcessIO)
         async throws -> Int32
     {
-        try requireExists(id)
-        guard !exec.command.isEmpty else {
-            throw BerthError(.invalidSpec, "exec in container \(id): no command given")
-        }
-        switch observe(id) {
-        case .alive: break
-        case .exited: throw BerthError(.invalidState, "exec in container \(id): it has exited, it is not running")
-        case .lost: throw BerthError(.invalidState, "exec in container \(id): it is gone, not running")
-        }
+        try requireExecutable(id, exec)
         let paths = self.paths(id)
         var process = try execProcess(id, exec, paths: paths)
         process.terminal = options.tty

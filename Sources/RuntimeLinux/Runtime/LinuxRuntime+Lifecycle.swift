@@ -146,13 +146,7 @@ extension LinuxRuntime {
     public func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO)
         async throws -> Int32
     {
-        guard try record(id).startedAt != nil else {
-            throw BerthError(.invalidState, "exec in container \(id): it has not been started, it is not running")
-        }
-        let cid = try SpecTranslation.containerID(id)
-        let exec = LinuxExecSpec(
-            spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
-            user: spec.user, workingDir: spec.workingDir)
+        let (cid, exec) = try execTarget(id, spec)
         return try await driver.execSession(cid, exec, options: options, io: io)
     }
 
@@ -166,16 +160,21 @@ extension LinuxRuntime {
         return try await driver.attach(cid, io: io, rows: rows, columns: columns, whenAttached: whenAttached)
     }
 
-    private func execute(_ id: String, _ spec: ExecSpec, sink: ExecOutputSink?) async throws -> ExecOutput {
-        // A created container's shim holds its namespaces already, and crun
-        // would run the command there; docker refuses, and so do we.
+    /// The container and the exec as the driver takes them. A created
+    /// container's shim holds its namespaces already, and crun would run the
+    /// command there; docker refuses, and so do we.
+    private func execTarget(_ id: String, _ spec: ExecSpec) throws -> (ContainerID, LinuxExecSpec) {
         guard try record(id).startedAt != nil else {
             throw BerthError(.invalidState, "exec in container \(id): it has not been started, it is not running")
         }
-        let cid = try SpecTranslation.containerID(id)
         let exec = LinuxExecSpec(
             spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             user: spec.user, workingDir: spec.workingDir, standardInput: spec.standardInput)
+        return (try SpecTranslation.containerID(id), exec)
+    }
+
+    private func execute(_ id: String, _ spec: ExecSpec, sink: ExecOutputSink?) async throws -> ExecOutput {
+        let (cid, exec) = try execTarget(id, spec)
         let timeout = spec.timeout.flatMap { $0 > 0 ? Duration.nanoseconds($0) : nil }
         return try await driver.exec(cid, exec, timeout: timeout, sink: sink)
     }

@@ -159,10 +159,13 @@ extension DaemonService {
     /// (its restart policy brought it back), false when it has stopped for
     /// good (no policy brings it back, the user stopped it, it was removed).
     func runsAgain(_ container: ContainerInfo) async -> Bool {
-        let project = container.labels[ComposeLabel.project] ?? ""
+        // Only this container is looked at (its labels narrow the list before
+        // the runtime observes anything), however many the project has.
+        let own = [ComposeLabel.project, ComposeLabel.service, ComposeLabel.containerNumber, ComposeLabel.oneoff]
+        let filter = LabelFilter(container.labels.filter { own.contains($0.key) }.mapValues { Optional($0) })
         var unseenExit = 0
         while !Task.isCancelled {
-            let now = try? await runtime.containers(matching: .project(project)).first { $0.id == container.id }
+            let now = try? await runtime.containers(matching: filter).first { $0.id == container.id }
             guard let now else { return false }
             if now.state.isRunning { return true }
             switch await supervisor.status(of: container.id)?.restart.state {

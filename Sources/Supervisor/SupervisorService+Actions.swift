@@ -18,7 +18,7 @@ extension SupervisorService {
         // The machine may have moved on while its decisions were carried out
         // (an unhealthy turn that stopped the container): only its current
         // probe is worth a task.
-        guard let entry = entries[id], let health = entry.health, health.phase == .probeDue(at: due),
+        guard let entry = entries[id], !entry.paused, let health = entry.health, health.phase == .probeDue(at: due),
             let command = entry.container.probeCommand
         else { return }
         cancelProbe(id)

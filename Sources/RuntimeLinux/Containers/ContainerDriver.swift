@@ -169,6 +169,12 @@ import Musl
         try await DedicatedThread.run { try self.runtime.kill(id, signal: signal) }
     }
 
+    /// Freezes or thaws the container's processes (`crun pause`/`resume`).
+    public func freeze(_ id: ContainerID, _ frozen: Bool) async throws {
+        try requireExists(id)
+        try await DedicatedThread.run { try self.runtime.freeze(id, frozen) }
+    }
+
     /// docker's stop: `signal` (the image's or service's stop signal), then
     /// SIGKILL if the container is still running after `grace`. Returns how
     /// it ended; a container that had already ended just reports that.

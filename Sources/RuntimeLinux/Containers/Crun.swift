@@ -26,6 +26,8 @@ public protocol OCIRuntime: Sendable {
     func start(_ id: ContainerID) throws
     /// Sends `signal` to the container's init.
     func kill(_ id: ContainerID, signal: Int32) throws
+    /// Freezes (`pause`) or thaws (`resume`) the container's processes.
+    func freeze(_ id: ContainerID, _ frozen: Bool) throws
     /// Forgets the container, removing its cgroup; `force` kills it first.
     func delete(_ id: ContainerID, force: Bool) throws
     /// Runs the process described in `processFile` (OCI `process` JSON)
@@ -114,6 +116,13 @@ public struct Crun: OCIRuntime {
             }
             throw failure("kill", id, output)
         }
+    }
+
+    /// `crun pause` or `crun resume` (the cgroup freezer).
+    public func freeze(_ id: ContainerID, _ frozen: Bool) throws {
+        let verb = frozen ? "pause" : "resume"
+        let output = try run(verb, [id.rawValue])
+        guard output.status == 0 else { throw failure(verb, id, output) }
     }
 
     /// `crun delete [--force]`; a container crun does not know is already deleted.

@@ -58,6 +58,10 @@ struct ContainerRecord: Codable, Sendable, Hashable {
     /// When it last started; nil: never (then the shim's live process is
     /// waiting for its first `start`).
     var startedAt: Double?
+    /// Frozen by `pause`; nil or false: not.
+    var paused: Bool?
+    /// The init's argv (entrypoint and command), for `ps`.
+    var command: [String]?
 
     /// The container's id and name.
     var id: String { spec.name }

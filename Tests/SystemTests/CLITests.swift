@@ -246,6 +246,37 @@ extension SystemTests {
             }
         }
 
+        @Test func attachedUpSaysExitedAfterTheServicesLastLine() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: e\(daemon.prefix.dropFirst(5))
+                    services:
+                      talk:
+                        image: busybox
+                        command: ["sh", "-c", "i=0; while [ $$i -lt 300 ]; do i=$$((i+1)); echo line-$$i; done"]
+                      slow:
+                        image: busybox
+                        command: ["sh", "-c", "echo first; sleep 1; echo last"]
+                    """)
+                for _ in 0..<3 {
+                    let up = try await daemon.berthOK(["up", "--no-color"], in: directory)
+                    let lines = up.stdout.split(separator: "\n").map(String.init)
+                    for (service, last) in [("talk", "line-300"), ("slow", "last")] {
+                        let said = lines.firstIndex { $0.hasPrefix("\(service)-1 exited with code 0") }
+                        let lastLine = lines.lastIndex { $0.hasPrefix("\(service)-1") && $0.hasSuffix("| \(last)") }
+                        #expect(said != nil && lastLine != nil, "\(up.stdout)")
+                        if let said, let lastLine { #expect(lastLine < said, "the last line first: \(up.stdout)") }
+                        #expect(
+                            lines.filter { $0.hasPrefix("\(service)-1 exited") }.count == 1, "said once: \(up.stdout)")
+                    }
+                    try await daemon.berthOK(["down"], in: directory)
+                }
+            }
+        }
+
         @Test func interruptingAnAttachedUpOfSomeServicesStopsOnlyThoseAndTheirDependencies() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)

@@ -277,6 +277,46 @@ extension SystemTests {
             }
         }
 
+        @Test func eachFailedDependencyIsExplainedAndAPendingOneDoesNotHoldUpTheFailure() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: d\(daemon.prefix.dropFirst(5))
+                    services:
+                      first:
+                        image: busybox
+                        command: ["sh", "-c", "exit 3"]
+                      second:
+                        image: busybox
+                        command: ["sh", "-c", "exit 4"]
+                      never:
+                        image: busybox
+                        init: true
+                        command: ["sleep", "600"]
+                        healthcheck:
+                          test: ["CMD", "true"]
+                          interval: 1h
+                          start_period: 1h
+                      app:
+                        image: busybox
+                        command: ["true"]
+                        depends_on:
+                          first: {condition: service_completed_successfully}
+                          second: {condition: service_completed_successfully}
+                          never: {condition: service_healthy}
+                    """)
+                let up = try await daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
+                #expect(up.status != 0)
+                #expect(up.stderr.contains("exited with code 3"), "the first one's reason: \(up.stderr)")
+                #expect(up.stderr.contains("exited with code 4"), "the second one's reason: \(up.stderr)")
+                let bare = (up.stdout + up.stderr).split(separator: "\n").filter { $0.hasSuffix(" Error") }
+                #expect(bare.isEmpty, "an Error without its reason: \(bare)")
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+            }
+        }
+
         @Test func interruptingAnAttachedUpOfSomeServicesStopsOnlyThoseAndTheirDependencies() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)

@@ -140,6 +140,8 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var healthcheck: Healthcheck?
     /// `repository@digest` for each registry it was pulled from or pushed to, as docker's `RepoDigests`.
     public var repoDigests: [String]?
+    /// `os/architecture` (`linux/amd64`) as the image's config says; nil when the runtime does not say.
+    public var platform: String?
 
     public init(
         reference: String, digest: String, size: Int64, healthcheck: Healthcheck? = nil, repoDigests: [String]? = nil

@@ -317,6 +317,39 @@ extension SystemTests {
             }
         }
 
+        @Test func anImageOfAnotherPlatformIsRefusedNamingBoth() async throws {
+            #if arch(x86_64)
+            let (other, host, uname) = ("linux/arm64", "linux/amd64", "linux/x86_64")
+            #else
+            let (other, host, uname) = ("linux/amd64", "linux/arm64", "linux/aarch64")
+            #endif
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: f\(daemon.prefix.dropFirst(5))
+                    services:
+                      other:
+                        image: busybox
+                        platform: \(other)
+                        pull_policy: missing
+                        command: ["true"]
+                    """)
+                let up = try await daemon.berth(["up", "-d", "--progress", "quiet"], in: directory)
+                #expect(up.status != 0)
+                #expect(up.stderr.contains("wanted \(other), actual: \(host)"), "\(up.stderr)")
+                let ps = try await daemon.berthOK(["ps", "-a", "-q"], in: directory)
+                #expect(ps.stdout.isEmpty, "nothing made: \(ps.stdout)")
+                // The host's own platform, spelled as uname spells it, is the same one.
+                let same = directory + "/compose.yaml"
+                try String(contentsOfFile: same, encoding: .utf8).replacingOccurrences(of: other, with: uname)
+                    .write(toFile: same, atomically: true, encoding: .utf8)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
         @Test func interruptingAnAttachedUpOfSomeServicesStopsOnlyThoseAndTheirDependencies() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)

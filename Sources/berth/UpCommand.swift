@@ -59,6 +59,9 @@ struct UpCommand: AsyncParsableCommand {
             wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes,
             pull: pull, configDirectory: RegistryConfig.directory, build: build, noBuild: noBuild)
         let printer = ProgressPrinter(mode: progress, quietPull: quietPull)
+        // Attached, only this up's output shows (docker compose attaches, it
+        // does not replay): a container started again had an older run's.
+        let began = Date().timeIntervalSince1970
         let result = try await ProjectContext.stream(.up, request, printer: printer)
         if result.unchanged {
             // As docker compose: every container already as asked says so.
@@ -72,7 +75,7 @@ struct UpCommand: AsyncParsableCommand {
             noPrefix: noLogPrefix, timestamps: timestamps, colour: !noColor && isatty(1) == 1)
         let code = try await Attached(
             projectName: loaded.name.rawValue, services: services, abortOnExit: abortOnExit || exitCodeFrom != nil,
-            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer, logPrinter: logPrinter,
+            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer, logPrinter: logPrinter, since: began,
             shown: Self.shown(loaded.project, services: services, attach: attach, noAttach: noAttach),
             started: services.isEmpty ? [] : loaded.project.graph.selecting(services, noDeps: noDeps)
         ).run()
@@ -110,6 +113,8 @@ struct Attached: Sendable {
     let timeout: Double?
     let printer: ProgressPrinter
     let logPrinter: LogPrinter
+    /// Seconds since the epoch: lines from before this up are not shown.
+    let since: Double
     /// The services whose logs are shown; nil: all; empty: none.
     let shown: [String]?
     /// The services this `up` started (the named ones and their
@@ -124,7 +129,7 @@ struct Attached: Sendable {
                 // Every service is left out: nothing to show (an empty list would be all).
                 if shown?.isEmpty == true { return }
                 let frames = try await Daemon.connect().frames(
-                    .logs, LogsRequest(projectName: projectName, services: shown ?? [], follow: true))
+                    .logs, LogsRequest(projectName: projectName, services: shown ?? [], follow: true, since: since))
                 for try await frame in frames {
                     if case .item(let entry) = frame { logPrinter.print(entry) }
                 }
@@ -199,7 +204,7 @@ struct Attached: Sendable {
                 } catch {}
             }
             let deadline = ContinuousClock.now + .seconds(3)
-            while let last, !logPrinter.printed(last), ContinuousClock.now < deadline {
+            while let last, (last.seconds ?? 0) >= since, !logPrinter.printed(last), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }

@@ -277,6 +277,28 @@ extension SystemTests {
             }
         }
 
+        @Test func aSecondAttachedUpShowsOnlyTheNewRunsOutput() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: n\(daemon.prefix.dropFirst(5))
+                    services:
+                      hi:
+                        image: busybox
+                        command: ["sh", "-c", "echo run-$$(date +%s%N)"]
+                    """)
+                let first = try await daemon.berthOK(["up", "--no-color"], in: directory)
+                let second = try await daemon.berthOK(["up", "--no-color"], in: directory)
+                let runs = { (text: String) in text.split(separator: "\n").filter { $0.contains("| run-") } }
+                #expect(runs(first.stdout).count == 1, "\(first.stdout)")
+                #expect(runs(second.stdout).count == 1, "the second up replays no older run: \(second.stdout)")
+                #expect(runs(first.stdout) != runs(second.stdout), "\(second.stdout)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
         @Test func eachFailedDependencyIsExplainedAndAPendingOneDoesNotHoldUpTheFailure() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)

@@ -116,9 +116,12 @@ final class LogPrinter: Sendable {
                 {
                     return
                 }
-                if time != state.lastTime { state.atLastTime = [] }
-                if state.lastTime.map({ time >= $0 }) ?? true {
+                // An older line (another container's, merged late) leaves the
+                // latest time and the lines seen at it as they are.
+                if state.lastTime.map({ time > $0 }) ?? true {
                     state.lastTime = time
+                    state.atLastTime = [key]
+                } else if time == state.lastTime {
                     state.atLastTime.insert(key)
                 }
             }

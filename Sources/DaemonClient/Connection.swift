@@ -160,7 +160,32 @@ public struct DaemonConnection: Sendable {
             cause: String(decoding: bytes.prefix(200), as: UTF8.self))
     }
 
+    /// How long a connect refused for load (EAGAIN: berthd's accept queue
+    /// is full) is tried again before giving up.
+    static let busyDeadline = Duration.seconds(20)
+
+    /// Connects; EAGAIN means berthd is there but busy, so it is tried
+    /// again (never answered by starting another berthd) until `busyDeadline`.
     private func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+        let deadline = ContinuousClock.now.advanced(by: Self.busyDeadline)
+        var pause = Duration.milliseconds(5)
+        while true {
+            do {
+                return try await connectOnce()
+            } catch let error as IOError where error.errnoCode == EAGAIN {
+                guard ContinuousClock.now < deadline else {
+                    throw BerthError(
+                        .daemonBusy,
+                        "berthd at \(socketPath) is too busy to accept a connection (tried for \(Self.busyDeadline))",
+                        cause: "\(error)")
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(200))
+            }
+        }
+    }
+
+    private func connectOnce() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         do {
             return try await ClientBootstrap(group: group).connect(unixDomainSocketPath: socketPath) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -169,6 +194,8 @@ public struct DaemonConnection: Sendable {
                         wrappingChannelSynchronously: channel)
                 }
             }
+        } catch let error as IOError where error.errnoCode == EAGAIN {
+            throw error
         } catch let error as IOError {
             throw connectFailure(errno: error.errnoCode, error: error)
         } catch SocketAddressError.unixDomainSocketPathTooLong {

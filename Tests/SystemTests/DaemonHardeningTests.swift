@@ -113,10 +113,12 @@ extension SystemTests {
                         command: \(Self.idle)
                         secrets: [token]
                     secrets:
-                      token: {file: ./token.txt}
+                      token: {environment: TOKEN}
                     """)
-                try "hunter2-secret".write(toFile: directory + "/token.txt", atomically: true, encoding: .utf8)
-                try await daemon.berthOK(["up", "-d", "--wait", "--progress", "plain"], in: directory)
+                // Berth writes a secret from the environment into the container's own directory.
+                try await daemon.berthOK(
+                    ["up", "-d", "--wait", "--progress", "plain"], in: directory,
+                    environment: ["TOKEN": "hunter2-secret"])
                 // Inside, the secret is there, to root and to a non-root user.
                 for service in ["app", "nobody"] {
                     let read = try await daemon.berthOK(

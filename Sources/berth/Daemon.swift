@@ -24,15 +24,19 @@ enum Daemon {
 
     static var socketPath: String {
         var host =
-            hostOverride ?? ProcessInfo.processInfo.environment["BERTH_HOST"] ?? settings.socket
-            ?? DaemonSettings.defaultSocket
+            hostOverride ?? variable("BERTH_HOST") ?? settings.socket ?? DaemonSettings.defaultSocket
         if host.hasPrefix("unix://") { host.removeFirst("unix://".count) }
         return host
     }
 
     /// The root named by `BERTH_ROOT`, which a started berthd is given; nil:
     /// berthd's own (daemon.json's, or its default).
-    static var rootOverride: String? { ProcessInfo.processInfo.environment["BERTH_ROOT"] }
+    static var rootOverride: String? { variable("BERTH_ROOT") }
+
+    /// An environment variable that is set and not empty.
+    static func variable(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     static var root: String { rootOverride ?? settings.root ?? DaemonSettings.defaultRoot }
 

@@ -91,6 +91,44 @@ extension SystemTests {
             }
         }
 
+        @Test func anAutostartedBerthdTakesItsSettingsFromDaemonJSON() async throws {
+            try await withDaemon(start: false) { daemon in
+                let config = daemon.root + "/daemon.json"
+                let settings: [String: String] = [
+                    "root": daemon.root, "socket": daemon.socket, "name-prefix": daemon.prefix,
+                    "subnet-pool": daemon.pool,
+                ]
+                try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: config))
+                // Only the file names them: no variable does.
+                let environment = [
+                    "BERTH_DAEMON_CONFIG": config, "BERTH_ROOT": "", "BERTH_HOST": "", "BERTH_NAME_PREFIX": "",
+                    "BERTH_SUBNET_POOL": "",
+                ]
+                let imported = try await daemon.berthOK(
+                    ["image", "import", BusyboxImage.path], environment: environment)
+                #expect(imported.stderr.contains("started berthd"), "\(imported.stderr)")
+                let pid = try #require(daemon.daemonPID())
+                let commandLine = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+                    .split(separator: "\0").map(String.init)
+                #expect(commandLine.dropFirst() == ["--socket", daemon.socket], "\(commandLine)")
+                let lock = try String(contentsOfFile: daemon.root + "/berthd.lock", encoding: .utf8)
+                #expect(lock.trimmingCharacters(in: .whitespacesAndNewlines) == "\(pid)")
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: conf\(daemon.prefix.dropFirst(5))
+                    services:
+                      app:
+                        image: busybox
+                        command: \(Self.idle)
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory, environment: environment)
+                // Its host interfaces carry the file's prefix.
+                #expect(!(try await Self.links(daemon)).isEmpty)
+                try await daemon.berthOK(["down", "-t", "1"], in: directory, environment: environment)
+            }
+        }
+
         // MARK: Private state
 
         @Test func theRootIsUnreadableToOtherUsersAfterAnUpWithASecret() async throws {

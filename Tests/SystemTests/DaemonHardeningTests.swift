@@ -78,6 +78,34 @@ extension SystemTests {
             }
         }
 
+        @Test func aSecondBerthdStartedDuringAnUpLeavesItsWorkAlone() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let services = (1...4).map { "  app\($0):\n    image: busybox\n    command: \(Self.idle)\n" }
+                let directory = try writeProject(
+                    daemon, "name: race\(daemon.prefix.dropFirst(5))\nservices:\n" + services.joined())
+                async let up = daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
+                // As soon as the up has begun making containers.
+                _ = try await eventually(within: 20) {
+                    !((try? FileManager.default.contentsOfDirectory(atPath: daemon.root + "/containers")) ?? []).isEmpty
+                }
+                let pid = try spawn(
+                    Self.berthd(daemon, socket: daemon.root + "/second.sock"), log: daemon.root + "/second.log")
+                defer { Self.reap([pid]) }
+                var status: Int32 = 0
+                let exited = try await eventually(within: 20) { waitpid(pid, &status, WNOHANG) == pid }
+                #expect(exited, "a second berthd on the same root kept running")
+                #expect(status >> 8 != 0)
+                let finished = try await up
+                #expect(finished.status == 0, "\(finished.stderr)")
+                let ps = try await daemon.berthOK(["ps", "--format", "json"], in: directory)
+                let states = try psJSON(ps.stdout).map { $0["State"] as? String }
+                #expect(states == Array(repeating: "running", count: 4), "\(ps.stdout)")
+                #expect(try Self.containerPIDs(daemon).allSatisfy { kill($0, 0) == 0 })
+                try await daemon.berthOK(["down", "-t", "1"], in: directory)
+            }
+        }
+
         @Test func fiveCommandsAtOnceStartOneBerthd() async throws {
             try await withDaemon(start: false) { daemon in
                 let outputs = try await withThrowingTaskGroup(of: Output.self) { group in

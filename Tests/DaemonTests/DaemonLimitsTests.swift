@@ -156,6 +156,42 @@ struct DaemonLimitsTests {
         }
     }
 
+    @Test func aFullAcceptQueueIsRetriedNotTakenForAMissingDaemon() async throws {
+        try await withScratchDirectory(prefix: "berth-dl") { directory in
+            let path = directory.path + "/s"
+            // A listener that never accepts, its queue filled by connections
+            // that wait: the state of a berthd flooded beyond its backlog.
+            let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            defer { close(listener) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            #expect(bound == 0 && listen(listener, 0) == 0)
+            var waiting: [Int32] = []
+            defer { waiting.forEach { close($0) } }
+            for _ in 0..<16 {
+                let fd = socket(
+                    AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+                waiting.append(fd)
+                if connected != 0 && errno == EAGAIN { break }
+            }
+            let connection = DaemonConnection(socketPath: path, busyDeadline: .milliseconds(300))
+            let error = try await #require(throws: BerthError.self) { try await connection.call(.ping, Empty()) }
+            // Busy, not missing: the CLI starts no second berthd for it.
+            #expect(error.code == .daemonBusy, "\(error)")
+        }
+    }
+
     // MARK: Fixtures
 
     /// A daemon over the fake runtime (with `busybox`) serving on a socket

@@ -121,6 +121,43 @@ struct DaemonLimitsTests {
         }
     }
 
+    @Test func mutatedRequestsAllGetAnAnswerAndWriteNothingOutsideTheRoot() async throws {
+        try await withDaemon(requestTimeout: .milliseconds(500)) { socket, root in
+            var random = SeededRandom(seed: 16)
+            let base = try Self.upRequest()
+            var statuses: [Int: Int] = [:]
+            for _ in 0..<200 {
+                var request: Any = base
+                for _ in 0..<random.next(below: 3) + 1 { Fuzz.mutate(&request, using: &random) }
+                // A top level that is not an object is no request body at all.
+                guard request is [String: Any] else { continue }
+                let body = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+                let answer = try await Raw.exchange(socket, post("/v1/up", body))
+                statuses[answer.status, default: 0] += 1
+                #expect(
+                    (200..<500).contains(answer.status),
+                    "\(answer.status): \(String(decoding: answer.body, as: UTF8.self))")
+            }
+            #expect(statuses[400, default: 0] > 0, "\(statuses)")
+            // Malformed HTTP: each is answered or closed, and berthd goes on answering.
+            for garbage in [
+                "GET / HTTP/1.1\r\n\r\n", "POST /v1/up HTTP/1.1\r\nContent-Length: -5\r\n\r\n", "\u{0}\u{1}\r\n\r\n",
+            ] {
+                let fd = try Raw.connect(socket)
+                defer { close(fd) }
+                try Raw.send(fd, garbage)
+                #expect(try await Raw.readsEndOfFile(fd, within: 20))
+            }
+            #expect(try await DaemonConnection(socketPath: socket).call(.projects, Empty()).count <= 1)
+            // Only the root and the socket beside it: nothing escaped.
+            let beside = try FileManager.default.contentsOfDirectory(
+                atPath: (root as NSString).deletingLastPathComponent)
+            #expect(beside.sorted() == ["root", "s"], "\(beside) after \(statuses)")
+            let stored = (try? FileManager.default.contentsOfDirectory(atPath: root + "/projects")) ?? []
+            #expect(stored.allSatisfy { $0 == "shop.json" }, "\(stored)")
+        }
+    }
+
     // MARK: Connections
 
     @Test func aHalfSentRequestIsClosedAfterTheTimeout() async throws {
@@ -321,5 +358,58 @@ enum Raw {
     /// One request and its answer, as `TransportTests.RawSocket` reads it.
     static func exchange(_ path: String, _ request: String) async throws -> TransportTests.RawSocket.Answer {
         try await TransportTests.RawSocket.exchange(path, request)
+    }
+}
+
+/// A small deterministic generator, so a failing fuzz round comes back the same.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        // splitmix64
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
+
+/// Mutations of a JSON value: one node somewhere in it replaced by a value
+/// a hostile client would send.
+enum Fuzz {
+    static var values: [Any] {
+        [
+            -5, 0, 70000, 1 << 62, -(1 << 62), "", "../../fuzz", "a\u{0}b", String(repeating: "x", count: 300),
+            "A=B", NSNull(), [Any](), [String: Any](), true, 1.5, "-5", "web",
+        ]
+    }
+
+    static func mutate(_ value: inout Any, using random: inout SeededRandom) {
+        switch value {
+        case var object as [String: Any] where !object.isEmpty && random.next(below: 5) != 0:
+            let keys = object.keys.sorted()
+            let key = keys[random.next(below: keys.count)]
+            if random.next(below: 8) == 0 {
+                // A key of the hostile kind.
+                object[values[random.next(below: values.count)] as? String ?? "=", default: 1] = object[key]
+                object[key] = nil
+            } else {
+                var child = object[key] ?? NSNull()
+                mutate(&child, using: &random)
+                object[key] = child
+            }
+            value = object
+        case var array as [Any] where !array.isEmpty && random.next(below: 5) != 0:
+            let index = random.next(below: array.count)
+            mutate(&array[index], using: &random)
+            value = array
+        default:
+            value = values[random.next(below: values.count)]
+        }
     }
 }

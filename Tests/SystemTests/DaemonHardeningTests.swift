@@ -215,6 +215,12 @@ extension SystemTests {
                 }
                 let grep = try await Self.asNobody(["grep", "-rl", "hunter2", daemon.root])
                 #expect(grep.stdout.isEmpty, "\(grep.stdout)")
+                // Each file is private by itself too, not only behind the root's mode.
+                chmod(daemon.root, 0o711)
+                for file in files {
+                    #expect(try await Self.asNobody(["cat", file]).status != 0, "nobody reads \(file) through 0711")
+                }
+                chmod(daemon.root, 0o700)
                 try await daemon.berthOK(["down", "-t", "1"], in: directory)
             }
         }

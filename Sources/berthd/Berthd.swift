@@ -68,6 +68,13 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel = ProcessInfo.processInfo.environment["BERTH_LOG_LEVEL"] ?? "info"
 
+    func validate() throws {
+        guard requestTimeout > 0, requestTimeout.isFinite else {
+            throw ValidationError("--request-timeout \(requestTimeout): seconds above 0")
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections \(maxConnections): at least 1") }
+    }
+
     func run() async throws {
         // glibc gives each busy thread a malloc arena of its own; with NIO's,
         // the runtime's and the probes' threads that was ~15 arenas and

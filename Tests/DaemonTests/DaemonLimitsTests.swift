@@ -178,6 +178,48 @@ struct DaemonLimitsTests {
         }
     }
 
+    @Test func aStreamingAnswerOutlivesTheRequestTimeout() async throws {
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+        let route: HTTPServer.Handler = { _ in
+            let (lines, output) = AsyncThrowingStream.makeStream(of: [UInt8].self)
+            let producer = Task {
+                output.yield(try WireJSON.encode(StreamFrame<String, Int>.item("first")))
+                for await _ in release { break }
+                output.yield(try WireJSON.encode(StreamFrame<String, Int>.item("second")))
+                output.yield(try WireJSON.encode(StreamFrame<String, Int>.result(2)))
+                output.finish()
+            }
+            output.onTermination = { _ in producer.cancel() }
+            return .stream(lines)
+        }
+        try await withScratchDirectory(prefix: "berth-dl") { directory in
+            let server = try await HTTPServer.start(
+                socketPath: directory.path + "/s", routes: ["/v1/logs": route],
+                limits: HTTPServer.Limits(requestTimeout: .milliseconds(300)))
+            do {
+                var frames = try await DaemonConnection(socketPath: server.socketPath)
+                    .frames(StreamingEndpoint<Empty, String, Int>("logs"), Empty()).makeAsyncIterator()
+                var first = false
+                if case .item("first")? = try await frames.next() { first = true }
+                #expect(first)
+                // The timeout has passed once an idle connection opened now is closed.
+                let idle = try Raw.connect(server.socketPath)
+                defer { close(idle) }
+                #expect(try await Raw.readsEndOfFile(idle, within: 20))
+                releaser.yield()
+                var rest = false
+                if case .item("second")? = try await frames.next(), case .result(2)? = try await frames.next() {
+                    rest = true
+                }
+                #expect(rest, "the stream was cut after the request timeout")
+            } catch {
+                await server.shutdown()
+                throw error
+            }
+            await server.shutdown()
+        }
+    }
+
     @Test func threeHundredIdleConnectionsLeaveRoomForARequest() async throws {
         try await withDaemon { socket, _ in
             var idle: [Int32] = []

@@ -73,7 +73,7 @@ import Musl
         runtime = configuration.runtime
         builder = BundleBuilder(host: configuration.host, cgroupParent: configuration.cgroupParent)
         do {
-            try Files.makeDirectories(configuration.root + "/containers")
+            try Files.makeDirectories(configuration.root + "/containers", mode: 0o700)
         } catch {
             throw BerthError(.system, "creating the container root \(configuration.root)/containers", cause: "\(error)")
         }
@@ -120,7 +120,9 @@ import Musl
     /// bundle files. Undone when it fails.
     func prepare(_ spec: LinuxContainerSpec) throws -> (ContainerPaths, OCIBundle) {
         let paths = self.paths(spec.id)
-        if mkdir(paths.directory, 0o711) != 0 {
+        // 0700: the bundle holds the environment, and the rootfs below is the
+        // container's own; crun, the shim and the mounts need no other user.
+        if mkdir(paths.directory, 0o700) != 0 {
             let err = errno
             if err == EEXIST {
                 throw BerthError(.alreadyExists, "container \(spec.id) already exists in \(paths.directory)")
@@ -141,7 +143,7 @@ import Musl
             if spec.openStdin { try write(Data(), to: paths.directory + "/stdin-open") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            try write(encoder.encode(bundle.spec), to: paths.config)
+            try write(encoder.encode(bundle.spec), to: paths.config, mode: 0o600)
             return (paths, bundle)
         } catch {
             discard(spec.id, paths: paths, created: false)

@@ -111,3 +111,23 @@ extension AttachRequest: ValidatedRequest {
         if container == nil { try Project.checkName(service, kind: "service") }
     }
 }
+
+extension StatsRequest: ValidatedRequest {
+    public func validate() throws(BerthError) {
+        try ProjectName.check(projectName)
+        try checkServices(services)
+    }
+}
+
+extension CopyRequest: ValidatedRequest {
+    public func validate() throws(BerthError) {
+        try ProjectName.check(projectName)
+        try Project.checkName(service, kind: "service")
+        guard index >= 1 else { throw BerthError(.invalidArgument, "--index \(index): replicas count from 1") }
+        guard copy.hostPath.hasPrefix("/"), !copy.containerPath.isEmpty,
+            !(copy.hostPath + copy.containerPath).contains("\0")
+        else {
+            throw BerthError(.invalidArgument, "cp: the host path must be absolute and neither path may be empty")
+        }
+    }
+}

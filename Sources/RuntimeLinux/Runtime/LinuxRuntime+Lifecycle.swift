@@ -237,8 +237,10 @@ extension LinuxRuntime {
                 } catch let error as BerthError where error.code == .timeout {
                     continue
                 } catch {
-                    // Cancelled, removed, or its shim died without a record:
-                    // there is no exit code to report.
+                    // Its shim died without a record (a kill -9): the
+                    // container is stopped if it still runs, and that is its
+                    // end. Cancelled or removed: there is nothing to report.
+                    if !Task.isCancelled { status = try? await driver.recoverLost(cid) }
                     break
                 }
             }

@@ -1,0 +1,75 @@
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+extension SystemTests {
+    /// Faults berthd must handle rather than freeze on (issue 16, part 7),
+    /// each checked from the host: processes in /proc, the real CLI.
+    @Suite struct FaultTests {
+        /// The pids of berth-shim processes whose command line holds `marker` and `service`.
+        static func shims(_ marker: String, _ service: String) -> [pid_t] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap { pid_t($0) }.filter { pid in
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+                return line.contains("berth-shim") && line.contains(marker) && line.contains("-\(service)-1")
+            }
+        }
+
+        static func alive(_ pid: pid_t) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+        }
+
+        @Test func aKilledShimLeavesAContainerThatIsStoppedRestartedByItsPolicyAndShownTruly() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: k\(daemon.prefix.dropFirst(5))
+                    services:
+                      kept:
+                        image: busybox
+                        init: true
+                        restart: always
+                        command: ["sleep", "600"]
+                      once:
+                        image: busybox
+                        init: true
+                        command: ["sleep", "600"]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                let initOfOnce = try #require(try await CLIToolsTests.initPID(daemon, directory, "once"))
+                let initOfKept = try #require(try await CLIToolsTests.initPID(daemon, directory, "kept"))
+                let shims = Self.shims(daemon.root, "once") + Self.shims(daemon.root, "kept")
+                #expect(shims.count == 2, "\(shims)")
+                for pid in shims { kill(pid, SIGKILL) }
+                // Neither init outlives its shim: nobody would collect its output or its end.
+                let stopped = try await eventually(within: 20) { !Self.alive(initOfOnce) && !Self.alive(initOfKept) }
+                #expect(stopped, "the containers whose shims died were stopped")
+                // `once` shows as killed (137), not dead; `kept` runs again under its policy.
+                let settled = try await eventually(within: 30) {
+                    let ps = try psJSON(
+                        try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory).stdout)
+                    let once = ps.first { $0["Service"] as? String == "once" }
+                    let kept = ps.first { $0["Service"] as? String == "kept" }
+                    return once?["State"] as? String == "exited" && once?["ExitCode"] as? Int == 137
+                        && kept?["State"] as? String == "running"
+                }
+                let ps = try await daemon.berthOK(["ps", "-a"], in: directory).stdout
+                #expect(settled, "\(ps)")
+                let newKept = try await CLIToolsTests.initPID(daemon, directory, "kept")
+                #expect(newKept != nil && newKept != initOfKept, "a new run of kept")
+                // The next up converges: once runs again.
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                let after = try psJSON(try await daemon.berthOK(["ps", "--format", "json"], in: directory).stdout)
+                #expect(after.count == 2 && after.allSatisfy { $0["State"] as? String == "running" }, "\(after)")
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+            }
+        }
+    }
+}

@@ -71,5 +71,51 @@ extension SystemTests {
                 try await daemon.berthOK(["down", "-t", "0"], in: directory)
             }
         }
+
+        @Test func aRestartThatFailsToStartIsTriedAgainUnderThePolicy() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: r\(daemon.prefix.dropFirst(5))
+                    services:
+                      flaky:
+                        image: busybox
+                        restart: always
+                        volumes: [./data:/data]
+                        command: ["sh", "-c", "sleep 1; exit 1"]
+                    """)
+                let data = directory + "/data"
+                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+                let events = daemon.root + "/events.log"
+                let environment = daemon.environment.map { "\($0.key)=\($0.value)" }
+                let watcher = try spawn(
+                    ["/usr/bin/env"] + environment
+                        + [TestDaemon.binaries + "/berth", "--project-directory", directory, "events", "--json"],
+                    log: events)
+                defer {
+                    kill(watcher, SIGKILL)
+                    var status: Int32 = 0
+                    waitpid(watcher, &status, 0)
+                }
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                // Its bind's source gone, the restart after the exit cannot start it.
+                try FileManager.default.removeItem(atPath: data)
+                let failed = try await eventually(within: 30) {
+                    ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("restart failed")
+                }
+                #expect(failed, "a restart failed: \((try? String(contentsOfFile: events, encoding: .utf8)) ?? "")")
+                // Back in place: a later try under the policy starts it.
+                try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+                let running = try await eventually(within: 60) {
+                    let ps = try psJSON(try await daemon.berthOK(["ps", "--format", "json"], in: directory).stdout)
+                    return ps.first?["State"] as? String == "running"
+                }
+                let ps = try await daemon.berthOK(["ps", "-a"], in: directory).stdout
+                #expect(running, "started again after the failed start: \(ps)")
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+            }
+        }
     }
 }

@@ -72,6 +72,54 @@ extension SystemTests {
             }
         }
 
+        @Test func downDashVCompletesOnAFullDisk() async throws {
+            try await withDaemon(start: false) { daemon in
+                // The whole root on a small tmpfs, filled once the stack is up.
+                let mounted = try await run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", daemon.root])
+                guard mounted.status == 0 else { throw TestFailure("mount tmpfs: \(mounted.stderr)") }
+                defer { umount2(daemon.root, Int32(MNT_DETACH)) }
+                try await daemon.start()
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: f\(daemon.prefix.dropFirst(5))
+                    services:
+                      writer:
+                        image: busybox
+                        init: true
+                        command: ["sh", "-c", "while :; do echo line; sleep 0.1; done"]
+                        volumes: [data:/data]
+                      other:
+                        image: busybox
+                        init: true
+                        command: ["sleep", "600"]
+                        ports: ["127.0.0.1::80"]
+                    volumes:
+                      data: {}
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                let filler = daemon.root + "/filler"
+                _ = try await run(["dd", "if=/dev/zero", "of=" + filler, "bs=1M", "count=100"])
+                var info = statvfs()
+                #expect(statvfs(daemon.root, &info) == 0 && info.f_bavail == 0, "the disk is full")
+                let down = try await daemon.berth(["down", "-v", "-t", "1"], in: directory)
+                #expect(down.status == 0, "down -v on a full disk: \(down.stderr)\n\(daemon.logTail())")
+                #expect(!down.stderr.contains("NSCocoaErrorDomain"), "\(down.stderr)")
+                let ps = try await daemon.berth(["ps", "-a", "-q"], in: directory)
+                #expect(ps.stdout.isEmpty, "no container left: \(ps.stdout)")
+                let volumes = try await daemon.berth(["volume", "ls", "-q"])
+                #expect(!volumes.stdout.contains("_data"), "the volume went: \(volumes.stdout)")
+                // Of the mounts, only the test's own tmpfs may stay.
+                let left = await daemon.footprint.leftovers(within: .seconds(10)).filter {
+                    $0 != "mount " + daemon.root
+                }
+                #expect(left.isEmpty, "left on the host: \(left)")
+                try? FileManager.default.removeItem(atPath: filler)
+                await daemon.stop()
+            }
+        }
+
         @Test func aRestartThatFailsToStartIsTriedAgainUnderThePolicy() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)

@@ -66,7 +66,8 @@ extension ContainerDriver {
         if let status = try ExitStatus.read(paths.exitFile) { return status }
         let runtime = self.runtime
         let state = try? await DedicatedThread.run { try runtime.state(id) }
-        if let state, state.status != "stopped" {
+        let killed = state.map { $0.status != "stopped" } ?? false
+        if killed {
             try? await DedicatedThread.run { try runtime.freeze(id, false) }
             try? await DedicatedThread.run { try runtime.kill(id, signal: SIGKILL) }
             let deadline = ContinuousClock.now + .seconds(10)
@@ -79,14 +80,15 @@ extension ContainerDriver {
         try? await DedicatedThread.run { try runtime.delete(id, force: true) }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        // Killed here: 137, as docker reports a container it killed. Ended
+        // by itself with nobody to see how: 255, docker's "unknown".
         let status = ExitStatus(
-            exitCode: 128 + SIGKILL, signal: SIGKILL, finishedAt: formatter.string(from: Date()), pid: state?.pid)
-        do {
-            let data = try JSONEncoder().encode(status)
-            try FileOps.writeAtomically([UInt8](data), to: paths.exitFile, temporaryDirectory: paths.directory)
-        } catch {
-            throw BerthError(
-                .state, "container \(id): cannot record the end of a container whose shim died", cause: "\(error)")
+            exitCode: killed ? 128 + SIGKILL : 255, signal: killed ? SIGKILL : nil,
+            finishedAt: formatter.string(from: Date()), pid: state?.pid)
+        // Best effort: on a full disk (why the shim wrote none, perhaps) the
+        // end is known now all the same, and a removal needs no record.
+        if let data = try? JSONEncoder().encode(status) {
+            try? FileOps.writeAtomically([UInt8](data), to: paths.exitFile, temporaryDirectory: paths.directory)
         }
         return status
     }

@@ -75,7 +75,9 @@ import Musl
         do {
             try Files.makeDirectories(configuration.root + "/containers", mode: 0o700)
         } catch {
-            throw BerthError(.system, "creating the container root \(configuration.root)/containers", cause: "\(error)")
+            throw BerthError(
+                .system, "creating the container root \(configuration.root)/containers",
+                cause: BerthError.describe(error))
         }
         try CgroupSetup.ensureCompatible()
     }
@@ -190,11 +192,26 @@ import Musl
         } catch let error as BerthError where error.code == .invalidState {
             // It ended between the check and the signal: the wait below sees it.
         }
-        if let status = try await waitForExit(id, timeout: grace) { return status }
+        if let status = try await waitOrRecover(id, timeout: grace) { return status }
         do {
             try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
         } catch let error as BerthError where error.code == .invalidState {}
-        return try await wait(id, timeout: .seconds(10))
+        guard let status = try await waitOrRecover(id, timeout: .seconds(10)) else {
+            throw BerthError(.timeout, "container \(id) was still running 10 s after SIGKILL")
+        }
+        return status
+    }
+
+    /// `waitForExit`, and when the shim is gone without a record (killed,
+    /// or it could not write one on a full disk) the container made sure
+    /// of and that end taken (`recoverLost`).
+    private func waitOrRecover(_ id: ContainerID, timeout: Duration) async throws -> ExitStatus? {
+        do {
+            return try await waitForExit(id, timeout: timeout)
+        } catch let error as BerthError where shimPID(paths(id)) == nil {
+            guard let status = try await recoverLost(id) else { throw error }
+            return status
+        }
     }
 
     /// Removes the container: crun's state and cgroup, the rootfs mount, the
@@ -238,7 +255,9 @@ import Musl
         do {
             try FileManager.default.removeItem(atPath: paths.directory)
         } catch {
-            errors.append(BerthError(.system, "removing container directory \(paths.directory)", cause: "\(error)"))
+            errors.append(
+                BerthError(
+                    .system, "removing container directory \(paths.directory)", cause: BerthError.describe(error)))
         }
         if let error = BerthError.combined(errors) {
             throw BerthError(.runtime, "removing container \(id) left work undone", cause: error.description)

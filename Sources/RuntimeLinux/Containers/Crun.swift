@@ -96,7 +96,7 @@ public struct Crun: OCIRuntime {
         do {
             return try JSONDecoder().decode(OCIState.self, from: Data(output.stdout))
         } catch {
-            throw BerthError(.runtime, "crun state \(id): unreadable output", cause: "\(error)")
+            throw BerthError(.runtime, "crun state \(id): unreadable output", cause: BerthError.describe(error))
         }
     }
 

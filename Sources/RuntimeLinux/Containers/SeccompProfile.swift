@@ -46,7 +46,8 @@ struct SeccompProfile: Decodable {
             return try JSONDecoder().decode(SeccompProfile.self, from: data)
         } catch {
             throw BerthError(
-                .invalidSpec, "\(what): the seccomp profile \(path) is not a seccomp profile", cause: "\(error)")
+                .invalidSpec, "\(what): the seccomp profile \(path) is not a seccomp profile",
+                cause: BerthError.describe(error))
         }
     }
 

@@ -28,7 +28,7 @@ struct NetworkStateFile: Sendable {
         } catch let error as BerthError {
             throw BerthError(.state, "invalid network state \(path)", cause: error.description)
         } catch {
-            throw BerthError(.state, "invalid network state \(path)", cause: "\(error)")
+            throw BerthError(.state, "invalid network state \(path)", cause: BerthError.describe(error))
         }
     }
 

@@ -94,7 +94,8 @@ struct ContainerRecordStore: Sendable {
                 guard let bytes = try AtomicFile.read(file) else { continue }
                 records.append(try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes)))
             } catch {
-                problems.append(BerthError(.state, "unreadable container metadata \(file)", cause: "\(error)"))
+                problems.append(
+                    BerthError(.state, "unreadable container metadata \(file)", cause: BerthError.describe(error)))
             }
         }
         return (records, problems)
@@ -106,7 +107,8 @@ struct ContainerRecordStore: Sendable {
         do {
             try AtomicFile.write(Array(try encoder.encode(record)), to: path(record.id), mode: 0o600)
         } catch {
-            throw BerthError(.state, "cannot record container \(record.id) in \(path(record.id))", cause: "\(error)")
+            throw BerthError(
+                .state, "cannot record container \(record.id) in \(path(record.id))", cause: BerthError.describe(error))
         }
     }
 

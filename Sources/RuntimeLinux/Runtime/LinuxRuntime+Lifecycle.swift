@@ -142,7 +142,10 @@ extension LinuxRuntime {
             }
             record.phase = .removing
             if keepingAnonymousVolumes { record.keepsAnonymousVolumes = true }
-            try await save(record)
+            // The record says what to finish should berthd die half-way; on
+            // a full disk it cannot be written, and the removal goes on
+            // all the same (`down -v` is how a user makes room).
+            try? await save(record)
             try await shieldedTeardown(record, undoingCreate: false)
             emit(.destroy, id)
         }

@@ -24,7 +24,8 @@ extension LinuxRuntime {
                     problems.append(error)
                 } catch {
                     problems.append(
-                        BerthError(.runtime, "taking apart container \(record.id) failed", cause: "\(error)"))
+                        BerthError(
+                            .runtime, "taking apart container \(record.id) failed", cause: BerthError.describe(error)))
                 }
             case .ready:
                 problems += await revive(record)
@@ -52,7 +53,9 @@ extension LinuxRuntime {
         if !alive, record.ownsNetns, let path = record.netnsPath, !OverlayRootfs.isMountPoint(path) {
             do { try await remakeNamespace(record, path: path) } catch {
                 problems.append(
-                    BerthError(.host, "container \(id): cannot remake its network namespace \(path)", cause: "\(error)")
+                    BerthError(
+                        .host, "container \(id): cannot remake its network namespace \(path)",
+                        cause: BerthError.describe(error))
                 )
             }
         }

@@ -18,7 +18,8 @@ public struct ImageBuildRequest: Sendable, Hashable, Codable {
     public var labels: [String: String]
     /// `--no-cache`: run every step.
     public var noCache: Bool
-    /// `--pull`: accepted; images come from the local store only for now.
+    /// `--pull`: every `FROM` pulled from its registry first (one the store
+    /// lacks is pulled in any case).
     public var pull: Bool
     /// `--secret id=ID,src=PATH`: secret id → file on the daemon's host.
     public var secrets: [String: String]

@@ -51,7 +51,7 @@ struct BuildCommand: AsyncParsableCommand {
 /// The options `berth build` and `berth image build` share.
 struct BuildFlags: ParsableArguments {
     @Flag(name: .customLong("no-cache"), help: "Do not use the cache: run every step.") var noCache = false
-    @Flag(help: "Always look for newer base images (images come from the local store).") var pull = false
+    @Flag(help: "Always pull the base images (one the store lacks is pulled in any case).") var pull = false
     @Option(name: .customLong("build-arg"), help: "NAME=VALUE (repeatable).") var buildArg: [String] = []
     @Option(name: .customLong("secret"), help: "id=ID,src=PATH: a file RUN --mount=type=secret can read.")
     var secret: [String] = []

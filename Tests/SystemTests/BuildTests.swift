@@ -322,6 +322,33 @@ extension SystemTests {
             }
         }
 
+        @Test func aBaseImageTheStoreLacksIsPulledAndPullPullsAgain() async throws {
+            try await withDaemon { daemon in
+                try await withRegistry(daemon) { registry in
+                    try await BusyboxImage.load(into: daemon)
+                    let base = "\(registry.host)/st/base:1"
+                    try await daemon.berthOK(["image", "tag", "busybox", base])
+                    try await daemon.berthOK(["image", "push", base])
+                    try await daemon.berthOK(["image", "rm", base])
+                    let context = try writeContext(daemon, ["Dockerfile": "FROM \(base)\nRUN echo built > /built\n"])
+                    let manifests = {
+                        registry.requests(containing: "GET /v2/st/base/manifests/")
+                            + registry.requests(containing: "HEAD /v2/st/base/manifests/")
+                    }
+                    let before = manifests()
+                    try await daemon.berthOK(["image", "build", "-t", "pulled:1", context])
+                    #expect(manifests() > before, "the missing base was pulled from the registry")
+                    #expect(try await daemon.berth(["image", "inspect", base]).status == 0, "and kept in the store")
+                    // In the store now: no registry, unless --pull asks.
+                    let kept = manifests()
+                    try await daemon.berthOK(["image", "build", "-t", "pulled:2", context])
+                    #expect(manifests() == kept)
+                    try await daemon.berthOK(["image", "build", "--pull", "-t", "pulled:3", context])
+                    #expect(manifests() > kept, "--pull asks the registry again")
+                }
+            }
+        }
+
         @Test func badInputIsNamed() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
@@ -333,7 +360,8 @@ extension SystemTests {
                 #expect(target.stderr.contains("did you mean \"base\""), "\(target.stderr)")
                 let nowhere = try await daemon.berth(["image", "build", "-t", "bad:1", daemon.root + "/nowhere"])
                 #expect(nowhere.stderr.contains("does not exist"), "\(nowhere.stderr)")
-                let noImage = try writeContext(daemon, ["Dockerfile": "FROM nosuchimage\nRUN true\n"])
+                // On a registry that is not there (loopback, closed port): the pull fails at once.
+                let noImage = try writeContext(daemon, ["Dockerfile": "FROM 127.0.0.1:9/nosuchimage\nRUN true\n"])
                 let unknown = try await daemon.berth(["image", "build", "-t", "bad:1", noImage])
                 #expect(unknown.status != 0 && unknown.stderr.contains("nosuchimage"), "\(unknown.stderr)")
             }

@@ -21,6 +21,16 @@ public protocol BuildBackend: Sendable {
     func commit(_ config: DockerImageConfig, tags: [String]) async throws -> String
     /// Whether an image with this config digest is in the store; when so, gives it `tags`.
     func retag(_ id: String, tags: [String]) async throws -> Bool
+    /// Pulls `reference` from its registry into the store (a `FROM` the
+    /// store lacks, or every `FROM` with `--pull`).
+    func pull(_ reference: String) async throws
+}
+
+extension BuildBackend {
+    /// A backend with no registry: a base image must be in the store.
+    public func pull(_ reference: String) async throws {
+        throw BerthError(.notFound, "image \(reference) is not in the store, and this builder cannot pull it")
+    }
 }
 
 /// An image of the store, for a `FROM` or a `--from`.

@@ -25,7 +25,7 @@ public struct ImageBuilder: ImageBuilding {
         let (context, dockerfile) = try BuildContext.open(directory: request.context, dockerfile: source)
         let options = BuildOptions(target: request.target, buildArgs: request.buildArgs, labels: request.labels)
         let graph = try BuildGraph(dockerfile: dockerfile, options: options)
-        let (images, imageLayers) = try await resolveImages(graph)
+        let (images, imageLayers) = try await resolveImages(graph, pull: request.pull)
         let plan = try graph.plan(images: images)
         for note in plan.notes { progress(ImageBuildEvent(kind: .note, step: 0, name: "", text: note.description)) }
         let keys = try CacheKeys.compute(plan, images: images, context: context)
@@ -43,23 +43,40 @@ public struct ImageBuilder: ImageBuilding {
         return ImageBuildResult(id: id, tags: request.tags, ran: ran, cached: cached)
     }
 
-    /// The images the build reads, found in the store (asking again while
-    /// `ONBUILD` triggers name more).
-    private func resolveImages(_ graph: BuildGraph) async throws -> ([String: BaseImage], [String: [String]]) {
+    /// The images the build reads, from the store, pulled when it lacks
+    /// one (as docker's build pulls), or each pulled first with `pull`
+    /// (`--pull`); asking again while `ONBUILD` triggers name more. A name
+    /// that looks like a misspelt stage is said so, not pulled.
+    private func resolveImages(_ graph: BuildGraph, pull: Bool) async throws -> (
+        [String: BaseImage], [String: [String]]
+    ) {
         var images: [String: BaseImage] = [:]
         var layers: [String: [String]] = [:]
         while true {
             let missing = graph.requiredImages(given: images).filter { images[$0] == nil }
             if missing.isEmpty { return (images, layers) }
             for reference in missing {
+                let resolved: StoredImage
                 do {
-                    let resolved = try await backend.resolve(reference)
-                    images[reference] = resolved.image
-                    layers[reference] = resolved.layers
+                    if pull { try await backend.pull(reference) }
+                    resolved = try await backend.resolve(reference)
                 } catch let error as BerthError {
-                    guard let stage = graph.stageHint(forImage: reference) else { throw error }
-                    throw BerthError(error.code, error.message + "; did you mean the stage \"\(stage)\"?")
+                    if let stage = graph.stageHint(forImage: reference) {
+                        throw BerthError(error.code, error.message + "; did you mean the stage \"\(stage)\"?")
+                    }
+                    guard !pull, error.code == .notFound else { throw error }
+                    do {
+                        try await backend.pull(reference)
+                    } catch let failure as BerthError {
+                        throw BerthError(
+                            failure.code,
+                            "FROM \(reference): not in the store, and pulling it failed: \(failure.message)",
+                            cause: failure.cause)
+                    }
+                    resolved = try await backend.resolve(reference)
                 }
+                images[reference] = resolved.image
+                layers[reference] = resolved.layers
             }
         }
     }

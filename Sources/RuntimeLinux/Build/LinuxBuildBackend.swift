@@ -16,11 +16,17 @@ public final class LinuxBuildBackend: BuildBackend {
     let crun: [String]
     /// `<root>/build`: staging directories and cache mounts.
     public let directory: String
+    /// Pulls an image into the store (the runtime's registry client).
+    let puller: @Sendable (String) async throws -> Void
 
-    init(store: ImageStore, driver: ContainerDriver, crun: [String], root: String) throws {
+    init(
+        store: ImageStore, driver: ContainerDriver, crun: [String], root: String,
+        pull: @escaping @Sendable (String) async throws -> Void
+    ) throws {
         self.store = store
         self.driver = driver
         self.crun = crun
+        self.puller = pull
         directory = root + "/build"
         try FileOps.makeDirectories(directory + "/tmp", mode: 0o700)
         try FileOps.makeDirectories(directory + "/cache-mounts", mode: 0o700)
@@ -39,6 +45,10 @@ public final class LinuxBuildBackend: BuildBackend {
                 image: BaseImage(id: image.configDigest.description, config: config),
                 layers: image.layers.map(\.diffID.description))
         }
+    }
+
+    public func pull(_ reference: String) async throws {
+        try await puller(reference)
     }
 
     public func hasLayer(_ diffID: String) async -> Bool {

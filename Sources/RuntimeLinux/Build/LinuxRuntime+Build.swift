@@ -3,6 +3,7 @@ import Builder
 import Foundation
 import HostOS
 import Registry
+import RuntimeKit
 
 extension LinuxRuntime {
     /// The image builder's backend over this runtime's image store and
@@ -11,7 +12,10 @@ extension LinuxRuntime {
         let crunRoot = configuration.crunRoot ?? configuration.root + "/crun"
         return try LinuxBuildBackend(
             store: imageStore, driver: driver, crun: [configuration.crunPath, "--root", crunRoot],
-            root: configuration.root)
+            root: configuration.root,
+            pull: { [self] reference in
+                _ = try await self.pullImage(reference, options: ImageTransferOptions(), progress: { _ in })
+            })
     }
 }
 

@@ -55,7 +55,7 @@ struct PsCommand: AsyncParsableCommand {
 
     /// One container as docker compose's `ps --format json` prints it:
     /// Berth's summary with docker's text forms of `Command`, `CreatedAt`,
-    /// `Ports` and `RunningFor` (`Names` too).
+    /// `Ports` and `RunningFor` (`Names` too), and `Created` in seconds.
     static func json(_ container: ContainerSummary) -> String {
         let encoder = JSONEncoder()
         guard let data = try? encoder.encode(container),
@@ -63,6 +63,8 @@ struct PsCommand: AsyncParsableCommand {
         else { return jsonLine(container) }
         object["Command"] = command(container.command)
         object["CreatedAt"] = goTime(container.created)
+        // The API's `Created` (docker's is whole seconds; Berth's keeps the fraction).
+        object["Created"] = container.created
         object["RunningFor"] = created(container.created)
         object["Ports"] = ports(container.publishers)
         object["Names"] = container.name

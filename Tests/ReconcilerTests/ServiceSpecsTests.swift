@@ -177,13 +177,14 @@ struct ServiceSpecsTests {
         service.links = ["db:database"]
         service.ipc = .disabled
         service.pid = .host
-        service.securityOpt = ["no-new-privileges:true", "seccomp:unconfined"]
+        // seccomp is applied; apparmor and label are the runtime's to warn about; others are noted.
+        service.securityOpt = ["no-new-privileges:true", "seccomp:unconfined", "apparmor=x", "systempaths=unconfined"]
         let project = try Fixture.project([service, Fixture.service("quiet")])
         let plan = try await Fixture.up(project, on: Fixture.runtime())
         #expect(
             plan.notes == [
                 "service app: ipc: none is not applied; the container has an IPC namespace of its own",
-                "service app: security_opt seccomp:unconfined is not applied",
+                "service app: security_opt systempaths=unconfined is not applied",
                 "service app: the image mount at /img is not made; Berth mounts volumes, binds and tmpfs",
             ])
     }

@@ -287,7 +287,7 @@ extension SystemTests {
                     services:
                       hi:
                         image: busybox
-                        command: ["sh", "-c", "echo run-$$(date +%s%N)"]
+                        command: ["sh", "-c", "echo run-$$(cat /proc/sys/kernel/random/uuid)"]
                     """)
                 let first = try await daemon.berthOK(["up", "--no-color"], in: directory)
                 let second = try await daemon.berthOK(["up", "--no-color"], in: directory)

@@ -51,7 +51,7 @@ extension SystemTests {
                 #expect(health["web"] == "healthy")
                 #expect(health["api"] == "healthy")
                 let created = Dictionary(
-                    uniqueKeysWithValues: ps.map { ($0["Service"] as? String ?? "", $0["CreatedAt"] as? Double ?? 0) })
+                    uniqueKeysWithValues: ps.map { ($0["Service"] as? String ?? "", $0["Created"] as? Double ?? 0) })
 
                 // A second `up` creates, recreates and stops nothing, and leaves
                 // the running services alone. As docker compose does, it runs
@@ -75,7 +75,7 @@ extension SystemTests {
                 )
                 let createdAfter = Dictionary(
                     uniqueKeysWithValues: after.map {
-                        ($0["Service"] as? String ?? "", $0["CreatedAt"] as? Double ?? 0)
+                        ($0["Service"] as? String ?? "", $0["Created"] as? Double ?? 0)
                     })
                 #expect(createdAfter["api"] != created["api"], "api was not recreated")
                 #expect(createdAfter["web"] == created["web"], "web was recreated")

@@ -213,8 +213,8 @@ extension SystemTests {
                         == before.map { $0["Name"] as? String ?? "" }.sorted(),
                     "containers duplicated or lost: \(ps.stdout)")
                 #expect(
-                    after.map { $0["CreatedAt"] as? Double ?? 0 }.sorted()
-                        == before.map { $0["CreatedAt"] as? Double ?? 0 }.sorted())
+                    after.map { $0["Created"] as? Double ?? 0 }.sorted()
+                        == before.map { $0["Created"] as? Double ?? 0 }.sorted())
                 let back = try await eventually(within: 20) {
                     try await timedLines(daemon, directory, "keeper").filter { $0.1 == "started" }.count >= 2
                 }

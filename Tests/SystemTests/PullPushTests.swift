@@ -404,7 +404,7 @@ extension SystemTests {
             let ps = try await daemon.berthOK(["ps", "--format", "json"], in: directory)
             let container = try psJSON(ps.stdout).first
             let labels = container?["Labels"] as? [String: Any]
-            return "\(container?["CreatedAt"] ?? "") \(labels?["com.docker.compose.image"] ?? "")"
+            return "\(container?["Created"] ?? "") \(labels?["com.docker.compose.image"] ?? "")"
         }
 
         static func digests(in manifest: String) -> [String] {

@@ -47,7 +47,7 @@ struct Berthd: AsyncParsableCommand {
 
     @Option(
         name: .customLong("config-file"),
-        help: "Docker-style daemon.json: registry-mirrors, insecure-registries, max-concurrent-downloads.")
+        help: "Docker-style daemon.json: registry-mirrors, insecure-registries, max-concurrent-downloads, log-driver, log-opts.")
     var configFile = ProcessInfo.processInfo.environment["BERTH_DAEMON_CONFIG"] ?? RegistrySettings.defaultPath
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
@@ -81,6 +81,7 @@ struct Berthd: AsyncParsableCommand {
         configuration.pools = pools
         configuration.cgroupParent = "/" + namePrefix
         configuration.registrySettings = try RegistrySettings.load(path: configFile)
+        configuration.defaultLogging = try DaemonLogging.load(path: configFile)
         let runtime = try await LinuxRuntime(configuration)
         let upstreams = (try? ResolvConf.upstreams(path: resolvConf)) ?? []
         let names = NameService(runtime: runtime, upstreams: upstreams, port: dnsPort, logger: logger)

@@ -165,11 +165,8 @@ extension ContainerDriver {
         let paths = self.paths(id)
         let log = JSONFileLog(directory: paths.directory)
         if query.follow { return log.follow(query, exitFile: paths.exitFile) }
-        let entries = try log.read(query)
-        return AsyncThrowingStream { continuation in
-            entries.forEach { continuation.yield($0) }
-            continuation.finish()
-        }
+        let cursor = try log.cursor(query)
+        return AsyncThrowingStream { try cursor.next() }
     }
 
     /// The log as `docker logs` prints it (no follow): each line's text,

@@ -353,6 +353,7 @@ extension LinuxRuntime {
         linux.pidNamespace = try namespace(spec.pidMode, kind: "pid", for: spec.name)
         linux.ipcNamespace = try namespace(spec.ipcMode, kind: "ipc", for: spec.name)
         linux.standardInput = plan.standardInput
+        linux.log = try logPolicy(spec)
         linux.devices = try devices(spec)
         linux.deviceCgroupRules = spec.deviceCgroupRules ?? []
         linux.resources.blockIO = try spec.resources.blkio.map { try HostDevices.blockIO($0, container: spec.name) }

@@ -318,15 +318,17 @@ void log_pump(struct log_stream *s) {
     attach_forward(chunk, (size_t)n);
 }
 
-/* Writes a last line that had no newline, as docker does at EOF. */
+/* Writes a last line that had no newline, as docker does at EOF, and a
+ * last try at saying what a full disk cost, whenever it was last tried. */
 void log_finish(struct log_stream *s) {
     if (s->fd >= 0) {
         close(s->fd);
         s->fd = -1;
     }
-    if (s->len == 0) return;
     char when[48];
     stamp_now(when, sizeof when);
-    emit(s->name, s->line, s->len, 0, when);
+    lost.retry_at = 0;
+    if (s->len > 0) emit(s->name, s->line, s->len, 0, when);
     s->len = 0;
+    if (lost.failing) recover(when);
 }

@@ -47,7 +47,9 @@ struct Berthd: AsyncParsableCommand {
 
     @Option(
         name: .customLong("config-file"),
-        help: "Docker-style daemon.json: registry-mirrors, insecure-registries, max-concurrent-downloads, log-driver, log-opts.")
+        help:
+            "Docker-style daemon.json: registry-mirrors, insecure-registries, max-concurrent-downloads, log-driver, log-opts."
+    )
     var configFile = ProcessInfo.processInfo.environment["BERTH_DAEMON_CONFIG"] ?? RegistrySettings.defaultPath
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")

@@ -63,7 +63,8 @@ extension SystemTests {
                 // A tail longer than the live file: read back across the rotated one, in order.
                 let long = try await daemon.berthOK(["logs", "--tail", "1500", "--no-log-prefix"], in: directory)
                 let numbers = long.stdout.split(separator: "\n").compactMap { Int($0.split(separator: " ")[1]) }
-                #expect(numbers == Array(18500...19999), "\(numbers.count): \(numbers.prefix(3)) … \(numbers.suffix(3))")
+                #expect(
+                    numbers == Array(18500...19999), "\(numbers.count): \(numbers.prefix(3)) … \(numbers.suffix(3))")
                 try await daemon.berthOK(["down"], in: directory)
             }
         }

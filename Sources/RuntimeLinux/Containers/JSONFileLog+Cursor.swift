@@ -41,12 +41,29 @@ extension JSONFileLog {
 
         /// The next entry, or nil at the end of the last file.
         public func next() throws -> Entry? {
+            if let entry = try nextAvailable() { return entry }
+            return unfinished()
+        }
+
+        /// The next whole line there is now; nil at the current end of the
+        /// live file, where a line not yet finished waits for its end.
+        func nextAvailable() throws -> Entry? {
             while ready.isEmpty {
-                guard let line = nextRecord() else { return flush() }
+                guard let line = nextRecord() else { return nil }
                 guard let entry = try JSONFileLog.parse(line) else { continue }
                 join(entry)
             }
             return ready.removeFirst()
+        }
+
+        /// After the live file was read to its end: when `json.log` now
+        /// names another file (the shim rotated it), reads on in that one.
+        func followRotation() -> Bool {
+            guard let reader, index == files.count - 1, let path = files.last,
+                let now = LineReader.inode(atPath: path), now != reader.inode
+            else { return false }
+            self.reader = LineReader(path: path, offset: 0)
+            return true
         }
 
         private func join(_ entry: Entry) {
@@ -66,17 +83,20 @@ extension JSONFileLog {
         }
 
         /// Lines left unfinished at the end of the log, as they are.
-        private func flush() -> Entry? {
+        func unfinished() -> Entry? {
             guard let (stream, entry) = partial.min(by: { $0.value.date < $1.value.date }) else { return nil }
             partial[stream] = nil
-            return query.admits(entry) ? entry : flush()
+            return query.admits(entry) ? entry : unfinished()
         }
 
+        /// The next record; the last file's reader stays, to read on from
+        /// where it is when the shim has written more.
         private func nextRecord() -> Substring? {
             while let current = reader {
                 if let line = current.next() { return line }
+                guard index + 1 < files.count else { return nil }
                 index += 1
-                reader = index < files.count ? LineReader(path: files[index], offset: 0) : nil
+                reader = LineReader(path: files[index], offset: 0)
             }
             return nil
         }
@@ -143,7 +163,6 @@ final class LineReader {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
-    private var atEnd = false
     static let chunk = 65536
 
     /// A reader from `offset`; one for a file that cannot be opened (gone
@@ -151,10 +170,20 @@ final class LineReader {
     init(path: String, offset: off_t) {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd >= 0, offset > 0 { lseek(fd, offset, SEEK_SET) }
-        atEnd = fd < 0
     }
 
     deinit { if fd >= 0 { close(fd) } }
+
+    /// The inode of the file read, to notice a rotation.
+    var inode: UInt64? {
+        var info = stat()
+        return fd >= 0 && fstat(fd, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    static func inode(atPath path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
 
     /// The next complete line, without its `\n`.
     func next() -> Substring? {
@@ -164,16 +193,14 @@ final class LineReader {
                 start = newline + 1
                 return Substring(line)
             }
-            guard !atEnd else { return nil }
+            // At the end for now: a live file may grow, and is read again next time.
+            guard fd >= 0 else { return nil }
             buffer.removeFirst(start)
             start = 0
             var chunk = [UInt8](repeating: 0, count: Self.chunk)
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, Self.chunk) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                atEnd = true
-                return nil
-            }
+            guard n > 0 else { return nil }
             buffer += chunk[0..<n]
         }
     }

@@ -274,7 +274,10 @@ extension LinuxRuntime {
         }
         record.phase = .ready
         try await save(record)
-        return created.warnings
+        guard linux.log.compress else { return created.warnings }
+        return created.warnings + [
+            "container \(spec.name): logging option compress is not applied: rotated log files are kept uncompressed"
+        ]
     }
 
     /// Publishes the ports, keeping each as it goes so that an undo finds them.

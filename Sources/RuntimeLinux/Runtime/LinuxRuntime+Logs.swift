@@ -16,7 +16,8 @@ extension LinuxRuntime {
             // docker's words, for scripts that look for them.
             throw BerthError(
                 .unsupported,
-                "configured logging driver does not support reading (container \(id) logs to \(policy.driver.rawValue))")
+                "configured logging driver does not support reading (container \(id) logs to \(policy.driver.rawValue))"
+            )
         }
         let paths = driver.paths(try SpecTranslation.containerID(id))
         let directory = paths.directory

@@ -24,6 +24,9 @@ extension JSONFileLog {
         /// Per stream, the pieces of a line not yet finished.
         private var partial: [Entry.Stream: Entry] = [:]
         private var ready: [Entry] = []
+        /// A tail's first line ends after this place (file, offset): a line
+        /// of another stream that ends before it is older than the tail.
+        private var endsAfter: Position?
 
         /// A cursor over `log`'s files at the start `query` selects.
         init(_ log: JSONFileLog, _ query: Query) throws {
@@ -31,7 +34,10 @@ extension JSONFileLog {
             var files = log.files()
             var offset: off_t = 0
             if let tail = query.tail {
-                (files, offset) = try Self.tailStart(files, lines: max(0, tail))
+                let start = Self.tailStart(files, lines: max(0, tail))
+                files = Array(files[start.from.file...])
+                offset = start.from.offset
+                endsAfter = start.endsAfter.map { Position(file: $0.file - start.from.file, offset: $0.offset) }
             } else if let since = query.since {
                 files = Self.skipOlder(files, than: since)
             }
@@ -51,7 +57,7 @@ extension JSONFileLog {
             while ready.isEmpty {
                 guard let line = nextRecord() else { return nil }
                 guard let entry = try JSONFileLog.parse(line) else { continue }
-                join(entry)
+                join(entry, at: Position(file: index, offset: reader?.consumed ?? 0))
             }
             return ready.removeFirst()
         }
@@ -63,10 +69,11 @@ extension JSONFileLog {
                 let now = LineReader.inode(atPath: path), now != reader.inode
             else { return false }
             self.reader = LineReader(path: path, offset: 0)
+            endsAfter = nil
             return true
         }
 
-        private func join(_ entry: Entry) {
+        private func join(_ entry: Entry, at position: Position) {
             var whole = entry
             if let started = partial.removeValue(forKey: entry.stream) {
                 whole = started
@@ -76,7 +83,9 @@ extension JSONFileLog {
                 whole.date = entry.date
             }
             if whole.text.hasSuffix("\n") {
-                if query.admits(whole) { ready.append(whole) }
+                let older = endsAfter.map { position <= $0 } ?? false
+                if !older { endsAfter = nil }
+                if query.admits(whole) && !older { ready.append(whole) }
             } else {
                 partial[entry.stream] = whole
             }
@@ -101,25 +110,62 @@ extension JSONFileLog {
             return nil
         }
 
-        /// Where the last `lines` lines begin: the files from that one on,
-        /// and the offset in the first of them. Reads backwards, counting
-        /// records that end a line (`\n` at the end of "log").
-        static func tailStart(_ files: [String], lines: Int) throws -> ([String], off_t) {
+        /// A place in the log: a file of the cursor's list, an offset in it.
+        struct Position: Comparable {
+            var file: Int
+            var offset: off_t
+            static func < (a: Self, b: Self) -> Bool { (a.file, a.offset) < (b.file, b.offset) }
+        }
+
+        /// Where the last `lines` lines begin, reading backwards and counting
+        /// records that end a line (`\n` at the end of "log"): `from`, the
+        /// first record to read, and `endsAfter`, the end of the last record
+        /// before the tail. A line cut into pieces keeps its earlier pieces
+        /// even when the other stream wrote between them; what that other
+        /// stream wrote before the tail is dropped by `endsAfter`.
+        static func tailStart(_ files: [String], lines: Int) -> (from: Position, endsAfter: Position?) {
             var ended = 0
-            for position in files.indices.reversed() {
-                var start: off_t?
-                LineReader.backwards(path: files[position]) { line, next in
+            var boundary: Position?
+            var earliest = Position(file: files.count - 1, offset: .max)
+            // Streams whose line may have earlier pieces still to take.
+            var open: Set<Substring> = []
+            for file in files.indices.reversed() {
+                var done = false
+                LineReader.backwards(path: files[file]) { line, start, next in
+                    let stream = streamName(line)
                     let ends = endsALine(line)
-                    if ends && ended == lines {
-                        start = next
-                        return false
+                    if boundary == nil {
+                        if ends && ended == lines {
+                            boundary = Position(file: file, offset: next)
+                            open.remove(stream)
+                        } else {
+                            earliest = Position(file: file, offset: start)
+                            if ends { ended += 1 }
+                            open.insert(stream)
+                            return true
+                        }
+                    } else if open.contains(stream) {
+                        if ends {
+                            open.remove(stream)
+                        } else {
+                            earliest = Position(file: file, offset: start)
+                        }
                     }
-                    if ends { ended += 1 }
-                    return true
+                    done = open.isEmpty
+                    return !done
                 }
-                if let start { return (Array(files[position...]), start) }
+                if done { break }
             }
-            return (files, 0)
+            guard let boundary else { return (Position(file: 0, offset: 0), nil) }
+            return (min(boundary, earliest), boundary)
+        }
+
+        /// The "stream" of a record, as written.
+        static func streamName(_ line: Substring) -> Substring {
+            guard let key = line.range(of: "\"stream\":\""),
+                let end = line[key.upperBound...].firstIndex(of: "\"")
+            else { return "" }
+            return line[key.upperBound..<end]
         }
 
         /// Rotated files whose last entry is before `since` are not read.
@@ -127,7 +173,7 @@ extension JSONFileLog {
             var first = 0
             for position in files.indices.dropLast() {
                 var last: Date?
-                LineReader.backwards(path: files[position]) { line, _ in
+                LineReader.backwards(path: files[position]) { line, _, _ in
                     last = (try? JSONFileLog.parse(line))?.flatMap { $0 }?.date
                     return false
                 }
@@ -163,6 +209,8 @@ final class LineReader {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// The offset just past the last line `next` returned.
+    private(set) var consumed: off_t
     static let chunk = 65536
 
     /// A reader from `offset`; one for a file that cannot be opened (gone
@@ -170,6 +218,7 @@ final class LineReader {
     init(path: String, offset: off_t) {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd >= 0, offset > 0 { lseek(fd, offset, SEEK_SET) }
+        consumed = offset
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -190,6 +239,7 @@ final class LineReader {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[start..<newline], as: UTF8.self)
+                consumed += off_t(newline + 1 - start)
                 start = newline + 1
                 return Substring(line)
             }
@@ -206,8 +256,9 @@ final class LineReader {
     }
 
     /// Calls `body` with each complete line of `path` from the last to the
-    /// first, and the offset just past its `\n`, until it returns false.
-    static func backwards(path: String, _ body: (Substring, off_t) -> Bool) {
+    /// first, the offset it starts at and the one just past its `\n`,
+    /// until it returns false.
+    static func backwards(path: String, _ body: (Substring, off_t, off_t) -> Bool) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
@@ -235,12 +286,12 @@ final class LineReader {
             var end = block.count
             while let newline = block[..<end].lastIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: block[(newline + 1)..<end], as: UTF8.self)
-                if !body(Substring(line), position + off_t(end) + 1) { return }
+                if !body(Substring(line), position + off_t(newline) + 1, position + off_t(end) + 1) { return }
                 end = newline
             }
             carry = Array(block[..<end])
             if position == 0, !carry.isEmpty {
-                _ = body(Substring(String(decoding: carry, as: UTF8.self)), off_t(carry.count) + 1)
+                _ = body(Substring(String(decoding: carry, as: UTF8.self)), 0, off_t(carry.count) + 1)
             }
         }
     }

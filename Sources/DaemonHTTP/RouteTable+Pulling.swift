@@ -59,7 +59,12 @@ final class FramePump<Item: Codable & Sendable>: @unchecked Sendable {
                     add(.result(Empty()))
                     break
                 }
-                add(.item(item))
+                if let entry = item as? LogEntry {
+                    if !out.isEmpty { out.append(UInt8(ascii: "\n")) }
+                    out += entry.itemFrame
+                } else {
+                    add(.item(item))
+                }
             } catch {
                 finished = true
                 add(.failure(RouteTable.berthError(error)))

@@ -106,13 +106,16 @@ extension DaemonService {
             let walk = LogWalk(runtime: runtime, containers: containers, request: request)
             return AsyncThrowingStream { try await walk.next() }
         }
-        let (stream, continuation) = AsyncThrowingStream<LogEntry, any Error>.makeStream()
+        // Bounded: a follow that starts with a long log reads it as fast as
+        // the client takes it, holding 256 lines, not all of them.
+        let (stream, continuation) = AsyncThrowingStream<LogEntry, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(256))
         let task = Task {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for container in containers {
                         group.addTask {
-                            try await self.logs(of: container, request) { continuation.yield($0) }
+                            try await self.logs(of: container, request) { await continuation.yieldWaiting($0) }
                         }
                     }
                     try await group.waitForAll()
@@ -130,7 +133,7 @@ extension DaemonService {
     /// line read again when a new run is followed from the last one's time
     /// is skipped.
     nonisolated func logs(
-        of container: ContainerInfo, _ request: LogsRequest, send: @Sendable (LogEntry) -> Void
+        of container: ContainerInfo, _ request: LogsRequest, send: @Sendable (LogEntry) async -> Bool
     ) async throws {
         var query = LogQuery(tail: request.tail, since: request.since, follow: request.follow, untilExit: true)
         var last: (seconds: Double, texts: Set<String>)?
@@ -149,7 +152,7 @@ extension DaemonService {
                 last =
                     seconds == last?.seconds
                     ? (seconds, (last?.texts ?? []).union([line.text])) : (seconds, [line.text])
-                send(entry)
+                guard await send(entry) else { return }
             }
             guard query.follow else { return }
             // When it stopped for good, one last read: a run that came and

@@ -32,9 +32,10 @@ bench_image
 bench_start logs l "${BERTH_BENCH_POOL:-10.215.64.0/18/24}"
 "$bin/berth" image import "$image" >/dev/null
 
-# 99 characters and a newline; `yes` writes them as fast as the pipe takes them.
+# 99 characters and a newline, SIZE_MB of them in whole lines; `yes` writes
+# them as fast as the pipe takes them.
 line=$(printf 'log line %090d' 0)
-command="yes '$line' | head -c $((size_mb * 1024 * 1024))"
+command="yes '$line' | head -n $((size_mb * 1024 * 1024 / 100))"
 project=$work/projects/logs
 mkdir -p "$project"
 cat >"$project/compose.yaml" <<EOF

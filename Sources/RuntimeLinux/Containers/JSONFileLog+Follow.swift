@@ -28,7 +28,8 @@ extension JSONFileLog {
     public func follow(
         _ query: Query, until ended: @escaping @Sendable () -> Bool
     ) -> AsyncThrowingStream<Entry, Error> {
-        AsyncThrowingStream { continuation in
+        // Bounded: the thread waits for the reader rather than reading ahead.
+        AsyncThrowingStream(bufferingPolicy: .bufferingOldest(256)) { continuation in
             let cancel: (Int32, Int32)
             do {
                 cancel = try ChildProcess.socketPair()
@@ -46,7 +47,7 @@ extension JSONFileLog {
                 do {
                     inotify = try checkSyscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
                     try self.runFollow(query, ended: ended, inotify: inotify, cancel: cancel.0) {
-                        continuation.yield($0)
+                        continuation.yieldBlocking($0)
                     }
                     continuation.finish()
                 } catch {
@@ -63,7 +64,7 @@ extension JSONFileLog {
     }
 
     private func runFollow(
-        _ query: Query, ended: () -> Bool, inotify: Int32, cancel: Int32, emit: (Entry) -> Void
+        _ query: Query, ended: () -> Bool, inotify: Int32, cancel: Int32, emit: (Entry) -> Bool
     ) throws {
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
         try checkSyscall("watching \(directory)") { inotify_add_watch(inotify, directory, mask) }
@@ -77,12 +78,13 @@ extension JSONFileLog {
             while let entry = try cursor.nextAvailable() {
                 fresh = true
                 if let until = query.until, entry.date > until { return }
-                emit(entry)
+                // False: the reader is gone.
+                if !emit(entry) { return }
             }
             // Rotated: the old file is drained (above); go on with the new one.
             if cursor.followRotation() { continue }
             if exited && !fresh {
-                while let entry = cursor.unfinished() { emit(entry) }
+                while let entry = cursor.unfinished(), emit(entry) {}
                 return
             }
             var fds = [

@@ -35,10 +35,12 @@ extension LinuxRuntime {
             let cursor = try log.cursor(selection)
             return AsyncThrowingStream { try cursor.next().map(Self.record) }
         }
-        return AsyncThrowingStream { continuation in
+        return AsyncThrowingStream(bufferingPolicy: .bufferingOldest(256)) { continuation in
             let task = Task.detached {
                 do {
-                    for try await entry in entries { continuation.yield(Self.record(entry)) }
+                    for try await entry in entries {
+                        guard await continuation.yieldWaiting(Self.record(entry)) else { break }
+                    }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

@@ -43,6 +43,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# docker's default seccomp profile: every container runs under it unless
+# its service says otherwise. Debian ships it with docker's source
+# (golang-github-docker-docker-dev, the same 20.10 profile as Debian's
+# docker.io); only that one file is taken from the package, not the Go
+# sources and their 250 dependencies.
+profile=/usr/share/berth/seccomp/default.json
+if [ ! -s "$profile" ]; then
+  deb=golang-github-docker-docker-dev
+  work=$(mktemp -d)
+  (cd "$work" && { apt-get download -qq "$deb" 2>/dev/null || { apt-get update -qq && apt-get download -qq "$deb"; }; })
+  dpkg-deb --fsys-tarfile "$work"/"$deb"_*.deb \
+    | tar -x -O ./usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json > "$work/default.json"
+  install -D -m 0644 "$work/default.json" "$profile"
+  rm -rf "$work"
+  echo "setup: installed docker's default seccomp profile at $profile (from Debian's $deb)" >&2
+fi
+
 # crun refuses a hybrid cgroup layout whose cgroup2 mount still holds a
 # controller ("cgroups in hybrid mode not supported, drop all controllers
 # from cgroupv2"). On these machines that is hugetlb: give it its own v1

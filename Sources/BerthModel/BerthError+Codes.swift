@@ -194,6 +194,8 @@ extension BerthError.Code {
     public static let daemonSocket = BerthError.Code("daemon-socket")
     /// Another berthd already answers on the socket this one was to listen on.
     public static let daemonAlreadyRunning = BerthError.Code("daemon-already-running")
+    /// berthd refused a connection for load (its accept queue full) for longer than the client waits.
+    public static let daemonBusy = BerthError.Code("daemon-busy")
     /// A request body larger than berthd accepts; answered with 413.
     public static let daemonRequestTooLarge = BerthError.Code("daemon-request-too-large")
     /// A request body that does not decode as the route's request type; answered with 400.

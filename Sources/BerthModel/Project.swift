@@ -124,3 +124,11 @@ public struct FileObject: Sendable, Hashable, Codable {
         self.labels = labels
     }
 }
+
+extension Project {
+    /// The image a service runs: its `image:`, else `<project>-<service>`,
+    /// the name docker compose gives the image it builds for it.
+    public func imageName(of service: Service) -> String {
+        service.image ?? "\(name.rawValue)-\(service.name)"
+    }
+}

@@ -48,7 +48,7 @@ public struct ProjectName: Sendable, Hashable, Codable, CustomStringConvertible 
 
     /// Nil when `rawValue` breaks the rule.
     public init?(_ rawValue: String) {
-        guard let first = rawValue.unicodeScalars.first, Self.isLowerAlnum(first),
+        guard rawValue.utf8.count <= Self.maxBytes, let first = rawValue.unicodeScalars.first, Self.isLowerAlnum(first),
             rawValue.unicodeScalars.allSatisfy({ Self.isLowerAlnum($0) || $0 == "_" || $0 == "-" })
         else { return nil }
         self.rawValue = rawValue
@@ -71,4 +71,23 @@ public struct ProjectName: Sendable, Hashable, Codable, CustomStringConvertible 
     }
 
     public var description: String { rawValue }
+
+    private enum CodingKeys: String, CodingKey { case rawValue }
+
+    /// Decoded by the same rule: a name from the wire or a file that breaks
+    /// it (`../../x`) fails to decode, with the `BerthError` that says why
+    /// as the underlying error.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try container.decode(String.self, forKey: .rawValue)
+        do {
+            try Self.check(text)
+        } catch {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: container.codingPath + [CodingKeys.rawValue], debugDescription: error.message,
+                    underlyingError: error))
+        }
+        self.rawValue = text
+    }
 }

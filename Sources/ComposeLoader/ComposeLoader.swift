@@ -127,13 +127,19 @@ public struct ComposeLoader {
             guard let name = ProjectName(raw) else {
                 throw BerthError(
                     .invalidCompose,
-                    "project name \"\(raw)\" (from \(source)) must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit"
+                    "project name \"\(raw.prefix(80))\" (from \(source)) must contain only lower-case letters, digits, \"-\" and \"_\", and start with a letter or digit, at most \(ProjectName.maxBytes) bytes"
                 )
             }
             return name
         }
         // The file's `name:` is cleaned like a directory name, as docker compose does;
         // one that cleans to nothing leaves the choice to the directory.
+        if let raw = model["name"]?.scalarText, raw.utf8.count > ProjectName.maxBytes {
+            throw BerthError(
+                .invalidCompose,
+                "project name \"\(raw.prefix(40))…\" (from name:) is \(raw.utf8.count) bytes long; at most \(ProjectName.maxBytes)"
+            )
+        }
         if let raw = model["name"]?.scalarText, !raw.isEmpty, let name = ProjectName.fromDirectory(raw) {
             return name
         }

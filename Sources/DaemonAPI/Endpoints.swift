@@ -58,6 +58,16 @@ extension Endpoint where Request == TopRequest, Response == [TopEntry] {
     public static var top: Self { Self("top") }
 }
 
+extension Endpoint where Request == StatsRequest, Response == [StatsEntry] {
+    /// `berth stats`: two readings half a second apart.
+    public static var stats: Self { Self("stats") }
+}
+
+extension Endpoint where Request == CopyRequest, Response == Empty {
+    /// `berth cp`: berthd runs on the client's host, so both sides are paths.
+    public static var copy: Self { Self("copy") }
+}
+
 extension Endpoint where Request == Empty, Response == [ProjectSummary] {
     /// `berth ls`.
     public static var projects: Self { Self("projects") }

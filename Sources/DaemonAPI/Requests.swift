@@ -110,22 +110,25 @@ public struct DownRequest: Codable, Sendable, Hashable {
     public var removeOrphans: Bool
     /// `-t`, seconds.
     public var timeout: Double?
+    /// `--rmi`: `local` (the images built for services without `image:`) or `all`.
+    public var removeImages: String?
 
     public init(
         projectName: String, project: Project? = nil, removeVolumes: Bool = false, removeOrphans: Bool = false,
-        timeout: Double? = nil
+        timeout: Double? = nil, removeImages: String? = nil
     ) {
         self.projectName = projectName
         self.project = project
         self.removeVolumes = removeVolumes
         self.removeOrphans = removeOrphans
         self.timeout = timeout
+        self.removeImages = removeImages
     }
 }
 
 /// `start`, `stop`, `restart`, `kill`, `rm` on some or all services of a project.
 public struct ContainerActionRequest: Codable, Sendable, Hashable {
-    public enum Action: String, Codable, Sendable, Hashable { case start, stop, restart, kill, remove }
+    public enum Action: String, Codable, Sendable, Hashable { case start, stop, restart, kill, remove, pause, unpause }
     public var projectName: String
     public var action: Action
     /// Empty: every service.
@@ -336,6 +339,35 @@ public struct TopRequest: Codable, Sendable, Hashable {
     public init(projectName: String, services: [String] = []) {
         self.projectName = projectName
         self.services = services
+    }
+}
+
+/// `berth stats`.
+public struct StatsRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var services: [String]
+    /// Stopped containers too (with zeros), as `stats -a`.
+    public var all: Bool
+
+    public init(projectName: String, services: [String] = [], all: Bool = false) {
+        self.projectName = projectName
+        self.services = services
+        self.all = all
+    }
+}
+
+/// `berth cp`: one service's container (by index) and the copy.
+public struct CopyRequest: Codable, Sendable, Hashable {
+    public var projectName: String
+    public var service: String
+    public var index: Int
+    public var copy: ContainerCopy
+
+    public init(projectName: String, service: String, index: Int, copy: ContainerCopy) {
+        self.projectName = projectName
+        self.service = service
+        self.index = index
+        self.copy = copy
     }
 }
 

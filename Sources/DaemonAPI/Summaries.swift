@@ -236,3 +236,35 @@ public struct NetworkSummary: Codable, Sendable, Hashable {
         self.containers = containers
     }
 }
+
+/// One container's line of `berth stats`: the CPU share between two
+/// readings, the second reading's other figures.
+public struct StatsEntry: Codable, Sendable, Hashable {
+    public var id: String
+    public var name: String
+    /// Percent of one CPU (docker's CPU %: 200 is two CPUs busy).
+    public var cpuPercent: Double
+    public var memoryUsage: UInt64
+    public var memoryLimit: UInt64
+    public var networkReceived: UInt64
+    public var networkSent: UInt64
+    public var blockRead: UInt64
+    public var blockWritten: UInt64
+    public var pids: UInt64
+
+    public init(
+        id: String, name: String, cpuPercent: Double, memoryUsage: UInt64, memoryLimit: UInt64,
+        networkReceived: UInt64, networkSent: UInt64, blockRead: UInt64, blockWritten: UInt64, pids: UInt64
+    ) {
+        self.id = id
+        self.name = name
+        self.cpuPercent = cpuPercent
+        self.memoryUsage = memoryUsage
+        self.memoryLimit = memoryLimit
+        self.networkReceived = networkReceived
+        self.networkSent = networkSent
+        self.blockRead = blockRead
+        self.blockWritten = blockWritten
+        self.pids = pids
+    }
+}

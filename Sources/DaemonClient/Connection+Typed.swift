@@ -79,7 +79,10 @@ extension DaemonConnection {
         return frames
     }
 
+    /// The request's bytes, once it has passed the checks berthd makes of
+    /// it (`ValidatedRequest`), so a bad one is refused without a round trip.
     private func encode(_ request: some Encodable, for path: String) throws -> [UInt8] {
+        if let checked = request as? any ValidatedRequest { try checked.validate() }
         do {
             return try WireJSON.encode(request)
         } catch {

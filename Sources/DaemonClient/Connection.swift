@@ -21,17 +21,22 @@ public struct DaemonConnection: Sendable {
     /// berthd's socket.
     public let socketPath: String
     private let group: any EventLoopGroup
+    /// How long a connect refused for load (EAGAIN: berthd's accept queue
+    /// is full) is tried again before giving up with `daemonBusy`.
+    public let busyDeadline: Duration
 
     /// A client of the berthd listening on `socketPath`. Its threads are
     /// NIO's shared ones, started on the first request, never shut down.
-    public init(socketPath: String) {
-        self.init(socketPath: socketPath, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+    public init(socketPath: String, busyDeadline: Duration = .seconds(20)) {
+        self.init(
+            socketPath: socketPath, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, busyDeadline: busyDeadline)
     }
 
     /// A client that runs its connections on `eventLoopGroup`.
-    public init(socketPath: String, eventLoopGroup: any EventLoopGroup) {
+    public init(socketPath: String, eventLoopGroup: any EventLoopGroup, busyDeadline: Duration = .seconds(20)) {
         self.socketPath = socketPath
         self.group = eventLoopGroup
+        self.busyDeadline = busyDeadline
     }
 
     /// Sends `body` to a plain route and returns the body of its `200`
@@ -160,7 +165,28 @@ public struct DaemonConnection: Sendable {
             cause: String(decoding: bytes.prefix(200), as: UTF8.self))
     }
 
+    /// Connects; EAGAIN means berthd is there but busy, so it is tried
+    /// again (never answered by starting another berthd) until `busyDeadline`.
     private func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+        let deadline = ContinuousClock.now.advanced(by: busyDeadline)
+        var pause = Duration.milliseconds(5)
+        while true {
+            do {
+                return try await connectOnce()
+            } catch let error as IOError where error.errnoCode == EAGAIN {
+                guard ContinuousClock.now < deadline else {
+                    throw BerthError(
+                        .daemonBusy,
+                        "berthd at \(socketPath) is too busy to accept a connection (tried for \(busyDeadline))",
+                        cause: "\(error)")
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(200))
+            }
+        }
+    }
+
+    private func connectOnce() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         do {
             return try await ClientBootstrap(group: group).connect(unixDomainSocketPath: socketPath) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -169,6 +195,8 @@ public struct DaemonConnection: Sendable {
                         wrappingChannelSynchronously: channel)
                 }
             }
+        } catch let error as IOError where error.errnoCode == EAGAIN {
+            throw error
         } catch let error as IOError {
             throw connectFailure(errno: error.errnoCode, error: error)
         } catch SocketAddressError.unixDomainSocketPathTooLong {

@@ -86,6 +86,7 @@ extension DaemonConnection {
     public func openSession<Request>(_ endpoint: SessionEndpoint<Request>, _ request: Request) throws -> SessionSocket {
         let path = endpoint.path
         let body: [UInt8]
+        if let checked = request as? any ValidatedRequest { try checked.validate() }
         do {
             body = try WireJSON.encode(request)
         } catch {

@@ -37,7 +37,7 @@ extension DaemonService {
         var builds: [(build: Build, tags: [String])] = []
         for name in scope {
             guard let service = project.services[name], let build = service.build else { continue }
-            let tag = service.image ?? "\(project.name.rawValue)-\(service.name)"
+            let tag = project.imageName(of: service)
             if !request.build, (try? await runtime.image(tag)) != nil { continue }
             if let index = builds.firstIndex(where: { $0.build == build }) {
                 if !builds[index].tags.contains(tag) { builds[index].tags.append(tag) }
@@ -54,7 +54,7 @@ extension DaemonService {
     private func withImageDigests(_ project: Project) async throws -> Project {
         var project = project
         for (name, service) in project.services where service.build != nil {
-            let tag = service.image ?? "\(project.name.rawValue)-\(service.name)"
+            let tag = project.imageName(of: service)
             guard let image = try? await runtime.image(tag) else { continue }
             project.services[name]?.configHash = service.configHash + "-" + String(image.digest.dropFirst(7).prefix(12))
         }

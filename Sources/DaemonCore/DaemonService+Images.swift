@@ -98,9 +98,31 @@ extension DaemonService {
             guard let image = project.services[name]?.image, let info = try? await runtime.image(image) else {
                 continue
             }
+            if let wanted = project.services[name]?.platform, let actual = info.platform,
+                !Self.platform(actual, matches: wanted)
+            {
+                throw BerthError(
+                    .invalidSpec,
+                    "service \"\(name)\": image \"\(image)\" was found but does not match the specified platform: "
+                        + "wanted \(wanted), actual: \(actual)")
+            }
             project.services[name]?.labels[ComposeLabel.image] = info.digest
         }
         return project
+    }
+
+    /// Whether an image's `os/architecture` is the platform a service asks
+    /// for (`linux/amd64`, `linux/x86_64`, `linux/arm64/v8`; a variant the
+    /// image does not record is not held against it).
+    static func platform(_ actual: String, matches wanted: String) -> Bool {
+        func parts(_ text: String) -> [String] {
+            let aliases = ["x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "armhf": "arm", "i386": "386"]
+            return text.lowercased().split(separator: "/").map { aliases[String($0)] ?? String($0) }
+        }
+        let have = parts(actual)
+        let want = parts(wanted)
+        guard want.count >= 2, have.count >= 2 else { return want.first == have.last }
+        return Array(want.prefix(2)) == Array(have.prefix(2))
     }
 
     /// Pulls `references` (each once, for its platform; nil: the host's) in

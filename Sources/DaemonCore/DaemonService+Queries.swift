@@ -29,6 +29,9 @@ extension DaemonService {
         switch info.state {
         case .created:
             text = "Created"
+        case .running where info.paused == true:
+            state = "paused"
+            text = "Up " + HumanDuration.text(now - (info.startedAt ?? now)) + " (Paused)"
         case .running:
             text = "Up " + HumanDuration.text(now - (info.startedAt ?? now))
             if let words = status?.healthText { text += " (\(words))" }
@@ -56,7 +59,7 @@ extension DaemonService {
             ProbeSummary(start: $0.start.seconds, end: $0.end.seconds, exitCode: $0.exitCode, output: $0.output)
         }
         return ContainerSummary(
-            id: info.id, name: info.name, image: info.image, command: "",
+            id: info.id, name: info.name, image: info.image, command: info.command?.joined(separator: " ") ?? "",
             project: info.labels[ComposeLabel.project] ?? "", service: info.composeService ?? "",
             created: info.createdAt, state: state, status: text, health: health?.status.rawValue ?? "",
             exitCode: exitCode, publishers: publishers, labels: info.labels, networks: info.addresses,
@@ -73,7 +76,7 @@ extension DaemonService {
         return byProject.keys.sorted().map { name in
             let members = byProject[name] ?? []
             var counts: [String: Int] = [:]
-            for member in members { counts[member.state.name, default: 0] += 1 }
+            for member in members { counts[member.paused == true ? "paused" : member.state.name, default: 0] += 1 }
             let status = counts.keys.sorted().map { "\($0)(\(counts[$0] ?? 0))" }.joined(separator: ", ")
             // The project directory when the config files were not recorded.
             let files =
@@ -247,6 +250,50 @@ extension DaemonService {
         return entries
     }
 
+    /// `berth stats`: each container read twice, half a second apart, for
+    /// its CPU share (docker's stats compares two readings too). A stopped
+    /// container, with `all`, shows zeros.
+    public func stats(_ request: StatsRequest) async throws -> [StatsEntry] {
+        let selected = try await containers(project: request.projectName, services: request.services)
+            .filter { request.all || $0.state.isRunning }
+        let runtime = runtime
+        func readings() async -> [String: ContainerStats] {
+            await withTaskGroup(of: (String, ContainerStats?).self) { group in
+                for info in selected where info.state.isRunning {
+                    group.addTask { (info.id, try? await runtime.stats(info.id)) }
+                }
+                var result: [String: ContainerStats] = [:]
+                for await (id, stats) in group { result[id] = stats }
+                return result
+            }
+        }
+        let first = await readings()
+        try await Task.sleep(for: .milliseconds(500))
+        let second = await readings()
+        return selected.map { info in
+            guard let now = second[info.id] else {
+                return StatsEntry(
+                    id: info.id, name: info.name, cpuPercent: 0, memoryUsage: 0, memoryLimit: 0, networkReceived: 0,
+                    networkSent: 0, blockRead: 0, blockWritten: 0, pids: 0)
+            }
+            var cpu = 0.0
+            if let before = first[info.id], now.readAt > before.readAt, now.cpuNanoseconds >= before.cpuNanoseconds {
+                cpu = Double(now.cpuNanoseconds - before.cpuNanoseconds) / ((now.readAt - before.readAt) * 1e9) * 100
+            }
+            return StatsEntry(
+                id: info.id, name: info.name, cpuPercent: cpu, memoryUsage: now.memoryUsage,
+                memoryLimit: now.memoryLimit, networkReceived: now.networkReceived, networkSent: now.networkSent,
+                blockRead: now.blockRead, blockWritten: now.blockWritten, pids: now.pids)
+        }
+    }
+
+    /// `berth cp`: between the host and one running container of a service.
+    public func copy(_ request: CopyRequest) async throws -> Empty {
+        let container = try await replica(project: request.projectName, service: request.service, index: request.index)
+        try await runtime.copy(container.id, request.copy)
+        return Empty()
+    }
+
     /// `berth events`: the runtime's and the supervisor's, as they happen.
     public func events(_ request: EventsRequest) async -> AsyncStream<EventRecord> {
         let runtimeEvents = await runtime.events()
@@ -295,7 +342,7 @@ extension DaemonService {
         return formatter.string(from: Date())
     }
 
-    /// `start`, `stop`, `restart`, `kill`, `rm`.
+    /// `start`, `stop`, `restart`, `kill`, `rm`, `pause`, `unpause`.
     public func act(_ request: ContainerActionRequest, report: @escaping ProgressSink) async throws {
         try await locks.withLock(request.projectName) {
             let project = store.load(request.projectName)
@@ -337,6 +384,16 @@ extension DaemonService {
                 for info in containers where info.state.isRunning {
                     await attempt { try await reporting.killContainer(info.id, signal: request.signal ?? "SIGKILL") }
                     report(ProgressEvent(kind: .container, name: info.name, status: "Killed", done: true))
+                }
+            case .pause, .unpause:
+                let pausing = request.action == .pause
+                for info in containers where info.state.isRunning && (info.paused ?? false) != pausing {
+                    await attempt {
+                        try await reporting.pauseContainer(info.id, paused: pausing)
+                        report(
+                            ProgressEvent(
+                                kind: .container, name: info.name, status: pausing ? "Paused" : "Unpaused", done: true))
+                    }
                 }
             case .remove:
                 for info in containers {

@@ -156,7 +156,30 @@ public actor DaemonService: ServiceLifecycle.Service {
             store.saveSupervisorSnapshot(await supervisor.snapshot())
             let left = try await runtime.containers(matching: .project(name.rawValue))
             if left.isEmpty { store.remove(name.rawValue) }
+            if let which = request.removeImages, let stored {
+                try await removeImages(of: stored, all: which == "all", report: report)
+            }
         }
+    }
+
+    /// `down --rmi`: the services' images (`all`), or those built for
+    /// services without an `image:` of their own; one missing is no error.
+    func removeImages(of project: Project, all: Bool, report: @escaping ProgressSink) async throws {
+        let names = Set(
+            project.services.values.filter { all || ($0.image == nil && $0.build != nil) }
+                .map { project.imageName(of: $0) })
+        var errors: [BerthError] = []
+        for name in names.sorted() {
+            do {
+                _ = try await runtime.removeImage(name, force: false)
+                report(ProgressEvent(kind: .image, name: name, status: "Removed", done: true))
+            } catch let error as BerthError where error.code == .notFound {
+                continue
+            } catch {
+                errors.append((error as? BerthError) ?? BerthError(.executionFailed, "\(error)"))
+            }
+        }
+        if let error = BerthError.combined(errors) { throw error }
     }
 
     /// The runtime one command acts through: progress reported on every

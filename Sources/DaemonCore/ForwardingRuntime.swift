@@ -74,6 +74,9 @@ extension ForwardingRuntime {
     func login(_ login: RegistryLogin) async throws -> String { try await base.login(login) }
     func logout(_ login: RegistryLogin) async throws -> Bool { try await base.logout(login) }
     func imageDetails(_ reference: String) async throws -> ImageDetails { try await base.imageDetails(reference) }
+    func pauseContainer(_ id: String, paused: Bool) async throws { try await base.pauseContainer(id, paused: paused) }
+    func stats(_ id: String) async throws -> ContainerStats { try await base.stats(id) }
+    func copy(_ id: String, _ request: ContainerCopy) async throws { try await base.copy(id, request) }
     func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO) async throws -> Int32 {
         try await base.execSession(id, spec, options: options, io: io)
     }

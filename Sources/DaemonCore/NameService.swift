@@ -55,7 +55,7 @@ public actor NameService: Service {
             for await event in events.cancelOnGracefulShutdown() {
                 switch event.kind {
                 case .create, .start, .die, .destroy: await refresh()
-                case .kill, .stop: continue
+                case .kill, .stop, .pause, .unpause: continue
                 }
             }
         }

@@ -105,6 +105,9 @@ struct ProgressReportingGate: DependencyGate {
         for name in names { report(ProgressEvent(kind: .container, name: name, status: "Waiting", done: false)) }
         do {
             try await base.waitUntil(service: service, condition: condition)
+        } catch is CancellationError {
+            // Called off because another dependency failed: its error is the news.
+            throw CancellationError()
         } catch {
             for name in names {
                 report(

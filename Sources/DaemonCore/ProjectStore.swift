@@ -48,8 +48,9 @@ struct ProjectStore: Sendable {
     private func write(_ data: Data, to path: String) throws {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         do {
-            try Files.makeDirectories(directory)
-            try AtomicFile.write(Array(data), to: path)
+            // Root's alone: a project holds its environment and its probes' output.
+            try Files.makeDirectories(directory, mode: 0o700)
+            try AtomicFile.write(Array(data), to: path, mode: 0o600)
         } catch {
             throw BerthError(.daemonInternal, "cannot write \(path)", cause: error.description)
         }

@@ -38,6 +38,8 @@ public enum DaemonRoutes {
             return Empty()
         }
         routes.on(.top) { try await service.top($0) }
+        routes.on(.stats) { try await service.stats($0) }
+        routes.on(.copy) { try await service.copy($0) }
         routes.on(.projects) { _ in try await service.projects() }
     }
 

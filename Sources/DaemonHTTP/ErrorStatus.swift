@@ -28,7 +28,7 @@ enum ErrorStatus {
         case .dependencyFailed, .executionFailed:
             .internalServerError
         case .daemonUnreachable, .daemonAccessDenied, .daemonConnectionLost, .daemonProtocol, .daemonSocket,
-            .daemonAlreadyRunning, .daemonInternal:
+            .daemonAlreadyRunning, .daemonInternal, .daemonBusy:
             .internalServerError
         default:
             .internalServerError

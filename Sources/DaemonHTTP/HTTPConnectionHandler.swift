@@ -31,18 +31,55 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// The HTTP codec's handlers, removed when a session route upgrades the connection.
     private let httpHandlers: [any RemovableChannelHandler]
     private let maxBodySize: Int
+    /// How long the whole request may take to arrive; nil: for ever.
+    private let requestTimeout: TimeAmount?
+    private var deadline: Scheduled<Void>?
+    /// Told once the whole request has arrived (the server counts idle connections).
+    private let onRequest: @Sendable () -> Void
     private let logger: Logger
     private var state = State.awaitingHead
 
     init(
         routes: [String: HTTPServer.Handler], sessions: [String: HTTPServer.SessionHandler] = [:],
-        httpHandlers: [any RemovableChannelHandler] = [], maxBodySize: Int, logger: Logger
+        httpHandlers: [any RemovableChannelHandler] = [], maxBodySize: Int, requestTimeout: TimeAmount? = nil,
+        onRequest: @escaping @Sendable () -> Void = {}, logger: Logger
     ) {
+        self.requestTimeout = requestTimeout
+        self.onRequest = onRequest
         self.routes = routes
         self.sessions = sessions
         self.httpHandlers = httpHandlers
         self.maxBodySize = maxBodySize
         self.logger = logger
+    }
+
+    /// Starts the clock of the request: an idle or half-sent one is closed
+    /// when it runs out. Once the request is whole, the answer takes as long
+    /// as it takes.
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard let requestTimeout else { return }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: requestTimeout) {
+            let (handler, context) = bound.value
+            handler.requestTimedOut(context: context)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    private func requestTimedOut(context: ChannelHandlerContext) {
+        deadline = nil
+        switch state {
+        case .awaitingHead, .receiving, .discarding:
+            logger.debug("closing a connection whose request did not arrive in time")
+            state = .closed
+            context.close(promise: nil)
+        case .responding, .closed:
+            break
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -118,6 +155,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func dispatch(_ head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        onRequest()
         let request = "\(head.method) \(head.uri)"
         // A query string selects nothing: routes take their arguments in the body.
         let path = head.uri.prefix { $0 != "?" }
@@ -130,6 +168,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 .notFound, BerthError(.notFound, "\(request): berthd has no such route"), context: context)
             return
         }
+        deadline?.cancel()
+        deadline = nil
         logger.trace("request", metadata: ["request": "\(request)", "bytes": "\(body.readableBytes)"])
         let writer = ResponseWriter(channel: context.channel, logger: logger, request: request)
         let bytes = Array(body.readableBytesView)

@@ -41,6 +41,30 @@ public final class HTTPServer: ServiceLifecycle.Service {
     /// The largest request body accepted: a whole compose project as JSON
     /// is a few MiB; beyond this the answer is 413.
     public static let defaultMaxBodySize = 64 << 20
+    /// Seconds a connection has to send its whole request (`--request-timeout`).
+    public static let defaultRequestTimeout: Double = 30
+    /// Connections served at once (`--max-connections`).
+    public static let defaultMaxConnections = 256
+
+    /// What one client may hold of berthd: a connection that has not sent
+    /// its whole request within `requestTimeout` is closed (an answer being
+    /// streamed, `logs -f` or an attach, has no such limit), and at most
+    /// `maxConnections` are open at once: a new one beyond that replaces
+    /// the oldest idle one, or is closed at once when all are busy. A flood
+    /// of idle connections costs a bounded amount of memory and leaves room
+    /// for the CLI.
+    public struct Limits: Sendable {
+        public var requestTimeout: Duration
+        public var maxConnections: Int
+
+        public init(
+            requestTimeout: Duration = .milliseconds(Int64(defaultRequestTimeout * 1000)),
+            maxConnections: Int = defaultMaxConnections
+        ) {
+            self.requestTimeout = requestTimeout
+            self.maxConnections = maxConnections
+        }
+    }
 
     /// Where the server listens.
     public let socketPath: String
@@ -73,6 +97,7 @@ public final class HTTPServer: ServiceLifecycle.Service {
         sessions: [String: SessionHandler] = [:],
         logger: Logger = Logger(label: "berthd.http"),
         maxBodySize: Int = defaultMaxBodySize,
+        limits: Limits = Limits(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(BerthError) -> HTTPServer {
         try SocketFile.createParentDirectory(of: socketPath)
@@ -89,12 +114,17 @@ public final class HTTPServer: ServiceLifecycle.Service {
                 .daemonSocket, "cannot listen on \(socketPath): a file that is not a socket is in the way")
         }
 
-        let connections = ConnectionRegistry()
+        let connections = ConnectionRegistry(limit: limits.maxConnections)
+        let (seconds, attoseconds) = limits.requestTimeout.components
+        let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         let bootstrap = ServerBootstrap(group: eventLoopGroup)
             // Fifty `berth` processes at once must not see EAGAIN from a full queue.
             .serverChannelOption(.backlog, value: 256)
             .childChannelInitializer { channel in
-                guard connections.add(channel) else { return channel.close() }
+                guard connections.add(channel) else {
+                    logger.debug("connection refused: \(limits.maxConnections) are open and busy")
+                    return channel.close()
+                }
                 channel.closeFuture.whenComplete { _ in connections.remove(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
@@ -111,7 +141,7 @@ public final class HTTPServer: ServiceLifecycle.Service {
                     try pipeline.addHandler(
                         HTTPConnectionHandler(
                             routes: routes, sessions: sessions, httpHandlers: http, maxBodySize: maxBodySize,
-                            logger: logger))
+                            requestTimeout: timeout, onRequest: { connections.markBusy(channel) }, logger: logger))
                 }
             }
         let listener: any Channel
@@ -162,22 +192,56 @@ public final class HTTPServer: ServiceLifecycle.Service {
 }
 
 /// The connections open now, so that `shutdown` can close them; once it
-/// has, a connection accepted late is closed at once.
+/// has, a connection accepted late is closed at once. At most `limit` are
+/// kept: a new one beyond it takes the place of the oldest that has not
+/// sent its request yet (so a flood of idle connections neither grows
+/// berthd nor locks the CLI out), and is closed at once when every one
+/// is busy with a request.
 final class ConnectionRegistry: Sendable {
+    private struct Entry {
+        var channel: any Channel
+        var serial: Int
+        var busy = false
+    }
+
     private struct State {
         var closed = false
-        var channels: [ObjectIdentifier: any Channel] = [:]
+        var serial = 0
+        var channels: [ObjectIdentifier: Entry] = [:]
     }
 
     private let state = Mutex(State())
+    private let limit: Int
 
-    /// Records `channel`; false after `closeAll`.
+    init(limit: Int = .max) {
+        self.limit = max(1, limit)
+    }
+
+    /// Records `channel`; false after `closeAll`, or when `limit` are open
+    /// and all busy. An idle one it replaces is closed here.
     func add(_ channel: any Channel) -> Bool {
-        state.withLock { state in
-            guard !state.closed else { return false }
-            state.channels[ObjectIdentifier(channel)] = channel
-            return true
+        let (added, evicted) = state.withLock { state -> (Bool, (any Channel)?) in
+            guard !state.closed else { return (false, nil) }
+            var evicted: (any Channel)?
+            if state.channels.count >= limit {
+                guard
+                    let oldest = state.channels.filter({ !$0.value.busy }).min(by: { $0.value.serial < $1.value.serial }
+                    )
+                else { return (false, nil) }
+                evicted = state.channels.removeValue(forKey: oldest.key)?.channel
+            }
+            state.serial += 1
+            state.channels[ObjectIdentifier(channel)] = Entry(channel: channel, serial: state.serial)
+            return (true, evicted)
         }
+        // Out of the lock: closing on this loop runs its closeFuture's `remove` at once.
+        evicted?.close(promise: nil)
+        return added
+    }
+
+    /// `channel` has sent its whole request: it is no longer idle.
+    func markBusy(_ channel: any Channel) {
+        state.withLock { $0.channels[ObjectIdentifier(channel)]?.busy = true }
     }
 
     /// Forgets a closed channel.
@@ -190,7 +254,7 @@ final class ConnectionRegistry: Sendable {
         state.withLock { state in
             state.closed = true
             defer { state.channels = [:] }
-            return Array(state.channels.values)
+            return state.channels.values.map(\.channel)
         }
     }
 }

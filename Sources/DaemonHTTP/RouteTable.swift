@@ -72,12 +72,21 @@ public struct RouteTable: Sendable {
         }
     }
 
+    /// The request in `bytes`, checked (`ValidatedRequest`) before any
+    /// handler sees it: what does not decode, or names, counts or ports
+    /// Berth cannot make, is the client's error (400).
     static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], _ path: String) throws -> T {
+        let request: T
         do {
-            return try WireJSON.decode(type, from: bytes)
+            request = try WireJSON.decode(type, from: bytes)
+        } catch DecodingError.dataCorrupted(let context) where context.underlyingError is BerthError {
+            // A value decoded by a checking type (`ProjectName`): its own words.
+            throw (context.underlyingError as? BerthError) ?? BerthError(.usage, "malformed request to \(path)")
         } catch {
             throw BerthError(.usage, "malformed request to \(path)", cause: "\(error)")
         }
+        if let checked = request as? any ValidatedRequest { try checked.validate() }
+        return request
     }
 
     static func berthError(_ error: any Error) -> BerthError {

@@ -92,9 +92,7 @@ public struct Executor: Sendable {
                     outcome.created.append(info.id)
                     outcome.warnings += info.warnings ?? []
                 case .start(let waits):
-                    for wait in waits {
-                        if let warning = try await pass(wait) { outcome.warnings.append("\(step.object): \(warning)") }
-                    }
+                    for warning in try await passAll(waits) { outcome.warnings.append("\(step.object): \(warning)") }
                     try await runtime.startContainer(containerID ?? step.objectName)
                 case .stop(let signal, let grace):
                     try await runtime.stopContainer(containerID ?? step.objectName, signal: signal, grace: grace)
@@ -124,6 +122,55 @@ public struct Executor: Sendable {
             }
         }
         return outcome
+    }
+
+    /// Waits for every condition at once, as docker compose does, so that
+    /// each dependency that fails is reported with its own reason; returns
+    /// the warnings of optional ones, throws the required ones' failures
+    /// together. Once one has failed, the others get a second to say
+    /// whether they fail too, then are called off (`up` must not wait for
+    /// ever on a dependency it will not start against anyway).
+    func passAll(_ waits: [Wait]) async throws -> [String] {
+        let results = await withTaskGroup(of: (Int, Result<String?, any Error>)?.self) { group in
+            for (index, wait) in waits.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await self.pass(wait))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var results: [(Int, Result<String?, any Error>)] = []
+            var grace = false
+            while let next = await group.next() {
+                guard let result = next else {
+                    group.cancelAll()
+                    continue
+                }
+                results.append(result)
+                if case .failure = result.1, !grace {
+                    grace = true
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(1))
+                        return nil
+                    }
+                }
+                if results.count == waits.count { group.cancelAll() }
+            }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        var warnings: [String] = []
+        var errors: [BerthError] = []
+        var cancelled = false
+        for result in results {
+            switch result {
+            case .success(let warning): if let warning { warnings.append(warning) }
+            // Called off: after another failed (that one is the news), or with the whole step.
+            case .failure(is CancellationError): cancelled = true
+            case .failure(let error):
+                errors.append((error as? BerthError) ?? BerthError(.dependencyFailed, Self.message(of: error)))
+            }
+        }
+        if let error = BerthError.combined(errors) { throw error }
+        if cancelled { throw CancellationError() }
+        return warnings
     }
 
     /// Waits for one condition. A failed optional dependency is a warning,
@@ -172,7 +219,12 @@ public struct Executor: Sendable {
         guard let underlying = error as? BerthError else {
             return BerthError(.executionFailed, "\(verb) \(object): \(error)")
         }
-        return BerthError(underlying.code, "\(verb) \(object): \(underlying.message)", cause: underlying.cause)
+        var wrapped = BerthError(underlying.code, "\(verb) \(object): \(underlying.message)", cause: underlying.cause)
+        // Errors reported together (several dependencies that failed) each keep their words.
+        wrapped.more = underlying.more.map {
+            BerthError($0.code, "\(verb) \(object): \($0.message)", cause: $0.cause)
+        }
+        return wrapped
     }
 
     static func message(of error: any Error) -> String {

@@ -56,6 +56,9 @@ public enum ServiceSpecs {
         if service.tty { spec.tty = true }
         if service.stdinOpen { spec.stdinOpen = true }
         if noNewPrivileges(service) { spec.noNewPrivileges = true }
+        spec.seccompProfile = seccompProfile(service, in: project)
+        let modules = service.securityOpt.filter { ["apparmor", "label"].contains(splitSecurityOption($0).key) }
+        if !modules.isEmpty { spec.securityModuleOptions = modules }
         spec.pidMode = namespaceMode(service.pid, in: project)
         spec.ipcMode = namespaceMode(service.ipc, in: project)
         spec.mounts = mounts(for: service, in: project)
@@ -133,6 +136,22 @@ public enum ServiceSpecs {
         return wanted
     }
 
+    /// `security_opt: seccomp=unconfined` or `seccomp=FILE` (relative to
+    /// the project directory), the last one winning; nil: docker's default.
+    static func seccompProfile(_ service: Service, in project: Project) -> String? {
+        var profile: String?
+        for option in service.securityOpt {
+            let (key, value) = splitSecurityOption(option)
+            guard key == "seccomp", let value, !value.isEmpty else { continue }
+            if value == "unconfined" || value.hasPrefix("/") {
+                profile = value
+            } else {
+                profile = project.workingDirectory + "/" + value
+            }
+        }
+        return profile
+    }
+
     /// `key:value` or `key=value` (docker takes both); the value is nil for a bare key.
     static func splitSecurityOption(_ option: String) -> (key: String, value: String?) {
         guard let separator = option.firstIndex(where: { $0 == ":" || $0 == "=" }) else { return (option, nil) }
@@ -154,7 +173,10 @@ public enum ServiceSpecs {
         if let pid = service.pid, namespaceMode(pid, in: project) == nil {
             notes.append("\(name): pid: \(pid) is not applied; the container has a PID namespace of its own")
         }
-        for option in service.securityOpt where splitSecurityOption(option).key != "no-new-privileges" {
+        // no-new-privileges and seccomp are applied; apparmor and label are
+        // the runtime's to apply or to warn about, by what the host has.
+        for option in service.securityOpt
+        where !["no-new-privileges", "seccomp", "apparmor", "label"].contains(splitSecurityOption(option).key) {
             notes.append("\(name): security_opt \(option) is not applied")
         }
         notes += fileReferenceNotes(service.secrets, kind: "secret", objects: project.secrets, service: name)

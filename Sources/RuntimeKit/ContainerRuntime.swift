@@ -77,6 +77,12 @@ public protocol ContainerRuntime: Sendable {
     func imageDetails(_ reference: String) async throws -> ImageDetails
     /// An exec with its streams relayed both ways, maybe on a terminal (ProcessIO.swift).
     func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO) async throws -> Int32
+    /// Freezes (`paused`) or thaws a running container's processes (cgroup freezer).
+    func pauseContainer(_ id: String, paused: Bool) async throws
+    /// A running container's resource use now, from its cgroup and network namespace.
+    func stats(_ id: String) async throws -> ContainerStats
+    /// Copies between the host and a running container (`berth cp`).
+    func copy(_ id: String, _ request: ContainerCopy) async throws
     /// A container's terminal or open stdin and its output, relayed (ProcessIO.swift).
     func attach(
         _ id: String, io: ProcessIO, rows: UInt16?, columns: UInt16?,
@@ -172,5 +178,50 @@ extension ContainerRuntime {
 
     public func imageDetails(_ reference: String) async throws -> ImageDetails {
         throw BerthError(.unsupported, "this runtime cannot show an image's details")
+    }
+
+    public func pauseContainer(_ id: String, paused: Bool) async throws {
+        throw BerthError(.unsupported, "this runtime cannot pause containers")
+    }
+
+    public func stats(_ id: String) async throws -> ContainerStats {
+        throw BerthError(.unsupported, "this runtime keeps no resource figures")
+    }
+
+    public func copy(_ id: String, _ request: ContainerCopy) async throws {
+        throw BerthError(.unsupported, "this runtime cannot copy files")
+    }
+}
+
+/// A container's resource use at one moment, as docker's stats reads it
+/// from the cgroup and the network namespace. Counters are cumulative.
+public struct ContainerStats: Sendable, Hashable, Codable {
+    /// CPU time used, nanoseconds.
+    public var cpuNanoseconds: UInt64
+    /// When it was read (seconds, monotonic), for the CPU share between two readings.
+    public var readAt: Double
+    /// Memory used, without the page cache docker leaves out (inactive files).
+    public var memoryUsage: UInt64
+    /// The memory limit; the host's memory when the container has none.
+    public var memoryLimit: UInt64
+    public var networkReceived: UInt64
+    public var networkSent: UInt64
+    public var blockRead: UInt64
+    public var blockWritten: UInt64
+    public var pids: UInt64
+
+    public init(
+        cpuNanoseconds: UInt64, readAt: Double, memoryUsage: UInt64, memoryLimit: UInt64, networkReceived: UInt64,
+        networkSent: UInt64, blockRead: UInt64, blockWritten: UInt64, pids: UInt64
+    ) {
+        self.cpuNanoseconds = cpuNanoseconds
+        self.readAt = readAt
+        self.memoryUsage = memoryUsage
+        self.memoryLimit = memoryLimit
+        self.networkReceived = networkReceived
+        self.networkSent = networkSent
+        self.blockRead = blockRead
+        self.blockWritten = blockWritten
+        self.pids = pids
     }
 }

@@ -47,6 +47,12 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var ipcMode: SharedNamespace?
     /// `security_opt: no-new-privileges`; nil: false.
     public var noNewPrivileges: Bool?
+    /// `security_opt: seccomp=…`: `unconfined`, or the absolute path of a
+    /// profile in docker's format; nil: docker's default profile.
+    public var seccompProfile: String?
+    /// `security_opt` entries for a Linux security module (`apparmor=…`,
+    /// `label=…`), which the runtime applies where the host has that module.
+    public var securityModuleOptions: [String]?
     public var mounts: [MountSpec]
     public var networkMode: ContainerNetworkMode
     /// In eth0, eth1, … order; used when `networkMode` is `.bridge`.

@@ -55,6 +55,10 @@ public struct ContainerInfo: Sendable, Hashable, Codable {
     /// lowered, a setting berthd cannot grant), one sentence each, for
     /// `up`'s `WARN:` lines; nil: nothing, and in every other answer.
     public var warnings: [String]?
+    /// Frozen by `pause` (its state stays `running`, as docker's does); nil: not paused.
+    public var paused: Bool?
+    /// The init's argv (entrypoint and command); nil when the runtime does not say.
+    public var command: [String]?
 
     public init(
         id: String, name: String, image: String, labels: [String: String], state: ContainerState,
@@ -136,6 +140,8 @@ public struct ImageInfo: Sendable, Hashable, Codable {
     public var healthcheck: Healthcheck?
     /// `repository@digest` for each registry it was pulled from or pushed to, as docker's `RepoDigests`.
     public var repoDigests: [String]?
+    /// `os/architecture` (`linux/amd64`) as the image's config says; nil when the runtime does not say.
+    public var platform: String?
 
     public init(
         reference: String, digest: String, size: Int64, healthcheck: Healthcheck? = nil, repoDigests: [String]? = nil
@@ -168,7 +174,9 @@ public struct ExecResult: Sendable, Hashable, Codable {
 
 /// Something that happened to a container, for the supervisor and `berth events`.
 public struct RuntimeEvent: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Hashable, Codable { case create, start, die, kill, stop, destroy }
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case create, start, die, kill, stop, destroy, pause, unpause
+    }
     public var kind: Kind
     public var containerID: String
     public var containerName: String

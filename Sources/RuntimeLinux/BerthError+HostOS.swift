@@ -1,4 +1,5 @@
 import BerthModel
+import Foundation
 import HostOS
 
 extension BerthError {
@@ -22,7 +23,29 @@ extension BerthError {
         } else if let failure = error as? HostOSError, failure.code == .timeout {
             self.init(.timeout, message, cause: failure.description)
         } else {
-            self.init(code, message, cause: "\(error)")
+            self.init(code, message, cause: Self.describe(error))
         }
+    }
+
+    /// A failure from below in words a user can act on: Foundation's file
+    /// errors (`Error Domain=NSCocoaErrorDomain Code=640 …`) become the path
+    /// and the system's reason with its errno (`/var/lib/berth/x: No space
+    /// left on device (errno 28)`); anything else as it describes itself.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? BerthError { return error.message + (error.cause.map { ": " + $0 } ?? "") }
+        if error is HostOSError { return "\(error)" }
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        var errno: Int32?
+        if ns.domain == NSPOSIXErrorDomain {
+            errno = Int32(ns.code)
+        } else if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain
+        {
+            errno = Int32(underlying.code)
+        }
+        let reason = errno.map { "\(String(cString: strerror($0))) (errno \($0))" } ?? ns.localizedDescription
+        return path.map { "\($0): \(reason)" } ?? reason
     }
 }

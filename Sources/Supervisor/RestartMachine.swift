@@ -8,6 +8,8 @@ public enum RestartReason: Sendable, Hashable, Codable, CustomStringConvertible 
     case unhealthy(lastOutput: String)
     /// A `depends_on` with `restart: true` names this service, which the supervisor restarted.
     case dependencyRestarted(service: String)
+    /// The supervisor's last start of it failed (a full disk, a crun killed mid-start).
+    case startFailed(message: String)
 
     /// Exits and unhealthy turns count toward the restart count and the backoff;
     /// restarting a dependent is a consequence, not a failure of its own.
@@ -21,6 +23,7 @@ public enum RestartReason: Sendable, Hashable, Codable, CustomStringConvertible 
         case .exited(let code): return "exited with code \(code)"
         case .unhealthy: return "unhealthy"
         case .dependencyRestarted(let service): return "dependency \(service) restarted"
+        case .startFailed: return "start failed"
         }
     }
 }
@@ -32,8 +35,9 @@ public enum RestartEvent: Sendable, Hashable {
     /// Someone else started it (`berth start`, `berth up`): like `docker start`,
     /// this resets the restart count and the backoff and forgets a user's stop.
     case startedElsewhere(at: Timestamp)
-    /// The supervisor's start failed; like docker, it leaves the container down.
-    case startFailed(message: String)
+    /// The supervisor's start failed (a full disk, a crun killed mid-start):
+    /// tried again under the policy, with the backoff, as a failed run.
+    case startFailed(message: String, at: Timestamp)
     case exited(code: Int32, at: Timestamp)
     case becameUnhealthy(lastOutput: String, at: Timestamp)
     /// A service this one depends on with `restart: true` is back after a restart.
@@ -107,8 +111,21 @@ public struct RestartMachine: Sendable, Hashable, Codable {
             restartCount = 0
             backoff = nil
             state = .running(since: at)
-        case .startFailed(let message):
-            state = .startFailed(message: message)
+        case .startFailed(let message, let at):
+            guard case .restarting(let previous, _) = state else {
+                state = .startFailed(message: message)
+                return nil
+            }
+            // An attempt all the same: it counts toward on-failure's maximum.
+            if previous.isFailure { restartCount += 1 }
+            let delay = updateBackoff(ranFor: .zero)
+            guard policy != .no, shouldRestart(failed: true, manuallyStopped: false) else {
+                state = .startFailed(message: message)
+                return nil
+            }
+            let reason = RestartReason.startFailed(message: message)
+            state = .restarting(reason: reason, at: at + delay)
+            return .restart(reason: reason, after: delay)
         case .exited(let code, let at):
             lastExitCode = code
             // Only an exit of a running container is news: in any other state it

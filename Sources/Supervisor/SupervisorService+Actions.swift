@@ -18,7 +18,7 @@ extension SupervisorService {
         // The machine may have moved on while its decisions were carried out
         // (an unhealthy turn that stopped the container): only its current
         // probe is worth a task.
-        guard let entry = entries[id], let health = entry.health, health.phase == .probeDue(at: due),
+        guard let entry = entries[id], !entry.paused, let health = entry.health, health.phase == .probeDue(at: due),
             let command = entry.container.probeCommand
         else { return }
         cancelProbe(id)
@@ -100,7 +100,10 @@ extension SupervisorService {
         entry.restartDelay = after
         // After an exit there is nothing to stop; otherwise the process still runs.
         let mustStop: Bool
-        if case .exited = reason { mustStop = false } else { mustStop = true }
+        switch reason {
+        case .exited, .startFailed: mustStop = false
+        case .unhealthy, .dependencyRestarted: mustStop = true
+        }
         if mustStop { entry.ownStops += 1 }
         let due = clock.now + after
         let container = entry.container
@@ -138,7 +141,7 @@ extension SupervisorService {
         } catch {
             if let starts = entries[id]?.ownStarts, starts > 0 { entries[id]?.ownStarts = starts - 1 }
             let message = "\(error)"
-            applyRestart(id, .startFailed(message: message))
+            applyRestart(id, .startFailed(message: message, at: clock.now))
             publish(id, .restartFailed(message: message))
         }
     }

@@ -30,6 +30,9 @@ public actor SupervisorService {
         var restartToken = 0
         /// The backoff the pending restart waits, for its event.
         var restartDelay: Duration = .zero
+        /// Frozen by `pause`: no probe runs (a frozen process would fail
+        /// it and be restarted as unhealthy) until `unpause`.
+        var paused = false
     }
 
     let runtime: any ContainerRuntime
@@ -143,6 +146,7 @@ public actor SupervisorService {
             let startedAt = info.startedAt.map(Timestamp.init(seconds:))
             switch info.state {
             case .running:
+                entries[container.id]?.paused = info.paused ?? false
                 applyRestart(container.id, .adoptedRunning(since: startedAt ?? now))
                 applyHealth(container.id, .adopted(startedAt: startedAt ?? now, now: now))
             case .exited(let code):
@@ -216,6 +220,7 @@ public actor SupervisorService {
         let now = clock.now
         switch event.kind {
         case .die:
+            entries[id]?.paused = false
             cancelProbe(id)
             applyHealth(id, .stopped)
             applyRestart(id, .exited(code: event.exitCode ?? -1, at: now))
@@ -226,6 +231,7 @@ public actor SupervisorService {
                 return
             }
             // Not ours: the user's (`berth stop`, `down`), even if it came straight through the runtime.
+            entries[id]?.paused = false
             cancelTasks(id)
             applyHealth(id, .stopped)
             applyRestart(id, .stoppedByUser)
@@ -242,6 +248,13 @@ public actor SupervisorService {
             applyHealth(id, .started(at: now))
         case .destroy:
             unregister(id)
+        case .pause:
+            cancelProbe(id)
+            entries[id]?.paused = true
+        case .unpause:
+            entries[id]?.paused = false
+            // A probe that was due while it was frozen runs now.
+            if case .probeDue(let due) = entry.health?.phase { scheduleProbe(id, at: due) }
         case .create, .kill:
             // A kill ends in a `die` when it ends the process; that is what counts.
             break

@@ -53,7 +53,8 @@ struct BerthCommand: AsyncParsableCommand {
             ImagesCommand.self, LsCommand.self, EventsCommand.self, WaitCommand.self, ConfigCommand.self,
             ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self, BuildCommand.self,
             PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self,
-            CreateCommand.self, ScaleCommand.self, KubeCommand.self,
+            CreateCommand.self, ScaleCommand.self, KubeCommand.self, PauseCommand.self, UnpauseCommand.self,
+            StatsCommand.self, CopyCommand.self,
         ]
     )
 }

@@ -18,16 +18,27 @@ enum Daemon {
         return GlobalArguments.takeHost(&arguments)
     }()
 
-    static let defaultSocket = "/run/berth/berth.sock"
-    static let defaultRoot = "/var/lib/berth"
+    /// berthd's settings file, as the berthd this CLI would start reads it:
+    /// where the socket and the root are when the environment does not say.
+    static let settings: DaemonSettings = (try? DaemonSettings.load(path: DaemonSettings.path())) ?? DaemonSettings()
 
     static var socketPath: String {
-        var host = hostOverride ?? ProcessInfo.processInfo.environment["BERTH_HOST"] ?? defaultSocket
+        var host =
+            hostOverride ?? variable("BERTH_HOST") ?? settings.socket ?? DaemonSettings.defaultSocket
         if host.hasPrefix("unix://") { host.removeFirst("unix://".count) }
         return host
     }
 
-    static var root: String { ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? defaultRoot }
+    /// The root named by `BERTH_ROOT`, which a started berthd is given; nil:
+    /// berthd's own (daemon.json's, or its default).
+    static var rootOverride: String? { variable("BERTH_ROOT") }
+
+    /// An environment variable that is set and not empty.
+    static func variable(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var root: String { rootOverride ?? settings.root ?? DaemonSettings.defaultRoot }
 
     /// A connection to a daemon that answers, started first if needed.
     static func connect() async throws -> DaemonConnection {
@@ -36,7 +47,7 @@ enum Daemon {
             _ = try await connection.call(.ping, Empty())
             return connection
         } catch let error as BerthError where error.code == .daemonUnreachable {
-            try await start(connection)
+            try await startOnce(connection)
             return connection
         }
     }
@@ -53,8 +64,44 @@ enum Daemon {
         }
     }
 
+    /// Starts berthd unless another `berth` does: the first to take the
+    /// lock file beside the socket (`<socket>.lock`) starts it and waits for
+    /// its answer; the others wait for the lock, then find it answering.
+    /// Five `berth` at once start one berthd.
+    static func startOnce(_ connection: DaemonConnection) async throws {
+        let path = socketPath + ".lock"
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { mkdir(directory, 0o700) }
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw BerthError(
+                .daemonUnreachable, "cannot start berthd: cannot open \(path)", cause: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw BerthError(
+                    .daemonUnreachable, "cannot start berthd: cannot lock \(path)",
+                    cause: String(cString: strerror(errno)))
+            }
+            guard ContinuousClock.now < deadline else {
+                throw BerthError(
+                    .daemonUnreachable, "another berth has been starting berthd for 30 s and it does not answer",
+                    cause: "\(path) stays locked")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Started by whoever held the lock before us, or by hand meanwhile.
+        if (try? await connection.call(.ping, Empty())) != nil { return }
+        try await start(connection)
+    }
+
     /// Starts berthd (found next to this executable, else on PATH) in its own
-    /// session with its output in `<root>/berthd.log`, and waits until it answers.
+    /// session with its output in `<root>/berthd.log`, and waits until it
+    /// answers. It is given the socket this CLI talks to, and the root only
+    /// when `BERTH_ROOT` names one: the rest comes from the daemon.json it
+    /// reads, as for a berthd started by hand.
     static func start(_ connection: DaemonConnection) async throws {
         let log = root + "/berthd.log"
         guard let berthd = locateBerthd() else {
@@ -62,8 +109,9 @@ enum Daemon {
                 .daemonUnreachable, "nothing answers on \(socketPath) and berthd was not found next to berth or on PATH"
             )
         }
-        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let arguments = [berthd, "--root", root, "--socket", socketPath]
+        try? FileManager.default.createDirectory(
+            atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let arguments = [berthd, "--socket", socketPath] + (rootOverride.map { ["--root", $0] } ?? [])
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

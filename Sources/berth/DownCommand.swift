@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthModel
 import DaemonAPI
 
 /// `berth down`: stop and remove the stack's containers and networks (and volumes with -v).
@@ -13,8 +14,13 @@ struct DownCommand: AsyncParsableCommand {
     var removeOrphans = false
     @Option(name: [.short, .customLong("timeout")], help: "Shutdown timeout in seconds.") var timeout: Double?
     @Option(help: "Progress output: auto, tty, plain, quiet, json.") var progress: ProgressMode = .auto
+    @Option(name: .customLong("rmi"), help: "Remove images used by services: local (built, no custom tag) or all.")
+    var removeImages: String?
 
     func run() async throws {
+        if let removeImages, removeImages != "local", removeImages != "all" {
+            throw BerthError(.usage, "down --rmi \(removeImages): the values are local and all")
+        }
         // Every profile: a service that was started under a profile not
         // given now is still the project's, and down takes it away too
         // (else its container keeps the network in use).
@@ -22,7 +28,8 @@ struct DownCommand: AsyncParsableCommand {
         everyProfile.profiles = ["*"]
         let (name, loaded) = try ProjectContext.name(everyProfile)
         let request = DownRequest(
-            projectName: name, project: loaded, removeVolumes: volumes, removeOrphans: removeOrphans, timeout: timeout)
+            projectName: name, project: loaded, removeVolumes: volumes, removeOrphans: removeOrphans, timeout: timeout,
+            removeImages: removeImages)
         _ = try await ProjectContext.stream(.down, request, printer: ProgressPrinter(mode: progress))
     }
 }

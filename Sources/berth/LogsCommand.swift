@@ -85,6 +85,9 @@ final class LogPrinter: Sendable {
         var atLastTime: Set<String> = []
         /// What `buffered` has not written yet.
         var pending: [UInt8] = []
+        /// Container → its latest line printed: time and text (a burst of
+        /// lines read at once shares one time).
+        var latest: [String: (time: Double, text: String)] = [:]
     }
 
     /// `colour`: the prefix coloured per container, on a terminal unless `--no-color`.
@@ -106,20 +109,35 @@ final class LogPrinter: Sendable {
     /// The time of the latest line printed, seconds since the epoch.
     var lastTime: Double? { state.withLock { $0.lastTime } }
 
+    /// Whether `entry`, or a later line of its container, has been printed.
+    func printed(_ entry: LogEntry) -> Bool {
+        guard let time = entry.seconds else { return true }
+        return state.withLock { state in
+            guard let latest = state.latest[entry.container] else { return false }
+            return latest.time > time || (latest.time == time && latest.text == entry.text)
+        }
+    }
+
     /// Prints an entry; `skippingSeen` drops one already printed (a catch-up
     /// read from `lastTime` on).
     func print(_ entry: LogEntry, skippingSeen: Bool = false) {
         state.withLock { state in
             let key = entry.container + "\u{0}" + entry.time + "\u{0}" + entry.text
             if let time = entry.seconds {
+                if (state.latest[entry.container]?.time ?? -.infinity) <= time {
+                    state.latest[entry.container] = (time, entry.text)
+                }
                 if skippingSeen, let lastTime = state.lastTime,
                     time < lastTime || (time == lastTime && state.atLastTime.contains(key))
                 {
                     return
                 }
-                if time != state.lastTime { state.atLastTime = [] }
-                if state.lastTime.map({ time >= $0 }) ?? true {
+                // An older line (another container's, merged late) leaves the
+                // latest time and the lines seen at it as they are.
+                if state.lastTime.map({ time > $0 }) ?? true {
                     state.lastTime = time
+                    state.atLastTime = [key]
+                } else if time == state.lastTime {
                     state.atLastTime.insert(key)
                 }
             }

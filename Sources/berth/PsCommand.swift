@@ -34,13 +34,54 @@ struct PsCommand: AsyncParsableCommand {
         } else if services {
             FileHandleOutput.standardOutput(Set(containers.map(\.service)).sorted().map { $0 + "\n" }.joined())
         } else if format == "json" {
-            FileHandleOutput.standardOutput(containers.map { jsonLine($0) + "\n" }.joined())
+            FileHandleOutput.standardOutput(containers.map { PsCommand.json($0) + "\n" }.joined())
         } else {
             let rows = containers.map { c in
-                [c.name, c.image, c.service, PsCommand.created(c.created), c.status, PsCommand.ports(c.publishers)]
+                [
+                    c.name, c.image, PsCommand.command(c.command, width: 20), c.service, PsCommand.created(c.created),
+                    c.status, PsCommand.ports(c.publishers),
+                ]
             }
-            FileHandleOutput.standardOutput(table(["NAME", "IMAGE", "SERVICE", "CREATED", "STATUS", "PORTS"], rows))
+            FileHandleOutput.standardOutput(
+                table(["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"], rows))
         }
+    }
+
+    /// docker's COMMAND: Go-quoted, cut to `width` characters with `…` in a table.
+    static func command(_ command: String, width: Int? = nil) -> String {
+        guard let width, command.count > width else { return command.goQuoted }
+        return (String(command.prefix(width - 1)) + "…").goQuoted
+    }
+
+    /// One container as docker compose's `ps --format json` prints it:
+    /// Berth's summary with docker's text forms of `Command`, `CreatedAt`,
+    /// `Ports` and `RunningFor` (`Names` too).
+    static func json(_ container: ContainerSummary) -> String {
+        let encoder = JSONEncoder()
+        guard let data = try? encoder.encode(container),
+            var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return jsonLine(container) }
+        object["Command"] = command(container.command)
+        object["CreatedAt"] = goTime(container.created)
+        object["RunningFor"] = created(container.created)
+        object["Ports"] = ports(container.publishers)
+        object["Names"] = container.name
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        guard let out = try? JSONSerialization.data(withJSONObject: object, options: options) else {
+            return jsonLine(container)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Go's `time.Time.String()` in the local zone, as docker prints `CreatedAt`:
+    /// `2024-05-01 10:00:00 +0000 UTC`.
+    static func goTime(_ seconds: Double) -> String {
+        var time = time_t(seconds.rounded(.down))
+        var parts = tm()
+        localtime_r(&time, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S %z %Z", &parts)
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func created(_ time: Double) -> String {

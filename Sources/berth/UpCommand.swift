@@ -59,6 +59,9 @@ struct UpCommand: AsyncParsableCommand {
             wait: wait, waitTimeout: waitTimeout, timeout: timeout, renewAnonymousVolumes: renewAnonVolumes,
             pull: pull, configDirectory: RegistryConfig.directory, build: build, noBuild: noBuild)
         let printer = ProgressPrinter(mode: progress, quietPull: quietPull)
+        // Attached, only this up's output shows (docker compose attaches, it
+        // does not replay): a container started again had an older run's.
+        let began = Date().timeIntervalSince1970
         let result = try await ProjectContext.stream(.up, request, printer: printer)
         if result.unchanged {
             // As docker compose: every container already as asked says so.
@@ -72,7 +75,7 @@ struct UpCommand: AsyncParsableCommand {
             noPrefix: noLogPrefix, timestamps: timestamps, colour: !noColor && isatty(1) == 1)
         let code = try await Attached(
             projectName: loaded.name.rawValue, services: services, abortOnExit: abortOnExit || exitCodeFrom != nil,
-            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer, logPrinter: logPrinter,
+            exitCodeFrom: exitCodeFrom, timeout: timeout, printer: printer, logPrinter: logPrinter, since: began,
             shown: Self.shown(loaded.project, services: services, attach: attach, noAttach: noAttach),
             started: services.isEmpty ? [] : loaded.project.graph.selecting(services, noDeps: noDeps)
         ).run()
@@ -110,6 +113,8 @@ struct Attached: Sendable {
     let timeout: Double?
     let printer: ProgressPrinter
     let logPrinter: LogPrinter
+    /// Seconds since the epoch: lines from before this up are not shown.
+    let since: Double
     /// The services whose logs are shown; nil: all; empty: none.
     let shown: [String]?
     /// The services this `up` started (the named ones and their
@@ -124,7 +129,7 @@ struct Attached: Sendable {
                 // Every service is left out: nothing to show (an empty list would be all).
                 if shown?.isEmpty == true { return }
                 let frames = try await Daemon.connect().frames(
-                    .logs, LogsRequest(projectName: projectName, services: shown ?? [], follow: true))
+                    .logs, LogsRequest(projectName: projectName, services: shown ?? [], follow: true, since: since))
                 for try await frame in frames {
                     if case .item(let entry) = frame { logPrinter.print(entry) }
                 }
@@ -174,42 +179,70 @@ struct Attached: Sendable {
         }
     }
 
-    /// Returns when the stack is done: the first exit with
-    /// `--abort-on-container-exit`, else once no container runs.
     /// The stack's end as seen in one `ps`: with `--abort-on-container-exit`
     /// the first exited container's code, else 0 once none runs or is about
-    /// to; each ended container said as docker compose says it. Nil: not yet.
+    /// to. Nil: not yet.
     func ended(_ containers: [ContainerSummary]) -> Int32? {
         let exited = containers.filter { $0.state == "exited" || $0.state == "dead" }
         guard !exited.isEmpty else { return nil }
-        let done = abortOnExit || exited.count == containers.count
-        guard done else { return nil }
-        for container in exited { sayExited(container.name, code: "\(container.exitCode)") }
+        guard abortOnExit || exited.count == containers.count else { return nil }
         return abortOnExit ? exited.first?.exitCode ?? 0 : 0
     }
 
-    /// `web-1 exited with code 0`, as docker compose says it.
-    func sayExited(_ name: String, code: String) {
+    /// `web-1 exited with code 0`, as docker compose says it, once the
+    /// container's last line has been printed (the logs come on another
+    /// connection than the event, and may be behind it).
+    func sayExited(_ name: String, service: String, code: String) async {
+        if shown.map({ $0.contains(service) }) ?? true {
+            let request = LogsRequest(projectName: projectName, services: [service], tail: 1)
+            var last: LogEntry?
+            if let frames = try? await Daemon.connect().frames(.logs, request) {
+                do {
+                    for try await frame in frames {
+                        if case .item(let entry) = frame, entry.container == name { last = entry }
+                    }
+                } catch {}
+            }
+            let deadline = ContinuousClock.now + .seconds(3)
+            while let last, (last.seconds ?? 0) >= since, !logPrinter.printed(last), ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
         let short = name.hasPrefix(projectName + "-") ? String(name.dropFirst(projectName.count + 1)) : name
         FileHandleOutput.standardOutput("\(short) exited with code \(code)\n")
     }
 
+    /// Returns when the stack is done: the first exit with
+    /// `--abort-on-container-exit`, else once no container runs. Each exit
+    /// is said once, also of a container that ended before the events were
+    /// followed (it sends no `die` any more; a service that exits at once
+    /// hung `up`).
     func watchExits() async -> Int32? {
         guard let connection = try? await Daemon.connect(),
             let frames = try? await connection.frames(.events, EventsRequest(projectName: projectName))
         else { return nil }
-        // A container that ended before the events were followed sends no
-        // `die` any more: look once (a service that exits at once hung `up`).
+        let looked = Date().timeIntervalSince1970
+        var early: Set<String> = []
         if let now = try? await ProjectContext.call(
-            .ps, PsRequest(projectName: projectName, services: services, all: true)),
-            let code = ended(now)
+            .ps, PsRequest(projectName: projectName, services: services, all: true))
         {
-            return code
+            for container in now where container.state == "exited" || container.state == "dead" {
+                early.insert(container.name)
+                await sayExited(container.name, service: container.service, code: "\(container.exitCode)")
+            }
+            if let code = ended(now) { return code }
         }
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         do {
             for try await frame in frames {
                 guard case .item(let event) = frame, event.action == "die" else { continue }
-                sayExited(event.attributes["name"] ?? event.id, code: event.attributes["exitCode"] ?? "?")
+                let name = event.attributes["name"] ?? event.id
+                // Said already by the look above.
+                if early.remove(name) != nil, (format.date(from: event.time)?.timeIntervalSince1970 ?? 0) < looked {
+                    continue
+                }
+                await sayExited(name, service: event.service, code: event.attributes["exitCode"] ?? "?")
                 if abortOnExit { return Int32(event.attributes["exitCode"] ?? "0") ?? 0 }
                 let running = try await ProjectContext.call(
                     .ps, PsRequest(projectName: projectName, services: services, all: true))

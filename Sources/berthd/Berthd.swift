@@ -25,17 +25,21 @@ import Glibc
 struct Berthd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "berthd", abstract: "The Berth daemon.")
 
-    @Option(help: "Where all state lives.")
-    var root = ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? "/var/lib/berth"
+    @Option(help: "Where all state lives (daemon.json: root; default /var/lib/berth).")
+    var root: String?
 
-    @Option(help: "The unix socket the CLI talks to.")
-    var socket = "/run/berth/berth.sock"
+    @Option(help: "The unix socket the CLI talks to (daemon.json: socket; default /run/berth/berth.sock).")
+    var socket: String?
 
-    @Option(name: .customLong("name-prefix"), help: "Host interfaces begin with this (berth…; 9 characters at most).")
-    var namePrefix = ProcessInfo.processInfo.environment["BERTH_NAME_PREFIX"] ?? "berth"
+    @Option(
+        name: .customLong("name-prefix"),
+        help: "Host interfaces begin with this (berth…; 9 characters at most; daemon.json: name-prefix).")
+    var namePrefix: String?
 
-    @Option(name: .customLong("subnet-pool"), help: "CIDR/size networks are cut from, e.g. 172.30.0.0/16/24.")
-    var subnetPool: String = ProcessInfo.processInfo.environment["BERTH_SUBNET_POOL"] ?? ""
+    @Option(
+        name: .customLong("subnet-pool"),
+        help: "CIDR/size networks are cut from, e.g. 172.30.0.0/16/24 (daemon.json: subnet-pool).")
+    var subnetPool: String?
 
     @Option(name: .customLong("dns-port"), help: "Port of the embedded DNS on each gateway.")
     var dnsPort = Int(ProcessInfo.processInfo.environment["BERTH_DNS_PORT"] ?? "") ?? 53
@@ -46,14 +50,30 @@ struct Berthd: AsyncParsableCommand {
     var resolvConf = ProcessInfo.processInfo.environment["BERTH_RESOLV_CONF"] ?? "/etc/resolv.conf"
 
     @Option(
-        name: .customLong("config-file"),
+        name: [.customLong("config"), .customLong("config-file")],
         help:
-            "Docker-style daemon.json: registry-mirrors, insecure-registries, max-concurrent-downloads, log-driver, log-opts."
+            "Docker-style daemon.json: root, socket, name-prefix, subnet-pool, registry-mirrors, insecure-registries, log-driver, log-opts, …"
     )
-    var configFile = ProcessInfo.processInfo.environment["BERTH_DAEMON_CONFIG"] ?? RegistrySettings.defaultPath
+    var configFile = DaemonSettings.path()
+
+    @Option(
+        name: .customLong("request-timeout"),
+        help: "Seconds a connection may take to send its whole request before it is closed.")
+    var requestTimeout: Double = HTTPServer.defaultRequestTimeout
+
+    @Option(
+        name: .customLong("max-connections"), help: "Connections served at once; more are closed at once.")
+    var maxConnections: Int = HTTPServer.defaultMaxConnections
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel = ProcessInfo.processInfo.environment["BERTH_LOG_LEVEL"] ?? "info"
+
+    func validate() throws {
+        guard requestTimeout > 0, requestTimeout.isFinite else {
+            throw ValidationError("--request-timeout \(requestTimeout): seconds above 0")
+        }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections \(maxConnections): at least 1") }
+    }
 
     func run() async throws {
         // glibc gives each busy thread a malloc arena of its own; with NIO's,
@@ -75,13 +95,19 @@ struct Berthd: AsyncParsableCommand {
         guard getuid() == 0 else {
             throw BerthError(.permission, "berthd must run as root (it makes network namespaces, bridges and mounts)")
         }
-        let pools = subnetPool.isEmpty ? AddressPool.defaults : [try Self.pool(subnetPool)]
+        let settings = try resolvedSettings()
+        let root = settings.root
+        // Before anything under the root is read or touched: a second berthd
+        // on this root goes now, having changed nothing.
+        let lock = try RootLock.acquire(root: root)
+        try PrivateState.secure(root: root, logger: logger)
+        let pools = settings.subnetPool.isEmpty ? AddressPool.defaults : [try Self.pool(settings.subnetPool)]
         let here = Self.executableDirectory()
         var configuration = LinuxRuntime.Configuration(root: root, shimPath: here + "/berth-shim")
-        configuration.namePrefix = namePrefix
-        configuration.tableName = namePrefix
+        configuration.namePrefix = settings.namePrefix
+        configuration.tableName = settings.namePrefix
         configuration.pools = pools
-        configuration.cgroupParent = "/" + namePrefix
+        configuration.cgroupParent = "/" + settings.namePrefix
         configuration.registrySettings = try RegistrySettings.load(path: configFile)
         configuration.defaultLogging = try DaemonLogging.load(path: configFile)
         let runtime = try await LinuxRuntime(configuration)
@@ -89,6 +115,7 @@ struct Berthd: AsyncParsableCommand {
         let names = NameService(runtime: runtime, upstreams: upstreams, port: dnsPort, logger: logger)
         try await names.start()
         let supervisor = SupervisorService(runtime: runtime)
+        let socket = settings.socket
         let info = DaemonInfo(version: "0.1.0", pid: getpid(), root: root, socket: socket)
         let builder = try ImageBuilder(backend: try runtime.buildBackend(), cacheDirectory: root + "/build")
         let service = DaemonService(
@@ -96,8 +123,10 @@ struct Berthd: AsyncParsableCommand {
             builder: builder)
         await service.restore()
         let table = DaemonRoutes.table(service)
+        let limits = HTTPServer.Limits(
+            requestTimeout: .milliseconds(Int64(requestTimeout * 1000)), maxConnections: maxConnections)
         let server = try await HTTPServer.start(
-            socketPath: socket, routes: table.handlers, sessions: table.sessions, logger: logger)
+            socketPath: socket, routes: table.handlers, sessions: table.sessions, logger: logger, limits: limits)
         logger.info("berthd \(info.version) listening on \(socket), root \(root)")
         do {
             try await Self.runUntilSignalled(
@@ -107,7 +136,25 @@ struct Berthd: AsyncParsableCommand {
             throw error
         }
         await runtime.shutdown()
+        withExtendedLifetime(lock) {}
         logger.info("berthd stopped")
+    }
+
+    /// What this berthd runs with, each setting from its flag, else its
+    /// environment variable, else daemon.json, else the default.
+    func resolvedSettings() throws(BerthError) -> (root: String, socket: String, namePrefix: String, subnetPool: String)
+    {
+        let file = try DaemonSettings.load(path: configFile)
+        let environment = ProcessInfo.processInfo.environment
+        func pick(_ flag: String?, _ variable: String?, _ key: String?, _ fallback: String) -> String {
+            flag ?? environment[variable ?? ""].flatMap { $0.isEmpty ? nil : $0 } ?? key ?? fallback
+        }
+        return (
+            root: pick(root, "BERTH_ROOT", file.root, DaemonSettings.defaultRoot),
+            socket: pick(socket, nil, file.socket, DaemonSettings.defaultSocket),
+            namePrefix: pick(namePrefix, "BERTH_NAME_PREFIX", file.namePrefix, "berth"),
+            subnetPool: pick(subnetPool, "BERTH_SUBNET_POOL", file.subnetPool, "")
+        )
     }
 
     /// Runs the long-lived parts, each started above in the order they need,

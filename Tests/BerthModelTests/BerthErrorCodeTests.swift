@@ -26,6 +26,7 @@ struct BerthErrorCodeTests {
         (.daemonUnreachable, "daemon-unreachable"), (.daemonAccessDenied, "daemon-access-denied"),
         (.daemonConnectionLost, "daemon-connection-lost"), (.daemonProtocol, "daemon-protocol"),
         (.daemonSocket, "daemon-socket"), (.daemonAlreadyRunning, "daemon-already-running"),
+        (.daemonBusy, "daemon-busy"),
         (.daemonRequestTooLarge, "daemon-request-too-large"), (.daemonInvalidRequest, "invalid-request"),
         (.daemonInternal, "internal"),
     ]

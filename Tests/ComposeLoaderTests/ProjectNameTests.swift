@@ -108,12 +108,24 @@ struct ProjectNameTests {
         dir.write("compose.yaml", file)
         #expect(
             dir.loadError { $0.projectName = "My App" }?.description == """
-                project name "My App" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
+                project name "My App" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit, at most 63 bytes
                 """)
         #expect(
             dir.loadError { $0.projectName = "-dash" }?.description == """
-                project name "-dash" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
+                project name "-dash" (from -p) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit, at most 63 bytes
                 """)
+    }
+
+    @Test("a name: longer than 63 bytes is an error, not silently the directory's name")
+    func tooLongName() {
+        let dir = LoaderScratch()
+        let long = String(repeating: "a", count: 120)
+        dir.write("compose.yaml", "name: \(long)\nservices:\n  web: {image: busybox}\n")
+        #expect(
+            dir.loadError()?.description == """
+                project name "\(long.prefix(40))…" (from name:) is 120 bytes long; at most 63
+                """)
+        #expect(dir.loadError { $0.projectName = long }?.description.contains("at most 63 bytes") == true)
     }
 
     @Test("an invalid COMPOSE_PROJECT_NAME is an error too")
@@ -123,7 +135,7 @@ struct ProjectNameTests {
         dir.write(".env", "COMPOSE_PROJECT_NAME=Upper\n")
         #expect(
             dir.loadError()?.description == """
-                project name "Upper" (from COMPOSE_PROJECT_NAME) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit
+                project name "Upper" (from COMPOSE_PROJECT_NAME) must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit, at most 63 bytes
                 """)
     }
 

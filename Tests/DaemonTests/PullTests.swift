@@ -139,3 +139,14 @@ struct PullTests {
         #expect(await runtime.calls.sorted() == ["pull a:1", "pull b:1"])
     }
 }
+
+@Suite struct PlatformMatchTests {
+    @Test func platformsMatchAsDockerNormalizesThem() {
+        #expect(DaemonService.platform("linux/amd64", matches: "linux/amd64"))
+        #expect(DaemonService.platform("linux/amd64", matches: "linux/x86_64"))
+        #expect(DaemonService.platform("linux/arm64", matches: "linux/aarch64"))
+        #expect(DaemonService.platform("linux/arm64", matches: "linux/arm64/v8"))
+        #expect(!DaemonService.platform("linux/amd64", matches: "linux/arm64"))
+        #expect(!DaemonService.platform("linux/amd64", matches: "windows/amd64"))
+    }
+}

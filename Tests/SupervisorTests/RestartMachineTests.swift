@@ -186,17 +186,36 @@ struct RestartMachineTests {
                 == .restart(reason: .exited(code: 1), after: .milliseconds(100)))
     }
 
-    @Test func aFailedStartLeavesTheContainerDown() {
+    @Test func aFailedRestartIsTriedAgainWithTheBackoff() {
         var machine = running(.always)
         _ = machine.handle(.exited(code: 1, at: t0 + .seconds(1)))
-        _ = machine.handle(.startFailed(message: "network gone"))
-        #expect(machine.state == .startFailed(message: "network gone"))
-        #expect(machine.handle(.exited(code: 1, at: t0 + .seconds(2))) == nil)
+        let again = machine.handle(.startFailed(message: "no space left on device", at: t0 + .seconds(2)))
+        #expect(again == .restart(reason: .startFailed(message: "no space left on device"), after: .milliseconds(200)))
+        #expect(machine.restartCount == 1)
+        // Started at last: running, and the next exit restarts as usual.
+        _ = machine.handle(.started(at: t0 + .seconds(3)))
+        #expect(machine.state == .running(since: t0 + .seconds(3)))
+    }
+
+    @Test func aFailedRestartCountsTowardOnFailuresMaximum() {
+        var machine = running(.onFailure(maxRetries: 2))
+        _ = machine.handle(.exited(code: 1, at: t0 + .seconds(1)))
+        #expect(machine.handle(.startFailed(message: "x", at: t0 + .seconds(2))) != nil)
+        #expect(machine.handle(.startFailed(message: "x", at: t0 + .seconds(3))) == nil)
+        #expect(machine.state == .startFailed(message: "x"))
+    }
+
+    @Test func aFailedStartNotOfARestartLeavesTheContainerDown() {
+        var machine = running(.always)
+        _ = machine.handle(.stoppedByUser)
+        #expect(machine.handle(.startFailed(message: "x", at: t0 + .seconds(2))) == nil)
+        #expect(machine.state == .startFailed(message: "x"))
     }
 
     @Test func reasonsReadWellInTheEventLog() {
         #expect(RestartReason.exited(code: 3).description == "exited with code 3")
         #expect(RestartReason.unhealthy(lastOutput: "x").description == "unhealthy")
         #expect(RestartReason.dependencyRestarted(service: "db").description == "dependency db restarted")
+        #expect(RestartReason.startFailed(message: "x").description == "start failed")
     }
 }

@@ -246,6 +246,132 @@ extension SystemTests {
             }
         }
 
+        @Test func attachedUpSaysExitedAfterTheServicesLastLine() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: e\(daemon.prefix.dropFirst(5))
+                    services:
+                      talk:
+                        image: busybox
+                        command: ["sh", "-c", "i=0; while [ $$i -lt 300 ]; do i=$$((i+1)); echo line-$$i; done"]
+                      slow:
+                        image: busybox
+                        command: ["sh", "-c", "echo first; sleep 1; echo last"]
+                    """)
+                for _ in 0..<3 {
+                    let up = try await daemon.berthOK(["up", "--no-color"], in: directory)
+                    let lines = up.stdout.split(separator: "\n").map(String.init)
+                    for (service, last) in [("talk", "line-300"), ("slow", "last")] {
+                        let said = lines.firstIndex { $0.hasPrefix("\(service)-1 exited with code 0") }
+                        let lastLine = lines.lastIndex { $0.hasPrefix("\(service)-1") && $0.hasSuffix("| \(last)") }
+                        #expect(said != nil && lastLine != nil, "\(up.stdout)")
+                        if let said, let lastLine { #expect(lastLine < said, "the last line first: \(up.stdout)") }
+                        #expect(
+                            lines.filter { $0.hasPrefix("\(service)-1 exited") }.count == 1, "said once: \(up.stdout)")
+                    }
+                    try await daemon.berthOK(["down"], in: directory)
+                }
+            }
+        }
+
+        @Test func aSecondAttachedUpShowsOnlyTheNewRunsOutput() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: n\(daemon.prefix.dropFirst(5))
+                    services:
+                      hi:
+                        image: busybox
+                        command: ["sh", "-c", "echo run-$$(date +%s%N)"]
+                    """)
+                let first = try await daemon.berthOK(["up", "--no-color"], in: directory)
+                let second = try await daemon.berthOK(["up", "--no-color"], in: directory)
+                let runs = { (text: String) in text.split(separator: "\n").filter { $0.contains("| run-") } }
+                #expect(runs(first.stdout).count == 1, "\(first.stdout)")
+                #expect(runs(second.stdout).count == 1, "the second up replays no older run: \(second.stdout)")
+                #expect(runs(first.stdout) != runs(second.stdout), "\(second.stdout)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func eachFailedDependencyIsExplainedAndAPendingOneDoesNotHoldUpTheFailure() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: d\(daemon.prefix.dropFirst(5))
+                    services:
+                      first:
+                        image: busybox
+                        command: ["sh", "-c", "exit 3"]
+                      second:
+                        image: busybox
+                        command: ["sh", "-c", "exit 4"]
+                      never:
+                        image: busybox
+                        init: true
+                        command: ["sleep", "600"]
+                        healthcheck:
+                          test: ["CMD", "true"]
+                          interval: 1h
+                          start_period: 1h
+                      app:
+                        image: busybox
+                        command: ["true"]
+                        depends_on:
+                          first: {condition: service_completed_successfully}
+                          second: {condition: service_completed_successfully}
+                          never: {condition: service_healthy}
+                    """)
+                let up = try await daemon.berth(["up", "-d", "--progress", "plain"], in: directory)
+                #expect(up.status != 0)
+                #expect(up.stderr.contains("exited with code 3"), "the first one's reason: \(up.stderr)")
+                #expect(up.stderr.contains("exited with code 4"), "the second one's reason: \(up.stderr)")
+                let bare = (up.stdout + up.stderr).split(separator: "\n").filter { $0.hasSuffix(" Error") }
+                #expect(bare.isEmpty, "an Error without its reason: \(bare)")
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+            }
+        }
+
+        @Test func anImageOfAnotherPlatformIsRefusedNamingBoth() async throws {
+            #if arch(x86_64)
+            let (other, host, uname) = ("linux/arm64", "linux/amd64", "linux/x86_64")
+            #else
+            let (other, host, uname) = ("linux/amd64", "linux/arm64", "linux/aarch64")
+            #endif
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: f\(daemon.prefix.dropFirst(5))
+                    services:
+                      other:
+                        image: busybox
+                        platform: \(other)
+                        pull_policy: missing
+                        command: ["true"]
+                    """)
+                let up = try await daemon.berth(["up", "-d", "--progress", "quiet"], in: directory)
+                #expect(up.status != 0)
+                #expect(up.stderr.contains("wanted \(other), actual: \(host)"), "\(up.stderr)")
+                let ps = try await daemon.berthOK(["ps", "-a", "-q"], in: directory)
+                #expect(ps.stdout.isEmpty, "nothing made: \(ps.stdout)")
+                // The host's own platform, spelled as uname spells it, is the same one.
+                let same = directory + "/compose.yaml"
+                try String(contentsOfFile: same, encoding: .utf8).replacingOccurrences(of: other, with: uname)
+                    .write(toFile: same, atomically: true, encoding: .utf8)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
         @Test func interruptingAnAttachedUpOfSomeServicesStopsOnlyThoseAndTheirDependencies() async throws {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)

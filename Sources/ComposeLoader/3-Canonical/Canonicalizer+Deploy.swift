@@ -17,7 +17,7 @@ extension Canonicalizer {
             func p() -> String { "\(path()).\(key)" }
             var v: Node?
             switch e.key {
-            case "replicas": v = int(e.value, p(), in: 0...100_000).map { .int($0, e.value.mark) }
+            case "replicas": v = int(e.value, p(), in: Service.replicaRange).map { .int($0, e.value.mark) }
             case "labels": v = listOrDict(e.value, p(), resolveBare: false)
             case "mode", "endpoint_mode": v = stringNode(e.value, p())
             case "resources": v = resources(e.value, p())

@@ -51,7 +51,7 @@ extension Canonicalizer {
         "oom_score_adj": .int(-1000...1000), "pid": .nullableString, "pids_limit": .int(-1 ... .max),
         "platform": .string, "ports": .ports, "post_start": .hooks, "pre_stop": .hooks, "privileged": .bool,
         "profiles": .stringList, "provider": .mapping, "pull_policy": .pullPolicy, "pull_refresh_after": .string,
-        "read_only": .bool, "restart": .restart, "runtime": .string, "scale": .int(0...100_000),
+        "read_only": .bool, "restart": .restart, "runtime": .string, "scale": .int(Service.replicaRange),
         "secrets": .fileReferences, "security_opt": .stringList, "shm_size": .bytes, "stdin_open": .bool,
         "stop_grace_period": .duration, "stop_signal": .stopSignal, "storage_opt": .mapping,
         "sysctls": .listOrDict(resolveBare: false), "tmpfs": .stringOrList, "tty": .bool, "ulimits": .ulimits,

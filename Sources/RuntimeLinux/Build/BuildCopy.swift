@@ -201,7 +201,7 @@ extension Files {
         do {
             try Files.write(bytes, to: path, mode: 0o644, exclusive: false)
         } catch {
-            throw BerthError(.io, "writing \(path)", cause: "\(error)")
+            throw BerthError(.io, "writing \(path)", cause: BerthError.describe(error))
         }
     }
 

@@ -1,4 +1,5 @@
 import BerthModel
+import Foundation
 
 extension BundleBuilder {
     /// docker's default capability set, in docker's order.
@@ -125,5 +126,44 @@ extension BundleBuilder {
             sysctls["kernel.domainname"] = domainname
         }
         return sysctls.isEmpty ? nil : sysctls
+    }
+}
+
+extension BundleBuilder {
+    /// The syscall filter, as docker sets it: none for a privileged
+    /// container or `seccomp=unconfined`, the service's profile when it
+    /// names one, else docker's default profile, each cut to this
+    /// container's capabilities (`SeccompProfile`).
+    func seccomp(for spec: LinuxContainerSpec, capabilities: [String]) throws -> OCIRuntimeSpec.Seccomp? {
+        if spec.privileged || spec.seccompProfile == "unconfined" { return nil }
+        let what = "container \(spec.id)"
+        let profile: SeccompProfile
+        if let path = spec.seccompProfile {
+            profile = try SeccompProfile.load(path, what: what)
+        } else if let path = host.seccompProfile {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw BerthError(
+                    .notFound,
+                    "\(what): docker's default seccomp profile is not installed at \(path); scripts/setup.sh "
+                        + "installs it (from Debian's golang-github-docker-docker-dev), or give the service "
+                        + "security_opt: [seccomp=unconfined]")
+            }
+            profile = try SeccompProfile.load(path, what: what)
+        } else {
+            return nil
+        }
+        return profile.forContainer(capabilities: capabilities, kernel: host.kernelRelease)
+    }
+
+    /// `apparmor=…`/`label=…` options: Berth loads no LSM profile, and says
+    /// so, naming whether the host even has that module.
+    func securityModuleWarnings(for spec: LinuxContainerSpec) -> [String] {
+        spec.securityModuleOptions.map { option in
+            let module = option.hasPrefix("apparmor") ? "apparmor" : "selinux"
+            let name = module == "apparmor" ? "AppArmor" : "SELinux"
+            return host.securityModules.contains(module)
+                ? "security_opt \(option) is not applied: Berth does not load \(name) profiles"
+                : "security_opt \(option) is not applied: this host has no \(name)"
+        }
     }
 }

@@ -71,6 +71,8 @@ public struct BundleBuilder: Sendable {
             sysctl: try Self.sysctlsWithDomainname(for: spec),
             maskedPaths: spec.privileged ? nil : Self.maskedPaths,
             readonlyPaths: spec.privileged ? nil : Self.readonlyPaths)
+        linux.seccomp = try seccomp(for: spec, capabilities: capabilities)
+        warnings += securityModuleWarnings(for: spec)
         if !spec.devices.isEmpty {
             linux.devices = spec.devices.map {
                 .init(

@@ -49,7 +49,7 @@ extension ContainerDriver {
         } catch {
             throw BerthError(
                 .invalidState, "cannot attach to container \(id): its shim does not answer; is it running?",
-                cause: "\(error)")
+                cause: BerthError.describe(error))
         }
         var input: Int32 = -1
         guard berth_recv_fd(socket, &input) == 1 else {

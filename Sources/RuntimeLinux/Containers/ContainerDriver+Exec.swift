@@ -81,7 +81,7 @@ extension ContainerDriver {
         do {
             try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: file))
         } catch {
-            throw BerthError(.system, "exec in container \(id): writing \(file)", cause: "\(error)")
+            throw BerthError(.system, "exec in container \(id): writing \(file)", cause: BerthError.describe(error))
         }
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = try runtime.exec(id, processFile: file, pidFile: pidFile, input: exec.standardInput, sink: sink)
@@ -122,7 +122,9 @@ extension ContainerDriver {
             spec = try JSONDecoder().decode(
                 OCIRuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: paths.config)))
         } catch {
-            throw BerthError(.runtime, "exec in container \(id): unreadable bundle \(paths.config)", cause: "\(error)")
+            throw BerthError(
+                .runtime, "exec in container \(id): unreadable bundle \(paths.config)",
+                cause: BerthError.describe(error))
         }
         execProcesses.withLock { cache in
             // Entries of removed containers are dropped from time to time.

@@ -34,7 +34,8 @@ extension ContainerDriver {
         do {
             try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: files.process))
         } catch {
-            throw BerthError(.system, "exec in container \(id): writing \(files.process)", cause: "\(error)")
+            throw BerthError(
+                .system, "exec in container \(id): writing \(files.process)", cause: BerthError.describe(error))
         }
         let runtime = self.runtime
         let size = process.consoleSize.map { (rows: $0.height, columns: $0.width) }

@@ -73,9 +73,11 @@ import Musl
         runtime = configuration.runtime
         builder = BundleBuilder(host: configuration.host, cgroupParent: configuration.cgroupParent)
         do {
-            try Files.makeDirectories(configuration.root + "/containers")
+            try Files.makeDirectories(configuration.root + "/containers", mode: 0o700)
         } catch {
-            throw BerthError(.system, "creating the container root \(configuration.root)/containers", cause: "\(error)")
+            throw BerthError(
+                .system, "creating the container root \(configuration.root)/containers",
+                cause: BerthError.describe(error))
         }
         try CgroupSetup.ensureCompatible()
     }
@@ -120,7 +122,9 @@ import Musl
     /// bundle files. Undone when it fails.
     func prepare(_ spec: LinuxContainerSpec) throws -> (ContainerPaths, OCIBundle) {
         let paths = self.paths(spec.id)
-        if mkdir(paths.directory, 0o711) != 0 {
+        // 0700: the bundle holds the environment, and the rootfs below is the
+        // container's own; crun, the shim and the mounts need no other user.
+        if mkdir(paths.directory, 0o700) != 0 {
             let err = errno
             if err == EEXIST {
                 throw BerthError(.alreadyExists, "container \(spec.id) already exists in \(paths.directory)")
@@ -141,7 +145,7 @@ import Musl
             if spec.openStdin { try write(Data(), to: paths.directory + "/stdin-open") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            try write(encoder.encode(bundle.spec), to: paths.config)
+            try write(encoder.encode(bundle.spec), to: paths.config, mode: 0o600)
             return (paths, bundle)
         } catch {
             discard(spec.id, paths: paths, created: false)
@@ -169,6 +173,12 @@ import Musl
         try await DedicatedThread.run { try self.runtime.kill(id, signal: signal) }
     }
 
+    /// Freezes or thaws the container's processes (`crun pause`/`resume`).
+    public func freeze(_ id: ContainerID, _ frozen: Bool) async throws {
+        try requireExists(id)
+        try await DedicatedThread.run { try self.runtime.freeze(id, frozen) }
+    }
+
     /// docker's stop: `signal` (the image's or service's stop signal), then
     /// SIGKILL if the container is still running after `grace`. Returns how
     /// it ended; a container that had already ended just reports that.
@@ -182,11 +192,26 @@ import Musl
         } catch let error as BerthError where error.code == .invalidState {
             // It ended between the check and the signal: the wait below sees it.
         }
-        if let status = try await waitForExit(id, timeout: grace) { return status }
+        if let status = try await waitOrRecover(id, timeout: grace) { return status }
         do {
             try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
         } catch let error as BerthError where error.code == .invalidState {}
-        return try await wait(id, timeout: .seconds(10))
+        guard let status = try await waitOrRecover(id, timeout: .seconds(10)) else {
+            throw BerthError(.timeout, "container \(id) was still running 10 s after SIGKILL")
+        }
+        return status
+    }
+
+    /// `waitForExit`, and when the shim is gone without a record (killed,
+    /// or it could not write one on a full disk) the container made sure
+    /// of and that end taken (`recoverLost`).
+    private func waitOrRecover(_ id: ContainerID, timeout: Duration) async throws -> ExitStatus? {
+        do {
+            return try await waitForExit(id, timeout: timeout)
+        } catch let error as BerthError where shimPID(paths(id)) == nil {
+            guard let status = try await recoverLost(id) else { throw error }
+            return status
+        }
     }
 
     /// Removes the container: crun's state and cgroup, the rootfs mount, the
@@ -230,7 +255,9 @@ import Musl
         do {
             try FileManager.default.removeItem(atPath: paths.directory)
         } catch {
-            errors.append(BerthError(.system, "removing container directory \(paths.directory)", cause: "\(error)"))
+            errors.append(
+                BerthError(
+                    .system, "removing container directory \(paths.directory)", cause: BerthError.describe(error)))
         }
         if let error = BerthError.combined(errors) {
             throw BerthError(.runtime, "removing container \(id) left work undone", cause: error.description)

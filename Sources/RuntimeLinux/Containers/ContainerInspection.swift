@@ -29,7 +29,7 @@ public struct ExitStatus: Codable, Hashable, Sendable {
         do {
             return try JSONDecoder().decode(ExitStatus.self, from: data)
         } catch {
-            throw BerthError(.runtime, "unreadable exit record \(path)", cause: "\(error)")
+            throw BerthError(.runtime, "unreadable exit record \(path)", cause: BerthError.describe(error))
         }
     }
 }

@@ -26,6 +26,8 @@ public protocol OCIRuntime: Sendable {
     func start(_ id: ContainerID) throws
     /// Sends `signal` to the container's init.
     func kill(_ id: ContainerID, signal: Int32) throws
+    /// Freezes (`pause`) or thaws (`resume`) the container's processes.
+    func freeze(_ id: ContainerID, _ frozen: Bool) throws
     /// Forgets the container, removing its cgroup; `force` kills it first.
     func delete(_ id: ContainerID, force: Bool) throws
     /// Runs the process described in `processFile` (OCI `process` JSON)
@@ -94,7 +96,7 @@ public struct Crun: OCIRuntime {
         do {
             return try JSONDecoder().decode(OCIState.self, from: Data(output.stdout))
         } catch {
-            throw BerthError(.runtime, "crun state \(id): unreadable output", cause: "\(error)")
+            throw BerthError(.runtime, "crun state \(id): unreadable output", cause: BerthError.describe(error))
         }
     }
 
@@ -114,6 +116,13 @@ public struct Crun: OCIRuntime {
             }
             throw failure("kill", id, output)
         }
+    }
+
+    /// `crun pause` or `crun resume` (the cgroup freezer).
+    public func freeze(_ id: ContainerID, _ frozen: Bool) throws {
+        let verb = frozen ? "pause" : "resume"
+        let output = try run(verb, [id.rawValue])
+        guard output.status == 0 else { throw failure(verb, id, output) }
     }
 
     /// `crun delete [--force]`; a container crun does not know is already deleted.

@@ -33,6 +33,17 @@ public struct HostFacts: Hashable, Sendable {
     public var blockIOWeight = false
     /// Whether the kernel has block I/O throttles (`blkio.throttle.*` on v1, `io.max` on v2).
     public var blockIOThrottle = false
+    /// docker's default seccomp profile (moby's `default.json`, which
+    /// scripts/setup.sh installs from Debian); nil: containers get none
+    /// unless their service names one (only tests build bundles so).
+    public var seccompProfile: String?
+    /// The kernel's release (`uname -r`), for the profile's `minKernel`.
+    public var kernelRelease = ""
+    /// The Linux security modules the host runs (`apparmor`, `selinux`).
+    public var securityModules: Set<String> = []
+
+    /// Where scripts/setup.sh puts docker's default seccomp profile.
+    public static let defaultSeccompProfile = "/usr/share/berth/seccomp/default.json"
 
     /// Facts from their parts (tests).
     public init(
@@ -87,6 +98,20 @@ public struct HostFacts: Hashable, Sendable {
             .split(separator: " ").contains { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "io" }
         facts.blockIOWeight = exists("blkio/blkio.weight") || exists("blkio/blkio.bfq.weight") || v2IO
         facts.blockIOThrottle = exists("blkio/blkio.throttle.read_bps_device") || v2IO
+        facts.seccompProfile = defaultSeccompProfile
+        var system = utsname()
+        if uname(&system) == 0 {
+            facts.kernelRelease = withUnsafeBytes(of: system.release) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+        }
+        if FileManager.default.fileExists(atPath: "/sys/kernel/security/apparmor")
+            || ((try? String(contentsOfFile: "/sys/module/apparmor/parameters/enabled", encoding: .utf8)) ?? "")
+                .hasPrefix("Y")
+        {
+            facts.securityModules.insert("apparmor")
+        }
+        if FileManager.default.fileExists(atPath: "/sys/fs/selinux/enforce") { facts.securityModules.insert("selinux") }
         var name = [CChar](repeating: 0, count: 256)
         if gethostname(&name, name.count - 1) == 0 {
             facts.hostName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -55,7 +55,8 @@ public struct JSONFileLog: Sendable {
         do {
             raw = try JSONDecoder().decode(Raw.self, from: Data(line.utf8))
         } catch {
-            throw BerthError(.runtime, "unreadable json-file log entry: \(line.prefix(200))", cause: "\(error)")
+            throw BerthError(
+                .runtime, "unreadable json-file log entry: \(line.prefix(200))", cause: BerthError.describe(error))
         }
         guard let date = parseTime(raw.time) else {
             throw BerthError(.runtime, "json-file log entry with a bad time \"\(raw.time)\"")

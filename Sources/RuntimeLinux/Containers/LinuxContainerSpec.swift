@@ -107,6 +107,10 @@ public struct LinuxContainerSpec: Hashable, Sendable {
     public var readOnlyRootfs = false
     /// `security_opt: no-new-privileges`.
     public var noNewPrivileges = false
+    /// `unconfined`, a profile's path, or nil for docker's default profile.
+    public var seccompProfile: String?
+    /// `apparmor=…` and `label=…` options, applied only where the host has that module.
+    public var securityModuleOptions: [String] = []
     /// Compose `init: true`: tini as PID 1, reaping zombies and forwarding signals.
     public var initProcess = false
     /// `cgroup_parent`: the cgroup the container's goes under; nil: the driver's (`/berth`).

@@ -16,6 +16,8 @@ extension OCIRuntimeSpec {
         public var maskedPaths: [String]?
         /// Paths remounted read-only.
         public var readonlyPaths: [String]?
+        /// The syscall filter; nil: none (unconfined).
+        public var seccomp: Seccomp?
 
         /// A Linux section from its parts.
         public init(
@@ -204,5 +206,32 @@ extension OCIRuntimeSpec {
             self.minor = minor
             self.access = access
         }
+    }
+}
+
+extension OCIRuntimeSpec {
+    /// `linux.seccomp`: the syscall filter crun loads before the process runs.
+    public struct Seccomp: Codable, Hashable, Sendable {
+        /// One condition on a syscall's argument.
+        public struct Argument: Codable, Hashable, Sendable {
+            public var index: UInt
+            public var value: UInt64
+            public var valueTwo: UInt64?
+            public var op: String
+        }
+
+        /// What happens to some syscalls (with conditions on their arguments).
+        public struct Syscall: Codable, Hashable, Sendable {
+            public var names: [String]
+            public var action: String
+            public var errnoRet: UInt?
+            public var args: [Argument]?
+        }
+
+        public var defaultAction: String
+        public var defaultErrnoRet: UInt?
+        public var architectures: [String]?
+        public var flags: [String]?
+        public var syscalls: [Syscall]?
     }
 }

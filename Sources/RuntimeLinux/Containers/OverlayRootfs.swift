@@ -58,7 +58,8 @@ public enum OverlayRootfs {
                 lowers = [empty]
             }
         } catch {
-            throw BerthError(.system, "creating the rootfs directories in \(paths.directory)", cause: "\(error)")
+            throw BerthError(
+                .system, "creating the rootfs directories in \(paths.directory)", cause: BerthError.describe(error))
         }
         for layer in lowers where !fm.fileExists(atPath: layer) {
             throw BerthError(.invalidSpec, "overlay: layer \(layer) does not exist")

@@ -52,7 +52,7 @@ enum RootfsPath {
         do {
             return try String(contentsOfFile: host, encoding: .utf8)
         } catch {
-            throw BerthError(.system, "reading \(path) in \(root)", cause: "\(error)")
+            throw BerthError(.system, "reading \(path) in \(root)", cause: BerthError.describe(error))
         }
     }
 
@@ -63,7 +63,8 @@ enum RootfsPath {
         do {
             try Files.makeDirectories(host)
         } catch {
-            throw BerthError(.system, "creating working directory \(path) in \(root)", cause: "\(error)")
+            throw BerthError(
+                .system, "creating working directory \(path) in \(root)", cause: BerthError.describe(error))
         }
     }
 

@@ -59,7 +59,7 @@ enum Command {
         do {
             try process.run()
         } catch {
-            throw BerthError(.command, "\(what): cannot start \(executable)", cause: "\(error)")
+            throw BerthError(.command, "\(what): cannot start \(executable)", cause: BerthError.describe(error))
         }
         // Read stderr to its end before waiting: a chatty child would otherwise
         // block on a full pipe while we block on its exit.

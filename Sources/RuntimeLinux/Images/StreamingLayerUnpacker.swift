@@ -63,7 +63,7 @@ final class StreamingLayerUnpacker: LayerUnpacker, @unchecked Sendable {
         } catch {
             FileOps.removeTree(directory)
             unlink(errorFile)
-            throw BerthError(.command, "unpacking \(what): cannot start \(tar)", cause: "\(error)")
+            throw BerthError(.command, "unpacking \(what): cannot start \(tar)", cause: BerthError.describe(error))
         }
         // Our copy of the read end goes, so tar's exit is seen as EPIPE here;
         // close-on-exec, so no other child spawned meanwhile holds the pipe open past our end.

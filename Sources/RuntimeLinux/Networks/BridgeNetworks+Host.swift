@@ -124,7 +124,8 @@ extension BridgeNetworks {
 
     /// Rewrites our table for `networks`, or deletes it when none are left.
     func applyFirewall(_ networks: [NetworkName: BridgeNetwork]) async throws(BerthError) {
-        let script = FirewallRules.script(table: naming.table, networks: Array(networks.values))
+        let script = FirewallRules.script(
+            table: naming.table, networks: Array(networks.values), uplinks: Uplinks.current())
         try await FirewallRules.apply(script, table: naming.table, runner: runner)
     }
 }

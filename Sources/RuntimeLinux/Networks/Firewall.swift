@@ -14,7 +14,11 @@ import HostOS
 /// - forward: a packet from one Berth bridge to another is dropped, so
 ///   containers on different networks cannot reach each other (a container
 ///   on both talks to each side directly, on that side's bridge); an
-///   internal network forwards nothing in or out.
+///   internal network forwards nothing in or out. Nor does a Berth bridge
+///   forward to or from any other bridge on the host (docker0, podman's,
+///   libvirt's, another berthd's): other engines' containers and Berth's do
+///   not reach each other, as docker isolates its own bridges. The bridges
+///   that carry a default route are the way out, and are left open.
 ///
 /// Traffic inside one bridge is not routed and passes; with br_netfilter
 /// loaded (`bridge-nf-call-iptables=1`) it does traverse the forward hook,
@@ -29,7 +33,7 @@ enum FirewallRules {
     /// whether or not it existed (nft 1.0.6 has no `destroy`); the script
     /// is one transaction, so packets see the old rules or the new, never
     /// a moment without isolation.
-    static func script(table: String, networks: [BridgeNetwork]) -> String {
+    static func script(table: String, networks: [BridgeNetwork], uplinks: [String] = []) -> String {
         var lines = ["table inet \(table)", "delete table inet \(table)"]
         let sorted = networks.sorted { $0.name < $1.name }
         guard !sorted.isEmpty else { return lines.joined(separator: "\n") + "\n" }
@@ -49,6 +53,14 @@ enum FirewallRules {
             if !others.isEmpty {
                 lines.append("\t\tiifname \(bridge) oifname { \(others.joined(separator: ", ")) } drop \(comment)")
             }
+            let open = uplinks.isEmpty ? "" : " {name} != { \(uplinks.map { "\"\($0)\"" }.joined(separator: ", ")) }"
+            let engines = "comment \"network \(network.name): no other bridge\""
+            lines.append(
+                "\t\tiifname \(bridge) oifname != \(bridge) meta oifkind \"bridge\""
+                    + open.replacingOccurrences(of: "{name}", with: "oifname") + " drop \(engines)")
+            lines.append(
+                "\t\toifname \(bridge) iifname != \(bridge) meta iifkind \"bridge\""
+                    + open.replacingOccurrences(of: "{name}", with: "iifname") + " drop \(engines)")
         }
         lines.append("\t}")
         lines.append("\tchain postrouting {")
@@ -107,5 +119,32 @@ enum HostForwarding {
             throw BerthError(
                 .host, "cannot enable IPv4 forwarding (\(path))", cause: HostOSError.describe(errno: errno))
         }
+    }
+}
+
+/// The interfaces the host's default routes leave by (`/proc/net/route`,
+/// `/proc/net/ipv6_route`): a bridge among them is the way out, not another
+/// engine's network. Names that nft could not take are left out.
+enum Uplinks {
+    static func current(proc: String = "/proc") -> [String] {
+        var names = Set<String>()
+        let v4 = (try? String(contentsOfFile: proc + "/net/route", encoding: .utf8)) ?? ""
+        for line in v4.split(separator: "\n").dropFirst() {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            // Destination 0.0.0.0 with mask 0.0.0.0: a default route.
+            if fields.count > 7, fields[1] == "00000000", fields[7] == "00000000" { names.insert(String(fields[0])) }
+        }
+        let v6 = (try? String(contentsOfFile: proc + "/net/ipv6_route", encoding: .utf8)) ?? ""
+        for line in v6.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count == 10, fields[0] == String(repeating: "0", count: 32), fields[1] == "00",
+                fields[9] != "lo"
+            {
+                names.insert(String(fields[9]))
+            }
+        }
+        return names.filter { name in
+            !name.isEmpty && name.count < 16 && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.@".contains($0) }
+        }.sorted()
     }
 }

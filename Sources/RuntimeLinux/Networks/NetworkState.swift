@@ -28,7 +28,7 @@ struct NetworkStateFile: Sendable {
         } catch let error as BerthError {
             throw BerthError(.state, "invalid network state \(path)", cause: error.description)
         } catch {
-            throw BerthError(.state, "invalid network state \(path)", cause: "\(error)")
+            throw BerthError(.state, "invalid network state \(path)", cause: BerthError.describe(error))
         }
     }
 
@@ -39,7 +39,7 @@ struct NetworkStateFile: Sendable {
         let stored = StoredState(version: 1, networks: networks.sorted { $0.name < $1.name }.map(StoredNetwork.init))
         do {
             let data = try encoder.encode(stored)
-            try AtomicFile.write(Array(data), to: path)
+            try AtomicFile.write(Array(data), to: path, mode: 0o600)
         } catch {
             throw BerthError(.state, "cannot save the network state \(path)", wrapping: error)
         }

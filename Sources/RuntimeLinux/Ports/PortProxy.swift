@@ -57,7 +57,7 @@ import Synchronization
             listenAddress = try SocketAddress(ipAddress: mapping.listenAddress, port: Int(mapping.hostPort ?? 0))
             target = try SocketAddress(ipAddress: mapping.targetIP.description, port: Int(mapping.targetPort))
         } catch {
-            throw BerthError(.invalidArgument, "cannot publish \(mapping)", cause: "\(error)")
+            throw BerthError(.invalidArgument, "cannot publish \(mapping)", cause: BerthError.describe(error))
         }
         let clients = OpenChannels()
         let upstreams = OpenChannels()
@@ -148,7 +148,7 @@ import Synchronization
     private static func bindError(_ error: any Error, _ mapping: ProxyPortMapping) -> BerthError {
         let place = "port \(mapping.hostPort ?? 0)/\(mapping.protocol) on \(mapping.listenAddress)"
         guard let error = error as? IOError else {
-            return BerthError(.bind, "cannot listen on \(place)", cause: "\(error)")
+            return BerthError(.bind, "cannot listen on \(place)", cause: BerthError.describe(error))
         }
         switch error.errnoCode {
         case EADDRINUSE:

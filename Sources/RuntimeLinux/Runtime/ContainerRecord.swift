@@ -58,6 +58,10 @@ struct ContainerRecord: Codable, Sendable, Hashable {
     /// When it last started; nil: never (then the shim's live process is
     /// waiting for its first `start`).
     var startedAt: Double?
+    /// Frozen by `pause`; nil or false: not.
+    var paused: Bool?
+    /// The init's argv (entrypoint and command), for `ps`.
+    var command: [String]?
 
     /// The container's id and name.
     var id: String { spec.name }
@@ -90,7 +94,8 @@ struct ContainerRecordStore: Sendable {
                 guard let bytes = try AtomicFile.read(file) else { continue }
                 records.append(try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes)))
             } catch {
-                problems.append(BerthError(.state, "unreadable container metadata \(file)", cause: "\(error)"))
+                problems.append(
+                    BerthError(.state, "unreadable container metadata \(file)", cause: BerthError.describe(error)))
             }
         }
         return (records, problems)
@@ -102,7 +107,8 @@ struct ContainerRecordStore: Sendable {
         do {
             try AtomicFile.write(Array(try encoder.encode(record)), to: path(record.id), mode: 0o600)
         } catch {
-            throw BerthError(.state, "cannot record container \(record.id) in \(path(record.id))", cause: "\(error)")
+            throw BerthError(
+                .state, "cannot record container \(record.id) in \(path(record.id))", cause: BerthError.describe(error))
         }
     }
 

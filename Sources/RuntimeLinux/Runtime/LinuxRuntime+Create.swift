@@ -268,6 +268,7 @@ extension LinuxRuntime {
             .bind(source: "\(fileDirectory)/\($0)", target: files[$0].target, readOnly: true)
         }
         let linux = try await linuxSpec(record, plan: plan, id: id, mounts: mounts)
+        record.command = try? BundleBuilder.arguments(for: linux)
         let created = try await driver.create(linux) { paths in
             try Self.writeFiles(files, in: fileDirectory, container: spec.name)
             try await self.seedVolumes(spec, plan: plan, rootfs: paths.rootfs)

@@ -42,6 +42,7 @@ extension LinuxRuntime {
             }
             if started {
                 record.startedAt = Self.now()
+                record.paused = nil
                 try await save(record)
                 watch(id)
             }
@@ -49,15 +50,47 @@ extension LinuxRuntime {
         }
     }
 
+    /// docker's pause and unpause: the container's processes frozen in
+    /// their cgroup, or thawed; `pause`/`unpause` emitted. Only a running
+    /// container can be paused, and only a paused one unpaused.
+    public func pauseContainer(_ id: String, paused: Bool) async throws {
+        try await exclusively(id) {
+            var record = try record(id)
+            let cid = try SpecTranslation.containerID(id)
+            guard case .alive = driver.observe(cid), record.startedAt != nil else {
+                throw BerthError(
+                    .invalidState, "container \(id) is not running, so it cannot be \(paused ? "paused" : "unpaused")")
+            }
+            guard (record.paused ?? false) != paused else {
+                throw BerthError(.invalidState, "container \(id) is \(paused ? "already paused" : "not paused")")
+            }
+            try await driver.freeze(cid, paused)
+            record.paused = paused ? true : nil
+            try await save(record)
+            emit(paused ? .pause : .unpause, id)
+        }
+    }
+
+    /// Thaws a paused container before a signal, a stop or a removal: a
+    /// frozen process would not act on it (docker resumes it too).
+    func thawIfPaused(_ record: inout ContainerRecord, _ cid: ContainerID) async throws {
+        guard record.paused == true else { return }
+        try await driver.freeze(cid, false)
+        record.paused = nil
+        try await save(record)
+        emit(.unpause, record.id)
+    }
+
     /// Sends a signal (`SIGHUP`, `HUP`, `1`) to the container's init; a
     /// container that does not run is an `invalid-state` error.
     public func killContainer(_ id: String, signal: String) async throws {
-        let record = try record(id)
+        var record = try record(id)
         let number = try SpecTranslation.signal(signal, "kill container \(id)")
         let cid = try SpecTranslation.containerID(id)
         guard case .alive = driver.observe(cid), record.startedAt != nil else {
             throw BerthError(.invalidState, "container \(id) is not running, so \(signal) was not sent")
         }
+        try await thawIfPaused(&record, cid)
         do {
             try await driver.kill(cid, signal: number)
         } catch let error as BerthError where error.code == .invalidState {
@@ -73,9 +106,10 @@ extension LinuxRuntime {
     public func stopContainer(_ id: String, signal: String, grace: Int64) async throws {
         let number = try SpecTranslation.signal(signal, "stop container \(id)")
         try await exclusively(id) {
-            let record = try record(id)
+            var record = try record(id)
             let cid = try SpecTranslation.containerID(id)
             if case .alive = driver.observe(cid), record.startedAt != nil {
+                try await thawIfPaused(&record, cid)
                 emit(.kill, id)
                 _ = try await driver.stop(cid, signal: number, grace: .nanoseconds(max(0, grace)))
                 await watcherDone(id)
@@ -101,13 +135,17 @@ extension LinuxRuntime {
                     throw BerthError(
                         .invalidState, "container \(id) is running; stop it before removing it, or force the removal")
                 }
+                try? await thawIfPaused(&record, cid)
                 if record.startedAt != nil { emit(.kill, id) }
                 _ = try? await driver.stop(cid, signal: SIGKILL, grace: .seconds(10))
                 await watcherDone(id)
             }
             record.phase = .removing
             if keepingAnonymousVolumes { record.keepsAnonymousVolumes = true }
-            try await save(record)
+            // The record says what to finish should berthd die half-way; on
+            // a full disk it cannot be written, and the removal goes on
+            // all the same (`down -v` is how a user makes room).
+            try? await save(record)
             try await shieldedTeardown(record, undoingCreate: false)
             emit(.destroy, id)
         }
@@ -164,8 +202,12 @@ extension LinuxRuntime {
     /// container's shim holds its namespaces already, and crun would run the
     /// command there; docker refuses, and so do we.
     private func execTarget(_ id: String, _ spec: ExecSpec) throws -> (ContainerID, LinuxExecSpec) {
-        guard try record(id).startedAt != nil else {
+        let record = try record(id)
+        guard record.startedAt != nil else {
             throw BerthError(.invalidState, "exec in container \(id): it has not been started, it is not running")
+        }
+        guard record.paused != true else {
+            throw BerthError(.invalidState, "exec in container \(id): it is paused; unpause it first")
         }
         let exec = LinuxExecSpec(
             spec.command, environment: spec.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
@@ -198,8 +240,10 @@ extension LinuxRuntime {
                 } catch let error as BerthError where error.code == .timeout {
                     continue
                 } catch {
-                    // Cancelled, removed, or its shim died without a record:
-                    // there is no exit code to report.
+                    // Its shim died without a record (a kill -9): the
+                    // container is stopped if it still runs, and that is its
+                    // end. Cancelled or removed: there is nothing to report.
+                    if !Task.isCancelled { status = try? await driver.recoverLost(cid) }
                     break
                 }
             }

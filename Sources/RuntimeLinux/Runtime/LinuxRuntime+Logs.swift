@@ -80,3 +80,39 @@ extension LinuxRuntime {
         return try await DedicatedThread.run { ProcessList.table(pids: ProcessList.pids(inCgroup: cgroup)) }
     }
 }
+
+extension LinuxRuntime {
+    /// A running container's resource use now (`CgroupStats`).
+    public func stats(_ id: String) async throws -> ContainerStats {
+        _ = try record(id)
+        let cid = try SpecTranslation.containerID(id)
+        guard case .alive(let pid) = driver.observe(cid), pid > 0 else {
+            throw BerthError(.invalidState, "container \(id) is not running, so it has no resource figures")
+        }
+        return try await DedicatedThread.run { try CgroupStats.read(pid: pid) }
+    }
+}
+
+extension LinuxRuntime {
+    /// `berth cp` with a running container (`ContainerFiles`).
+    public func copy(_ id: String, _ request: ContainerCopy) async throws {
+        _ = try record(id)
+        let cid = try SpecTranslation.containerID(id)
+        guard case .alive(let pid) = driver.observe(cid), pid > 0 else {
+            throw BerthError(
+                .invalidState, "container \(id) is not running; berth cp needs it running (berth start it)")
+        }
+        let root = "/proc/\(pid)/root"
+        let parent = configuration.root + "/tmp"
+        try await DedicatedThread.run {
+            try FileOps.makeDirectories(parent, mode: 0o700)
+            let staging = try FileOps.makeTemporaryDirectory(in: parent, prefix: "cp-")
+            defer { _ = FileOps.removeTree(staging) }
+            if request.intoContainer {
+                try ContainerFiles.copyIn(root: root, request, staging: staging)
+            } else {
+                try ContainerFiles.copyOut(root: root, request, staging: staging)
+            }
+        }
+    }
+}

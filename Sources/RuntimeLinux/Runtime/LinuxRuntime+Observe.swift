@@ -38,6 +38,8 @@ extension LinuxRuntime {
         if let mounts = record.anonymousMounts, !mounts.isEmpty { info.anonymousVolumes = mounts }
         info.exposedPorts = spec.expose
         if !spec.dns.isEmpty { info.dnsServers = spec.dns }
+        if record.paused == true, state.isRunning { info.paused = true }
+        info.command = record.command
         return info
     }
 }

@@ -115,10 +115,12 @@ extension LinuxRuntime {
 
     /// One image as the protocol shows it, under `name` (nil: its first name).
     static func info(_ image: Image, as name: String?) -> ImageInfo {
-        ImageInfo(
+        var info = ImageInfo(
             reference: name ?? image.references.first?.familiar ?? "<none>", digest: image.digest.description,
             size: image.size, healthcheck: image.config.healthcheck.map(Self.healthcheck),
             repoDigests: image.repoDigests.map(\.familiar))
+        info.platform = image.os + "/" + image.architecture
+        return info
     }
 
     /// A push event as docker words it, for the blob it is about.

@@ -105,9 +105,11 @@ extension LinuxRuntime {
     static func infos(_ image: Image) -> [ImageInfo] {
         let names = image.references.isEmpty ? ["<none>"] : image.references.map(\.familiar)
         return names.map {
-            ImageInfo(
+            var info = ImageInfo(
                 reference: $0, digest: image.digest.description, size: image.size,
                 repoDigests: image.repoDigests.map(\.familiar))
+            info.platform = image.os + "/" + image.architecture
+            return info
         }
     }
 

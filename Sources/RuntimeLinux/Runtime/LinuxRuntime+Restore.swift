@@ -24,7 +24,8 @@ extension LinuxRuntime {
                     problems.append(error)
                 } catch {
                     problems.append(
-                        BerthError(.runtime, "taking apart container \(record.id) failed", cause: "\(error)"))
+                        BerthError(
+                            .runtime, "taking apart container \(record.id) failed", cause: BerthError.describe(error)))
                 }
             case .ready:
                 problems += await revive(record)
@@ -38,13 +39,23 @@ extension LinuxRuntime {
     private func revive(_ record: ContainerRecord) async -> [BerthError] {
         var problems: [BerthError] = []
         let id = record.id
-        let status = ContainerID(id).map(driver.observe) ?? .lost
+        var status = ContainerID(id).map(driver.observe) ?? .lost
+        // Its shim died while berthd was away: stop what may still run and record the end.
+        if case .lost = status, record.startedAt != nil, let cid = ContainerID(id) {
+            do {
+                if let recovered = try await driver.recoverLost(cid) { status = .exited(recovered) }
+            } catch {
+                problems.append(error as? BerthError ?? BerthError(.state, "container \(id): \(error)"))
+            }
+        }
         var alive = false
         if case .alive = status { alive = true }
         if !alive, record.ownsNetns, let path = record.netnsPath, !OverlayRootfs.isMountPoint(path) {
             do { try await remakeNamespace(record, path: path) } catch {
                 problems.append(
-                    BerthError(.host, "container \(id): cannot remake its network namespace \(path)", cause: "\(error)")
+                    BerthError(
+                        .host, "container \(id): cannot remake its network namespace \(path)",
+                        cause: BerthError.describe(error))
                 )
             }
         }

@@ -184,6 +184,8 @@ enum SpecTranslation {
         linux.privileged = spec.privileged
         linux.readOnlyRootfs = spec.readOnly
         linux.noNewPrivileges = spec.noNewPrivileges ?? false
+        linux.seccompProfile = spec.seccompProfile
+        linux.securityModuleOptions = spec.securityModuleOptions ?? []
         linux.initProcess = spec.`init`
         linux.annotations = spec.labels
         return linux

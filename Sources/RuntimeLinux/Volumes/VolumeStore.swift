@@ -55,7 +55,7 @@ public struct VolumeStore: Sendable {
         do {
             try AtomicFile.write(Array(try encoder.encode(metadata)), to: base + "/volume.json", mode: 0o600)
         } catch {
-            throw BerthError(.io, "cannot record volume \"\(name)\"", cause: "\(error)")
+            throw BerthError(.io, "cannot record volume \"\(name)\"", cause: BerthError.describe(error))
         }
         return LocalVolume(name: name, mountpoint: data, labels: labels, createdAt: metadata.createdAt)
     }

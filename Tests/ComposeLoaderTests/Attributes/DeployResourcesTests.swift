@@ -208,7 +208,7 @@ import Testing
                           cpus: half
                           gpus: 1
                 """) == """
-                    compose.yaml:4:12: services.web.scale: -1 is out of range (0-100000)
+                    compose.yaml:4:12: services.web.scale: -1 is out of range (0-1000)
                     compose.yaml:5:11: services.web.cpus: -2 is out of range: cpus must be 0 or more
                     compose.yaml:7:17: services.web.deploy.replicas: must be an integer, not "many"
                     compose.yaml:11:11: services.web.deploy.resources.limits.gpus: unknown key "gpus"; did you mean "cpus"?

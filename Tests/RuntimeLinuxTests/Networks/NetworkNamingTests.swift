@@ -59,7 +59,7 @@ import Testing
             networks: [
                 try network("b", "berthbb", "10.213.2.0/24"), try network("a", "berthaa", "10.213.1.0/24"),
                 try network("i", "berthii", "10.213.3.0/24", sealed: true),
-            ])
+            ], uplinks: ["br0"])
         #expect(
             script == """
                 table inet berth_t1
@@ -68,7 +68,11 @@ import Testing
                 \tchain forward {
                 \t\ttype filter hook forward priority filter; policy accept;
                 \t\tiifname "berthaa" oifname { "berthbb", "berthii" } drop comment "network a"
+                \t\tiifname "berthaa" oifname != "berthaa" meta oifkind "bridge" oifname != { "br0" } drop comment "network a: no other bridge"
+                \t\toifname "berthaa" iifname != "berthaa" meta iifkind "bridge" iifname != { "br0" } drop comment "network a: no other bridge"
                 \t\tiifname "berthbb" oifname { "berthaa", "berthii" } drop comment "network b"
+                \t\tiifname "berthbb" oifname != "berthbb" meta oifkind "bridge" oifname != { "br0" } drop comment "network b: no other bridge"
+                \t\toifname "berthbb" iifname != "berthbb" meta iifkind "bridge" iifname != { "br0" } drop comment "network b: no other bridge"
                 \t\tiifname "berthii" oifname != "berthii" drop comment "internal network i"
                 \t\toifname "berthii" iifname != "berthii" drop comment "internal network i"
                 \t}

@@ -74,6 +74,8 @@ public struct Service: Sendable, Hashable, Codable {
     public var platform: String?
     /// `x-berth: {restart_on_unhealthy: false}` opts out of restarts on unhealthy.
     public var restartOnUnhealthy: Bool
+    /// `logging:` as written; nil: berthd's default (daemon.json's `log-driver`/`log-opts`).
+    public var logging: Logging?
     /// The settings of `ServiceAttributes.unapplied` this service sets, as
     /// `Unapplied.setting` names them (`cpu_count`, `uts: host`), for `up`'s
     /// `WARN:` lines; nil: none (and in projects stored before it existed).

@@ -104,13 +104,21 @@ extension DaemonService {
     /// for good, as docker compose's `logs -f` does.
     public func logs(_ request: LogsRequest) async throws -> AsyncThrowingStream<LogEntry, any Error> {
         let containers = try await containers(project: request.projectName, services: request.services)
-        let (stream, continuation) = AsyncThrowingStream<LogEntry, any Error>.makeStream()
+        if !request.follow {
+            // Pulled: read only as fast as the client takes it.
+            let walk = LogWalk(runtime: runtime, containers: containers, request: request)
+            return AsyncThrowingStream { try await walk.next() }
+        }
+        // Bounded: a follow that starts with a long log reads it as fast as
+        // the client takes it, holding 256 lines, not all of them.
+        let (stream, continuation) = AsyncThrowingStream<LogEntry, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(256))
         let task = Task {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for container in containers {
                         group.addTask {
-                            try await self.logs(of: container, request) { continuation.yield($0) }
+                            try await self.logs(of: container, request) { await continuation.yieldWaiting($0) }
                         }
                     }
                     try await group.waitForAll()
@@ -128,7 +136,7 @@ extension DaemonService {
     /// line read again when a new run is followed from the last one's time
     /// is skipped.
     nonisolated func logs(
-        of container: ContainerInfo, _ request: LogsRequest, send: @Sendable (LogEntry) -> Void
+        of container: ContainerInfo, _ request: LogsRequest, send: @Sendable (LogEntry) async -> Bool
     ) async throws {
         var query = LogQuery(tail: request.tail, since: request.since, follow: request.follow, untilExit: true)
         var last: (seconds: Double, texts: Set<String>)?
@@ -147,7 +155,7 @@ extension DaemonService {
                 last =
                     seconds == last?.seconds
                     ? (seconds, (last?.texts ?? []).union([line.text])) : (seconds, [line.text])
-                send(entry)
+                guard await send(entry) else { return }
             }
             guard query.follow else { return }
             // When it stopped for good, one last read: a run that came and
@@ -416,5 +424,46 @@ extension DaemonService {
             }
         }
         return result.sorted { ($0.targetPort, $0.protocol) < ($1.targetPort, $1.protocol) }
+    }
+}
+
+/// `berth logs` without `-f`: each container's lines in turn, pulled from
+/// the runtime one at a time. One consumer calls `next`, one call at a time.
+final class LogWalk: @unchecked Sendable {
+    private let runtime: any ContainerRuntime
+    private var containers: ArraySlice<ContainerInfo>
+    private let request: LogsRequest
+    private var current: (container: ContainerInfo, lines: AsyncThrowingStream<LogRecord, any Error>.AsyncIterator)?
+
+    init(runtime: any ContainerRuntime, containers: [ContainerInfo], request: LogsRequest) {
+        self.runtime = runtime
+        self.containers = containers[...]
+        self.request = request
+    }
+
+    /// The next line of the container being read, or of the next one.
+    func next() async throws -> LogEntry? {
+        while true {
+            guard var reading = current else {
+                guard let container = containers.popFirst() else { return nil }
+                let query = LogQuery(tail: request.tail, since: request.since)
+                current = (container, try await runtime.logs(container.id, query).makeAsyncIterator())
+                continue
+            }
+            let line = try await reading.lines.next()
+            current = reading
+            guard let line else {
+                current = nil
+                continue
+            }
+            let entry = LogEntry(
+                container: reading.container.name, service: reading.container.composeService ?? "",
+                stream: line.stream, time: line.time, text: line.text)
+            if let until = request.until, (entry.seconds ?? 0) >= until {
+                current = nil
+                continue
+            }
+            return entry
+        }
     }
 }

@@ -27,10 +27,7 @@ public enum DaemonRoutes {
             return Empty()
         }
         routes.on(.ps) { try await service.summaries(project: $0.projectName, services: $0.services, all: $0.all) }
-        routes.on(.logs) { request, send in
-            for try await entry in try await service.logs(request) { send(entry) }
-            return Empty()
-        }
+        routes.on(.logs, pulling: { request in (try await service.logs(request), batching: !request.follow) })
         routes.on(.exec) { request, send in try await service.exec(request, send: send) }
         routes.on(.run) { request, send in try await service.run(request, send: send) }
         routes.on(.execSession) { request, io in try await service.execSession(request, io: io) }

@@ -7,7 +7,7 @@ import DaemonCore
 /// types are written once, in DaemonAPI, for the daemon and the client.
 public struct RouteTable: Sendable {
     /// What `HTTPServer.start` serves: handlers by path (`/v1/up`).
-    public private(set) var handlers: [String: HTTPServer.Handler] = [:]
+    public internal(set) var handlers: [String: HTTPServer.Handler] = [:]
     /// What `HTTPServer.start` serves as sessions: handlers by path.
     public private(set) var sessions: [String: HTTPServer.SessionHandler] = [:]
 

@@ -85,6 +85,7 @@ public enum ServiceSpecs {
         spec.dnsSearch = service.dnsSearch
         spec.dnsOptions = service.dnsOptions
         spec.stopSignal = service.stopSignal
+        spec.logging = service.logging
         spec.stopGracePeriod = service.stopGracePeriod
         // A disabled healthcheck stays in the spec: it overrides the image's.
         spec.healthcheck = service.healthcheck

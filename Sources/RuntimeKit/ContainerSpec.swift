@@ -67,6 +67,8 @@ public struct ContainerSpec: Sendable, Hashable, Codable {
     public var dnsSearch: [String]
     public var dnsOptions: [String]
     public var stopSignal: String?
+    /// `logging:` as the service wrote it; nil: the runtime's default.
+    public var logging: Logging?
     /// Nanoseconds; nil for ten seconds.
     public var stopGracePeriod: Int64?
     public var healthcheck: Healthcheck?

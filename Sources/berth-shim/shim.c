@@ -11,6 +11,7 @@
  *
  *   berth-shim --id ID --dir DIR --crun PATH [--crun-root DIR] [--mode create|run]
  *              [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N] [--ready-fd FD]
+ *              [--log-driver json-file|none|syslog]
  *              [--tty] [--stdin-open]
  *
  * DIR is the OCI bundle (config.json) and receives json.log (.1, .2, ... when
@@ -147,6 +148,7 @@ static void parse_options(int argc, char **argv) {
         {"crun", required_argument, 0, 'c'},      {"crun-root", required_argument, 0, 'r'},
         {"mode", required_argument, 0, 'm'},      {"cgroup", required_argument, 0, 'g'},
         {"log-max-size", required_argument, 0, 's'}, {"log-max-files", required_argument, 0, 'f'},
+        {"log-driver", required_argument, 0, 'L'},
         {"ready-fd", required_argument, 0, 'R'},  {"tty", no_argument, 0, 't'},
         {"stdin-open", no_argument, 0, 'o'},      {0, 0, 0, 0},
     };
@@ -162,6 +164,12 @@ static void parse_options(int argc, char **argv) {
         case 'g': opt.cgroup = optarg; break;
         case 's': opt.log_max_size = atoll(optarg); break;
         case 'f': opt.log_max_files = atoi(optarg); break;
+        case 'L':
+            if (strcmp(optarg, "json-file") == 0) opt.log_driver = LOG_JSON_FILE;
+            else if (strcmp(optarg, "none") == 0) opt.log_driver = LOG_NONE;
+            else if (strcmp(optarg, "syslog") == 0) opt.log_driver = LOG_SYSLOG;
+            else fail("berth-shim: --log-driver must be json-file, none or syslog, not %s", optarg);
+            break;
         case 'R': opt.ready_fd = atoi(optarg); break;
         case 't': opt.tty = 1; break;
         case 'o': opt.stdin_open = 1; break;
@@ -491,7 +499,7 @@ int main(int argc, char **argv) {
     int outp[2], errp[2];
     if (sfd < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         fail("berth-shim %s: signalfd/pipe: %s", opt.id, strerror(errno));
-    if (log_open() < 0) fail("berth-shim %s: open json.log: %s", opt.id, strerror(errno));
+    if (log_open() < 0) fail("berth-shim %s: open the log: %s", opt.id, strerror(errno));
 
     int in_pipe[2] = {-1, -1};
     /* A socket pair rather than a pipe: berthd writes to it with

@@ -10,11 +10,15 @@ struct shim_options {
     const char *id, *dir, *crun, *crun_root, *mode, *cgroup;
     long long log_max_size; /* bytes per json.log file; 0: never rotate */
     int log_max_files;      /* json.log plus this many minus one rotated files */
+    int log_driver;         /* LOG_JSON_FILE, LOG_NONE or LOG_SYSLOG (--log-driver) */
     int ready_fd;
     int tty;        /* --tty: crun makes a pty and sends its master to console.sock */
     int stdin_open; /* --stdin-open: the init's stdin is a pipe the shim keeps open */
 };
 extern struct shim_options opt;
+/* Where output goes: json.log, nowhere, or the host's /dev/log (syslog and
+ * journald both listen there). */
+enum { LOG_JSON_FILE, LOG_NONE, LOG_SYSLOG };
 
 /* Docker's json-file reader buffers 16 KiB; a longer line is written as
  * several entries, all but the last without the trailing "\n". */

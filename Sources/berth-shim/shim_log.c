@@ -9,13 +9,21 @@
  * write(2) so that a reader never sees half an entry. Rotation follows
  * docker's: when an entry would take json.log past the maximum size, json.log
  * becomes json.log.1, .1 becomes .2, and so on; the oldest falls off.
+ *
+ * A disk that fills must not stop the container: output is still read (so
+ * the container never blocks on a full pipe), counted and dropped, writing
+ * is tried again once a second, and the first entry that fits again says
+ * how much was lost. With --log-driver none nothing is kept; with syslog
+ * each line goes to /dev/log as one datagram (journald reads it there too).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +55,40 @@ int format_time(char *out, size_t cap, const struct timespec *ts) {
     return n;
 }
 
+/* Output that could not be written since the last failure, and when to
+ * try again: a failing disk is retried once a second, not once a line. */
+static struct {
+    int failing;
+    int error;
+    long long bytes, lines, retry_at;
+} lost;
+
+static long long monotonic_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* /dev/log as a connected datagram socket; -1 while nothing listens. */
+static int syslog_open(void) {
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof addr.sun_path, "/dev/log");
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int log_open(void) {
+    if (opt.log_driver == LOG_NONE) return 0;
+    if (opt.log_driver == LOG_SYSLOG) {
+        log_fd = syslog_open();
+        if (log_fd < 0) note("connect /dev/log: %s; lines are dropped until it answers", strerror(errno));
+        return 0;
+    }
     log_fd = open("json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (log_fd < 0) return -1;
     struct stat st;
@@ -137,7 +178,79 @@ static void append(size_t *o, const char *text) {
     *o += k;
 }
 
+/* Appends one entry to json.log, rotating first when it would not fit. A
+ * write cut short (ENOSPC half-way) is cut off again, so that the next
+ * entry starts a line of its own. */
+static int put(const char *buf, size_t n) {
+    if (opt.log_max_size > 0 && log_size > 0 && log_size + (long long)n > opt.log_max_size) rotate();
+    if (log_fd < 0) return -1;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(log_fd, buf + done, n - done);
+        if (w >= 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (errno == EINTR) continue;
+        int error = errno;
+        struct stat st;
+        if (done > 0 && fstat(log_fd, &st) == 0 && st.st_size >= (off_t)done &&
+            ftruncate(log_fd, st.st_size - (off_t)done) < 0) { /* left as it is: a reader skips it */ }
+        errno = error;
+        return -1;
+    }
+    log_size += (long long)n;
+    return 0;
+}
+
+/* The entry saying what a failing disk cost, written before the first one
+ * that fits again; 0 while it still does not fit. */
+static int recover(const char *when) {
+    char text[256], line[512];
+    int k = snprintf(text, sizeof text, "berth-shim: json.log could not be written (%s): %lld bytes in %lld lines dropped",
+                     strerror(lost.error), lost.bytes, lost.lines);
+    int n = snprintf(line, sizeof line, "{\"log\":\"%.*s\\n\",\"stream\":\"stderr\",\"time\":\"%s\"}\n", k, text, when);
+    if (put(line, (size_t)n) < 0) {
+        lost.retry_at = monotonic_ms() + 1000;
+        return 0;
+    }
+    note("json.log written again after %lld bytes in %lld lines were dropped", lost.bytes, lost.lines);
+    lost.failing = 0, lost.bytes = 0, lost.lines = 0;
+    return 1;
+}
+
+/* One line to /dev/log: <facility daemon, info or err>, the time, the
+ * container as the tag, the text. Reconnects at most once a second. */
+static void send_syslog(const char *stream, const unsigned char *text, size_t n) {
+    if (log_fd < 0) {
+        if (monotonic_ms() < lost.retry_at) return;
+        lost.retry_at = monotonic_ms() + 1000;
+        if ((log_fd = syslog_open()) < 0) return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char head[160];
+    size_t h = strftime(head, sizeof head, "%b %e %H:%M:%S ", &tm);
+    int pri = 3 * 8 + (strcmp(stream, "stderr") == 0 ? 3 : 6);
+    int k = snprintf(entry, sizeof entry, "<%d>%.*s%.64s[%d]: ", pri, (int)h, head, opt.id, (int)getpid());
+    memcpy(entry + k, text, n);
+    if (send(log_fd, entry, (size_t)k + n, MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
+        close(log_fd);
+        log_fd = -1;
+    }
+}
+
 static void emit(const char *stream, const unsigned char *text, size_t n, int newline, const char *when) {
+    if (opt.log_driver == LOG_NONE) return;
+    if (opt.log_driver == LOG_SYSLOG) {
+        send_syslog(stream, text, n);
+        return;
+    }
+    if (lost.failing && (monotonic_ms() < lost.retry_at || !recover(when))) {
+        lost.bytes += (long long)n + newline, lost.lines += newline;
+        return;
+    }
     size_t o = 0;
     append(&o, "{\"log\":\"");
     o += escape(entry + o, text, n);
@@ -147,13 +260,11 @@ static void emit(const char *stream, const unsigned char *text, size_t n, int ne
     append(&o, "\",\"time\":\"");
     append(&o, when);
     append(&o, "\"}\n");
-    if (opt.log_max_size > 0 && log_size > 0 && log_size + (long long)o > opt.log_max_size) rotate();
-    if (log_fd < 0) return;
-    if (write_all(log_fd, entry, o) < 0) {
-        note("write json.log: %s", strerror(errno));
-        return;
-    }
-    log_size += (long long)o;
+    if (put(entry, o) == 0) return;
+    int error = errno;
+    if (!lost.failing) note("write json.log: %s; output is dropped until it can be written", strerror(error));
+    lost.failing = 1, lost.error = error, lost.retry_at = monotonic_ms() + 1000;
+    lost.bytes += (long long)n + newline, lost.lines += newline;
 }
 
 /* Splits what the pipe gave into entries; a line not yet finished waits in
@@ -207,15 +318,17 @@ void log_pump(struct log_stream *s) {
     attach_forward(chunk, (size_t)n);
 }
 
-/* Writes a last line that had no newline, as docker does at EOF. */
+/* Writes a last line that had no newline, as docker does at EOF, and a
+ * last try at saying what a full disk cost, whenever it was last tried. */
 void log_finish(struct log_stream *s) {
     if (s->fd >= 0) {
         close(s->fd);
         s->fd = -1;
     }
-    if (s->len == 0) return;
     char when[48];
     stamp_now(when, sizeof when);
-    emit(s->name, s->line, s->len, 0, when);
+    lost.retry_at = 0;
+    if (s->len > 0) emit(s->name, s->line, s->len, 0, when);
     s->len = 0;
+    if (lost.failing) recover(when);
 }

@@ -38,8 +38,10 @@ struct LogsCommand: AsyncParsableCommand {
             projectName: name, services: services, follow: follow, tail: lines,
             since: try since.map { try Self.parseTime($0, option: "since") },
             until: try until.map { try Self.parseTime($0, option: "until") })
+        // Without -f the lines are written 64 KiB at a time, not one write each.
         let printer = LogPrinter(
-            noPrefix: noLogPrefix, timestamps: timestamps, colour: !noColor && isatty(1) == 1)
+            noPrefix: noLogPrefix, timestamps: timestamps, colour: !noColor && isatty(1) == 1, buffered: !follow)
+        defer { printer.flush() }
         _ = try await Daemon.connect().stream(.logs, request) { printer.print($0) }
     }
 
@@ -67,6 +69,9 @@ final class LogPrinter: Sendable {
     let noPrefix: Bool
     let timestamps: Bool
     let colour: Bool
+    /// Output kept until 64 KiB have gathered (or `flush`), for a read
+    /// that is not followed.
+    let buffered: Bool
     private let state = Mutex(State())
     static let palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
 
@@ -78,16 +83,27 @@ final class LogPrinter: Sendable {
         var lastTime: Double?
         /// The lines printed at `lastTime`, to skip when read again.
         var atLastTime: Set<String> = []
+        /// What `buffered` has not written yet.
+        var pending: [UInt8] = []
         /// Container → its latest line printed: time and text (a burst of
         /// lines read at once shares one time).
         var latest: [String: (time: Double, text: String)] = [:]
     }
 
     /// `colour`: the prefix coloured per container, on a terminal unless `--no-color`.
-    init(noPrefix: Bool, timestamps: Bool, colour: Bool = isatty(1) == 1) {
+    init(noPrefix: Bool, timestamps: Bool, colour: Bool = isatty(1) == 1, buffered: Bool = false) {
         self.noPrefix = noPrefix
         self.timestamps = timestamps
         self.colour = colour
+        self.buffered = buffered
+    }
+
+    /// Writes what `buffered` kept.
+    func flush() {
+        state.withLock { state in
+            state.pending.withUnsafeBufferPointer { FileHandleOutput.standardOutput($0) }
+            state.pending = []
+        }
     }
 
     /// The time of the latest line printed, seconds since the epoch.
@@ -140,7 +156,12 @@ final class LogPrinter: Sendable {
             }
             if timestamps { line += entry.time + " " }
             line += entry.text + "\n"
-            FileHandleOutput.standardOutput(line)
+            guard buffered else { return FileHandleOutput.standardOutput(line) }
+            state.pending += line.utf8
+            if state.pending.count >= 65536 {
+                state.pending.withUnsafeBufferPointer { FileHandleOutput.standardOutput($0) }
+                state.pending.removeAll(keepingCapacity: true)
+            }
         }
     }
 

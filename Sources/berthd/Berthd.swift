@@ -52,7 +52,7 @@ struct Berthd: AsyncParsableCommand {
     @Option(
         name: [.customLong("config"), .customLong("config-file")],
         help:
-            "Docker-style daemon.json: root, socket, name-prefix, subnet-pool, registry-mirrors, insecure-registries, …"
+            "Docker-style daemon.json: root, socket, name-prefix, subnet-pool, registry-mirrors, insecure-registries, log-driver, log-opts, …"
     )
     var configFile = DaemonSettings.path()
 
@@ -109,6 +109,7 @@ struct Berthd: AsyncParsableCommand {
         configuration.pools = pools
         configuration.cgroupParent = "/" + settings.namePrefix
         configuration.registrySettings = try RegistrySettings.load(path: configFile)
+        configuration.defaultLogging = try DaemonLogging.load(path: configFile)
         let runtime = try await LinuxRuntime(configuration)
         let upstreams = (try? ResolvConf.upstreams(path: resolvConf)) ?? []
         let names = NameService(runtime: runtime, upstreams: upstreams, port: dnsPort, logger: logger)

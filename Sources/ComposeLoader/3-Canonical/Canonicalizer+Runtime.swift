@@ -51,12 +51,34 @@ extension Canonicalizer {
         var out: [Node.Entry] = []
         for e in entries {
             if e.key == "driver", let s = stringNode(e.value, "\(path()).driver") {
+                checkLogging(driver: s, options: nil, path())
                 out.append(.init(key: e.key, keyMark: e.keyMark, value: s))
             }
             if e.key == "options", let m = listOrDict(e.value, "\(path()).options", resolveBare: false) {
+                checkLogging(driver: nil, options: m, path())
                 out.append(.init(key: e.key, keyMark: e.keyMark, value: m))
             }
         }
         return Node(.mapping(out), mark: value.mark, tag: value.tag)
+    }
+
+    /// A driver Berth does not know, or an option it cannot read, fails
+    /// here with its place, as `up` would fail on it later without one.
+    private func checkLogging(driver: Node?, options: Node?, _ path: String) {
+        if let driver, let name = driver.scalarText {
+            do throws(BerthError) {
+                _ = try LogPolicy.resolve(Logging(driver: name))
+            } catch {
+                fail(driver.mark, "\(path).driver", error.message)
+            }
+        }
+        for e in options?.entries ?? [] {
+            guard let text = e.value.scalarText else { continue }
+            do throws(BerthError) {
+                _ = try LogPolicy.resolve(Logging(options: [e.key: text]))
+            } catch {
+                fail(e.value.mark, "\(path).options.\(e.key)", error.message)
+            }
+        }
     }
 }

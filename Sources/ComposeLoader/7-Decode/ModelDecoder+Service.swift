@@ -197,6 +197,9 @@ extension ModelDecoder {
                 startInterval: duration(h["start_interval"]), disable: bool(h["disable"]))
         }
         s.restart = n["restart"]?.scalarText.flatMap(RestartPolicy.init) ?? .no
+        if let l = n["logging"] {
+            s.logging = Logging(driver: l["driver"]?.scalarText, options: strings(l["options"]))
+        }
         // docker compose lets deploy.restart_policy decide when it is given (none → no,
         // on-failure[:max_attempts], any → always; no condition is docker's "no").
         if let policy = n["deploy"]?["restart_policy"] {

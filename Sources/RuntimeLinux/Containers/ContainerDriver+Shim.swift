@@ -23,6 +23,14 @@ extension ContainerDriver {
         args += runtime.shimArguments
         args += ["--mode", mode, "--cgroup", configuration.cgroupParent + "/" + id.rawValue]
         args += ["--log-max-size", String(max(0, log.maxSize)), "--log-max-files", String(max(1, log.maxFiles))]
+        // The local driver is written as json-file; journald reads /dev/log as syslog does.
+        let driver: String
+        switch log.driver {
+        case .jsonFile, .local: driver = "json-file"
+        case .none: driver = "none"
+        case .syslog, .journald: driver = "syslog"
+        }
+        args += ["--log-driver", driver]
         if let readyFD { args += ["--ready-fd", String(readyFD)] }
         // The bundle says whether the init has a terminal; a marker file
         // whether its stdin stays open: both hold for every run of it.

@@ -12,10 +12,11 @@ extension JSONFileLog {
     /// it, until `exitFile` appears (the container ended and the shim wrote
     /// its last line before that) or the consumer stops iterating.
     ///
-    /// The live file is read through one descriptor from the start, so no
-    /// line falls between the first read and the follow; a rotation is seen
-    /// as `json.log` naming another inode, after which the old descriptor is
-    /// read to its end before the new file is opened.
+    /// What is there is read as `read` reads it (a tail from the end), and
+    /// the live file through the same descriptor on, so no line falls
+    /// between the two; a rotation is seen as `json.log` naming another
+    /// inode, after which the old descriptor is read to its end before the
+    /// new file is opened.
     public func follow(_ query: Query, exitFile: String) -> AsyncThrowingStream<Entry, Error> {
         follow(query) { FileManager.default.fileExists(atPath: exitFile) }
     }
@@ -27,7 +28,8 @@ extension JSONFileLog {
     public func follow(
         _ query: Query, until ended: @escaping @Sendable () -> Bool
     ) -> AsyncThrowingStream<Entry, Error> {
-        AsyncThrowingStream { continuation in
+        // Bounded: the thread waits for the reader rather than reading ahead.
+        AsyncThrowingStream(bufferingPolicy: .bufferingOldest(256)) { continuation in
             let cancel: (Int32, Int32)
             do {
                 cancel = try ChildProcess.socketPair()
@@ -45,7 +47,7 @@ extension JSONFileLog {
                 do {
                     inotify = try checkSyscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
                     try self.runFollow(query, ended: ended, inotify: inotify, cancel: cancel.0) {
-                        continuation.yield($0)
+                        continuation.yieldBlocking($0)
                     }
                     continuation.finish()
                 } catch {
@@ -62,51 +64,29 @@ extension JSONFileLog {
     }
 
     private func runFollow(
-        _ query: Query, ended: () -> Bool, inotify: Int32, cancel: Int32, emit: (Entry) -> Void
+        _ query: Query, ended: () -> Bool, inotify: Int32, cancel: Int32, emit: (Entry) -> Bool
     ) throws {
-        let live = directory + "/json.log"
         let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
         try checkSyscall("watching \(directory)") { inotify_add_watch(inotify, directory, mask) }
-        var fd = try checkSyscall("opening \(live)") { open(live, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        var pending: [UInt8] = []
-
-        // What is there now: rotated files by path (but not one that is our
-        // descriptor's file, rotated away meanwhile), then the live file.
-        let ours = inode(of: fd)
-        var lines: [Substring] = []
-        for file in files().dropLast() where inode(atPath: file) != ours {
-            if let data = FileManager.default.contents(atPath: file) {
-                lines += String(decoding: data, as: UTF8.self).split(separator: "\n")
-            }
-        }
-        lines += completeLines(readAvailable(fd), pending: &pending).map { Substring($0) }
-        if let tail = query.tail { lines = Array(lines.suffix(max(0, tail))) }
-        for line in lines {
-            guard let entry = try Self.parse(line), query.admits(entry) else { continue }
-            emit(entry)
-        }
-
+        // What is there now (from the end for a tail), then each new entry
+        // as the shim appends it, through the same cursor.
+        let cursor = try Cursor(self, query)
         var events = [UInt8](repeating: 0, count: 4096)
         while true {
             let exited = ended()
-            let fresh = completeLines(readAvailable(fd), pending: &pending)
-            for line in fresh {
-                guard let entry = try Self.parse(Substring(line)) else { continue }
+            var fresh = false
+            while let entry = try cursor.nextAvailable() {
+                fresh = true
                 if let until = query.until, entry.date > until { return }
-                if query.admits(entry) { emit(entry) }
+                // False: the reader is gone.
+                if !emit(entry) { return }
             }
-            if let current = inode(atPath: live), current != inode(of: fd) {
-                // Rotated: the old file is drained (above); go on with the new one.
-                let next = open(live, O_RDONLY | O_CLOEXEC)
-                if next >= 0 {
-                    close(fd)
-                    fd = next
-                    pending = []
-                    continue
-                }
+            // Rotated: the old file is drained (above); go on with the new one.
+            if cursor.followRotation() { continue }
+            if exited && !fresh {
+                while let entry = cursor.unfinished(), emit(entry) {}
+                return
             }
-            if exited && fresh.isEmpty { return }
             var fds = [
                 pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: cancel, events: Int16(POLLIN), revents: 0),
@@ -117,41 +97,6 @@ extension JSONFileLog {
             if fds[1].revents != 0 { return }
             while Glibc.read(inotify, &events, events.count) > 0 {}
         }
-    }
-
-    /// Everything readable from `fd` now.
-    private func readAvailable(_ fd: Int32) -> [UInt8] {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n > 0 {
-                data += buffer[0..<n]
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return data
-            }
-        }
-    }
-
-    /// The complete lines in `pending + data`; an unfinished last line stays in `pending`.
-    private func completeLines(_ data: [UInt8], pending: inout [UInt8]) -> [String] {
-        pending += data
-        guard let last = pending.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
-        let lines = pending[..<last].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
-        pending = Array(pending[(last + 1)...])
-        return lines
-    }
-
-    private func inode(of fd: Int32) -> UInt64? {
-        var info = stat()
-        return fstat(fd, &info) == 0 ? UInt64(info.st_ino) : nil
-    }
-
-    private func inode(atPath path: String) -> UInt64? {
-        var info = stat()
-        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
     }
 }
 
@@ -165,11 +110,8 @@ extension ContainerDriver {
         let paths = self.paths(id)
         let log = JSONFileLog(directory: paths.directory)
         if query.follow { return log.follow(query, exitFile: paths.exitFile) }
-        let entries = try log.read(query)
-        return AsyncThrowingStream { continuation in
-            entries.forEach { continuation.yield($0) }
-            continuation.finish()
-        }
+        let cursor = try log.cursor(query)
+        return AsyncThrowingStream { try cursor.next() }
     }
 
     /// The log as `docker logs` prints it (no follow): each line's text,

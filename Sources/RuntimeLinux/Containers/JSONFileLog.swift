@@ -19,20 +19,14 @@ public struct JSONFileLog: Sendable {
 
     /// The entries `query` selects, oldest first (`follow` is ignored here).
     public func read(_ query: Query) throws -> [Entry] {
-        var lines: [Substring] = []
-        for file in files().reversed() {
-            // Newest file first, each from its end: `tail` stops early.
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            let text = String(decoding: data, as: UTF8.self)
-            var fileLines = text.split(separator: "\n")
-            // A line without its "\n" is being written: leave it for later.
-            if !text.hasSuffix("\n"), !fileLines.isEmpty { fileLines.removeLast() }
-            lines.insert(contentsOf: fileLines, at: 0)
-            if let tail = query.tail, lines.count >= tail { break }
-        }
-        if let tail = query.tail { lines = Array(lines.suffix(max(0, tail))) }
-        return try lines.compactMap { try Self.parse($0) }.filter { query.admits($0) }
+        let cursor = try Cursor(self, query)
+        var entries: [Entry] = []
+        while let entry = try cursor.next() { entries.append(entry) }
+        return entries
     }
+
+    /// The entries `query` selects, pulled one by one (`follow` is ignored).
+    public func cursor(_ query: Query) throws -> Cursor { try Cursor(self, query) }
 
     /// The log files, oldest first.
     func files() -> [String] {
@@ -52,6 +46,11 @@ public struct JSONFileLog: Sendable {
     /// One entry from one line of the file.
     static func parse(_ line: Substring) throws -> Entry? {
         guard !line.isEmpty else { return nil }
+        if let fields = ShimRecord.fields(line), let stream = Entry.Stream(rawValue: fields.stream),
+            let date = parseTime(fields.time)
+        {
+            return Entry(stream: stream, text: fields.log, time: fields.time, date: date)
+        }
         let raw: Raw
         do {
             raw = try JSONDecoder().decode(Raw.self, from: Data(line.utf8))

@@ -349,17 +349,7 @@ public struct LinuxContainerSpec: Hashable, Sendable {
         }
     }
 
-    /// json-file options (`logging.options.max-size` / `max-file`).
-    public struct LogOptions: Hashable, Sendable {
-        /// Bytes per file before it rotates; 0 never rotates (docker's default).
-        public var maxSize: Int64
-        /// Files kept, the live one included; at least 1.
-        public var maxFiles: Int
-
-        /// Options from their parts.
-        public init(maxSize: Int64 = 0, maxFiles: Int = 1) {
-            self.maxSize = maxSize
-            self.maxFiles = maxFiles
-        }
-    }
+    /// What the shim does with the output: the driver, json-file's
+    /// rotation (`logging.options.max-size` / `max-file` / `compress`).
+    public typealias LogOptions = LogPolicy
 }

@@ -275,7 +275,10 @@ extension LinuxRuntime {
         }
         record.phase = .ready
         try await save(record)
-        return created.warnings
+        guard linux.log.compress else { return created.warnings }
+        return created.warnings + [
+            "container \(spec.name): logging option compress is not applied: rotated log files are kept uncompressed"
+        ]
     }
 
     /// Publishes the ports, keeping each as it goes so that an undo finds them.
@@ -354,6 +357,7 @@ extension LinuxRuntime {
         linux.pidNamespace = try namespace(spec.pidMode, kind: "pid", for: spec.name)
         linux.ipcNamespace = try namespace(spec.ipcMode, kind: "ipc", for: spec.name)
         linux.standardInput = plan.standardInput
+        linux.log = try logPolicy(spec)
         linux.devices = try devices(spec)
         linux.deviceCgroupRules = spec.deviceCgroupRules ?? []
         linux.resources.blockIO = try spec.resources.blkio.map { try HostDevices.blockIO($0, container: spec.name) }

@@ -34,7 +34,7 @@ extension LinuxRuntime {
                     if record.startedAt == nil { try await driver.start(cid) } else { started = false }
                 case .exited, .lost:
                     let (_, layers) = try await imageLayers(record)
-                    _ = try await driver.restart(cid, layers: layers)
+                    _ = try await driver.restart(cid, layers: layers, log: try logPolicy(record.spec))
                 }
             } catch {
                 await releasePorts(id)

@@ -11,7 +11,14 @@ extension LinuxRuntime {
     public func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<
         LogRecord, any Error
     > {
-        _ = try record(id)
+        let policy = try logPolicy(try record(id).spec)
+        guard policy.keepsFile else {
+            // docker's words, for scripts that look for them.
+            throw BerthError(
+                .unsupported,
+                "configured logging driver does not support reading (container \(id) logs to \(policy.driver.rawValue))"
+            )
+        }
         let paths = driver.paths(try SpecTranslation.containerID(id))
         let directory = paths.directory
         let log = JSONFileLog(directory: directory)
@@ -23,16 +30,17 @@ extension LinuxRuntime {
         } else if query.follow {
             entries = log.follow(selection) { !FileManager.default.fileExists(atPath: directory) }
         } else {
-            let read = try log.read(selection)
-            entries = AsyncThrowingStream { continuation in
-                read.forEach { continuation.yield($0) }
-                continuation.finish()
-            }
+            // Pulled: a file is read as far as the reader has got, no
+            // further, and a reader that stops stops the reading.
+            let cursor = try log.cursor(selection)
+            return AsyncThrowingStream { try cursor.next().map(Self.record) }
         }
-        return AsyncThrowingStream { continuation in
+        return AsyncThrowingStream(bufferingPolicy: .bufferingOldest(256)) { continuation in
             let task = Task.detached {
                 do {
-                    for try await entry in entries { continuation.yield(Self.record(entry)) }
+                    for try await entry in entries {
+                        guard await continuation.yieldWaiting(Self.record(entry)) else { break }
+                    }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -41,6 +49,16 @@ extension LinuxRuntime {
             // Cancelling the task ends the iteration of `entries`, whose
             // own termination stops the follow's thread.
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// What the shim does with `spec`'s output: its `logging:` over
+    /// daemon.json's `log-driver`/`log-opts`.
+    func logPolicy(_ spec: ContainerSpec) throws -> LogPolicy {
+        do {
+            return try LogPolicy.resolve(spec.logging, default: configuration.defaultLogging)
+        } catch {
+            throw BerthError(error.code, "container \(spec.name): \(error.message)")
         }
     }
 

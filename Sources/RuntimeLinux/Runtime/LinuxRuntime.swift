@@ -63,6 +63,9 @@ public actor LinuxRuntime: ContainerRuntime {
         public var eventLoopGroup: (any EventLoopGroup)?
         /// Mirrors, insecure registries, certificates, proxy (from `/etc/berth/daemon.json`).
         public var registrySettings = RegistrySettings()
+        /// daemon.json's `log-driver` and `log-opts`: the logging of a
+        /// container whose service sets none (merged as dockerd does).
+        public var defaultLogging: Logging?
 
         /// A configuration; the defaults are berthd's.
         public init(

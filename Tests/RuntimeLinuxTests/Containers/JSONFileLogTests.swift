@@ -115,4 +115,40 @@ struct OverlayAndIDTests {
             #expect(ContainerID(bad) == nil, "\(bad) was accepted")
         }
     }
+
+    @Test func partialRecordsAreJoinedAndTailCountsWholeLines() throws {
+        // A 40-byte line cut in 16-byte pieces on stdout, a stderr line in between.
+        func record(_ text: String, _ stream: String = "stdout", at second: Int) -> String {
+            #"{"log":"\#(text)","stream":"\#(stream)","time":"2024-05-01T10:00:\#(second).5Z"}"# + "\n"
+        }
+        let long = String(repeating: "a", count: 16) + String(repeating: "b", count: 16) + "cccccccc"
+        try withScratchDirectory(prefix: "berth-log") { dir in
+            try dir.write("json.log.1", record("first\\n", at: 10) + record(String(long.prefix(16)), at: 11))
+            try dir.write(
+                "json.log",
+                record(String(long.dropFirst(16).prefix(16)), at: 12) + record("oops\\n", "stderr", at: 13)
+                    + record("cccccccc\\n", at: 14) + record("last\\n", at: 15))
+            let log = JSONFileLog(directory: dir.path)
+            let all = try log.read(JSONFileLog.Query())
+            #expect(all.map(\.text) == ["first\n", "oops\n", long + "\n", "last\n"])
+            #expect(all[2].time == "2024-05-01T10:00:14.5Z")
+            // The last two lines: the long one begins in the rotated file.
+            let two = try log.read(JSONFileLog.Query(tail: 2))
+            #expect(two.map(\.text) == [long + "\n", "last\n"])
+        }
+    }
+
+    @Test func recordsParseWithoutADecoderAsWithOne() throws {
+        for text in [#"plain\n"#, #"q\"uote \\ back\/slash\t\r\u003c\u00e9\ud83d\ude00 \u2028"#, #"ends in \\n"#] {
+            let line = #"{"log":""# + text + #"","stream":"stderr","time":"2024-05-01T10:00:00Z"}"#
+            let fast = try #require(ShimRecord.fields(Substring(line)))
+            struct Raw: Decodable { var log: String }
+            let decoded = try JSONDecoder().decode(Raw.self, from: Data(line.utf8))
+            #expect(fast.log == decoded.log)
+            #expect(fast.stream == "stderr")
+            // A record that ends a line ends in a real "\n", not in "\\" then "n".
+            #expect(JSONFileLog.Cursor.endsALine(Substring(line)) == decoded.log.hasSuffix("\n"))
+        }
+        #expect(ShimRecord.fields(#"{"stream":"stdout","log":"x"}"#) == nil)
+    }
 }

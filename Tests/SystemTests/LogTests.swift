@@ -1,0 +1,214 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension SystemTests {
+    /// Logs bounded on disk and in memory (issue 16, part 1 and the shim's
+    /// disk full of part 7), each through the real CLI and the files the
+    /// shim leaves in the container's directory.
+    @Suite struct LogTests {
+        /// A busybox loop printing `count` numbered lines of about 50 bytes.
+        static func lines(_ count: Int) -> String {
+            // `$$`: a lone `$` would be the compose file's interpolation.
+            "i=0; while [ $$i -lt \(count) ]; do echo \"line $$i ..................................\"; i=$$((i+1)); done"
+        }
+
+        /// The json.log files of the daemon's containers, by name, with their sizes.
+        static func logFiles(_ daemon: TestDaemon) -> [String: Int] {
+            var files: [String: Int] = [:]
+            let root = daemon.root + "/containers"
+            for id in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + id)) ?? []
+                where name.hasPrefix("json.log") {
+                    let path = root + "/" + id + "/" + name
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                    files[name] = size ?? 0
+                }
+            }
+            return files
+        }
+
+        /// Waits until the project's one container has exited.
+        static func waitExited(_ daemon: TestDaemon, _ directory: String) async throws {
+            let exited = try await eventually(within: 60) {
+                let ps = try? await daemon.berth(["ps", "-a", "--format", "json"], in: directory)
+                return ps.map { (try? psJSON($0.stdout))?.first?["State"] as? String == "exited" } ?? false
+            }
+            if !exited { throw TestFailure("the container did not exit") }
+        }
+
+        @Test func composeLoggingOptionsRotateTheLog() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: r\(daemon.prefix.dropFirst(5))
+                    services:
+                      talk:
+                        image: busybox
+                        command: ["sh", "-c", \(String(reflecting: Self.lines(20000)))]
+                        logging:
+                          driver: json-file
+                          options: {max-size: 100k, max-file: "3"}
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                try await Self.waitExited(daemon, directory)
+                let files = Self.logFiles(daemon)
+                #expect(files.count <= 3 && files.count >= 2, "\(files)")
+                #expect(files.values.allSatisfy { $0 <= 100 * 1024 + 200 }, "\(files)")
+                let tail = try await daemon.berthOK(["logs", "--tail", "3", "--no-log-prefix"], in: directory)
+                let expected = (19997...19999).map { "line \($0) ..................................\n" }.joined()
+                #expect(tail.stdout == expected, "\(tail.stdout)")
+                // A tail longer than the live file: read back across the rotated one, in order.
+                let long = try await daemon.berthOK(["logs", "--tail", "1500", "--no-log-prefix"], in: directory)
+                let numbers = long.stdout.split(separator: "\n").compactMap { Int($0.split(separator: " ")[1]) }
+                #expect(
+                    numbers == Array(18500...19999), "\(numbers.count): \(numbers.prefix(3)) … \(numbers.suffix(3))")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func daemonJSONLogOptsApplyWhenTheServiceSetsNone() async throws {
+            try await withDaemon(start: false) { daemon in
+                let config = daemon.root + "/daemon.json"
+                try #"{"log-driver": "json-file", "log-opts": {"max-size": "50k", "max-file": "2"}}"#
+                    .write(toFile: config, atomically: true, encoding: .utf8)
+                try await daemon.start(["--config-file", config])
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: d\(daemon.prefix.dropFirst(5))
+                    services:
+                      talk:
+                        image: busybox
+                        command: ["sh", "-c", \(String(reflecting: Self.lines(10000)))]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                try await Self.waitExited(daemon, directory)
+                let files = Self.logFiles(daemon)
+                #expect(files.count == 2, "\(files)")
+                #expect(files.values.allSatisfy { $0 <= 50 * 1024 + 200 }, "\(files)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func driverNoneKeepsNothingAndLogsSaysSo() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: n\(daemon.prefix.dropFirst(5))
+                    services:
+                      quiet:
+                        image: busybox
+                        command: ["sh", "-c", "echo secret-line"]
+                        logging: {driver: none}
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                try await Self.waitExited(daemon, directory)
+                #expect(Self.logFiles(daemon).values.allSatisfy { $0 == 0 }, "\(Self.logFiles(daemon))")
+                let logs = try await daemon.berth(["logs", "quiet"], in: directory)
+                #expect(!logs.stdout.contains("secret-line"), "\(logs.stdout)")
+                #expect(
+                    logs.stderr.contains("configured logging driver does not support reading"),
+                    "\(logs.status) \(logs.stderr)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func anUnknownDriverFailsUpWithItsPlace() async throws {
+            try await withDaemon { daemon in
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: u\(daemon.prefix.dropFirst(5))
+                    services:
+                      talk:
+                        image: busybox
+                        logging:
+                          driver: carrier-pigeon
+                    """)
+                let up = try await daemon.berth(["up", "-d", "--progress", "quiet"], in: directory)
+                #expect(up.status != 0)
+                #expect(up.stderr.contains("compose.yaml:6:"), "\(up.stderr)")
+                #expect(up.stderr.contains("logging driver \"carrier-pigeon\" is not supported"), "\(up.stderr)")
+            }
+        }
+
+        @Test func aLongLineComesBackAsOneLine() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: l\(daemon.prefix.dropFirst(5))
+                    services:
+                      long:
+                        image: busybox
+                        command: ["sh", "-c", "head -c 40960 /dev/zero | tr '\\\\0' a; echo; echo short"]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                try await Self.waitExited(daemon, directory)
+                let logs = try await daemon.berthOK(["logs", "--no-log-prefix"], in: directory)
+                #expect(logs.stdout == String(repeating: "a", count: 40960) + "\nshort\n", "\(logs.stdout.count)")
+                let tail = try await daemon.berthOK(["logs", "--no-log-prefix", "--tail", "2"], in: directory)
+                #expect(tail.stdout == logs.stdout, "\(tail.stdout.count)")
+                try await daemon.berthOK(["down"], in: directory)
+            }
+        }
+
+        @Test func aFullDiskDropsLinesWithoutBlockingAndSaysHowMany() async throws {
+            try await withDaemon(start: false) { daemon in
+                // The containers' directories (bundles, json.log) on a 3 MiB disk.
+                let containers = daemon.root + "/containers"
+                try FileManager.default.createDirectory(atPath: containers, withIntermediateDirectories: true)
+                let mounted = try await run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", containers])
+                guard mounted.status == 0 else { throw TestFailure("mount tmpfs: \(mounted.stderr)") }
+                try await daemon.start()
+                try await BusyboxImage.load(into: daemon)
+                // A directory of the host's, off the full disk, to signal through.
+                let signal = daemon.root + "/signal"
+                try FileManager.default.createDirectory(atPath: signal, withIntermediateDirectories: true)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: f\(daemon.prefix.dropFirst(5))
+                    services:
+                      loud:
+                        image: busybox
+                        init: true
+                        volumes: ["\(signal):/signal"]
+                        command:
+                          - sh
+                          - -c
+                          - \(String(reflecting: Self.lines(100000) + "; touch /signal/filled; while [ ! -e /signal/go ]; do sleep 0.1; done; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do echo after-the-disk-filled; sleep 0.2; done"))
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                // 5 MB of lines on a 3 MiB disk: the container is not held up.
+                let filled = try await eventually(within: 60) {
+                    FileManager.default.fileExists(atPath: signal + "/filled")
+                }
+                #expect(filled, "the container never got past its output")
+                // Room again, then one more line: the log says what it lost.
+                let id = (try? FileManager.default.contentsOfDirectory(atPath: containers))?.first ?? ""
+                _ = try await run(["truncate", "-s", "0", containers + "/" + id + "/json.log"])
+                FileManager.default.createFile(atPath: signal + "/go", contents: nil)
+                var logs = ""
+                let recovered = try await eventually(within: 30) {
+                    let output = try? await daemon.berth(["logs", "--no-log-prefix"], in: directory)
+                    logs = (output?.stdout ?? "") + (output?.stderr ?? "")
+                    return logs.contains("after-the-disk-filled")
+                }
+                #expect(recovered, "\(logs.suffix(500))")
+                #expect(logs.contains("lines dropped"), "\(logs.suffix(500))")
+                let shimLog = (try? String(contentsOfFile: containers + "/" + id + "/shim.log", encoding: .utf8)) ?? ""
+                let failures = shimLog.split(separator: "\n").filter { $0.contains("json.log") }
+                #expect(failures.count <= 3, "one note per failure: \(failures.count)")
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+            }
+        }
+    }
+}

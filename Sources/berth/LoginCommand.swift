@@ -49,7 +49,7 @@ struct LoginCommand: AsyncParsableCommand {
     static func readStandardInput() -> String {
         let data = FileHandle.standardInput.readDataToEndOfFile()
         var text = String(decoding: data, as: UTF8.self)
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        while text.last?.isNewline == true { text.removeLast() }
         return text
     }
 

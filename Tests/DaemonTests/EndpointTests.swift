@@ -20,7 +20,7 @@ struct EndpointTests {
             path(.imageRemove), path(.imageInspect), path(.volumes), path(.volumeCreate), path(.volumeRemove),
             path(.volumePrune), path(.networks), path(.networkRemove), path(.networkPrune), path(.imagePull),
             path(.imagePush), path(.imageTag), path(.login), path(.logout), path(.imageBuild),
-            path(.imageDetails),
+            path(.imageDetails), path(.stats), path(.copy),
         ]
     }
 

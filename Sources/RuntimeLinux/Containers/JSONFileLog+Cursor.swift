@@ -82,7 +82,8 @@ extension JSONFileLog {
                 whole.time = entry.time
                 whole.date = entry.date
             }
-            if whole.text.hasSuffix("\n") {
+            // By byte: a terminal's "\r\n" is one Character, which hasSuffix("\n") does not match.
+            if whole.text.utf8.last == UInt8(ascii: "\n") {
                 let older = endsAfter.map { position <= $0 } ?? false
                 if !older { endsAfter = nil }
                 if query.admits(whole) && !older { ready.append(whole) }

@@ -64,7 +64,9 @@ extension LinuxRuntime {
 
     static func record(_ entry: JSONFileLog.Entry) -> LogRecord {
         var text = entry.text
-        if text.hasSuffix("\n") { text.removeLast() }
+        // The "\n" alone (a terminal's "\r" stays, as docker's does); by
+        // byte, since "\r\n" is one Character.
+        if text.utf8.last == UInt8(ascii: "\n") { text = String(decoding: text.utf8.dropLast(), as: UTF8.self) }
         return LogRecord(time: entry.time, stream: entry.stream.rawValue, text: text)
     }
 

@@ -94,7 +94,8 @@ final class ContainerFixture: Sendable {
             group.cancelAll()
             return first
         }
-        try #require(found, "the log of \(id) never had a line containing \"\(text)\"")
+        let log = (try? String(contentsOfFile: driver.paths(id).directory + "/json.log", encoding: .utf8)) ?? ""
+        try #require(found, "the log of \(id) never had a line containing \"\(text)\": \(log.prefix(3000))")
     }
 
     private func tearDown() async {

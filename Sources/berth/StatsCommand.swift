@@ -57,7 +57,10 @@ struct StatsCommand: AsyncParsableCommand {
         return Row(
             blockIO: decimal(entry.blockRead) + " / " + decimal(entry.blockWritten),
             cpuPercent: String(format: "%.2f%%", entry.cpuPercent), container: entry.id,
-            id: truncate ? String(entry.id.prefix(12)) : entry.id, memoryPercent: String(format: "%.2f%%", percent),
+            // Berth's container ID is its name: cut to docker's 12 it would
+            // read as another container's, so only a long one is shortened.
+            id: truncate && entry.id.count > 32 ? String(entry.id.prefix(31)) + "…" : entry.id,
+            memoryPercent: String(format: "%.2f%%", percent),
             memoryUsage: binary(entry.memoryUsage) + " / " + binary(entry.memoryLimit), name: entry.name,
             networkIO: decimal(entry.networkReceived) + " / " + decimal(entry.networkSent), pids: String(entry.pids))
     }

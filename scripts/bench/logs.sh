@@ -77,7 +77,7 @@ start=$(now_ms)
 wait_exited bash -c "cd '$project' && '$bin/berth' ps -a --format json"
 written_ms=$(($(now_ms) - start))
 container_dir=$(ls -d "$BERTH_ROOT"/containers/*/ | head -1)
-kept=$(stat -c %s "$container_dir"/json.log* | awk '{s += $1} END {print s}')
+kept=$(stat -c %s "$container_dir"/json.log* | awk '{s += $1} END {printf "%d", s}')
 files=$(ls "$container_dir" | grep -c '^json.log')
 bench_log "logs: written in ${written_ms} ms; $files files, $((kept / 1048576)) MiB kept"
 

@@ -10,6 +10,11 @@ public protocol ValidatedRequest {
     func validate() throws(BerthError)
 }
 
+/// `--index`: replicas count from 1.
+private func checkIndex(_ index: Int) throws(BerthError) {
+    guard index >= 1 else { throw BerthError(.invalidArgument, "--index \(index): replicas count from 1") }
+}
+
 /// Services named by a request: each by the grammar.
 private func checkServices(_ services: [String]) throws(BerthError) {
     for service in services { try Project.checkName(service, kind: "service") }
@@ -65,7 +70,7 @@ extension ExecRequest: ValidatedRequest {
     public func validate() throws(BerthError) {
         try ProjectName.check(projectName)
         try Project.checkName(service, kind: "service")
-        guard index >= 1 else { throw BerthError(.invalidArgument, "--index \(index): replicas count from 1") }
+        try checkIndex(index)
         try Project.checkEnvironment(environment.mapValues { $0 }, owner: "exec in \(service)")
     }
 }
@@ -100,7 +105,7 @@ extension ExecSessionRequest: ValidatedRequest {
     public func validate() throws(BerthError) {
         try ProjectName.check(projectName)
         try Project.checkName(service, kind: "service")
-        guard index >= 1 else { throw BerthError(.invalidArgument, "--index \(index): replicas count from 1") }
+        try checkIndex(index)
         try Project.checkEnvironment(environment.mapValues { $0 }, owner: "exec in \(service)")
     }
 }
@@ -123,7 +128,7 @@ extension CopyRequest: ValidatedRequest {
     public func validate() throws(BerthError) {
         try ProjectName.check(projectName)
         try Project.checkName(service, kind: "service")
-        guard index >= 1 else { throw BerthError(.invalidArgument, "--index \(index): replicas count from 1") }
+        try checkIndex(index)
         guard copy.hostPath.hasPrefix("/"), !copy.containerPath.isEmpty,
             !(copy.hostPath + copy.containerPath).contains("\0")
         else {

@@ -372,13 +372,9 @@ extension SystemTests {
                 try await BusyboxImage.load(into: daemon)
                 let context = try writeContext(daemon, ["Dockerfile": "FROM busybox\nRUN echo started; sleep 60\n"])
                 // The client with this daemon's environment only, as `daemon.berth` runs it.
-                let environment = daemon.environment.map { "\($0.key)=\($0.value)" }.sorted()
-                let client = try spawn(
-                    ["/usr/bin/env", "-i"] + environment + [
-                        TestDaemon.binaries + "/berth", "image", "build", "-t", "slow:1", "--progress", "plain",
-                        context,
-                    ],
-                    log: daemon.root + "/client.log")
+                let client = try daemon.spawnBerth(
+                    ["image", "build", "-t", "slow:1", "--progress", "plain", context], log: daemon.root + "/client.log"
+                )
                 let containers = daemon.root + "/containers"
                 let running = try await eventually(within: 20) {
                     let log = (try? String(contentsOfFile: daemon.root + "/client.log", encoding: .utf8)) ?? ""

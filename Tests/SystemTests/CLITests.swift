@@ -393,10 +393,7 @@ extension SystemTests {
                         \(loop)
                     """)
                 try await daemon.berthOK(["up", "-d", "--progress", "quiet", "other"], in: directory)
-                let variables = daemon.environment.map { "\($0.key)=\($0.value)" }
-                let pid = try spawn(
-                    ["/usr/bin/env", "-C", directory] + variables + [TestDaemon.binaries + "/berth", "up", "web"],
-                    log: directory + "/up.log")
+                let pid = try daemon.spawnBerth(["up", "web"], in: directory, log: directory + "/up.log")
                 func states() async throws -> [String: String] {
                     let ps = try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory)
                     var states: [String: String] = [:]

@@ -45,12 +45,9 @@ extension SystemTests {
             try await withDaemon { daemon in
                 try await BusyboxImage.load(into: daemon)
                 let directory = try writeProject(daemon, Self.compose("c\(daemon.prefix.dropFirst(5))"))
-                let environment = daemon.environment.map { "\($0.key)=\($0.value)" }
                 for (round, delay) in [0.3, 0.8, 1.3].enumerated() {
-                    let up = try spawn(
-                        ["/usr/bin/env"] + environment
-                            + [TestDaemon.binaries + "/berth", "--project-directory", directory, "up", "-d"],
-                        log: daemon.root + "/up-\(round).log")
+                    let up = try daemon.spawnBerth(
+                        ["--project-directory", directory, "up", "-d"], log: daemon.root + "/up-\(round).log")
                     // The fault lands at a chosen moment of the up: a kill, not a wait.
                     try await Task.sleep(for: .seconds(delay))
                     if let berthd = daemon.daemonPID() { kill(berthd, SIGKILL) }

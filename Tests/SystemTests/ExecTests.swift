@@ -36,13 +36,8 @@ extension SystemTests {
 
                 // Output as it comes: the first line is there while the command still runs.
                 let log = daemon.root + "/exec.log"
-                let env = daemon.environment.map { "\($0.key)=\($0.value)" }
-                let pid = try spawn(
-                    ["/usr/bin/env"] + env + [
-                        TestDaemon.binaries + "/berth", "-f", directory + "/compose.yaml", "exec", "-T", "app", "sh",
-                        "-c",
-                        "echo first; sleep 60",
-                    ],
+                let pid = try daemon.spawnBerth(
+                    ["-f", directory + "/compose.yaml", "exec", "-T", "app", "sh", "-c", "echo first; sleep 60"],
                     log: log)
                 defer {
                     kill(pid, SIGTERM)

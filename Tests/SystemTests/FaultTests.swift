@@ -137,11 +137,8 @@ extension SystemTests {
                 let data = directory + "/data"
                 try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
                 let events = daemon.root + "/events.log"
-                let environment = daemon.environment.map { "\($0.key)=\($0.value)" }
-                let watcher = try spawn(
-                    ["/usr/bin/env"] + environment
-                        + [TestDaemon.binaries + "/berth", "--project-directory", directory, "events", "--json"],
-                    log: events)
+                let watcher = try daemon.spawnBerth(
+                    ["--project-directory", directory, "events", "--json"], log: events)
                 defer {
                     kill(watcher, SIGKILL)
                     var status: Int32 = 0

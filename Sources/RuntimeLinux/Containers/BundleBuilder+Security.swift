@@ -148,7 +148,7 @@ extension BundleBuilder {
                         + "installs it (from Debian's golang-github-docker-docker-dev), or give the service "
                         + "security_opt: [seccomp=unconfined]")
             }
-            profile = try SeccompProfile.load(path, what: what)
+            profile = try SeccompProfile.installed(path, what: what)
         } else {
             return nil
         }

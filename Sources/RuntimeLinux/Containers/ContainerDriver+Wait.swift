@@ -20,9 +20,21 @@ extension ContainerDriver {
     }
 
     /// The exit record, or nil when `timeout` passes first. Woken by inotify
-    /// when the shim renames exit.json into place; a shim that died without
-    /// writing one is an error rather than a wait to the deadline.
+    /// when the shim renames exit.json into place. A shim that died without
+    /// writing one (killed, or on a full disk) is not waited for to the
+    /// deadline: the container is made sure of and that end taken
+    /// (`recoverLost`), for every caller (exit watching, stop, remove).
     func waitForExit(_ id: ContainerID, timeout: Duration) async throws -> ExitStatus? {
+        do {
+            return try await waitForRecord(id, timeout: timeout)
+        } catch let error as BerthError where shimPID(paths(id)) == nil {
+            guard let status = try await recoverLost(id) else { throw error }
+            return status
+        }
+    }
+
+    /// The shim's exit record as it appears; an error when the shim is gone without one.
+    private func waitForRecord(_ id: ContainerID, timeout: Duration) async throws -> ExitStatus? {
         try requireExists(id)
         let paths = self.paths(id)
         return try await watches.wait(directory: paths.directory, timeout: timeout) {

@@ -192,26 +192,14 @@ import Musl
         } catch let error as BerthError where error.code == .invalidState {
             // It ended between the check and the signal: the wait below sees it.
         }
-        if let status = try await waitOrRecover(id, timeout: grace) { return status }
+        if let status = try await waitForExit(id, timeout: grace) { return status }
         do {
             try await DedicatedThread.run { try self.runtime.kill(id, signal: SIGKILL) }
         } catch let error as BerthError where error.code == .invalidState {}
-        guard let status = try await waitOrRecover(id, timeout: .seconds(10)) else {
+        guard let status = try await waitForExit(id, timeout: .seconds(10)) else {
             throw BerthError(.timeout, "container \(id) was still running 10 s after SIGKILL")
         }
         return status
-    }
-
-    /// `waitForExit`, and when the shim is gone without a record (killed,
-    /// or it could not write one on a full disk) the container made sure
-    /// of and that end taken (`recoverLost`).
-    private func waitOrRecover(_ id: ContainerID, timeout: Duration) async throws -> ExitStatus? {
-        do {
-            return try await waitForExit(id, timeout: timeout)
-        } catch let error as BerthError where shimPID(paths(id)) == nil {
-            guard let status = try await recoverLost(id) else { throw error }
-            return status
-        }
     }
 
     /// Removes the container: crun's state and cgroup, the rootfs mount, the

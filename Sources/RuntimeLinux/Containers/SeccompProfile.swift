@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Synchronization
 
 /// A seccomp profile in docker's format (the moby default profile, or one a
 /// service names with `security_opt: [seccomp=FILE]`), turned into the OCI
@@ -8,19 +9,19 @@ import Foundation
 /// the rules whose `includes` hold and whose `excludes` do not, judged on
 /// the container's capabilities, this architecture and this kernel. So a
 /// container given CAP_SYS_ADMIN may `unshare` and one without may not.
-struct SeccompProfile: Decodable {
-    struct ArchMap: Decodable {
+struct SeccompProfile: Decodable, Sendable {
+    struct ArchMap: Decodable, Sendable {
         var architecture: String
         var subArchitectures: [String]?
     }
 
-    struct Condition: Decodable {
+    struct Condition: Decodable, Sendable {
         var caps: [String]?
         var arches: [String]?
         var minKernel: String?
     }
 
-    struct Rule: Decodable {
+    struct Rule: Decodable, Sendable {
         var names: [String]?
         var name: String?
         var action: String
@@ -49,6 +50,18 @@ struct SeccompProfile: Decodable {
                 .invalidSpec, "\(what): the seccomp profile \(path) is not a seccomp profile",
                 cause: BerthError.describe(error))
         }
+    }
+
+    /// Installed profiles (docker's default) by path, read once rather than
+    /// on every container create and build step.
+    private static let installed = Mutex<[String: SeccompProfile]>([:])
+
+    /// `load` for a profile installed with Berth, kept after the first read.
+    static func installed(_ path: String, what: String) throws -> SeccompProfile {
+        if let known = installed.withLock({ $0[path] }) { return known }
+        let profile = try load(path, what: what)
+        installed.withLock { $0[path] = profile }
+        return profile
     }
 
     /// This machine's architecture in docker's words (Go's GOARCH) and libseccomp's.

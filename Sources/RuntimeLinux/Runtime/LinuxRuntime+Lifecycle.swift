@@ -240,10 +240,8 @@ extension LinuxRuntime {
                 } catch let error as BerthError where error.code == .timeout {
                     continue
                 } catch {
-                    // Its shim died without a record (a kill -9): the
-                    // container is stopped if it still runs, and that is its
-                    // end. Cancelled or removed: there is nothing to report.
-                    if !Task.isCancelled { status = try? await driver.recoverLost(cid) }
+                    // Cancelled or removed: there is nothing to report (a
+                    // shim that died without a record is recovered by the wait).
                     break
                 }
             }

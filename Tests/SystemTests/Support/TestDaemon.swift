@@ -136,6 +136,14 @@ final class TestDaemon: @unchecked Sendable {
             input: input)
     }
 
+    /// Starts `berth ARGS` against this daemon without waiting for it (in
+    /// `directory` when given), its output going to `log`; returns its pid.
+    func spawnBerth(_ arguments: [String], in directory: String? = nil, log: String) throws -> pid_t {
+        let variables = environment.map { "\($0.key)=\($0.value)" }.sorted()
+        let place = directory.map { ["-C", $0] } ?? []
+        return try spawn(["/usr/bin/env", "-i"] + place + variables + [Self.binaries + "/berth"] + arguments, log: log)
+    }
+
     /// Runs `berth ARGS` and fails the test with its output unless it exits 0.
     @discardableResult
     func berthOK(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:])

@@ -7,11 +7,13 @@ extension SystemTests {
     /// (issue 15), each through the real CLI.
     @Suite struct CLITests {
         /// A service whose PID 1 ignores SIGTERM (busybox `sleep`), so only
-        /// the SIGKILL after the grace period ends it.
+        /// the SIGKILL after the grace period ends it. Its own grace is 300 s,
+        /// so a flag that was not honoured shows at any load of the machine.
         static let deaf = """
               deaf:
                 image: busybox
                 command: ["sleep", "600"]
+                stop_grace_period: 300s
             """
 
         @Test func stopRestartAndDownHonourTheTimeout() async throws {
@@ -20,13 +22,13 @@ extension SystemTests {
                 let directory = try writeProject(
                     daemon, "name: t\(daemon.prefix.dropFirst(5))\nservices:\n\(Self.deaf)\n")
                 try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
-                // The default grace is 10 s; each of these asks for 1 s or none.
+                // The service's grace is 300 s; each of these asks for 1 s or none.
                 for arguments in [["stop", "-t", "1"], ["restart", "--timeout", "1"], ["stop", "-t0"]] {
                     let clock = ContinuousClock()
                     let start = clock.now
                     try await daemon.berthOK(arguments + ["deaf"], in: directory)
                     let elapsed = clock.now - start
-                    #expect(elapsed < .seconds(8), "berth \(arguments.joined(separator: " ")) took \(elapsed)")
+                    #expect(elapsed < .seconds(120), "berth \(arguments.joined(separator: " ")) took \(elapsed)")
                     if arguments[0] == "restart" { continue }
                     let ps = try psJSON(
                         try await daemon.berthOK(["ps", "-a", "--format", "json"], in: directory).stdout)
@@ -36,7 +38,7 @@ extension SystemTests {
                 let clock = ContinuousClock()
                 let start = clock.now
                 try await daemon.berthOK(["down", "-t", "0"], in: directory)
-                #expect(clock.now - start < .seconds(8), "down -t 0 took \(clock.now - start)")
+                #expect(clock.now - start < .seconds(120), "down -t 0 took \(clock.now - start)")
             }
         }
 

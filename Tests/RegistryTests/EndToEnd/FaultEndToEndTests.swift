@@ -94,7 +94,6 @@ import Testing
             defer { proxy.stop() }
             // The bound: the https handshake docker's way tries first (the connect
             // timeout), then each try over http (the read timeout) and the waits between.
-            let start = ContinuousClock.now
             let reference = try ImageReference(parsing: "\(proxy.host)/app:v1")
             _ = try await expectFailure(
                 .registryUnreachable,
@@ -105,19 +104,20 @@ import Testing
                     retry: RetryPolicy(attempts: 2, initialDelay: .milliseconds(50))
                 ) { try await $0.resolve(reference) }
             }
-            // Under the whole suite's load the pool may be slow to run us: the
-            // bound checked is generous; the message says which timeout ended it.
-            #expect(ContinuousClock.now - start < .seconds(30))
+            // No clock check: the message says which timeout ended it (the
+            // whole suite starting at once on two cores has held tests back 32 s).
         }
     }
 
     @Test func aClosedPortIsUnreachableAtOnce() async throws {
         let port = try Loopback.freePort()
-        let start = ContinuousClock.now
-        _ = try await expectFailure(.registryUnreachable, mentioning: ["127.0.0.1:\(port)", "unreachable"]) {
+        // "At once": the refusal is the error, not a connect or read timeout
+        // waited out (those say "within"); no clock is read, the load of the
+        // whole suite makes one meaningless.
+        let error = try await expectFailure(.registryUnreachable, mentioning: ["127.0.0.1:\(port)", "unreachable"]) {
             _ = try await withClient { try await $0.resolve(try ImageReference(parsing: "127.0.0.1:\(port)/app:v1")) }
         }
-        #expect(ContinuousClock.now - start < .seconds(30))
+        #expect(!error.line.contains("within"))
     }
 }
 

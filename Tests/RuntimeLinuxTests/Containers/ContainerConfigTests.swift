@@ -64,11 +64,9 @@ struct ContainerConfigTests {
             try await f.run(spec)
             try await f.waitForLog(spec.id, containing: "ready")
             #expect(try f.driver.logText(spec.id).hasPrefix("/sbin/docker-init -- sh -c"))
-            let clock = ContinuousClock()
-            let start = clock.now
-            let status = try await f.driver.stop(spec.id, grace: .seconds(10))
-            // tini passes TERM on to sh, which (not being PID 1) dies of it.
-            #expect(start.duration(to: clock.now) < .seconds(8))
+            let status = try await f.driver.stop(spec.id, grace: .seconds(300))
+            // tini passes TERM on to sh, which (not being PID 1) dies of it:
+            // 143, not the 137 of the SIGKILL after the grace.
             #expect(status.exitCode == 143)
         }
     }

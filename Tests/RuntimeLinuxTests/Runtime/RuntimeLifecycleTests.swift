@@ -143,13 +143,10 @@ extension HostResourceTests.LinuxRuntimeTests {
                 // A command that does not read it still finishes.
                 let unread = try await f.runtime.exec(spec.name, ExecSpec(command: ["true"], standardInput: input))
                 #expect(unread.exitCode == 0)
-                let clock = ContinuousClock()
-                let start = clock.now
                 let error = await #expect(throws: BerthError.self) {
                     try await f.runtime.exec(spec.name, ExecSpec(command: ["sleep", "100"], timeout: 500_000_000))
                 }
                 #expect(error?.code == .timeout)
-                #expect(clock.now - start < .seconds(10))
                 // The killed process is gone from the container.
                 let left = try await f.runtime.processes(spec.name)
                 #expect(!left.processes.contains { $0.last == "sleep 100" }, "\(left)")

@@ -95,6 +95,8 @@ let package = Package(
                 "AsyncKeyedLock",
                 // Descriptor passing and window sizes for terminals.
                 "CLinux",
+                // Rotated logs the shim gzipped (`compress`).
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -103,7 +105,9 @@ let package = Package(
         // One per container, in C to stay small. SwiftPM links even a C
         // executable against the Swift runtime; linked statically it stays
         // at ~1.2 MiB resident instead of ~1.9 MiB with libswiftCore.so.
-        .executableTarget(name: "berth-shim", linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // zlib (static, from zlib1g-dev) gzips rotated logs for `compress`.
+        .executableTarget(
+            name: "berth-shim", dependencies: ["CZlib"], linkerSettings: [.unsafeFlags(["-static-executable"])]),
         // The DNS wire codec and the NIO server that answers on each network's gateway.
         .target(
             name: "EmbeddedDNS",

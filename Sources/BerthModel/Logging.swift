@@ -20,7 +20,7 @@ public struct LogPolicy: Sendable, Hashable, Codable {
         /// docker's json-file: `json.log`, rotated.
         case jsonFile = "json-file"
         /// docker's local driver; Berth writes it as json-file (not docker's
-        /// protobuf format) with local's size defaults: 20 MiB × 5.
+        /// protobuf format) with local's defaults: 20 MiB × 5, compressed.
         case local
         /// Nothing is kept; `logs` has nothing to read.
         case none
@@ -68,7 +68,7 @@ public struct LogPolicy: Sendable, Hashable, Codable {
         if name == defaultName { options.merge(fallback?.options ?? [:]) { own, _ in own } }
         var policy =
             driver == .local
-            ? LogPolicy(driver: .local, maxSize: 20 << 20, maxFiles: 5) : LogPolicy(driver: driver)
+            ? LogPolicy(driver: .local, maxSize: 20 << 20, maxFiles: 5, compress: true) : LogPolicy(driver: driver)
         if let text = options["max-size"] {
             guard let bytes = binaryBytes(text), bytes >= 0 else {
                 throw BerthError(.invalidArgument, "logging option max-size: \"\(text)\" is not a size (10m, 1g, 500k)")

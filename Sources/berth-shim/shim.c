@@ -10,7 +10,7 @@
  * there is one per container: it must stay well under 2 MiB resident.
  *
  *   berth-shim --id ID --dir DIR --crun PATH [--crun-root DIR] [--mode create|run]
- *              [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N] [--ready-fd FD]
+ *              [--cgroup PATH] [--log-max-size BYTES] [--log-max-files N] [--log-compress] [--ready-fd FD]
  *              [--log-driver json-file|none|syslog]
  *              [--tty] [--stdin-open]
  *
@@ -148,7 +148,7 @@ static void parse_options(int argc, char **argv) {
         {"crun", required_argument, 0, 'c'},      {"crun-root", required_argument, 0, 'r'},
         {"mode", required_argument, 0, 'm'},      {"cgroup", required_argument, 0, 'g'},
         {"log-max-size", required_argument, 0, 's'}, {"log-max-files", required_argument, 0, 'f'},
-        {"log-driver", required_argument, 0, 'L'},
+        {"log-driver", required_argument, 0, 'L'}, {"log-compress", no_argument, 0, 'z'},
         {"ready-fd", required_argument, 0, 'R'},  {"tty", no_argument, 0, 't'},
         {"stdin-open", no_argument, 0, 'o'},      {0, 0, 0, 0},
     };
@@ -164,6 +164,7 @@ static void parse_options(int argc, char **argv) {
         case 'g': opt.cgroup = optarg; break;
         case 's': opt.log_max_size = atoll(optarg); break;
         case 'f': opt.log_max_files = atoi(optarg); break;
+        case 'z': opt.log_compress = 1; break;
         case 'L':
             if (strcmp(optarg, "json-file") == 0) opt.log_driver = LOG_JSON_FILE;
             else if (strcmp(optarg, "none") == 0) opt.log_driver = LOG_NONE;
@@ -522,6 +523,7 @@ int main(int argc, char **argv) {
     log_finish(&out);
     log_finish(&err);
     log_finish(&term);
+    log_close();
     attach_close();
     /* exit.json first, then shim.pid: whoever sees shim.pid gone can rely
      * on exit.json being there, or on the shim having died without one. */

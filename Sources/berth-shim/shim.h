@@ -11,6 +11,7 @@ struct shim_options {
     long long log_max_size; /* bytes per json.log file; 0: never rotate */
     int log_max_files;      /* json.log plus this many minus one rotated files */
     int log_driver;         /* LOG_JSON_FILE, LOG_NONE or LOG_SYSLOG (--log-driver) */
+    int log_compress;       /* --log-compress: rotated files are gzipped (json.log.1.gz) */
     int ready_fd;
     int tty;        /* --tty: crun makes a pty and sends its master to console.sock */
     int stdin_open; /* --stdin-open: the init's stdin is a pipe the shim keeps open */
@@ -38,6 +39,8 @@ int format_time(char *out, size_t cap, const struct timespec *ts);
 int log_open(void);
 void log_pump(struct log_stream *s);
 void log_finish(struct log_stream *s);
+/* Waits for a rotated file still being compressed; before the shim exits. */
+void log_close(void);
 /* Hands output just read to every attached client (shim_attach.c). */
 void attach_forward(const unsigned char *data, size_t n);
 

@@ -9,6 +9,9 @@
  * write(2) so that a reader never sees half an entry. Rotation follows
  * docker's: when an entry would take json.log past the maximum size, json.log
  * becomes json.log.1, .1 becomes .2, and so on; the oldest falls off.
+ * With --log-compress a thread gzips json.log.1 into json.log.1.gz while
+ * the container's output goes on into the new json.log, as docker
+ * compresses in the background; the next rotation waits for it first.
  *
  * A disk that fills must not stop the container: output is still read (so
  * the container never blocks on a full pipe), counted and dropped, writing
@@ -19,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +30,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "shim.h"
 
@@ -96,6 +101,48 @@ int log_open(void) {
     return 0;
 }
 
+static pthread_t compressor;
+static int compressing;
+
+/* json.log.1 into json.log.1.gz (through a temporary name, so that a reader
+ * sees the plain file or the whole .gz), then the plain one goes. A failure
+ * (a full disk) keeps json.log.1 as it is: readers take either form. */
+static void *compress_rotated(void *unused) {
+    (void)unused;
+    static unsigned char buf[65536]; /* only one compressor runs at a time */
+    const char *tmp = "json.log.1.gz.tmp";
+    int in = open("json.log.1", O_RDONLY | O_CLOEXEC);
+    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    gzFile gz = out >= 0 ? gzdopen(out, "wb") : NULL;
+    int ok = in >= 0 && gz != NULL;
+    if (!ok) note("compress json.log.1: %s", strerror(errno));
+    for (ssize_t n; ok && (n = read(in, buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || gzwrite(gz, buf, (unsigned)n) != (int)n) {
+            note("compress json.log.1: %s", n < 0 ? strerror(errno) : "write failed");
+            ok = 0;
+        }
+    }
+    if (gz != NULL) {
+        if (gzclose(gz) != Z_OK && ok) {
+            note("compress json.log.1: closing json.log.1.gz failed");
+            ok = 0;
+        }
+    } else if (out >= 0) {
+        close(out);
+    }
+    if (in >= 0) close(in);
+    if (ok && rename(tmp, "json.log.1.gz") == 0) unlink("json.log.1");
+    else unlink(tmp);
+    return NULL;
+}
+
+void log_close(void) {
+    if (!compressing) return;
+    pthread_join(compressor, NULL);
+    compressing = 0;
+}
+
 static void rotate(void) {
     if (opt.log_max_files <= 1) {
         /* No rotated files kept: start the one file over, as docker does. */
@@ -103,15 +150,24 @@ static void rotate(void) {
         log_size = 0;
         return;
     }
-    char from[32], to[32];
+    log_close();
+    char from[40], to[40];
+    /* The oldest falls off in either form; the others move up one. */
     for (int i = opt.log_max_files - 1; i >= 1; i--) {
-        if (i == 1) snprintf(from, sizeof from, "json.log");
-        else snprintf(from, sizeof from, "json.log.%d", i - 1);
-        snprintf(to, sizeof to, "json.log.%d", i);
-        if (rename(from, to) < 0 && errno != ENOENT) note("rotate %s: %s", from, strerror(errno));
+        for (int gz = 0; gz <= 1; gz++) {
+            snprintf(to, sizeof to, "json.log.%d%s", i, gz ? ".gz" : "");
+            if (i == opt.log_max_files - 1) unlink(to);
+            if (i == 1 && gz) continue; /* json.log itself is never compressed */
+            if (i == 1) snprintf(from, sizeof from, "json.log");
+            else snprintf(from, sizeof from, "json.log.%d%s", i - 1, gz ? ".gz" : "");
+            if (rename(from, to) < 0 && errno != ENOENT) note("rotate %s: %s", from, strerror(errno));
+        }
     }
     close(log_fd);
     if (log_open() < 0) note("reopen json.log: %s", strerror(errno));
+    if (!opt.log_compress) return;
+    if (pthread_create(&compressor, NULL, compress_rotated, NULL) == 0) compressing = 1;
+    else note("compress json.log.1: cannot start a thread; it stays uncompressed");
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 when it is not one (the

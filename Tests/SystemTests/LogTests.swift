@@ -69,6 +69,50 @@ extension SystemTests {
             }
         }
 
+        @Test func compressGzipsTheRotatedFilesAndLogsReadsThemBack() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: z\(daemon.prefix.dropFirst(5))
+                    services:
+                      talk:
+                        image: busybox
+                        command: ["sh", "-c", \(String(reflecting: Self.lines(20000)))]
+                        logging:
+                          options: {max-size: 100k, max-file: "3", compress: "true"}
+                    """)
+                let up = try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                #expect(!up.stderr.contains("compress"), "no WARN for compress: \(up.stderr)")
+                try await Self.waitExited(daemon, directory)
+                // The shim compresses behind the output; it is done when no plain rotated file is left.
+                let settled = try await eventually(within: 30) {
+                    Set(Self.logFiles(daemon).keys) == ["json.log", "json.log.1.gz", "json.log.2.gz"]
+                }
+                #expect(settled, "\(Self.logFiles(daemon))")
+                // gzip itself reads them: docker's json lines, in order across the files.
+                let containers = daemon.root + "/containers"
+                let id = try #require(try FileManager.default.contentsOfDirectory(atPath: containers).first)
+                let older = try await sh("gzip", "-dc", "\(containers)/\(id)/json.log.2.gz")
+                let newer = try await sh("gzip", "-dc", "\(containers)/\(id)/json.log.1.gz")
+                #expect(older.hasPrefix("{\"log\":\"line "), "\(older.prefix(80))")
+                #expect(newer.utf8.count > 90 * 1024, "a rotated file holds about max-size of text")
+                // All of it, and a tail reaching into both compressed files, come back in order.
+                let all = try await daemon.berthOK(["logs", "--no-log-prefix"], in: directory)
+                let numbers = all.stdout.split(separator: "\n").compactMap { Int($0.split(separator: " ")[1]) }
+                let first = try #require(numbers.first)
+                #expect(numbers == Array(first...19999), "\(numbers.count): \(numbers.prefix(3)) …")
+                #expect(first > 0 && numbers.count > 1500, "three files of 100k hold about 2300 entries")
+                let tail = try await daemon.berthOK(
+                    ["logs", "--tail", "\(numbers.count - 10)", "--no-log-prefix"], in: directory)
+                #expect(tail.stdout.split(separator: "\n").count == numbers.count - 10)
+                #expect(tail.stdout.hasPrefix("line \(first + 10) "), "\(tail.stdout.prefix(60))")
+                try await daemon.berthOK(["down"], in: directory)
+                #expect(Self.logFiles(daemon).isEmpty, "no temporary file left behind")
+            }
+        }
+
         @Test func daemonJSONLogOptsApplyWhenTheServiceSetsNone() async throws {
             try await withDaemon(start: false) { daemon in
                 let config = daemon.root + "/daemon.json"

@@ -31,6 +31,7 @@ extension ContainerDriver {
         case .syslog, .journald: driver = "syslog"
         }
         args += ["--log-driver", driver]
+        if log.compress && log.keepsFile { args.append("--log-compress") }
         if let readyFD { args += ["--ready-fd", String(readyFD)] }
         // The bundle says whether the init has a terminal; a marker file
         // whether its stdin stays open: both hold for every run of it.

@@ -1,4 +1,5 @@
 import BerthModel
+import CZlib
 import Foundation
 
 #if canImport(Glibc)
@@ -217,7 +218,7 @@ final class LineReader {
     /// A reader from `offset`; one for a file that cannot be opened (gone
     /// in a rotation) reads nothing.
     init(path: String, offset: off_t) {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = Self.open(path)
         if fd >= 0, offset > 0 { lseek(fd, offset, SEEK_SET) }
         consumed = offset
     }
@@ -260,7 +261,7 @@ final class LineReader {
     /// first, the offset it starts at and the one just past its `\n`,
     /// until it returns false.
     static func backwards(path: String, _ body: (Substring, off_t, off_t) -> Bool) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = Self.open(path)
         guard fd >= 0 else { return }
         defer { close(fd) }
         var info = stat()
@@ -293,6 +294,45 @@ final class LineReader {
             carry = Array(block[..<end])
             if position == 0, !carry.isEmpty {
                 _ = body(Substring(String(decoding: carry, as: UTF8.self)), 0, off_t(carry.count) + 1)
+            }
+        }
+    }
+
+    /// A descriptor to read `path` from its start: the file itself, or for
+    /// one the shim gzipped (`json.log.N.gz`) its text inflated into an
+    /// unnamed file beside it, gone once closed (docker reads its compressed
+    /// logs so too); offsets in it are those of the text. -1 when it cannot
+    /// be read (gone in a rotation, or not whole).
+    static func open(_ path: String) -> Int32 {
+        guard path.hasSuffix(".gz") else { return Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        guard let gz = gzopen(path, "rbe") else { return -1 }
+        defer { gzclose(gz) }
+        var template = Array((path + ".read-XXXXXX").utf8CString)
+        let out = template.withUnsafeMutableBufferPointer { name in
+            name.baseAddress.map { base in
+                let fd: Int32 = mkstemp(base)
+                if fd >= 0 {
+                    unlink(base)
+                    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                }
+                return fd
+            } ?? Int32(-1)
+        }
+        guard out >= 0 else { return -1 }
+        var chunk = [UInt8](repeating: 0, count: Self.chunk)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { gzread(gz, $0.baseAddress, UInt32($0.count)) }
+            if n == 0, lseek(out, 0, SEEK_SET) == 0 { return out }
+            var done = 0
+            while n > 0, done < Int(n) {
+                let w = chunk.withUnsafeBytes { write(out, $0.baseAddress.map { $0 + done }, Int(n) - done) }
+                if w < 0, errno == EINTR { continue }
+                guard w > 0 else { break }
+                done += w
+            }
+            guard n > 0, done == Int(n) else {
+                close(out)
+                return -1
             }
         }
     }

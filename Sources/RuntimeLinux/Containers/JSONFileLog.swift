@@ -8,8 +8,8 @@ import Musl
 #endif
 
 /// Reads a container's json-file log: `json.log` and the files rotated out
-/// of it (`json.log.1` newest … `json.log.N` oldest), in the format the shim
-/// writes (docker's).
+/// of it (`json.log.1` newest … `json.log.N` oldest, each `.gz` when the
+/// shim compressed it), in the format the shim writes (docker's).
 public struct JSONFileLog: Sendable {
     /// The container directory holding the log files.
     public var directory: String
@@ -28,13 +28,21 @@ public struct JSONFileLog: Sendable {
     /// The entries `query` selects, pulled one by one (`follow` is ignored).
     public func cursor(_ query: Query) throws -> Cursor { try Cursor(self, query) }
 
-    /// The log files, oldest first.
+    /// The log files, oldest first. Where a rotated file is there in both
+    /// forms (the shim is compressing it), the plain one is read.
     func files() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let rotated = names.compactMap { name -> Int? in
-            name.hasPrefix("json.log.") ? Int(name.dropFirst("json.log.".count)) : nil
+        var rotated: [Int: String] = [:]
+        for name in names where name.hasPrefix("json.log.") {
+            let rest = name.dropFirst("json.log.".count)
+            if let number = Int(rest) {
+                rotated[number] = name
+            } else if rest.hasSuffix(".gz"), let number = Int(rest.dropLast(3)), rotated[number] == nil {
+                rotated[number] = name
+            }
         }
-        return rotated.sorted(by: >).map { directory + "/json.log.\($0)" } + [directory + "/json.log"]
+        return rotated.keys.sorted(by: >).compactMap { rotated[$0].map { directory + "/" + $0 } }
+            + [directory + "/json.log"]
     }
 
     private struct Raw: Decodable {

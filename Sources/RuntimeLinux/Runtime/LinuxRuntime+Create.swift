@@ -275,10 +275,7 @@ extension LinuxRuntime {
         }
         record.phase = .ready
         try await save(record)
-        guard linux.log.compress else { return created.warnings }
-        return created.warnings + [
-            "container \(spec.name): logging option compress is not applied: rotated log files are kept uncompressed"
-        ]
+        return created.warnings
     }
 
     /// Publishes the ports, keeping each as it goes so that an undo finds them.

@@ -49,6 +49,35 @@ struct JSONFileLogTests {
         }
     }
 
+    @Test func compressedFilesAreReadAndAPlainOneWinsOverItsGzip() async throws {
+        try await withScratchDirectory(prefix: "berth-log") { dir in
+            func entry(_ n: Int) -> String {
+                #"{"log":"line \#(n)\n","stream":"stdout","time":"2024-05-01T10:00:0\#(n).5Z"}"# + "\n"
+            }
+            try dir.write("json.log.3", entry(1))
+            try dir.write("json.log.2", entry(2) + entry(3))
+            try dir.write("json.log.1", entry(4))
+            try dir.write("json.log", entry(5))
+            // The real gzip writes .3 and .2 as the shim does; .1 is there in
+            // both forms, as while the shim compresses it.
+            try await sh("gzip", "-n", dir.path + "/json.log.3")
+            try await sh("gzip", "-n", dir.path + "/json.log.2")
+            try await sh("gzip", "-n", "-k", dir.path + "/json.log.1")
+            let log = JSONFileLog(directory: dir.path)
+            #expect(
+                log.files().map { ($0 as NSString).lastPathComponent } == [
+                    "json.log.3.gz", "json.log.2.gz", "json.log.1", "json.log",
+                ])
+            #expect(try log.read(JSONFileLog.Query()).map(\.text) == (1...5).map { "line \($0)\n" })
+            #expect(try log.read(JSONFileLog.Query(tail: 4)).map(\.text) == (2...5).map { "line \($0)\n" })
+            let since = try #require(JSONFileLog.parseTime("2024-05-01T10:00:03Z"))
+            #expect(try log.read(JSONFileLog.Query(since: since)).map(\.text) == (3...5).map { "line \($0)\n" })
+            // Reading leaves no file of its own behind.
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+            #expect(names == ["json.log", "json.log.1", "json.log.1.gz", "json.log.2.gz", "json.log.3.gz"])
+        }
+    }
+
     @Test func timesParseWithNanosecondsAndOffsets() throws {
         let utc = try #require(JSONFileLog.parseTime("2024-05-01T10:00:00.123456789Z"))
         #expect(abs(utc.timeIntervalSince1970 - 1_714_557_600.123456789) < 1e-6)

@@ -31,24 +31,32 @@ extension LogEntry {
         return LogEntry(container: container, service: service, stream: stream, time: time, text: text)
     }
 
-    /// `text` as a JSON string, quotes included.
+    /// `text` as a JSON string, quotes included; the runs that need no
+    /// escape are copied whole.
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var text = text
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20: out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            default: out.append(byte)
+        text.withUTF8 { bytes in
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                default: out += Array(#"\u00"#.utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)]]
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(UInt8(ascii: "\""))
     }
 }
+
+private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
 /// Reads the fixed shape of an item frame.
 private struct FrameReader {
@@ -73,13 +81,15 @@ private struct FrameReader {
         index += 1
         var out: [UInt8] = []
         while index < bytes.count {
+            // The run up to the next quote or escape, copied whole.
+            var run = index
+            while run < bytes.count, bytes[run] != UInt8(ascii: "\""), bytes[run] != UInt8(ascii: "\\") { run += 1 }
+            out += bytes[index..<run]
+            index = run
+            guard index < bytes.count else { return nil }
             let c = bytes[index]
             index += 1
             if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-            guard c == UInt8(ascii: "\\") else {
-                out.append(c)
-                continue
-            }
             guard index < bytes.count else { return nil }
             let e = bytes[index]
             index += 1

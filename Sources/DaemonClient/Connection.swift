@@ -113,6 +113,54 @@ public struct DaemonConnection: Sendable {
         return lines
     }
 
+    /// `berth logs`: the entries of `request`, each handed to `each` as soon
+    /// as the chunk holding it is in. The one route whose items come by the
+    /// million is read here without a task or a stream per line between the
+    /// socket and `each`, and the socket is read only as fast as `each`
+    /// returns: a 2 GB log costs the client a chunk of memory, not the log.
+    public func logs(_ request: LogsRequest, each: @Sendable (LogEntry) throws -> Void) async throws {
+        let path = StreamingEndpoint<LogsRequest, LogEntry, Empty>.logs.path
+        try request.validate()
+        let body: [UInt8]
+        do {
+            body = try WireJSON.encode(request)
+        } catch {
+            throw BerthError(.daemonProtocol, "cannot encode the request of POST \(path)", cause: "\(error)")
+        }
+        try await exchange(path, body) { parts in
+            var splitter = LineSplitter()
+            var ended = false
+            func take(_ line: [UInt8]) throws {
+                if let entry = LogEntry.fromItemFrame(line) { return try each(entry) }
+                let frame: StreamFrame<LogEntry, Empty>
+                do {
+                    frame = try WireJSON.decode(StreamFrame<LogEntry, Empty>.self, from: line)
+                } catch {
+                    throw protocolViolation(
+                        path, "a line that is not a frame", cause: String(decoding: line.prefix(200), as: UTF8.self))
+                }
+                switch frame {
+                case .item(let entry): try each(entry)
+                case .result: ended = true
+                case .failure(let error): throw error
+                }
+            }
+            while let part = try await parts.next() {
+                switch part {
+                case .body(let chunk):
+                    for line in splitter.lines(appending: chunk) { try take(line) }
+                case .end:
+                    if let last = splitter.rest() { try take(last) }
+                    guard ended else { throw protocolViolation(path, "a stream that ended without a result") }
+                    return
+                case .head:
+                    throw protocolViolation(path, "a second head in one answer")
+                }
+            }
+            throw connectionLost(path, cause: "the stream ended without its last chunk")
+        }
+    }
+
     /// Connects, sends the request, reads the answer's head and hands the
     /// rest of a `200` to `read`; an error status throws its `BerthError`.
     private func exchange<T: Sendable>(

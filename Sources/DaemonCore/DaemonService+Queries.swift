@@ -98,11 +98,13 @@ extension DaemonService {
             .sorted { $0.name < $1.name }
     }
 
-    /// `berth logs`: every selected container's lines, merged as they come.
-    /// With `follow`, a container is followed across the restarts its
-    /// policy makes, and the stream ends once every container has stopped
-    /// for good, as docker compose's `logs -f` does.
-    public func logs(_ request: LogsRequest) async throws -> AsyncThrowingStream<LogEntry, any Error> {
+    /// `berth logs`: every selected container's lines, merged as they come,
+    /// in batches (a read to the end hands over up to 64 KiB at once; a
+    /// follow each line as it comes). With `follow`, a container is
+    /// followed across the restarts its policy makes, and the stream ends
+    /// once every container has stopped for good, as docker compose's
+    /// `logs -f` does.
+    public func logs(_ request: LogsRequest) async throws -> AsyncThrowingStream<[LogEntry], any Error> {
         let containers = try await containers(project: request.projectName, services: request.services)
         if !request.follow {
             // Pulled: read only as fast as the client takes it.
@@ -111,14 +113,14 @@ extension DaemonService {
         }
         // Bounded: a follow that starts with a long log reads it as fast as
         // the client takes it, holding 256 lines, not all of them.
-        let (stream, continuation) = AsyncThrowingStream<LogEntry, any Error>.makeStream(
+        let (stream, continuation) = AsyncThrowingStream<[LogEntry], any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(256))
         let task = Task {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for container in containers {
                         group.addTask {
-                            try await self.logs(of: container, request) { await continuation.yieldWaiting($0) }
+                            try await self.logs(of: container, request) { await continuation.yieldWaiting([$0]) }
                         }
                     }
                     try await group.waitForAll()
@@ -132,14 +134,20 @@ extension DaemonService {
         return stream
     }
 
-    /// One container's part of `berth logs`: each run's lines in turn; a
-    /// line read again when a new run is followed from the last one's time
-    /// is skipped.
+    /// One container's part of `berth logs`: each run's lines in turn. A
+    /// new run is read from the time of the last line sent; what that
+    /// read gives again (lines before that time, and as many lines at it
+    /// as were sent) is skipped. Counted, not compared: the shim stamps a
+    /// whole read of output with one time, so the same text can come many
+    /// times at one time (`yes`), and each of them is a line to print.
     nonisolated func logs(
         of container: ContainerInfo, _ request: LogsRequest, send: @Sendable (LogEntry) async -> Bool
     ) async throws {
         var query = LogQuery(tail: request.tail, since: request.since, follow: request.follow, untilExit: true)
-        var last: (seconds: Double, texts: Set<String>)?
+        // The time of the last line sent, and how many were sent at it.
+        var last: (seconds: Double, time: String, count: Int)?
+        // On a read again: the lines of `last`'s time still to skip.
+        var resume: (seconds: Double, time: String, skip: Int)?
         while !Task.isCancelled {
             for try await line in try await runtime.logs(container.id, query) {
                 let entry = LogEntry(
@@ -147,14 +155,18 @@ extension DaemonService {
                     time: line.time, text: line.text)
                 let seconds = entry.seconds ?? 0
                 if let until = request.until, seconds >= until { return }
-                if let seen = last,
-                    seconds < seen.seconds || (seconds == seen.seconds && seen.texts.contains(line.text))
-                {
-                    continue
+                if let from = resume {
+                    if seconds < from.seconds && line.time != from.time { continue }
+                    if line.time == from.time && from.skip > 0 {
+                        resume?.skip -= 1
+                        continue
+                    }
                 }
-                last =
-                    seconds == last?.seconds
-                    ? (seconds, (last?.texts ?? []).union([line.text])) : (seconds, [line.text])
+                if let at = last, at.time == line.time {
+                    last?.count = at.count + 1
+                } else {
+                    last = (seconds, line.time, 1)
+                }
                 guard await send(entry) else { return }
             }
             guard query.follow else { return }
@@ -163,6 +175,7 @@ extension DaemonService {
             query.follow = await runsAgain(container)
             query.tail = nil
             query.since = last?.seconds ?? request.since
+            resume = last.map { ($0.seconds, $0.time, $0.count) }
         }
     }
 
@@ -428,12 +441,12 @@ extension DaemonService {
 }
 
 /// `berth logs` without `-f`: each container's lines in turn, pulled from
-/// the runtime one at a time. One consumer calls `next`, one call at a time.
+/// the runtime a batch at a time. One consumer calls `next`, one call at a time.
 final class LogWalk: @unchecked Sendable {
     private let runtime: any ContainerRuntime
     private var containers: ArraySlice<ContainerInfo>
     private let request: LogsRequest
-    private var current: (container: ContainerInfo, lines: AsyncThrowingStream<LogRecord, any Error>.AsyncIterator)?
+    private var current: (container: ContainerInfo, lines: AsyncThrowingStream<[LogRecord], any Error>.AsyncIterator)?
 
     init(runtime: any ContainerRuntime, containers: [ContainerInfo], request: LogsRequest) {
         self.runtime = runtime
@@ -441,29 +454,34 @@ final class LogWalk: @unchecked Sendable {
         self.request = request
     }
 
-    /// The next line of the container being read, or of the next one.
-    func next() async throws -> LogEntry? {
+    /// The next lines of the container being read, or of the next one.
+    func next() async throws -> [LogEntry]? {
         while true {
             guard var reading = current else {
                 guard let container = containers.popFirst() else { return nil }
                 let query = LogQuery(tail: request.tail, since: request.since)
-                current = (container, try await runtime.logs(container.id, query).makeAsyncIterator())
+                current = (container, try await runtime.logBatches(container.id, query).makeAsyncIterator())
                 continue
             }
-            let line = try await reading.lines.next()
+            let lines = try await reading.lines.next()
             current = reading
-            guard let line else {
+            guard let lines else {
                 current = nil
                 continue
             }
-            let entry = LogEntry(
-                container: reading.container.name, service: reading.container.composeService ?? "",
-                stream: line.stream, time: line.time, text: line.text)
-            if let until = request.until, (entry.seconds ?? 0) >= until {
-                current = nil
-                continue
+            let container = reading.container
+            var entries = lines.map { line in
+                LogEntry(
+                    container: container.name, service: container.composeService ?? "", stream: line.stream,
+                    time: line.time, text: line.text)
             }
-            return entry
+            // Past `until`, the rest of this container's log is later still.
+            if let until = request.until, let late = entries.firstIndex(where: { ($0.seconds ?? 0) >= until }) {
+                entries.removeSubrange(late...)
+                current = nil
+                if entries.isEmpty { continue }
+            }
+            return entries
         }
     }
 }

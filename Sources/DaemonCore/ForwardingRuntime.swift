@@ -51,6 +51,9 @@ extension ForwardingRuntime {
     func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<LogRecord, any Error> {
         try await base.logs(id, query)
     }
+    func logBatches(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<[LogRecord], any Error> {
+        try await base.logBatches(id, query)
+    }
     func importImage(path: String, reference: String?) async throws -> [ImageInfo] {
         try await base.importImage(path: path, reference: reference)
     }

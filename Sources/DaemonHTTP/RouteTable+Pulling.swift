@@ -2,8 +2,8 @@ import BerthModel
 import DaemonAPI
 
 extension RouteTable {
-    /// Answers `endpoint` with the items of the stream `body` returns, each
-    /// pulled only once the client has taken the ones before: however long
+    /// Answers `endpoint` with the items of the stream of batches `body`
+    /// returns, each pulled only once the client has taken the ones before: however long
     /// the answer (a 2 GB log), berthd holds a chunk of it, not all of it,
     /// and a client that leaves stops the reading at the next write. With
     /// `batching`, up to 64 KiB of frames go out as one chunk: for items
@@ -12,7 +12,9 @@ extension RouteTable {
     public mutating func on<Request, Item>(
         _ endpoint: StreamingEndpoint<Request, Item, Empty>,
         pulling body:
-            @escaping @Sendable (Request) async throws -> (items: AsyncThrowingStream<Item, any Error>, batching: Bool)
+            @escaping @Sendable (Request) async throws -> (
+                items: AsyncThrowingStream<[Item], any Error>, batching: Bool
+            )
     ) {
         let path = endpoint.path
         handlers[path] = { bytes in
@@ -33,12 +35,12 @@ extension RouteTable {
 /// Frames from a stream of items, read on demand: one consumer (the
 /// response writer) pulls, one call at a time.
 final class FramePump<Item: Codable & Sendable>: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<Item, any Error>.AsyncIterator
+    private var iterator: AsyncThrowingStream<[Item], any Error>.AsyncIterator
     private let batching: Bool
     private var finished = false
     static var batchBytes: Int { 65536 }
 
-    init(_ items: AsyncThrowingStream<Item, any Error>, batching: Bool) {
+    init(_ items: AsyncThrowingStream<[Item], any Error>, batching: Bool) {
         iterator = items.makeAsyncIterator()
         self.batching = batching
     }
@@ -54,16 +56,18 @@ final class FramePump<Item: Codable & Sendable>: @unchecked Sendable {
         }
         repeat {
             do {
-                guard let item = try await iterator.next() else {
+                guard let items = try await iterator.next() else {
                     finished = true
                     add(.result(Empty()))
                     break
                 }
-                if let entry = item as? LogEntry {
-                    if !out.isEmpty { out.append(UInt8(ascii: "\n")) }
-                    out += entry.itemFrame
-                } else {
-                    add(.item(item))
+                for item in items {
+                    if let entry = item as? LogEntry {
+                        if !out.isEmpty { out.append(UInt8(ascii: "\n")) }
+                        out += entry.itemFrame
+                    } else {
+                        add(.item(item))
+                    }
                 }
             } catch {
                 finished = true

@@ -53,6 +53,9 @@ public protocol ContainerRuntime: Sendable {
     // MARK: Optional (defaults below say the runtime cannot)
     /// The container's output.
     func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<LogRecord, any Error>
+    /// `logs` without `follow`, several lines at a time: a full read of a
+    /// long log costs one hand-over per batch, not one per line.
+    func logBatches(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<[LogRecord], any Error>
     /// Imports an OCI layout or archive, a `docker save` tarball, or a root filesystem as `reference`.
     func importImage(path: String, reference: String?) async throws -> [ImageInfo]
     /// Removes an image; refused while a container uses it unless `force`. Returns what went.
@@ -159,6 +162,14 @@ extension ContainerRuntime {
         throw BerthError(.unsupported, "this runtime keeps no logs")
     }
 
+    /// `logs`, a line a batch.
+    public func logBatches(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<
+        [LogRecord], any Error
+    > {
+        let lines = LineSource(try await logs(id, query))
+        return AsyncThrowingStream { try await lines.next().map { [$0] } }
+    }
+
     /// Imports an OCI layout or archive, a `docker save` tarball, or a root
     /// filesystem (directory or tar) as `reference`.
     public func importImage(path: String, reference: String?) async throws -> [ImageInfo] {
@@ -224,4 +235,13 @@ public struct ContainerStats: Sendable, Hashable, Codable {
         self.blockWritten = blockWritten
         self.pids = pids
     }
+}
+
+/// One consumer's iterator over a stream of log lines, pulled one call at a time.
+private final class LineSource: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<LogRecord, any Error>.AsyncIterator
+
+    init(_ lines: AsyncThrowingStream<LogRecord, any Error>) { iterator = lines.makeAsyncIterator() }
+
+    func next() async throws -> LogRecord? { try await iterator.next() }
 }

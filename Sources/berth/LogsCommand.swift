@@ -42,7 +42,7 @@ struct LogsCommand: AsyncParsableCommand {
         let printer = LogPrinter(
             noPrefix: noLogPrefix, timestamps: timestamps, colour: !noColor && isatty(1) == 1, buffered: !follow)
         defer { printer.flush() }
-        _ = try await Daemon.connect().stream(.logs, request) { printer.print($0) }
+        try await Daemon.connect().logs(request) { printer.print($0) }
     }
 
     /// An RFC 3339 time, a Unix time, or a duration before now.
@@ -79,10 +79,12 @@ final class LogPrinter: Sendable {
     private struct State {
         var colours: [String: String] = [:]
         var width = 0
+        /// Container → its prefix (`web-1  | `, coloured or not) at `width`.
+        var prefixes: [String: (width: Int, bytes: [UInt8])] = [:]
         /// The time of the latest line printed, seconds since the epoch.
         var lastTime: Double?
-        /// The lines printed at `lastTime`, to skip when read again.
-        var atLastTime: Set<String> = []
+        /// The lines printed at `lastTime` (container, text), to skip when read again.
+        var atLastTime: [(container: String, text: String)] = []
         /// What `buffered` has not written yet.
         var pending: [UInt8] = []
         /// Container → its latest line printed: time and text (a burst of
@@ -119,16 +121,19 @@ final class LogPrinter: Sendable {
     }
 
     /// Prints an entry; `skippingSeen` drops one already printed (a catch-up
-    /// read from `lastTime` on).
+    /// read from `lastTime` on). A full `logs` prints millions: the work per
+    /// line is a few comparisons and one copy of its bytes.
     func print(_ entry: LogEntry, skippingSeen: Bool = false) {
         state.withLock { state in
-            let key = entry.container + "\u{0}" + entry.time + "\u{0}" + entry.text
             if let time = entry.seconds {
                 if (state.latest[entry.container]?.time ?? -.infinity) <= time {
                     state.latest[entry.container] = (time, entry.text)
                 }
+                let seen = { (line: (container: String, text: String)) in
+                    line.container == entry.container && line.text == entry.text
+                }
                 if skippingSeen, let lastTime = state.lastTime,
-                    time < lastTime || (time == lastTime && state.atLastTime.contains(key))
+                    time < lastTime || (time == lastTime && state.atLastTime.contains(where: seen))
                 {
                     return
                 }
@@ -136,33 +141,51 @@ final class LogPrinter: Sendable {
                 // latest time and the lines seen at it as they are.
                 if state.lastTime.map({ time > $0 }) ?? true {
                     state.lastTime = time
-                    state.atLastTime = [key]
-                } else if time == state.lastTime {
-                    state.atLastTime.insert(key)
+                    state.atLastTime.removeAll(keepingCapacity: true)
+                    state.atLastTime.append((entry.container, entry.text))
+                } else if time == state.lastTime, !state.atLastTime.contains(where: seen) {
+                    state.atLastTime.append((entry.container, entry.text))
                 }
             }
-            var line = ""
-            if !noPrefix {
-                let name = entry.container.hasPrefix(entry.service) ? entry.container : Self.shortName(entry)
-                state.width = max(state.width, name.count)
-                let padded = name.padding(toLength: state.width, withPad: " ", startingAt: 0) + "  | "
-                if colour {
-                    let code = state.colours[name] ?? Self.palette[state.colours.count % Self.palette.count]
-                    state.colours[name] = code
-                    line += "\u{1B}[\(code)m\(padded)\u{1B}[0m"
-                } else {
-                    line += padded
-                }
-            }
-            if timestamps { line += entry.time + " " }
-            line += entry.text + "\n"
-            guard buffered else { return FileHandleOutput.standardOutput(line) }
-            state.pending += line.utf8
-            if state.pending.count >= 65536 {
-                state.pending.withUnsafeBufferPointer { FileHandleOutput.standardOutput($0) }
-                state.pending.removeAll(keepingCapacity: true)
-            }
+            write(entry, into: &state)
         }
+    }
+
+    /// Appends the printed form of `entry` to the pending bytes (written out
+    /// at 64 KiB), or writes it at once when not `buffered`.
+    private func write(_ entry: LogEntry, into state: inout State) {
+        var line: [UInt8] = []
+        swap(&line, &state.pending)
+        if !noPrefix { line += prefix(entry, &state) }
+        if timestamps {
+            line += entry.time.utf8
+            line.append(UInt8(ascii: " "))
+        }
+        line += entry.text.utf8
+        line.append(UInt8(ascii: "\n"))
+        if !buffered || line.count >= 65536 {
+            line.withUnsafeBufferPointer { FileHandleOutput.standardOutput($0) }
+            line.removeAll(keepingCapacity: true)
+        }
+        swap(&line, &state.pending)
+    }
+
+    /// `web-1  | `, padded to the widest name so far and coloured per
+    /// container on a terminal; made once per container and width.
+    private func prefix(_ entry: LogEntry, _ state: inout State) -> [UInt8] {
+        if let made = state.prefixes[entry.container], made.width == state.width { return made.bytes }
+        let name = entry.container.hasPrefix(entry.service) ? entry.container : Self.shortName(entry)
+        state.width = max(state.width, name.count)
+        let padded = name.padding(toLength: state.width, withPad: " ", startingAt: 0) + "  | "
+        var text = padded
+        if colour {
+            let code = state.colours[name] ?? Self.palette[state.colours.count % Self.palette.count]
+            state.colours[name] = code
+            text = "\u{1B}[\(code)m\(padded)\u{1B}[0m"
+        }
+        let bytes = Array(text.utf8)
+        state.prefixes[entry.container] = (state.width, bytes)
+        return bytes
     }
 
     /// `web-1` for `demo-web-1`, as docker compose prints it.

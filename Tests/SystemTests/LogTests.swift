@@ -204,6 +204,98 @@ extension SystemTests {
             }
         }
 
+        /// The shim stamps a whole read of output with one time, so a
+        /// program repeating a line writes many entries alike: `logs -f`
+        /// printed one of each (it took them for lines read twice).
+        @Test func followPrintsEveryOneOfManyEqualLines() async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: e\(daemon.prefix.dropFirst(5))
+                    services:
+                      same:
+                        image: busybox
+                        command: ["sh", "-c", "yes same | head -n 5000"]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                try await Self.waitExited(daemon, directory)
+                for arguments in [["logs"], ["logs", "-f"], ["logs", "--tail", "4000"]] {
+                    let output = try await daemon.berthOK(arguments + ["--no-log-prefix"], in: directory)
+                    let count = arguments.contains("--tail") ? 4000 : 5000
+                    #expect(output.stdout == String(repeating: "same\n", count: count), "\(arguments)")
+                }
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+            }
+        }
+
+        /// Whether berthd has one of the daemon's json.log files open, as
+        /// /proc shows its descriptors (berthd reads the log while a
+        /// `logs` client takes it, and only then).
+        static func readsALog(_ daemon: TestDaemon) -> Bool {
+            guard let pid = daemon.daemonPID() else { return false }
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            return fds.contains { fd in
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? ""
+                return target.hasPrefix(daemon.root + "/containers/") && target.contains("/json.log")
+            }
+        }
+
+        /// A client that goes away stops berthd's reading at once: a `logs`
+        /// stalled on a full pipe (berthd blocked writing to it, the log open)
+        /// is killed, and berthd closes the log; the same for `logs -f`.
+        @Test(arguments: [false, true])
+        func aClientThatGoesAwayStopsTheReading(follow: Bool) async throws {
+            try await withDaemon { daemon in
+                try await BusyboxImage.load(into: daemon)
+                // 300,000 lines of 100 bytes: far more than the pipes and sockets between hold.
+                let command =
+                    "yes \(String(repeating: "x", count: 99)) | head -n 300000; trap exit TERM; sleep 600 & wait"
+                let directory = try writeProject(
+                    daemon,
+                    """
+                    name: g\(daemon.prefix.dropFirst(5))
+                    services:
+                      loud:
+                        image: busybox
+                        command: ["sh", "-c", \(String(reflecting: command))]
+                    """)
+                try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
+                let written = try await eventually(within: 60) {
+                    (Self.logFiles(daemon)["json.log"] ?? 0) > 300_000 * 100
+                }
+                #expect(written, "\(Self.logFiles(daemon))")
+                // The client's output: a fifo the test opens and never reads,
+                // so the client stops once the pipe holds 64 KiB.
+                let fifo = daemon.root + "/stalled-client.fifo"
+                #expect(mkfifo(fifo, 0o600) == 0)
+                let reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+                defer { if reader >= 0 { close(reader) } }
+                let arguments = ["logs", "--no-log-prefix"] + (follow ? ["-f"] : [])
+                let client = try daemon.spawnBerth(arguments, in: directory, log: fifo)
+                defer { kill(client, SIGKILL) }
+                // The client is stalled once its pipe is full (FIONREAD: about
+                // 64 KiB waiting; whole lines of `-f` leave the last bytes
+                // free); berthd then waits for it, the log still open.
+                let stalled = try await eventually(within: 30) {
+                    var waiting: Int32 = 0
+                    return ioctl(reader, UInt(0x541B), &waiting) == 0 && waiting >= 60000
+                }
+                #expect(stalled, "the client never filled its pipe")
+                #expect(Self.readsALog(daemon), "berthd had stopped reading before the client went away")
+                kill(client, SIGKILL)
+                var status: Int32 = 0
+                _ = waitpid(client, &status, 0)
+                let stopped = try await eventually(within: 10) { !Self.readsALog(daemon) }
+                #expect(stopped, "berthd still reads the log of a client that is gone")
+                // And it goes on serving.
+                let tail = try await daemon.berthOK(["logs", "--tail", "1", "--no-log-prefix"], in: directory)
+                #expect(tail.stdout == String(repeating: "x", count: 99) + "\n")
+                try await daemon.berthOK(["down", "-t", "0"], in: directory)
+            }
+        }
+
         @Test func aFullDiskDropsLinesWithoutBlockingAndSaysHowMany() async throws {
             try await withDaemon(start: false) { daemon in
                 // The containers' directories (bundles, json.log) on a 3 MiB disk.

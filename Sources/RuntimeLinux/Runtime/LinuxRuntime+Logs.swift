@@ -11,19 +11,8 @@ extension LinuxRuntime {
     public func logs(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<
         LogRecord, any Error
     > {
-        let policy = try logPolicy(try record(id).spec)
-        guard policy.keepsFile else {
-            // docker's words, for scripts that look for them.
-            throw BerthError(
-                .unsupported,
-                "configured logging driver does not support reading (container \(id) logs to \(policy.driver.rawValue))"
-            )
-        }
-        let paths = driver.paths(try SpecTranslation.containerID(id))
+        let (log, paths, selection) = try logSelection(id, query)
         let directory = paths.directory
-        let log = JSONFileLog(directory: directory)
-        let selection = JSONFileLog.Query(
-            tail: query.tail, since: query.since.map { Date(timeIntervalSince1970: $0) }, follow: query.follow)
         let entries: AsyncThrowingStream<JSONFileLog.Entry, any Error>
         if query.follow && query.untilExit {
             entries = log.follow(selection, exitFile: paths.exitFile)
@@ -50,6 +39,46 @@ extension LinuxRuntime {
             // own termination stops the follow's thread.
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// `logs` without `follow`, up to 64 KiB of lines a batch, each pulled
+    /// only once the reader has taken the one before.
+    public func logBatches(_ id: String, _ query: LogQuery) async throws -> AsyncThrowingStream<
+        [LogRecord], any Error
+    > {
+        guard !query.follow else {
+            throw BerthError(.invalidArgument, "log batches are read to the end of the log, not followed")
+        }
+        let (log, _, selection) = try logSelection(id, query)
+        let cursor = try log.cursor(selection)
+        return AsyncThrowingStream {
+            var batch: [LogRecord] = []
+            var bytes = 0
+            while bytes < 65536, let entry = try cursor.next() {
+                bytes += entry.text.utf8.count + 64
+                batch.append(Self.record(entry))
+            }
+            return batch.isEmpty ? nil : batch
+        }
+    }
+
+    /// The log of container `id` and what of it `query` selects; throws
+    /// for a driver that keeps none.
+    private func logSelection(_ id: String, _ query: LogQuery) throws -> (
+        JSONFileLog, ContainerPaths, JSONFileLog.Query
+    ) {
+        let policy = try logPolicy(try record(id).spec)
+        guard policy.keepsFile else {
+            // docker's words, for scripts that look for them.
+            throw BerthError(
+                .unsupported,
+                "configured logging driver does not support reading (container \(id) logs to \(policy.driver.rawValue))"
+            )
+        }
+        let paths = driver.paths(try SpecTranslation.containerID(id))
+        let selection = JSONFileLog.Query(
+            tail: query.tail, since: query.since.map { Date(timeIntervalSince1970: $0) }, follow: query.follow)
+        return (JSONFileLog(directory: paths.directory), paths, selection)
     }
 
     /// What the shim does with `spec`'s output: its `logging:` over

@@ -2,10 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-/// An HTTP server on an address of the host that is not loopback: a dummy
-/// link with a /32 of 198.18.0.0/15 (the benchmarking range, never routed
-/// off the machine), python's http.server bound to it serving `files`.
-/// Taken down however the body ends.
+/// An HTTP server on an address of the host that is not loopback: a /32 of
+/// 198.18.0.0/15 (the benchmarking range, never routed off the machine) on
+/// a link of its own (an empty bridge: the test kernels lack the dummy
+/// driver), python's http.server bound to it serving `files`. Taken down
+/// however the body ends.
 private func withHostServer(
     _ daemon: TestDaemon, files: [String: String], _ body: (String) async throws -> Void
 ) async throws {
@@ -23,7 +24,7 @@ private func withHostServer(
     try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
     for (name, content) in files { try content.write(toFile: served + "/" + name, atomically: true, encoding: .utf8) }
     for command in [
-        ["ip", "link", "add", link, "type", "dummy"], ["ip", "addr", "add", address + "/32", "dev", link],
+        ["ip", "link", "add", link, "type", "bridge"], ["ip", "addr", "add", address + "/32", "dev", link],
     ] {
         let made = try await run(command)
         if made.status != 0 { _ = try? await run(["ip", "link", "del", link]) }

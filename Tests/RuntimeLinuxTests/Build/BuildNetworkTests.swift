@@ -113,5 +113,28 @@ extension HostResourceTests.LinuxRuntimeTests {
                 #expect(namespaces.isEmpty, "namespaces left: \(namespaces)")
             }
         }
+
+        @Test func aStepACrashLeftOnTheNetworkIsTakenOffByTheNext() async throws {
+            try await RuntimeFixture.with { f in
+                let settings = RunSettings(network: nil, extraHosts: [], shmSize: nil, ulimits: [])
+                let first = try f.runtime.buildBackend()
+                _ = try await Self.run(Self.step("echo x > /x", settings: settings), first, reading: "x")
+                // As a berthd killed during a RUN leaves it: the step's
+                // namespace mounted and its endpoint recorded.
+                let name = try #require(BuildNetwork.name)
+                let directory = first.directory + "/netns"
+                let path = try NetworkNamespace.create(
+                    try #require(NetworkNamespace.Name("berth-build-crashed")), in: directory
+                ).path
+                try await f.runtime.bridges.attach(
+                    name, container: "berth-build-crashed", netnsPath: path, defaultRoute: true)
+                // The next berthd's backend, then its first RUN.
+                let next = try f.runtime.buildBackend()
+                #expect(!FileManager.default.fileExists(atPath: path), "the stray namespace is still there")
+                _ = try await Self.run(Self.step("echo y > /y", settings: settings), next, reading: "y")
+                let network = try #require(await f.runtime.bridges.network(name))
+                #expect(network.endpoints.isEmpty, "\(network.endpoints)")
+            }
+        }
     }
 }

@@ -7,11 +7,13 @@ import Registry
 
 /// `RUN`: a crun container over an overlay of the stage's layers and a
 /// fresh upper directory, which becomes the step's layer once the command
-/// exits 0. Its network: a namespace of its own with only loopback for
-/// `--network=default` and `none` (builds run offline), the host's for `host`.
+/// exits 0. Its network, `/etc/hosts` and `/etc/resolv.conf` are the
+/// lease `BuildNetwork.join` gave it.
 extension LinuxBuildBackend {
-    func runNow(_ request: RunRequest, id: ContainerID, output: @escaping @Sendable ([UInt8]) -> Void) throws -> String
-    {
+    func runNow(
+        _ request: RunRequest, id: ContainerID, lease: BuildNetwork.Lease,
+        output: @escaping @Sendable ([UInt8]) -> Void
+    ) throws -> String {
         let scratch = try FileOps.makeTemporaryDirectory(in: directory + "/tmp", prefix: "run-")
         var mounted: [String] = []
         defer {
@@ -25,13 +27,11 @@ extension LinuxBuildBackend {
             request.step.environment.environment + request.step.proxyEnvironment.environment
         spec.workingDir = request.step.workingDirectory
         spec.user = request.step.user
-        spec.hostname = "buildkitsandbox"
-        spec.network = request.step.network == .host ? .host : .none
+        spec.hostname = BuildNetwork.hostname
+        spec.network = lease.network
+        spec.extraHosts = lease.hosts
+        spec.dns = lease.dns
         spec.resources.shmSize = request.step.settings.shmSize
-        spec.extraHosts = request.step.settings.extraHosts.compactMap { entry in
-            guard let colon = entry.firstIndex(of: ":") else { return nil }
-            return .init(address: String(entry[entry.index(after: colon)...]), names: [String(entry[..<colon])])
-        }
         for (index, file) in request.step.inlineFiles.enumerated() {
             let host = scratch + "/inline-\(index)"
             try Files.writeBytes(Array(file.content.utf8), to: host)

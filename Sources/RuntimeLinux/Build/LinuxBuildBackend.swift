@@ -18,22 +18,27 @@ public final class LinuxBuildBackend: BuildBackend {
     public let directory: String
     /// Pulls an image into the store (the runtime's registry client).
     let puller: @Sendable (String) async throws -> Void
+    /// Where each `RUN` is on the network.
+    let network: BuildNetwork
 
     init(
-        store: ImageStore, driver: ContainerDriver, crun: [String], root: String,
-        pull: @escaping @Sendable (String) async throws -> Void
+        store: ImageStore, driver: ContainerDriver, crun: [String], root: String, bridges: BridgeNetworks,
+        hostResolvConf: String, pull: @escaping @Sendable (String) async throws -> Void
     ) throws {
         self.store = store
         self.driver = driver
         self.crun = crun
         self.puller = pull
         directory = root + "/build"
+        network = BuildNetwork(
+            bridges: bridges, namespaceDirectory: directory + "/netns", hostResolvConf: hostResolvConf)
         try FileOps.makeDirectories(directory + "/tmp", mode: 0o700)
         try FileOps.makeDirectories(directory + "/cache-mounts", mode: 0o700)
         for name in (try? FileOps.list(directory + "/tmp")) ?? [] {
             umount2(directory + "/tmp/" + name + "/merged", Int32(MNT_DETACH))
             FileOps.removeTree(directory + "/tmp/" + name)
         }
+        BuildNetwork.removeStrays(in: network.namespaceDirectory)
     }
 
     public func resolve(_ reference: String) async throws -> StoredImage {
@@ -72,16 +77,35 @@ public final class LinuxBuildBackend: BuildBackend {
         }
     }
 
-    /// Runs the step; when the build is cancelled (its client went away),
-    /// the step's container is killed, and its run ends like a failure:
-    /// container, mounts and upper directory removed, nothing cached.
+    /// Runs the step on its network (`BuildNetwork`); when the build is
+    /// cancelled (its client went away), the step's container is killed,
+    /// and its run ends like a failure: container, mounts, upper directory
+    /// and its place on the network removed, nothing cached.
     public func run(_ request: RunRequest, output: @escaping @Sendable ([UInt8]) -> Void) async throws -> String {
         guard let id = ContainerID("berth-build-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)) else {
             throw BerthError(.invalidName, "cannot name the build container")
         }
+        let lease = try await network.join(request.step, id: id)
+        let result: String
+        do {
+            result = try await runKillable(request, id: id, lease: lease, output: output)
+        } catch {
+            _ = await network.leave(lease)
+            throw error
+        }
+        if let failure = await network.leave(lease) { throw failure }
+        try Task.checkCancellation()
+        return result
+    }
+
+    /// `runNow` on a thread of its own, its container killed when the task is cancelled.
+    private func runKillable(
+        _ request: RunRequest, id: ContainerID, lease: BuildNetwork.Lease,
+        output: @escaping @Sendable ([UInt8]) -> Void
+    ) async throws -> String {
         let crun = crun
-        let result = try await withTaskCancellationHandler {
-            try await DedicatedThread.run { try self.runNow(request, id: id, output: output) }
+        return try await withTaskCancellationHandler {
+            try await DedicatedThread.run { try self.runNow(request, id: id, lease: lease, output: output) }
         } onCancel: {
             // The container may not be there yet (crun still creating it): try for a while.
             Task.detached {
@@ -91,8 +115,6 @@ public final class LinuxBuildBackend: BuildBackend {
                 }
             }
         }
-        try Task.checkCancellation()
-        return result
     }
 
     public func commit(_ config: DockerImageConfig, tags: [String]) async throws -> String {

@@ -12,7 +12,7 @@ extension LinuxRuntime {
         let crunRoot = configuration.crunRoot ?? configuration.root + "/crun"
         return try LinuxBuildBackend(
             store: imageStore, driver: driver, crun: [configuration.crunPath, "--root", crunRoot],
-            root: configuration.root,
+            root: configuration.root, bridges: bridges, hostResolvConf: configuration.hostResolvConf,
             pull: { [self] reference in
                 _ = try await self.pullImage(reference, options: ImageTransferOptions(), progress: { _ in })
             })

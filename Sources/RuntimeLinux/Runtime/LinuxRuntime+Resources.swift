@@ -10,9 +10,15 @@ extension LinuxRuntime {
     /// Creates a bridge network: its subnet (`spec.subnet`, or the next free
     /// one of the pools), gateway, `ip_range`, `internal`, and labels. A
     /// network by that name already existing is an `already-exists` error,
-    /// as with docker.
+    /// as with docker; so is `bridge`, the build network's name (docker's
+    /// default network), even before a build made it.
     public func createNetwork(_ spec: NetworkSpec) async throws -> NetworkInfo {
         let what = "network \"\(spec.name)\""
+        if spec.name == BuildNetwork.name?.rawValue {
+            throw BerthError(
+                .alreadyExists,
+                "\(what) already exists: it is the network of RUN steps in builds, docker's default bridge")
+        }
         func parsed<T>(_ text: String?, _ field: String, _ parse: (String) -> T?) throws -> T? {
             guard let text else { return nil }
             guard let value = parse(text) else {

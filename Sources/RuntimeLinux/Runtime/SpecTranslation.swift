@@ -85,17 +85,24 @@ enum SpecTranslation {
     static func extraHosts(_ entries: [String], gateway: String?, container: String) throws -> [LinuxContainerSpec
         .HostEntry]
     {
+        try extraHosts(entries, gateway: gateway, subject: "container \(container)")
+    }
+
+    /// `extraHosts`, its errors beginning with `subject` (`build.extra_hosts`).
+    static func extraHosts(_ entries: [String], gateway: String?, subject: String) throws -> [LinuxContainerSpec
+        .HostEntry]
+    {
         try entries.map { entry in
             guard let separator = entry.firstIndex(of: "=") ?? entry.firstIndex(of: ":"),
                 separator != entry.startIndex, entry.index(after: separator) != entry.endIndex
             else {
-                throw BerthError(.invalidArgument, "container \(container): extra host \"\(entry)\" must be HOST=IP")
+                throw BerthError(.invalidArgument, "\(subject): extra host \"\(entry)\" must be HOST=IP")
             }
             let host = String(entry[..<separator])
             var address = String(entry[entry.index(after: separator)...])
             if address == "host-gateway" { address = gateway ?? "127.0.0.1" }
             guard !host.contains(where: \.isWhitespace), !address.contains(where: \.isWhitespace) else {
-                throw BerthError(.invalidArgument, "container \(container): extra host \"\(entry)\" holds a space")
+                throw BerthError(.invalidArgument, "\(subject): extra host \"\(entry)\" holds a space")
             }
             return LinuxContainerSpec.HostEntry(address: address, names: [host])
         }

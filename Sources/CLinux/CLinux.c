@@ -8,6 +8,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -90,4 +93,33 @@ int berth_get_window_size(int fd, unsigned short *rows, unsigned short *columns)
     *rows = size.ws_row;
     *columns = size.ws_col;
     return rc;
+}
+
+int berth_sealed_copy(const char *path) {
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return -1;
+    struct stat st;
+    int out = fstat(in, &st) == 0 ? memfd_create("berth-sealed", MFD_CLOEXEC | MFD_ALLOW_SEALING) : -1;
+    off_t offset = 0;
+    while (out >= 0 && offset < st.st_size) {
+        ssize_t n = sendfile(out, in, &offset, (size_t)(st.st_size - offset));
+        if (n > 0) continue;
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) errno = EIO;
+        int saved = errno;
+        close(out);
+        errno = saved;
+        out = -1;
+    }
+    int saved = errno;
+    close(in);
+    errno = saved;
+    if (out < 0) return -1;
+    if (fcntl(out, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+        saved = errno;
+        close(out);
+        errno = saved;
+        return -1;
+    }
+    return out;
 }

@@ -15,6 +15,15 @@ struct Berth {
         arguments = GlobalArguments.splitJoinedValues(GlobalArguments.reorder(arguments))
         do {
             if let request = ConfigRequest.quick(arguments) { try request.run() }
+            // `exec` runs in loops (scripts, checks from outside): parsed on
+            // its own, it skips the walk ArgumentParser makes, by reflection,
+            // over every command's options for the root, a quarter of the
+            // CLI's start. What it does not take (help, a usage error) goes
+            // the whole way, for the usual message.
+            if arguments.first == "exec", let exec = try? ExecCommand.parse(Array(arguments.dropFirst())) {
+                try await exec.run()
+                return
+            }
             var command = try BerthCommand.parseAsRoot(arguments)
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()

@@ -72,6 +72,13 @@ int berth_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const
 /// that lack O_CLOEXEC never leak into crun or nft.
 int berth_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
 
+/// A sealed in-memory copy of the executable at `path` (memfd_create,
+/// then F_SEAL_SEAL|SHRINK|GROW|WRITE): run from it, crun and runc find
+/// their binary already protected against being overwritten from inside
+/// a container (CVE-2019-5736) and skip copying and re-executing
+/// themselves on every run. The fd (close-on-exec), or -1 with errno.
+int berth_sealed_copy(const char *path);
+
 // --- errno ----------------------------------------------------------------------
 
 /// strerrorname_np (glibc 2.32, GNU-only): "EEXIST" for EEXIST; NULL when

@@ -36,7 +36,9 @@ enum ChildProcess {
 
     /// Runs `argv` to completion with `input` (or /dev/null) as its stdin and
     /// both outputs captured, or handed to `sink` as they come and not kept.
-    static func run(_ argv: [String], input: [UInt8] = [], sink: OutputSink? = nil) throws -> Output {
+    static func run(_ argv: [String], executable: String? = nil, input: [UInt8] = [], sink: OutputSink? = nil)
+        throws -> Output
+    {
         let out = try socketPair()
         let err = try socketPair()
         let stdin = input.isEmpty ? nil : try socketPair()
@@ -44,7 +46,7 @@ enum ChildProcess {
         do {
             var descriptors: [(Int32, Int32)] = [(out.1, 1), (err.1, 2)]
             if let stdin { descriptors.append((stdin.1, 0)) }
-            pid = try spawn(argv, descriptors: descriptors)
+            pid = try spawn(argv, executable: executable, descriptors: descriptors)
         } catch {
             ([out.0, out.1, err.0, err.1] + (stdin.map { [$0.0, $0.1] } ?? [])).forEach { _ = close($0) }
             throw error
@@ -60,8 +62,11 @@ enum ChildProcess {
     /// child and stdin from /dev/null, unless a mapping gives fd 0; stdout
     /// and stderr go to /dev/null unless mapped. Signals are unblocked and
     /// SIGPIPE is reset to its default in the child, whatever berthd did.
-    /// `newProcessGroup` puts the child in a group of its own.
-    static func spawn(_ argv: [String], descriptors: [(Int32, Int32)], newProcessGroup: Bool = false) throws -> pid_t {
+    /// `newProcessGroup` puts the child in a group of its own. The program
+    /// is `executable` when given (argv[0] stays what the process shows).
+    static func spawn(
+        _ argv: [String], executable: String? = nil, descriptors: [(Int32, Int32)], newProcessGroup: Bool = false
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -96,7 +101,7 @@ enum ChildProcess {
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
+        let rc = posix_spawn(&pid, executable ?? argv[0], &actions, &attributes, cArgs, environ)
         guard rc == 0 else { throw BerthError.system("spawning \(argv[0])", errno: rc) }
         return pid
     }

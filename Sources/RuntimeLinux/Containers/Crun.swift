@@ -1,5 +1,7 @@
 import BerthModel
+import CLinux
 import Foundation
+import Synchronization
 
 /// The state an OCI runtime reports for a container (`crun state`).
 public struct OCIState: Codable, Hashable, Sendable {
@@ -65,10 +67,16 @@ public struct Crun: OCIRuntime {
     /// crun's state directory; nil uses crun's default (/run/crun).
     public var root: String?
 
+    /// What berthd executes for `path`: a sealed in-memory copy of it
+    /// (`SealedBinary`), so that crun skips copying and re-executing
+    /// itself on every exec; `path` when no copy could be made.
+    public var executable: String
+
     /// crun at `path`, keeping its state under `root`.
     public init(path: String = "/usr/bin/crun", root: String? = nil) {
         self.path = path
         self.root = root
+        self.executable = SealedBinary.copy(of: path) ?? path
     }
 
     /// `--crun PATH [--crun-root DIR]`.
@@ -79,7 +87,9 @@ public struct Crun: OCIRuntime {
     private func run(
         _ verb: String, _ args: [String], input: [UInt8] = [], sink: ExecOutputSink? = nil
     ) throws -> ChildProcess.Output {
-        try ChildProcess.run([path] + (root.map { ["--root", $0] } ?? []) + [verb] + args, input: input, sink: sink)
+        try ChildProcess.run(
+            [path] + (root.map { ["--root", $0] } ?? []) + [verb] + args, executable: executable, input: input,
+            sink: sink)
     }
 
     private func failure(_ verb: String, _ id: ContainerID, _ output: ChildProcess.Output) -> BerthError {
@@ -143,7 +153,7 @@ public struct Crun: OCIRuntime {
         var argv = [path] + (root.map { ["--root", $0] } ?? []) + ["--log=" + logFile, "exec"]
         argv += ["--process", processFile, "--pid-file", pidFile]
         if let consoleSocket { argv += ["--console-socket", consoleSocket] }
-        return try ChildProcess.spawn(argv + [id.rawValue], descriptors: descriptors)
+        return try ChildProcess.spawn(argv + [id.rawValue], executable: executable, descriptors: descriptors)
     }
 
     /// `crun exec --process FILE ID`: the file carries argv, env, user, cwd
@@ -155,5 +165,29 @@ public struct Crun: OCIRuntime {
         let arguments = ["--process", processFile] + (pidFile.map { ["--pid-file", $0] } ?? []) + [id.rawValue]
         let output = try run("exec", arguments, input: input, sink: sink)
         return (output.status, output.stdout, output.stderr)
+    }
+}
+
+/// Sealed in-memory copies of the programs berthd runs again and again,
+/// one per path for the life of the process, run as `/proc/PID/fd/N`.
+/// crun protects its binary from a container that would overwrite it
+/// through `/proc/self/exe` (CVE-2019-5736) by copying itself into a
+/// sealed memfd and executing that, on every run: two loads of crun and
+/// its libraries per `exec`. Started from a sealed copy, it finds itself
+/// protected already and goes on (runc's `memfd-bind` does the same).
+enum SealedBinary {
+    private static let copies = Mutex<[String: String]>([:])
+
+    /// The path to execute for the program at `path`; nil when no copy can
+    /// be made (no memfd or sealing), and the program is run as it is.
+    static func copy(of path: String) -> String? {
+        copies.withLock { copies in
+            if let made = copies[path] { return made }
+            let fd = berth_sealed_copy(path)
+            guard fd >= 0 else { return nil }
+            let made = "/proc/\(getpid())/fd/\(fd)"
+            copies[path] = made
+            return made
+        }
     }
 }

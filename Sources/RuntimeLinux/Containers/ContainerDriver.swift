@@ -80,6 +80,7 @@ import Musl
                 cause: BerthError.describe(error))
         }
         try CgroupSetup.ensureCompatible()
+        CgroupSetup.favorDynamicModifications()
     }
 
     /// The paths of container `id`.

@@ -233,7 +233,7 @@ let package = Package(
             name: "RuntimeLinuxTests",
             dependencies: [
                 "RuntimeLinux", "RuntimeKit", "berth-shim", "HostOS", "BerthModel", "TestSupport", "Registry",
-                "Builder",
+                "Builder", "CLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

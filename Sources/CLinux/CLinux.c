@@ -12,6 +12,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 // Older kernel headers may lack the numbers; they are the same on every
@@ -122,4 +123,10 @@ int berth_sealed_copy(const char *path) {
         return -1;
     }
     return out;
+}
+
+int berth_is_tmpfs(const char *path) {
+    struct statfs fs;
+    if (statfs(path, &fs) != 0) return -1;
+    return fs.f_type == 0x01021994; /* TMPFS_MAGIC */
 }

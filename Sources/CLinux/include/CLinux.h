@@ -79,6 +79,10 @@ int berth_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, i
 /// themselves on every run. The fd (close-on-exec), or -1 with errno.
 int berth_sealed_copy(const char *path);
 
+/// Whether `path` is on a tmpfs (statfs(2) f_type TMPFS_MAGIC): 1, 0, or
+/// -1 with errno. <sys/vfs.h> is outside Swift's Glibc module.
+int berth_is_tmpfs(const char *path);
+
 // --- errno ----------------------------------------------------------------------
 
 /// strerrorname_np (glibc 2.32, GNU-only): "EEXIST" for EEXIST; NULL when

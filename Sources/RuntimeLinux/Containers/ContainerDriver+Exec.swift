@@ -1,4 +1,5 @@
 import BerthModel
+import CLinux
 import Foundation
 import HostOS
 import Synchronization
@@ -39,7 +40,7 @@ extension ContainerDriver {
         _ id: ContainerID, _ exec: LinuxExecSpec, timeout: Duration? = nil, sink: ExecOutputSink? = nil
     ) async throws -> ExecOutput {
         try requireExecutable(id, exec)
-        let execs = try Self.execDirectory(paths(id))
+        let execs = try execDirectory(paths(id))
         let killer = ExecKiller(pidFile: execs + "/\(UUID().uuidString).pid")
         let timer = timeout.map { limit in
             let item = DispatchWorkItem { killer.kill(.timeout) }
@@ -77,9 +78,9 @@ extension ContainerDriver {
         // A file per exec (several may run at once), in a directory of their
         // own: the container's directory is watched for its exit record, and
         // every file there woke every waiter.
-        let file = try Self.execDirectory(paths) + "/\(UUID().uuidString).json"
+        let file = try execDirectory(paths) + "/\(UUID().uuidString).json"
         do {
-            try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: file))
+            try Self.writeTransient(JSONEncoder().encode(process), to: file)
         } catch {
             throw BerthError(.system, "exec in container \(id): writing \(file)", cause: BerthError.describe(error))
         }
@@ -135,12 +136,55 @@ extension ContainerDriver {
     }
 
     /// `<container>/exec`, made on first use.
-    static func execDirectory(_ paths: ContainerPaths) throws -> String {
+    func execDirectory(_ paths: ContainerPaths) throws -> String {
+        if let run = Self.runDirectory() { return run }
         let directory = paths.directory + "/exec"
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw BerthError.system("creating \(directory)", errno: errno)
         }
         return directory
+    }
+
+    /// A directory of root's alone on a tmpfs (/run where it is one,
+    /// else /dev/shm) for the files each exec makes and removes (its
+    /// process, pid file, crun's log, a console socket); their names are
+    /// random, so berthds of several roots share it. On the root's ext4
+    /// each new file cost the inode allocator a scan past the ones recently
+    /// deleted (a quarter of berthd's time in an exec, with an fsync). nil
+    /// when no tmpfs gives one that is root's, 0700 and no symlink (another
+    /// user may have made the name first); the container's directory
+    /// serves then.
+    static func runDirectory() -> String? {
+        for parent in ["/run", "/dev/shm"] {
+            guard berth_is_tmpfs(parent) == 1 else { continue }
+            let base = parent + "/berth"
+            if privateDirectory(base), privateDirectory(base + "/exec") { return base + "/exec" }
+        }
+        return nil
+    }
+
+    /// Makes `path` (0700) unless it is there; whether it is a directory
+    /// (not a symlink) of berthd's user that no one else may enter.
+    private static func privateDirectory(_ path: String) -> Bool {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { return false }
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR && info.st_uid == geteuid()
+            && info.st_mode & 0o077 == 0
+    }
+
+    /// `bytes` into a new file at `path`, readable by root only; no fsync:
+    /// the file lives only as long as the exec.
+    static func writeTransient(_ bytes: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw BerthError.system("creating \(path)", errno: errno) }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + done }, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BerthError.system("writing \(path)", errno: errno) }
+            done += n
+        }
     }
 
     /// `base` with each of `overrides` replacing the entry of the same key

@@ -29,10 +29,10 @@ extension ContainerDriver {
             process.capabilities = .init(granting: hostCapabilities())
         }
         let name = String(UUID().uuidString.prefix(13))
-        let files = ExecFiles(directory: try Self.execDirectory(paths), name: name)
+        let files = ExecFiles(directory: try execDirectory(paths), name: name)
         defer { files.remove() }
         do {
-            try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: files.process))
+            try Self.writeTransient(JSONEncoder().encode(process), to: files.process)
         } catch {
             throw BerthError(
                 .system, "exec in container \(id): writing \(files.process)", cause: BerthError.describe(error))

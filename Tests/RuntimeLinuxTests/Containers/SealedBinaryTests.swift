@@ -1,7 +1,8 @@
+import CLinux
 import Foundation
 import Testing
 
-@testable import RuntimeLinux
+@_spi(Components) @testable import RuntimeLinux
 
 /// crun run from a sealed in-memory copy: what the kernel says of the copy
 /// (the seals are the ones crun and runc check for before they skip
@@ -18,5 +19,16 @@ struct SealedBinaryTests {
         let output = try ChildProcess.run(["/bin/echo", "sealed"], executable: path)
         #expect(output.status == 0 && output.stdout == Array("sealed\n".utf8))
         #expect(SealedBinary.copy(of: "/nonexistent/crun") == nil)
+    }
+}
+
+/// Where an exec's files go: a tmpfs directory no one but root may enter.
+struct ExecRunDirectoryTests {
+    @Test func isOnATmpfsAndRootsAlone() throws {
+        let directory = try #require(ContainerDriver.runDirectory())
+        #expect(berth_is_tmpfs(directory) == 1)
+        var info = stat()
+        #expect(lstat(directory, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o700 && info.st_uid == geteuid())
     }
 }

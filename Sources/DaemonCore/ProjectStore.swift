@@ -35,8 +35,10 @@ struct ProjectStore: Sendable {
         try? FileManager.default.removeItem(atPath: directory + "/\(name).json")
     }
 
+    /// The supervisor's state, for the next berthd; not when the root is
+    /// gone (a save that came after the root was removed made it again).
     func saveSupervisorSnapshot(_ snapshot: [ContainerStatus]) {
-        guard let data = try? JSONEncoder().encode(snapshot) else { return }
+        guard access(root, F_OK) == 0, let data = try? JSONEncoder().encode(snapshot) else { return }
         try? write(data, to: root + "/supervisor.json")
     }
 

@@ -37,6 +37,20 @@ public enum ServiceAttributes {
     /// Every setting Berth reads and does not apply.
     public static let unapplied: [Unapplied] = [
         .init("annotations", "OCI annotations are not set on the container"),
+        .init("build.additional_contexts", "named build contexts are not given to the build"),
+        .init("build.cache_from", "builds use berthd's own cache only"),
+        .init("build.cache_to", "the build cache is not exported"),
+        .init("build.entitlements", "builds get no extra entitlements"),
+        .init("build.isolation", "a Windows setting"),
+        .init(
+            "build.network", except: ["default", "host", "none"],
+            "RUN steps get the build's own network, not a compose network"),
+        .init("build.platforms[]", except: HostPlatform.names, "Berth builds for this host's platform only"),
+        .init("build.privileged", value: "true", "RUN steps run without extra privileges"),
+        .init("build.provenance", "no provenance attestation is made"),
+        .init("build.sbom", "no SBOM attestation is made"),
+        .init("build.ssh", "no SSH agent is forwarded to the build"),
+        .init("build.ulimits", "RUN steps run with berthd's own limits"),
         .init("cpu_count", "a Windows setting"),
         .init("cpu_percent", "a Windows setting"),
         .init("cpu_rt_period", "berthd's cgroup gives containers no real-time budget"),
@@ -81,4 +95,13 @@ public enum ServiceAttributes {
     public static func unapplied(_ setting: String) -> Unapplied? {
         unapplied.first { $0.setting == setting }
     }
+}
+
+/// This machine's platform as compose's `platforms:` may name it.
+enum HostPlatform {
+    #if arch(arm64)
+    static let names: Set<String> = ["linux/arm64", "linux/arm64/v8"]
+    #else
+    static let names: Set<String> = ["linux/amd64", "linux/amd64/v1", "linux/x86_64"]
+    #endif
 }

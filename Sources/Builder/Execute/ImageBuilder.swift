@@ -23,7 +23,12 @@ public struct ImageBuilder: ImageBuilding {
         let source: DockerfileSource =
             request.dockerfileInline.map { .inline($0) } ?? .file(request.dockerfile ?? "Dockerfile")
         let (context, dockerfile) = try BuildContext.open(directory: request.context, dockerfile: source)
-        let options = BuildOptions(target: request.target, buildArgs: request.buildArgs, labels: request.labels)
+        let options = BuildOptions(
+            target: request.target, buildArgs: request.buildArgs, labels: request.labels, network: request.network,
+            extraHosts: request.extraHosts ?? [], shmSize: request.shmSize, ulimits: request.ulimits ?? [])
+        var request = request
+        let secretDirectory = try writeSecretValues(&request)
+        defer { if let secretDirectory { try? FileManager.default.removeItem(atPath: secretDirectory) } }
         let graph = try BuildGraph(dockerfile: dockerfile, options: options)
         let (images, imageLayers) = try await resolveImages(graph, pull: request.pull)
         let plan = try graph.plan(images: images)
@@ -41,6 +46,34 @@ public struct ImageBuilder: ImageBuilding {
         let cached = results.values.reduce(0) { $0 + $1.cached }
         let id = try await commit(result.config, key: targetKeys.result, tags: request.tags, noCache: request.noCache)
         return ImageBuildResult(id: id, tags: request.tags, ran: ran, cached: cached)
+    }
+
+    /// Writes the secrets given by value to files of their own (0600 in a
+    /// 0700 directory beside the cache index) for `RUN --mount=type=secret`
+    /// to bind, and names them in `request.secrets`; the directory, which
+    /// the caller removes after the build, or nil when there were none.
+    private func writeSecretValues(_ request: inout ImageBuildRequest) throws(BerthError) -> String? {
+        guard let values = request.secretValues, !values.isEmpty else { return nil }
+        let base = (cache.path as NSString).deletingLastPathComponent
+        let directory = base + "/secrets-" + UUID().uuidString
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            for (index, (id, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                let path = directory + "/\(index)"
+                guard
+                    FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                else { throw BerthError(.io, "creating \(path)") }
+                try Data(value.utf8).write(to: URL(fileURLWithPath: path))
+                request.secrets[id] = path
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            if let error = error as? BerthError { throw error }
+            throw BerthError(.io, "writing the build's secrets under \(directory)", cause: "\(error)")
+        }
+        request.secretValues = nil
+        return directory
     }
 
     /// The images the build reads, from the store, pulled when it lacks

@@ -65,6 +65,12 @@ extension SystemTests {
                 // no_cache: the RUN runs again on the next build.
                 let again = try await daemon.berthOK(["build", "--progress", "plain"], in: project)
                 #expect(counts(again.stderr).ran == 1 && counts(again.stderr).cached == 0, "\(again.stderr)")
+
+                // `up` words it the same way.
+                let up = try await daemon.berthOK(["up", "--no-start", "--progress", "plain"], in: project)
+                #expect(
+                    (up.stdout + up.stderr).contains("WARN: service web: build.cache_from is not applied"),
+                    "\(up.stdout)\n\(up.stderr)")
             }
         }
 
@@ -92,8 +98,10 @@ extension SystemTests {
                         environment: NPM_TOKEN
                     """)
                 try "s3cr3t-file".write(toFile: project + "/token.txt", atomically: true, encoding: .utf8)
+                // Through berthd's own build before `up` (the CLI's `build` shares the request).
                 try await daemon.berthOK(
-                    ["build", "--progress", "plain"], in: project, environment: ["NPM_TOKEN": "s3cr3t-env"])
+                    ["up", "--build", "--no-start", "--progress", "plain"], in: project,
+                    environment: ["NPM_TOKEN": "s3cr3t-env"])
                 let layers = try layerBlobs(daemon, "\(name)-app:latest")
                 let ok = try await run(["tar", "-xOf", try #require(layers.last), "ok"])
                 #expect(ok.stdout == "ok\n")

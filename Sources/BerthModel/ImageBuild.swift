@@ -34,6 +34,9 @@ public struct ImageBuildRequest: Sendable, Hashable, Codable {
     public var shmSize: Int64?
     /// compose `build.ulimits`, `name=soft:hard` each.
     public var ulimits: [String]?
+    /// compose `build.additional_contexts` of the form `docker-image://REF`:
+    /// name → the image `FROM NAME`, `COPY --from=NAME` and `from=NAME` read.
+    public var namedImages: [String: String]?
 
     public init(
         context: String, dockerfile: String? = nil, dockerfileInline: String? = nil, tags: [String] = [],
@@ -98,6 +101,10 @@ extension Build {
             }
         }
         request.shmSize = shmSize
+        let images = additionalContexts.compactMapValues { value -> String? in
+            value.hasPrefix("docker-image://") ? String(value.dropFirst("docker-image://".count)) : nil
+        }
+        if !images.isEmpty { request.namedImages = images }
         if !ulimits.isEmpty {
             request.ulimits = ulimits.keys.sorted().compactMap { name in
                 ulimits[name].map { "\(name)=\($0.soft):\($0.hard)" }

@@ -13,21 +13,27 @@ public enum ServiceAttributes {
         public var value: String?
         /// Values that are applied (`propagation: rprivate` is what Berth does).
         public var except: Set<String>
+        /// Beginnings of values that are applied (`docker-image://…`).
+        public var exceptPrefixes: [String]
         /// What the user gets instead, or why not.
         public var reason: String
 
         /// An entry from its parts.
-        public init(_ path: String, value: String? = nil, except: Set<String> = [], _ reason: String) {
+        public init(
+            _ path: String, value: String? = nil, except: Set<String> = [], exceptPrefixes: [String] = [],
+            _ reason: String
+        ) {
             self.path = path
             self.value = value
             self.except = except
+            self.exceptPrefixes = exceptPrefixes
             self.reason = reason
         }
 
         /// Whether a setting of this value (nil: not a scalar) is one Berth does not apply.
         public func isUnapplied(_ text: String?) -> Bool {
             if let value { return text == value }
-            return text.map { !except.contains($0) } ?? true
+            return text.map { text in !except.contains(text) && !exceptPrefixes.contains { text.hasPrefix($0) } } ?? true
         }
 
         /// The setting as `up` names it: `cpu_count`, or `uts: host`.
@@ -37,7 +43,9 @@ public enum ServiceAttributes {
     /// Every setting Berth reads and does not apply.
     public static let unapplied: [Unapplied] = [
         .init("annotations", "OCI annotations are not set on the container"),
-        .init("build.additional_contexts", "named build contexts are not given to the build"),
+        .init(
+            "build.additional_contexts.*", exceptPrefixes: ["docker-image://"],
+            "only docker-image:// contexts are given to the build"),
         .init("build.cache_from", "builds use berthd's own cache only"),
         .init("build.cache_to", "the build cache is not exported"),
         .init("build.entitlements", "builds get no extra entitlements"),

@@ -67,6 +67,18 @@ import Testing
         #expect(try await builder.cacheUsage().size == 300)
     }
 
+    @Test func aNamedImageContextIsTheImageFromAndCopyFromRead() async throws {
+        let scratch = try ScratchDirectory()
+        _ = try scratch.write("context/Dockerfile", "FROM base\nCOPY --from=tools /bin/sh /sh\nRUN echo hi\n")
+        let backend = FakeBackend()
+        let builder = try ImageBuilder(backend: backend, cacheDirectory: scratch.path("cache"))
+        var request = ImageBuildRequest(context: scratch.path("context"), tags: ["named:1"])
+        request.namedImages = ["base": "busybox:1.36", "tools": "busybox:latest"]
+        let result = try await builder.build(request) { _ in }
+        #expect(result.ran == 2)
+        #expect(backend.tags["named:1"]?.first == "sha256:" + String(repeating: "1", count: 64))
+    }
+
     @Test func theIndexKeepsWhenEachStepWasLastUsed() async throws {
         let (builder, _, scratch, _) = try await builtOnce()
         let reopened = try BuildCache(directory: scratch.path("cache"))

@@ -39,7 +39,7 @@ extension SystemTests {
                       web:
                         build:
                           dockerfile_inline: |
-                            FROM busybox
+                            FROM base
                             ARG GREETING
                             RUN echo "$${GREETING}" > /greeting
                           args: {GREETING: hello}
@@ -47,6 +47,7 @@ extension SystemTests {
                           tags: ["\(name)-extra:1"]
                           no_cache: true
                           cache_from: [type=local,src=/nowhere]
+                          additional_contexts: {base: "docker-image://busybox"}
                     """)
                 let first = try await daemon.berthOK(["build", "--progress", "plain"], in: project)
                 #expect(

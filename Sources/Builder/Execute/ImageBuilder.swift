@@ -30,7 +30,8 @@ public struct ImageBuilder: ImageBuilding {
         let secretDirectory = try writeSecretValues(&request)
         defer { if let secretDirectory { try? FileManager.default.removeItem(atPath: secretDirectory) } }
         let graph = try BuildGraph(dockerfile: dockerfile, options: options)
-        let (images, imageLayers) = try await resolveImages(graph, pull: request.pull)
+        let (images, imageLayers) = try await resolveImages(
+            graph, pull: request.pull, aliases: request.namedImages ?? [:])
         let plan = try graph.plan(images: images)
         for note in plan.notes { progress(ImageBuildEvent(kind: .note, step: 0, name: "", text: note.description)) }
         let keys = try CacheKeys.compute(plan, images: images, context: context)
@@ -79,8 +80,9 @@ public struct ImageBuilder: ImageBuilding {
     /// The images the build reads, from the store, pulled when it lacks
     /// one (as docker's build pulls), or each pulled first with `pull`
     /// (`--pull`); asking again while `ONBUILD` triggers name more. A name
-    /// that looks like a misspelt stage is said so, not pulled.
-    private func resolveImages(_ graph: BuildGraph, pull: Bool) async throws -> (
+    /// that looks like a misspelt stage is said so, not pulled. A name of
+    /// `aliases` (compose's `docker-image://` contexts) reads the image it names.
+    private func resolveImages(_ graph: BuildGraph, pull: Bool, aliases: [String: String]) async throws -> (
         [String: BaseImage], [String: [String]]
     ) {
         var images: [String: BaseImage] = [:]
@@ -89,24 +91,25 @@ public struct ImageBuilder: ImageBuilding {
             let missing = graph.requiredImages(given: images).filter { images[$0] == nil }
             if missing.isEmpty { return (images, layers) }
             for reference in missing {
+                let actual = aliases[reference] ?? reference
                 let resolved: StoredImage
                 do {
-                    if pull { try await backend.pull(reference) }
-                    resolved = try await backend.resolve(reference)
+                    if pull { try await backend.pull(actual) }
+                    resolved = try await backend.resolve(actual)
                 } catch let error as BerthError {
                     if let stage = graph.stageHint(forImage: reference) {
                         throw BerthError(error.code, error.message + "; did you mean the stage \"\(stage)\"?")
                     }
                     guard !pull, error.code == .notFound else { throw error }
                     do {
-                        try await backend.pull(reference)
+                        try await backend.pull(actual)
                     } catch let failure as BerthError {
                         throw BerthError(
                             failure.code,
-                            "FROM \(reference): not in the store, and pulling it failed: \(failure.message)",
+                            "FROM \(actual): not in the store, and pulling it failed: \(failure.message)",
                             cause: failure.cause)
                     }
-                    resolved = try await backend.resolve(reference)
+                    resolved = try await backend.resolve(actual)
                 }
                 images[reference] = resolved.image
                 layers[reference] = resolved.layers

@@ -69,6 +69,7 @@ struct BuildKeysTests {
                   shm_size: 1k
                   network: none
                   ulimits: {nofile: 10}
+                  additional_contexts: ["base=docker-image://busybox:1.36"]
             secrets:
               token:
                 file: ./token.txt
@@ -85,6 +86,8 @@ struct BuildKeysTests {
         #expect(request.shmSize == 1024)
         #expect(request.network == "none")
         #expect(request.ulimits == ["nofile=10:10"])
+        #expect(request.namedImages == ["base": "busybox:1.36"])
+        #expect(try typedService(loaded).unapplied == ["build.ulimits"])
     }
 
     @Test func aSecretFromAnUnsetVariableFailsTheBuildByName() throws {
@@ -160,7 +163,7 @@ struct BuildKeysTests {
                 """))
         #expect(
             web.unapplied == [
-                "build.additional_contexts", "build.cache_from", "build.cache_to", "build.entitlements",
+                "build.additional_contexts.*", "build.cache_from", "build.cache_to", "build.entitlements",
                 "build.isolation", "build.network", "build.platforms[]", "build.privileged: true", "build.provenance",
                 "build.sbom",
                 "build.ssh",

@@ -33,7 +33,8 @@ public enum ServiceAttributes {
         /// Whether a setting of this value (nil: not a scalar) is one Berth does not apply.
         public func isUnapplied(_ text: String?) -> Bool {
             if let value { return text == value }
-            return text.map { text in !except.contains(text) && !exceptPrefixes.contains { text.hasPrefix($0) } } ?? true
+            return text.map { text in !except.contains(text) && !exceptPrefixes.contains { text.hasPrefix($0) } }
+                ?? true
         }
 
         /// The setting as `up` names it: `cpu_count`, or `uts: host`.

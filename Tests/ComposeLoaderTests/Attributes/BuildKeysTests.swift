@@ -160,13 +160,16 @@ struct BuildKeysTests {
                       entitlements: [network.host]
                       additional_contexts: {assets: ../assets}
                       network: backend
+                      secrets: [{source: token, uid: "1000", gid: "1000", mode: 0400}]
+                secrets:
+                  token:
+                    file: ./token.txt
                 """))
         #expect(
             web.unapplied == [
                 "build.additional_contexts.*", "build.cache_from", "build.cache_to", "build.entitlements",
                 "build.isolation", "build.network", "build.platforms[]", "build.privileged: true", "build.provenance",
-                "build.sbom",
-                "build.ssh",
+                "build.sbom", "build.secrets[].gid", "build.secrets[].mode", "build.secrets[].uid", "build.ssh",
             ])
     }
 

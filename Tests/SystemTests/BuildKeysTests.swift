@@ -153,6 +153,13 @@ extension SystemTests {
                 #expect(declined.stderr.contains("Are you sure you want to continue? [y/N]"), "\(declined.stderr)")
                 #expect(try await diskUsage(daemon)["Build Cache"]?["total"] as? Int == 2)
 
+                let badSize = try await daemon.berth(["builder", "prune", "-f", "--keep-storage", "lots"])
+                #expect(badSize.status != 0 && badSize.stderr.contains("--keep-storage lots"), "\(badSize.stderr)")
+                // A floor above what the cache holds keeps it all.
+                let kept = try await daemon.berthOK(["builder", "prune", "-af", "--keep-storage", "1GB"])
+                #expect(kept.stdout == "Total reclaimed space: 0B\n", "\(kept.stdout)")
+                #expect(try await diskUsage(daemon)["Build Cache"]?["total"] as? Int == 2)
+
                 let pruned = try await daemon.berthOK(["builder", "prune", "-af"])
                 #expect(pruned.stdout.hasPrefix("Total reclaimed space: "), "\(pruned.stdout)")
                 let cacheAfter = try #require(try await diskUsage(daemon)["Build Cache"])

@@ -72,6 +72,7 @@ extension SystemTests {
                 #expect(
                     (up.stdout + up.stderr).contains("WARN: service web: build.cache_from is not applied"),
                     "\(up.stdout)\n\(up.stderr)")
+                try await daemon.berthOK(["down"], in: project)
             }
         }
 
@@ -114,6 +115,7 @@ extension SystemTests {
                 }
                 let left = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/build")
                 #expect(!left.contains { $0.hasPrefix("secrets-") }, "the secrets' files stayed: \(left)")
+                try await daemon.berthOK(["down"], in: project)
             }
         }
 

@@ -26,9 +26,9 @@ public struct ImageBuildRequest: Sendable, Hashable, Codable {
     /// Secrets given by value (compose's from `environment:` or `content:`):
     /// id → the value, which the builder writes to a private file for the build.
     public var secretValues: [String: String]?
-    /// compose `build.network`: the network of every `RUN` (`host`, `none`, …); nil is the default.
+    /// compose `build.network`: the network of `RUN --network=default` (`default`, `none`, `host`); nil is the default.
     public var network: String?
-    /// compose `build.extra_hosts`, `host:address` each.
+    /// compose `build.extra_hosts`, `HOST=IP` (or `HOST:IP`) each.
     public var extraHosts: [String]?
     /// compose `build.shm_size` in bytes.
     public var shmSize: Int64?
@@ -93,13 +93,7 @@ extension Build {
         }
         if !values.isEmpty { request.secretValues = values }
         request.network = network
-        // The loader writes `host=address`; the builder reads `host:address`, as `docker build --add-host`.
-        if !extraHosts.isEmpty {
-            request.extraHosts = extraHosts.map { entry in
-                guard let equals = entry.firstIndex(of: "=") else { return entry }
-                return entry[..<equals] + ":" + entry[entry.index(after: equals)...]
-            }
-        }
+        if !extraHosts.isEmpty { request.extraHosts = extraHosts }
         request.shmSize = shmSize
         let images = additionalContexts.compactMapValues { value -> String? in
             value.hasPrefix("docker-image://") ? String(value.dropFirst("docker-image://".count)) : nil

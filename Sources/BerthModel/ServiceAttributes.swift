@@ -51,9 +51,6 @@ public enum ServiceAttributes {
         .init("build.cache_to", "the build cache is not exported"),
         .init("build.entitlements", "builds get no extra entitlements"),
         .init("build.isolation", "a Windows setting"),
-        .init(
-            "build.network", except: ["default", "host", "none"],
-            "RUN steps get the build's own network, not a compose network"),
         .init("build.platforms[]", except: HostPlatform.names, "Berth builds for this host's platform only"),
         .init("build.privileged", value: "true", "RUN steps run without extra privileges"),
         .init("build.provenance", "no provenance attestation is made"),

@@ -35,23 +35,13 @@ extension StagePlanner {
         for name in proxies.names where state.variables[name] != nil { proxies[name] = nil }
         let step = RunStep(
             arguments: arguments, environment: state.variables, proxyEnvironment: proxies,
-            workingDirectory: state.workdir, user: state.user, network: effectiveNetwork(run.network), mounts: mounts,
+            workingDirectory: state.workdir, user: state.user, network: run.network, mounts: mounts,
             inlineFiles: inlineFiles,
             settings: RunSettings(
                 network: options.network, extraHosts: options.extraHosts, shmSize: options.shmSize,
                 ulimits: options.ulimits))
         commit("RUN " + historyCommand(arguments), layer: true, buildkitSuffix: true)
         return (.run(step), displayName(name))
-    }
-
-    /// `RUN --network=default` runs on compose's `build.network` when that
-    /// is `host` or `none`, as docker compose's build does; another name is
-    /// left in the step's settings for the backend.
-    private func effectiveNetwork(_ network: RunNetwork) -> RunNetwork {
-        guard network == .default, let chosen = options.network, let mode = RunNetwork(rawValue: chosen),
-            mode != .default
-        else { return network }
-        return mode
     }
 
     /// `|2 A=1 B=2 /bin/sh -c make`: the ARGs declared in scope, their

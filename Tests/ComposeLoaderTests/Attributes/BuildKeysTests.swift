@@ -82,7 +82,7 @@ struct BuildKeysTests {
         #expect(request.labels == ["a": "b"])
         #expect(request.secrets == ["token": sandbox.directory + "/token.txt"])
         #expect(request.secretValues == ["npm": "t0k"])
-        #expect(request.extraHosts == ["db:10.0.0.2"])
+        #expect(request.extraHosts == ["db=10.0.0.2"])
         #expect(request.shmSize == 1024)
         #expect(request.network == "none")
         #expect(request.ulimits == ["nofile=10:10"])
@@ -159,7 +159,6 @@ struct BuildKeysTests {
                       ssh: [default]
                       entitlements: [network.host]
                       additional_contexts: {assets: ../assets}
-                      network: backend
                       secrets: [{source: token, uid: "1000", gid: "1000", mode: 0400}]
                 secrets:
                   token:
@@ -168,7 +167,7 @@ struct BuildKeysTests {
         #expect(
             web.unapplied == [
                 "build.additional_contexts.*", "build.cache_from", "build.cache_to", "build.entitlements",
-                "build.isolation", "build.network", "build.platforms[]", "build.privileged: true", "build.provenance",
+                "build.isolation", "build.platforms[]", "build.privileged: true", "build.provenance",
                 "build.sbom", "build.secrets[].gid", "build.secrets[].mode", "build.secrets[].uid", "build.ssh",
             ])
     }

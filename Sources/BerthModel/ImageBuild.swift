@@ -23,6 +23,20 @@ public struct ImageBuildRequest: Sendable, Hashable, Codable {
     public var pull: Bool
     /// `--secret id=ID,src=PATH`: secret id → file on the daemon's host.
     public var secrets: [String: String]
+    /// Secrets given by value (compose's from `environment:` or `content:`):
+    /// id → the value, which the builder writes to a private file for the build.
+    public var secretValues: [String: String]?
+    /// compose `build.network`: the network of `RUN --network=default` (`default`, `none`, `host`); nil is the default.
+    public var network: String?
+    /// compose `build.extra_hosts`, `HOST=IP` (or `HOST:IP`) each.
+    public var extraHosts: [String]?
+    /// compose `build.shm_size` in bytes.
+    public var shmSize: Int64?
+    /// compose `build.ulimits`, `name=soft:hard` each.
+    public var ulimits: [String]?
+    /// compose `build.additional_contexts` of the form `docker-image://REF`:
+    /// name → the image `FROM NAME`, `COPY --from=NAME` and `from=NAME` read.
+    public var namedImages: [String: String]?
 
     public init(
         context: String, dockerfile: String? = nil, dockerfileInline: String? = nil, tags: [String] = [],
@@ -39,6 +53,58 @@ public struct ImageBuildRequest: Sendable, Hashable, Codable {
         self.noCache = noCache
         self.pull = pull
         self.secrets = secrets
+    }
+}
+
+extension Build {
+    /// The request that builds this `build:` under `tags` (the service's
+    /// image name first, then `build.tags`), its secrets read from the
+    /// project's top-level `secrets` as docker compose reads them.
+    public func request(tags names: [String], secrets objects: [String: FileObject]) throws(BerthError)
+        -> ImageBuildRequest
+    {
+        var args: [String: String] = [:]
+        for (key, value) in self.args { if let value { args[key] = value } }
+        var allTags = names
+        for tag in tags where !allTags.contains(tag) { allTags.append(tag) }
+        var request = ImageBuildRequest(
+            context: context, dockerfile: dockerfile, dockerfileInline: dockerfileInline, tags: allTags,
+            target: target, buildArgs: args, labels: labels, noCache: noCache, pull: pull)
+        var values: [String: String] = [:]
+        for reference in secrets {
+            let id = reference.target ?? reference.source
+            guard let object = objects[reference.source] else {
+                throw BerthError(.notFound, "build secret \(reference.source) is not defined in secrets")
+            }
+            switch object.source {
+            case .file(let path): request.secrets[id] = path
+            case .content(let text): values[id] = text
+            case .environment(let variable):
+                guard let value = object.environmentValue else {
+                    throw BerthError(
+                        .invalidSpec, "build secret \(reference.source): the variable \(variable) is not set")
+                }
+                values[id] = value
+            case .external:
+                throw BerthError(
+                    .unsupported,
+                    "build secret \(reference.source) is external (a Swarm secret); a build cannot read it")
+            }
+        }
+        if !values.isEmpty { request.secretValues = values }
+        request.network = network
+        if !extraHosts.isEmpty { request.extraHosts = extraHosts }
+        request.shmSize = shmSize
+        let images = additionalContexts.compactMapValues { value -> String? in
+            value.hasPrefix("docker-image://") ? String(value.dropFirst("docker-image://".count)) : nil
+        }
+        if !images.isEmpty { request.namedImages = images }
+        if !ulimits.isEmpty {
+            request.ulimits = ulimits.keys.sorted().compactMap { name in
+                ulimits[name].map { "\(name)=\($0.soft):\($0.hard)" }
+            }
+        }
+        return request
     }
 }
 

@@ -124,14 +124,71 @@ public struct Service: Sendable, Hashable, Codable {
 public struct Build: Sendable, Hashable, Codable {
     public var context: String
     public var dockerfile: String?
+    /// `dockerfile_inline`: the Dockerfile's text itself (wins over `dockerfile`).
+    public var dockerfileInline: String?
     public var target: String?
     public var args: [String: String?]
+    /// Labels set on the built image.
+    public var labels: [String: String]
+    /// `no_cache`: run every step.
+    public var noCache: Bool
+    /// `pull`: pull every `FROM` first.
+    public var pull: Bool
+    /// `tags`: names the image gets beside the service's own.
+    public var tags: [String]
+    /// Build secrets: the top-level secret each names (`source`), and the
+    /// id `RUN --mount=type=secret` reads it by (`target`, else the source).
+    public var secrets: [FileReference]
+    /// `network`: the network of `RUN` (`host`, `none`, or a network name).
+    public var network: String?
+    /// `extra_hosts`, `host=address` each.
+    public var extraHosts: [String]
+    /// `shm_size` in bytes.
+    public var shmSize: Int64?
+    /// `ulimits`, by name.
+    public var ulimits: [String: Ulimit]
+    /// `additional_contexts`: name → directory (absolute), or `docker-image://REF`, or another URL.
+    public var additionalContexts: [String: String]
 
     public init(context: String, dockerfile: String? = nil, target: String? = nil, args: [String: String?] = [:]) {
         self.context = context
         self.dockerfile = dockerfile
         self.target = target
         self.args = args
+        labels = [:]
+        noCache = false
+        pull = false
+        tags = []
+        secrets = []
+        extraHosts = []
+        ulimits = [:]
+        additionalContexts = [:]
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case context, dockerfile, dockerfileInline, target, args, labels, noCache, pull, tags, secrets, network
+        case extraHosts, shmSize, ulimits, additionalContexts
+    }
+
+    /// Every key but the context may be missing (a project stored by an older berthd).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            context: try c.decode(String.self, forKey: .context),
+            dockerfile: try c.decodeIfPresent(String.self, forKey: .dockerfile),
+            target: try c.decodeIfPresent(String.self, forKey: .target),
+            args: try c.decodeIfPresent([String: String?].self, forKey: .args) ?? [:])
+        dockerfileInline = try c.decodeIfPresent(String.self, forKey: .dockerfileInline)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        noCache = try c.decodeIfPresent(Bool.self, forKey: .noCache) ?? false
+        pull = try c.decodeIfPresent(Bool.self, forKey: .pull) ?? false
+        tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
+        secrets = try c.decodeIfPresent([FileReference].self, forKey: .secrets) ?? []
+        network = try c.decodeIfPresent(String.self, forKey: .network)
+        extraHosts = try c.decodeIfPresent([String].self, forKey: .extraHosts) ?? []
+        shmSize = try c.decodeIfPresent(Int64.self, forKey: .shmSize)
+        ulimits = try c.decodeIfPresent([String: Ulimit].self, forKey: .ulimits) ?? [:]
+        additionalContexts = try c.decodeIfPresent([String: String].self, forKey: .additionalContexts) ?? [:]
     }
 }
 

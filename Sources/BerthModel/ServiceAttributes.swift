@@ -13,21 +13,28 @@ public enum ServiceAttributes {
         public var value: String?
         /// Values that are applied (`propagation: rprivate` is what Berth does).
         public var except: Set<String>
+        /// Beginnings of values that are applied (`docker-image://…`).
+        public var exceptPrefixes: [String]
         /// What the user gets instead, or why not.
         public var reason: String
 
         /// An entry from its parts.
-        public init(_ path: String, value: String? = nil, except: Set<String> = [], _ reason: String) {
+        public init(
+            _ path: String, value: String? = nil, except: Set<String> = [], exceptPrefixes: [String] = [],
+            _ reason: String
+        ) {
             self.path = path
             self.value = value
             self.except = except
+            self.exceptPrefixes = exceptPrefixes
             self.reason = reason
         }
 
         /// Whether a setting of this value (nil: not a scalar) is one Berth does not apply.
         public func isUnapplied(_ text: String?) -> Bool {
             if let value { return text == value }
-            return text.map { !except.contains($0) } ?? true
+            return text.map { text in !except.contains(text) && !exceptPrefixes.contains { text.hasPrefix($0) } }
+                ?? true
         }
 
         /// The setting as `up` names it: `cpu_count`, or `uts: host`.
@@ -37,6 +44,22 @@ public enum ServiceAttributes {
     /// Every setting Berth reads and does not apply.
     public static let unapplied: [Unapplied] = [
         .init("annotations", "OCI annotations are not set on the container"),
+        .init(
+            "build.additional_contexts.*", exceptPrefixes: ["docker-image://"],
+            "only docker-image:// contexts are given to the build"),
+        .init("build.cache_from", "builds use berthd's own cache only"),
+        .init("build.cache_to", "the build cache is not exported"),
+        .init("build.entitlements", "builds get no extra entitlements"),
+        .init("build.isolation", "a Windows setting"),
+        .init("build.platforms[]", except: HostPlatform.names, "Berth builds for this host's platform only"),
+        .init("build.privileged", value: "true", "RUN steps run without extra privileges"),
+        .init("build.provenance", "no provenance attestation is made"),
+        .init("build.sbom", "no SBOM attestation is made"),
+        .init("build.secrets[].gid", "RUN --mount=type=secret,gid= sets the owner"),
+        .init("build.secrets[].mode", "RUN --mount=type=secret,mode= sets the mode"),
+        .init("build.secrets[].uid", "RUN --mount=type=secret,uid= sets the owner"),
+        .init("build.ssh", "no SSH agent is forwarded to the build"),
+        .init("build.ulimits", "RUN steps run with berthd's own limits"),
         .init("cpu_count", "a Windows setting"),
         .init("cpu_percent", "a Windows setting"),
         .init("cpu_rt_period", "berthd's cgroup gives containers no real-time budget"),
@@ -81,4 +104,13 @@ public enum ServiceAttributes {
     public static func unapplied(_ setting: String) -> Unapplied? {
         unapplied.first { $0.setting == setting }
     }
+}
+
+/// This machine's platform as compose's `platforms:` may name it.
+enum HostPlatform {
+    #if arch(arm64)
+    static let names: Set<String> = ["linux/arm64", "linux/arm64/v8"]
+    #else
+    static let names: Set<String> = ["linux/amd64", "linux/amd64/v1", "linux/x86_64"]
+    #endif
 }

@@ -80,6 +80,16 @@ extension StreamingEndpoint where Request == ImageBuildRequest, Item == ImageBui
     public static var imageBuild: Self { Self("image-build") }
 }
 
+extension Endpoint where Request == BuilderPruneRequest, Response == BuilderPruneResult {
+    /// `berth builder prune`: what went, and the bytes freed.
+    public static var builderPrune: Self { Self("builder-prune") }
+}
+
+extension Endpoint where Request == Empty, Response == [DiskUsageRow] {
+    /// `berth system df`: images, containers, local volumes and the build cache.
+    public static var systemDiskUsage: Self { Self("system-df") }
+}
+
 extension Endpoint where Request == Empty, Response == [ImageSummary] {
     /// `berth images`.
     public static var images: Self { Self("images") }

@@ -136,3 +136,11 @@ extension CopyRequest: ValidatedRequest {
         }
     }
 }
+
+extension BuilderPruneRequest: ValidatedRequest {
+    public func validate() throws(BerthError) {
+        if let keepStorage, keepStorage < 0 {
+            throw BerthError(.invalidArgument, "--keep-storage \(keepStorage): a size is not negative")
+        }
+    }
+}

@@ -12,6 +12,22 @@ extension DaemonService {
         return try await builder.build(request, progress: send)
     }
 
+    /// `berth builder prune`.
+    public func pruneBuildCache(_ request: BuilderPruneRequest) async throws -> BuilderPruneResult {
+        guard let builder else { return BuilderPruneResult(removed: 0, reclaimed: 0) }
+        return try await builder.pruneCache(request)
+    }
+
+    /// `berth system df`: the runtime's rows, then the build cache's.
+    public func diskUsage() async throws -> [DiskUsageRow] {
+        var rows = try await runtime.diskUsage()
+        let cache =
+            try await builder?.cacheUsage()
+            ?? DiskUsageRow(type: "Build Cache", total: 0, active: 0, size: 0, reclaimable: 0)
+        rows.append(cache)
+        return rows
+    }
+
     /// `berth image inspect`: each image, by name or ID.
     public func imageDetails(_ names: [String]) async throws -> [ImageDetails] {
         var details: [ImageDetails] = []
@@ -45,7 +61,9 @@ extension DaemonService {
                 builds.append((build, [tag]))
             }
         }
-        for (build, tags) in builds { try await buildImage(build, tags: tags, report: report) }
+        for (build, tags) in builds {
+            try await buildImage(build.request(tags: tags, secrets: project.secrets), report: report)
+        }
         project = try await withImageDigests(project)
         return project
     }
@@ -62,22 +80,19 @@ extension DaemonService {
     }
 
     /// One `build:`, reported as compose reports an image: Building, then Built.
-    private func buildImage(_ build: Build, tags: [String], report: @escaping ProgressSink) async throws {
+    private func buildImage(_ request: ImageBuildRequest, report: @escaping ProgressSink) async throws {
         guard let builder else {
             throw BerthError(
-                .unsupported, "image \(tags.joined(separator: ", ")) must be built, but this daemon cannot build")
+                .unsupported,
+                "image \(request.tags.joined(separator: ", ")) must be built, but this daemon cannot build")
         }
-        let name = tags.joined(separator: ", ")
+        let name = request.tags.joined(separator: ", ")
         let start = ContinuousClock.now
         func elapsed() -> Double {
             let duration = start.duration(to: .now)
             return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         }
         report(ProgressEvent(kind: .image, name: name, status: "Building", done: false))
-        var args: [String: String] = [:]
-        for (key, value) in build.args { if let value { args[key] = value } }
-        let request = ImageBuildRequest(
-            context: build.context, dockerfile: build.dockerfile, tags: tags, target: build.target, buildArgs: args)
         do {
             _ = try await builder.build(request) { _ in }
         } catch let error as BerthError {

@@ -80,6 +80,7 @@ extension ForwardingRuntime {
     func pauseContainer(_ id: String, paused: Bool) async throws { try await base.pauseContainer(id, paused: paused) }
     func stats(_ id: String) async throws -> ContainerStats { try await base.stats(id) }
     func copy(_ id: String, _ request: ContainerCopy) async throws { try await base.copy(id, request) }
+    func diskUsage() async throws -> [DiskUsageRow] { try await base.diskUsage() }
     func execSession(_ id: String, _ spec: ExecSpec, options: ExecSessionOptions, io: ProcessIO) async throws -> Int32 {
         try await base.execSession(id, spec, options: options, io: io)
     }

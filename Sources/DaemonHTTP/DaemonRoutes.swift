@@ -49,6 +49,8 @@ public enum DaemonRoutes {
         routes.on(.imageImport) { try await service.importImage($0) }
         routes.on(.imageBuild) { request, send in try await service.build(request, send: send) }
         routes.on(.imageDetails) { try await service.imageDetails($0.names) }
+        routes.on(.builderPrune) { try await service.pruneBuildCache($0) }
+        routes.on(.systemDiskUsage) { _ in try await service.diskUsage() }
         routes.on(.imageRemove) { try await service.removeImages($0) }
         routes.on(.imageInspect) { request in
             let all = try await service.images()

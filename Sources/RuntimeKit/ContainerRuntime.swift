@@ -86,6 +86,8 @@ public protocol ContainerRuntime: Sendable {
     func stats(_ id: String) async throws -> ContainerStats
     /// Copies between the host and a running container (`berth cp`).
     func copy(_ id: String, _ request: ContainerCopy) async throws
+    /// `system df`'s rows for images, containers and local volumes, measured from the files.
+    func diskUsage() async throws -> [DiskUsageRow]
     /// A container's terminal or open stdin and its output, relayed (ProcessIO.swift).
     func attach(
         _ id: String, io: ProcessIO, rows: UInt16?, columns: UInt16?,
@@ -201,6 +203,10 @@ extension ContainerRuntime {
 
     public func copy(_ id: String, _ request: ContainerCopy) async throws {
         throw BerthError(.unsupported, "this runtime cannot copy files")
+    }
+
+    public func diskUsage() async throws -> [DiskUsageRow] {
+        throw BerthError(.unsupported, "this runtime cannot measure its disk use")
     }
 }
 

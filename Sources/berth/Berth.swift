@@ -63,7 +63,7 @@ struct BerthCommand: AsyncParsableCommand {
             ImageCommand.self, VolumeCommand.self, NetworkCommand.self, VersionCommand.self, BuildCommand.self,
             PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self,
             CreateCommand.self, ScaleCommand.self, KubeCommand.self, PauseCommand.self, UnpauseCommand.self,
-            StatsCommand.self, CopyCommand.self,
+            StatsCommand.self, CopyCommand.self, SystemCommand.self, BuilderCommand.self,
         ]
     )
 }

@@ -35,15 +35,27 @@ struct BuildCommand: AsyncParsableCommand {
                 builds.append((build, [tag]))
             }
         }
+        for note in Self.unappliedNotes(model, services: services) { FileHandleOutput.standardError("WARN: \(note)\n") }
         for (build, tags) in builds {
-            var args: [String: String] = [:]
-            for (key, value) in build.args { if let value { args[key] = value } }
-            for (key, value) in try flags.buildArgs() { args[key] = value }
-            let request = ImageBuildRequest(
-                context: build.context, dockerfile: build.dockerfile, tags: tags, target: build.target,
-                buildArgs: args, noCache: flags.noCache, pull: flags.pull, secrets: try flags.secretFiles())
+            var request = try build.request(tags: tags, secrets: model.secrets)
+            for (key, value) in try flags.buildArgs() { request.buildArgs[key] = value }
+            request.noCache = request.noCache || flags.noCache
+            request.pull = request.pull || flags.pull
+            for (id, path) in try flags.secretFiles() { request.secrets[id] = path }
             let result = try await flags.run(request)
             if flags.quiet { FileHandleOutput.standardOutput(result.id + "\n") }
+        }
+    }
+
+    /// The `build.*` settings the services to build set and Berth does not
+    /// apply, as `up` words them, so that `build` drops none silently.
+    static func unappliedNotes(_ project: Project, services: [String]) -> [String] {
+        (services.isEmpty ? project.serviceNames : services).flatMap { name -> [String] in
+            guard let service = project.services[name], service.build != nil else { return [] }
+            return (service.unapplied ?? []).filter { $0.hasPrefix("build.") }.map { setting in
+                let reason = ServiceAttributes.unapplied(setting).map { ": \($0.reason)" } ?? ""
+                return "service \(name): \(setting) is not applied\(reason)"
+            }
         }
     }
 }

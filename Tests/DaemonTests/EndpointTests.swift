@@ -20,7 +20,7 @@ struct EndpointTests {
             path(.imageRemove), path(.imageInspect), path(.volumes), path(.volumeCreate), path(.volumeRemove),
             path(.volumePrune), path(.networks), path(.networkRemove), path(.networkPrune), path(.imagePull),
             path(.imagePush), path(.imageTag), path(.login), path(.logout), path(.imageBuild),
-            path(.imageDetails), path(.stats), path(.copy),
+            path(.imageDetails), path(.stats), path(.copy), path(.builderPrune), path(.systemDiskUsage),
         ]
     }
 
@@ -32,7 +32,7 @@ struct EndpointTests {
                 "/v1/image-remove", "/v1/image-inspect", "/v1/volumes", "/v1/volume-create", "/v1/volume-remove",
                 "/v1/volume-prune", "/v1/networks", "/v1/network-remove", "/v1/network-prune", "/v1/image-pull",
                 "/v1/image-push", "/v1/image-tag", "/v1/login", "/v1/logout", "/v1/image-build",
-                "/v1/image-details", "/v1/stats", "/v1/copy",
+                "/v1/image-details", "/v1/stats", "/v1/copy", "/v1/builder-prune", "/v1/system-df",
             ])
     }
 

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// A directory of files for a build, under the daemon's root.
-private func writeContext(_ daemon: TestDaemon, _ files: [String: String]) throws -> String {
+func writeContext(_ daemon: TestDaemon, _ files: [String: String]) throws -> String {
     let directory = daemon.root + "/ctx\(UInt16.random(in: 1000...9999))"
     for (name, content) in files {
         let path = directory + "/" + name
@@ -16,7 +16,7 @@ private func writeContext(_ daemon: TestDaemon, _ files: [String: String]) throw
 
 /// The layer tars of an image in the daemon's store, lowest first, read
 /// from the store's OCI layout (index → manifest → layers).
-private func layerBlobs(_ daemon: TestDaemon, _ reference: String) throws -> [String] {
+func layerBlobs(_ daemon: TestDaemon, _ reference: String) throws -> [String] {
     let images = daemon.root + "/images"
     let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: images + "/index.json")))
     let manifests = (index as? [String: Any])?["manifests"] as? [[String: Any]] ?? []
@@ -32,14 +32,14 @@ private func layerBlobs(_ daemon: TestDaemon, _ reference: String) throws -> [St
 }
 
 /// The names in a layer tar, as GNU tar lists them.
-private func tarNames(_ path: String) async throws -> [String] {
+func tarNames(_ path: String) async throws -> [String] {
     let listed = try await run(["tar", "-tf", path])
     guard listed.status == 0 else { throw TestFailure("tar -tf \(path): \(listed.stderr)") }
     return listed.stdout.split(separator: "\n").map(String.init)
 }
 
 /// `#N CACHED` and `#N DONE` lines of a `--progress plain` build: how many steps ran, how many came from the cache.
-private func counts(_ output: String) -> (ran: Int, cached: Int) {
+func counts(_ output: String) -> (ran: Int, cached: Int) {
     let lines = output.split(separator: "\n")
     return (
         lines.filter { $0.contains(" DONE ") }.count - lines.filter { $0.contains("] FROM ") }.count,

@@ -24,6 +24,12 @@ public protocol BuildBackend: Sendable {
     /// Pulls `reference` from its registry into the store (a `FROM` the
     /// store lacks, or every `FROM` with `--pull`).
     func pull(_ reference: String) async throws
+    /// The bytes each of these layers holds on disk (one the store lacks is left out).
+    func layerSizes(_ diffIDs: Set<String>) async -> [String: Int64]
+    /// The layers that images in the store are made of.
+    func layersInImages() async throws -> Set<String>
+    /// Deletes those of `diffIDs` that no image uses; the bytes that went.
+    func removeUnusedLayers(_ diffIDs: Set<String>) async throws -> Int64
 }
 
 extension BuildBackend {
@@ -31,6 +37,16 @@ extension BuildBackend {
     public func pull(_ reference: String) async throws {
         throw BerthError(.notFound, "image \(reference) is not in the store, and this builder cannot pull it")
     }
+
+    /// A backend that cannot measure: every layer counts as empty.
+    public func layerSizes(_ diffIDs: Set<String>) async -> [String: Int64] {
+        Dictionary(uniqueKeysWithValues: diffIDs.map { ($0, 0) })
+    }
+
+    public func layersInImages() async throws -> Set<String> { [] }
+
+    /// A backend that deletes nothing; forgetting the cache entries is the builder's part.
+    public func removeUnusedLayers(_ diffIDs: Set<String>) async throws -> Int64 { 0 }
 }
 
 /// An image of the store, for a `FROM` or a `--from`.

@@ -11,6 +11,26 @@ public final class BuildCache: Sendable {
     struct Index: Codable {
         var layers: [String: String] = [:]
         var images: [String: String] = [:]
+        /// Each step key's last use (made or found), seconds since 1970:
+        /// `builder prune --keep-storage` forgets the least recently used first.
+        var used: [String: Double] = [:]
+
+        init() {}
+
+        /// An index written before `used` was kept has every entry unused since 1970.
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            layers = try c.decodeIfPresent([String: String].self, forKey: .layers) ?? [:]
+            images = try c.decodeIfPresent([String: String].self, forKey: .images) ?? [:]
+            used = try c.decodeIfPresent([String: Double].self, forKey: .used) ?? [:]
+        }
+    }
+
+    /// One step the cache knows: its key, its layer, when it was last used.
+    public struct Entry: Sendable, Hashable {
+        public var key: String
+        public var layer: String
+        public var lastUsed: Double
     }
 
     /// The index file.
@@ -32,11 +52,43 @@ public final class BuildCache: Sendable {
         index = Mutex(loaded ?? Index())
     }
 
-    /// The layer a step with this key made, if the cache knows one.
-    public func layer(_ key: String) -> String? { index.withLock { $0.layers[key] } }
+    /// The layer a step with this key made, if the cache knows one (which counts as a use).
+    public func layer(_ key: String) -> String? {
+        let now = Date().timeIntervalSince1970
+        return index.withLock { index in
+            guard let layer = index.layers[key] else { return nil }
+            index.used[key] = now
+            return layer
+        }
+    }
 
     /// Remembers the layer a step with this key made.
-    public func remember(layer diffID: String, for key: String) { index.withLock { $0.layers[key] = diffID } }
+    public func remember(layer diffID: String, for key: String) {
+        let now = Date().timeIntervalSince1970
+        index.withLock {
+            $0.layers[key] = diffID
+            $0.used[key] = now
+        }
+    }
+
+    /// Every step the cache knows.
+    public var entries: [Entry] {
+        index.withLock { index in
+            index.layers.map { Entry(key: $0.key, layer: $0.value, lastUsed: index.used[$0.key] ?? 0) }
+        }
+    }
+
+    /// Forgets these steps, and with `images` the images built before, so
+    /// that the next build makes its image anew rather than finding it.
+    public func forget(_ keys: Set<String>, images: Bool) {
+        index.withLock { index in
+            for key in keys {
+                index.layers[key] = nil
+                index.used[key] = nil
+            }
+            if images { index.images = [:] }
+        }
+    }
 
     /// The image a build with this key made, if the cache knows one.
     public func image(_ key: String) -> String? { index.withLock { $0.images[key] } }

@@ -23,9 +23,15 @@ public struct ImageBuilder: ImageBuilding {
         let source: DockerfileSource =
             request.dockerfileInline.map { .inline($0) } ?? .file(request.dockerfile ?? "Dockerfile")
         let (context, dockerfile) = try BuildContext.open(directory: request.context, dockerfile: source)
-        let options = BuildOptions(target: request.target, buildArgs: request.buildArgs, labels: request.labels)
+        let options = BuildOptions(
+            target: request.target, buildArgs: request.buildArgs, labels: request.labels, network: request.network,
+            extraHosts: request.extraHosts ?? [], shmSize: request.shmSize, ulimits: request.ulimits ?? [])
+        var request = request
+        let secretDirectory = try writeSecretValues(&request)
+        defer { if let secretDirectory { try? FileManager.default.removeItem(atPath: secretDirectory) } }
         let graph = try BuildGraph(dockerfile: dockerfile, options: options)
-        let (images, imageLayers) = try await resolveImages(graph, pull: request.pull)
+        let (images, imageLayers) = try await resolveImages(
+            graph, pull: request.pull, aliases: request.namedImages ?? [:])
         let plan = try graph.plan(images: images)
         for note in plan.notes { progress(ImageBuildEvent(kind: .note, step: 0, name: "", text: note.description)) }
         let keys = try CacheKeys.compute(plan, images: images, context: context)
@@ -43,11 +49,40 @@ public struct ImageBuilder: ImageBuilding {
         return ImageBuildResult(id: id, tags: request.tags, ran: ran, cached: cached)
     }
 
+    /// Writes the secrets given by value to files of their own (0600 in a
+    /// 0700 directory beside the cache index) for `RUN --mount=type=secret`
+    /// to bind, and names them in `request.secrets`; the directory, which
+    /// the caller removes after the build, or nil when there were none.
+    private func writeSecretValues(_ request: inout ImageBuildRequest) throws(BerthError) -> String? {
+        guard let values = request.secretValues, !values.isEmpty else { return nil }
+        let base = (cache.path as NSString).deletingLastPathComponent
+        let directory = base + "/secrets-" + UUID().uuidString
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            for (index, (id, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                let path = directory + "/\(index)"
+                guard
+                    FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                else { throw BerthError(.io, "creating \(path)") }
+                try Data(value.utf8).write(to: URL(fileURLWithPath: path))
+                request.secrets[id] = path
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            if let error = error as? BerthError { throw error }
+            throw BerthError(.io, "writing the build's secrets under \(directory)", cause: "\(error)")
+        }
+        request.secretValues = nil
+        return directory
+    }
+
     /// The images the build reads, from the store, pulled when it lacks
     /// one (as docker's build pulls), or each pulled first with `pull`
     /// (`--pull`); asking again while `ONBUILD` triggers name more. A name
-    /// that looks like a misspelt stage is said so, not pulled.
-    private func resolveImages(_ graph: BuildGraph, pull: Bool) async throws -> (
+    /// that looks like a misspelt stage is said so, not pulled. A name of
+    /// `aliases` (compose's `docker-image://` contexts) reads the image it names.
+    private func resolveImages(_ graph: BuildGraph, pull: Bool, aliases: [String: String]) async throws -> (
         [String: BaseImage], [String: [String]]
     ) {
         var images: [String: BaseImage] = [:]
@@ -56,24 +91,25 @@ public struct ImageBuilder: ImageBuilding {
             let missing = graph.requiredImages(given: images).filter { images[$0] == nil }
             if missing.isEmpty { return (images, layers) }
             for reference in missing {
+                let actual = aliases[reference] ?? reference
                 let resolved: StoredImage
                 do {
-                    if pull { try await backend.pull(reference) }
-                    resolved = try await backend.resolve(reference)
+                    if pull { try await backend.pull(actual) }
+                    resolved = try await backend.resolve(actual)
                 } catch let error as BerthError {
                     if let stage = graph.stageHint(forImage: reference) {
                         throw BerthError(error.code, error.message + "; did you mean the stage \"\(stage)\"?")
                     }
                     guard !pull, error.code == .notFound else { throw error }
                     do {
-                        try await backend.pull(reference)
+                        try await backend.pull(actual)
                     } catch let failure as BerthError {
                         throw BerthError(
                             failure.code,
-                            "FROM \(reference): not in the store, and pulling it failed: \(failure.message)",
+                            "FROM \(actual): not in the store, and pulling it failed: \(failure.message)",
                             cause: failure.cause)
                     }
-                    resolved = try await backend.resolve(reference)
+                    resolved = try await backend.resolve(actual)
                 }
                 images[reference] = resolved.image
                 layers[reference] = resolved.layers

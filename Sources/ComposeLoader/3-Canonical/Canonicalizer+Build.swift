@@ -32,7 +32,7 @@ extension Canonicalizer {
             case "context": v = text(e.value, p()).map { .string(context($0), e.value.mark) }
             case "dockerfile", "dockerfile_inline", "target", "network", "isolation": v = stringNode(e.value, p())
             case "args": v = listOrDict(e.value, p(), resolveBare: true)
-            case "labels": v = listOrDict(e.value, p(), resolveBare: false)
+            case "labels", "additional_contexts": v = listOrDict(e.value, p(), resolveBare: false)
             case "cache_from", "cache_to", "tags", "platforms", "entitlements": v = stringList(e.value, p())
             case "no_cache", "pull", "privileged": v = bool(e.value, p()).map { .bool($0, e.value.mark) }
             case "shm_size": v = bytes(e.value, p())

@@ -25,6 +25,7 @@ extension Finalizer {
         }
         checkFileReferences("secrets", scope.secrets, fields.secrets, base())
         checkFileReferences("configs", scope.configs, fields.configs, base())
+        checkFileReferences("secrets", scope.secrets, fields.build?["secrets"], "\(base()).build")
     }
 
     /// Each `source` in a service's `secrets` or `configs` list is declared.

@@ -58,11 +58,7 @@ extension ModelDecoder {
     /// What runs and as whom: image, build, command line, environment, identity, privileges.
     private func decodeProcess(_ s: inout Service, _ n: Node) {
         s.image = n["image"]?.scalarText
-        if let b = n["build"] {
-            s.build = Build(
-                context: b["context"]?.scalarText ?? projectDirectory, dockerfile: b["dockerfile"]?.scalarText,
-                target: b["target"]?.scalarText, args: optionalStrings(b["args"]))
-        }
+        if let b = n["build"] { s.build = build(b) }
         s.command = list(n["command"])
         s.entrypoint = list(n["entrypoint"])
         s.environment = optionalStrings(n["environment"])
@@ -84,6 +80,29 @@ extension ModelDecoder {
         s.profiles = list(n["profiles"]) ?? []
         s.pullPolicy = n["pull_policy"]?.scalarText
         s.platform = n["platform"]?.scalarText
+    }
+
+    /// `build:`, every key Berth applies (the rest are in `ServiceAttributes.unapplied`).
+    private func build(_ b: Node) -> Build {
+        var build = Build(
+            context: b["context"]?.scalarText ?? projectDirectory, dockerfile: b["dockerfile"]?.scalarText,
+            target: b["target"]?.scalarText, args: optionalStrings(b["args"]))
+        build.dockerfileInline = b["dockerfile_inline"]?.scalarText
+        build.labels = strings(b["labels"])
+        build.noCache = bool(b["no_cache"])
+        build.pull = bool(b["pull"])
+        build.tags = list(b["tags"]) ?? []
+        build.secrets = (b["secrets"]?.items ?? []).map {
+            FileReference(source: $0["source"]?.scalarText ?? "", target: $0["target"]?.scalarText)
+        }
+        build.network = b["network"]?.scalarText
+        build.extraHosts = list(b["extra_hosts"]) ?? []
+        build.shmSize = int(b["shm_size"]).map(Int64.init)
+        for e in b["ulimits"]?.entries ?? [] {
+            build.ulimits[e.key] = Ulimit(soft: int(e.value["soft"]) ?? 0, hard: int(e.value["hard"]) ?? 0)
+        }
+        build.additionalContexts = strings(b["additional_contexts"])
+        return build
     }
 
     /// What of the host a container gets (namespaces, cgroup, groups,

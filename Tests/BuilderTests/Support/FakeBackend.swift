@@ -76,4 +76,22 @@ final class FakeBackend: BuildBackend {
     func retag(_ id: String, tags: [String]) async throws -> Bool {
         state.withLock { $0.layers.contains(id) }
     }
+
+    /// Every layer holds 100 bytes.
+    func layerSizes(_ diffIDs: Set<String>) async -> [String: Int64] {
+        state.withLock { state in
+            Dictionary(uniqueKeysWithValues: diffIDs.filter { state.layers.contains($0) }.map { ($0, Int64(100)) })
+        }
+    }
+
+    func layersInImages() async throws -> Set<String> { state.withLock { Set($0.images.values.joined()) } }
+
+    func removeUnusedLayers(_ diffIDs: Set<String>) async throws -> Int64 {
+        state.withLock { state in
+            let used = Set(state.images.values.joined())
+            let going = diffIDs.filter { !used.contains($0) && state.layers.contains($0) }
+            state.layers.subtract(going)
+            return Int64(going.count * 100)
+        }
+    }
 }

@@ -59,7 +59,6 @@ public enum ServiceAttributes {
         .init("build.secrets[].mode", "RUN --mount=type=secret,mode= sets the mode"),
         .init("build.secrets[].uid", "RUN --mount=type=secret,uid= sets the owner"),
         .init("build.ssh", "no SSH agent is forwarded to the build"),
-        .init("build.ulimits", "RUN steps run with berthd's own limits"),
         .init("cpu_count", "a Windows setting"),
         .init("cpu_percent", "a Windows setting"),
         .init("cpu_rt_period", "berthd's cgroup gives containers no real-time budget"),

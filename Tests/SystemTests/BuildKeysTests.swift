@@ -41,8 +41,9 @@ extension SystemTests {
                           dockerfile_inline: |
                             FROM base
                             ARG GREETING
-                            RUN echo "$${GREETING}" > /greeting
+                            RUN echo "$${GREETING}" > /greeting && ulimit -Sn > /nofile
                           args: {GREETING: hello}
+                          ulimits: {nofile: {soft: 1111, hard: 2222}}
                           labels: {org.example.team: core, org.example.tier: web}
                           tags: ["\(name)-extra:1"]
                           no_cache: true
@@ -62,6 +63,9 @@ extension SystemTests {
                 let layers = try layerBlobs(daemon, "\(name)-extra:1")
                 let greeting = try await run(["tar", "-xOf", try #require(layers.last), "greeting"])
                 #expect(greeting.stdout == "hello\n")
+                // build.ulimits reached the RUN: its shell saw the soft limit.
+                let nofile = try await run(["tar", "-xOf", try #require(layers.last), "nofile"])
+                #expect(nofile.stdout == "1111\n")
 
                 // no_cache: the RUN runs again on the next build.
                 let again = try await daemon.berthOK(["build", "--progress", "plain"], in: project)

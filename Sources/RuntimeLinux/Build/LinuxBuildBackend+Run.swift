@@ -32,6 +32,7 @@ extension LinuxBuildBackend {
         spec.extraHosts = lease.hosts
         spec.dns = lease.dns
         spec.resources.shmSize = request.step.settings.shmSize
+        spec.ulimits = try Self.ulimits(request.step.settings.ulimits)
         for (index, file) in request.step.inlineFiles.enumerated() {
             let host = scratch + "/inline-\(index)"
             try Files.writeBytes(Array(file.content.utf8), to: host)
@@ -165,6 +166,23 @@ extension LinuxBuildBackend {
         case S_IFREG: return info.st_size == 0
         case S_IFDIR: return ((try? FileOps.list(path)) ?? []).allSatisfy { isSkeleton(path + "/" + $0) }
         default: return false
+        }
+    }
+}
+
+extension LinuxBuildBackend {
+    /// compose's `build.ulimits` as the build request carries them
+    /// (`name=soft:hard`, -1 unlimited), for every `RUN`; the driver lowers
+    /// a hard limit berthd cannot raise, as for a service.
+    static func ulimits(_ entries: [String]) throws -> [LinuxContainerSpec.Ulimit] {
+        try entries.map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            let values = parts.count == 2 ? parts[1].split(separator: ":") : []
+            func limit(_ text: Substring) -> UInt64? { text == "-1" ? UInt64.max : UInt64(text) }
+            guard values.count == 2, let soft = limit(values[0]), let hard = limit(values[1]) else {
+                throw BerthError(.invalidSpec, "build ulimit \"\(entry)\" is not name=soft:hard")
+            }
+            return LinuxContainerSpec.Ulimit(name: String(parts[0]), soft: soft, hard: hard)
         }
     }
 }

@@ -236,12 +236,17 @@ struct Attached: Sendable {
         format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         do {
             for try await frame in frames {
-                guard case .item(let event) = frame, event.action == "die" else { continue }
+                guard case .item(let event) = frame else { continue }
                 let name = event.attributes["name"] ?? event.id
-                // Said already by the look above.
-                if early.remove(name) != nil, (format.date(from: event.time)?.timeIntervalSince1970 ?? 0) < looked {
-                    continue
+                // A start after the look above: a new run, whose exit is news.
+                if event.action == "start", (format.date(from: event.time)?.timeIntervalSince1970 ?? 0) >= looked {
+                    early.remove(name)
                 }
+                guard event.action == "die" else { continue }
+                // Said already by the look above (its `die` may carry a later
+                // time than the look: the supervisor records it after the
+                // runtime has seen the exit).
+                if early.remove(name) != nil { continue }
                 await sayExited(name, service: event.service, code: event.attributes["exitCode"] ?? "?")
                 if abortOnExit { return Int32(event.attributes["exitCode"] ?? "0") ?? 0 }
                 let running = try await ProjectContext.call(

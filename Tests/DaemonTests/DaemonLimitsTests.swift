@@ -230,7 +230,7 @@ struct DaemonLimitsTests {
             let projects = try await DaemonConnection(socketPath: socket).call(.projects, Empty())
             #expect(projects.isEmpty)
             // The oldest idle ones made room: at most the limit are still open.
-            let bounded = try await eventually(within: 10) {
+            let bounded = try await eventually(within: 60) {
                 idle.filter { Raw.isOpen($0) }.count <= HTTPServer.defaultMaxConnections
             }
             #expect(bounded)

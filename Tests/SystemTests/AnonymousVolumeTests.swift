@@ -27,7 +27,7 @@ extension SystemTests {
                     try await daemon.berthOK(
                         ["up", "-d", "--progress", "plain"] + extra, in: directory, environment: env)
                     var first = ""
-                    _ = try await eventually(within: 10) {
+                    _ = try await eventually(within: 60) {
                         let cat = try await daemon.berth(
                             ["exec", "-T", "app", "cat", "/data/first"], in: directory, environment: env)
                         first = cat.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

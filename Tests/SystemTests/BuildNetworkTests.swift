@@ -38,7 +38,7 @@ private func withHostServer(
             ["/usr/bin/python3", "-m", "http.server", "--bind", address, "--directory", served, String(port)],
             log: daemon.root + "/http-" + link + ".log")
         let url = "http://\(address):\(port)"
-        let up = try await eventually(within: 10) { try await curl(url + "/") != nil }
+        let up = try await eventually(within: 60) { try await curl(url + "/") != nil }
         try #require(up, "the server on \(url) never answered")
         try await body(url)
     } catch {

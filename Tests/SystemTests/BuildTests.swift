@@ -252,7 +252,7 @@ extension SystemTests {
                     """)
                 try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: project)
                 var body: String?
-                let answered = try await eventually(within: 10) {
+                let answered = try await eventually(within: 60) {
                     body = try await curl("http://127.0.0.1:\(port)/")
                     return body != nil
                 }
@@ -267,7 +267,7 @@ extension SystemTests {
                 try text.replacingOccurrences(of: "echo \"$PAGE\"", with: "echo \"$PAGE v2\"")
                     .write(toFile: dockerfile, atomically: true, encoding: .utf8)
                 try await daemon.berthOK(["up", "-d", "--build", "--progress", "plain"], in: project)
-                let rebuilt = try await eventually(within: 10) {
+                let rebuilt = try await eventually(within: 60) {
                     body = try await curl("http://127.0.0.1:\(port)/")
                     return body == "from-web v2\n"
                 }
@@ -293,7 +293,7 @@ extension SystemTests {
                     kill(server, SIGKILL)
                     waitpid(server, nil, 0)
                 }
-                _ = try await eventually(within: 10) { try await curl("http://127.0.0.1:\(port)/file.txt") != nil }
+                _ = try await eventually(within: 60) { try await curl("http://127.0.0.1:\(port)/file.txt") != nil }
                 let sum = try await run(["sha256sum", served + "/file.txt"])
                 let hex = String(sum.stdout.prefix(64))
                 let url = "http://127.0.0.1:\(port)/file.txt"

@@ -142,7 +142,7 @@ extension SystemTests {
                         command: ["sh", "-c", "echo up > /tmp/index.html; httpd -f -p 80 -h /tmp"]
                     """)
                 try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
-                #expect(try await eventually(within: 10) { try await curl("http://127.0.0.1:\(port)/") == "up\n" })
+                #expect(try await eventually(within: 60) { try await curl("http://127.0.0.1:\(port)/") == "up\n" })
                 try await daemon.berthOK(["stop", "web"], in: directory)
                 // Released: nothing listens (curl fails to connect), and
                 // another program may bind the port, as under docker.
@@ -156,7 +156,7 @@ extension SystemTests {
                 #expect(
                     (ps.first?["Publishers"] as? [Any])?.isEmpty == true, "a stopped container shows no ports: \(ps)")
                 try await daemon.berthOK(["start", "web"], in: directory)
-                #expect(try await eventually(within: 10) { try await curl("http://127.0.0.1:\(port)/") == "up\n" })
+                #expect(try await eventually(within: 60) { try await curl("http://127.0.0.1:\(port)/") == "up\n" })
                 try await daemon.berthOK(["down"], in: directory)
             }
         }

@@ -74,7 +74,7 @@ extension SystemTests {
                 // Probes come back, into the same container: same init, never restarted.
                 let probes = "/proc/\(pid)/root/tmp/probes"
                 let before = (try? String(contentsOfFile: probes, encoding: .utf8))?.count ?? 0
-                let resumed = try await eventually(within: 10) {
+                let resumed = try await eventually(within: 60) {
                     ((try? String(contentsOfFile: probes, encoding: .utf8))?.count ?? 0) > before
                 }
                 #expect(resumed, "a probe ran after unpause")
@@ -134,7 +134,7 @@ extension SystemTests {
                 try await daemon.berthOK(["up", "-d", "--progress", "quiet"], in: directory)
                 let pid = try #require(try await Self.initPID(daemon, directory, "box"))
                 let root = "/proc/\(pid)/root"
-                #expect(try await eventually(within: 10) { FileManager.default.fileExists(atPath: root + "/tmp/link") })
+                #expect(try await eventually(within: 60) { FileManager.default.fileExists(atPath: root + "/tmp/link") })
                 // Out: a directory to a new name, then a file into a directory.
                 try await daemon.berthOK(["cp", "box:/data", "out"], in: directory)
                 #expect(try String(contentsOfFile: directory + "/out/sub/f", encoding: .utf8) == "inside\n")

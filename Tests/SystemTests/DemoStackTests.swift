@@ -86,7 +86,7 @@ extension SystemTests {
                 let left = try await daemon.berthOK(p + ["ps", "-a", "-q"], in: project, environment: env)
                 #expect(left.stdout.isEmpty, "containers left: \(left.stdout)")
                 // The veths go with the containers' namespaces, in the kernel's own time.
-                let clean = try await eventually(within: 10) { await daemon.leftovers().isEmpty }
+                let clean = try await eventually(within: 60) { await daemon.leftovers().isEmpty }
                 let onHost = await daemon.leftovers()
                 #expect(clean, "host not clean after down: \(onHost)")
                 let volumes = try await daemon.berthOK(["volume", "inspect", "\(name)_site"])

@@ -44,7 +44,7 @@ extension SystemTests {
                     var status: Int32 = 0
                     waitpid(pid, &status, 0)
                 }
-                let streamed = try await eventually(within: 10) {
+                let streamed = try await eventually(within: 60) {
                     (try? String(contentsOfFile: log, encoding: .utf8))?.contains("first") == true
                 }
                 #expect(streamed, "the first line had not come while the command ran")

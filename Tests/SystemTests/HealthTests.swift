@@ -200,7 +200,7 @@ extension SystemTests {
 
                 let berthd = try #require(daemon.daemonPID())
                 kill(berthd, SIGKILL)
-                #expect(try await eventually(within: 10) { kill(berthd, 0) != 0 || TestDaemon.isZombie(berthd) })
+                #expect(try await eventually(within: 60) { kill(berthd, 0) != 0 || TestDaemon.isZombie(berthd) })
                 // While berthd is away, keeper dies.
                 kill(keeperPID, SIGKILL)
 

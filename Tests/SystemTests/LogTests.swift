@@ -287,7 +287,7 @@ extension SystemTests {
                 kill(client, SIGKILL)
                 var status: Int32 = 0
                 _ = waitpid(client, &status, 0)
-                let stopped = try await eventually(within: 10) { !Self.readsALog(daemon) }
+                let stopped = try await eventually(within: 60) { !Self.readsALog(daemon) }
                 #expect(stopped, "berthd still reads the log of a client that is gone")
                 // And it goes on serving.
                 let tail = try await daemon.berthOK(["logs", "--tail", "1", "--no-log-prefix"], in: directory)

@@ -20,7 +20,7 @@ extension SystemTests {
         /// `berth exec -T SERVICE ARGS…` once it succeeds: its output.
         static func exec(_ daemon: TestDaemon, _ directory: String, _ arguments: [String]) async throws -> String {
             var output = ""
-            _ = try await eventually(within: 10) {
+            _ = try await eventually(within: 60) {
                 let result = try await daemon.berth(["exec", "-T"] + arguments, in: directory)
                 output = result.stdout + result.stderr
                 return result.status == 0

@@ -97,7 +97,7 @@ extension SystemTests {
                 // berthd killed and started again: the shim still holds the terminal.
                 let berthd = try #require(daemon.daemonPID())
                 kill(berthd, SIGKILL)
-                #expect(try await eventually(within: 10) { kill(berthd, 0) != 0 || TestDaemon.isZombie(berthd) })
+                #expect(try await eventually(within: 60) { kill(berthd, 0) != 0 || TestDaemon.isZombie(berthd) })
                 try await tmux.type("\(berth) attach console; echo EXIT=$?")
                 try await tmux.type("echo $((8*8))")
                 try await tmux.waitForOutput("64", within: 30)
@@ -138,7 +138,7 @@ extension SystemTests {
 
                 // exec -d runs on in the background; --privileged gets every capability.
                 try await daemon.berthOK(["exec", "-d", "app", "sh", "-c", "echo detached > /tmp/d"], in: directory)
-                let detached = try await eventually(within: 10) {
+                let detached = try await eventually(within: 60) {
                     try await daemon.berth(["exec", "-T", "app", "cat", "/tmp/d"], in: directory).stdout == "detached\n"
                 }
                 #expect(detached, "exec -d did not run")
@@ -167,7 +167,7 @@ extension SystemTests {
                         "mkdir -p /www && echo published > /www/index.html && trap 'exit 0' TERM; "
                             + "httpd -f -p 80 -h /www & wait",
                     ], in: directory)
-                let body = try await eventually(within: 15) {
+                let body = try await eventually(within: 60) {
                     try await curl("http://127.0.0.1:\(port)/")?.contains("published") == true
                 }
                 #expect(body, "curl got nothing from the published port")

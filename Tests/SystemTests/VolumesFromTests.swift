@@ -28,7 +28,7 @@ extension SystemTests {
                     """)
                 try await daemon.berthOK(["up", "-d", "--progress", "plain"], in: directory)
                 var seen = ""
-                let read = try await eventually(within: 10) {
+                let read = try await eventually(within: 60) {
                     let cat = try await daemon.berth(
                         ["exec", "-T", "reader", "cat", "/shared/f", "/cache/f", "/site/f"], in: directory)
                     seen = cat.stdout

@@ -61,7 +61,7 @@ final class LocalRegistry {
         let configPath = try scratch.write(name + ".yml", config)
         process = try BackgroundProcess(["docker-registry", "serve", configPath], output: scratch.path(name + ".log"))
         let port = port
-        guard try await eventually(within: 10, { Loopback.isListening(port) }) else {
+        guard try await eventually(within: 60, { Loopback.isListening(port) }) else {
             throw TestFailure("docker-registry did not listen on \(port): \(process.errorOutput)")
         }
     }

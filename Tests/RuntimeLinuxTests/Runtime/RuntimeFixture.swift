@@ -135,7 +135,7 @@ final class RuntimeFixture: Sendable {
     /// the host on the container's first address: a connect, no process.
     func waitForHTTPD(_ name: String) async throws {
         let address = try #require(try await info(name).addresses.values.first, "\(name) has no address")
-        let ready = try await eventually(within: 10) { SocketClient.canConnect(address, 80) }
+        let ready = try await eventually(within: 60) { SocketClient.canConnect(address, 80) }
         try #require(ready, "the httpd of \(name) never listened on \(address):80")
     }
 

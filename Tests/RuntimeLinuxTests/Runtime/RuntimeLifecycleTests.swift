@@ -310,7 +310,7 @@ extension HostResourceTests.LinuxRuntimeTests {
                 let spec = f.spec("logs", ["sh", "-c", script])
                 try await f.run(spec)
                 // The tail is taken once the six lines are written, not while they are.
-                let written = try await eventually(within: 10) {
+                let written = try await eventually(within: 60) {
                     var count = 0
                     for try await _ in try await f.runtime.logs(spec.name, LogQuery()) { count += 1 }
                     return count == 6

@@ -44,7 +44,7 @@ final class TestRegistry: @unchecked Sendable {
         let path = directory + "/\(name).yml"
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         pid = try spawn(["/usr/bin/docker-registry", "serve", path], log: log)
-        let answered = try await eventually(within: 15) {
+        let answered = try await eventually(within: 60) {
             (try? await run(["curl", "-s", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:\(port)/v2/"]))?
                 .status == 0
         }
@@ -236,7 +236,7 @@ final class TestTokenServer: @unchecked Sendable {
                 key, "--cert-der", der, "--issuer", Self.issuer, "--user", user, "--log", log,
             ], log: output)
         var found: Int?
-        _ = try await eventually(within: 15) {
+        _ = try await eventually(within: 60) {
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
             found = text.split(separator: "\n").first.flatMap { Int($0) }
             return found != nil
@@ -280,7 +280,7 @@ final class TestFaultProxy: @unchecked Sendable {
                 "--upstream", upstream, "--log", log,
             ] + faults, log: output)
         var found: Int?
-        _ = try await eventually(within: 15) {
+        _ = try await eventually(within: 60) {
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
             found = text.split(separator: "\n").first?.split(separator: " ").first.flatMap { Int($0) }
             return found != nil

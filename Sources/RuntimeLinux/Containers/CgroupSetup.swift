@@ -92,30 +92,3 @@ public enum CgroupSetup {
             cause: step)
     }
 }
-
-extension CgroupSetup {
-    /// Moving a process into a cgroup (crun does it for every exec and
-    /// every container's init) waits for an RCU grace period, about 8 ms
-    /// here, unless a cgroup hierarchy is mounted with `favordynmods`
-    /// (Linux 6.0+): then it takes microseconds, and fork and exit cost a
-    /// little more (the kernel's documented trade-off; the setting holds
-    /// for the whole host). When no hierarchy has it, the cgroup2 tree is
-    /// remounted with it (`mount -o remount,favordynmods`, which keeps the
-    /// other options); a kernel without the option is left as it is.
-    /// Returns whether the host favours them now.
-    @discardableResult
-    public static func favorDynamicModifications(mounts: String = "/proc/self/mounts") -> Bool {
-        guard let table = try? String(contentsOfFile: mounts, encoding: .utf8) else { return false }
-        var cgroup2: String?
-        for line in table.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count >= 4, fields[2] == "cgroup" || fields[2] == "cgroup2" else { continue }
-            if fields[3].split(separator: ",").contains("favordynmods") { return true }
-            if fields[2] == "cgroup2", cgroup2 == nil { cgroup2 = String(fields[1]) }
-        }
-        // A mount point with a space is written \040 in the table: not ours to guess.
-        guard let target = cgroup2, !target.contains("\\") else { return false }
-        let result = try? ChildProcess.run(["/bin/mount", "-o", "remount,favordynmods", target])
-        return result?.status == 0
-    }
-}

@@ -80,7 +80,6 @@ import Musl
                 cause: BerthError.describe(error))
         }
         try CgroupSetup.ensureCompatible()
-        CgroupSetup.favorDynamicModifications()
     }
 
     /// The paths of container `id`.

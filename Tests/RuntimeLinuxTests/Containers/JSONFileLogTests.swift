@@ -95,35 +95,6 @@ struct CgroupSetupTests {
         #expect(CgroupSetup.controllersToMove("\n").isEmpty)
     }
 
-    @Test func aHostThatFavoursDynamicModificationsIsLeftAsItIs() throws {
-        let scratch = try ScratchDirectory(prefix: "berth-cgroup")
-        defer { try? scratch.remove() }
-        let favoured = scratch.path + "/favoured"
-        try """
-        cgroup /sys/fs/cgroup/hugetlb cgroup rw,relatime,favordynmods,hugetlb 0 0
-        cgroup2 /nonexistent-berth/unified cgroup2 rw,relatime 0 0
-
-        """.write(toFile: favoured, atomically: true, encoding: .utf8)
-        // Nothing to do, so no remount of the (made-up) cgroup2 tree is tried.
-        #expect(CgroupSetup.favorDynamicModifications(mounts: favoured))
-        let none = scratch.path + "/none"
-        try "proc /proc proc rw 0 0\n".write(toFile: none, atomically: true, encoding: .utf8)
-        #expect(!CgroupSetup.favorDynamicModifications(mounts: none))
-    }
-
-    /// On this host (Linux 6.0 or later) a driver's start leaves a cgroup
-    /// hierarchy mounted with favordynmods, as the kernel's table shows.
-    @Test func theRealHostFavoursDynamicModificationsAfterADriverStarts() throws {
-        var name = utsname()
-        uname(&name)
-        let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let major = Int(release.split(separator: ".").first ?? "") ?? 0
-        guard getuid() == 0, major >= 6 else { return }
-        #expect(CgroupSetup.favorDynamicModifications())
-        let table = try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
-        #expect(table.split(separator: "\n").contains { $0.contains(" cgroup") && $0.contains("favordynmods") })
-    }
-
     @Test func noHybridTreeOrAnEmptyOneIsCompatible() throws {
         let scratch = try ScratchDirectory(prefix: "berth-cgroup")
         defer { try? scratch.remove() }

@@ -132,7 +132,7 @@ extension SystemTests {
                     // The step's own address, from the daemon's pool (10.214.x.y).
                     #expect(hosts.contains("\tbuildkitsandbox"), "\(hosts)")
                     #expect(hosts.split(separator: "\n").contains { $0.hasPrefix("10.214.") }, "\(hosts)")
-                    #expect(try await stepLeftovers(daemon).isEmpty)
+                    #expect(try await eventually(within: 60) { try await stepLeftovers(daemon).isEmpty })
                 }
             }
         }
@@ -156,7 +156,7 @@ extension SystemTests {
                     try await daemon.berthOK(["image", "build", "-t", "stages:1", "--progress", "plain", context])
                     #expect(try await fileInImage(daemon, "stages:1", "a") == "from a\n")
                     #expect(try await fileInImage(daemon, "stages:1", "b") == "from b\n")
-                    #expect(try await stepLeftovers(daemon).isEmpty)
+                    #expect(try await eventually(within: 60) { try await stepLeftovers(daemon).isEmpty })
                 }
             }
         }
@@ -174,14 +174,14 @@ extension SystemTests {
                     #expect(
                         failed.stderr.contains("Dockerfile:2: RUN --network=none timeout 5 wget"), "\(failed.stderr)")
                     #expect(failed.stderr.contains("exit code"), "\(failed.stderr)")
-                    #expect(try await stepLeftovers(daemon).isEmpty)
+                    #expect(try await eventually(within: 60) { try await stepLeftovers(daemon).isEmpty })
                     let images = try await daemon.berthOK(["image", "ls"])
                     #expect(!images.stdout.contains("offline"), "\(images.stdout)")
                     // A step that fails on the bridge leaves nothing either.
                     let bridged = try dockerfileContext(daemon, "FROM busybox\nRUN echo on the bridge; exit 3\n")
                     let bad = try await daemon.berth(["image", "build", "-t", "bad:1", bridged])
                     #expect(bad.status != 0 && bad.stderr.contains("exit code 3"), "\(bad.stderr)")
-                    #expect(try await stepLeftovers(daemon).isEmpty)
+                    #expect(try await eventually(within: 60) { try await stepLeftovers(daemon).isEmpty })
                 }
             }
         }

@@ -126,9 +126,12 @@ struct BuildNetwork: Sendable {
         }
     }
 
-    /// Takes the step off the network: its veth (deleted now, so that none
-    /// is left when the build returns) and its namespace. Runs to its end
-    /// even when the build was cancelled; returns what failed.
+    /// Takes the step off the network: its namespace is deleted, then its
+    /// endpoint and address are freed; the veth pair is left to the kernel,
+    /// which takes it down with the namespace, batched and off the step's
+    /// path (deleting it here cost each RUN 10-32 ms of RCU waits, most of
+    /// what the network added to a step). Runs to its end even when the
+    /// build was cancelled; returns what failed.
     func leave(_ lease: Lease) async -> BerthError? {
         guard let path = lease.namespacePath else { return nil }
         return await leave(namespacePath: path)
@@ -140,15 +143,18 @@ struct BuildNetwork: Sendable {
         // lock gives up on a cancelled waiter.
         return await Task {
             var failures: [BerthError] = []
+            var deleted = true
+            do { try await DedicatedThread.run { try NetworkNamespace(path: path).delete() } } catch {
+                deleted = false
+                failures.append(BerthError(.host, "cannot delete the build step's namespace \(path)", wrapping: error))
+            }
             if let name = Self.name {
                 do throws(BerthError) {
-                    try await bridges.detach(name, netnsPath: path)
+                    // The namespace still there: its veth is deleted by hand.
+                    try await bridges.detach(name, netnsPath: path, deleteLink: !deleted)
                 } catch {
                     if error.code != .notFound { failures.append(error) }
                 }
-            }
-            do { try await DedicatedThread.run { try NetworkNamespace(path: path).delete() } } catch {
-                failures.append(BerthError(.host, "cannot delete the build step's namespace \(path)", wrapping: error))
             }
             return BerthError.combined(failures)
         }.value

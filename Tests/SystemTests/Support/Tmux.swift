@@ -74,8 +74,12 @@ struct Tmux {
     /// Waits until a line is exactly `text` (output, not the command that printed it).
     @discardableResult
     func waitForOutput(_ text: String, within seconds: Int = 15) async throws -> String {
+        // Also after the host shell's prompt: a line typed before the prompt
+        // came is echoed first, and its output then follows `host$` on one
+        // line (the echo of the command itself ends in " TEXT", never "$TEXT").
         try await waitForLine(within: seconds, "a line \"\(text)\"") {
-            $0.trimmingCharacters(in: .whitespaces) == text
+            let line = $0.trimmingCharacters(in: .whitespaces)
+            return line == text || line.hasSuffix("$" + text) || line.hasSuffix("$ " + text)
         }
     }
 

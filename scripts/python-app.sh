@@ -4,7 +4,8 @@
 # no container registry), imported as berth-debian-python:bookworm; then
 # examples/python-app, a Python HTTP app built FROM it, brought up with
 # `berth up --build --wait`, asked over its published port, and taken down
-# again (its volume too).
+# again (its volume and the build network too; berthd, started by berth when
+# nothing answered, stays, as with `make demo`).
 #
 #   scripts/python-app.sh            # BERTH=path/to/berth, APP_PORT=8090
 #
@@ -32,7 +33,13 @@ echo "== berth image import $rootfs berth-debian-python:bookworm"
 "$berth" image import "$rootfs" berth-debian-python:bookworm
 
 cd examples/python-app
-trap '"$berth" down -v -t 5 >/dev/null 2>&1 || true' EXIT
+# The project, its volume, and the build network its RUN steps used (berthd
+# makes it again for the next build) go at the end, also on a failure.
+cleanup() {
+  "$berth" down -v -t 5 >/dev/null 2>&1 || true
+  "$berth" network rm bridge >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 echo "== berth up --build --wait (examples/python-app)"
 APP_PORT=$port "$berth" up --build --wait --wait-timeout 120
 APP_PORT=$port "$berth" ps

@@ -53,11 +53,6 @@ extension DaemonConnection {
                 for try await line in lines {
                     let frame: StreamFrame<Item, Result>
                     do {
-                        // The one frame there are millions of, read by hand.
-                        if Item.self == LogEntry.self, let entry = LogEntry.fromItemFrame(line) as? Item {
-                            output.yield(.item(entry))
-                            continue
-                        }
                         frame = try WireJSON.decode(StreamFrame<Item, Result>.self, from: line)
                     } catch {
                         throw protocolViolation(

@@ -150,9 +150,7 @@ extension DaemonService {
         var resume: (seconds: Double, time: String, skip: Int)?
         while !Task.isCancelled {
             for try await line in try await runtime.logs(container.id, query) {
-                let entry = LogEntry(
-                    container: container.name, service: container.composeService ?? "", stream: line.stream,
-                    time: line.time, text: line.text)
+                let entry = LogEntry(line, of: container)
                 let seconds = entry.seconds ?? 0
                 if let until = request.until, seconds >= until { return }
                 if let from = resume {
@@ -470,11 +468,7 @@ final class LogWalk: @unchecked Sendable {
                 continue
             }
             let container = reading.container
-            var entries = lines.map { line in
-                LogEntry(
-                    container: container.name, service: container.composeService ?? "", stream: line.stream,
-                    time: line.time, text: line.text)
-            }
+            var entries = lines.map { LogEntry($0, of: container) }
             // Past `until`, the rest of this container's log is later still.
             if let until = request.until, let late = entries.firstIndex(where: { ($0.seconds ?? 0) >= until }) {
                 entries.removeSubrange(late...)
@@ -483,5 +477,14 @@ final class LogWalk: @unchecked Sendable {
             }
             return entries
         }
+    }
+}
+
+extension LogEntry {
+    /// A line of `container`'s log as `berth logs` receives it.
+    init(_ line: LogRecord, of container: ContainerInfo) {
+        self.init(
+            container: container.name, service: container.composeService ?? "", stream: line.stream, time: line.time,
+            text: line.text)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthModel
 import DaemonAPI
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -128,11 +129,9 @@ struct Attached: Sendable {
             let logs = Task {
                 // Every service is left out: nothing to show (an empty list would be all).
                 if shown?.isEmpty == true { return }
-                let frames = try await Daemon.connect().frames(
-                    .logs, LogsRequest(projectName: projectName, services: shown ?? [], follow: true, since: since))
-                for try await frame in frames {
-                    if case .item(let entry) = frame { logPrinter.print(entry) }
-                }
+                try await Daemon.connect().logs(
+                    LogsRequest(projectName: projectName, services: shown ?? [], follow: true, since: since)
+                ) { logPrinter.print($0) }
             }
             defer { logs.cancel() }
             let outcome = await withTaskGroup(of: Int32?.self) { group -> Int32 in
@@ -173,10 +172,7 @@ struct Attached: Sendable {
     func catchUp(_ printer: LogPrinter) async throws {
         guard let since = printer.lastTime, shown?.isEmpty != true else { return }
         let request = LogsRequest(projectName: projectName, services: shown ?? [], follow: false, since: since)
-        guard let rest = try? await Daemon.connect().frames(.logs, request) else { return }
-        for try await frame in rest {
-            if case .item(let entry) = frame { printer.print(entry, skippingSeen: true) }
-        }
+        try? await Daemon.connect().logs(request) { printer.print($0, skippingSeen: true) }
     }
 
     /// The stack's end as seen in one `ps`: with `--abort-on-container-exit`
@@ -195,14 +191,11 @@ struct Attached: Sendable {
     func sayExited(_ name: String, service: String, code: String) async {
         if shown.map({ $0.contains(service) }) ?? true {
             let request = LogsRequest(projectName: projectName, services: [service], tail: 1)
-            var last: LogEntry?
-            if let frames = try? await Daemon.connect().frames(.logs, request) {
-                do {
-                    for try await frame in frames {
-                        if case .item(let entry) = frame, entry.container == name { last = entry }
-                    }
-                } catch {}
+            let latest = Mutex<LogEntry?>(nil)
+            try? await Daemon.connect().logs(request) { entry in
+                if entry.container == name { latest.withLock { $0 = entry } }
             }
+            let last = latest.withLock { $0 }
             let deadline = ContinuousClock.now + .seconds(3)
             while let last, (last.seconds ?? 0) >= since, !logPrinter.printed(last), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(10))

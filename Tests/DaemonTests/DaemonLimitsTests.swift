@@ -440,7 +440,7 @@ enum Fuzz {
             let key = keys[random.next(below: keys.count)]
             if random.next(below: 8) == 0 {
                 // A key of the hostile kind.
-                object[values[random.next(below: values.count)] as? String ?? "=", default: 1] = object[key]
+                object[values[random.next(below: values.count)] as? String ?? "=", default: 1] = object[key] ?? 1
                 object[key] = nil
             } else {
                 var child = object[key] ?? NSNull()

@@ -80,7 +80,7 @@ extension ContainerDriver {
         // every file there woke every waiter.
         let file = try execDirectory(paths) + "/\(UUID().uuidString).json"
         do {
-            try Self.writeTransient(JSONEncoder().encode(process), to: file)
+            try Files.write(Array(JSONEncoder().encode(process)), to: file, mode: 0o600)
         } catch {
             throw BerthError(.system, "exec in container \(id): writing \(file)", cause: BerthError.describe(error))
         }
@@ -170,21 +170,6 @@ extension ContainerDriver {
         var info = stat()
         return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR && info.st_uid == geteuid()
             && info.st_mode & 0o077 == 0
-    }
-
-    /// `bytes` into a new file at `path`, readable by root only; no fsync:
-    /// the file lives only as long as the exec.
-    static func writeTransient(_ bytes: Data, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw BerthError.system("creating \(path)", errno: errno) }
-        defer { close(fd) }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + done }, bytes.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw BerthError.system("writing \(path)", errno: errno) }
-            done += n
-        }
     }
 
     /// `base` with each of `overrides` replacing the entry of the same key

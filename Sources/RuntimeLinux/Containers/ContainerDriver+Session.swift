@@ -32,7 +32,7 @@ extension ContainerDriver {
         let files = ExecFiles(directory: try execDirectory(paths), name: name)
         defer { files.remove() }
         do {
-            try Self.writeTransient(JSONEncoder().encode(process), to: files.process)
+            try Files.write(Array(JSONEncoder().encode(process)), to: files.process, mode: 0o600)
         } catch {
             throw BerthError(
                 .system, "exec in container \(id): writing \(files.process)", cause: BerthError.describe(error))

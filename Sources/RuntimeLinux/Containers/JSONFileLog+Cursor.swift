@@ -28,6 +28,10 @@ extension JSONFileLog {
         /// A tail's first line ends after this place (file, offset): a line
         /// of another stream that ends before it is older than the tail.
         private var endsAfter: Position?
+        /// Without `follow`, where the live file ended when the read began:
+        /// lines a running container writes meanwhile are not part of it
+        /// (a `--tail 1` of a log still growing printed 13,770 lines).
+        private let liveEnd: off_t?
 
         /// A cursor over `log`'s files at the start `query` selects.
         init(_ log: JSONFileLog, _ query: Query) throws {
@@ -43,7 +47,8 @@ extension JSONFileLog {
                 files = Self.skipOlder(files, than: since)
             }
             self.files = files
-            if let first = files.first { reader = LineReader(path: first, offset: offset) }
+            liveEnd = query.follow ? nil : files.last.flatMap { LineReader.size(atPath: $0) }
+            if let first = files.first { reader = LineReader(path: first, offset: offset, limit: limit(of: 0)) }
         }
 
         /// The next entry, or nil at the end of the last file.
@@ -107,10 +112,13 @@ extension JSONFileLog {
                 if let line = current.next() { return line }
                 guard index + 1 < files.count else { return nil }
                 index += 1
-                reader = LineReader(path: files[index], offset: 0)
+                reader = LineReader(path: files[index], offset: 0, limit: limit(of: index))
             }
             return nil
         }
+
+        /// How far the file at `index` is read: the live one to `liveEnd`.
+        private func limit(of index: Int) -> off_t? { index == files.count - 1 ? liveEnd : nil }
 
         /// A place in the log: a file of the cursor's list, an offset in it.
         struct Position: Comparable {
@@ -213,14 +221,25 @@ final class LineReader {
     private var start = 0
     /// The offset just past the last line `next` returned.
     private(set) var consumed: off_t
+    /// Where the next read starts, and where reading stops (nil: the end, however far it grows).
+    private var position: off_t
+    private let limit: off_t?
     static let chunk = 65536
 
-    /// A reader from `offset`; one for a file that cannot be opened (gone
-    /// in a rotation) reads nothing.
-    init(path: String, offset: off_t) {
+    /// A reader from `offset` up to `limit`; one for a file that cannot be
+    /// opened (gone in a rotation) reads nothing.
+    init(path: String, offset: off_t, limit: off_t? = nil) {
         fd = Self.open(path)
         if fd >= 0, offset > 0 { lseek(fd, offset, SEEK_SET) }
         consumed = offset
+        position = offset
+        self.limit = limit
+    }
+
+    /// The size of the file at `path` now.
+    static func size(atPath path: String) -> off_t? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_size : nil
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -247,12 +266,15 @@ final class LineReader {
             }
             // At the end for now: a live file may grow, and is read again next time.
             guard fd >= 0 else { return nil }
+            let wanted = limit.map { Int(min(off_t(Self.chunk), $0 - position)) } ?? Self.chunk
+            guard wanted > 0 else { return nil }
             buffer.removeFirst(start)
             start = 0
-            var chunk = [UInt8](repeating: 0, count: Self.chunk)
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, Self.chunk) }
+            var chunk = [UInt8](repeating: 0, count: wanted)
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, wanted) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return nil }
+            position += off_t(n)
             buffer += chunk[0..<n]
         }
     }

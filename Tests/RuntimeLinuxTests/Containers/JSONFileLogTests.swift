@@ -49,6 +49,29 @@ struct JSONFileLogTests {
         }
     }
 
+    @Test func aReadEndsWhereTheLogEndedWhenItBegan() throws {
+        try withScratchDirectory(prefix: "berth-log") { dir in
+            func entry(_ n: Int) -> String {
+                #"{"log":"line \#(n)\n","stream":"stdout","time":"2024-05-01T10:00:0\#(n).5Z"}"# + "\n"
+            }
+            try dir.write("json.log", entry(1) + entry(2) + entry(3))
+            let log = JSONFileLog(directory: dir.path)
+            let tail = try log.cursor(JSONFileLog.Query(tail: 1))
+            let all = try log.cursor(JSONFileLog.Query())
+            #expect(try all.next()?.text == "line 1\n")
+            // A running container goes on writing while the reads are under way.
+            let handle = try #require(FileHandle(forWritingAtPath: dir.path + "/json.log"))
+            handle.seekToEndOfFile()
+            handle.write(Data((entry(4) + entry(5)).utf8))
+            try handle.close()
+            #expect(try tail.next()?.text == "line 3\n")
+            #expect(try tail.next() == nil)
+            #expect(try all.next()?.text == "line 2\n")
+            #expect(try all.next()?.text == "line 3\n")
+            #expect(try all.next() == nil)
+        }
+    }
+
     @Test func compressedFilesAreReadAndAPlainOneWinsOverItsGzip() async throws {
         try await withScratchDirectory(prefix: "berth-log") { dir in
             func entry(_ n: Int) -> String {
